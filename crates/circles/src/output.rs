@@ -1,0 +1,481 @@
+//! Writers for an analysis: GeoJSON of the areas with every indicator and colour, CSV tables,
+//! JSON summaries and an SVG map of the five colours over the street network.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use crate::analysis::{Analysis, Indicators};
+use crate::error::{Error, Result};
+use crate::geom::Polygon;
+use crate::graph::Graph;
+use crate::warning::Colour;
+
+fn ring_json(r: &[[f64; 2]]) -> Value {
+    let mut pts: Vec<Value> = r
+        .iter()
+        .map(|p| json!([round6(p[0]), round6(p[1])]))
+        .collect();
+    if let Some(first) = pts.first().cloned() {
+        pts.push(first);
+    }
+    Value::Array(pts)
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+fn polygon_json(p: &Polygon) -> Value {
+    Value::Array(
+        std::iter::once(ring_json(&p.exterior))
+            .chain(p.holes.iter().map(|h| ring_json(h)))
+            .collect(),
+    )
+}
+
+fn geometry_json(polys: &[Polygon]) -> Value {
+    if polys.len() == 1 {
+        json!({"type": "Polygon", "coordinates": polygon_json(&polys[0])})
+    } else {
+        json!({"type": "MultiPolygon", "coordinates": polys.iter().map(polygon_json).collect::<Vec<_>>()})
+    }
+}
+
+fn indicator_props(props: &mut Map<String, Value>, key: &str, i: &Indicators) {
+    let mut put = |name: &str, v: Value| {
+        props.insert(format!("{key}_{name}"), v);
+    };
+    put("coverage_5", json!(round4(i.coverage[0])));
+    put("coverage_10", json!(round4(i.coverage[1])));
+    put("coverage_15", json!(round4(i.coverage[2])));
+    put("coverage_norm", json!(round4(i.coverage_norm)));
+    put(
+        "mean_minutes",
+        json!(i.mean_minutes.map(|m| (m * 100.0).round() / 100.0)),
+    );
+    put("supply_per_1000", json!(round4(i.supply_per_1000)));
+    put("balance_ratio", json!(i.balance_ratio.map(round4)));
+    put("facilities", json!(i.facilities));
+    put("colour", json!(i.colour.map(Colour::name)));
+}
+
+impl Analysis {
+    /// The areas as a GeoJSON FeatureCollection; each feature carries the overall colour and,
+    /// per analysed category, `{key}_coverage_5/10/15`, `{key}_coverage_norm`,
+    /// `{key}_mean_minutes`, `{key}_supply_per_1000`, `{key}_balance_ratio`,
+    /// `{key}_facilities` and `{key}_colour`.
+    pub fn to_geojson(&self) -> Value {
+        let features: Vec<Value> = self
+            .areas
+            .iter()
+            .zip(&self.area_polygons)
+            .enumerate()
+            .map(|(ai, (a, polys))| {
+                let mut props = Map::new();
+                props.insert("id".into(), json!(a.id));
+                props.insert("name".into(), json!(a.name));
+                props.insert("population".into(), json!(a.population.round()));
+                props.insert("overall_colour".into(), json!(a.overall.map(Colour::name)));
+                props.insert(
+                    "overall_colour_zh".into(),
+                    json!(a.overall.map(Colour::name_zh)),
+                );
+                props.insert("overall_fill".into(), json!(a.overall.map(Colour::hex)));
+                for (ci, c) in self.categories.iter().enumerate() {
+                    if let Some(i) = self.indicator(ci, ai) {
+                        indicator_props(&mut props, &c.key, i);
+                    }
+                }
+                json!({"type": "Feature", "geometry": geometry_json(polys), "properties": props})
+            })
+            .collect();
+        json!({"type": "FeatureCollection", "features": features})
+    }
+
+    /// The placed facilities as GeoJSON points.
+    pub fn facilities_geojson(&self) -> Value {
+        let features: Vec<Value> = self
+            .facilities
+            .iter()
+            .map(|f| {
+                let c = &self.categories[f.facility.category];
+                json!({"type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [round6(f.facility.lon), round6(f.facility.lat)]},
+                    "properties": {"category": c.key, "category_zh": c.name_zh, "name": f.facility.name,
+                        "capacity": f.facility.capacity, "capacity_estimated": f.facility.capacity_estimated,
+                        "off_street_m": (f.off_street_m * 10.0).round() / 10.0, "source": f.facility.source}})
+            })
+            .collect();
+        json!({"type": "FeatureCollection", "features": features})
+    }
+
+    /// One row per area and analysed category (plus a `*` row for the whole study area).
+    pub fn to_csv(&self) -> String {
+        let mut s = String::from(
+            "area_id,area_name,population,category,category_zh,norm_minutes,coverage_5,coverage_10,coverage_15,coverage_norm,mean_minutes,unreached,mean_facilities_within_norm,mean_capacity_within_norm,supply_per_1000,norm_per_1000,balance_ratio,facilities,colour,colour_zh\n",
+        );
+        let rows = self
+            .areas
+            .iter()
+            .enumerate()
+            .map(|(ai, a)| {
+                (
+                    a.id.as_str(),
+                    a.name.as_str(),
+                    (0..self.categories.len())
+                        .map(|ci| self.indicator(ci, ai))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .chain(std::iter::once((
+                "*",
+                "study area",
+                self.categories
+                    .iter()
+                    .map(|c| c.analysed.then_some(&c.district))
+                    .collect(),
+            )));
+        for (id, name, cats) in rows {
+            for (c, ind) in self.categories.iter().zip(cats) {
+                let Some(i) = ind else { continue };
+                let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.4}"));
+                let _ = writeln!(
+                    s,
+                    "{},{},{:.0},{},{},{},{:.4},{:.4},{:.4},{:.4},{},{:.4},{:.3},{:.2},{:.4},{},{},{},{},{}",
+                    csv_field(id),
+                    csv_field(name),
+                    i.population,
+                    c.key,
+                    csv_field(&c.name_zh),
+                    c.norm_minutes,
+                    i.coverage[0],
+                    i.coverage[1],
+                    i.coverage[2],
+                    i.coverage_norm,
+                    opt(i.mean_minutes),
+                    i.unreached,
+                    i.mean_facilities_within_norm,
+                    i.mean_capacity_within_norm,
+                    i.supply_per_1000,
+                    opt(c.norm_per_1000),
+                    opt(i.balance_ratio),
+                    i.facilities,
+                    i.colour.map_or("", Colour::name),
+                    i.colour.map_or("", Colour::name_zh),
+                );
+            }
+        }
+        s
+    }
+
+    /// The placed facilities as CSV.
+    pub fn facilities_csv(&self) -> String {
+        let mut s =
+            String::from("category,name,capacity,capacity_estimated,lon,lat,off_street_m,source\n");
+        for f in &self.facilities {
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{:.7},{:.7},{:.1},{}",
+                self.categories[f.facility.category].key,
+                csv_field(&f.facility.name),
+                f.facility.capacity,
+                f.facility.capacity_estimated,
+                f.facility.lon,
+                f.facility.lat,
+                f.off_street_m,
+                csv_field(&f.facility.source)
+            );
+        }
+        s
+    }
+
+    /// Writes `areas.geojson`, `areas.csv`, `facilities.geojson`, `facilities.csv`,
+    /// `summary.json`, `map.svg` (overall colour) and `map-{category}.svg` per analysed category.
+    pub fn write_dir(&self, graph: &Graph, dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let mut written = Vec::new();
+        let mut put = |name: &str, text: String| -> Result<()> {
+            let p = dir.join(name);
+            std::fs::write(&p, text).map_err(|e| Error::io(&p, e))?;
+            written.push(p);
+            Ok(())
+        };
+        let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
+        put(
+            "areas.geojson",
+            serde_json::to_string(&self.to_geojson()).unwrap_or_default(),
+        )?;
+        put("areas.csv", self.to_csv())?;
+        put("facilities.geojson", pretty(&self.facilities_geojson()))?;
+        put("facilities.csv", self.facilities_csv())?;
+        put(
+            "summary.json",
+            serde_json::to_string_pretty(&self.summary()).unwrap_or_default(),
+        )?;
+        put("map.svg", to_svg(self, graph, None)?)?;
+        for c in self.categories.iter().filter(|c| c.analysed) {
+            put(
+                &format!("map-{}.svg", c.key),
+                to_svg(self, graph, Some(&c.key))?,
+            )?;
+        }
+        Ok(written)
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// An SVG map: areas filled with their warning colour (overall, or of one category), the
+/// street network over them, the facilities (of that category) as dots, a legend and a scale.
+pub fn to_svg(a: &Analysis, graph: &Graph, category: Option<&str>) -> Result<String> {
+    let ci = match category {
+        Some(k) => Some(a.category_index(k).ok_or(Error::NotFound {
+            what: "category",
+            key: k.to_string(),
+        })?),
+        None => None,
+    };
+    let proj = graph.projection();
+    // View: the areas (where the colours are), else the graph.
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for polys in &a.area_polygons {
+        for p in polys {
+            for q in &p.exterior {
+                let xy = proj.project(q[0], q[1]);
+                b = [
+                    b[0].min(xy[0]),
+                    b[1].min(xy[1]),
+                    b[2].max(xy[0]),
+                    b[3].max(xy[1]),
+                ];
+            }
+        }
+    }
+    if !b[0].is_finite() {
+        let gb = graph.bbox();
+        let lo = proj.project(gb[0], gb[1]);
+        let hi = proj.project(gb[2], gb[3]);
+        b = [lo[0], lo[1], hi[0], hi[1]];
+    }
+    let pad = 0.04 * (b[2] - b[0]).max(b[3] - b[1]).max(1.0);
+    b = [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad];
+    let map_w = 1000.0;
+    let scale = map_w / (b[2] - b[0]).max(1.0);
+    let map_h = ((b[3] - b[1]) * scale).clamp(200.0, 2000.0);
+    let legend_w = 300.0;
+    let (w, h) = (map_w + legend_w, map_h.max(420.0));
+    let px = |xy: [f64; 2]| ((xy[0] - b[0]) * scale, map_h - (xy[1] - b[1]) * scale);
+    let mut s = String::with_capacity(1 << 20);
+    let _ = write!(
+        s,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" font-family="Noto Sans CJK SC, Noto Sans SC, WenQuanYi Micro Hei, sans-serif">
+<rect width="100%" height="100%" fill="#ffffff"/>
+<clipPath id="map"><rect width="{map_w:.0}" height="{map_h:.0}"/></clipPath>
+<g clip-path="url(#map)">
+<rect width="{map_w:.0}" height="{map_h:.0}" fill="#f4f3ef"/>
+<g id="areas" stroke="#ffffff" stroke-width="0.6" fill-opacity="0.62">
+"##
+    );
+    for (ai, (area, polys)) in a.areas.iter().zip(&a.area_polygons).enumerate() {
+        let colour = match ci {
+            Some(ci) => a.indicator(ci, ai).and_then(|i| i.colour),
+            None => area.overall,
+        };
+        let fill = colour.map_or("#cfcfcf", Colour::hex);
+        let mut d = String::new();
+        for p in polys {
+            for r in std::iter::once(&p.exterior).chain(&p.holes) {
+                for (k, q) in r.iter().enumerate() {
+                    let (x, y) = px(proj.project(q[0], q[1]));
+                    let _ = write!(d, "{}{x:.1},{y:.1}", if k == 0 { "M" } else { "L" });
+                }
+                d.push('Z');
+            }
+        }
+        let title = xml(&format!(
+            "{} {} · {} residents · {}",
+            area.id,
+            area.name,
+            area.population.round(),
+            colour.map_or("no residents", Colour::name)
+        ));
+        let _ = writeln!(
+            s,
+            r#"<path d="{d}" fill="{fill}"><title>{title}</title></path>"#
+        );
+    }
+    s.push_str("</g>\n<g id=\"streets\" fill=\"none\" stroke=\"#3a3a3a\" stroke-width=\"0.5\" stroke-opacity=\"0.55\" stroke-linecap=\"round\">\n<path d=\"");
+    let stride = (graph.edge_count() / 400_000).max(1);
+    for e in (0..graph.edge_count() as u32).step_by(stride) {
+        let pts: Vec<(f64, f64)> = graph
+            .edge_geometry(e)
+            .map(|p| px(proj.project_fixed(p)))
+            .collect();
+        if pts
+            .iter()
+            .all(|&(x, y)| x < -5.0 || y < -5.0 || x > map_w + 5.0 || y > map_h + 5.0)
+        {
+            continue;
+        }
+        for (k, (x, y)) in pts.iter().enumerate() {
+            let _ = write!(s, "{}{x:.1},{y:.1}", if k == 0 { "M" } else { "L" });
+        }
+    }
+    s.push_str(
+        "\"/>\n</g>\n<g id=\"facilities\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"0.8\">\n",
+    );
+    let mut shown = 0usize;
+    for f in &a.facilities {
+        if ci.is_some_and(|c| c != f.facility.category) {
+            continue;
+        }
+        let (x, y) = px(proj.project(f.facility.lon, f.facility.lat));
+        if x < 0.0 || y < 0.0 || x > map_w || y > map_h {
+            continue;
+        }
+        shown += 1;
+        let title = xml(&format!(
+            "{} · {} · {} {}",
+            a.categories[f.facility.category].name_zh,
+            f.facility.name,
+            f.facility.capacity,
+            a.categories[f.facility.category].capacity_unit
+        ));
+        let _ = writeln!(
+            s,
+            r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.2"><title>{title}</title></circle>"#
+        );
+    }
+    s.push_str("</g>\n</g>\n");
+    // Scale bar: a round length near a fifth of the map.
+    let target = (b[2] - b[0]) / 5.0;
+    let bar_m = [
+        100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0, 20000.0, 50000.0,
+    ]
+    .into_iter()
+    .rev()
+    .find(|&m| m <= target)
+    .unwrap_or(100.0);
+    let bar_px = bar_m * scale;
+    let label = if bar_m >= 1000.0 {
+        format!("{} km", bar_m / 1000.0)
+    } else {
+        format!("{bar_m} m")
+    };
+    let _ = writeln!(
+        s,
+        r##"<g id="scale" font-size="12"><rect x="16" y="{y0:.0}" width="{bw:.1}" height="6" fill="#222"/><text x="16" y="{ty:.0}">{label}</text></g>"##,
+        y0 = map_h - 26.0,
+        bw = bar_px,
+        ty = map_h - 32.0
+    );
+    // Legend.
+    let lx = map_w + 20.0;
+    let (title_zh, title_en, counts): (String, String, [usize; 5]) = match ci {
+        Some(c) => {
+            let cat = &a.categories[c];
+            (
+                format!("{}（{}分钟）", cat.name_zh, cat.norm_minutes),
+                format!("{} · {}-minute norm", cat.name_en, cat.norm_minutes),
+                cat.colour_counts,
+            )
+        }
+        None => {
+            let mut cc = [0usize; 5];
+            for ar in &a.areas {
+                if let Some(c) = ar.overall {
+                    cc[c.grade() as usize] += 1;
+                }
+            }
+            (
+                "综合预警".to_string(),
+                "overall warning (mean grade of categories)".to_string(),
+                cc,
+            )
+        }
+    };
+    let _ = writeln!(
+        s,
+        r##"<g id="legend" font-size="13" fill="#222"><text x="{lx}" y="30" font-size="18" font-weight="bold">预警五色图</text><text x="{lx}" y="50">five-colour warning · {}</text><text x="{lx}" y="78" font-size="15">{}</text><text x="{lx}" y="96" font-size="12">{}</text>"##,
+        xml(&a.profile.name_en),
+        xml(&title_zh),
+        xml(&title_en)
+    );
+    for (k, c) in Colour::ALL.iter().enumerate() {
+        let y = 120.0 + k as f64 * 28.0;
+        let _ = writeln!(
+            s,
+            r##"<rect x="{lx}" y="{y}" width="22" height="18" fill="{}" fill-opacity="0.8"/><text x="{}" y="{}">{} {} — {} ({} areas)</text>"##,
+            c.hex(),
+            lx + 30.0,
+            y + 14.0,
+            c.name_zh(),
+            c.name(),
+            c.meaning(),
+            counts[k]
+        );
+    }
+    let y = 120.0 + 5.0 * 28.0;
+    let _ = writeln!(
+        s,
+        r##"<rect x="{lx}" y="{y}" width="22" height="18" fill="#cfcfcf"/><text x="{}" y="{}">no residents / not analysed</text>"##,
+        lx + 30.0,
+        y + 14.0
+    );
+    let _ = writeln!(
+        s,
+        r##"<circle cx="{}" cy="{}" r="4" fill="#111"/><text x="{}" y="{}">facility ({shown})</text>"##,
+        lx + 11.0,
+        y + 42.0,
+        lx + 30.0,
+        y + 46.0
+    );
+    let _ = writeln!(
+        s,
+        r##"<line x1="{lx}" y1="{}" x2="{}" y2="{}" stroke="#3a3a3a" stroke-width="1"/><text x="{}" y="{}">walking network</text>"##,
+        y + 68.0,
+        lx + 22.0,
+        y + 68.0,
+        lx + 30.0,
+        y + 72.0
+    );
+    let pop: f64 = a.inputs.population_placed;
+    let _ = writeln!(
+        s,
+        r##"<text x="{lx}" y="{}" font-size="12">{} areas · {:.0} residents</text>"##,
+        y + 100.0,
+        a.areas.len(),
+        pop
+    );
+    let _ = writeln!(
+        s,
+        r##"<text x="{lx}" y="{}" font-size="10" fill="#555">Streets © OpenStreetMap contributors (ODbL)</text></g>"##,
+        h - 14.0
+    );
+    s.push_str("</svg>\n");
+    Ok(s)
+}

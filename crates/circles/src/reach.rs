@@ -1,0 +1,467 @@
+//! Shortest-path searches over the walking graph: an all-node multi-source search (nearest
+//! facility for every node at once) and bounded searches from single facilities (what lies
+//! within 5, 10 and 15 minutes), both on a radix heap over `u32` keys with reusable buffers.
+
+use rayon::prelude::*;
+
+use crate::graph::Graph;
+use crate::progress::Progress;
+use crate::snap::Snap;
+
+/// Time (cost) of a node no search reached.
+pub const UNREACHED: u32 = u32::MAX;
+
+/// A monotone priority queue for `u32` keys (Ahuja, Mehlhorn, Orlin and Tarjan 1990): a key is
+/// kept in the bucket of the highest bit in which it differs from the last popped key, so each
+/// element moves down at most 32 times and a pop is amortised O(1) for the integer costs of a
+/// walking graph.
+#[derive(Debug)]
+pub struct RadixHeap {
+    last: u32,
+    len: usize,
+    buckets: [Vec<(u32, u32)>; 33],
+}
+
+impl Default for RadixHeap {
+    fn default() -> Self {
+        RadixHeap {
+            last: 0,
+            len: 0,
+            buckets: std::array::from_fn(|_| Vec::new()),
+        }
+    }
+}
+
+#[inline]
+fn bucket_of(x: u32) -> usize {
+    (32 - x.leading_zeros()) as usize
+}
+
+impl RadixHeap {
+    /// Empties the heap and resets its floor to 0, keeping allocations.
+    pub fn clear(&mut self) {
+        for b in &mut self.buckets {
+            b.clear();
+        }
+        self.last = 0;
+        self.len = 0;
+    }
+
+    /// Number of queued entries.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Queues `value` with `key`; a key below the last popped one is raised to it (the heap is
+    /// monotone, and Dijkstra never pushes such keys).
+    #[inline]
+    pub fn push(&mut self, key: u32, value: u32) {
+        let key = key.max(self.last);
+        self.buckets[bucket_of(key ^ self.last)].push((key, value));
+        self.len += 1;
+    }
+
+    /// Removes an entry with the smallest key.
+    #[inline]
+    pub fn pop(&mut self) -> Option<(u32, u32)> {
+        if self.buckets[0].is_empty() {
+            let i = (1..33).find(|&i| !self.buckets[i].is_empty())?;
+            let mut moved = std::mem::take(&mut self.buckets[i]);
+            self.last = moved.iter().map(|e| e.0).min().unwrap_or(self.last);
+            for &(k, v) in &moved {
+                self.buckets[bucket_of(k ^ self.last)].push((k, v));
+            }
+            moved.clear();
+            self.buckets[i] = moved;
+        }
+        let e = self.buckets[0].pop();
+        if e.is_some() {
+            self.len -= 1;
+        }
+        e
+    }
+}
+
+/// A search start: a node and the cost already spent to get there.
+pub type Seed = (u32, u32);
+
+/// Result of an all-node multi-source search: per node the cost to the nearest source and
+/// which source it was.
+#[derive(Debug, Clone)]
+pub struct Nearest {
+    /// Cost in flat-walking decimetres, or [`UNREACHED`].
+    pub cost: Vec<u32>,
+    /// Index of the nearest source group, or `u32::MAX`.
+    pub source: Vec<u32>,
+}
+
+/// Like [`nearest`] without the source labels: only the cost per node (less memory).
+pub fn nearest_cost(graph: &Graph, facilities: &[Snap], limit: u32) -> Vec<u32> {
+    let mut cost = vec![UNREACHED; graph.node_count()];
+    let mut heap = RadixHeap::default();
+    for f in facilities {
+        for (node, c) in f.seeds() {
+            let slot = &mut cost[node as usize];
+            if c < *slot && c <= limit {
+                *slot = c;
+                heap.push(c, node);
+            }
+        }
+    }
+    while let Some((d, u)) = heap.pop() {
+        if d != cost[u as usize] {
+            continue;
+        }
+        for a in graph.arcs(u) {
+            let nd = d.saturating_add(a.cost);
+            let slot = &mut cost[a.to as usize];
+            if nd < *slot && nd <= limit {
+                *slot = nd;
+                heap.push(nd, a.to);
+            }
+        }
+    }
+    cost
+}
+
+/// One multi-source Dijkstra from every facility at once: for every node the cost to its
+/// nearest facility. Each facility contributes its seeds (the two ends of the edge it stands
+/// on, with the cost of walking there). Searches stop at `limit` (use `u32::MAX - 1` for none).
+pub fn nearest(graph: &Graph, facilities: &[Snap], limit: u32) -> Nearest {
+    let n = graph.node_count();
+    let mut cost = vec![UNREACHED; n];
+    let mut source = vec![u32::MAX; n];
+    let mut heap = RadixHeap::default();
+    for (i, f) in facilities.iter().enumerate() {
+        for (node, c) in f.seeds() {
+            let slot = &mut cost[node as usize];
+            if c < *slot && c <= limit {
+                *slot = c;
+                source[node as usize] = i as u32;
+                heap.push(c, node);
+            }
+        }
+    }
+    while let Some((d, u)) = heap.pop() {
+        if d != cost[u as usize] {
+            continue;
+        }
+        let label = source[u as usize];
+        for a in graph.arcs(u) {
+            let nd = d.saturating_add(a.cost);
+            let slot = &mut cost[a.to as usize];
+            if nd < *slot && nd <= limit {
+                *slot = nd;
+                source[a.to as usize] = label;
+                heap.push(nd, a.to);
+            }
+        }
+    }
+    Nearest { cost, source }
+}
+
+/// Reusable buffers for bounded single-facility searches. Distances are valid for the nodes of
+/// the current search only (a generation stamp avoids clearing the arrays).
+#[derive(Debug)]
+pub struct Searcher {
+    dist: Vec<u32>,
+    stamp: Vec<u32>,
+    generation: u32,
+    heap: RadixHeap,
+    settled: Vec<(u32, u32)>,
+}
+
+impl Searcher {
+    /// Buffers for a graph of `n` nodes (zeroed pages are only touched when used).
+    pub fn new(n: usize) -> Self {
+        Searcher {
+            dist: vec![0; n],
+            stamp: vec![0; n],
+            generation: 0,
+            heap: RadixHeap::default(),
+            settled: Vec::new(),
+        }
+    }
+
+    /// Searches all nodes within `limit` of the seeds; they are then in [`Searcher::settled`].
+    pub fn search(&mut self, graph: &Graph, seeds: &[Seed], limit: u32) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.generation = 1;
+        }
+        let g = self.generation;
+        self.heap.clear();
+        self.settled.clear();
+        for &(node, c) in seeds {
+            let i = node as usize;
+            if c <= limit && (self.stamp[i] != g || c < self.dist[i]) {
+                self.stamp[i] = g;
+                self.dist[i] = c;
+                self.heap.push(c, node);
+            }
+        }
+        while let Some((d, u)) = self.heap.pop() {
+            if d != self.dist[u as usize] {
+                continue;
+            }
+            self.settled.push((u, d));
+            for a in graph.arcs(u) {
+                let nd = d.saturating_add(a.cost);
+                let i = a.to as usize;
+                if nd <= limit && (self.stamp[i] != g || nd < self.dist[i]) {
+                    self.stamp[i] = g;
+                    self.dist[i] = nd;
+                    self.heap.push(nd, a.to);
+                }
+            }
+        }
+    }
+
+    /// The nodes of the last search as `(node, cost)`, in order of cost.
+    pub fn settled(&self) -> &[(u32, u32)] {
+        &self.settled
+    }
+
+    /// Searches and returns the settled nodes.
+    pub fn ball(&mut self, graph: &Graph, seeds: &[Seed], limit: u32) -> &[(u32, u32)] {
+        self.search(graph, seeds, limit);
+        &self.settled
+    }
+
+    /// Cost of `node` in the last search, or [`UNREACHED`].
+    pub fn cost(&self, node: u32) -> u32 {
+        let i = node as usize;
+        if self.stamp[i] == self.generation {
+            self.dist[i]
+        } else {
+            UNREACHED
+        }
+    }
+}
+
+/// How many facilities (and how much capacity) each node reaches within each threshold.
+#[derive(Debug, Clone)]
+pub struct Within {
+    /// The thresholds in flat-walking decimetres, ascending.
+    pub thresholds: [u32; 3],
+    /// Per node: facilities within each threshold (saturating at 65,535).
+    pub count: Vec<[u16; 3]>,
+    /// Per node: capacity within each threshold.
+    pub capacity: Vec<[f32; 3]>,
+}
+
+/// A facility's reach: its snap and its capacity.
+#[derive(Debug, Clone, Copy)]
+pub struct Supply {
+    pub snap: Snap,
+    pub capacity: f32,
+}
+
+/// Runs `f(facility index, ball)` for the ball of every facility within `limit`, in parallel
+/// batches (one [`Searcher`] per batch), calling `apply` on the main thread in facility order.
+pub fn for_each_ball<T: Send>(
+    graph: &Graph,
+    supplies: &[Supply],
+    limit: u32,
+    progress: &dyn Progress,
+    f: impl Fn(usize, &[(u32, u32)], &Searcher) -> T + Sync,
+    mut apply: impl FnMut(usize, T),
+) {
+    const BATCH: usize = 4096;
+    let n = graph.node_count();
+    let threads = rayon::current_num_threads().max(1);
+    for (b, batch) in supplies.chunks(BATCH).enumerate() {
+        let chunk = batch.len().div_ceil(threads * 4).max(1);
+        let results: Vec<Vec<T>> = batch
+            .par_chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                let mut s = Searcher::new(n);
+                let out: Vec<T> = part
+                    .iter()
+                    .enumerate()
+                    .map(|(k, sup)| {
+                        s.search(graph, &sup.snap.seeds(), limit);
+                        let r = f(b * BATCH + c * chunk + k, s.settled(), &s);
+                        progress.inc(1);
+                        r
+                    })
+                    .collect();
+                out
+            })
+            .collect();
+        for (i, r) in (b * BATCH..).zip(results.into_iter().flatten()) {
+            apply(i, r);
+        }
+    }
+}
+
+/// Counts and capacity of facilities within each of three thresholds, for every node, by one
+/// bounded search from each facility (cheaper than a search from every home: the balls are
+/// small and there are far fewer facilities than nodes).
+pub fn within(
+    graph: &Graph,
+    supplies: &[Supply],
+    thresholds: [u32; 3],
+    progress: &dyn Progress,
+) -> Within {
+    let n = graph.node_count();
+    let mut count = vec![[0u16; 3]; n];
+    let mut capacity = vec![[0f32; 3]; n];
+    let limit = thresholds.iter().copied().max().unwrap_or(0);
+    for_each_ball(
+        graph,
+        supplies,
+        limit,
+        progress,
+        |_, ball, _| ball.to_vec(),
+        |i, ball| {
+            let cap = supplies[i].capacity;
+            for &(node, c) in &ball {
+                let (cn, cp) = (&mut count[node as usize], &mut capacity[node as usize]);
+                for k in 0..3 {
+                    if c <= thresholds[k] {
+                        cn[k] = cn[k].saturating_add(1);
+                        cp[k] += cap;
+                    }
+                }
+            }
+        },
+    );
+    Within {
+        thresholds,
+        count,
+        capacity,
+    }
+}
+
+/// Facilities and their capacity within one threshold, per node: the lean form of [`within`]
+/// that an analysis needs (6 bytes per node instead of 18).
+pub fn within_one(
+    graph: &Graph,
+    supplies: &[Supply],
+    threshold: u32,
+    progress: &dyn Progress,
+) -> (Vec<u16>, Vec<f32>) {
+    let n = graph.node_count();
+    let mut count = vec![0u16; n];
+    let mut capacity = vec![0f32; n];
+    for_each_ball(
+        graph,
+        supplies,
+        threshold,
+        progress,
+        |_, ball, _| ball.iter().map(|&(node, _)| node).collect::<Vec<u32>>(),
+        |i, nodes| {
+            let cap = supplies[i].capacity;
+            for node in nodes {
+                count[node as usize] = count[node as usize].saturating_add(1);
+                capacity[node as usize] += cap;
+            }
+        },
+    );
+    (count, capacity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+
+    /// A path 0 - 1 - 2 - 3 - 4 with costs 10, 20, 30, 40 and a shortcut 0 - 4 of 90.
+    pub(crate) fn path() -> Graph {
+        Graph::from_parts(
+            (0..5).map(|i| [i * 100, 0]).collect(),
+            &[(0, 1, 10), (1, 2, 20), (2, 3, 30), (3, 4, 40), (0, 4, 90)],
+        )
+        .expect("graph")
+    }
+
+    #[test]
+    fn radix_heap_pops_in_order() {
+        let mut h = RadixHeap::default();
+        for (k, v) in [(5, 0), (3, 1), (9, 2), (3, 3), (1_000_000, 4), (7, 5)] {
+            h.push(k, v);
+        }
+        let mut keys = Vec::new();
+        while let Some((k, _)) = h.pop() {
+            keys.push(k);
+            if k == 5 {
+                h.push(6, 9);
+            }
+        }
+        assert_eq!(keys, vec![3, 3, 5, 6, 7, 9, 1_000_000]);
+        assert!(h.is_empty());
+    }
+
+    #[test]
+    fn nearest_by_hand() {
+        let g = path();
+        let at = |n| Snap::at_node(n);
+        let r = nearest(&g, &[at(0)], u32::MAX - 1);
+        assert_eq!(r.cost, vec![0, 10, 30, 60, 90]);
+        // Node 4: 0-1-2-3-4 = 100 and the shortcut 90.
+        let r = nearest(&g, &[at(0), at(3)], u32::MAX - 1);
+        assert_eq!(r.cost, vec![0, 10, 30, 0, 40]);
+        // Node 2 is a tie (30 either way); the others have one nearest source.
+        assert_eq!(
+            (r.source[0], r.source[1], r.source[3], r.source[4]),
+            (0, 0, 1, 1)
+        );
+        let r = nearest(&g, &[at(0)], 30);
+        assert_eq!(r.cost, vec![0, 10, 30, UNREACHED, UNREACHED]);
+        assert_eq!(
+            nearest_cost(&g, &[at(0), at(3)], u32::MAX - 1),
+            vec![0, 10, 30, 0, 40]
+        );
+    }
+
+    #[test]
+    fn a_facility_on_an_edge_starts_from_both_ends() {
+        let g = path();
+        // A quarter along edge 2-3 (cost 30), 5 dm off the street.
+        let s = Snap {
+            edge: 2,
+            u: 2,
+            v: 3,
+            cost_u: 7,
+            cost_v: 23,
+            off_cost: 5,
+            off_m: 0.5,
+        };
+        let r = nearest(&g, &[s], u32::MAX - 1);
+        assert_eq!(r.cost, vec![42, 32, 12, 28, 68]);
+    }
+
+    #[test]
+    fn within_counts_by_hand() {
+        let g = path();
+        let sup = |n, capacity| Supply {
+            snap: Snap::at_node(n),
+            capacity,
+        };
+        let w = within(&g, &[sup(0, 10.0), sup(2, 5.0)], [10, 30, 60], &NoProgress);
+        assert_eq!(w.count[1], [1, 2, 2]);
+        assert_eq!(w.capacity[1], [10.0, 15.0, 15.0]);
+        assert_eq!(w.count[4], [0, 0, 0]);
+        assert_eq!(w.count[3], [0, 1, 2]);
+        let (c, cap) = within_one(&g, &[sup(0, 10.0), sup(2, 5.0)], 30, &NoProgress);
+        assert_eq!((c[1], cap[1], c[3], cap[3]), (2, 15.0, 1, 5.0));
+    }
+
+    #[test]
+    fn searcher_reuses_buffers() {
+        let g = path();
+        let mut s = Searcher::new(g.node_count());
+        assert_eq!(s.ball(&g, &[(0, 0)], 30), &[(0, 0), (1, 10), (2, 30)]);
+        assert_eq!(s.ball(&g, &[(4, 0)], 45), &[(4, 0), (3, 40)]);
+        assert_eq!(s.cost(0), UNREACHED);
+        assert_eq!(s.cost(3), 40);
+    }
+}

@@ -1,0 +1,402 @@
+//! `minsheng bench`: starts the real server on loopback (SQLite in a temporary directory, or a
+//! scratch PostgreSQL database), then drives it over HTTP with concurrent clients — first filing
+//! bundles, then completing their items through the clerks' actions — and reports throughput and
+//! latency percentiles.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use catalog::{Outcome, Role};
+use serde::{Deserialize, Serialize};
+use server::Config;
+use tokio::sync::Mutex;
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Use PostgreSQL: a scratch database is created on this server and dropped afterwards.
+    /// Without it the benchmark runs on SQLite in a temporary directory.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// Seconds each phase runs (filing, then actions).
+    #[arg(long, default_value_t = 15)]
+    seconds: u64,
+    /// The bundle the clients file.
+    #[arg(long, default_value = "birth")]
+    bundle: String,
+    /// Also write the figures as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+struct Phase {
+    requests: usize,
+    errors: usize,
+    per_second: f64,
+    p50_ms: f64,
+    p90_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Figures {
+    backend: String,
+    clients: usize,
+    seconds: u64,
+    bundle: String,
+    cpus: usize,
+    cpu_model: String,
+    submissions: Phase,
+    actions: Phase,
+}
+
+fn phase(mut lat: Vec<u32>, errors: usize, elapsed: Duration) -> Phase {
+    lat.sort_unstable();
+    let pick = |q: f64| -> f64 {
+        if lat.is_empty() {
+            return 0.0;
+        }
+        let i = ((lat.len() as f64 - 1.0) * q).round() as usize;
+        f64::from(lat[i.min(lat.len() - 1)]) / 1000.0
+    };
+    Phase {
+        requests: lat.len(),
+        errors,
+        per_second: lat.len() as f64 / elapsed.as_secs_f64(),
+        p50_ms: pick(0.50),
+        p90_ms: pick(0.90),
+        p99_ms: pick(0.99),
+        max_ms: pick(1.0),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct CaseLite {
+    id: String,
+    item: String,
+    department: String,
+    status: String,
+    state: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct AppLite {
+    id: String,
+    cases: Vec<CaseLite>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Token {
+    token: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PlanLite {
+    materials: Vec<PlanMaterial>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PlanMaterial {
+    code: String,
+    status: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct UploadLite {
+    id: String,
+}
+
+async fn login(client: &reqwest::Client, url: &str, login: &str) -> anyhow::Result<String> {
+    let r = client
+        .post(format!("{url}/api/auth/login"))
+        .json(&serde_json::json!({ "login": login, "password": server::seed::DEMO_PASSWORD }))
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("login {login}: {}", r.text().await.unwrap_or_default());
+    }
+    Ok(r.json::<Token>().await?.token)
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .unwrap_or_default()
+}
+
+pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
+    let dir = tempfile_dir()?;
+    let (db_url, scratch) = match &args.database_url {
+        Some(url) if url.starts_with("postgres") => {
+            let name = format!("minsheng_bench_{}", std::process::id());
+            (store::create_scratch_database(url, &name).await?, Some((url.clone(), name)))
+        }
+        Some(url) => (url.clone(), None),
+        None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
+    };
+    let env = vec![
+        ("MINSHENG__DATA_DIR".to_owned(), dir.display().to_string()),
+        ("MINSHENG__DATABASE__URL".to_owned(), db_url.clone()),
+        ("MINSHENG__LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+        // The benchmark measures applications, not the scheduler.
+        ("MINSHENG__DEADLINES__TICK_SECONDS".to_owned(), "3600".to_owned()),
+    ];
+    let mut config = Config::load(None, env)?;
+    config.max_connections = base.max_connections;
+    let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
+    let backend = state.store.backend().name().to_owned();
+    eprintln!("准备数据 preparing the registers on {backend} …");
+    let opts = server::seed::SeedOptions { residents: 3000, enterprises: 20, history: 0, ..Default::default() };
+    server::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await?;
+    // One account per department holding every staff role, for the clerk clients.
+    let hash = server::auth::hash_password(server::seed::DEMO_PASSWORD, state.config.argon2_memory_kib, state.config.argon2_iterations)
+        .map_err(|e| anyhow::anyhow!("{}", e.body().message))?;
+    let mut staff = Vec::new();
+    for d in state.catalog().departments() {
+        staff.push(store::NewAccount {
+            id: domain::AccountId(state.parts.ids.next()),
+            login: format!("bench_{}", d.code),
+            password_hash: hash.clone(),
+            display_name: format!("bench {}", d.code),
+            kind: store::AccountKind::Staff,
+            roles: vec![Role::Window, Role::Clerk, Role::Reviewer, Role::Approver],
+            person_id: None,
+            enterprise_id: None,
+            department: Some(d.code.clone()),
+            division: None,
+            phone: None,
+            created_at: chrono::Utc::now(),
+        });
+    }
+    state.store.insert_accounts(&staff).await?;
+    let citizens = state.store.bench_citizens(args.clients as i64).await?;
+    if citizens.len() < args.clients {
+        bail!("only {} residents with accounts for {} clients", citizens.len(), args.clients);
+    }
+    // Where each item's approvals lead.
+    let mut next_action: BTreeMap<(String, String), String> = BTreeMap::new();
+    for item in state.catalog().items() {
+        if let Some(wf) = state.catalog().workflow(&item.workflow) {
+            for s in &wf.states {
+                if s.outcome.is_none()
+                    && !s.pauses_clock
+                    && let Some(a) = server::seed::toward_approval(wf, &s.code)
+                {
+                    next_action.insert((item.code.clone(), s.code.clone()), a.code.clone());
+                }
+            }
+            let _ = Outcome::Approved;
+        }
+    }
+    let app = server::App::serve(state, true).await?;
+    let url = app.url();
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients * 2).build()?;
+
+    let mut dept_tokens = BTreeMap::new();
+    for d in app.state.catalog().departments() {
+        dept_tokens.insert(d.code.clone(), login(&client, &url, &format!("bench_{}", d.code)).await?);
+    }
+    let dept_tokens = Arc::new(dept_tokens);
+    let next_action = Arc::new(next_action);
+
+    // Phase 1: filing.
+    eprintln!("阶段一 phase 1: {} clients file '{}' for {} s …", args.clients, args.bundle, args.seconds);
+    let mut prepared = Vec::new();
+    for login_name in citizens.iter().take(args.clients) {
+        let token = login(&client, &url, login_name).await?;
+        let up: UploadLite = client
+            .post(format!("{url}/api/uploads?name=bench.pdf"))
+            .bearer_auth(&token)
+            .header("content-type", "application/pdf")
+            .body(b"%PDF-1.4\n%%EOF\n".to_vec())
+            .send()
+            .await?
+            .json()
+            .await
+            .context("upload")?;
+        let plan: PlanLite = client
+            .get(format!("{url}/api/plan?bundle={}", args.bundle))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await
+            .context("plan")?;
+        let materials: BTreeMap<String, String> =
+            plan.materials.iter().filter(|m| m.status == "to_upload").map(|m| (m.code.clone(), up.id.clone())).collect();
+        prepared.push((token, materials));
+    }
+    let filed: Arc<Mutex<VecDeque<AppLite>>> = Arc::new(Mutex::new(VecDeque::new()));
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, (token, materials)) in prepared.into_iter().enumerate() {
+        let client = client.clone();
+        let url = url.clone();
+        let bundle = args.bundle.clone();
+        let filed = filed.clone();
+        tasks.push(tokio::spawn(async move {
+            let body = serde_json::json!({ "bundle": bundle, "materials": materials }).to_string();
+            let mut lat = Vec::new();
+            let mut errors = 0usize;
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                n += 1;
+                let t = Instant::now();
+                let r = client
+                    .post(format!("{url}/api/applications"))
+                    .bearer_auth(&token)
+                    .header("content-type", "application/json")
+                    .header("idempotency-key", format!("bench-{i}-{n}"))
+                    .body(body.clone())
+                    .send()
+                    .await;
+                match r {
+                    Ok(resp) if resp.status().as_u16() == 201 => {
+                        let bytes = resp.bytes().await.unwrap_or_default();
+                        lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+                        if let Ok(app) = serde_json::from_slice::<AppLite>(&bytes) {
+                            filed.lock().await.push_back(app);
+                        }
+                    }
+                    Ok(resp) => {
+                        errors += 1;
+                        if errors < 3 {
+                            eprintln!("filing failed: {} {}", resp.status(), resp.text().await.unwrap_or_default());
+                        }
+                    }
+                    Err(e) => {
+                        errors += 1;
+                        if errors < 3 {
+                            eprintln!("filing failed: {e}");
+                        }
+                    }
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await?;
+        lat.extend(l);
+        errors += e;
+    }
+    let submissions = phase(lat, errors, start.elapsed());
+
+    // Phase 2: clerks complete the items.
+    eprintln!("阶段二 phase 2: {} clerk clients act on {} applications for {} s …", args.clients, filed.lock().await.len(), args.seconds);
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..args.clients {
+        let client = client.clone();
+        let url = url.clone();
+        let filed = filed.clone();
+        let tokens = dept_tokens.clone();
+        let next_action = next_action.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0usize;
+            let mut current: Option<AppLite> = None;
+            while Instant::now() < deadline {
+                let app = match current.take() {
+                    Some(a) => a,
+                    None => match filed.lock().await.pop_front() {
+                        Some(a) => a,
+                        None => break,
+                    },
+                };
+                let Some((case, action)) = app.cases.iter().find_map(|c| {
+                    if c.status != "active" {
+                        return None;
+                    }
+                    let st = c.state.clone()?;
+                    next_action.get(&(c.item.clone(), st)).map(|a| (c.clone(), a.clone()))
+                }) else {
+                    continue;
+                };
+                let Some(token) = tokens.get(&case.department) else { continue };
+                let t = Instant::now();
+                let r = client
+                    .post(format!("{url}/api/applications/{}/cases/{}/actions", app.id, case.id))
+                    .bearer_auth(token)
+                    .header("content-type", "application/json")
+                    .body(format!("{{\"action\":\"{action}\"}}"))
+                    .send()
+                    .await;
+                match r {
+                    Ok(resp) if resp.status().is_success() => {
+                        let bytes = resp.bytes().await.unwrap_or_default();
+                        lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+                        current = serde_json::from_slice::<AppLite>(&bytes).ok();
+                    }
+                    Ok(resp) => {
+                        errors += 1;
+                        if errors < 3 {
+                            eprintln!("action failed: {} {}", resp.status(), resp.text().await.unwrap_or_default());
+                        }
+                    }
+                    Err(e) => {
+                        errors += 1;
+                        if errors < 3 {
+                            eprintln!("action failed: {e}");
+                        }
+                    }
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await?;
+        lat.extend(l);
+        errors += e;
+    }
+    let actions = phase(lat, errors, start.elapsed());
+    app.shutdown().await;
+    if let Some((url, name)) = scratch {
+        store::drop_scratch_database(&url, &name).await?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let f = Figures {
+        backend,
+        clients: args.clients,
+        seconds: args.seconds,
+        bundle: args.bundle.clone(),
+        cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        cpu_model: cpu_model(),
+        submissions,
+        actions,
+    };
+    println!("minsheng bench — {} on {} CPU(s) ({}), {} clients, {} s per phase", f.backend, f.cpus, f.cpu_model, f.clients, f.seconds);
+    println!("{:<24} {:>10} {:>8} {:>10} {:>9} {:>9} {:>9}", "", "requests", "errors", "per second", "p50 ms", "p99 ms", "max ms");
+    for (name, p) in [("bundle submissions", &f.submissions), ("item actions", &f.actions)] {
+        println!(
+            "{name:<24} {:>10} {:>8} {:>10.0} {:>9.2} {:>9.2} {:>9.2}",
+            p.requests, p.errors, p.per_second, p.p50_ms, p.p99_ms, p.max_ms
+        );
+    }
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&f)?)?;
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("minsheng-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}

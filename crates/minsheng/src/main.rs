@@ -1,0 +1,317 @@
+//! The `minsheng` command: runs the server, the demo district, and the operator's tools
+//! (catalog check, migrations, reports, history verification, benchmarks).
+
+mod bench;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use server::{App, Config};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "minsheng",
+    version,
+    about = "民生 minsheng — a district's one-thing public services platform",
+    long_about = "民生 minsheng: a district government's platform for one-thing services (一件事).\n\n\
+Start with `minsheng demo`: it creates the demo district (富阳区) on an embedded SQLite database, \
+serves it at http://127.0.0.1:8080 and prints log-ins. `minsheng serve` runs a real deployment from \
+a configuration file; every setting can also be given as a MINSHENG__SECTION__KEY environment variable \
+(e.g. MINSHENG__DATABASE__URL=postgres://…)."
+)]
+struct Cli {
+    /// A TOML configuration file (defaults are built in; MINSHENG__… variables override both).
+    #[arg(long, global = true, env = "MINSHENG_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API with the configured database and catalog.
+    Serve,
+    /// Create (once) and serve the demo district on embedded SQLite.
+    Demo(DemoArgs),
+    /// Check a service catalog directory; every error names file, line and field.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    /// Database maintenance.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Reports computed from the catalog and the recorded cases.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+    /// Check every application's hash-chained history; exits 1 if any entry was edited or deleted.
+    VerifyHistory(DbArgs),
+    /// Benchmark the real HTTP server with concurrent clients.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct DemoArgs {
+    /// Where the demo keeps its database, uploads and notice log.
+    #[arg(long, default_value = "var/demo")]
+    data_dir: PathBuf,
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Delete the demo data first and create it anew.
+    #[arg(long)]
+    fresh: bool,
+    /// Residents to generate.
+    #[arg(long, default_value_t = 5000)]
+    residents: usize,
+    /// Enterprises to generate.
+    #[arg(long, default_value_t = 400)]
+    enterprises: usize,
+    /// Past applications to simulate through the engine.
+    #[arg(long, default_value_t = 1500)]
+    history: usize,
+    /// Create the data and exit instead of serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// Validate a catalog directory (or file) without starting anything.
+    Check {
+        /// The directory of TOML files, e.g. `catalog`.
+        path: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct DbArgs {
+    /// The database URL (sqlite://… or postgres://…); defaults to the configuration's.
+    #[arg(long, env = "MINSHENG_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum DbCommand {
+    /// Apply the embedded migrations.
+    Migrate(DbArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Trips, materials and days saved against applying item by item, per bundle and in total.
+    Reductions {
+        #[command(flatten)]
+        db: DbArgs,
+        /// table or json
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).compact().init();
+}
+
+fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    Ok(Config::load(cli.config.as_deref(), std::env::vars())?)
+}
+
+fn with_database(mut config: Config, db: &DbArgs) -> Config {
+    if let Some(url) = &db.database_url {
+        config.database_url = server::config::Secret::new(url.clone());
+    }
+    config
+}
+
+fn bar(len: u64, prefix: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{prefix:.bold} [{bar:40.cyan/blue}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.set_prefix(prefix.to_owned());
+    pb
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误 error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Serve => {
+            let config = load_config(&cli)?;
+            server::run(config).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => demo(&cli, args).await,
+        Command::Catalog { command: CatalogCommand::Check { path } } => Ok(catalog_check(path)),
+        Command::Db { command: DbCommand::Migrate(db) } => {
+            let config = with_database(load_config(&cli)?, db);
+            let store = server::open_store(&config).await?;
+            println!("数据库已迁移至最新版本 migrated: {}", store.backend().name());
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { command: ReportCommand::Reductions { db, format } } => {
+            let config = with_database(load_config(&cli)?, db);
+            let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
+            let r = server::api::reduction_report(&state).await.map_err(|e| anyhow::anyhow!("{}", e.body().message))?;
+            match format.as_str() {
+                "json" => println!("{}", serde_json::to_string_pretty(&r)?),
+                "table" => print!("{}", report::reductions_table(&r)),
+                other => anyhow::bail!("--format {other}: expected table or json"),
+            }
+            state.store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::VerifyHistory(db) => {
+            let config = with_database(load_config(&cli)?, db);
+            let store = server::open_store(&config).await?;
+            let pb = bar(0, "verify");
+            let report = store
+                .verify_histories(|done, total| {
+                    pb.set_length(total);
+                    pb.set_position(done);
+                })
+                .await?;
+            pb.finish_and_clear();
+            println!(
+                "已核验 {} 件申请的 {} 条历史记录 checked {} entries of {} applications",
+                report.applications, report.entries, report.entries, report.applications
+            );
+            store.close().await;
+            if report.broken.is_empty() && report.orphans == 0 {
+                println!("历史记录完整，未发现篡改或删除 the history is intact");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for (app, why) in &report.broken {
+                    println!("申请 application {app}: {why}");
+                }
+                if report.orphans > 0 {
+                    println!("{} 条历史记录所属的申请已被删除 entries belong to deleted applications", report.orphans);
+                }
+                println!("发现 {} 处篡改 tampering found", report.broken.len() + usize::from(report.orphans > 0));
+                Ok(ExitCode::from(1))
+            }
+        }
+        Command::Bench(args) => {
+            bench::run(args, load_config(&cli)?).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn catalog_check(path: &std::path::Path) -> ExitCode {
+    match catalog::Catalog::load_dir(path) {
+        Ok(c) => {
+            let s = c.stats();
+            println!(
+                "目录有效 catalog OK: {} 个部门 departments, {} 个事项 items, {} 件一件事 bundles, {} 种材料 materials, {} 类共享记录 record types, {} 个流程 workflows",
+                s.departments, s.items, s.bundles, s.materials, s.record_types, s.workflows
+            );
+            for (stage, n) in &s.bundles_per_stage {
+                println!("  {:<8} {:<28} {n}", stage.name_zh(), stage.name_en());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for e in &errors.0 {
+                eprintln!("{e}");
+            }
+            eprintln!("目录有 {} 处错误 the catalog has {} error(s)", errors.0.len(), errors.0.len());
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    if args.fresh && args.data_dir.exists() {
+        std::fs::remove_dir_all(&args.data_dir).with_context(|| format!("removing {}", args.data_dir.display()))?;
+    }
+    std::fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
+    let db = args.data_dir.join("minsheng.db");
+    let mut env: Vec<(String, String)> = vec![
+        ("MINSHENG__DATA_DIR".into(), args.data_dir.display().to_string()),
+        ("MINSHENG__DATABASE__URL".into(), format!("sqlite://{}", db.display())),
+        ("MINSHENG__LISTEN".into(), args.listen.clone()),
+    ];
+    env.extend(std::env::vars().filter(|(k, _)| k.starts_with("MINSHENG__")));
+    let config = Config::load(cli.config.as_deref(), env)?;
+    let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
+    let opts = server::seed::SeedOptions {
+        residents: args.residents,
+        enterprises: args.enterprises,
+        history: args.history,
+        ..Default::default()
+    };
+    let pb = bar(0, "demo");
+    let mut stage = String::new();
+    let report = server::seed::seed_demo(&state, &opts, &mut |s: &str, done, total| {
+        if s != stage {
+            stage = s.to_owned();
+            pb.set_prefix(s.to_owned());
+            pb.reset();
+        }
+        pb.set_length(total);
+        pb.set_position(done);
+    })
+    .await?;
+    pb.finish_and_clear();
+    if report.already_seeded {
+        println!("演示数据已存在（使用 --fresh 重新生成） demo data already present in {}", args.data_dir.display());
+    } else {
+        println!(
+            "已生成富阳区演示数据：{} 个行政区划、{} 名居民、{} 家企业、{} 条共享数据、{} 个账号、{} 件历史办件",
+            report.divisions, report.persons, report.enterprises, report.records, report.accounts, report.applications
+        );
+    }
+    if args.no_serve {
+        state.store.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let app = App::serve(state, true).await?;
+    let url = app.url();
+    println!();
+    println!("民生 minsheng 演示区 富阳区 is running:");
+    println!("  API        {url}/api");
+    println!("  OpenAPI    {url}/api/openapi.json");
+    println!("  Health     {url}/healthz");
+    println!();
+    println!("演示账号 demo log-ins (password 密码: {}):", server::seed::DEMO_PASSWORD);
+    for l in &report.logins {
+        println!("  {:<22} {}", l.login, l.who);
+    }
+    println!();
+    println!("例如 e.g.: curl -s {url}/api/auth/login -H 'content-type: application/json' -d '{{\"login\":\"admin\",\"password\":\"{}\"}}'", server::seed::DEMO_PASSWORD);
+    println!("按 Ctrl-C 停止 press Ctrl-C to stop");
+    let stop = app.stopper();
+    tokio::spawn(async move {
+        server::shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    app.wait().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,360 @@
+//! Configuration: defaults embedded in the binary, then a TOML file, then `MINSHENG__…`
+//! environment variables (`MINSHENG__DATABASE__URL` sets `database.url`). The raw settings are
+//! parsed, then checked into a typed `Config`; secrets print as `[redacted]`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A value that must never reach a log: `Debug` and `Display` print `[redacted]`.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The defaults, embedded in the binary.
+pub const DEFAULTS: &str = r#"
+listen = "127.0.0.1:8080"
+data_dir = "var"
+
+[database]
+url = "sqlite://var/minsheng.db"
+max_connections = 8
+writers = 4
+batch_max = 256
+node = 0
+
+[catalog]
+# path = "catalog"        # a directory of TOML files; without it the embedded demo catalog is used
+[calendar]
+# path = "data/calendar/cn-workdays.toml"
+
+[deadlines]
+warn_working_days = 1
+rectification_days = 5
+tick_seconds = 60
+
+[notices]
+channel = "log"           # log | webhook
+# log_path = "var/notices.log"
+# webhook_url = "https://sms-gateway.example/notices"
+# webhook_secret = "…"
+max_attempts = 12
+poll_millis = 500
+batch = 100
+
+[auth]
+session_hours = 8
+argon2_memory_kib = 19456
+argon2_iterations = 2
+
+[limits]
+json_body_bytes = 1048576
+upload_bytes = 10485760
+"#;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    listen: String,
+    data_dir: PathBuf,
+    public_url: Option<String>,
+    database: RawDatabase,
+    #[serde(default)]
+    catalog: RawPath,
+    #[serde(default)]
+    calendar: RawPath,
+    deadlines: RawDeadlines,
+    notices: RawNotices,
+    auth: RawAuth,
+    limits: RawLimits,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    url: Secret,
+    max_connections: u32,
+    writers: usize,
+    batch_max: usize,
+    node: u16,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPath {
+    path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDeadlines {
+    warn_working_days: u32,
+    rectification_days: u32,
+    tick_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotices {
+    channel: String,
+    log_path: Option<PathBuf>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<Secret>,
+    max_attempts: u32,
+    poll_millis: u64,
+    batch: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    session_hours: i64,
+    argon2_memory_kib: u32,
+    argon2_iterations: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    json_body_bytes: usize,
+    upload_bytes: usize,
+}
+
+/// Where notices go.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoticeChannel {
+    /// Appended as JSON lines to a file (the default; an SMS gateway reads it).
+    Log { path: PathBuf },
+    /// POSTed to an HTTP endpoint, signed with HMAC-SHA256.
+    Webhook { url: String, secret: Secret },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub public_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub database_url: Secret,
+    pub max_connections: u32,
+    pub writers: usize,
+    pub batch_max: usize,
+    pub node: u16,
+    pub catalog_path: Option<PathBuf>,
+    pub calendar_path: Option<PathBuf>,
+    pub warn_working_days: u32,
+    pub rectification_days: u32,
+    pub tick_seconds: u64,
+    pub notice_channel: NoticeChannel,
+    pub notice_max_attempts: u32,
+    pub notice_poll_millis: u64,
+    pub notice_batch: i64,
+    pub session_hours: i64,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub json_body_bytes: usize,
+    pub upload_bytes: usize,
+}
+
+/// A configuration problem, naming the setting.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration {setting}: {message}")]
+pub struct ConfigError {
+    pub setting: String,
+    pub message: String,
+}
+
+fn err(setting: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError { setting: setting.to_owned(), message: message.into() }
+}
+
+/// Merges `over` into `base`, table by table.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// An environment value as TOML: integers and booleans typed, anything else a string.
+fn env_value(s: &str) -> toml::Value {
+    if let Ok(i) = s.parse::<i64>() {
+        toml::Value::Integer(i)
+    } else if let Ok(b) = s.parse::<bool>() {
+        toml::Value::Boolean(b)
+    } else {
+        toml::Value::String(s.to_owned())
+    }
+}
+
+impl Config {
+    /// Loads the defaults, then `file` if given, then `MINSHENG__` variables from `env`.
+    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+        let mut table: toml::Table = DEFAULTS.parse().map_err(|e| err("defaults", format!("{e}")))?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|e| err(&path.display().to_string(), e.to_string()))?;
+            let t: toml::Table = text.parse().map_err(|e| err(&path.display().to_string(), format!("{e}")))?;
+            merge(&mut table, t);
+        }
+        for (k, v) in env {
+            let Some(rest) = k.strip_prefix("MINSHENG__") else { continue };
+            let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
+            let mut node = &mut table;
+            for (i, part) in path.iter().enumerate() {
+                if i + 1 == path.len() {
+                    node.insert(part.clone(), env_value(&v));
+                } else {
+                    let entry = node.entry(part.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                    match entry {
+                        toml::Value::Table(t) => node = t,
+                        _ => return Err(err(&k, "is not a section")),
+                    }
+                }
+            }
+        }
+        let raw: Raw = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| err("settings", e.message()))?;
+        Config::check(raw)
+    }
+
+    /// The defaults alone (what `minsheng demo` and the tests start from).
+    pub fn defaults() -> Config {
+        Config::load(None, std::iter::empty()).unwrap_or_else(|e| unreachable!("embedded defaults are valid: {e}"))
+    }
+
+    fn check(raw: Raw) -> Result<Config, ConfigError> {
+        let listen: SocketAddr = raw
+            .listen
+            .parse()
+            .map_err(|_| err("listen", format!("{:?} is not an address like 127.0.0.1:8080", raw.listen)))?;
+        let url = raw.database.url;
+        if store::Backend::from_url(url.expose()).is_none() {
+            return Err(err("database.url", "must start with sqlite: or postgres://"));
+        }
+        if raw.database.node > 1023 {
+            return Err(err("database.node", "must be 0..=1023"));
+        }
+        let channel = match raw.notices.channel.as_str() {
+            "log" => NoticeChannel::Log {
+                path: raw.notices.log_path.unwrap_or_else(|| raw.data_dir.join("notices.log")),
+            },
+            "webhook" => {
+                let url = raw.notices.webhook_url.ok_or_else(|| err("notices.webhook_url", "is required for the webhook channel"))?;
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(err("notices.webhook_url", "must be an http(s) URL"));
+                }
+                let secret = raw.notices.webhook_secret.unwrap_or_default();
+                if secret.expose().len() < 16 {
+                    return Err(err("notices.webhook_secret", "must be at least 16 characters"));
+                }
+                NoticeChannel::Webhook { url, secret }
+            }
+            other => return Err(err("notices.channel", format!("{other:?}: expected log or webhook"))),
+        };
+        if raw.auth.session_hours < 1 || raw.auth.session_hours > 24 * 30 {
+            return Err(err("auth.session_hours", "must be 1..=720"));
+        }
+        if raw.auth.argon2_memory_kib < 8 || raw.auth.argon2_iterations < 1 {
+            return Err(err("auth.argon2_memory_kib", "argon2 needs at least 8 KiB and 1 iteration"));
+        }
+        if raw.deadlines.tick_seconds == 0 {
+            return Err(err("deadlines.tick_seconds", "must be at least 1"));
+        }
+        Ok(Config {
+            listen,
+            public_url: raw.public_url,
+            data_dir: raw.data_dir,
+            database_url: url,
+            max_connections: raw.database.max_connections.max(1),
+            writers: raw.database.writers.max(1),
+            batch_max: raw.database.batch_max.clamp(1, 4096),
+            node: raw.database.node,
+            catalog_path: raw.catalog.path,
+            calendar_path: raw.calendar.path,
+            warn_working_days: raw.deadlines.warn_working_days,
+            rectification_days: raw.deadlines.rectification_days.max(1),
+            tick_seconds: raw.deadlines.tick_seconds,
+            notice_channel: channel,
+            notice_max_attempts: raw.notices.max_attempts.max(1),
+            notice_poll_millis: raw.notices.poll_millis.max(10),
+            notice_batch: raw.notices.batch.clamp(1, 1000),
+            session_hours: raw.auth.session_hours,
+            argon2_memory_kib: raw.auth.argon2_memory_kib,
+            argon2_iterations: raw.auth.argon2_iterations,
+            json_body_bytes: raw.limits.json_body_bytes.max(1024),
+            upload_bytes: raw.limits.upload_bytes.max(1024),
+        })
+    }
+
+    /// The URL people use to reach the server.
+    pub fn base_url(&self, bound: SocketAddr) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{bound}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load() {
+        let c = Config::defaults();
+        assert_eq!(c.listen.port(), 8080);
+        assert!(matches!(c.notice_channel, NoticeChannel::Log { .. }));
+    }
+
+    #[test]
+    fn file_then_env_override() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("m.toml");
+        std::fs::write(&f, "listen = \"0.0.0.0:9000\"\n[deadlines]\nwarn_working_days = 2\n").expect("write");
+        let env = vec![
+            ("MINSHENG__DEADLINES__WARN_WORKING_DAYS".to_owned(), "3".to_owned()),
+            ("MINSHENG__DATABASE__URL".to_owned(), "postgres://u:pw@localhost/test".to_owned()),
+            ("OTHER".to_owned(), "x".to_owned()),
+        ];
+        let c = Config::load(Some(&f), env).expect("config");
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.warn_working_days, 3);
+        assert_eq!(c.database_url.expose(), "postgres://u:pw@localhost/test");
+        assert!(!format!("{c:?}").contains("pw@"), "secrets must not be printed");
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let env = vec![("MINSHENG__NOTICES__CHANNEL".to_owned(), "pigeon".to_owned())];
+        let e = Config::load(None, env).expect_err("bad channel");
+        assert_eq!(e.setting, "notices.channel");
+        let env = vec![("MINSHENG__DATABASE__URL".to_owned(), "mysql://x".to_owned())];
+        assert_eq!(Config::load(None, env).expect_err("bad url").setting, "database.url");
+        let env = vec![("MINSHENG__NOSUCH".to_owned(), "1".to_owned())];
+        assert!(Config::load(None, env).is_err(), "unknown settings are errors");
+    }
+}

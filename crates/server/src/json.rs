@@ -1,0 +1,94 @@
+//! The JSON request extractor: a body that is not the expected JSON becomes a 400 naming the
+//! field path and position, a body over the limit a 413, never axum's plain-text rejection.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// Like `axum::Json`, with errors in the API's error format.
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !json {
+            return Err(ApiError::BadRequest {
+                code: "unsupported_media_type",
+                zh: "请求体必须是 JSON，并带 Content-Type: application/json".to_owned(),
+                en: "The body must be JSON with Content-Type: application/json".to_owned(),
+                field: None,
+            });
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge { limit: 0 }
+            } else {
+                ApiError::BadRequest {
+                    code: "unreadable_body",
+                    zh: "无法读取请求体".to_owned(),
+                    en: format!("Could not read the body: {e}"),
+                    field: None,
+                }
+            }
+        })?;
+        parse(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON, naming the path and position of the first problem.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = if path == "." || path.is_empty() { None } else { Some(path.clone()) };
+        let (zh, en) = match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => (
+                format!("JSON 格式错误（第 {} 行第 {} 列）", inner.line(), inner.column()),
+                format!("Malformed JSON at line {} column {}: {inner}", inner.line(), inner.column()),
+            ),
+            _ => (
+                format!("字段「{path}」的值不正确：{inner}"),
+                format!("Field '{path}' is wrong: {inner}"),
+            ),
+        };
+        ApiError::BadRequest { code: "malformed_json", zh, en, field }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        a: u32,
+        inner: Inner,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        b: String,
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let e = parse::<Body>(br#"{"a": 1, "inner": {"b": 5}}"#).expect_err("type error");
+        assert_eq!(e.body().field.as_deref(), Some("inner.b"));
+        let e = parse::<Body>(b"{\"a\": 1,").expect_err("syntax error");
+        assert_eq!(e.body().code, "malformed_json");
+        assert!(e.body().message.contains("第 1 行"));
+    }
+}

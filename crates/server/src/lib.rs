@@ -1,0 +1,291 @@
+//! The minsheng server: the HTTP API over the one-thing engine and the store, with roles and data
+//! scope on every endpoint, the deadline scheduler and the notice worker. `App::build` starts the
+//! whole server (tests start it on port 0), `run` serves until interrupted. Only this crate knows
+//! HTTP and JSON.
+
+pub mod api;
+pub mod auth;
+pub mod background;
+pub mod config;
+pub mod error;
+pub mod json;
+pub mod openapi;
+pub mod seed;
+pub mod service;
+pub mod state;
+pub mod views;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Request, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use catalog::Catalog;
+use domain::{Clock, SystemClock, WorkCalendar};
+use onething::{Rules, TickOutcome};
+use store::{Store, StoreOptions};
+use tokio::task::JoinHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use config::Config;
+pub use state::AppState;
+
+use crate::auth::{LoginGuard, SessionCache};
+use crate::state::{EngineParts, Inner};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("the service catalog has errors:\n{0}")]
+    Catalog(#[from] catalog::CatalogErrors),
+    #[error("the working-day calendar {0}: {1}")]
+    Calendar(String, String),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+}
+
+/// How to build an app beyond its configuration.
+pub struct Options {
+    pub clock: Arc<dyn Clock>,
+    /// Run the deadline scheduler and the notice worker.
+    pub background: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { clock: Arc::new(SystemClock), background: true }
+    }
+}
+
+/// A running server.
+pub struct App {
+    pub state: AppState,
+    pub addr: SocketAddr,
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Loads the catalog named by the configuration, or the embedded demo catalog.
+pub fn load_catalog(config: &Config) -> Result<Catalog, ServerError> {
+    Ok(match &config.catalog_path {
+        Some(p) => Catalog::load_dir(p)?,
+        None => Catalog::try_demo()?,
+    })
+}
+
+pub fn load_calendar(config: &Config) -> Result<WorkCalendar, ServerError> {
+    match &config.calendar_path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| ServerError::Io(p.display().to_string(), e))?;
+            WorkCalendar::from_toml(&text).map_err(|e| ServerError::Calendar(p.display().to_string(), e.to_string()))
+        }
+        None => Ok(WorkCalendar::china()),
+    }
+}
+
+/// Opens the store named by the configuration (creating the data directory for SQLite).
+pub async fn open_store(config: &Config) -> Result<Store, ServerError> {
+    let url = config.database_url.expose();
+    if url.starts_with("sqlite:") {
+        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        let path = path.split('?').next().unwrap_or("");
+        if let Some(dir) = std::path::Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| ServerError::Io(dir.display().to_string(), e))?;
+        }
+    }
+    let opts = StoreOptions {
+        url: url.to_owned(),
+        max_connections: config.max_connections,
+        writers: config.writers,
+        batch_max: config.batch_max,
+        node: config.node,
+    };
+    Ok(Store::open(&opts).await?)
+}
+
+/// Builds the state of a server without listening.
+pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, ServerError> {
+    let catalog = load_catalog(&config)?;
+    let calendar = load_calendar(&config)?;
+    let store = open_store(&config).await?;
+    let upload_dir = config.data_dir.join("uploads");
+    std::fs::create_dir_all(&upload_dir).map_err(|e| ServerError::Io(upload_dir.display().to_string(), e))?;
+    let rules = Rules {
+        warn_working_days: config.warn_working_days,
+        rectification_days: config.rectification_days,
+        ..Rules::default()
+    };
+    let parts = EngineParts {
+        catalog: Arc::new(catalog),
+        calendar: Arc::new(calendar),
+        ids: store.id_generator(),
+        rules: Arc::new(rules),
+    };
+    Ok(AppState(Arc::new(Inner {
+        config,
+        store,
+        parts,
+        clock,
+        sessions: SessionCache::new(Duration::from_secs(30)),
+        login_guard: LoginGuard::default(),
+        upload_dir,
+    })))
+}
+
+/// The routes of the API.
+pub fn router(state: AppState) -> Router {
+    let json_limit = state.config.json_body_bytes;
+    let upload_limit = state.config.upload_bytes;
+    let api = Router::new()
+        .route("/auth/login", post(api::login))
+        .route("/auth/register", post(api::register))
+        .route("/auth/logout", post(api::logout))
+        .route("/me", get(api::me))
+        .route("/catalog/stages", get(api::stages))
+        .route("/catalog/bundles/{code}", get(api::bundle))
+        .route("/catalog/items", get(api::items))
+        .route("/catalog/items/{code}", get(api::item))
+        .route("/catalog/departments", get(api::departments))
+        .route("/plan", get(api::plan))
+        .route("/uploads", post(api::upload).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/applications", post(api::submit).get(api::list_applications))
+        .route("/applications/{id}", get(api::get_application))
+        .route("/applications/{id}/history", get(api::history))
+        .route("/applications/{id}/notices", get(api::application_notices))
+        .route("/applications/{id}/cases/{case}/actions", post(api::act))
+        .route("/applications/{id}/withdraw", post(api::withdraw))
+        .route("/applications/{id}/rating", post(api::rate))
+        .route("/rectifications", get(api::rectifications))
+        .route("/rectifications/{id}/response", post(api::respond))
+        .route("/cases", get(api::cases))
+        .route("/supervision/overdue", get(api::overdue))
+        .route("/notices", get(api::notices))
+        .route("/reports/reductions", get(api::reductions))
+        .route("/reports/overview", get(api::overview))
+        .route("/openapi.json", get(|| async { axum::Json(openapi::document()) }))
+        .fallback(api::fallback)
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    Router::new()
+        .nest("/api", api)
+        .route("/healthz", get(api::health))
+        .layer(DefaultBodyLimit::max(json_limit))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(CatchPanicLayer::custom(|_| {
+            error::ApiError::internal(std::io::Error::other("a request handler panicked")).into_response()
+        }))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            // The path only: query strings may carry ID numbers.
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+        }))
+        .with_state(state)
+}
+
+impl App {
+    /// Builds the state, binds `config.listen` (port 0 picks a free port) and starts serving.
+    pub async fn build(config: Config, opts: Options) -> Result<App, ServerError> {
+        let state = build_state(config, opts.clock).await?;
+        App::serve(state, opts.background).await
+    }
+
+    /// Starts serving an already built state on its configured address.
+    pub async fn serve(state: AppState, background: bool) -> Result<App, ServerError> {
+        let listen = state.config.listen;
+        let channel = background::Channel::open(&state.config.notice_channel).map_err(|e| ServerError::Io("notice channel".into(), e))?;
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| ServerError::Io(listen.to_string(), e))?;
+        let addr = listener.local_addr().map_err(|e| ServerError::Io(listen.to_string(), e))?;
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let mut tasks = Vec::new();
+        let app = router(state.clone());
+        let mut rx = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = rx.changed().await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+                tracing::error!(error = %e, "server stopped");
+            }
+        }));
+        if background {
+            tasks.push(tokio::spawn(background::scheduler(state.clone(), stop_rx.clone())));
+            tasks.push(tokio::spawn(background::notifier(state.clone(), channel, stop_rx)));
+        }
+        Ok(App { state, addr, stop, tasks })
+    }
+
+    pub fn url(&self) -> String {
+        self.state.config.base_url(self.addr)
+    }
+
+    /// Runs one deadline tick now.
+    pub async fn tick(&self) -> Result<TickOutcome, error::ApiError> {
+        service::tick(&self.state).await
+    }
+
+    /// Stops serving and the background tasks, and closes the store.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+        }
+        self.state.store.close().await;
+    }
+
+    /// Waits until the task serving HTTP ends.
+    pub async fn wait(mut self) {
+        if !self.tasks.is_empty() {
+            let server = self.tasks.remove(0);
+            let _ = server.await;
+        }
+        self.shutdown().await;
+    }
+
+    /// Asks the server to stop (for signal handlers).
+    pub fn stopper(&self) -> tokio::sync::watch::Sender<bool> {
+        self.stop.clone()
+    }
+}
+
+/// Serves with the system clock until Ctrl-C or SIGTERM.
+pub async fn run(config: Config) -> Result<(), ServerError> {
+    let app = App::build(config, Options::default()).await?;
+    tracing::info!(url = %app.url(), database = app.state.store.backend().name(), "minsheng serving");
+    let stop = app.stopper();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    app.wait().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,279 @@
+//! Persistence of minsheng on SQLite (embedded default) or PostgreSQL (scale-out) through one code
+//! path: sqlx's `Any` driver, one set of portable migrations, a group-commit writer for the
+//! application aggregates, and the queries the API and the reports need. Only this crate knows SQL.
+
+pub mod codec;
+pub mod queries;
+pub mod writer;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use domain::IdGenerator;
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+pub use queries::*;
+pub use writer::{Job, Saved, UnitOfWork, UowError};
+
+/// Which database is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL (expected sqlite:… or postgres://…): {0}")]
+    BadUrl(String),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflicting concurrent change; try again")]
+    Conflict,
+    #[error("duplicate: {0}")]
+    Duplicate(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the store is shutting down")]
+    Closed,
+}
+
+impl StoreError {
+    /// Whether the error is a unique-constraint violation.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            StoreError::Duplicate(_) => true,
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub url: String,
+    /// Read connections (SQLite) or connections in all (PostgreSQL).
+    pub max_connections: u32,
+    /// Writer tasks: always 1 on SQLite (one writer at a time is all SQLite allows).
+    pub writers: usize,
+    /// Most jobs one group commit takes.
+    pub batch_max: usize,
+    /// This process's node number for id generation (distinct per process sharing a database).
+    pub node: u16,
+}
+
+impl StoreOptions {
+    pub fn new(url: &str) -> StoreOptions {
+        StoreOptions { url: url.to_owned(), max_connections: 8, writers: 4, batch_max: 256, node: 0 }
+    }
+}
+
+/// The store: a pool for reads, a pool for writes, and the group-commit writer.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+    read: AnyPool,
+    write: AnyPool,
+    writer: writer::WriterHandle,
+    ids: Arc<IdGenerator>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish()
+    }
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+impl Store {
+    /// Opens (and for SQLite creates) the database and runs the migrations.
+    pub async fn open(opts: &StoreOptions) -> Result<Store> {
+        let store = Store::connect(opts).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens the database without migrating it.
+    pub async fn connect(opts: &StoreOptions) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(&opts.url).ok_or_else(|| StoreError::BadUrl(redact_url(&opts.url)))?;
+        let url = match backend {
+            Backend::Sqlite if !opts.url.contains("mode=") => {
+                let sep = if opts.url.contains('?') { '&' } else { '?' };
+                format!("{}{sep}mode=rwc", opts.url)
+            }
+            _ => opts.url.clone(),
+        };
+        let connect_opts = AnyConnectOptions::from_str(&url)?
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+        let (read, write, writers) = match backend {
+            Backend::Sqlite => {
+                // WAL lets readers run beside the one writer. synchronous=NORMAL keeps every
+                // committed transaction across a process crash (only a power cut may lose the last
+                // ones), which is the durability promise of an acknowledged request.
+                let write = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|c, _| {
+                        Box::pin(async move {
+                            c.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY")
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(connect_opts.clone())
+                    .await?;
+                let read = AnyPoolOptions::new()
+                    .max_connections(opts.max_connections.max(1))
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|c, _| {
+                        Box::pin(async move {
+                            c.execute("PRAGMA busy_timeout=10000; PRAGMA cache_size=-32768; PRAGMA query_only=ON")
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(connect_opts)
+                    .await?;
+                (read, write, 1)
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(opts.max_connections.max(2))
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(connect_opts)
+                    .await?;
+                (pool.clone(), pool, opts.writers.max(1))
+            }
+        };
+        let ids = Arc::new(IdGenerator::new(opts.node));
+        let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1));
+        Ok(Store { backend, read, write, writer, ids })
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.write).await?;
+        Ok(())
+    }
+
+    /// The id generator every id of this process comes from.
+    pub fn ids(&self) -> &IdGenerator {
+        &self.ids
+    }
+
+    /// A shared handle to the id generator.
+    pub fn id_generator(&self) -> Arc<IdGenerator> {
+        self.ids.clone()
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for reads (on SQLite, read-only connections beside the writer).
+    pub fn read_pool(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// The pool for writes outside the group-commit writer (accounts, sessions, uploads, notices).
+    pub fn write_pool(&self) -> &AnyPool {
+        &self.write
+    }
+
+    /// Runs a job on the application aggregates through the group-commit writer; returns once its
+    /// changes are committed (durable) or have failed.
+    pub async fn run<J: Job>(&self, job: J) -> Result<J::Output> {
+        self.writer.submit(job).await
+    }
+
+    /// Closes the pools after the writer drained its queue.
+    pub async fn close(&self) {
+        self.writer.shutdown().await;
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// Creates an empty PostgreSQL database `name` on the server of `base_url` and returns its URL
+/// (tests and benchmarks each get a fresh one).
+pub async fn create_scratch_database(base_url: &str, name: &str) -> Result<String> {
+    sqlx::any::install_default_drivers();
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::BadUrl(format!("database name {name:?}")));
+    }
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(base_url).await?;
+    conn.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).await?;
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await?;
+    let (no_query, query) = match base_url.split_once('?') {
+        Some((a, q)) => (a, format!("?{q}")),
+        None => (base_url, String::new()),
+    };
+    let (head, _) = no_query.rsplit_once('/').ok_or_else(|| StoreError::BadUrl(redact_url(base_url)))?;
+    Ok(format!("{head}/{name}{query}"))
+}
+
+/// Drops a database made by `create_scratch_database`.
+pub async fn drop_scratch_database(base_url: &str, name: &str) -> Result<()> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::BadUrl(format!("database name {name:?}")));
+    }
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(base_url).await?;
+    conn.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await?;
+    Ok(())
+}
+
+/// A database URL with its password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:[redacted]{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:[redacted]@h:5432/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite://var/x.db"), "sqlite://var/x.db");
+    }
+}

@@ -1,0 +1,408 @@
+//! Reading applications, case queues, rectifications and histories; the scheduler's and the
+//! verifier's passes over them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::{AccountId, ApplicationId, CaseId, RectificationId};
+use onething::{Application, ChainBreak, ChainHead, HistoryEntry, MaterialEntry, Prior};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::codec;
+use crate::writer::load_aggregates;
+use crate::{Result, Store, StoreError};
+
+/// Paging: at most `limit` rows after skipping `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Page {
+    pub fn new(limit: i64, offset: i64) -> Page {
+        Page { limit: limit.clamp(1, 500), offset: offset.max(0) }
+    }
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page::new(50, 0)
+    }
+}
+
+/// Which applications to list.
+#[derive(Debug, Clone, Default)]
+pub struct AppFilter {
+    pub applicant_account: Option<AccountId>,
+    pub status: Option<String>,
+    pub target: Option<String>,
+    /// Only applications with a case of this department.
+    pub department: Option<String>,
+    /// Only applications handled in this division (or below it).
+    pub division: Option<String>,
+}
+
+/// One line of an application list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppSummary {
+    pub id: ApplicationId,
+    pub target_kind: String,
+    pub target_code: String,
+    pub applicant_name: String,
+    pub applicant_key: String,
+    pub channel: String,
+    pub status: String,
+    pub submitted_at: DateTime<Utc>,
+    pub deadline: Option<NaiveDate>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub item_count: i64,
+    pub last_rating: Option<i64>,
+}
+
+fn summary_from_row(r: &AnyRow) -> Result<AppSummary> {
+    Ok(AppSummary {
+        id: ApplicationId(r.try_get("id")?),
+        target_kind: r.try_get("target_kind")?,
+        target_code: r.try_get("target_code")?,
+        applicant_name: r.try_get("applicant_name")?,
+        applicant_key: r.try_get("applicant_key")?,
+        channel: r.try_get("channel")?,
+        status: r.try_get("status")?,
+        submitted_at: codec::parse_ts(&r.try_get::<String, _>("submitted_at")?)?,
+        deadline: codec::parse_date_opt(r.try_get("deadline")?)?,
+        finished_at: codec::parse_ts_opt(r.try_get("finished_at")?)?,
+        item_count: r.try_get("item_count")?,
+        last_rating: r.try_get("last_rating")?,
+    })
+}
+
+/// Which cases a queue shows.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub department: Option<String>,
+    /// Only cases handled in this division (or below it).
+    pub division: Option<String>,
+    /// Case statuses to include; empty = open ones (waiting, active, paused).
+    pub statuses: Vec<String>,
+    pub overdue_only: bool,
+    /// Only active cases whose promised deadline is on or before this date (at risk).
+    pub due_by: Option<NaiveDate>,
+}
+
+/// One line of a case queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseRow {
+    pub id: CaseId,
+    pub application: ApplicationId,
+    pub item: String,
+    pub department: String,
+    pub status: String,
+    pub state: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub promised_deadline: Option<NaiveDate>,
+    pub legal_deadline: Option<NaiveDate>,
+    pub warned: bool,
+    pub overdue: bool,
+    pub legal_overdue: bool,
+    pub applicant_name: String,
+    pub applicant_key: String,
+    pub target_kind: String,
+    pub target_code: String,
+    pub channel: String,
+    pub division: Option<String>,
+}
+
+fn case_row(r: &AnyRow) -> Result<CaseRow> {
+    Ok(CaseRow {
+        id: CaseId(r.try_get("id")?),
+        application: ApplicationId(r.try_get("application_id")?),
+        item: r.try_get("item")?,
+        department: r.try_get("department")?,
+        status: r.try_get("status")?,
+        state: r.try_get("state")?,
+        started_at: codec::parse_ts_opt(r.try_get("started_at")?)?,
+        promised_deadline: codec::parse_date_opt(r.try_get("promised_deadline")?)?,
+        legal_deadline: codec::parse_date_opt(r.try_get("legal_deadline")?)?,
+        warned: r.try_get::<i64, _>("warned")? != 0,
+        overdue: r.try_get::<i64, _>("overdue")? != 0,
+        legal_overdue: r.try_get::<i64, _>("legal_overdue")? != 0,
+        applicant_name: r.try_get("applicant_name")?,
+        applicant_key: r.try_get("applicant_key")?,
+        target_kind: r.try_get("target_kind")?,
+        target_code: r.try_get("target_code")?,
+        channel: r.try_get("channel")?,
+        division: r.try_get("division")?,
+    })
+}
+
+/// One line of a rectification list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RectificationRow {
+    pub id: RectificationId,
+    pub application: ApplicationId,
+    pub department: String,
+    pub status: String,
+    pub opened_at: DateTime<Utc>,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+    pub response: Option<String>,
+    pub closing_level: Option<i64>,
+    pub target_code: String,
+    pub applicant_name: String,
+    pub first_rating: Option<i64>,
+}
+
+/// What `verify_histories` found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    pub applications: u64,
+    pub entries: u64,
+    /// Broken chains: the application and what is wrong.
+    pub broken: Vec<(ApplicationId, String)>,
+    /// History entries whose application no longer exists.
+    pub orphans: u64,
+}
+
+fn history_from_row(r: &AnyRow) -> Result<HistoryEntry> {
+    Ok(HistoryEntry {
+        application: ApplicationId(r.try_get("application_id")?),
+        seq: r.try_get("seq")?,
+        case: r.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
+        at: codec::parse_ts(&r.try_get::<String, _>("at")?)?,
+        actor: r.try_get::<Option<i64>, _>("actor")?.map(AccountId),
+        role: r.try_get("role")?,
+        action: r.try_get("action")?,
+        from_state: r.try_get("from_state")?,
+        to_state: r.try_get("to_state")?,
+        detail: r.try_get("detail")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
+impl Store {
+    /// A whole application aggregate, read outside the writer.
+    pub async fn application(&self, id: ApplicationId) -> Result<Option<Application>> {
+        let mut conn = self.read_pool().acquire().await?;
+        let mut apps = load_aggregates(&mut conn, &[id.0]).await?;
+        Ok(apps.pop())
+    }
+
+    pub async fn applications(&self, f: &AppFilter, page: Page) -> Result<Vec<AppSummary>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.target_kind, a.target_code, a.applicant_name, a.applicant_key, a.channel, a.status,
+                    a.submitted_at, a.deadline, a.finished_at, a.item_count, a.last_rating
+             FROM application a
+             WHERE ($1 = -1 OR a.applicant_account = $1)
+               AND ($2 = '' OR a.status = $2)
+               AND ($3 = '' OR a.target_code = $3)
+               AND ($4 = '' OR EXISTS (SELECT 1 FROM item_case c WHERE c.application_id = a.id AND c.department = $4))
+               AND ($5 = '' OR a.division LIKE $6)
+             ORDER BY a.submitted_at DESC, a.id DESC
+             LIMIT $7 OFFSET $8",
+        )
+        .bind(f.applicant_account.map(|a| a.0).unwrap_or(-1))
+        .bind(f.status.clone().unwrap_or_default())
+        .bind(f.target.clone().unwrap_or_default())
+        .bind(f.department.clone().unwrap_or_default())
+        .bind(f.division.clone().unwrap_or_default())
+        .bind(format!("{}%", f.division.clone().unwrap_or_default()))
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter().map(summary_from_row).collect()
+    }
+
+    /// The applicant's last application of the same bundle or item, for a repeat.
+    pub async fn prior_application(&self, applicant_key: &str, target_code: &str) -> Result<Option<Prior>> {
+        let row = sqlx::query(
+            "SELECT id, form, materials FROM application
+             WHERE applicant_key = $1 AND target_code = $2 AND status <> 'withdrawn'
+             ORDER BY submitted_at DESC, id DESC LIMIT 1",
+        )
+        .bind(applicant_key)
+        .bind(target_code)
+        .fetch_optional(self.read_pool())
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let form: String = r.try_get("form")?;
+        let materials: String = r.try_get("materials")?;
+        Ok(Some(Prior {
+            id: ApplicationId(r.try_get("id")?),
+            form: serde_json::from_str(&form).map_err(|e| StoreError::Corrupt(format!("form: {e}")))?,
+            materials: serde_json::from_str::<Vec<MaterialEntry>>(&materials)
+                .map_err(|e| StoreError::Corrupt(format!("materials: {e}")))?,
+        }))
+    }
+
+    /// A department's (or everyone's) cases, most urgent first.
+    pub async fn case_queue(&self, f: &CaseFilter, page: Page) -> Result<Vec<CaseRow>> {
+        let statuses: Vec<String> = if f.statuses.is_empty() {
+            vec!["waiting".into(), "active".into(), "paused".into()]
+        } else {
+            f.statuses.clone()
+        };
+        let mut s = statuses.into_iter();
+        let st: Vec<String> = (0..6).map(|_| s.next().unwrap_or_default()).collect();
+        let rows = sqlx::query(
+            "SELECT c.id, c.application_id, c.item, c.department, c.status, c.state, c.started_at,
+                    c.promised_deadline, c.legal_deadline, c.warned, c.overdue, c.legal_overdue, c.division,
+                    a.applicant_name, a.applicant_key, a.target_kind, a.target_code, a.channel
+             FROM item_case c JOIN application a ON a.id = c.application_id
+             WHERE ($1 = '' OR c.department = $1)
+               AND ($2 = '' OR c.division LIKE $3)
+               AND c.status IN ($4, $5, $6, $7, $8, $9)
+               AND ($10 = 0 OR c.overdue = 1)
+               AND ($11 = '' OR (c.status = 'active' AND c.promised_deadline <= $11))
+             ORDER BY c.overdue DESC, CASE WHEN c.promised_deadline IS NULL THEN 1 ELSE 0 END,
+                      c.promised_deadline, c.started_at, c.id
+             LIMIT $12 OFFSET $13",
+        )
+        .bind(f.department.clone().unwrap_or_default())
+        .bind(f.division.clone().unwrap_or_default())
+        .bind(format!("{}%", f.division.clone().unwrap_or_default()))
+        .bind(st[0].clone())
+        .bind(st[1].clone())
+        .bind(st[2].clone())
+        .bind(st[3].clone())
+        .bind(st[4].clone())
+        .bind(st[5].clone())
+        .bind(i64::from(f.overdue_only))
+        .bind(f.due_by.map(codec::date).unwrap_or_default())
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter().map(case_row).collect()
+    }
+
+    /// The department (and application) a case belongs to.
+    pub async fn case_owner(&self, case: CaseId) -> Result<Option<(ApplicationId, String)>> {
+        let row = sqlx::query("SELECT application_id, department FROM item_case WHERE id = $1")
+            .bind(case.0)
+            .fetch_optional(self.read_pool())
+            .await?;
+        row.map(|r| Ok((ApplicationId(r.try_get("application_id")?), r.try_get("department")?))).transpose()
+    }
+
+    pub async fn rectifications(&self, department: Option<&str>, status: Option<&str>, page: Page) -> Result<Vec<RectificationRow>> {
+        let rows = sqlx::query(
+            "SELECT r.*, a.target_code, a.applicant_name, a.first_rating FROM rectification r
+             JOIN application a ON a.id = r.application_id
+             WHERE ($1 = '' OR r.department = $1) AND ($2 = '' OR r.status = $2)
+             ORDER BY CASE r.status WHEN 'open' THEN 0 WHEN 'responded' THEN 1 ELSE 2 END, r.due_on, r.id
+             LIMIT $3 OFFSET $4",
+        )
+        .bind(department.unwrap_or(""))
+        .bind(status.unwrap_or(""))
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RectificationRow {
+                    id: RectificationId(r.try_get("id")?),
+                    application: ApplicationId(r.try_get("application_id")?),
+                    department: r.try_get("department")?,
+                    status: r.try_get("status")?,
+                    opened_at: codec::parse_ts(&r.try_get::<String, _>("opened_at")?)?,
+                    due_on: codec::parse_date(&r.try_get::<String, _>("due_on")?)?,
+                    overdue: r.try_get::<i64, _>("overdue")? != 0,
+                    response: r.try_get("response")?,
+                    closing_level: r.try_get("closing_level")?,
+                    target_code: r.try_get("target_code")?,
+                    applicant_name: r.try_get("applicant_name")?,
+                    first_rating: r.try_get("first_rating")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The application a rectification belongs to and its department.
+    pub async fn rectification_owner(&self, id: RectificationId) -> Result<Option<(ApplicationId, String)>> {
+        let row = sqlx::query("SELECT application_id, department FROM rectification WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(self.read_pool())
+            .await?;
+        row.map(|r| Ok((ApplicationId(r.try_get("application_id")?), r.try_get("department")?))).transpose()
+    }
+
+    pub async fn history(&self, app: ApplicationId) -> Result<Vec<HistoryEntry>> {
+        let rows = sqlx::query("SELECT * FROM history WHERE application_id = $1 ORDER BY seq")
+            .bind(app.0)
+            .fetch_all(self.read_pool())
+            .await?;
+        rows.iter().map(history_from_row).collect()
+    }
+
+    /// Applications the deadline scheduler must look at on `today`.
+    pub async fn due_applications(&self, today: NaiveDate, limit: i64) -> Result<Vec<ApplicationId>> {
+        let rows = sqlx::query(
+            "SELECT id FROM application WHERE next_check_on IS NOT NULL AND next_check_on <= $1 ORDER BY next_check_on, id LIMIT $2",
+        )
+        .bind(codec::date(today))
+        .bind(limit)
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter().map(|r| Ok(ApplicationId(r.try_get("id")?))).collect()
+    }
+
+    /// Checks every application's hash chain against its recorded head, calling `progress` with
+    /// the number of applications checked so far.
+    pub async fn verify_histories(&self, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport> {
+        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM application").fetch_one(self.read_pool()).await?.try_get("n")?;
+        let total = u64::try_from(total).unwrap_or(0);
+        let mut report = VerifyReport::default();
+        let mut after = i64::MIN;
+        loop {
+            let apps = sqlx::query("SELECT id, history_seq, history_head FROM application WHERE id > $1 ORDER BY id LIMIT 500")
+                .bind(after)
+                .fetch_all(self.read_pool())
+                .await?;
+            if apps.is_empty() {
+                break;
+            }
+            let first: i64 = apps[0].try_get("id")?;
+            let last: i64 = apps[apps.len() - 1].try_get("id")?;
+            let rows = sqlx::query("SELECT * FROM history WHERE application_id >= $1 AND application_id <= $2 ORDER BY application_id, seq")
+                .bind(first)
+                .bind(last)
+                .fetch_all(self.read_pool())
+                .await?;
+            let mut entries: std::collections::BTreeMap<i64, Vec<HistoryEntry>> = Default::default();
+            for r in &rows {
+                let e = history_from_row(r)?;
+                entries.entry(e.application.0).or_default().push(e);
+            }
+            for a in &apps {
+                let id: i64 = a.try_get("id")?;
+                let head = ChainHead { seq: a.try_get("history_seq")?, hash: a.try_get("history_head")? };
+                let list = entries.remove(&id).unwrap_or_default();
+                report.entries += list.len() as u64;
+                if let Err(e) = onething::history::verify(ApplicationId(id), &list, &head) {
+                    report.broken.push((ApplicationId(id), describe_break(&e)));
+                }
+            }
+            report.orphans += entries.values().map(|v| v.len() as u64).sum::<u64>();
+            report.applications += apps.len() as u64;
+            progress(report.applications, total);
+            after = last;
+        }
+        // Entries of applications that were deleted outright.
+        let orphans: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM history h WHERE NOT EXISTS (SELECT 1 FROM application a WHERE a.id = h.application_id)",
+        )
+        .fetch_one(self.read_pool())
+        .await?
+        .try_get("n")?;
+        report.orphans = u64::try_from(orphans).unwrap_or(0);
+        Ok(report)
+    }
+}
+
+fn describe_break(e: &ChainBreak) -> String {
+    e.to_string()
+}

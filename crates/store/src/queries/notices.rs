@@ -1,0 +1,161 @@
+//! The notice outbox: reading a recipient's notices, and the delivery worker's claim, success and
+//! retry bookkeeping.
+
+use chrono::{DateTime, Utc};
+use domain::{ApplicationId, CaseId, NoticeId};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::codec;
+use crate::queries::cases::Page;
+use crate::{Result, Store};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub id: NoticeId,
+    pub recipient: String,
+    pub kind: String,
+    pub application: ApplicationId,
+    pub case: Option<CaseId>,
+    pub text_zh: String,
+    pub text_en: String,
+    pub created_at: DateTime<Utc>,
+    pub status: String,
+    pub attempts: i64,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+fn notice_from_row(r: &AnyRow) -> Result<Notice> {
+    Ok(Notice {
+        id: NoticeId(r.try_get("id")?),
+        recipient: r.try_get("recipient")?,
+        kind: r.try_get("kind")?,
+        application: ApplicationId(r.try_get("application_id")?),
+        case: r.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
+        text_zh: r.try_get("text_zh")?,
+        text_en: r.try_get("text_en")?,
+        created_at: codec::parse_ts(&r.try_get::<String, _>("created_at")?)?,
+        status: r.try_get("status")?,
+        attempts: r.try_get("attempts")?,
+        delivered_at: codec::parse_ts_opt(r.try_get("delivered_at")?)?,
+    })
+}
+
+/// Counts of the outbox by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct OutboxCounts {
+    pub pending: i64,
+    pub delivered: i64,
+    pub failed: i64,
+}
+
+impl Store {
+    /// Notices addressed to any of `recipients` (e.g. `account:1`, `dept:ga:clerk`), newest first.
+    pub async fn notices_for(&self, recipients: &[String], page: Page) -> Result<Vec<Notice>> {
+        let mut r = recipients.iter().cloned();
+        let keys: Vec<String> = (0..4).map(|_| r.next().unwrap_or_default()).collect();
+        let rows = sqlx::query(
+            "SELECT * FROM notice WHERE recipient IN ($1, $2, $3, $4) ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6",
+        )
+        .bind(keys[0].clone())
+        .bind(keys[1].clone())
+        .bind(keys[2].clone())
+        .bind(keys[3].clone())
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter().map(notice_from_row).collect()
+    }
+
+    pub async fn notices_of_application(&self, app: ApplicationId) -> Result<Vec<Notice>> {
+        let rows = sqlx::query("SELECT * FROM notice WHERE application_id = $1 ORDER BY created_at, id")
+            .bind(app.0)
+            .fetch_all(self.read_pool())
+            .await?;
+        rows.iter().map(notice_from_row).collect()
+    }
+
+    /// Leases up to `limit` pending notices that are due, so that no other worker takes them
+    /// until `lease_until`.
+    pub async fn claim_notices(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Notice>> {
+        let now = codec::ts(now);
+        let rows = sqlx::query(
+            "UPDATE notice SET lease_until = $1
+             WHERE id IN (SELECT id FROM notice WHERE status = 'pending' AND next_attempt_at <= $2
+                            AND (lease_until IS NULL OR lease_until < $2)
+                          ORDER BY next_attempt_at, id LIMIT $3)
+               AND status = 'pending' AND (lease_until IS NULL OR lease_until < $2)
+             RETURNING *",
+        )
+        .bind(codec::ts(lease_until))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.write_pool())
+        .await?;
+        let mut out: Vec<Notice> = rows.iter().map(notice_from_row).collect::<Result<_>>()?;
+        out.sort_by_key(|n| (n.created_at, n.id));
+        Ok(out)
+    }
+
+    pub async fn mark_delivered(&self, ids: &[NoticeId], at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.write_pool().begin().await?;
+        for id in ids {
+            sqlx::query(
+                "UPDATE notice SET status = 'delivered', delivered_at = $1, attempts = attempts + 1, lease_until = NULL, last_error = NULL WHERE id = $2",
+            )
+            .bind(codec::ts(at))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt; after `give_up` attempts the notice is marked failed.
+    pub async fn mark_attempt_failed(&self, id: NoticeId, error: &str, next_attempt: DateTime<Utc>, give_up: bool) -> Result<()> {
+        let error: String = error.chars().take(500).collect();
+        sqlx::query(
+            "UPDATE notice SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, lease_until = NULL,
+                    status = CASE WHEN $3 = 1 THEN 'failed' ELSE status END
+             WHERE id = $4",
+        )
+        .bind(error)
+        .bind(codec::ts(next_attempt))
+        .bind(i64::from(give_up))
+        .bind(id.0)
+        .execute(self.write_pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Marks every pending notice created before `before` as delivered at its creation time
+    /// (notices of a simulated past, which were never meant to be sent now).
+    pub async fn mark_history_delivered(&self, before: DateTime<Utc>) -> Result<u64> {
+        let r = sqlx::query(
+            "UPDATE notice SET status = 'delivered', delivered_at = created_at, attempts = 1 WHERE status = 'pending' AND created_at < $1",
+        )
+        .bind(codec::ts(before))
+        .execute(self.write_pool())
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM notice GROUP BY status").fetch_all(self.read_pool()).await?;
+        let mut c = OutboxCounts::default();
+        for r in rows {
+            let s: String = r.try_get("status")?;
+            let n: i64 = r.try_get("n")?;
+            match s.as_str() {
+                "pending" => c.pending = n,
+                "delivered" => c.delivered = n,
+                "failed" => c.failed = n,
+                _ => {}
+            }
+        }
+        Ok(c)
+    }
+}
