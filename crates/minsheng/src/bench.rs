@@ -100,6 +100,39 @@ struct Token {
 #[derive(Debug, Deserialize)]
 struct PlanLite {
     materials: Vec<PlanMaterial>,
+    fields: Vec<FieldLite>,
+}
+
+#[derive(Debug, Deserialize)]
+struct FieldLite {
+    key: String,
+    #[serde(rename = "type")]
+    kind: String,
+    required: bool,
+    prefilled: Option<String>,
+    min: Option<f64>,
+    #[serde(default)]
+    choices: Vec<ChoiceLite>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChoiceLite {
+    value: String,
+}
+
+/// A valid value for a form field, as a careful applicant would type it.
+fn field_value(f: &FieldLite) -> String {
+    let day = chrono::Utc::now().date_naive() + chrono::Days::new(7);
+    match f.kind.as_str() {
+        "date" => day.format("%Y-%m-%d").to_string(),
+        "datetime" => format!("{}T{}:00", day.format("%Y-%m-%d"), if f.key.contains("end") { "23" } else { "22" }),
+        "number" => format!("{}", f.min.unwrap_or(0.0).max(1.0)),
+        "choice" => f.choices.first().map(|c| c.value.clone()).unwrap_or_default(),
+        "phone" => "13912345678".to_owned(),
+        "id_number" => "330183199001011237".to_owned(),
+        "credit_code" => "91330000742906207U".to_owned(),
+        _ => "压测".to_owned(),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -232,19 +265,21 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
             .context("plan")?;
         let materials: BTreeMap<String, String> =
             plan.materials.iter().filter(|m| m.status == "to_upload").map(|m| (m.code.clone(), up.id.clone())).collect();
-        prepared.push((token, materials));
+        let form: BTreeMap<String, String> =
+            plan.fields.iter().filter(|f| f.required && f.prefilled.is_none()).map(|f| (f.key.clone(), field_value(f))).collect();
+        prepared.push((token, materials, form));
     }
     let filed: Arc<Mutex<VecDeque<AppLite>>> = Arc::new(Mutex::new(VecDeque::new()));
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for (i, (token, materials)) in prepared.into_iter().enumerate() {
+    for (i, (token, materials, form)) in prepared.into_iter().enumerate() {
         let client = client.clone();
         let url = url.clone();
         let bundle = args.bundle.clone();
         let filed = filed.clone();
         tasks.push(tokio::spawn(async move {
-            let body = serde_json::json!({ "bundle": bundle, "materials": materials }).to_string();
+            let body = serde_json::json!({ "bundle": bundle, "materials": materials, "form": form }).to_string();
             let mut lat = Vec::new();
             let mut errors = 0usize;
             let mut n = 0u64;

@@ -717,19 +717,7 @@ pub async fn act(
         return Err(ApiError::invalid("unknown_action", "action", "没有这个操作", "No such action"));
     }
     let uploads = service::parse_uploads(&body.materials, "materials")?;
-    for (code, up) in &uploads {
-        match state.store.upload(*up).await? {
-            Some(u) if u.account == p.id() => {}
-            _ => {
-                return Err(ApiError::invalid(
-                    "unknown_upload",
-                    &format!("materials.{code}"),
-                    "找不到您上传的这个文件，请重新上传",
-                    "Upload not found among yours",
-                ));
-            }
-        }
-    }
+    service::check_uploads(&state, &uploads, p.id(), "materials").await?;
     let req = ActionRequest { case, action: body.action.trim().to_owned(), comment: body.comment, uploads };
     let app = service::act(&state, &p.account, id, req).await?;
     Ok(Json(views::application_view(&state, &p.account, &app)))

@@ -173,9 +173,11 @@ pub fn parse_uploads(m: &BTreeMap<String, String>, field: &str) -> ApiResult<BTr
 }
 
 /// Checks that every upload exists and was uploaded by `owner`.
-async fn check_uploads(state: &AppState, uploads: &BTreeMap<String, UploadId>, owner: AccountId, field: &str) -> ApiResult<()> {
+pub async fn check_uploads(state: &AppState, uploads: &BTreeMap<String, UploadId>, owner: AccountId, field: &str) -> ApiResult<()> {
+    let ids: Vec<UploadId> = uploads.values().copied().collect();
+    let found = state.store.uploads(&ids).await?;
     for (code, id) in uploads {
-        match state.store.upload(*id).await? {
+        match found.iter().find(|u| u.id == *id) {
             Some(u) if u.account == owner => {}
             _ => {
                 return Err(ApiError::invalid(

@@ -110,9 +110,6 @@ CREATE TABLE application (
     finished_at        TEXT,
     deadline           TEXT,
     next_check_on      TEXT,
-    form               TEXT NOT NULL,
-    materials          TEXT NOT NULL,
-    ratings            TEXT NOT NULL,
     baseline_materials BIGINT NOT NULL,
     baseline_trips     BIGINT NOT NULL,
     baseline_days      BIGINT NOT NULL,
@@ -132,6 +129,15 @@ CREATE INDEX application_prior ON application (applicant_key, target_code, submi
 CREATE INDEX application_target ON application (target_code, status);
 CREATE INDEX application_next_check ON application (next_check_on);
 CREATE INDEX application_submitted ON application (submitted_at);
+
+-- The application's documents (form, de-duplicated materials with their provenance, ratings),
+-- kept apart so that the frequent status changes rewrite a small row.
+CREATE TABLE application_doc (
+    application_id BIGINT PRIMARY KEY,
+    form           TEXT NOT NULL,
+    materials      TEXT NOT NULL,
+    ratings        TEXT NOT NULL
+);
 
 CREATE TABLE item_case (
     id                BIGINT PRIMARY KEY,

@@ -85,7 +85,7 @@ fn u32_of(v: i64) -> u32 {
 pub const APPLICATION_COLUMNS: &[&str] = &[
     "id", "target_kind", "target_code", "subject_kind", "applicant_key", "applicant_name",
     "applicant_account", "submitted_by", "channel", "division", "status", "submitted_at", "finished_at",
-    "deadline", "next_check_on", "form", "materials", "ratings", "baseline_materials", "baseline_trips",
+    "deadline", "next_check_on", "baseline_materials", "baseline_trips",
     "baseline_days", "item_count", "uploaded_materials", "trips", "extra_trips", "elapsed_days",
     "first_rating", "last_rating", "history_seq", "history_head", "version",
 ];
@@ -118,9 +118,6 @@ pub fn application_values(app: &Application, version: i64) -> Vec<Value> {
         OptS(ts_opt(app.finished_at)),
         OptS(date_opt(app.deadline)),
         OptS(date_opt(onething::application_next_check(app))),
-        S(json(&app.form)),
-        S(json(&app.materials)),
-        S(json(&app.ratings)),
         I(i64::from(app.baseline.materials)),
         I(i64::from(app.baseline.trips)),
         I(i64::from(app.baseline.days)),
@@ -136,6 +133,19 @@ pub fn application_values(app: &Application, version: i64) -> Vec<Value> {
         I(version),
     ]
 }
+
+/// The columns of `application` that change after filing (the rest are fixed at filing).
+pub const APPLICATION_MUTABLE: &[&str] = &[
+    "status", "finished_at", "deadline", "next_check_on", "uploaded_materials", "trips", "extra_trips",
+    "elapsed_days", "first_rating", "last_rating", "history_seq", "history_head", "version",
+];
+
+/// The application's documents as stored in `application_doc`: form, materials, ratings.
+pub fn doc_values(app: &Application) -> [String; 3] {
+    [json(&app.form), json(&app.materials), json(&app.ratings)]
+}
+
+pub const DOC_COLUMNS: &[&str] = &["application_id", "form", "materials", "ratings"];
 
 pub const CASE_COLUMNS: &[&str] = &[
     "id", "application_id", "pos", "item", "department", "workflow", "status", "state", "division",
@@ -174,10 +184,20 @@ pub fn case_values(app: &Application, pos: usize, c: &ItemCase) -> Vec<Value> {
     ]
 }
 
+/// The columns of `item_case` that change as the case moves.
+pub const CASE_MUTABLE: &[&str] = &[
+    "status", "state", "started_at", "state_entered_at", "finished_at", "promised_deadline", "legal_deadline",
+    "state_deadline", "paused_since", "paused_days", "warned", "overdue", "legal_overdue", "state_overdue",
+    "next_check_on",
+];
+
 pub const RECTIFICATION_COLUMNS: &[&str] = &[
     "id", "application_id", "department", "status", "opened_by_round", "opened_at", "due_on", "overdue",
     "response", "responded_by", "responded_at", "closed_at", "closing_level",
 ];
+
+pub const RECTIFICATION_MUTABLE: &[&str] =
+    &["status", "overdue", "response", "responded_by", "responded_at", "closed_at", "closing_level"];
 
 pub fn rectification_values(app: &Application, r: &Rectification) -> Vec<Value> {
     use Value::*;
@@ -198,15 +218,16 @@ pub fn rectification_values(app: &Application, r: &Rectification) -> Vec<Value> 
     ]
 }
 
-pub fn application_from_row(row: &AnyRow) -> Result<Application> {
+/// An application row and its documents row.
+pub fn application_from_rows(row: &AnyRow, doc: &AnyRow) -> Result<Application> {
     let kind: String = row.try_get("target_kind")?;
     let code: String = row.try_get("target_code")?;
     let target = Target::parse(&kind, &code).ok_or_else(|| StoreError::Corrupt(format!("target {kind}")))?;
     let status: String = row.try_get("status")?;
     let channel: String = row.try_get("channel")?;
-    let form: BTreeMap<String, String> = from_json("form", &row.try_get::<String, _>("form")?)?;
-    let materials: Vec<MaterialEntry> = from_json("materials", &row.try_get::<String, _>("materials")?)?;
-    let ratings: Vec<Rating> = from_json("ratings", &row.try_get::<String, _>("ratings")?)?;
+    let form: BTreeMap<String, String> = from_json("form", &doc.try_get::<String, _>("form")?)?;
+    let materials: Vec<MaterialEntry> = from_json("materials", &doc.try_get::<String, _>("materials")?)?;
+    let ratings: Vec<Rating> = from_json("ratings", &doc.try_get::<String, _>("ratings")?)?;
     Ok(Application {
         id: ApplicationId(row.try_get("id")?),
         target,

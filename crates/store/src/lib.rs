@@ -146,7 +146,7 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|c, _| {
                         Box::pin(async move {
-                            c.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY")
+                            c.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0")
                                 .await?;
                             Ok(())
                         })
@@ -158,7 +158,7 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|c, _| {
                         Box::pin(async move {
-                            c.execute("PRAGMA busy_timeout=10000; PRAGMA cache_size=-32768; PRAGMA query_only=ON")
+                            c.execute("PRAGMA busy_timeout=10000; PRAGMA query_only=ON")
                                 .await?;
                             Ok(())
                         })
@@ -176,6 +176,9 @@ impl Store {
                 (pool.clone(), pool, opts.writers.max(1))
             }
         };
+        if backend == Backend::Sqlite {
+            spawn_checkpointer(&read);
+        }
         let ids = Arc::new(IdGenerator::new(opts.node));
         let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1));
         Ok(Store { backend, read, write, writer, ids })
@@ -222,6 +225,28 @@ impl Store {
         self.read.close().await;
         self.write.close().await;
     }
+}
+
+/// Copies the SQLite write-ahead log back into the database every second on a reader connection,
+/// so that commits never wait for a checkpoint (the writer has automatic checkpoints turned off).
+/// PASSIVE checkpoints never block the writer or the readers.
+fn spawn_checkpointer(pool: &AnyPool) {
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if pool.is_closed() {
+                return;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_all(&pool).await {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!(error = %e, "WAL checkpoint");
+            }
+        }
+    });
 }
 
 /// Creates an empty PostgreSQL database `name` on the server of `base_url` and returns its URL

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use domain::{AccountId, ApplicationId, IdGenerator};
-use onething::{Application, Effects};
+use onething::{Application, Effects, Touched};
 use sqlx::any::AnyArguments;
 use sqlx::{AnyConnection, AnyPool, Arguments, Row};
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -56,6 +56,8 @@ pub struct Saved {
 pub struct UnitOfWork {
     apps: HashMap<ApplicationId, Application>,
     loaded_versions: HashMap<ApplicationId, i64>,
+    /// The documents as loaded, to write them only when they changed.
+    loaded_docs: HashMap<ApplicationId, [String; 3]>,
     changed: BTreeSet<ApplicationId>,
     idem: HashMap<(AccountId, String), Saved>,
     new_idem: Vec<(AccountId, String, Saved)>,
@@ -196,8 +198,21 @@ impl WriterHandle {
     }
 }
 
+/// Aggregates the writer saved last, with their documents as written, so that the next job on
+/// the same application needs no read. Safe on every backend: a stale entry fails the version
+/// check on save, and any failed batch empties the cache.
+#[derive(Default)]
+struct Cache {
+    apps: HashMap<ApplicationId, (Application, [String; 3])>,
+}
+
+impl Cache {
+    const MAX: usize = 50_000;
+}
+
 async fn writer_loop(n: usize, pool: AnyPool, ids: Arc<IdGenerator>, mut rx: mpsc::Receiver<Box<dyn Erased>>, batch_max: usize) {
     let mut batch: Vec<Box<dyn Erased>> = Vec::with_capacity(batch_max);
+    let mut cache = Cache::default();
     while let Some(first) = rx.recv().await {
         batch.push(first);
         while batch.len() < batch_max {
@@ -208,15 +223,17 @@ async fn writer_loop(n: usize, pool: AnyPool, ids: Arc<IdGenerator>, mut rx: mps
         }
         let jobs = std::mem::take(&mut batch);
         let size = jobs.len();
-        match run_batch(&pool, &ids, jobs).await {
+        match run_batch(&pool, &ids, &mut cache, jobs).await {
             Ok(()) => {}
             Err((e, jobs)) => {
                 tracing::warn!(writer = n, size, error = %e, "batch failed; retrying its jobs one by one");
+                cache.apps.clear();
                 for job in jobs {
-                    if let Err((e, mut rest)) = run_batch(&pool, &ids, vec![job]).await
-                        && let Some(j) = rest.pop()
-                    {
-                        j.finish(Err(e));
+                    if let Err((e, mut rest)) = run_batch(&pool, &ids, &mut cache, vec![job]).await {
+                        cache.apps.clear();
+                        if let Some(j) = rest.pop() {
+                            j.finish(Err(e));
+                        }
                     }
                 }
             }
@@ -228,9 +245,10 @@ async fn writer_loop(n: usize, pool: AnyPool, ids: Arc<IdGenerator>, mut rx: mps
 async fn run_batch(
     pool: &AnyPool,
     ids: &IdGenerator,
+    cache: &mut Cache,
     mut jobs: Vec<Box<dyn Erased>>,
 ) -> std::result::Result<(), (StoreError, Vec<Box<dyn Erased>>)> {
-    match try_batch(pool, ids, &mut jobs).await {
+    match try_batch(pool, ids, cache, &mut jobs).await {
         Ok(()) => {
             for j in jobs {
                 j.finish(Ok(()));
@@ -241,18 +259,46 @@ async fn run_batch(
     }
 }
 
-async fn try_batch(pool: &AnyPool, ids: &IdGenerator, jobs: &mut [Box<dyn Erased>]) -> Result<()> {
+async fn try_batch(pool: &AnyPool, ids: &IdGenerator, cache: &mut Cache, jobs: &mut [Box<dyn Erased>]) -> Result<()> {
+    let t0 = std::time::Instant::now();
     let mut tx = pool.begin().await?;
     let mut uow = UnitOfWork::default();
-    let apps: BTreeSet<ApplicationId> = jobs.iter().flat_map(|j| j.applications()).collect();
-    load_applications(&mut tx, &apps.into_iter().collect::<Vec<_>>(), &mut uow).await?;
+    let wanted: BTreeSet<ApplicationId> = jobs.iter().flat_map(|j| j.applications()).collect();
+    let mut missing = Vec::new();
+    for id in wanted {
+        match cache.apps.get(&id) {
+            Some((app, docs)) => {
+                uow.loaded_versions.insert(id, app.version);
+                uow.loaded_docs.insert(id, docs.clone());
+                uow.apps.insert(id, app.clone());
+            }
+            None => missing.push(id),
+        }
+    }
+    load_applications(&mut tx, &missing, &mut uow).await?;
     let keys: Vec<(AccountId, String)> = jobs.iter().filter_map(|j| j.idempotency()).collect();
     load_idempotency(&mut tx, &keys, &mut uow).await?;
+    let t1 = std::time::Instant::now();
     for j in jobs.iter_mut() {
         j.run(&mut uow);
     }
-    save(&mut tx, ids, &uow).await?;
+    let t2 = std::time::Instant::now();
+    let saved = save(&mut tx, ids, &uow).await?;
+    let t3 = std::time::Instant::now();
     tx.commit().await?;
+    let t4 = std::time::Instant::now();
+    if cache.apps.len() + saved.len() > Cache::MAX {
+        cache.apps.clear();
+    }
+    for (id, docs) in saved {
+        if let Some(mut app) = uow.apps.remove(&id) {
+            app.touched = Touched::default();
+            app.version = uow.loaded_versions.get(&id).map_or(1, |v| v + 1);
+            cache.apps.insert(id, (app, docs));
+        }
+    }
+    tracing::debug!(jobs = jobs.len(), load_us = (t1 - t0).as_micros() as u64, run_us = (t2 - t1).as_micros() as u64,
+        save_us = (t3 - t2).as_micros() as u64, commit_us = (t4 - t3).as_micros() as u64, "batch");
     Ok(())
 }
 
@@ -269,15 +315,28 @@ fn padded(ids: &[i64]) -> Vec<i64> {
     v
 }
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+/// `n` bind placeholders numbered from `from`: `$1,$2,…` on PostgreSQL, anonymous `?` on SQLite
+/// (SQLite looks numbered parameters up by name in a list, which makes statements with thousands
+/// of them quadratic to bind).
+fn placeholders(from: usize, n: usize, anonymous: bool) -> String {
+    if anonymous {
+        let mut s = "?,".repeat(n);
+        s.pop();
+        s
+    } else {
+        (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(",")
+    }
+}
+
+fn is_sqlite(conn: &AnyConnection) -> bool {
+    conn.backend_name() == "SQLite"
 }
 
 async fn fetch_in(conn: &mut AnyConnection, sql_prefix: &str, sql_suffix: &str, ids: &[i64]) -> Result<Vec<sqlx::any::AnyRow>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(512) {
         let ids = padded(chunk);
-        let sql = format!("{sql_prefix} ({}) {sql_suffix}", placeholders(1, ids.len()));
+        let sql = format!("{sql_prefix} ({}) {sql_suffix}", placeholders(1, ids.len(), is_sqlite(conn)));
         let mut args = AnyArguments::default();
         for id in &ids {
             args.add(*id).map_err(sqlx::Error::Encode)?;
@@ -295,6 +354,7 @@ pub(crate) async fn load_applications(conn: &mut AnyConnection, ids: &[Applicati
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
     for app in load_aggregates(conn, &raw).await? {
         uow.loaded_versions.insert(app.id, app.version);
+        uow.loaded_docs.insert(app.id, codec::doc_values(&app));
         uow.apps.insert(app.id, app);
     }
     Ok(())
@@ -303,9 +363,16 @@ pub(crate) async fn load_applications(conn: &mut AnyConnection, ids: &[Applicati
 /// Reads application aggregates by id, in any order.
 pub(crate) async fn load_aggregates(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Application>> {
     let rows = fetch_in(conn, "SELECT * FROM application WHERE id IN", "", ids).await?;
+    let docs = fetch_in(conn, "SELECT * FROM application_doc WHERE application_id IN", "", ids).await?;
+    let mut by_id: HashMap<i64, &sqlx::any::AnyRow> = HashMap::with_capacity(docs.len());
+    for d in &docs {
+        by_id.insert(d.try_get("application_id")?, d);
+    }
     let mut apps: HashMap<ApplicationId, Application> = HashMap::with_capacity(rows.len());
     for r in &rows {
-        let app = codec::application_from_row(r)?;
+        let id: i64 = r.try_get("id")?;
+        let doc = by_id.get(&id).ok_or_else(|| StoreError::Corrupt(format!("application {id} has no documents")))?;
+        let app = codec::application_from_rows(r, doc)?;
         apps.insert(app.id, app);
     }
     if apps.is_empty() {
@@ -336,17 +403,27 @@ pub(crate) async fn load_aggregates(conn: &mut AnyConnection, ids: &[i64]) -> Re
 }
 
 async fn load_idempotency(conn: &mut AnyConnection, keys: &[(AccountId, String)], uow: &mut UnitOfWork) -> Result<()> {
-    for (account, key) in keys {
-        let row = sqlx::query(
-            "SELECT request_hash, application_id FROM idempotency WHERE account_id = $1 AND idem_key = $2",
-        )
-        .bind(account.0)
-        .bind(key.as_str())
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some(r) = row {
+    let anonymous = is_sqlite(conn);
+    for chunk in keys.chunks(256) {
+        // (account_id, idem_key) IN (VALUES (…), …): one primary-key probe per key, one statement.
+        let mut sql = String::from(
+            "SELECT account_id, idem_key, request_hash, application_id FROM idempotency WHERE (account_id, idem_key) IN (VALUES ",
+        );
+        let mut args = AnyArguments::default();
+        for (i, (account, key)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            sql.push_str(&placeholders(2 * i + 1, 2, anonymous));
+            sql.push(')');
+            args.add(account.0).map_err(sqlx::Error::Encode)?;
+            args.add(key.clone()).map_err(sqlx::Error::Encode)?;
+        }
+        sql.push(')');
+        for r in sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_all(&mut *conn).await? {
             uow.idem.insert(
-                (*account, key.clone()),
+                (AccountId(r.try_get("account_id")?), r.try_get("idem_key")?),
                 Saved { request_hash: r.try_get("request_hash")?, application: ApplicationId(r.try_get("application_id")?) },
             );
         }
@@ -377,6 +454,7 @@ pub(crate) async fn insert_rows(
     tail: &str,
 ) -> Result<u64> {
     let max_rows = (30_000 / columns.len().max(1)).max(1);
+    let anonymous = is_sqlite(conn);
     let mut affected = 0;
     let mut start = 0;
     while start < rows.len() {
@@ -392,7 +470,7 @@ pub(crate) async fn insert_rows(
                 sql.push(',');
             }
             sql.push('(');
-            sql.push_str(&placeholders(p, row.len()));
+            sql.push_str(&placeholders(p, row.len(), anonymous));
             sql.push(')');
             p += row.len();
             for v in row {
@@ -413,26 +491,31 @@ fn prev_power_of_two(n: usize) -> usize {
     if n == 0 { 0 } else { 1 << (usize::BITS - 1 - n.leading_zeros()) }
 }
 
-fn upsert_tail(conflict: &str, columns: &[&str], guard: &str) -> String {
-    let sets: Vec<String> = columns
-        .iter()
-        .filter(|c| **c != conflict)
-        .map(|c| format!("{c} = excluded.{c}"))
-        .collect();
+fn upsert_tail(conflict: &str, set: &[&str], guard: &str) -> String {
+    let sets: Vec<String> = set.iter().map(|c| format!("{c} = excluded.{c}")).collect();
     format!("ON CONFLICT ({conflict}) DO UPDATE SET {} {guard}", sets.join(", "))
 }
 
-async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> Result<()> {
+/// Writes the batch's changes; returns the saved applications with their documents as written.
+async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> Result<Vec<(ApplicationId, [String; 3])>> {
     let mut new_apps = Vec::new();
     let mut updated_apps = Vec::new();
+    let mut doc_rows = Vec::new();
     let mut case_rows = Vec::new();
     let mut rect_rows = Vec::new();
+    let mut saved = Vec::with_capacity(uow.changed.len());
     for id in &uow.changed {
         let Some(app) = uow.apps.get(id) else { continue };
         match uow.loaded_versions.get(id) {
             None => new_apps.push(codec::application_values(app, 1)),
             Some(v) => updated_apps.push(codec::application_values(app, v + 1)),
         }
+        let docs = codec::doc_values(app);
+        if uow.loaded_docs.get(id) != Some(&docs) {
+            let [form, materials, ratings] = docs.clone();
+            doc_rows.push(vec![Value::I(id.0), Value::S(form), Value::S(materials), Value::S(ratings)]);
+        }
+        saved.push((*id, docs));
         for (pos, c) in app.cases.iter().enumerate() {
             if app.touched.created || app.touched.cases.contains(&c.id) {
                 case_rows.push(codec::case_values(app, pos, c));
@@ -448,18 +531,22 @@ async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> 
         insert_rows(conn, "application", codec::APPLICATION_COLUMNS, &new_apps, "").await?;
     }
     if !updated_apps.is_empty() {
-        let tail = upsert_tail("id", codec::APPLICATION_COLUMNS, "WHERE application.version = excluded.version - 1");
+        let tail = upsert_tail("id", codec::APPLICATION_MUTABLE, "WHERE application.version = excluded.version - 1");
         let n = insert_rows(conn, "application", codec::APPLICATION_COLUMNS, &updated_apps, &tail).await?;
         if n != updated_apps.len() as u64 {
             return Err(StoreError::Conflict);
         }
     }
+    if !doc_rows.is_empty() {
+        let tail = upsert_tail("application_id", &codec::DOC_COLUMNS[1..], "");
+        insert_rows(conn, "application_doc", codec::DOC_COLUMNS, &doc_rows, &tail).await?;
+    }
     if !case_rows.is_empty() {
-        let tail = upsert_tail("id", codec::CASE_COLUMNS, "");
+        let tail = upsert_tail("id", codec::CASE_MUTABLE, "");
         insert_rows(conn, "item_case", codec::CASE_COLUMNS, &case_rows, &tail).await?;
     }
     if !rect_rows.is_empty() {
-        let tail = upsert_tail("id", codec::RECTIFICATION_COLUMNS, "");
+        let tail = upsert_tail("id", codec::RECTIFICATION_MUTABLE, "");
         insert_rows(conn, "rectification", codec::RECTIFICATION_COLUMNS, &rect_rows, &tail).await?;
     }
     let e = &uow.effects;
@@ -529,7 +616,7 @@ async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> 
         insert_rows(conn, "idempotency", &["account_id", "idem_key", "request_hash", "application_id", "created_at"], &rows, "")
             .await?;
     }
-    Ok(())
+    Ok(saved)
 }
 
 const HISTORY_COLUMNS: &[&str] = &[

@@ -218,9 +218,9 @@ impl Store {
     /// The applicant's last application of the same bundle or item, for a repeat.
     pub async fn prior_application(&self, applicant_key: &str, target_code: &str) -> Result<Option<Prior>> {
         let row = sqlx::query(
-            "SELECT id, form, materials FROM application
-             WHERE applicant_key = $1 AND target_code = $2 AND status <> 'withdrawn'
-             ORDER BY submitted_at DESC, id DESC LIMIT 1",
+            "SELECT a.id, d.form, d.materials FROM application a JOIN application_doc d ON d.application_id = a.id
+             WHERE a.applicant_key = $1 AND a.target_code = $2 AND a.status <> 'withdrawn'
+             ORDER BY a.submitted_at DESC, a.id DESC LIMIT 1",
         )
         .bind(applicant_key)
         .bind(target_code)

@@ -100,17 +100,14 @@ impl Store {
     }
 
     pub async fn mark_delivered(&self, ids: &[NoticeId], at: DateTime<Utc>) -> Result<()> {
-        let mut tx = self.write_pool().begin().await?;
-        for id in ids {
-            sqlx::query(
-                "UPDATE notice SET status = 'delivered', delivered_at = $1, attempts = attempts + 1, lease_until = NULL, last_error = NULL WHERE id = $2",
-            )
-            .bind(codec::ts(at))
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in ids.chunks(500) {
+            let list = chunk.iter().map(|i| i.0.to_string()).collect::<Vec<_>>().join(",");
+            // The ids are integers formatted here, not user input.
+            let sql = format!(
+                "UPDATE notice SET status = 'delivered', delivered_at = $1, attempts = attempts + 1, lease_until = NULL, last_error = NULL WHERE id IN ({list})"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(codec::ts(at)).execute(self.write_pool()).await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 

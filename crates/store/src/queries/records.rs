@@ -173,6 +173,17 @@ impl Store {
         Ok(())
     }
 
+    /// The uploads among `ids` that exist.
+    pub async fn uploads(&self, ids: &[UploadId]) -> Result<Vec<Upload>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(|i| i.0.to_string()).collect::<Vec<_>>().join(",");
+        let sql = format!("SELECT * FROM upload WHERE id IN ({list})");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(self.read_pool()).await?;
+        rows.iter().map(upload_from_row).collect()
+    }
+
     pub async fn upload(&self, id: UploadId) -> Result<Option<Upload>> {
         let row = sqlx::query("SELECT * FROM upload WHERE id = $1").bind(id.0).fetch_optional(self.read_pool()).await?;
         row.as_ref().map(upload_from_row).transpose()
