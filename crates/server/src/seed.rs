@@ -135,6 +135,30 @@ pub async fn seed_demo(
     store.insert_enterprises(&enterprises, now).await?;
     report.enterprises = enterprises.len();
 
+    // Building projects under way: every third company holds a construction permit (施工许可),
+    // the record 夜间施工一件事 fills in from the pool.
+    let mut permits = Vec::new();
+    for (i, e) in district.enterprises.iter().enumerate() {
+        if i % 3 == 0 && matches!(e.kind.as_str(), "有限责任公司" | "股份有限公司") {
+            permits.push(store::SharedRecord {
+                id: domain::RecordId(ids.next()),
+                record_type: "construction_permit".into(),
+                subject_kind: "enterprise".into(),
+                subject_key: e.credit_code.clone(),
+                department: "zjj".into(),
+                issued_at: now - Duration::days(40 + (i as i64 % 200)),
+                valid_until: Some(today + chrono::Days::new(300)),
+                application: None,
+                case: None,
+                data: serde_json::json!({
+                    "permit_number": format!("330111{}01{:04}", today.format("%Y%m"), i),
+                    "project": format!("{}厂区改扩建工程", e.name.trim_end_matches("有限公司").trim_end_matches("股份")),
+                    "builder": e.name,
+                    "site": e.division,
+                }),
+            });
+        }
+    }
     let records: Vec<store::SharedRecord> = district
         .records
         .iter()
@@ -150,6 +174,7 @@ pub async fn seed_demo(
             case: None,
             data: r.data.clone(),
         })
+        .chain(permits)
         .collect();
     let total = records.len() as u64;
     for (i, chunk) in records.chunks(2000).enumerate() {

@@ -342,11 +342,13 @@ impl Store {
         row.map(|r| Ok((r.try_get("id_number")?, r.try_get("name")?))).transpose()
     }
 
-    /// A demo enterprise with an agent account.
+    /// A demo enterprise with an agent account and a construction permit in the data pool.
     pub async fn demo_enterprise(&self) -> Result<Option<(String, String)>> {
         let row = sqlx::query(
             "SELECT e.credit_code, e.name FROM enterprise e JOIN account a ON a.enterprise_id = e.id
-             WHERE e.kind <> '个体工商户' ORDER BY e.id LIMIT 1",
+             WHERE e.kind <> '个体工商户'
+               AND EXISTS (SELECT 1 FROM shared_record r WHERE r.subject_key = e.credit_code AND r.record_type = 'construction_permit')
+             ORDER BY e.id LIMIT 1",
         )
         .fetch_optional(self.read_pool())
         .await?;
