@@ -12,10 +12,11 @@ use crate::analysis::{AnalysisInputs, AnalysisOptions, AreaSource, PopulationInp
 use crate::bench::{self, BenchOptions};
 use crate::norms::Norms;
 use crate::progress::{NoProgress, Progress};
+use crate::service_network;
 use crate::synth::{self, SynthOptions};
 
 /// `minsheng circles …`
-#[derive(Debug, clap::Subcommand)]
+#[derive(Debug, Clone, clap::Subcommand)]
 pub enum CirclesCommand {
     /// Analyse 15-minute service circles on an OSM street network and write GeoJSON, CSV and SVG.
     Analyse {
@@ -54,6 +55,20 @@ pub enum CirclesCommand {
         /// Norms file replacing the embedded data/circles/norms.toml.
         #[arg(long)]
         norms: Option<PathBuf>,
+        /// Service centres of the 1+2+22+N network (CSV level,name,lon,lat); with it the share of
+        /// personal items handleable near home is reported and written to service-network.json.
+        #[arg(long)]
+        centres: Option<PathBuf>,
+        /// Service catalog directory whose personal items and levels score the centres
+        /// (default: the embedded demo catalog).
+        #[arg(long, requires = "centres")]
+        catalog: Option<PathBuf>,
+        /// Minutes on foot that count as "near home" for the service network.
+        #[arg(long, default_value_t = 15.0)]
+        service_minutes: f64,
+        /// Share of personal items each resident should have near home (the seeds' 80 %).
+        #[arg(long, default_value_t = 0.8)]
+        service_target: f64,
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
@@ -170,12 +185,30 @@ pub fn run(cmd: CirclesCommand) -> anyhow::Result<()> {
             categories,
             all_categories,
             norms,
+            centres,
+            catalog,
+            service_minutes,
+            service_target,
             out,
             quiet,
         } => {
             let norms = match norms {
                 Some(p) => Norms::from_path(&p)?,
                 None => Norms::default(),
+            };
+            // Read the centres and the catalog first: a bad file should fail before the long part.
+            let network = match &centres {
+                Some(path) => {
+                    let records = service_network::load_centres(path)?;
+                    let cat = match &catalog {
+                        Some(dir) => catalog::Catalog::load_dir(dir)
+                            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?,
+                        None => catalog::Catalog::try_demo()
+                            .map_err(|e| anyhow::anyhow!("the embedded catalog: {e}"))?,
+                    };
+                    Some((records, service_network::personal_items(&cat)))
+                }
+                None => None,
             };
             let mut cols = Vec::new();
             for c in facility_columns {
@@ -205,12 +238,38 @@ pub fn run(cmd: CirclesCommand) -> anyhow::Result<()> {
             let bar = Bar::new();
             let progress: &dyn Progress = if quiet { &NoProgress } else { &bar };
             let (graph, a) = analyse(&inputs, &options, &norms, progress)?;
+            let network = match network {
+                Some((records, items)) => {
+                    progress.start("service network", 0);
+                    let r = service_network::report(
+                        &graph,
+                        &a,
+                        &records,
+                        &items,
+                        service_minutes,
+                        service_target,
+                        norms.walking.max_snap_m,
+                    )?;
+                    progress.finish();
+                    Some(r)
+                }
+                None => None,
+            };
             progress.start("write outputs", 0);
-            let written = a
+            let mut written = a
                 .write_dir(&graph, &out)
                 .with_context(|| format!("writing {}", out.display()))?;
+            if let Some(r) = &network {
+                let p = out.join("service-network.json");
+                std::fs::write(&p, serde_json::to_string_pretty(r)?)
+                    .with_context(|| format!("writing {}", p.display()))?;
+                written.push(p);
+            }
             progress.finish();
             print!("{}", report(&a));
+            if let Some(r) = &network {
+                print!("\n{}", service_network_report(r));
+            }
             println!("\nwritten:");
             for p in written {
                 println!("  {}", p.display());
@@ -262,6 +321,51 @@ pub fn run(cmd: CirclesCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A plain-text report of the service network ("1+2+22+N", point 9).
+pub fn service_network_report(r: &service_network::ServiceNetworkReport) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "service network 1+2+22+N: {} personal items, near home = within {} minutes ({} walker)",
+        r.items, r.minutes, r.profile
+    );
+    for g in &r.item_groups {
+        let levels: Vec<&str> = g.levels.levels().iter().map(|l| l.key()).collect();
+        let _ = writeln!(s, "  {:>3} items handled at {}", g.items, levels.join(" / "));
+    }
+    let _ = writeln!(
+        s,
+        "  {:.1}% of the items can be handled below the district level",
+        r.share_below_district * 100.0
+    );
+    for l in &r.levels {
+        if l.centres + l.too_far == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "  {:<13} {:>4} centres ({} too far from a street); {:5.1}% of residents within {} min",
+            l.level.key(),
+            l.centres,
+            l.too_far,
+            l.residents_within * 100.0,
+            r.minutes
+        );
+    }
+    let _ = writeln!(
+        s,
+        "near-home share of personal items: {:.1}% (population-weighted); {:.1}% of residents have at least {:.0}% near home; {} of {} areas reach {:.0}%",
+        r.district.share * 100.0,
+        r.district.meeting_target * 100.0,
+        r.target * 100.0,
+        r.areas_meeting_target,
+        r.areas.len(),
+        r.target * 100.0
+    );
+    s
 }
 
 /// A plain-text report of an analysis.
@@ -376,6 +480,11 @@ mod tests {
             &data("sao-paulo-hexgrid-population.csv"),
             "--facility-column",
             "schools=primary_school",
+            "--centres",
+            &format!(
+                "{}/../../data/circles/sao-paulo-centres.csv",
+                env!("CARGO_MANIFEST_DIR")
+            ),
             "--out",
             &out.path().display().to_string(),
             "--quiet",
@@ -383,6 +492,7 @@ mod tests {
         .expect("arguments");
         run(cli.cmd).expect("analyse");
         for f in [
+            "service-network.json",
             "areas.geojson",
             "areas.csv",
             "facilities.csv",

@@ -2,15 +2,22 @@
 //! 22 town centres and N village stations. Given the centres of each level and, per personal
 //! item, the levels that may handle it, this computes for each resident node the share of items
 //! that can be handled within 15 minutes (就近办), and per area the population-weighted share —
-//! the figure behind "80 % of personal items handled near home".
+//! the figure behind "80 % of personal items handled near home". [`load_centres`] reads the
+//! centres from a CSV file and [`report`] scores an analysis's residents against them; with the
+//! `catalog` feature, [`personal_items`] takes the items and their levels from a service catalog.
+
+use std::path::Path;
 
 use serde::Serialize;
 
+use crate::analysis::Analysis;
 use crate::areas::NO_AREA;
+use crate::error::{Error, Result};
+use crate::facilities::{column, csv_error};
 use crate::graph::Graph;
 use crate::population::DemandEntry;
 use crate::reach::{self, UNREACHED};
-use crate::snap::Snap;
+use crate::snap::{Snap, Snapper};
 
 /// A level of the service network.
 #[derive(
@@ -40,11 +47,48 @@ impl Level {
     fn bit(self) -> u8 {
         1 << (self as u8)
     }
+
+    /// The key used in files and JSON: `district`, `central_town`, `town`, `village`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Level::District => "district",
+            Level::CentralTown => "central_town",
+            Level::Town => "town",
+            Level::Village => "village",
+        }
+    }
+
+    /// The Chinese name of the level's centres.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Level::District => "区级政务服务中心",
+            Level::CentralTown => "中心镇便民服务中心",
+            Level::Town => "镇（街）便民服务中心",
+            Level::Village => "村（社）便民服务站",
+        }
+    }
+
+    /// Parses a key or a Chinese name (区级, 中心镇, 镇街/镇/街道, 村社/村/社区).
+    pub fn parse(s: &str) -> Option<Level> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "district" | "区" | "区级" => Some(Level::District),
+            "central_town" | "central-town" | "中心镇" => Some(Level::CentralTown),
+            "town" | "镇" | "镇街" | "街道" | "乡镇" => Some(Level::Town),
+            "village" | "community" | "村" | "社区" | "村社" => Some(Level::Village),
+            _ => None,
+        }
+    }
 }
 
-/// A set of levels, e.g. the levels that may handle an item.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+/// A set of levels, e.g. the levels that may handle an item. Serialises as a list of keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct LevelSet(u8);
+
+impl Serialize for LevelSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.levels())
+    }
+}
 
 impl LevelSet {
     /// The set of the given levels.
@@ -60,6 +104,19 @@ impl LevelSet {
     /// Whether `l` is in the set.
     pub fn contains(self, l: Level) -> bool {
         self.0 & l.bit() != 0
+    }
+
+    /// The levels in the set, top down.
+    pub fn levels(self) -> Vec<Level> {
+        Level::ALL
+            .into_iter()
+            .filter(|l| self.contains(*l))
+            .collect()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
     }
 }
 
@@ -181,6 +238,262 @@ pub fn near_home_share(
             .map(|(l, p)| (*l, p / all))
             .collect(),
     }
+}
+
+/// A service centre as read from a file, before it is placed on the graph.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CentreRecord {
+    pub level: Level,
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+/// Reads service centres from a CSV file with columns `level,name,lon,lat` (name optional;
+/// other columns ignored; lines starting with `#` are comments). Levels are `district`,
+/// `central_town`, `town`, `village` or their Chinese names.
+pub fn load_centres(path: &Path) -> Result<Vec<CentreRecord>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_path(path)
+        .map_err(|e| csv_error(path, e))?;
+    let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
+    let need = |names: &[&str], field: &str| {
+        column(&headers, names).ok_or_else(|| Error::parse(path, "header", field, "missing column"))
+    };
+    let c_level = need(&["level", "层级"], "level")?;
+    let c_lon = need(&["lon", "lng", "longitude", "经度"], "lon")?;
+    let c_lat = need(&["lat", "latitude", "纬度"], "lat")?;
+    let c_name = column(&headers, &["name", "名称"]);
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_error(path, e))?;
+        let line = format!("line {}", rec.position().map_or(0, |p| p.line()));
+        let get = |c: usize| rec.get(c).unwrap_or("").trim();
+        let level = Level::parse(get(c_level)).ok_or_else(|| {
+            Error::parse(
+                path,
+                &line,
+                "level",
+                format!(
+                    "unknown level `{}` (known: district, central_town, town, village)",
+                    get(c_level)
+                ),
+            )
+        })?;
+        let coord = |c: usize, field: &str, max: f64| {
+            get(c)
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && x.abs() <= max)
+                .ok_or_else(|| {
+                    Error::parse(path, &line, field, format!("`{}` is not a {field}", get(c)))
+                })
+        };
+        out.push(CentreRecord {
+            level,
+            name: c_name.map(|c| get(c).to_string()).unwrap_or_default(),
+            lon: coord(c_lon, "lon", 180.0)?,
+            lat: coord(c_lat, "lat", 90.0)?,
+        });
+    }
+    if out.is_empty() {
+        return Err(Error::Empty {
+            what: path.display().to_string(),
+            message: "no service centre in the file".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// An item of the catalog and the levels that may handle it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemLevels {
+    pub code: String,
+    pub name: String,
+    pub levels: LevelSet,
+}
+
+/// The personal items (subject `person`) of a service catalog with their levels. A catalog's
+/// `town` level is handled by town and central-town centres alike.
+#[cfg(feature = "catalog")]
+pub fn personal_items(catalog: &catalog::Catalog) -> Vec<ItemLevels> {
+    use catalog::{ServiceLevel, Subject};
+    catalog
+        .items()
+        .filter(|i| i.subject == Subject::Person)
+        .map(|i| {
+            let mut levels = Vec::new();
+            for l in &i.levels {
+                match l {
+                    ServiceLevel::District => levels.push(Level::District),
+                    ServiceLevel::Town => levels.extend([Level::CentralTown, Level::Town]),
+                    ServiceLevel::Village => levels.push(Level::Village),
+                }
+            }
+            ItemLevels {
+                code: i.code.clone(),
+                name: i.name.clone(),
+                levels: LevelSet::of(&levels),
+            }
+        })
+        .collect()
+}
+
+/// Items that share a set of levels.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemGroup {
+    pub levels: LevelSet,
+    pub items: usize,
+}
+
+/// The centres of one level.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelCentres {
+    pub level: Level,
+    pub name_zh: &'static str,
+    /// Placed on the walking graph.
+    pub centres: usize,
+    /// Left out: farther than the snapping limit from every walkable street.
+    pub too_far: usize,
+    /// Share of residents with a centre of this level within the time limit.
+    pub residents_within: f64,
+}
+
+/// The near-home share of one area (or of the whole study area, id `*`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaShare {
+    pub id: String,
+    pub name: String,
+    pub population: f64,
+    /// Population-weighted share of personal items handleable within the time limit.
+    pub share: f64,
+    /// Share of residents for whom at least `target` of the items are.
+    pub meeting_target: f64,
+}
+
+/// The service network scored against an analysis's residents.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceNetworkReport {
+    pub minutes: f64,
+    pub target: f64,
+    /// Walking profile key of the analysis.
+    pub profile: String,
+    pub items: usize,
+    pub item_groups: Vec<ItemGroup>,
+    /// Share of the items that some level below the district may handle: the most a home
+    /// without the district centre nearby can reach.
+    pub share_below_district: f64,
+    pub levels: Vec<LevelCentres>,
+    /// The whole study area.
+    pub district: AreaShare,
+    /// Areas whose population-weighted share reaches the target.
+    pub areas_meeting_target: usize,
+    pub areas: Vec<AreaShare>,
+}
+
+/// Scores the service network: places `centres` on the graph (those farther than `max_snap_m`
+/// from every street are left out and counted) and computes, for the analysis's residents, the
+/// share of `items` handleable within `minutes` on foot at the analysis's walking speed, per
+/// area and overall, and the share of residents for whom it reaches `target`.
+#[allow(clippy::too_many_arguments)]
+pub fn report(
+    graph: &Graph,
+    analysis: &Analysis,
+    centres: &[CentreRecord],
+    items: &[ItemLevels],
+    minutes: f64,
+    target: f64,
+    max_snap_m: f64,
+) -> Result<ServiceNetworkReport> {
+    if !(minutes > 0.0 && minutes <= 120.0) {
+        return Err(Error::config("minutes", "must be more than 0 and at most 120"));
+    }
+    if !(target > 0.0 && target <= 1.0) {
+        return Err(Error::config("target", "must be more than 0 and at most 1"));
+    }
+    if items.is_empty() {
+        return Err(Error::Empty {
+            what: "items".into(),
+            message: "no personal item to score the service network on".into(),
+        });
+    }
+    let snapper = Snapper::new(graph);
+    let mut placed = Vec::new();
+    let mut too_far = [0usize; 4];
+    for c in centres {
+        match snapper.snap(graph, c.lon, c.lat) {
+            Some(snap) if f64::from(snap.off_m) <= max_snap_m => placed.push(Centre {
+                level: c.level,
+                snap,
+            }),
+            _ => too_far[c.level as usize] += 1,
+        }
+    }
+    let sets: Vec<LevelSet> = items.iter().map(|i| i.levels).collect();
+    let n_areas = analysis.areas.len();
+    let limit = analysis.profile.cost_of_minutes(minutes);
+    let near = near_home_share(
+        graph,
+        &placed,
+        &sets,
+        &analysis.demand.entries,
+        n_areas,
+        limit,
+        target,
+    );
+    let mut groups: Vec<ItemGroup> = Vec::new();
+    for set in &sets {
+        match groups.iter_mut().find(|g| g.levels == *set) {
+            Some(g) => g.items += 1,
+            None => groups.push(ItemGroup {
+                levels: *set,
+                items: 1,
+            }),
+        }
+    }
+    groups.sort_by(|a, b| b.items.cmp(&a.items).then(a.levels.0.cmp(&b.levels.0)));
+    let below = LevelSet::of(&[Level::CentralTown, Level::Town, Level::Village]);
+    let area_share = |a: usize, id: &str, name: &str, population: f64| AreaShare {
+        id: id.to_string(),
+        name: name.to_string(),
+        population,
+        share: near.area_share.get(a).copied().unwrap_or(0.0),
+        meeting_target: near.area_meeting_target.get(a).copied().unwrap_or(0.0),
+    };
+    let areas: Vec<AreaShare> = analysis
+        .areas
+        .iter()
+        .enumerate()
+        .map(|(i, a)| area_share(i, &a.id, &a.name, a.population))
+        .collect();
+    Ok(ServiceNetworkReport {
+        minutes,
+        target,
+        profile: analysis.profile.key.clone(),
+        items: items.len(),
+        share_below_district: sets.iter().filter(|s| s.intersects(below)).count() as f64
+            / items.len() as f64,
+        item_groups: groups,
+        levels: Level::ALL
+            .iter()
+            .zip(&near.level_reach)
+            .map(|(l, (_, within))| LevelCentres {
+                level: *l,
+                name_zh: l.name_zh(),
+                centres: placed.iter().filter(|c| c.level == *l).count(),
+                too_far: too_far[*l as usize],
+                residents_within: *within,
+            })
+            .collect(),
+        district: area_share(n_areas, "*", "全区 whole area", analysis.demand.placed),
+        areas_meeting_target: areas
+            .iter()
+            .filter(|a| a.population > 0.0 && a.share + 1e-9 >= target)
+            .count(),
+        areas,
+    })
 }
 
 #[cfg(test)]

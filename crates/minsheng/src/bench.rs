@@ -20,9 +20,12 @@ pub struct BenchArgs {
     /// Without it the benchmark runs on SQLite in a temporary directory.
     #[arg(long)]
     database_url: Option<String>,
-    /// Concurrent clients.
+    /// Concurrent clients filing applications.
     #[arg(long, default_value_t = 64)]
     clients: usize,
+    /// Concurrent clerk clients taking actions (default: as many as --clients).
+    #[arg(long)]
+    action_clients: Option<usize>,
     /// Seconds each phase runs (filing, then actions).
     #[arg(long, default_value_t = 15)]
     seconds: u64,
@@ -32,6 +35,9 @@ pub struct BenchArgs {
     /// Also write the figures as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Ask for the full application in every answer instead of `Prefer: return=minimal`.
+    #[arg(long)]
+    full: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -49,8 +55,10 @@ struct Phase {
 struct Figures {
     backend: String,
     clients: usize,
+    action_clients: usize,
     seconds: u64,
     bundle: String,
+    representation: String,
     cpus: usize,
     cpu_model: String,
     submissions: Phase,
@@ -231,7 +239,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
     }
     let app = server::App::serve(state, true).await?;
     let url = app.url();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients * 2).build()?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients.max(args.action_clients.unwrap_or(0)) * 2).build()?;
 
     let mut dept_tokens = BTreeMap::new();
     for d in app.state.catalog().departments() {
@@ -278,6 +286,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
         let url = url.clone();
         let bundle = args.bundle.clone();
         let filed = filed.clone();
+        let prefer = if args.full { "return=representation" } else { "return=minimal" };
         tasks.push(tokio::spawn(async move {
             let body = serde_json::json!({ "bundle": bundle, "materials": materials, "form": form }).to_string();
             let mut lat = Vec::new();
@@ -291,6 +300,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
                     .bearer_auth(&token)
                     .header("content-type", "application/json")
                     .header("idempotency-key", format!("bench-{i}-{n}"))
+                    .header("prefer", prefer)
                     .body(body.clone())
                     .send()
                     .await;
@@ -329,16 +339,18 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
     let submissions = phase(lat, errors, start.elapsed());
 
     // Phase 2: clerks complete the items.
-    eprintln!("阶段二 phase 2: {} clerk clients act on {} applications for {} s …", args.clients, filed.lock().await.len(), args.seconds);
+    let action_clients = args.action_clients.unwrap_or(args.clients);
+    eprintln!("阶段二 phase 2: {action_clients} clerk clients act on {} applications for {} s …", filed.lock().await.len(), args.seconds);
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..args.clients {
+    for _ in 0..action_clients {
         let client = client.clone();
         let url = url.clone();
         let filed = filed.clone();
         let tokens = dept_tokens.clone();
         let next_action = next_action.clone();
+        let prefer = if args.full { "return=representation" } else { "return=minimal" };
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0usize;
@@ -366,6 +378,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
                     .post(format!("{url}/api/applications/{}/cases/{}/actions", app.id, case.id))
                     .bearer_auth(token)
                     .header("content-type", "application/json")
+                    .header("prefer", prefer)
                     .body(format!("{{\"action\":\"{action}\"}}"))
                     .send()
                     .await;
@@ -409,14 +422,19 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
     let f = Figures {
         backend,
         clients: args.clients,
+        action_clients,
         seconds: args.seconds,
         bundle: args.bundle.clone(),
+        representation: if args.full { "full".into() } else { "minimal".into() },
         cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         cpu_model: cpu_model(),
         submissions,
         actions,
     };
-    println!("minsheng bench — {} on {} CPU(s) ({}), {} clients, {} s per phase", f.backend, f.cpus, f.cpu_model, f.clients, f.seconds);
+    println!(
+        "minsheng bench — {} on {} CPU(s) ({}), {} filing clients, {} clerk clients, {} s per phase, {} answers",
+        f.backend, f.cpus, f.cpu_model, f.clients, f.action_clients, f.seconds, f.representation
+    );
     println!("{:<24} {:>10} {:>8} {:>10} {:>9} {:>9} {:>9}", "", "requests", "errors", "per second", "p50 ms", "p99 ms", "max ms");
     for (name, p) in [("bundle submissions", &f.submissions), ("item actions", &f.actions)] {
         println!(

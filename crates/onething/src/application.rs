@@ -500,6 +500,8 @@ pub struct Touched {
     pub created: bool,
     pub cases: BTreeSet<CaseId>,
     pub rectifications: BTreeSet<RectificationId>,
+    /// The form, the materials or the ratings changed.
+    pub docs: bool,
 }
 
 impl Application {
@@ -541,6 +543,7 @@ impl Application {
     }
     pub fn mark_all_touched(&mut self) {
         self.touched.created = true;
+        self.touched.docs = true;
         self.touched.cases = self.cases.iter().map(|c| c.id).collect();
         self.touched.rectifications = self.rectifications.iter().map(|r| r.id).collect();
     }

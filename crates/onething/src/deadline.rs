@@ -144,7 +144,7 @@ impl Engine<'_> {
         let today = china_date(now);
         let mut out = TickOutcome::default();
         let mut head = app.history.clone();
-        let mut ch = Change { now, app_id: app.id, head: &mut head, effects: Effects::default() };
+        let mut ch = Change { now, app_id: app.id, head: &mut head, effects: Effects::default(), filing: false };
         let applicant = app.applicant.account;
         let due: Vec<_> = app
             .cases

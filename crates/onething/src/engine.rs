@@ -115,6 +115,8 @@ pub(crate) struct Change<'e> {
     pub app_id: ApplicationId,
     pub head: &'e mut ChainHead,
     pub effects: Effects,
+    /// The change is the filing itself: items starting now are announced by the filing notice.
+    pub filing: bool,
 }
 
 impl Change<'_> {
@@ -302,7 +304,7 @@ impl<'a> Engine<'a> {
         app.mark_all_touched();
 
         let mut head = app.history.clone();
-        let mut ch = Change { now, app_id: app.id, head: &mut head, effects: Effects::default() };
+        let mut ch = Change { now, app_id: app.id, head: &mut head, effects: Effects::default(), filing: true };
         let uploaded = app.uploaded_materials();
         let mut d = EntryDraft::system("submitted");
         d.actor = Some(app.submitted_by);
@@ -400,7 +402,7 @@ impl<'a> Engine<'a> {
                 "promised_deadline": deadline.map(|d| d.to_string()) })
             .to_string(),
         });
-        if app.cases.len() > 1 {
+        if app.cases.len() > 1 && !ch.filing {
             let (zh, en) = self.item_name(&item);
             let dname = self.catalog.department(&dept).map(|d| d.name.clone()).unwrap_or(dept);
             let d = deadline.map(|d| d.to_string()).unwrap_or_default();
@@ -517,6 +519,7 @@ impl<'a> Engine<'a> {
                     && wanted == Some(rt.code.as_str())
                 {
                     *record_id = Some(rid);
+                    app.touched.docs = true;
                 }
             }
         }
@@ -676,10 +679,11 @@ impl<'a> Engine<'a> {
 
         // Everything is checked: now change.
         let mut head = app.history.clone();
-        let mut ch = Change { now, app_id: app.id, head: &mut head, effects: Effects::default() };
+        let mut ch = Change { now, app_id: app.id, head: &mut head, effects: Effects::default(), filing: false };
         for (code, upload) in &req.uploads {
             if let Some(m) = app.materials.iter_mut().find(|m| &m.material == code) {
                 m.source = MaterialSource::Upload { upload_id: *upload };
+                app.touched.docs = true;
             }
         }
         // A supplement handed in at a window is one more trip for the applicant: window staff
@@ -782,7 +786,7 @@ impl<'a> Engine<'a> {
             return Err(EngineError::TooLong { field: "reason".into(), max: self.rules.max_comment_chars });
         }
         let mut head = app.history.clone();
-        let mut ch = Change { now, app_id: app.id, head: &mut head, effects: Effects::default() };
+        let mut ch = Change { now, app_id: app.id, head: &mut head, effects: Effects::default(), filing: false };
         let mut d = EntryDraft::system("withdrawn");
         d.actor = Some(actor);
         d.role = Role::Applicant.code().into();

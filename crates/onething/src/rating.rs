@@ -61,8 +61,9 @@ impl Engine<'_> {
         let round = u32::try_from(app.ratings.len()).unwrap_or(u32::MAX) + 1;
 
         let mut head = app.history.clone();
-        let mut ch = Change { now, app_id: app.id, head: &mut head, effects: Effects::default() };
+        let mut ch = Change { now, app_id: app.id, head: &mut head, effects: Effects::default(), filing: false };
         app.ratings.push(Rating { round, level: req.level, comment: comment.clone(), at: now });
+        app.touched.docs = true;
         let mut d = EntryDraft::system("rated");
         d.actor = Some(actor);
         d.role = "applicant".into();
@@ -174,7 +175,7 @@ impl Engine<'_> {
             return Err(EngineError::RectificationState(status.name_zh()));
         }
         let mut head = app.history.clone();
-        let mut ch = Change { now, app_id: app.id, head: &mut head, effects: Effects::default() };
+        let mut ch = Change { now, app_id: app.id, head: &mut head, effects: Effects::default(), filing: false };
         let r = &mut app.rectifications[idx];
         r.status = RectificationStatus::Responded;
         r.response = Some(response.to_owned());

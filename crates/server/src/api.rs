@@ -595,10 +595,31 @@ fn rand_suffix() -> String {
 // ---------------------------------------------------------------------------------------------
 // Applications.
 
+/// Whether the client asked for `Prefer: return=minimal`.
+fn wants_minimal(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("return=minimal")))
+}
+
+/// The application as the viewer sees it, or its brief form when the client prefers.
+fn app_response(state: &AppState, viewer: &Account, app: &onething::Application, minimal: bool, status: StatusCode) -> Response {
+    if minimal {
+        let mut resp = (status, Json(views::application_brief(app))).into_response();
+        resp.headers_mut().insert("preference-applied", HeaderValue::from_static("return=minimal"));
+        resp
+    } else {
+        (status, Json(views::application_view(state, viewer, app))).into_response()
+    }
+}
+
 /// Files an application for a bundle (一件事) or a single item. Send an `Idempotency-Key` header:
 /// a retried request with the same key returns the first application instead of filing again.
 #[utoipa::path(post, path = "/api/applications", tag = "applications", request_body = SubmitBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe"),
+        ("Prefer" = Option<String>, Header, description = "return=minimal answers with an ApplicationBrief")),
     responses((status = 201, body = ApplicationView), (status = 200, body = ApplicationView, description = "A replay of an earlier request with the same Idempotency-Key"),
         (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -607,13 +628,13 @@ pub async fn submit(State(state): State<AppState>, p: Principal, headers: Header
         ApiError::invalid("invalid_idempotency_key", "Idempotency-Key", "Idempotency-Key 含有非法字符", "Bad Idempotency-Key")
     })?;
     let filed = service::submit(&state, &p.account, body, key).await?;
-    let view = views::application_view(&state, &p.account, &filed.application);
+    let minimal = wants_minimal(&headers);
     if filed.replayed {
-        let mut resp = (StatusCode::OK, Json(view)).into_response();
+        let mut resp = app_response(&state, &p.account, &filed.application, minimal, StatusCode::OK);
         resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
         Ok(resp)
     } else {
-        Ok((StatusCode::CREATED, Json(view)).into_response())
+        Ok(app_response(&state, &p.account, &filed.application, minimal, StatusCode::CREATED))
     }
 }
 
@@ -701,7 +722,9 @@ pub struct ActionBody {
 
 /// Takes a workflow action on one case of an application.
 #[utoipa::path(post, path = "/api/applications/{id}/cases/{case}/actions", tag = "applications",
-    params(("id" = String, Path), ("case" = String, Path)), request_body = ActionBody,
+    params(("id" = String, Path), ("case" = String, Path),
+        ("Prefer" = Option<String>, Header, description = "return=minimal answers with an ApplicationBrief")),
+    request_body = ActionBody,
     responses((status = 200, body = ApplicationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -709,8 +732,9 @@ pub async fn act(
     State(state): State<AppState>,
     p: Principal,
     Path((id, case)): Path<(String, String)>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<ActionBody>,
-) -> ApiResult<Json<ApplicationView>> {
+) -> ApiResult<Response> {
     let id = app_id(&id)?;
     let case: CaseId = service::parse_id(&case, "本申请中没有这个办件", "No such case")?;
     if body.action.len() > 64 {
@@ -720,7 +744,7 @@ pub async fn act(
     service::check_uploads(&state, &uploads, p.id(), "materials").await?;
     let req = ActionRequest { case, action: body.action.trim().to_owned(), comment: body.comment, uploads };
     let app = service::act(&state, &p.account, id, req).await?;
-    Ok(Json(views::application_view(&state, &p.account, &app)))
+    Ok(app_response(&state, &p.account, &app, wants_minimal(&headers), StatusCode::OK))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -32,7 +32,7 @@ impl Modify for Bearer {
         api::application_notices, api::act, api::withdraw, api::rate, api::respond,
         api::cases, api::overdue, api::rectifications, api::notices, api::reductions, api::overview,
     ),
-    components(schemas(ErrorBody, SubmitBody, views::ApplicationView, views::PlanView)),
+    components(schemas(ErrorBody, SubmitBody, views::ApplicationView, views::ApplicationBrief, views::PlanView)),
     modifiers(&Bearer),
     tags(
         (name = "auth", description = "Sign in, register, sessions"),

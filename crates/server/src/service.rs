@@ -269,6 +269,13 @@ async fn ensure_account(state: &AppState, person: Option<&store::Person>, ent: O
 /// The applicant a signed-in citizen or enterprise agent files for.
 pub async fn own_applicant(state: &AppState, account: &Account) -> ApiResult<Applicant> {
     match account.kind {
+        // A resident's login is their ID number (set at registration), so most filings need no read.
+        AccountKind::Citizen if account.person_id.is_some() && ResidentId::parse(&account.login).is_ok() => Ok(Applicant {
+            subject: Subject::Person,
+            key: account.login.clone(),
+            name: account.display_name.clone(),
+            account: account.id,
+        }),
         AccountKind::Citizen => {
             let pid = account.person_id.ok_or_else(|| ApiError::forbidden("账号未实名", "The account is not linked to a resident"))?;
             let p = state.store.person(pid).await?.ok_or_else(|| ApiError::forbidden("账号未实名", "The account is not linked to a resident"))?;

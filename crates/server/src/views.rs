@@ -633,3 +633,41 @@ pub struct PlanView {
     /// Materials still to upload now.
     pub to_upload: usize,
 }
+
+/// The short answer to a change when the client sends `Prefer: return=minimal` (RFC 7240): the
+/// application's status and each case's state, enough to continue without the full representation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationBrief {
+    pub id: String,
+    pub status: String,
+    pub deadline: Option<NaiveDate>,
+    pub cases: Vec<CaseBrief>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseBrief {
+    pub id: String,
+    pub item: String,
+    pub department: String,
+    pub status: String,
+    pub state: Option<String>,
+}
+
+pub fn application_brief(app: &Application) -> ApplicationBrief {
+    ApplicationBrief {
+        id: app.id.to_string(),
+        status: app.status.code().to_owned(),
+        deadline: app.deadline,
+        cases: app
+            .cases
+            .iter()
+            .map(|c| CaseBrief {
+                id: c.id.to_string(),
+                item: c.item.clone(),
+                department: c.department.clone(),
+                status: c.status.code().to_owned(),
+                state: c.state.clone(),
+            })
+            .collect(),
+    }
+}

@@ -146,7 +146,7 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|c, _| {
                         Box::pin(async move {
-                            c.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0")
+                            c.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0")
                                 .await?;
                             Ok(())
                         })

@@ -56,8 +56,6 @@ pub struct Saved {
 pub struct UnitOfWork {
     apps: HashMap<ApplicationId, Application>,
     loaded_versions: HashMap<ApplicationId, i64>,
-    /// The documents as loaded, to write them only when they changed.
-    loaded_docs: HashMap<ApplicationId, [String; 3]>,
     changed: BTreeSet<ApplicationId>,
     idem: HashMap<(AccountId, String), Saved>,
     new_idem: Vec<(AccountId, String, Saved)>,
@@ -203,7 +201,7 @@ impl WriterHandle {
 /// check on save, and any failed batch empties the cache.
 #[derive(Default)]
 struct Cache {
-    apps: HashMap<ApplicationId, (Application, [String; 3])>,
+    apps: HashMap<ApplicationId, Application>,
 }
 
 impl Cache {
@@ -267,9 +265,8 @@ async fn try_batch(pool: &AnyPool, ids: &IdGenerator, cache: &mut Cache, jobs: &
     let mut missing = Vec::new();
     for id in wanted {
         match cache.apps.get(&id) {
-            Some((app, docs)) => {
+            Some(app) => {
                 uow.loaded_versions.insert(id, app.version);
-                uow.loaded_docs.insert(id, docs.clone());
                 uow.apps.insert(id, app.clone());
             }
             None => missing.push(id),
@@ -290,11 +287,11 @@ async fn try_batch(pool: &AnyPool, ids: &IdGenerator, cache: &mut Cache, jobs: &
     if cache.apps.len() + saved.len() > Cache::MAX {
         cache.apps.clear();
     }
-    for (id, docs) in saved {
+    for id in saved {
         if let Some(mut app) = uow.apps.remove(&id) {
             app.touched = Touched::default();
             app.version = uow.loaded_versions.get(&id).map_or(1, |v| v + 1);
-            cache.apps.insert(id, (app, docs));
+            cache.apps.insert(id, app);
         }
     }
     tracing::debug!(jobs = jobs.len(), load_us = (t1 - t0).as_micros() as u64, run_us = (t2 - t1).as_micros() as u64,
@@ -354,7 +351,6 @@ pub(crate) async fn load_applications(conn: &mut AnyConnection, ids: &[Applicati
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
     for app in load_aggregates(conn, &raw).await? {
         uow.loaded_versions.insert(app.id, app.version);
-        uow.loaded_docs.insert(app.id, codec::doc_values(&app));
         uow.apps.insert(app.id, app);
     }
     Ok(())
@@ -496,8 +492,8 @@ fn upsert_tail(conflict: &str, set: &[&str], guard: &str) -> String {
     format!("ON CONFLICT ({conflict}) DO UPDATE SET {} {guard}", sets.join(", "))
 }
 
-/// Writes the batch's changes; returns the saved applications with their documents as written.
-async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> Result<Vec<(ApplicationId, [String; 3])>> {
+/// Writes the batch's changes; returns the applications saved.
+async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> Result<Vec<ApplicationId>> {
     let mut new_apps = Vec::new();
     let mut updated_apps = Vec::new();
     let mut doc_rows = Vec::new();
@@ -510,12 +506,11 @@ async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> 
             None => new_apps.push(codec::application_values(app, 1)),
             Some(v) => updated_apps.push(codec::application_values(app, v + 1)),
         }
-        let docs = codec::doc_values(app);
-        if uow.loaded_docs.get(id) != Some(&docs) {
-            let [form, materials, ratings] = docs.clone();
+        if app.touched.created || app.touched.docs {
+            let [form, materials, ratings] = codec::doc_values(app);
             doc_rows.push(vec![Value::I(id.0), Value::S(form), Value::S(materials), Value::S(ratings)]);
         }
-        saved.push((*id, docs));
+        saved.push(*id);
         for (pos, c) in app.cases.iter().enumerate() {
             if app.touched.created || app.touched.cases.contains(&c.id) {
                 case_rows.push(codec::case_values(app, pos, c));

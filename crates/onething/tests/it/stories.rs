@@ -133,14 +133,13 @@ fn birth_from_filing_to_re_rating() {
             told("rectification_opened_applicant"),
             told("rectification_responded"),
         ],
-        [1, 7, 5, 1, 7, 1, 1, 1, 1]
+        [1, 6, 5, 1, 7, 1, 1, 1, 1]
     );
     let actions_on_cases = s.history.iter().filter(|h| h.case.is_some() && h.actor.is_some()).count();
     assert_eq!(told("case_progress") + told("supplement_requested") + told("case_approved"), actions_on_cases);
 
     expect![[r#"
         09-26 09:00 applicant submitted: 【富阳政务】您的「出生一件事」申请已提交，共7个事项由相关部门并联办理，预计2025-10-11前办结。
-        09-26 09:00 applicant case_started: 【富阳政务】「出生医学证明首次签发」已由杭州市富阳区卫生健康局开始办理，承诺2025-09-28前办结。
         09-26 10:00 applicant case_progress: 【富阳政务】「出生医学证明首次签发」已受理，当前环节：审查中。
         09-26 18:00 dept:wjw:clerk deadline_warning: 【预警】「出生医学证明首次签发」将于2025-09-28到期（剩余1个工作日），请抓紧办理。
         09-28 11:00 applicant case_approved: 【富阳政务】「出生医学证明首次签发」已办结，已出具「出生医学证明」。

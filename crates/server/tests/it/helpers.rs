@@ -128,6 +128,60 @@ impl TestApp {
         Resp { status, body, headers }
     }
 
+    /// Sends raw bytes with an explicit `Content-Type` (or none), for bodies that are not JSON.
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut rb = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some(ct) = content_type {
+            rb = rb.header("content-type", ct);
+        }
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        let r = rb.body(body).send().await.expect("request");
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.expect("body");
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Resp { status, body, headers }
+    }
+
+    /// A login attempt with any password; the raw response.
+    pub async fn try_login(&self, login: &str, password: &str) -> Resp {
+        self.request(reqwest::Method::POST, None, "/api/auth/login", Some(json!({ "login": login, "password": password })), &[]).await
+    }
+
+    /// Runs one query on the read pool and returns the first column of each row as text.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        use sqlx::Row;
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_all(self.state.store.read_pool())
+            .await
+            .expect("query")
+            .iter()
+            .map(|r| r.try_get::<String, _>(0).expect("a text column"))
+            .collect()
+    }
+
+    /// Sets the clock to `date` at `hh:mm` in Hangzhou.
+    pub fn set_china_time(&self, date: chrono::NaiveDate, hh: u32, mm: u32) {
+        let t = chrono::FixedOffset::east_opt(8 * 3600)
+            .and_then(|tz| tz.from_local_datetime(&date.and_hms_opt(hh, mm, 0).expect("time")).single())
+            .expect("a valid local time")
+            .with_timezone(&Utc);
+        self.clock.set(t);
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> Resp {
         self.request(reqwest::Method::GET, Some(token), path, None, &[]).await
     }
@@ -183,7 +237,14 @@ impl TestApp {
 
     /// The form values and uploads a careful applicant provides for `target` (`bundle=birth`).
     pub async fn filing(&self, token: &str, target: &str) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
-        let plan = self.get(token, &format!("/api/plan?{target}")).await;
+        self.filing_for(token, token, target).await
+    }
+
+    /// Like `filing`, reading the plan as `planner` and uploading as `uploader` (a window takes
+    /// in what the resident's plan asks for).
+    pub async fn filing_for(&self, planner: &str, uploader: &str, target: &str) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+        let token = uploader;
+        let plan = self.get(planner, &format!("/api/plan?{target}")).await;
         assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
         let mut materials = BTreeMap::new();
         for m in plan.body["materials"].as_array().expect("materials") {
@@ -288,7 +349,8 @@ pub fn sample(f: &Value) -> String {
         "number" => format!("{}", f["min"].as_f64().unwrap_or(1.0).max(1.0)),
         "choice" => f["choices"][0]["value"].as_str().unwrap_or("").to_owned(),
         "phone" => "13900001234".into(),
-        "id_number" => "330183199001011237".into(),
+        // A valid number (check digit 2).
+        "id_number" => "330183199001011232".into(),
         "credit_code" => "91330000742906207U".into(),
         _ => "测试".into(),
     }

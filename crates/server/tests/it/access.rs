@@ -1,0 +1,421 @@
+//! People and access over HTTP: sessions, password guessing, logout, and the data scope of each
+//! role — citizens see only their own applications, clerks only their department's, window
+//! staff take applications in for residents — with personal data masked in lists, and
+//! registration with real-name checks.
+
+use std::collections::BTreeSet;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Db, TestApp};
+
+/// The endpoints anyone may call without a session.
+const PUBLIC: &[&str] = &["/healthz", "/api/openapi.json", "/api/auth/login", "/api/auth/register"];
+
+fn ids_of(list: &Value) -> BTreeSet<String> {
+    list.as_array().expect("a list").iter().filter_map(|a| a["id"].as_str().map(str::to_owned)).collect()
+}
+
+fn case_of<'a>(app: &'a Value, item: &str) -> &'a Value {
+    app["cases"].as_array().and_then(|cs| cs.iter().find(|c| c["item"] == item)).unwrap_or_else(|| panic!("case {item}"))
+}
+
+/// `330183199001011232` → `330183********1232`, written out here rather than taken from the code
+/// under test.
+fn masked_id(id: &str) -> String {
+    format!("{}{}{}", &id[..6], "*".repeat(8), &id[14..])
+}
+
+/// `张三丰` → `张*丰`, `张三` → `张*`, `欧阳娜娜` → `欧**娜`.
+fn masked_name(name: &str) -> String {
+    let c: Vec<char> = name.chars().collect();
+    match c.len() {
+        0 | 1 => "*".repeat(c.len()),
+        2 => format!("{}*", c[0]),
+        n => format!("{}{}{}", c[0], "*".repeat(n - 2), c[n - 1]),
+    }
+}
+
+#[test]
+fn the_masks_written_here_match_the_examples() {
+    assert_eq!(masked_id("330183199001011232"), "330183********1232");
+    assert_eq!(masked_name("张三丰"), "张*丰");
+    assert_eq!(masked_name("张三"), "张*");
+    assert_eq!(masked_name("欧阳娜娜"), "欧**娜");
+}
+
+#[tokio::test]
+async fn every_endpoint_but_the_public_ones_needs_a_session() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let doc = t.request(Method::GET, None, "/api/openapi.json", None, &[]).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let paths = doc.body["paths"].as_object().expect("paths");
+
+    // A session that has expired and one that never existed are no better than none.
+    let (_, expired) = t.citizen().await;
+    t.clock.advance(chrono::Duration::hours(9));
+    let mut walked = Vec::new();
+    for (path, ops) in paths {
+        for method in ops.as_object().expect("operations").keys() {
+            let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).expect("method");
+            if PUBLIC.contains(&path.as_str()) {
+                continue;
+            }
+            // Ids of things that exist would do no better: the session is checked first.
+            let url = path.replace("{id}", "1").replace("{case}", "1").replace("{code}", "birth");
+            let body = (method == Method::POST).then(|| json!({}));
+            for token in [None, Some("not-a-token"), Some(expired.as_str())] {
+                let r = t.request(method.clone(), token, &url, body.clone(), &[]).await;
+                assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{method} {url} with {token:?}: {}", r.body);
+                assert_eq!(r.code(), "unauthorized", "{method} {url}");
+                assert!(r.body["message"].as_str().is_some_and(|m| m.contains("登录")), "{}", r.body);
+            }
+            walked.push(format!("{method} {path}"));
+        }
+    }
+    assert!(walked.len() >= 20, "the OpenAPI document lists the API: {walked:?}");
+    for must in ["POST /api/applications", "GET /api/applications/{id}", "POST /api/applications/{id}/cases/{case}/actions", "POST /api/uploads", "GET /api/cases"] {
+        assert!(walked.iter().any(|w| w == must), "{must} in {walked:?}");
+    }
+    // Uploads are checked before their bytes are read.
+    let r = t.raw(Method::POST, None, "/api/uploads?name=a.pdf", Some("application/pdf"), b"%PDF".to_vec(), &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    // The public ones answer without one.
+    let h = t.request(Method::GET, None, "/healthz", None, &[]).await;
+    assert_eq!(h.status, StatusCode::OK, "{}", h.body);
+    assert_eq!(h.body["status"], "ok");
+    let r = t.try_login("admin", "demo1234").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = t.request(Method::POST, None, "/api/auth/register", Some(json!({ "id_number": "1", "name": "x", "phone": "1", "password": "x" })), &[]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "registration needs no session: {}", r.body);
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_and_five_lock_the_login() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let r = t.try_login("mzj_clerk", "demo12345").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.code(), "invalid_credentials");
+    let unknown = t.try_login("nobody_at_all", "demo1234").await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.body, r.body, "an unknown login reads the same as a wrong password");
+
+    // One failure above, four more make five: the login is locked, even for the right password.
+    for _ in 0..4 {
+        let r = t.try_login("mzj_clerk", "guess").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    }
+    let r = t.try_login("mzj_clerk", "demo1234").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.code(), "login_locked");
+    // Other logins are not affected.
+    let r = t.try_login("mzj_supervisor", "demo1234").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn logout_ends_that_session_only() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let (login, one) = t.citizen().await;
+    let two = t.login(&login).await;
+    let me = t.get(&one, "/api/me").await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    let r = t.request(Method::POST, Some(&one), "/api/auth/logout", None, &[]).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = t.get(&one, "/api/me").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "the ended session is refused: {}", r.body);
+    let r = t.request(Method::POST, Some(&one), "/api/auth/logout", None, &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(t.get(&two, "/api/me").await.status, StatusCode::OK, "the other session goes on");
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn citizens_see_only_their_own_applications() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let (a_login, a) = t.citizen().await;
+    let (b_login, b) = t.other_citizen(&a_login).await;
+    let a1 = t.file(&a, "birth").await;
+    let a2 = t.file(&a, "marriage-childbirth").await;
+    let b1 = t.file(&b, "marriage-childbirth").await;
+    let a_ids: BTreeSet<String> = [&a1, &a2].iter().map(|x| x["id"].as_str().expect("id").to_owned()).collect();
+    let b_id = b1["id"].as_str().expect("id").to_owned();
+
+    let mine = t.get(&a, "/api/applications").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(ids_of(&mine.body), a_ids, "A's list is A's applications, all of them");
+    let theirs = t.get(&b, "/api/applications").await;
+    assert_eq!(ids_of(&theirs.body), BTreeSet::from([b_id.clone()]));
+
+    for id in &a_ids {
+        for path in [format!("/api/applications/{id}"), format!("/api/applications/{id}/history"), format!("/api/applications/{id}/notices")] {
+            let r = t.get(&b, &path).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "B asks for {path}: {}", r.body);
+            assert_eq!(r.code(), "not_found");
+        }
+    }
+    // B can neither act on, withdraw nor rate A's application, and learns nothing of it.
+    let a1_id = a1["id"].as_str().expect("id");
+    let cert = case_of(&a1, "wjw-birth-cert")["id"].as_str().expect("case");
+    let before = t.counts().await;
+    for (path, body) in [
+        (format!("/api/applications/{a1_id}/cases/{cert}/actions"), json!({ "action": "accept" })),
+        (format!("/api/applications/{a1_id}/withdraw"), json!({})),
+        (format!("/api/applications/{a1_id}/rating"), json!({ "level": "satisfied" })),
+    ] {
+        let r = t.post(&b, &path, body).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
+    }
+    assert_eq!(t.counts().await, before);
+    // Citizens have no staff views.
+    for path in ["/api/cases", "/api/supervision/overdue", "/api/reports/reductions", "/api/reports/overview", "/api/rectifications"] {
+        let r = t.get(&a, path).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.body);
+    }
+    // A's own detail shows A's data unmasked; A's notices are A's.
+    let own = t.get(&a, &format!("/api/applications/{a1_id}")).await.body;
+    assert_eq!(own["applicant"]["key"], a_login.as_str());
+    let notices = t.get(&a, "/api/notices").await.body;
+    assert!(notices.as_array().expect("notices").iter().all(|n| a_ids.contains(n["application"].as_str().unwrap_or(""))), "{notices}");
+    assert!(!b_login.is_empty());
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn clerks_see_and_act_only_on_their_departments_cases() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let (_, citizen) = t.citizen().await;
+    let birth = t.file(&citizen, "birth").await;
+    let id = birth["id"].as_str().expect("id").to_owned();
+    let cert = case_of(&birth, "wjw-birth-cert")["id"].as_str().expect("case").to_owned();
+    // 婚育一件事 involves the civil-affairs bureau (mzj), which has nothing to do with births.
+    let marriage = t.file(&citizen, "marriage-childbirth").await;
+    let m_id = marriage["id"].as_str().expect("id").to_owned();
+    assert!(!birth["cases"].as_array().expect("cases").iter().any(|c| c["department"] == "mzj"));
+
+    let wjw = t.login("wjw_clerk").await;
+    let ga = t.login("ga_clerk").await;
+    let mzj = t.login("mzj_clerk").await;
+
+    // Seeing: the departments of the bundle see it, the others get 404.
+    assert_eq!(t.get(&wjw, &format!("/api/applications/{id}")).await.status, StatusCode::OK);
+    assert_eq!(t.get(&ga, &format!("/api/applications/{id}")).await.status, StatusCode::OK);
+    let r = t.get(&mzj, &format!("/api/applications/{id}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(t.get(&mzj, &format!("/api/applications/{id}/history")).await.status, StatusCode::NOT_FOUND);
+    let listed = ids_of(&t.get(&mzj, "/api/applications").await.body);
+    assert!(listed.contains(&m_id) && !listed.contains(&id), "mzj lists only what it handles: {listed:?}");
+
+    // The queue holds only the department's cases, the birth certificate among them.
+    let queue = t.get(&wjw, "/api/cases").await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", queue.body);
+    let rows = queue.body.as_array().expect("rows");
+    assert!(rows.iter().any(|r| r["id"] == cert.as_str()), "{rows:?}");
+    assert!(rows.iter().all(|r| r["department"] == "wjw"), "{rows:?}");
+    let mine = t.get(&wjw, "/api/cases?department=wjw").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    let sup = t.login("ga_supervisor").await;
+    for (who, token, path) in [
+        ("a clerk", &wjw, "/api/cases?department=ga"),
+        ("a supervisor", &sup, "/api/supervision/overdue?department=wjw"),
+        ("a supervisor", &sup, "/api/rectifications?department=wjw"),
+    ] {
+        let r = t.get(token, path).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {path}: {}", r.body);
+    }
+    // A clerk may not use the supervisor's view.
+    assert_eq!(t.get(&wjw, "/api/supervision/overdue").await.status, StatusCode::FORBIDDEN);
+
+    // Acting: the police clerk sees the application but may not touch the health bureau's case;
+    // the civil-affairs clerk does not even see it.
+    let before = t.counts().await;
+    let path = format!("/api/applications/{id}/cases/{cert}/actions");
+    let r = t.post(&ga, &path, json!({ "action": "accept" })).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.code(), "role_not_allowed");
+    let r = t.post(&mzj, &path, json!({ "action": "accept" })).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(t.counts().await, before, "refused actions write nothing");
+    // The police clerk is not offered the health bureau's actions either.
+    let seen = t.get(&ga, &format!("/api/applications/{id}")).await.body;
+    assert_eq!(case_of(&seen, "wjw-birth-cert")["actions"], json!([]));
+    let r = t.post(&wjw, &path, json!({ "action": "accept" })).await;
+    assert_eq!(r.status, StatusCode::OK, "the health clerk may: {}", r.body);
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn window_staff_take_applications_in_for_residents() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let (resident, citizen) = t.citizen().await;
+    let window = t.login("window").await;
+    // The resident's own plan says what to bring (see the BUG note below on the window's plan).
+    let (form, materials) = t.filing_for(&citizen, &window, "bundle=birth").await;
+    let r = t
+        .post(&window, "/api/applications", json!({ "bundle": "birth", "applicant": resident, "form": form, "materials": materials }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["channel"], "window");
+    assert_eq!(r.body["applicant"]["key"], resident.as_str());
+    let id = r.body["id"].as_str().expect("id").to_owned();
+
+    // The resident follows it online as their own.
+    let list = t.get(&citizen, "/api/applications").await.body;
+    let row = list.as_array().expect("list").iter().find(|a| a["id"] == id.as_str()).unwrap_or_else(|| panic!("in {list}")).clone();
+    assert_eq!(row["channel"], "window");
+    let detail = t.get(&citizen, &format!("/api/applications/{id}")).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert_eq!(detail.body["can_withdraw"], true, "it is theirs to withdraw");
+    let notices = t.get(&citizen, &format!("/api/applications/{id}/notices")).await.body;
+    assert!(notices.as_array().expect("notices").iter().any(|n| n["kind"] == "submitted"), "{notices}");
+    // The history says who took it in.
+    let h = t.get(&citizen, &format!("/api/applications/{id}/history")).await.body;
+    assert_eq!(h[0]["action"], "submitted");
+    assert_eq!(h[0]["role"], "window");
+
+    // Only window staff take applications in, and only for someone.
+    let clerk = t.login("wjw_clerk").await;
+    let r = t.post(&clerk, "/api/applications", json!({ "bundle": "birth", "applicant": resident })).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = t.post(&window, "/api/applications", json!({ "bundle": "birth" })).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.code(), "applicant_required");
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn personal_data_is_masked_in_lists_but_not_in_the_applicants_own_detail() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let (resident, citizen) = t.citizen().await;
+    let app = t.file(&citizen, "birth").await;
+    let id = app["id"].as_str().expect("id");
+    let name = app["applicant"]["name"].as_str().expect("name").to_owned();
+    assert!(name.chars().count() >= 2, "{name}");
+    let (key_masked, name_masked) = (masked_id(&resident), masked_name(&name));
+
+    // Lists for staff: masked keys and names.
+    for login in ["admin", "wjw_clerk", "window"] {
+        let token = t.login(login).await;
+        let list = t.get(&token, "/api/applications").await.body;
+        let row = list.as_array().expect("list").iter().find(|a| a["id"] == id).unwrap_or_else(|| panic!("{login}: {list}")).clone();
+        assert_eq!(row["applicant_key"], key_masked.as_str(), "{login}");
+        assert_eq!(row["applicant_name"], name_masked.as_str(), "{login}");
+    }
+    let clerk = t.login("wjw_clerk").await;
+    let queue = t.get(&clerk, "/api/cases").await.body;
+    let row = queue.as_array().expect("queue").iter().find(|r| r["application"] == id).expect("our case").clone();
+    assert_eq!(row["applicant_key"], key_masked.as_str());
+    assert_eq!(row["applicant_name"], name_masked.as_str());
+    // The resident's own list masks the number too (lists are shown on screens); their name is theirs.
+    let own_list = t.get(&citizen, "/api/applications").await.body;
+    assert_eq!(own_list[0]["applicant_key"], key_masked.as_str());
+    // Nowhere in a list does the whole number appear.
+    for body in [&own_list, &queue] {
+        assert!(!body.to_string().contains(&resident), "{body}");
+    }
+
+    // The applicant's own detail is whole.
+    let own = t.get(&citizen, &format!("/api/applications/{id}")).await.body;
+    assert_eq!(own["applicant"]["key"], resident.as_str());
+    assert_eq!(own["applicant"]["name"], name.as_str());
+    let me = t.get(&citizen, "/api/me").await.body;
+    assert_eq!(me["person"]["id_number"], resident.as_str());
+    // Staff who handle the case see it whole too; staff who do not cannot see it at all.
+    let handler = t.get(&clerk, &format!("/api/applications/{id}")).await.body;
+    assert_eq!(handler["applicant"]["key"], resident.as_str());
+    assert_eq!(t.get(&t.login("mzj_clerk").await, &format!("/api/applications/{id}")).await.status, StatusCode::NOT_FOUND);
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn residents_register_with_real_name_checks() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    // A resident in the register without an account (the demo opens accounts from 16 years).
+    let rows = t
+        .strings("SELECT p.id_number || '|' || p.name FROM person p WHERE NOT EXISTS (SELECT 1 FROM account a WHERE a.person_id = p.id) ORDER BY p.id LIMIT 1")
+        .await;
+    let (id_number, name) = rows.first().and_then(|r| r.split_once('|')).map(|(a, b)| (a.to_owned(), b.to_owned())).expect("a resident without an account");
+    let register = |id: &str, name: &str, password: &str| json!({ "id_number": id, "name": name, "phone": "13900001234", "password": password });
+    let post = |body: Value| t.request(Method::POST, None, "/api/auth/register", Some(body), &[]);
+    let accounts = t.count("account").await;
+
+    let r = post(register(&id_number, "王小明不是我", "abc12345")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.code(), "real_name_mismatch");
+    assert_eq!(r.body["field"], "name");
+    for weak in ["abc123", "abcdefghij", "1234567890"] {
+        let r = post(register(&id_number, &name, weak)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{weak}: {}", r.body);
+        assert_eq!(r.code(), "weak_password");
+        assert_eq!(r.body["field"], "password");
+    }
+    let r = post(register("330183900101123", &name, "abc12345")).await;
+    assert_eq!(r.code(), "invalid_id_number");
+    assert_eq!(r.body["field"], "id_number");
+    assert_eq!(t.count("account").await, accounts, "refused registrations write nothing");
+
+    let r = post(register(&id_number, &name, "abc12345")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let token = r.body["token"].as_str().expect("token").to_owned();
+    let me = t.get(&token, "/api/me").await.body;
+    assert_eq!(me["person"]["id_number"], id_number.as_str());
+    assert_eq!(me["account"]["kind"], "citizen");
+    assert_eq!(t.try_login(&id_number, "abc12345").await.status, StatusCode::OK);
+
+    let r = post(register(&id_number, &name, "abc12345")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.code(), "already_registered");
+    assert_eq!(r.body["field"], "id_number");
+    assert_eq!(t.count("account").await, accounts + 1);
+    t.shutdown().await;
+}
+
+/// A resident whom a window took in before they had an account claims it by registering.
+#[tokio::test]
+async fn registering_claims_the_account_a_window_opened() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let window = t.login("window").await;
+    let rows = t
+        // One whose number ends in X: see the BUG note below on the window's plan.
+        .strings("SELECT p.id_number || '|' || p.name FROM person p WHERE p.id_number LIKE '%X' AND NOT EXISTS (SELECT 1 FROM account a WHERE a.person_id = p.id) ORDER BY p.id DESC LIMIT 1")
+        .await;
+    let (id_number, name) = rows.first().and_then(|r| r.split_once('|')).map(|(a, b)| (a.to_owned(), b.to_owned())).expect("a resident without an account");
+    let (form, materials) = t.filing(&window, &format!("bundle=medical&applicant={id_number}")).await;
+    let r = t.post(&window, "/api/applications", json!({ "bundle": "medical", "applicant": id_number, "form": form, "materials": materials })).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let app_id = r.body["id"].as_str().expect("id").to_owned();
+    // The account the window opened has no usable password.
+    assert_eq!(t.try_login(&id_number, "").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(t.try_login(&id_number, "!").await.status, StatusCode::UNAUTHORIZED);
+
+    let r = t
+        .request(Method::POST, None, "/api/auth/register", Some(json!({ "id_number": id_number, "name": name, "phone": "13900001234", "password": "abc12345" })), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let token = r.body["token"].as_str().expect("token");
+    let list = t.get(token, "/api/applications").await.body;
+    assert_eq!(ids_of(&list), BTreeSet::from([app_id]), "the window's intake is theirs");
+    t.shutdown().await;
+}
+
+// BUG: src/api.rs, `serde_urlencoded_parse` turns every all-digit query value into a JSON
+// integer, so `GET /api/plan?bundle=birth&applicant=330726199511082706` (a window asking what a
+// resident must bring) is refused with 400 `invalid_query` ("invalid type: integer, expected a
+// string") for every ID number that does not end in X; likewise `?target=`/`?status=` values
+// made of digits. Reproduce: log in as `window`, GET /api/plan?bundle=birth&applicant=<an ID
+// number ending in a digit>.
+// #[tokio::test]
+// async fn a_window_reads_the_plan_of_any_resident() {
+//     let t = TestApp::spawn(Db::Sqlite).await;
+//     let (resident, _) = t.citizen().await;
+//     assert!(resident.ends_with(|c: char| c.is_ascii_digit()), "{resident}");
+//     let window = t.login("window").await;
+//     let r = t.get(&window, &format!("/api/plan?bundle=birth&applicant={resident}")).await;
+//     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+//     assert_eq!(r.body["applicant"]["key"], resident.as_str());
+//     t.shutdown().await;
+// }
