@@ -16,6 +16,8 @@ use crate::service_network;
 use crate::synth::{self, SynthOptions};
 
 /// `minsheng circles …`
+// Parsed once per process: boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum CirclesCommand {
     /// Analyse 15-minute service circles on an OSM street network and write GeoJSON, CSV and SVG.
@@ -334,7 +336,12 @@ pub fn service_network_report(r: &service_network::ServiceNetworkReport) -> Stri
     );
     for g in &r.item_groups {
         let levels: Vec<&str> = g.levels.levels().iter().map(|l| l.key()).collect();
-        let _ = writeln!(s, "  {:>3} items handled at {}", g.items, levels.join(" / "));
+        let _ = writeln!(
+            s,
+            "  {:>3} items handled at {}",
+            g.items,
+            levels.join(" / ")
+        );
     }
     let _ = writeln!(
         s,

@@ -408,7 +408,10 @@ pub fn report(
     max_snap_m: f64,
 ) -> Result<ServiceNetworkReport> {
     if !(minutes > 0.0 && minutes <= 120.0) {
-        return Err(Error::config("minutes", "must be more than 0 and at most 120"));
+        return Err(Error::config(
+            "minutes",
+            "must be more than 0 and at most 120",
+        ));
     }
     if !(target > 0.0 && target <= 1.0) {
         return Err(Error::config("target", "must be more than 0 and at most 1"));
@@ -499,6 +502,79 @@ pub fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn centres_file_and_levels() {
+        let shipped =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/circles/sao-paulo-centres.csv");
+        let c = load_centres(&shipped).expect("the shipped centres");
+        let count = |l: Level| c.iter().filter(|r| r.level == l).count();
+        assert_eq!(
+            [
+                Level::District,
+                Level::CentralTown,
+                Level::Town,
+                Level::Village
+            ]
+            .map(count),
+            [1, 0, 10, 49]
+        );
+        assert_eq!(c[0].name, "Anhangabaú");
+        // Inside the São Paulo extract.
+        assert!(
+            c.iter()
+                .all(|r| (-46.708..=-46.582).contains(&r.lon)
+                    && (-23.595..=-23.464).contains(&r.lat))
+        );
+
+        let dir = tempfile::tempdir().expect("tmp");
+        let bad = dir.path().join("bad.csv");
+        std::fs::write(
+            &bad,
+            "# a comment\nlevel,name,lon,lat\n区级,中心,120.0,30.0\nprovince,x,120,30\n",
+        )
+        .expect("write");
+        match load_centres(&bad) {
+            Err(Error::Parse { record, field, .. }) => {
+                assert_eq!((record.as_str(), field.as_str()), ("line 4", "level"));
+            }
+            other => panic!("expected a parse error, got {other:?}"),
+        }
+        std::fs::write(&bad, "level,lon,lat\ntown,120,north\n").expect("write");
+        assert!(matches!(load_centres(&bad), Err(Error::Parse { field, .. }) if field == "lat"));
+        std::fs::write(&bad, "level,name\ntown,x\n").expect("write");
+        assert!(matches!(load_centres(&bad), Err(Error::Parse { field, .. }) if field == "lon"));
+        std::fs::write(&bad, "level,lon,lat\n").expect("write");
+        assert!(matches!(load_centres(&bad), Err(Error::Empty { .. })));
+
+        let set = LevelSet::of(&[Level::Village, Level::District]);
+        assert_eq!(
+            serde_json::to_string(&set).expect("json"),
+            r#"["district","village"]"#
+        );
+        assert_eq!(Level::parse("社区"), Some(Level::Village));
+        assert!(LevelSet::default().is_empty());
+    }
+
+    #[cfg(feature = "catalog")]
+    #[test]
+    fn personal_items_of_the_demo_catalog() {
+        let cat = catalog::Catalog::try_demo().expect("demo catalog");
+        let items = personal_items(&cat);
+        assert!(!items.is_empty());
+        assert!(items.iter().all(|i| !i.levels.is_empty()));
+        // A town item is handled by town and central-town centres alike.
+        let town = items
+            .iter()
+            .find(|i| i.levels.contains(Level::Town))
+            .expect("an item handled in towns");
+        assert!(town.levels.contains(Level::CentralTown));
+        let enterprise = cat
+            .items()
+            .filter(|i| i.subject != catalog::Subject::Person)
+            .count();
+        assert_eq!(items.len() + enterprise, cat.items().count());
+    }
 
     #[test]
     fn shares_by_hand() {

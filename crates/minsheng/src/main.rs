@@ -2,6 +2,8 @@
 //! (catalog check, migrations, reports, history verification, benchmarks).
 
 mod bench;
+mod bench_pool;
+mod pool_cli;
 mod report;
 
 use std::path::PathBuf;
@@ -12,6 +14,15 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use server::{App, Config};
+
+/// Prints a line to standard output, stopping quietly when the reader has gone away
+/// (`minsheng report reductions | head` must not panic on the closed pipe).
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
 
 /// mimalloc: the server allocates many small, short-lived objects on several threads, where
 /// glibc's allocator spends a large share of the time (measured with `minsheng bench`).
@@ -62,6 +73,37 @@ enum Command {
     VerifyHistory(DbArgs),
     /// Benchmark the real HTTP server with concurrent clients.
     Bench(bench::BenchArgs),
+    /// Benchmark the shared data pool over HTTP: recognition checks and record reads on a million results.
+    BenchPool(bench_pool::BenchPoolArgs),
+    /// E-certificates and rider codes: verify one offline (and its revocation with a database).
+    Cert(pool_cli::CertArgs),
+    /// HL7 FHIR R4: import Bundles of patients and results.
+    Fhir(pool_cli::FhirArgs),
+    /// The shared data pool: verify the hash-chained access log.
+    Pool(pool_cli::PoolArgs),
+    /// Benchmark the cockpit page on a district filled with simulated applications.
+    BenchCockpit(BenchCockpitArgs),
+    /// 15-minute service circles: analyse a street network, write a synthetic one, benchmark.
+    Circles {
+        #[command(subcommand)]
+        cmd: circles::cli::CirclesCommand,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchCockpitArgs {
+    /// Applications to simulate through the engine.
+    #[arg(long, default_value_t = 100_000)]
+    applications: usize,
+    /// Page renders to time.
+    #[arg(long, default_value_t = 200)]
+    renders: usize,
+    /// Keep (and reuse) the database in this directory instead of a temporary one.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Also write the figures as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -168,7 +210,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Serve => {
             let config = load_config(&cli)?;
-            server::run(config).await?;
+            server::run_with(config, web::router).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => demo(&cli, args).await,
@@ -185,8 +227,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
             let r = server::api::reduction_report(&state).await.map_err(|e| anyhow::anyhow!("{}", e.body().message))?;
             match format.as_str() {
-                "json" => println!("{}", serde_json::to_string_pretty(&r)?),
-                "table" => print!("{}", report::reductions_table(&r)),
+                "json" => say!("{}", serde_json::to_string_pretty(&r)?),
+                "table" => say!("{}", report::reductions_table(&r).trim_end()),
                 other => anyhow::bail!("--format {other}: expected table or json"),
             }
             state.store.close().await;
@@ -203,27 +245,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })
                 .await?;
             pb.finish_and_clear();
-            println!(
+            say!(
                 "已核验 {} 件申请的 {} 条历史记录 checked {} entries of {} applications",
                 report.applications, report.entries, report.entries, report.applications
             );
             store.close().await;
             if report.broken.is_empty() && report.orphans == 0 {
-                println!("历史记录完整，未发现篡改或删除 the history is intact");
+                say!("历史记录完整，未发现篡改或删除 the history is intact");
                 Ok(ExitCode::SUCCESS)
             } else {
                 for (app, why) in &report.broken {
-                    println!("申请 application {app}: {why}");
+                    say!("申请 application {app}: {why}");
                 }
                 if report.orphans > 0 {
-                    println!("{} 条历史记录所属的申请已被删除 entries belong to deleted applications", report.orphans);
+                    say!("{} 条历史记录所属的申请已被删除 entries belong to deleted applications", report.orphans);
                 }
-                println!("发现 {} 处篡改 tampering found", report.broken.len() + usize::from(report.orphans > 0));
+                say!("发现 {} 处篡改 tampering found", report.broken.len() + usize::from(report.orphans > 0));
                 Ok(ExitCode::from(1))
             }
         }
         Command::Bench(args) => {
             bench::run(args, load_config(&cli)?).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::BenchPool(args) => bench_pool::run(args, load_config(&cli)?).await,
+        Command::Cert(args) => pool_cli::cert(args, load_config(&cli)?).await,
+        Command::Fhir(args) => pool_cli::fhir(args, load_config(&cli)?).await,
+        Command::Pool(args) => pool_cli::pool_command(args, load_config(&cli)?).await,
+        Command::BenchCockpit(args) => bench_cockpit(args).await,
+        Command::Circles { cmd } => {
+            let cmd = cmd.clone();
+            tokio::task::spawn_blocking(move || circles::cli::run(cmd)).await??;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -233,12 +285,12 @@ fn catalog_check(path: &std::path::Path) -> ExitCode {
     match catalog::Catalog::load_dir(path) {
         Ok(c) => {
             let s = c.stats();
-            println!(
+            say!(
                 "目录有效 catalog OK: {} 个部门 departments, {} 个事项 items, {} 件一件事 bundles, {} 种材料 materials, {} 类共享记录 record types, {} 个流程 workflows",
                 s.departments, s.items, s.bundles, s.materials, s.record_types, s.workflows
             );
             for (stage, n) in &s.bundles_per_stage {
-                println!("  {:<8} {:<28} {n}", stage.name_zh(), stage.name_en());
+                say!("  {:<8} {:<28} {n}", stage.name_zh(), stage.name_en());
             }
             ExitCode::SUCCESS
         }
@@ -297,10 +349,14 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         state.store.close().await;
         return Ok(ExitCode::SUCCESS);
     }
-    let app = App::serve(state, true).await?;
+    let pages = web::router(state.clone());
+    let app = App::serve_with(state, true, pages).await?;
     let url = app.url();
     println!();
     println!("民生 minsheng 演示区 富阳区 is running:");
+    println!("  网上办事大厅 service hall  {url}/");
+    println!("  工作台 workbench           {url}/staff");
+    println!("  数字驾驶舱 cockpit          {url}/cockpit");
     println!("  API        {url}/api");
     println!("  OpenAPI    {url}/api/openapi.json");
     println!("  Health     {url}/healthz");
@@ -318,5 +374,34 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         let _ = stop.send(true);
     });
     app.wait().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn bench_cockpit(args: &BenchCockpitArgs) -> anyhow::Result<ExitCode> {
+    let opts = web::bench::BenchOptions { applications: args.applications, renders: args.renders, dir: args.dir.clone() };
+    let pb = bar(0, "fill");
+    let mut stage = String::new();
+    let report = web::bench::cockpit(&opts, &mut |s: &str, done, total| {
+        if s != stage {
+            stage = s.to_owned();
+            pb.set_prefix(s.to_owned());
+            pb.reset();
+        }
+        pb.set_length(total);
+        pb.set_position(done);
+    })
+    .await?;
+    pb.finish_and_clear();
+    println!("驾驶舱基准 cockpit benchmark ({} CPUs)", report.cpus);
+    println!("  applications 办件            {}", report.applications);
+    println!("  item cases 事项办件          {}", report.cases);
+    println!("  fill 生成用时                {:.1} s", report.fill_seconds);
+    println!("  snapshot 统计快照 (median)   {:.1} ms", report.snapshot_ms);
+    println!("  first render 首次渲染        {:.1} ms", report.cold_render_ms);
+    println!("  /cockpit render median      {:.2} ms (p90 {:.2} ms, {} renders)", report.render_median_ms, report.render_p90_ms, report.renders);
+    println!("  /cockpit?town= median       {:.2} ms", report.town_render_median_ms);
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?).with_context(|| format!("writing {}", path.display()))?;
+    }
     Ok(ExitCode::SUCCESS)
 }

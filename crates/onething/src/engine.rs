@@ -649,11 +649,16 @@ impl<'a> Engine<'a> {
                 },
                 state_name,
                 action: action.name.clone(),
+                action_en: action.name_en.clone(),
                 allowed: possible,
             });
         }
         let Some(role) = actor.role_for(&action.roles) else {
-            return Err(EngineError::RoleNotAllowed { action: action.name.clone(), roles: action.roles.clone() });
+            return Err(EngineError::RoleNotAllowed {
+                action: action.name.clone(),
+                action_en: action.name_en.clone(),
+                roles: action.roles.clone(),
+            });
         };
         let comment = req.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
         if let Some(c) = comment
@@ -662,7 +667,7 @@ impl<'a> Engine<'a> {
             return Err(EngineError::TooLong { field: "comment".into(), max: self.rules.max_comment_chars });
         }
         if action.requires_comment && comment.is_none() {
-            return Err(EngineError::CommentRequired(action.name.clone()));
+            return Err(EngineError::CommentRequired { action: action.name.clone(), action_en: action.name_en.clone() });
         }
         // Supplementary uploads replace the applicant's own materials of this item.
         for code in req.uploads.keys() {

@@ -44,11 +44,11 @@ pub enum EngineError {
     #[error("unknown action {action}")]
     UnknownAction { action: String, allowed: Vec<String> },
     #[error("action {action} is not possible in state {state}")]
-    WrongState { item: String, state: String, state_name: String, action: String, allowed: Vec<String> },
+    WrongState { item: String, state: String, state_name: String, action: String, action_en: String, allowed: Vec<String> },
     #[error("role may not take action {action}")]
-    RoleNotAllowed { action: String, roles: Vec<Role> },
-    #[error("action {0} needs a comment")]
-    CommentRequired(String),
+    RoleNotAllowed { action: String, action_en: String, roles: Vec<Role> },
+    #[error("action {action} needs a comment")]
+    CommentRequired { action: String, action_en: String },
     #[error("{field} is longer than {max} characters")]
     TooLong { field: String, max: usize },
     #[error("the application is finished")]
@@ -95,7 +95,7 @@ impl EngineError {
             },
             MaterialNotNeeded(c) | MaterialAlreadyFilled { code: c, .. } => format!("materials.{c}"),
             UnknownAction { .. } | WrongState { .. } | RoleNotAllowed { .. } => "action".to_owned(),
-            CommentRequired(_) => "comment".to_owned(),
+            CommentRequired { .. } => "comment".to_owned(),
             TooLong { field, .. } => field.clone(),
             DepartmentNotInvolved(_) => "departments".to_owned(),
             _ => return None,
@@ -129,7 +129,7 @@ impl Describe for EngineError {
             UnknownAction { .. } => "unknown_action",
             WrongState { .. } => "wrong_state",
             RoleNotAllowed { .. } => "role_not_allowed",
-            CommentRequired(_) => "comment_required",
+            CommentRequired { .. } => "comment_required",
             TooLong { .. } => "too_long",
             AlreadyFinished => "already_finished",
             NotFinished => "not_finished",
@@ -175,11 +175,11 @@ impl Describe for EngineError {
                     )
                 }
             }
-            RoleNotAllowed { action, roles } => format!(
+            RoleNotAllowed { action, roles, .. } => format!(
                 "您的岗位无权执行「{action}」，该操作需要：{}",
                 roles.iter().map(|r| r.name_zh()).collect::<Vec<_>>().join("、")
             ),
-            CommentRequired(a) => format!("执行「{a}」必须填写意见或理由"),
+            CommentRequired { action, .. } => format!("执行「{action}」必须填写意见或理由"),
             TooLong { field, max } => format!("「{field}」不能超过 {max} 个字"),
             AlreadyFinished => "该申请已办结或已撤回，不能再变更".to_owned(),
             NotFinished => "申请尚未办结，办结后才能评价".to_owned(),
@@ -215,15 +215,15 @@ impl Describe for EngineError {
             UnknownAction { action, allowed } => {
                 format!("There is no action '{action}'; available: {}", allowed.join(", "))
             }
-            WrongState { state, action, allowed, .. } => format!(
+            WrongState { state, action_en: action, allowed, .. } => format!(
                 "The case is in state '{state}' where '{action}' is not possible; possible now: {}",
                 if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") }
             ),
-            RoleNotAllowed { action, roles } => format!(
+            RoleNotAllowed { action_en: action, roles, .. } => format!(
                 "Your role may not take '{action}'; it needs: {}",
                 roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(", ")
             ),
-            CommentRequired(a) => format!("'{a}' needs a comment or reason"),
+            CommentRequired { action_en, .. } => format!("'{action_en}' needs a comment or reason"),
             TooLong { field, max } => format!("'{field}' must be at most {max} characters"),
             AlreadyFinished => "The application is finished or withdrawn and can no longer change".to_owned(),
             NotFinished => "The application is not finished yet; rate it when it is".to_owned(),
@@ -252,15 +252,15 @@ mod tests {
             (UnknownItem("i".into()), ErrorKind::NotFound),
             (CaseNotFound(CaseId(1)), ErrorKind::NotFound),
             (RectificationNotFound(RectificationId(1)), ErrorKind::NotFound),
-            (RoleNotAllowed { action: "a".into(), roles: vec![] }, ErrorKind::Forbidden),
+            (RoleNotAllowed { action: "a".into(), action_en: "a".into(), roles: vec![] }, ErrorKind::Forbidden),
             (NotApplicant, ErrorKind::Forbidden),
-            (WrongState { item: "i".into(), state: "s".into(), state_name: "s".into(), action: "a".into(), allowed: vec![] }, ErrorKind::Conflict),
+            (WrongState { item: "i".into(), state: "s".into(), state_name: "s".into(), action: "a".into(), action_en: "a".into(), allowed: vec![] }, ErrorKind::Conflict),
             (AlreadyFinished, ErrorKind::Conflict),
             (NotFinished, ErrorKind::Conflict),
             (AlreadyRated, ErrorKind::Conflict),
             (RectificationState("已办结"), ErrorKind::Conflict),
             (MissingMaterials(vec![]), ErrorKind::Invalid),
-            (CommentRequired("a".into()), ErrorKind::Invalid),
+            (CommentRequired { action: "a".into(), action_en: "a".into() }, ErrorKind::Invalid),
             (WrongSubject { target: "t".into(), expected: "person" }, ErrorKind::Invalid),
         ] {
             assert_eq!(e.kind(), kind, "{e:?}");
@@ -282,10 +282,11 @@ mod tests {
             state: "waiting".into(),
             state_name: "等待前置事项".into(),
             action: "受理".into(),
+            action_en: "Accept".into(),
             allowed: vec![],
         };
         assert_eq!(e.message_zh(), "办件当前状态为「等待前置事项」，不能执行「受理」");
-        assert_eq!(e.message_en(), "The case is in state 'waiting' where '受理' is not possible; possible now: none");
+        assert_eq!(e.message_en(), "The case is in state 'waiting' where 'Accept' is not possible; possible now: none");
         assert_eq!(e.field().as_deref(), Some("action"));
     }
 }

@@ -160,7 +160,7 @@ impl Engine<'_> {
         let now = history::truncate_micros(now);
         let response = response.trim();
         if response.is_empty() {
-            return Err(EngineError::CommentRequired("整改答复".into()));
+            return Err(EngineError::CommentRequired { action: "整改答复".into(), action_en: "rectification answer".into() });
         }
         if response.chars().count() > self.rules.max_comment_chars {
             return Err(EngineError::TooLong { field: "response".into(), max: self.rules.max_comment_chars });

@@ -39,51 +39,14 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Api
 }
 
 fn serde_urlencoded_parse<T: serde::de::DeserializeOwned>(q: &str) -> ApiResult<T> {
-    // Query strings are flat: read them as a map of strings, then let serde_json type them.
-    let mut map = serde_json::Map::new();
-    for pair in q.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let k = percent_decode(k);
-        let v = percent_decode(v);
-        let value = if let Ok(n) = v.parse::<i64>() {
-            serde_json::Value::from(n)
-        } else if v == "true" || v == "false" {
-            serde_json::Value::Bool(v == "true")
-        } else {
-            serde_json::Value::String(v)
-        };
-        map.insert(k, value);
-    }
-    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| ApiError::BadRequest {
+    // serde_urlencoded types each value by its target field: an ID number stays a string, a
+    // `limit` becomes a number.
+    serde_urlencoded::from_str(q).map_err(|e| ApiError::BadRequest {
         code: "invalid_query",
         zh: format!("查询参数有误：{e}"),
         en: format!("Invalid query parameters: {e}"),
         field: None,
     })
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
-                match hex {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn page(limit: Option<i64>, offset: Option<i64>) -> Page {
@@ -587,6 +550,29 @@ pub async fn upload(
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
+/// The route of `upload`: a body over the upload limit becomes the API's JSON 413.
+pub async fn upload_route(
+    state: State<AppState>,
+    p: Principal,
+    q: ApiQuery<UploadQuery>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Response> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge { limit: state.config.upload_bytes }
+        } else {
+            ApiError::BadRequest {
+                code: "unreadable_body",
+                zh: "无法读取上传的文件".to_owned(),
+                en: format!("Could not read the upload: {e}"),
+                field: None,
+            }
+        }
+    })?;
+    upload(state, p, q, headers, body).await
+}
+
 fn rand_suffix() -> String {
     use rand::RngCore;
     format!("{:016x}", rand::rng().next_u64())
@@ -1064,6 +1050,17 @@ pub async fn overview(State(state): State<AppState>, p: Principal) -> ApiResult<
         notices: serde_json::to_value(state.store.outbox_counts().await?).unwrap_or_default(),
         satisfaction: serde_json::to_value(state.store.satisfaction_by_department().await?).unwrap_or_default(),
     }))
+}
+
+/// JSON 405 for a known path asked with the wrong method.
+pub async fn method_not_allowed(method: axum::http::Method) -> Response {
+    let body = ErrorBody {
+        code: "method_not_allowed".into(),
+        message: format!("此接口不支持 {method} 方法"),
+        message_en: format!("This endpoint does not accept {method}"),
+        field: None,
+    };
+    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 
 /// JSON 404 for unknown paths.

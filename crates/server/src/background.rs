@@ -183,7 +183,8 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
 /// Delivers what is due once; returns how many notices were delivered.
 pub async fn deliver_once(state: &AppState, channel: &Channel) -> Result<usize, store::StoreError> {
     let now = state.now();
-    let lease = now + chrono::Duration::seconds(60);
+    // Long enough to deliver a batch; short enough that a crashed worker's notices go out soon.
+    let lease = now + chrono::Duration::seconds(15);
     let batch = state.store.claim_notices(now, lease, state.config.notice_batch).await?;
     if batch.is_empty() {
         return Ok(0);

@@ -75,6 +75,38 @@ argon2_iterations = 2
 [limits]
 json_body_bytes = 1048576
 upload_bytes = 10485760
+
+[circles]
+# The district's 15-minute service circles (POST /api/circles/analyses). These defaults are
+# SAMPLE DATA shipped in the repository — central São Paulo: the OSM street network, the Ipea H3
+# population grid with its 59 schools, and demo service centres — so that the demo works from
+# the repository root. Point them at the district's own files. Relative paths are resolved
+# against the working directory; "" leaves an optional input out. Lists may also be given as
+# one comma-separated string (for MINSHENG__CIRCLES__… variables).
+osm = "data/osm/sao-paulo-centre.osm.pbf"
+population = "data/osm/sao-paulo-hexgrid-population.csv"  # "" = estimate from OSM residential buildings
+facility_columns = ["schools=primary_school"]              # COLUMN=CATEGORY counts in the population file
+facilities = []                                            # CSV or GeoJSON facility files
+osm_facilities = true                                      # also take facilities from the OSM tags
+areas = ""                                                 # GeoJSON towns or communities; "" = H3 cells
+centres = "data/circles/sao-paulo-centres.csv"             # service centres by level (1+2+22+N); "" = none
+norms = ""                                                 # "" = the embedded data/circles/norms.toml
+profile = "default"                                        # default (4.0 km/h) | elderly (3.0 km/h)
+service_minutes = 15                                       # "near home" for the service network
+service_target_percent = 80                                # share of personal items to have near home
+
+[pool]
+# The shared data pool, e-certificates and rider codes, mutual recognition of medical results.
+# The district's Ed25519 signing key: base64url of its 32-byte seed. Leave it "" to keep the key in
+# key_file ("" = DATA_DIR/pool-signing.key), generated there on first start. Secret: never logged.
+signing_key = ""
+key_file = ""
+issuer = "杭州市富阳区人民政府"
+recognition_items = ""       # "" = the embedded crates/pool/data/recognition_items.toml
+institutions = ""            # "" = the embedded crates/pool/data/institutions.toml
+treatment_days = 30          # an order (recognition check) lets the institution read the patient's results this long
+access_log_batch = 2048      # most access-log entries one commit takes
+filing_log_millis = 1000     # how often filings' shared-data look-ups are written to the access log
 "#;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,6 +124,8 @@ struct Raw {
     notices: RawNotices,
     auth: RawAuth,
     limits: RawLimits,
+    circles: RawCircles,
+    pool: RawPool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -145,6 +179,145 @@ struct RawLimits {
     upload_bytes: usize,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCircles {
+    osm: String,
+    population: String,
+    facility_columns: RawList,
+    facilities: RawList,
+    osm_facilities: bool,
+    areas: String,
+    centres: String,
+    norms: String,
+    profile: String,
+    service_minutes: u32,
+    service_target_percent: u32,
+}
+
+/// A list, or one comma-separated string (as environment variables give it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawList {
+    Many(Vec<String>),
+    One(String),
+}
+
+impl RawList {
+    fn items(self) -> Vec<String> {
+        let v = match self {
+            RawList::Many(v) => v,
+            RawList::One(s) => s.split(',').map(str::to_owned).collect(),
+        };
+        v.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect()
+    }
+}
+
+/// The district's service-circle analysis (`[circles]`): its input files and choices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CirclesConfig {
+    pub osm: PathBuf,
+    /// `None`: residents are estimated from the OSM residential buildings.
+    pub population: Option<PathBuf>,
+    /// `(column, category)`: facilities counted in columns of the population file.
+    pub facility_columns: Vec<(String, String)>,
+    pub facilities: Vec<PathBuf>,
+    pub osm_facilities: bool,
+    /// `None`: H3 cells.
+    pub areas: Option<PathBuf>,
+    /// Service centres by level for the 1+2+22+N network; `None`: not scored.
+    pub centres: Option<PathBuf>,
+    /// `None`: the embedded norms.
+    pub norms: Option<PathBuf>,
+    pub profile: String,
+    pub service_minutes: u32,
+    /// 0 < target ≤ 1.
+    pub service_target: f64,
+}
+
+fn check_circles(raw: RawCircles) -> Result<CirclesConfig, ConfigError> {
+    let path = |s: &str| (!s.trim().is_empty()).then(|| PathBuf::from(s.trim()));
+    let osm = path(&raw.osm).ok_or_else(|| err("circles.osm", "must name an OpenStreetMap PBF file"))?;
+    let mut facility_columns = Vec::new();
+    for c in raw.facility_columns.items() {
+        let Some((col, cat)) = c.split_once('=') else {
+            return Err(err("circles.facility_columns", format!("{c:?}: expected COLUMN=CATEGORY")));
+        };
+        facility_columns.push((col.trim().to_owned(), cat.trim().to_owned()));
+    }
+    let norms = path(&raw.norms);
+    if norms.is_none() && !matches!(raw.profile.as_str(), "default" | "elderly") {
+        return Err(err("circles.profile", format!("{:?}: expected default or elderly", raw.profile)));
+    }
+    if !(1..=60).contains(&raw.service_minutes) {
+        return Err(err("circles.service_minutes", "must be 1..=60"));
+    }
+    if !(1..=100).contains(&raw.service_target_percent) {
+        return Err(err("circles.service_target_percent", "must be 1..=100"));
+    }
+    Ok(CirclesConfig {
+        osm,
+        population: path(&raw.population),
+        facility_columns,
+        facilities: raw.facilities.items().into_iter().map(PathBuf::from).collect(),
+        osm_facilities: raw.osm_facilities,
+        areas: path(&raw.areas),
+        centres: path(&raw.centres),
+        norms,
+        profile: raw.profile,
+        service_minutes: raw.service_minutes,
+        service_target: f64::from(raw.service_target_percent) / 100.0,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPool {
+    signing_key: Secret,
+    key_file: String,
+    issuer: String,
+    recognition_items: String,
+    institutions: String,
+    treatment_days: i64,
+    access_log_batch: usize,
+    filing_log_millis: u64,
+}
+
+/// The shared data pool's settings (`[pool]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolConfig {
+    /// The district's signing key (base64url seed), if given in the configuration.
+    pub signing_key: Option<Secret>,
+    /// Where the key is kept otherwise (`None`: DATA_DIR/pool-signing.key).
+    pub key_file: Option<PathBuf>,
+    pub issuer: String,
+    pub recognition_items: Option<PathBuf>,
+    pub institutions: Option<PathBuf>,
+    pub treatment_days: i64,
+    pub access_log_batch: usize,
+    pub filing_log_millis: u64,
+}
+
+fn check_pool(raw: RawPool) -> Result<PoolConfig, ConfigError> {
+    let path = |s: &str| (!s.trim().is_empty()).then(|| PathBuf::from(s.trim()));
+    if raw.issuer.trim().is_empty() {
+        return Err(err("pool.issuer", "must name the issuing authority"));
+    }
+    if !(1..=365).contains(&raw.treatment_days) {
+        return Err(err("pool.treatment_days", "must be 1..=365"));
+    }
+    Ok(PoolConfig {
+        signing_key: (!raw.signing_key.is_empty()).then_some(raw.signing_key),
+        key_file: path(&raw.key_file),
+        issuer: raw.issuer.trim().to_owned(),
+        recognition_items: path(&raw.recognition_items),
+        institutions: path(&raw.institutions),
+        treatment_days: raw.treatment_days,
+        access_log_batch: raw.access_log_batch.clamp(1, 8192),
+        filing_log_millis: raw.filing_log_millis.max(10),
+    })
+}
+
 /// Where notices go.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NoticeChannel {
@@ -178,6 +351,8 @@ pub struct Config {
     pub argon2_iterations: u32,
     pub json_body_bytes: usize,
     pub upload_bytes: usize,
+    pub circles: CirclesConfig,
+    pub pool: PoolConfig,
 }
 
 /// A configuration problem, naming the setting.
@@ -310,6 +485,8 @@ impl Config {
             argon2_iterations: raw.auth.argon2_iterations,
             json_body_bytes: raw.limits.json_body_bytes.max(1024),
             upload_bytes: raw.limits.upload_bytes.max(1024),
+            circles: check_circles(raw.circles)?,
+            pool: check_pool(raw.pool)?,
         })
     }
 
@@ -356,5 +533,30 @@ mod tests {
         assert_eq!(Config::load(None, env).expect_err("bad url").setting, "database.url");
         let env = vec![("MINSHENG__NOSUCH".to_owned(), "1".to_owned())];
         assert!(Config::load(None, env).is_err(), "unknown settings are errors");
+    }
+
+    #[test]
+    fn circles_settings() {
+        let c = Config::defaults().circles;
+        assert_eq!(c.osm, PathBuf::from("data/osm/sao-paulo-centre.osm.pbf"));
+        assert_eq!(c.facility_columns, vec![("schools".to_owned(), "primary_school".to_owned())]);
+        assert_eq!((c.areas, c.service_minutes, c.service_target), (None, 15, 0.8));
+        let env = vec![
+            ("MINSHENG__CIRCLES__FACILITIES".to_owned(), "a.csv, b.geojson".to_owned()),
+            ("MINSHENG__CIRCLES__POPULATION".to_owned(), "".to_owned()),
+            ("MINSHENG__CIRCLES__PROFILE".to_owned(), "elderly".to_owned()),
+        ];
+        let c = Config::load(None, env).expect("config").circles;
+        assert_eq!(c.facilities, vec![PathBuf::from("a.csv"), PathBuf::from("b.geojson")]);
+        assert_eq!((c.population, c.profile.as_str()), (None, "elderly"));
+        for (k, v, setting) in [
+            ("MINSHENG__CIRCLES__PROFILE", "cyclist", "circles.profile"),
+            ("MINSHENG__CIRCLES__FACILITY_COLUMNS", "schools", "circles.facility_columns"),
+            ("MINSHENG__CIRCLES__SERVICE_TARGET_PERCENT", "0", "circles.service_target_percent"),
+            ("MINSHENG__CIRCLES__OSM", "", "circles.osm"),
+        ] {
+            let e = Config::load(None, vec![(k.to_owned(), v.to_owned())]).expect_err(k);
+            assert_eq!(e.setting, setting);
+        }
     }
 }

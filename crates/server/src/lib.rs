@@ -6,11 +6,15 @@
 pub mod api;
 pub mod auth;
 pub mod background;
+pub mod circles_api;
 pub mod config;
 pub mod error;
+pub mod fhir_api;
 pub mod json;
 pub mod openapi;
+pub mod pool_api;
 pub mod seed;
+pub mod seed_pool;
 pub mod service;
 pub mod state;
 pub mod views;
@@ -132,6 +136,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         ids: store.id_generator(),
         rules: Arc::new(rules),
     };
+    let pool = Arc::new(pool_api::PoolState::load(&config, &store).await?);
     Ok(AppState(Arc::new(Inner {
         config,
         store,
@@ -140,6 +145,8 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         sessions: SessionCache::new(Duration::from_secs(30)),
         login_guard: LoginGuard::default(),
         upload_dir,
+        circles: Arc::default(),
+        pool,
     })))
 }
 
@@ -158,7 +165,7 @@ pub fn router(state: AppState) -> Router {
         .route("/catalog/items/{code}", get(api::item))
         .route("/catalog/departments", get(api::departments))
         .route("/plan", get(api::plan))
-        .route("/uploads", post(api::upload).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/uploads", post(api::upload_route).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/applications", post(api::submit).get(api::list_applications))
         .route("/applications/{id}", get(api::get_application))
         .route("/applications/{id}/history", get(api::history))
@@ -173,11 +180,15 @@ pub fn router(state: AppState) -> Router {
         .route("/notices", get(api::notices))
         .route("/reports/reductions", get(api::reductions))
         .route("/reports/overview", get(api::overview))
+        .merge(circles_api::routes())
+        .merge(pool_api::routes())
         .route("/openapi.json", get(|| async { axum::Json(openapi::document()) }))
         .fallback(api::fallback)
+        .method_not_allowed_fallback(api::method_not_allowed)
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     Router::new()
         .nest("/api", api)
+        .nest("/fhir", fhir_api::routes())
         .route("/healthz", get(api::health))
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -202,13 +213,18 @@ impl App {
 
     /// Starts serving an already built state on its configured address.
     pub async fn serve(state: AppState, background: bool) -> Result<App, ServerError> {
+        App::serve_with(state, background, Router::new()).await
+    }
+
+    /// Like `serve`, with `extra` routes (the web pages) merged beside the API's.
+    pub async fn serve_with(state: AppState, background: bool, extra: Router) -> Result<App, ServerError> {
         let listen = state.config.listen;
         let channel = background::Channel::open(&state.config.notice_channel).map_err(|e| ServerError::Io("notice channel".into(), e))?;
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| ServerError::Io(listen.to_string(), e))?;
         let addr = listener.local_addr().map_err(|e| ServerError::Io(listen.to_string(), e))?;
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let mut tasks = Vec::new();
-        let app = router(state.clone());
+        let app = router(state.clone()).merge(extra);
         let mut rx = stop_rx.clone();
         tasks.push(tokio::spawn(async move {
             let shutdown = async move {
@@ -220,6 +236,7 @@ impl App {
         }));
         if background {
             tasks.push(tokio::spawn(background::scheduler(state.clone(), stop_rx.clone())));
+            tasks.push(tokio::spawn(pool_api::filing_reads_logger(state.clone(), stop_rx.clone())));
             tasks.push(tokio::spawn(background::notifier(state.clone(), channel, stop_rx)));
         }
         Ok(App { state, addr, stop, tasks })
@@ -260,7 +277,14 @@ impl App {
 
 /// Serves with the system clock until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> Result<(), ServerError> {
-    let app = App::build(config, Options::default()).await?;
+    run_with(config, |_| Router::new()).await
+}
+
+/// Like `run`, with extra routes (the web pages) built from the state merged beside the API's.
+pub async fn run_with(config: Config, extra: impl FnOnce(AppState) -> Router) -> Result<(), ServerError> {
+    let state = build_state(config, Options::default().clock).await?;
+    let routes = extra(state.clone());
+    let app = App::serve_with(state, true, routes).await?;
     tracing::info!(url = %app.url(), database = app.state.store.backend().name(), "minsheng serving");
     let stop = app.stopper();
     tokio::spawn(async move {

@@ -299,6 +299,7 @@ pub async fn seed_demo(
     report.applications = simulate(state, opts, &applicants, &firms, &roster, window_id, progress).await?;
     store.mark_history_delivered(now).await?;
     report.logins = demo_logins(state).await?;
+    report.logins.extend(crate::seed_pool::seed_pool(state, opts.seed, progress).await?);
     Ok(report)
 }
 

@@ -221,10 +221,15 @@ async fn applicant_for_window(state: &AppState, key: &str) -> ApiResult<Applican
         let account = ensure_account(state, None, Some(&ent)).await?;
         return Ok(Applicant { subject: Subject::Enterprise, key: ent.credit_code, name: ent.name, account });
     }
-    // Neither: report the ID-number error, the more common case at a window.
-    match ResidentId::parse(key) {
-        Err(e) => Err(ApiError::from_describe(&e, "applicant")),
-        Ok(_) => Err(ApiError::invalid("invalid_applicant", "applicant", "申请人证件号码无效", "Invalid applicant identifier")),
+    // Neither parses: report the error of what it most looks like. An ID number starts with a
+    // province code (11–82); a credit code with its registration authority (often 9, 5, 1 …).
+    let id_err = ResidentId::parse(key).err();
+    let digits = key.chars().rev().skip(1).all(|c| c.is_ascii_digit());
+    let looks_like_id = digits && matches!(id_err, Some(ref e) if !matches!(e, domain::ResidentIdError::Region));
+    match (looks_like_id, id_err, CreditCode::parse(key)) {
+        (true, Some(e), _) => Err(ApiError::from_describe(&e, "applicant")),
+        (_, _, Err(e)) => Err(ApiError::from_describe(&e, "applicant")),
+        _ => Err(ApiError::invalid("invalid_applicant", "applicant", "申请人证件号码无效", "Invalid applicant identifier")),
     }
 }
 

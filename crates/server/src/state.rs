@@ -36,6 +36,8 @@ pub struct Inner {
     pub sessions: SessionCache,
     pub login_guard: LoginGuard,
     pub upload_dir: PathBuf,
+    pub circles: Arc<crate::circles_api::Registry>,
+    pub pool: Arc<crate::pool_api::PoolState>,
 }
 
 /// The server state handed to every handler (cheap to clone).

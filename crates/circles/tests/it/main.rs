@@ -231,6 +231,95 @@ fn sao_paulo_invariants() {
     assert!(de.coverage[2] < d.coverage[2]);
 }
 
+/// Point 9 on São Paulo with the shipped centres and the demo catalog's personal items, checked
+/// against a second computation that searches from every centre separately (instead of one
+/// multi-source search per level) and scores every resident item by item.
+#[cfg(feature = "catalog")]
+#[test]
+fn sao_paulo_service_network() {
+    use circles::service_network;
+    let norms = Norms::default();
+    let (graph, a) = analyse(
+        &sao_paulo_inputs(),
+        &AnalysisOptions::default(),
+        &norms,
+        &NoProgress,
+    )
+    .expect("analysis");
+    let centres = service_network::load_centres(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/circles/sao-paulo-centres.csv"),
+    )
+    .expect("centres");
+    let items = service_network::personal_items(&catalog::Catalog::try_demo().expect("catalog"));
+    let report = |minutes: f64| {
+        service_network::report(&graph, &a, &centres, &items, minutes, 0.8, 500.0).expect("report")
+    };
+    let r = report(15.0);
+    assert_eq!(r.items, items.len());
+    assert_eq!(r.levels.iter().map(|l| l.centres).sum::<usize>(), 60);
+    assert!((r.district.population - 517_570.0).abs() < 1.0);
+
+    // Item by item, from each centre's own bounded search.
+    let limit = a.profile.cost_of_minutes(15.0);
+    let snapper = Snapper::new(&graph);
+    let mut near = vec![0u8; graph.node_count()];
+    let mut s = Searcher::new(graph.node_count());
+    for c in &centres {
+        let snap = snapper.snap(&graph, c.lon, c.lat).expect("snap");
+        s.search(&graph, &snap.seeds(), limit);
+        for n in 0..graph.node_count() as u32 {
+            if s.cost(n) <= limit {
+                near[n as usize] |= 1 << (c.level as u8);
+            }
+        }
+    }
+    let (mut pop, mut weighted, mut meeting) = (0.0, 0.0, 0.0);
+    for e in &a.demand.entries {
+        let ok = items
+            .iter()
+            .filter(|i| {
+                i.levels
+                    .levels()
+                    .iter()
+                    .any(|l| near[e.node as usize] & (1 << (*l as u8)) != 0)
+            })
+            .count() as f64
+            / items.len() as f64;
+        let p = f64::from(e.population);
+        pop += p;
+        weighted += p * ok;
+        if ok >= 0.8 {
+            meeting += p;
+        }
+    }
+    assert!(
+        (r.district.share - weighted / pop).abs() < 1e-6,
+        "{} vs {}",
+        r.district.share,
+        weighted / pop
+    );
+    assert!((r.district.meeting_target - meeting / pop).abs() < 1e-6);
+    // The figures quoted in the README.
+    assert_eq!(
+        (
+            (r.district.share * 1000.0).round(),
+            (r.district.meeting_target * 1000.0).round(),
+            (r.share_below_district * 1000.0).round()
+        ),
+        (519.0, 76.0, 698.0)
+    );
+    // Monotone in the time limit, per area and overall; shares within [0, 1].
+    let shorter = [5.0, 10.0].map(report);
+    for (lo, hi) in [(&shorter[0], &shorter[1]), (&shorter[1], &r)] {
+        assert!(lo.district.share <= hi.district.share + 1e-12);
+        for (x, y) in lo.areas.iter().zip(&hi.areas) {
+            assert!((0.0..=1.0).contains(&x.share) && x.share <= y.share + 1e-12);
+            assert!(x.meeting_target <= y.meeting_target + 1e-12);
+        }
+    }
+    assert!(shorter[0].district.share < r.district.share);
+}
+
 // independent_check.py, Helsinki centre:
 //   components 27, junction nodes (degree != 2) 2391, contracted edges 3755, length 98867.5 m
 //   facilities (elements, nodes and ways): clinic 7, community_service 10, culture 9,

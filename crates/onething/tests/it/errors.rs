@@ -143,6 +143,7 @@ fn action_errors_change_nothing() {
         state: "intake".into(),
         state_name: "待受理".into(),
         action: "办结".into(),
+        action_en: "Approve".into(),
         allowed: vec!["accept".into(), "request_supplement".into(), "refuse".into()],
     };
     refused(&mut s, &want, |s| s.try_act("a", "approve", &clerk, None));
@@ -158,27 +159,28 @@ fn action_errors_change_nothing() {
         state: "waiting".into(),
         state_name: "等待前置事项".into(),
         action: "受理".into(),
+        action_en: "Accept".into(),
         allowed: vec![],
     };
     refused(&mut s, &want, |s| s.try_act("b", "accept", &clerk, None));
 
-    let want = EngineError::RoleNotAllowed { action: "补正告知".into(), roles: vec![Role::Clerk] };
+    let want = EngineError::RoleNotAllowed { action: "补正告知".into(), action_en: "Ask for more".into(), roles: vec![Role::Clerk] };
     refused(&mut s, &want, |s| s.try_act("a", "request_supplement", &window, Some("缺材料")));
     assert_eq!(want.kind(), ErrorKind::Forbidden);
     let nobody = Actor { account: AccountId(9), roles: vec![], name: String::new() };
     refused(
         &mut s,
-        &EngineError::RoleNotAllowed { action: "受理".into(), roles: vec![Role::Window, Role::Clerk] },
+        &EngineError::RoleNotAllowed { action: "受理".into(), action_en: "Accept".into(), roles: vec![Role::Window, Role::Clerk] },
         |s| s.try_act("a", "accept", &nobody, None),
     );
     // The applicant may not accept their own case.
     refused(
         &mut s,
-        &EngineError::RoleNotAllowed { action: "受理".into(), roles: vec![Role::Window, Role::Clerk] },
+        &EngineError::RoleNotAllowed { action: "受理".into(), action_en: "Accept".into(), roles: vec![Role::Window, Role::Clerk] },
         |s| s.try_act("a", "accept", &applicant_actor(), None),
     );
 
-    let want = EngineError::CommentRequired("不予办理".into());
+    let want = EngineError::CommentRequired { action: "不予办理".into(), action_en: "Refuse".into() };
     refused(&mut s, &want, |s| s.try_act("a", "refuse", &clerk, None));
     refused(&mut s, &want, |s| s.try_act("a", "refuse", &clerk, Some(" \n\t ")));
 
@@ -205,6 +207,7 @@ fn a_finished_case_and_a_finished_application_refuse_actions() {
         state: "approved".into(),
         state_name: "已办结".into(),
         action: "办结".into(),
+        action_en: "Approve".into(),
         allowed: vec![],
     };
     refused(&mut s, &want, |s| s.try_act("a", "approve", &clerk, None));
@@ -303,10 +306,11 @@ fn every_error_has_a_code_and_both_messages() {
             state: "s".into(),
             state_name: "某".into(),
             action: "a".into(),
+            action_en: "a".into(),
             allowed: vec![],
         },
-        EngineError::RoleNotAllowed { action: "x".into(), roles: vec![Role::Clerk] },
-        EngineError::CommentRequired("x".into()),
+        EngineError::RoleNotAllowed { action: "x".into(), action_en: "x".into(), roles: vec![Role::Clerk] },
+        EngineError::CommentRequired { action: "x".into(), action_en: "x".into() },
         EngineError::TooLong { field: "comment".into(), max: 3 },
         EngineError::AlreadyFinished,
         EngineError::NotFinished,

@@ -113,7 +113,7 @@ fn a_bad_rating_is_followed_to_closure() {
     assert_eq!(s.app, before);
 
     s.advance(Duration::days(1));
-    assert_eq!(respond(&mut s, 0, "   ").err(), Some(EngineError::CommentRequired("整改答复".into())));
+    assert_eq!(respond(&mut s, 0, "   ").err(), Some(EngineError::CommentRequired { action: "整改答复".into(), action_en: "rectification answer".into() }));
     let e = respond(&mut s, 0, "已对窗口人员批评教育").unwrap_or_else(|e| panic!("{e:?}"));
     let r = &s.app.rectifications[0];
     assert_eq!(r.status, RectificationStatus::Responded);

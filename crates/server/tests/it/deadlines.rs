@@ -182,8 +182,8 @@ async fn working_days_skip_the_may_day_holiday_and_count_the_adjusted_saturday()
     assert_eq!(app["deadline"], "2026-05-26", "{app}");
     act(&t, "cl_clerk", &app, CERT, "accept", None).await;
 
-    // The day before a Monday deadline would be a Friday; here the working day before Tue 12 May
-    // is Mon 11 May. On Sat 9 May (worked) two working days are left: no warning.
+    // The warning is due the working day before Tue 12 May, Mon 11 May. On Sat 9 May (a worked
+    // Saturday) two working days are left, 11 and 12 May: no warning yet.
     t.set_china_time(date(2026, 5, 9), 9, 0);
     assert_eq!(t.tick().await.warned, 0);
     let queue = t.get(&t.login("cl_clerk").await, "/api/cases").await.body;

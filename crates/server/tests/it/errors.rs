@@ -437,58 +437,45 @@ async fn an_invalid_credit_code_in_a_form_is_named() {
 //     t.shutdown().await;
 // }
 
-// BUG: src/service.rs, `applicant_for_window` reports every key that is neither a valid ID
-// number nor a valid credit code as an ID-number error, so a credit code with one wrong
-// character at the window gets `invalid_id_number` ("the first two digits are not a province
-// code") instead of `invalid_credit_code` naming the expected check character. Reproduce: as
-// `window`, POST /api/applications `{"bundle":"night-construction","applicant":"91330000742906207X"}`.
-// #[tokio::test]
-// async fn a_mistyped_credit_code_at_the_window_is_named_as_a_credit_code() {
-//     let t = TestApp::spawn(Db::Sqlite).await;
-//     let window = t.login("window").await;
-//     let before = t.counts().await;
-//     let r = t.post(&window, "/api/applications", json!({ "bundle": "night-construction", "applicant": "91330000742906207X" })).await;
-//     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-//     assert_eq!(r.code(), "invalid_credit_code", "{}", r.body);
-//     assert_eq!(r.body["field"], "applicant");
-//     assert!(r.body["message"].as_str().unwrap_or("").contains("应为 U"), "{}", r.body);
-//     assert_eq!(t.counts().await, before);
-//     t.shutdown().await;
-// }
+#[tokio::test]
+async fn a_mistyped_credit_code_at_the_window_is_named_as_a_credit_code() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let window = t.login("window").await;
+    let before = t.counts().await;
+    let r = t.post(&window, "/api/applications", json!({ "bundle": "night-construction", "applicant": "91330000742906207X" })).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.code(), "invalid_credit_code", "{}", r.body);
+    assert_eq!(r.body["field"], "applicant");
+    assert!(r.body["message"].as_str().unwrap_or("").contains("应为 U"), "{}", r.body);
+    assert_eq!(t.counts().await, before);
+    t.shutdown().await;
+}
 
-// BUG: src/lib.rs, the router has a JSON fallback for unknown paths but none for a wrong method
-// on a known path, so axum answers 405 with an empty body instead of the API's JSON error.
-// Reproduce: `curl -i http://…/api/auth/login` (GET) → 405, no body.
-// #[tokio::test]
-// async fn a_wrong_method_gets_a_json_405() {
-//     let t = TestApp::spawn(Db::Sqlite).await;
-//     let (_, citizen) = t.citizen().await;
-//     for (method, path) in [(Method::GET, "/api/auth/login"), (Method::DELETE, "/api/applications")] {
-//         let r = t.request(method.clone(), Some(&citizen), path, None, &[]).await;
-//         assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
-//         assert_error_shape(&format!("{method} {path}"), &r);
-//     }
-//     t.shutdown().await;
-// }
+#[tokio::test]
+async fn a_wrong_method_gets_a_json_405() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let (_, citizen) = t.citizen().await;
+    for (method, path) in [(Method::GET, "/api/auth/login"), (Method::DELETE, "/api/applications")] {
+        let r = t.request(method.clone(), Some(&citizen), path, None, &[]).await;
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_error_shape(&format!("{method} {path}"), &r);
+    }
+    t.shutdown().await;
+}
 
-// BUG: src/api.rs, `upload` takes the body with axum's `Bytes` extractor, whose rejection is
-// axum's own plain-text response: an upload over `limits.upload_bytes` gets
-// 413 "Failed to buffer the request body: length limit exceeded" as text/plain instead of the
-// API's JSON error (`too_large`). Reproduce: MINSHENG__LIMITS__UPLOAD_BYTES=65536, POST
-// /api/uploads with a 100 KB application/pdf body.
-// /// An upload over its own limit gets the same JSON 413 as any other body.
-// #[tokio::test]
-// async fn uploads_over_their_limit_get_413_in_json() {
-//     let t = TestApp::spawn_with(Db::Sqlite, |env| {
-//         env.push(("MINSHENG__LIMITS__UPLOAD_BYTES".into(), "65536".into()));
-//     })
-//     .await;
-//     let (_, citizen) = t.citizen().await;
-//     let before = t.count("upload").await;
-//     let r = t.raw(Method::POST, Some(&citizen), "/api/uploads?name=scan.pdf", Some("application/pdf"), vec![b'%'; 100 * 1024], &[]).await;
-//     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
-//     assert_eq!(r.code(), "too_large", "{}", r.body);
-//     assert_error_shape("an upload over the limit", &r);
-//     assert_eq!(t.count("upload").await, before);
-//     t.shutdown().await;
-// }
+/// An upload over its own limit gets the same JSON 413 as any other body.
+#[tokio::test]
+async fn uploads_over_their_limit_get_413_in_json() {
+    let t = TestApp::spawn_with(Db::Sqlite, |env| {
+        env.push(("MINSHENG__LIMITS__UPLOAD_BYTES".into(), "65536".into()));
+    })
+    .await;
+    let (_, citizen) = t.citizen().await;
+    let before = t.count("upload").await;
+    let r = t.raw(Method::POST, Some(&citizen), "/api/uploads?name=scan.pdf", Some("application/pdf"), vec![b'%'; 100 * 1024], &[]).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.code(), "too_large", "{}", r.body);
+    assert_error_shape("an upload over the limit", &r);
+    assert_eq!(t.count("upload").await, before);
+    t.shutdown().await;
+}

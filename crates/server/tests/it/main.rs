@@ -1,9 +1,12 @@
 //! API tests: the real server on port 0 with a fresh database, driven over HTTP.
 
 mod access;
+mod circles;
 mod deadlines;
 mod errors;
+mod fhir;
 mod helpers;
 mod notices;
+mod pool;
 mod schema;
 mod story;

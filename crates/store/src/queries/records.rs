@@ -72,11 +72,13 @@ fn upload_from_row(r: &AnyRow) -> Result<Upload> {
 }
 
 impl Store {
-    /// The records held about a subject (by ID number or credit code), newest first.
+    /// The records held about a subject (by ID number or credit code), newest first: current
+    /// versions only — a corrected record is filled in by its latest version, a revoked one not
+    /// at all (migration 0002).
     pub async fn records_of(&self, subject_key: &str) -> Result<Vec<SharedRecordRef>> {
         let rows = sqlx::query(
             "SELECT id, record_type, department, issued_at, valid_until FROM shared_record
-             WHERE subject_key = $1 ORDER BY issued_at DESC, id DESC",
+             WHERE subject_key = $1 AND superseded_by IS NULL AND revoked_at IS NULL ORDER BY issued_at DESC, id DESC",
         )
         .bind(subject_key)
         .fetch_all(self.read_pool())

@@ -1,0 +1,519 @@
+//! `minsheng bench-pool`: loads a million FHIR results for a hundred thousand patients (multi-row
+//! inserts, with a progress bar) into SQLite in a temporary directory or a scratch PostgreSQL
+//! database, starts the real server on loopback, and drives it over HTTP with concurrent
+//! clients: recognition checks (医检互认), reads of results by the ordering institution, and
+//! purpose-bound reads of shared records under consent — every one of them written to the
+//! hash-chained access log before it is answered. Reports throughput and latency percentiles.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::{NaiveDate, Utc};
+use domain::{AccountId, RecordId, ResidentId};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use server::Config;
+
+use crate::bar;
+
+/// The tests most results are of (and the checks ask for); one result in ten is an imaging study.
+const COMMON_LAB: &[&str] = &["cbc", "urinalysis", "liver_panel", "renal_panel", "glucose_fasting", "lipid_panel"];
+const IMAGING: &[&str] = &["dr_chest", "ct_head", "ct_chest", "us_abdomen", "mr_lumbar"];
+
+#[derive(Debug, clap::Args)]
+pub struct BenchPoolArgs {
+    /// Use PostgreSQL: a scratch database is created on this server and dropped afterwards.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Patients to load.
+    #[arg(long, default_value_t = 100_000)]
+    patients: usize,
+    /// Results (DiagnosticReports and ImagingStudies) to load, spread over the patients.
+    #[arg(long, default_value_t = 1_000_000)]
+    results: usize,
+    /// Shared records (with a consent each) for the record-read phase.
+    #[arg(long, default_value_t = 20_000)]
+    records: usize,
+    /// Concurrent HTTP clients.
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// Seconds each phase runs.
+    #[arg(long, default_value_t = 15)]
+    seconds: u64,
+    /// Also write the figures as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Also verify the whole access log afterwards and report how long it took.
+    #[arg(long)]
+    verify_log: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Phase {
+    requests: usize,
+    errors: usize,
+    per_second: f64,
+    p50_ms: f64,
+    p90_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+fn phase(mut lat: Vec<u32>, errors: usize, elapsed: Duration) -> Phase {
+    lat.sort_unstable();
+    let pick = |q: f64| -> f64 {
+        if lat.is_empty() {
+            return 0.0;
+        }
+        let i = ((lat.len() as f64 - 1.0) * q).round() as usize;
+        f64::from(lat[i.min(lat.len() - 1)]) / 1000.0
+    };
+    Phase {
+        requests: lat.len(),
+        errors,
+        per_second: lat.len() as f64 / elapsed.as_secs_f64(),
+        p50_ms: pick(0.50),
+        p90_ms: pick(0.90),
+        p99_ms: pick(0.99),
+        max_ms: pick(1.0),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Figures {
+    backend: String,
+    cpus: usize,
+    cpu_model: String,
+    patients: usize,
+    results: usize,
+    fhir_rows: usize,
+    load_seconds: f64,
+    load_rows_per_second: f64,
+    clients: usize,
+    seconds: u64,
+    recognition_checks: Phase,
+    recognised_share: f64,
+    result_reads: Phase,
+    record_reads: Phase,
+    access_log_entries: i64,
+    verify_log_seconds: Option<f64>,
+    access_log_intact: Option<bool>,
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .unwrap_or_default()
+}
+
+/// The synthetic patient number `i`: a valid, unique resident ID number.
+fn patient(i: usize) -> anyhow::Result<server::seed_pool::SynthPatient> {
+    let base = NaiveDate::from_ymd_opt(1940, 1, 1).context("date")?;
+    let birth = base + chrono::Days::new((i / 900) as u64 * 3 % 29_000 + (i / 900) as u64 / 10);
+    let seq = u16::try_from(i % 900 + 1).unwrap_or(1);
+    let region = ["330111", "330183", "330122", "330127"][(i / 900 / 9000) % 4];
+    let id = ResidentId::from_parts(region, birth, seq).map_err(|e| anyhow::anyhow!("synthetic ID {i}: {e}"))?;
+    Ok(server::seed_pool::SynthPatient {
+        key: id.as_str().to_owned(),
+        logical_id: format!("bp{i}"),
+        name: format!("患者{i}"),
+        sex: if seq % 2 == 1 { "male".into() } else { "female".into() },
+        birth,
+    })
+}
+
+async fn login(client: &reqwest::Client, url: &str, login: &str) -> anyhow::Result<String> {
+    let r = client
+        .post(format!("{url}/api/auth/login"))
+        .json(&serde_json::json!({ "login": login, "password": server::seed::DEMO_PASSWORD }))
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("login {login}: {}", r.text().await.unwrap_or_default());
+    }
+    let v: serde_json::Value = r.json().await?;
+    Ok(v["token"].as_str().unwrap_or_default().to_owned())
+}
+
+pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode> {
+    let dir = std::env::temp_dir().join(format!("minsheng-bench-pool-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let (db_url, scratch) = match &args.database_url {
+        Some(url) if url.starts_with("postgres") => {
+            let name = format!("minsheng_bench_pool_{}", std::process::id());
+            (store::create_scratch_database(url, &name).await?, Some((url.clone(), name)))
+        }
+        Some(url) => (url.clone(), None),
+        None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
+    };
+    let env = vec![
+        ("MINSHENG__DATA_DIR".to_owned(), dir.display().to_string()),
+        ("MINSHENG__DATABASE__URL".to_owned(), db_url.clone()),
+        ("MINSHENG__LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+        ("MINSHENG__DEADLINES__TICK_SECONDS".to_owned(), "3600".to_owned()),
+    ];
+    let mut config = Config::load(None, env)?;
+    config.max_connections = base.max_connections;
+    let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
+    let backend = state.store.backend().name().to_owned();
+    let now = Utc::now();
+
+    // Accounts: a clinician per institution, a clerk of the public security bureau.
+    let hash = server::auth::hash_password(server::seed::DEMO_PASSWORD, state.config.argon2_memory_kib, state.config.argon2_iterations)
+        .map_err(|e| anyhow::anyhow!("{}", e.body().message))?;
+    let institutions: Vec<String> = state.pool.recognition.institutions().map(|i| i.code.clone()).collect();
+    let mut accounts = Vec::new();
+    for (login, dept) in institutions.iter().map(|i| (format!("bench_{i}"), i.clone())).chain([("bench_ga".to_owned(), "ga".to_owned())]) {
+        accounts.push(store::NewAccount {
+            id: AccountId(state.parts.ids.next()),
+            login,
+            password_hash: hash.clone(),
+            display_name: format!("bench {dept}"),
+            kind: store::AccountKind::Staff,
+            roles: vec![catalog::Role::Clerk],
+            person_id: None,
+            enterprise_id: None,
+            department: Some(dept),
+            division: None,
+            phone: None,
+            created_at: now,
+        });
+    }
+    state.store.insert_accounts(&accounts).await?;
+
+    // Load: patients and results, generated on a blocking thread, inserted in multi-row batches.
+    eprintln!("装载 loading {} patients and {} results into {backend} …", args.patients, args.results);
+    let per_patient = args.results.div_ceil(args.patients.max(1)).max(1);
+    let total_rows = (args.patients + args.results) as u64;
+    let pb = bar(total_rows, "load");
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<store::FhirRow>>(4);
+    let gen_state = state.clone();
+    let (patients, results) = (args.patients, args.results);
+    let generator = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let cat = &gen_state.pool.recognition;
+        let insts: Vec<&pool::Institution> = cat.institutions().collect();
+        let lab: Vec<&pool::RecognisableItem> = COMMON_LAB.iter().filter_map(|c| cat.item(c)).collect();
+        let imaging: Vec<&pool::RecognisableItem> = IMAGING.iter().filter_map(|c| cat.item(c)).collect();
+        let mut rng = StdRng::seed_from_u64(2026);
+        let mut batch = Vec::with_capacity(20_000);
+        let mut made = 0usize;
+        let mut row_id = 1_000_000_000_i64;
+        for i in 0..patients {
+            let p = patient(i)?;
+            let res = server::seed_pool::patient_resource(&p, &mut rng, cat);
+            row_id += 1;
+            batch.push(server::fhir_api::index_row(&gen_state, &res, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
+            for k in 0..per_patient {
+                if made >= results {
+                    break;
+                }
+                made += 1;
+                let item = if k % 10 == 9 { imaging[rng.random_range(0..imaging.len())] } else { lab[rng.random_range(0..lab.len())] };
+                let qualified: Vec<&&pool::Institution> = insts.iter().filter(|x| cat.qualified(&x.code, &item.code)).collect();
+                let inst = qualified[rng.random_range(0..qualified.len())];
+                let at = now - chrono::Duration::minutes(rng.random_range(60..60 * 24 * 60));
+                let mut n = 0;
+                let mut next = || {
+                    n += 1;
+                    n
+                };
+                for mut r in server::seed_pool::result_resources(item, inst, &p.logical_id, at, &mut rng, &mut next) {
+                    // A result row per report or study; its observations are left out of the load.
+                    match &mut r {
+                        pool::fhir::Resource::DiagnosticReport(d) => {
+                            d.id = Some(format!("b{i}-{k}"));
+                            d.result.clear();
+                        }
+                        pool::fhir::Resource::ImagingStudy(s) => s.id = Some(format!("b{i}-{k}")),
+                        _ => continue,
+                    }
+                    row_id += 1;
+                    batch.push(server::fhir_api::index_row(&gen_state, &r, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
+                }
+            }
+            if batch.len() >= 20_000 {
+                if tx.blocking_send(std::mem::take(&mut batch)).is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        if !batch.is_empty() {
+            let _ = tx.blocking_send(batch);
+        }
+        Ok(())
+    });
+    let t0 = Instant::now();
+    let mut loaded = 0usize;
+    while let Some(rows) = rx.recv().await {
+        state.store.insert_fhir(&rows).await?;
+        loaded += rows.len();
+        pb.set_position(loaded as u64);
+    }
+    generator.await??;
+    let load_seconds = t0.elapsed().as_secs_f64();
+    pb.finish_and_clear();
+    eprintln!("装载完成 loaded {loaded} rows in {load_seconds:.1} s ({:.0} rows/s)", loaded as f64 / load_seconds);
+
+    // Shared records with a consent each, for the record reads.
+    let mut records = Vec::new();
+    let mut consents = Vec::new();
+    for i in 0..args.records.min(args.patients) {
+        let p = patient(i)?;
+        let rid = state.parts.ids.next();
+        records.push(store::SharedRecord {
+            id: RecordId(rid),
+            record_type: "household_register".into(),
+            subject_kind: "person".into(),
+            subject_key: p.key.clone(),
+            department: "ga".into(),
+            issued_at: now,
+            valid_until: None,
+            application: None,
+            case: None,
+            data: serde_json::json!({"household_number": format!("H{i:08}"), "name": p.name, "relation": "户主", "birth": p.birth.format("%Y-%m-%d").to_string(), "division": "330111001"}),
+        });
+        consents.push(pool::Consent {
+            id: state.parts.ids.next(),
+            subject_key: p.key.clone(),
+            grantee_kind: pool::GranteeKind::Org,
+            grantee: "ga".into(),
+            record_types: vec!["household_register".into()],
+            purpose: "bench".into(),
+            granted_at: now,
+            valid_until: domain::china_date(now) + chrono::Days::new(30),
+            revoked_at: None,
+        });
+    }
+    for (r, c) in records.chunks(2000).zip(consents.chunks(2000)) {
+        state.store.insert_records(r).await?;
+        state.store.insert_consents(c).await?;
+    }
+    let reads: Arc<Vec<(i64, i64)>> = Arc::new(records.iter().zip(&consents).map(|(r, c)| (r.id.0, c.id)).collect());
+
+    let app = server::App::serve(state, false).await?;
+    let url = app.url();
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients * 2).build()?;
+    let mut tokens = Vec::new();
+    for i in 0..args.clients {
+        let inst = &institutions[i % institutions.len()];
+        tokens.push((inst.clone(), login(&client, &url, &format!("bench_{inst}")).await?));
+    }
+    let ga = login(&client, &url, "bench_ga").await?;
+    let items: Vec<(String, String)> =
+        COMMON_LAB.iter().filter_map(|c| app.state.pool.recognition.item(c)).map(|i| (i.system.clone(), i.item_code().to_owned())).collect();
+    let items = Arc::new(items);
+
+    // Phase 1: recognition checks.
+    eprintln!("阶段一 phase 1: {} clients run recognition checks for {} s …", args.clients, args.seconds);
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (c, (_, token)) in tokens.iter().cloned().enumerate() {
+        let client = client.clone();
+        let url = url.clone();
+        let items = items.clone();
+        let patients = args.patients;
+        tasks.push(tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(c as u64);
+            let (mut lat, mut errors, mut recognised, mut checked) = (Vec::new(), 0usize, 0usize, Vec::new());
+            while Instant::now() < deadline {
+                let p = rng.random_range(0..patients);
+                let (system, code) = &items[rng.random_range(0..items.len())];
+                let body = format!(
+                    r#"{{"resourceType":"ServiceRequest","status":"active","intent":"order","code":{{"coding":[{{"system":"{system}","code":"{code}"}}]}},"subject":{{"reference":"Patient/bp{p}"}}}}"#
+                );
+                let t = Instant::now();
+                let r = client
+                    .post(format!("{url}/fhir/ServiceRequest/$recognition-check"))
+                    .bearer_auth(&token)
+                    .header("content-type", "application/fhir+json")
+                    .body(body)
+                    .send()
+                    .await;
+                match r {
+                    Ok(resp) if resp.status().is_success() => {
+                        let bytes = resp.bytes().await.unwrap_or_default();
+                        lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+                        if bytes.windows(13).any(|w| w == b"DetectedIssue") {
+                            recognised += 1;
+                        }
+                        checked.push(p);
+                    }
+                    Ok(resp) => {
+                        errors += 1;
+                        if errors < 3 {
+                            eprintln!("check failed: {} {}", resp.status(), resp.text().await.unwrap_or_default());
+                        }
+                    }
+                    Err(e) => {
+                        errors += 1;
+                        if errors < 3 {
+                            eprintln!("check failed: {e}");
+                        }
+                    }
+                }
+            }
+            (lat, errors, recognised, checked)
+        }));
+    }
+    let (mut lat, mut errors, mut recognised) = (Vec::new(), 0, 0);
+    let mut checked_by: Vec<Vec<usize>> = Vec::new();
+    for t in tasks {
+        let (l, e, r, c) = t.await?;
+        lat.extend(l);
+        errors += e;
+        recognised += r;
+        checked_by.push(c);
+    }
+    let checks = phase(lat, errors, start.elapsed());
+    let recognised_share = recognised as f64 / checks.requests.max(1) as f64;
+
+    // Phase 2: each institution reads the results of the patients it ordered for.
+    eprintln!("阶段二 phase 2: {} clients read results (GET /fhir/…/{{id}}) for {} s …", args.clients, args.seconds);
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for (c, ((_, token), mine)) in tokens.iter().cloned().zip(checked_by).enumerate() {
+        let client = client.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(1000 + c as u64);
+            let (mut lat, mut errors) = (Vec::new(), 0usize);
+            if mine.is_empty() {
+                return (lat, errors);
+            }
+            while Instant::now() < deadline {
+                let p = mine[rng.random_range(0..mine.len())];
+                let k = rng.random_range(0..per_patient);
+                let ty = if k % 10 == 9 { "ImagingStudy" } else { "DiagnosticReport" };
+                let t = Instant::now();
+                let r = client.get(format!("{url}/fhir/{ty}/b{p}-{k}")).bearer_auth(&token).send().await;
+                match r {
+                    Ok(resp) if resp.status().is_success() => {
+                        let _ = resp.bytes().await;
+                        lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    }
+                    Ok(resp) => {
+                        errors += 1;
+                        if errors < 3 {
+                            eprintln!("read failed: {} {}", resp.status(), resp.text().await.unwrap_or_default());
+                        }
+                    }
+                    Err(_) => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let (mut lat, mut errors) = (Vec::new(), 0);
+    for t in tasks {
+        let (l, e) = t.await?;
+        lat.extend(l);
+        errors += e;
+    }
+    let result_reads = phase(lat, errors, start.elapsed());
+
+    // Phase 3: shared records read under the subject's consent.
+    eprintln!("阶段三 phase 3: {} clients read shared records under consent for {} s …", args.clients, args.seconds);
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..args.clients {
+        let client = client.clone();
+        let url = url.clone();
+        let token = ga.clone();
+        let reads = reads.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(2000 + c as u64);
+            let (mut lat, mut errors) = (Vec::new(), 0usize);
+            if reads.is_empty() {
+                return (lat, errors);
+            }
+            while Instant::now() < deadline {
+                let (rid, cid) = reads[rng.random_range(0..reads.len())];
+                let t = Instant::now();
+                let r = client.get(format!("{url}/api/pool/records/{rid}?purpose=consent&ref={cid}")).bearer_auth(&token).send().await;
+                match r {
+                    Ok(resp) if resp.status().is_success() => {
+                        let _ = resp.bytes().await;
+                        lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    }
+                    Ok(resp) => {
+                        errors += 1;
+                        if errors < 3 {
+                            eprintln!("record read failed: {} {}", resp.status(), resp.text().await.unwrap_or_default());
+                        }
+                    }
+                    Err(_) => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let (mut lat, mut errors) = (Vec::new(), 0);
+    for t in tasks {
+        let (l, e) = t.await?;
+        lat.extend(l);
+        errors += e;
+    }
+    let record_reads = phase(lat, errors, start.elapsed());
+
+    let [_, _, access_log_entries, _, _, _] = app.state.store.pool_counts().await?;
+    let (mut verify_log_seconds, mut intact) = (None, None);
+    if args.verify_log {
+        let t = Instant::now();
+        let v = app.state.store.verify_access_log(|_, _| {}).await?;
+        verify_log_seconds = Some(t.elapsed().as_secs_f64());
+        intact = Some(v.broken.is_empty());
+    }
+    app.shutdown().await;
+    if let Some((url, name)) = scratch {
+        store::drop_scratch_database(&url, &name).await?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let f = Figures {
+        backend,
+        cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        cpu_model: cpu_model(),
+        patients: args.patients,
+        results: args.results,
+        fhir_rows: loaded,
+        load_seconds,
+        load_rows_per_second: loaded as f64 / load_seconds,
+        clients: args.clients,
+        seconds: args.seconds,
+        recognition_checks: checks,
+        recognised_share,
+        result_reads,
+        record_reads,
+        access_log_entries,
+        verify_log_seconds,
+        access_log_intact: intact,
+    };
+    println!(
+        "minsheng bench-pool — {} on {} CPU(s) ({}), {} patients, {} results ({} rows loaded in {:.1} s, {:.0} rows/s), {} clients, {} s per phase",
+        f.backend, f.cpus, f.cpu_model, f.patients, f.results, f.fhir_rows, f.load_seconds, f.load_rows_per_second, f.clients, f.seconds
+    );
+    println!("{:<34} {:>10} {:>8} {:>10} {:>9} {:>9} {:>9}", "", "requests", "errors", "per second", "p50 ms", "p99 ms", "max ms");
+    for (name, p) in [
+        ("recognition check (POST $check)", &f.recognition_checks),
+        ("result read (GET /fhir/…/{id})", &f.result_reads),
+        ("shared record read (consent)", &f.record_reads),
+    ] {
+        println!("{name:<34} {:>10} {:>8} {:>10.0} {:>9.2} {:>9.2} {:>9.2}", p.requests, p.errors, p.per_second, p.p50_ms, p.p99_ms, p.max_ms);
+    }
+    println!("checks with a recognisable result: {:.1}%; access-log entries written: {}", f.recognised_share * 100.0, f.access_log_entries);
+    if let (Some(s), Some(ok)) = (f.verify_log_seconds, f.access_log_intact) {
+        println!("access log verified in {s:.1} s: {}", if ok { "intact" } else { "BROKEN" });
+    }
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&f)?)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

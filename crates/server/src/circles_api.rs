@@ -1,0 +1,874 @@
+//! The district's 15-minute service circles over HTTP (issue 3): start an analysis of the
+//! configured street network, residents and facilities in the background, poll its progress, and
+//! read its results as JSON, GeoJSON, CSV and an SVG map, with the "1+2+22+N" service network.
+//!
+//! The engine is the `circles` crate; this module only runs it and hands its results out. One
+//! analysis runs at a time, on a blocking thread; the last few stay in memory ([`Registry`]) and
+//! the newest finished one is also saved under `<data_dir>/circles/latest/`, so a restarted
+//! server still serves it. Staff only: administrators and supervisors.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::header::{CONTENT_TYPE, LOCATION};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use catalog::{Catalog, Role};
+use chrono::{DateTime, Utc};
+use circles::progress::{Progress, RecordingProgress};
+use circles::service_network::{self, CentreRecord, ItemLevels, ServiceNetworkReport};
+use circles::{Analysis, AnalysisInputs, AnalysisOptions, AreaSource, Graph, Norms, PopulationInput};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::ApiQuery;
+use crate::auth::Principal;
+use crate::config::CirclesConfig;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::state::AppState;
+
+/// Analyses kept in memory (running or finished); older finished ones are dropped first.
+const KEEP: usize = 4;
+
+/// The routes, to be nested under `/api`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/circles/analyses", post(start))
+        .route("/circles/latest", get(latest))
+        .route("/circles/analyses/{id}", get(status))
+        .route("/circles/analyses/{id}/areas", get(areas))
+        .route("/circles/analyses/{id}/areas.geojson", get(areas_geojson))
+        .route("/circles/analyses/{id}/facilities.geojson", get(facilities_geojson))
+        .route("/circles/analyses/{id}/areas.csv", get(areas_csv))
+        .route("/circles/analyses/{id}/map.svg", get(map_svg))
+        .route("/circles/analyses/{id}/service-network", get(service_network))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The registry of analyses.
+
+/// The analyses of this process: the one running, and the last few finished.
+#[derive(Default)]
+pub struct Registry {
+    inner: Mutex<Runs>,
+}
+
+#[derive(Default)]
+struct Runs {
+    running: Option<String>,
+    /// Oldest first.
+    runs: Vec<Arc<Run>>,
+}
+
+/// One analysis, running or finished.
+pub struct Run {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub requested_by: String,
+    inputs: InputsView,
+    progress: RecordingProgress,
+    outcome: OnceLock<Outcome>,
+}
+
+enum Outcome {
+    Done { finished_at: DateTime<Utc>, result: Arc<Finished>, persisted: bool },
+    Failed { finished_at: DateTime<Utc>, error: ErrorBody },
+}
+
+/// A finished analysis with what it needs for later questions, and its outputs ready to serve.
+struct Finished {
+    graph: Graph,
+    analysis: Analysis,
+    summary: Value,
+    centres: Vec<CentreRecord>,
+    items: Vec<ItemLevels>,
+    max_snap_m: f64,
+    network: Option<ServiceNetworkReport>,
+    areas_json: String,
+    areas_geojson: String,
+    facilities_geojson: String,
+    areas_csv: String,
+    map_svg: String,
+}
+
+impl Registry {
+    fn lock(&self) -> MutexGuard<'_, Runs> {
+        match self.inner.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Registers a new run, or says which one is still running.
+    fn begin(&self, run: Run) -> Result<Arc<Run>, String> {
+        let mut g = self.lock();
+        if let Some(id) = &g.running {
+            return Err(id.clone());
+        }
+        let run = Arc::new(run);
+        g.running = Some(run.id.clone());
+        g.runs.push(run.clone());
+        while g.runs.len() > KEEP {
+            match g.runs.iter().position(|r| r.outcome.get().is_some()) {
+                Some(i) => {
+                    g.runs.remove(i);
+                }
+                None => break,
+            }
+        }
+        Ok(run)
+    }
+
+    fn end(&self, run: &Run, outcome: Outcome) {
+        let _ = run.outcome.set(outcome);
+        let mut g = self.lock();
+        if g.running.as_deref() == Some(run.id.as_str()) {
+            g.running = None;
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<Arc<Run>> {
+        self.lock().runs.iter().find(|r| r.id == id).cloned()
+    }
+
+    /// The newest finished analysis in memory.
+    fn latest_done(&self) -> Option<Arc<Run>> {
+        self.lock().runs.iter().rev().find(|r| matches!(r.outcome.get(), Some(Outcome::Done { .. }))).cloned()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views.
+
+/// What an analysis was run on.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InputsView {
+    pub osm: String,
+    /// A CSV of points or H3 cells; `null`: estimated from OSM residential buildings.
+    pub population: Option<String>,
+    pub facilities: Vec<String>,
+    pub facility_columns: Vec<String>,
+    pub osm_facilities: bool,
+    /// GeoJSON polygons; `null`: H3 cells.
+    pub areas: Option<String>,
+    /// Service centres by level; `null`: no service network.
+    pub centres: Option<String>,
+    pub profile: String,
+    /// Categories asked for; empty: all with facilities.
+    pub categories: Vec<String>,
+}
+
+/// How far a running analysis has come.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ProgressView {
+    /// The current stage, e.g. `import OSM`, `within 15 minutes and balance index`.
+    pub stage: String,
+    /// Units of the current stage done, of `total` (0 when unknown).
+    pub done: u64,
+    pub total: u64,
+    /// Every stage so far, in order.
+    pub stages: Vec<String>,
+}
+
+/// Where the results of an analysis are.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LinksView {
+    #[serde(rename = "self")]
+    pub this: String,
+    pub areas: String,
+    pub areas_geojson: String,
+    pub facilities_geojson: String,
+    pub areas_csv: String,
+    pub map_svg: String,
+    pub service_network: String,
+}
+
+impl LinksView {
+    fn of(id: &str) -> LinksView {
+        let base = format!("/api/circles/analyses/{id}");
+        LinksView {
+            areas: format!("{base}/areas"),
+            areas_geojson: format!("{base}/areas.geojson"),
+            facilities_geojson: format!("{base}/facilities.geojson"),
+            areas_csv: format!("{base}/areas.csv"),
+            map_svg: format!("{base}/map.svg"),
+            service_network: format!("{base}/service-network"),
+            this: base,
+        }
+    }
+}
+
+/// An analysis: its state, progress and, when done, its summary.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AnalysisView {
+    pub id: String,
+    /// running | done | failed
+    pub status: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The login of whoever started it.
+    pub requested_by: String,
+    pub inputs: InputsView,
+    pub progress: ProgressView,
+    /// When done: inputs report, categories with district-wide indicators and colour counts,
+    /// overall colour counts, timings (the engine's `Analysis::summary`).
+    #[schema(value_type = Object)]
+    pub summary: Option<Value>,
+    /// When done and service centres are configured: the 1+2+22+N network, without the areas.
+    #[schema(value_type = Object)]
+    pub service_network: Option<Value>,
+    /// When failed: what was wrong, in Chinese and English, naming the setting at fault.
+    pub error: Option<ErrorBody>,
+    pub links: LinksView,
+    /// Whether the results are saved under the data directory (served again after a restart).
+    pub saved: bool,
+}
+
+fn network_brief(r: &ServiceNetworkReport) -> Value {
+    let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("areas");
+    }
+    v
+}
+
+fn view(run: &Run) -> AnalysisView {
+    let p = run.progress.snapshot();
+    let mut v = AnalysisView {
+        id: run.id.clone(),
+        status: "running".into(),
+        started_at: run.started_at,
+        finished_at: None,
+        requested_by: run.requested_by.clone(),
+        inputs: run.inputs.clone(),
+        progress: ProgressView { stage: p.stage, done: p.done, total: p.total, stages: p.stages },
+        summary: None,
+        service_network: None,
+        error: None,
+        links: LinksView::of(&run.id),
+        saved: false,
+    };
+    match run.outcome.get() {
+        None => {}
+        Some(Outcome::Done { finished_at, result, persisted }) => {
+            v.status = "done".into();
+            v.finished_at = Some(*finished_at);
+            v.summary = Some(result.summary.clone());
+            v.service_network = result.network.as_ref().map(network_brief);
+            v.saved = *persisted;
+        }
+        Some(Outcome::Failed { finished_at, error }) => {
+            v.status = "failed".into();
+            v.finished_at = Some(*finished_at);
+            v.error = Some(error.clone());
+        }
+    }
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running an analysis.
+
+/// What to change for one analysis; everything else comes from `[circles]`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartRequest {
+    /// Walking profile: `default` (4.0 km/h) or `elderly` (3.0 km/h).
+    pub profile: Option<String>,
+    /// Analyse only these categories (keys such as `primary_school`, or Chinese names).
+    pub categories: Option<Vec<String>>,
+}
+
+/// The answer to starting an analysis.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StartedView {
+    pub id: String,
+    pub status: String,
+    /// Poll this for the stage and progress; it carries the summary when done.
+    pub progress_url: String,
+    pub links: LinksView,
+}
+
+fn staff(p: &Principal) -> ApiResult<()> {
+    p.require_any(&[Role::Admin, Role::Supervisor])
+}
+
+fn show(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn load_norms(cfg: &CirclesConfig) -> circles::Result<Norms> {
+    match &cfg.norms {
+        Some(p) => Norms::from_path(p),
+        None => Ok(Norms::default()),
+    }
+}
+
+/// Starts an analysis of the district's configured data in the background (one at a time).
+#[utoipa::path(post, path = "/api/circles/analyses", tag = "circles", request_body(content = Option<StartRequest>),
+    responses((status = 202, body = StartedView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn start(State(state): State<AppState>, p: Principal, body: Bytes) -> ApiResult<Response> {
+    staff(&p)?;
+    let req: StartRequest = if body.iter().all(u8::is_ascii_whitespace) { StartRequest::default() } else { crate::json::parse(&body)? };
+    let cfg = state.config.circles.clone();
+    let profile = req.profile.unwrap_or_else(|| cfg.profile.clone());
+    let categories = req.categories.unwrap_or_default();
+    if cfg.norms.is_none() {
+        let norms = Norms::default();
+        if norms.profile(&profile).is_err() {
+            return Err(ApiError::invalid(
+                "unknown_profile",
+                "profile",
+                format!("没有步行方式「{profile}」，可选 default、elderly"),
+                format!("No walking profile {profile:?}; use default or elderly"),
+            ));
+        }
+        if let Some((i, k)) = categories.iter().enumerate().find(|(_, k)| norms.category_index(k).is_none()) {
+            let keys: Vec<&str> = norms.categories.iter().map(|c| c.key.as_str()).collect();
+            return Err(ApiError::invalid(
+                "unknown_category",
+                &format!("categories[{i}]"),
+                format!("没有设施类别「{k}」，可选：{}", keys.join("、")),
+                format!("No facility category {k:?}; known: {}", keys.join(", ")),
+            ));
+        }
+    }
+    let id = new_id();
+    let inputs = InputsView {
+        osm: show(&cfg.osm),
+        population: cfg.population.as_deref().map(show),
+        facilities: cfg.facilities.iter().map(|p| show(p)).collect(),
+        facility_columns: cfg.facility_columns.iter().map(|(c, k)| format!("{c}={k}")).collect(),
+        osm_facilities: cfg.osm_facilities,
+        areas: cfg.areas.as_deref().map(show),
+        centres: cfg.centres.as_deref().map(show),
+        profile: profile.clone(),
+        categories: categories.clone(),
+    };
+    let run = Run {
+        id: id.clone(),
+        started_at: state.now(),
+        requested_by: p.account.login.clone(),
+        inputs,
+        progress: RecordingProgress::default(),
+        outcome: OnceLock::new(),
+    };
+    let run = state.circles.begin(run).map_err(|running| ApiError::Conflict {
+        code: "analysis_running",
+        zh: format!("已有一项分析（{running}）正在运行，请等它完成后再开始"),
+        en: format!("Analysis {running} is still running; start another when it has finished"),
+        field: None,
+    })?;
+    let options = AnalysisOptions { profile, categories, include_empty_categories: false };
+    let catalog = state.parts.catalog.clone();
+    let data_dir = state.config.data_dir.join("circles");
+    let st = state.clone();
+    tokio::spawn(async move {
+        let job = run.clone();
+        let result = tokio::task::spawn_blocking(move || execute(&cfg, &options, &catalog, &job, &data_dir)).await;
+        let now = st.now();
+        let outcome = match result {
+            Ok(Ok((result, persisted))) => Outcome::Done { finished_at: now, result: Arc::new(result), persisted },
+            Ok(Err(error)) => Outcome::Failed { finished_at: now, error },
+            Err(join) => {
+                tracing::error!(error = %join, id = %run.id, "a circles analysis panicked");
+                Outcome::Failed { finished_at: now, error: ApiError::internal(std::io::Error::other("the analysis stopped")).body() }
+            }
+        };
+        st.circles.end(&run, outcome);
+    });
+    let links = LinksView::of(&id);
+    let location = HeaderValue::from_str(&links.this).map_err(ApiError::internal)?;
+    let body = StartedView { id, status: "running".into(), progress_url: links.this.clone(), links };
+    Ok((StatusCode::ACCEPTED, [(LOCATION, location)], Json(body)).into_response())
+}
+
+fn new_id() -> String {
+    use rand::RngCore;
+    format!("{:016x}", rand::rng().next_u64())
+}
+
+/// Runs one analysis on the current thread: centres and catalog first (a bad file fails fast),
+/// then the engine, the service network, the outputs, and saving them.
+fn execute(
+    cfg: &CirclesConfig,
+    options: &AnalysisOptions,
+    catalog: &Catalog,
+    run: &Run,
+    data_dir: &Path,
+) -> Result<(Finished, bool), ErrorBody> {
+    let fail = |e: circles::Error| describe(&e, cfg);
+    let norms = load_norms(cfg).map_err(fail)?;
+    let centres = match &cfg.centres {
+        Some(p) => service_network::load_centres(p).map_err(fail)?,
+        None => Vec::new(),
+    };
+    let items = service_network::personal_items(catalog);
+    let inputs = AnalysisInputs {
+        osm: cfg.osm.clone(),
+        facilities: cfg.facilities.clone(),
+        osm_facilities: cfg.osm_facilities,
+        population: cfg.population.clone().map_or(PopulationInput::Buildings, PopulationInput::File),
+        facility_columns: cfg.facility_columns.clone(),
+        areas: cfg.areas.clone().map_or(AreaSource::H3 { resolution: None }, AreaSource::GeoJson),
+    };
+    let progress: &dyn Progress = &run.progress;
+    let (graph, analysis) = circles::analysis::analyse(&inputs, options, &norms, progress).map_err(fail)?;
+    let network = if cfg.centres.is_some() {
+        progress.start("service network", 0);
+        let r = service_network::report(
+            &graph,
+            &analysis,
+            &centres,
+            &items,
+            f64::from(cfg.service_minutes),
+            cfg.service_target,
+            norms.walking.max_snap_m,
+        )
+        .map_err(fail)?;
+        progress.finish();
+        Some(r)
+    } else {
+        None
+    };
+    progress.start("outputs", 0);
+    let to_string = |v: &Value| serde_json::to_string(v).unwrap_or_default();
+    let finished = Finished {
+        summary: serde_json::to_value(analysis.summary()).unwrap_or(Value::Null),
+        areas_json: to_string(&analysis.areas_json()),
+        areas_geojson: to_string(&analysis.to_geojson()),
+        facilities_geojson: to_string(&analysis.facilities_geojson()),
+        areas_csv: analysis.to_csv(),
+        map_svg: circles::output::to_svg(&analysis, &graph, None).map_err(fail)?,
+        graph,
+        analysis,
+        centres,
+        items,
+        max_snap_m: norms.walking.max_snap_m,
+        network,
+    };
+    progress.finish();
+    progress.start("save results", 0);
+    let saved = match save(&finished, run, data_dir) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(error = %e, dir = %data_dir.display(), "could not save the circles analysis");
+            false
+        }
+    };
+    progress.finish();
+    Ok((finished, saved))
+}
+
+/// The setting that named `path`, for error messages.
+fn setting_of(cfg: &CirclesConfig, path: &Path) -> Option<String> {
+    let is = |p: &Option<PathBuf>| p.as_deref() == Some(path);
+    if cfg.osm == path {
+        Some("circles.osm".into())
+    } else if is(&cfg.population) {
+        Some("circles.population".into())
+    } else if is(&cfg.areas) {
+        Some("circles.areas".into())
+    } else if is(&cfg.centres) {
+        Some("circles.centres".into())
+    } else if is(&cfg.norms) {
+        Some("circles.norms".into())
+    } else {
+        cfg.facilities.iter().position(|p| p == path).map(|i| format!("circles.facilities[{i}]"))
+    }
+}
+
+/// "line 12" → "第 12 行", "feature 3" → "第 3 个要素"; anything else as it is.
+fn record_zh(record: &str) -> String {
+    match record.split_once(' ') {
+        Some(("line", n)) => format!("第 {n} 行"),
+        Some(("feature", n)) => format!("第 {n} 个要素"),
+        _ => record.to_owned(),
+    }
+}
+
+/// An engine error as an error body, in Chinese and English, naming the setting at fault.
+fn describe(e: &circles::Error, cfg: &CirclesConfig) -> ErrorBody {
+    use circles::Error as E;
+    let (code, zh, field) = match e {
+        E::Io { path, source } => ("input_unreadable", format!("无法读取输入文件 {}：{source}", path.display()), setting_of(cfg, path)),
+        E::Parse { path, record, field, message } => (
+            "input_invalid",
+            format!("输入文件 {} {}的字段「{field}」有误：{message}", path.display(), record_zh(record)),
+            setting_of(cfg, path),
+        ),
+        E::Pbf { path, message } => {
+            ("osm_unreadable", format!("{} 不是可读的 OpenStreetMap PBF 文件：{message}", path.display()), setting_of(cfg, path))
+        }
+        E::Empty { what, message } => ("input_empty", format!("{what} 中没有可用的数据：{message}"), setting_of(cfg, Path::new(what))),
+        E::Config { field, message } => ("norms_invalid", format!("参数「{field}」有误：{message}"), Some(field.clone())),
+        E::NotFound { what, key } => {
+            let what_zh = match *what {
+                "category" => "设施类别",
+                "profile" => "步行方式",
+                _ => "项目",
+            };
+            ("unknown_key", format!("找不到{what_zh}「{key}」"), Some("circles.profile".into()).filter(|_| *what == "profile"))
+        }
+    };
+    ErrorBody { code: code.into(), message: format!("分析失败：{zh}"), message_en: format!("The analysis failed: {e}"), field }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saving and reading back the newest result.
+
+/// What is saved beside the outputs, to serve them again after a restart.
+#[derive(Debug, Serialize, Deserialize)]
+struct Saved {
+    view: AnalysisView,
+    /// The service-network parameters of `service-network.json`.
+    service_minutes: f64,
+    service_target: f64,
+}
+
+fn latest_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("latest")
+}
+
+/// Writes every output into a fresh directory, then swaps it in for `latest`.
+fn save(f: &Finished, run: &Run, data_dir: &Path) -> std::io::Result<()> {
+    let tmp = data_dir.join(format!(".{}.tmp", run.id));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp)?;
+    f.analysis.write_dir(&f.graph, &tmp).map_err(std::io::Error::other)?;
+    std::fs::write(tmp.join("areas.json"), &f.areas_json)?;
+    std::fs::write(tmp.join("areas.geojson"), &f.areas_geojson)?;
+    if let Some(n) = &f.network {
+        std::fs::write(tmp.join("service-network.json"), serde_json::to_vec(n).map_err(std::io::Error::other)?)?;
+    }
+    let mut v = view(run);
+    v.status = "done".into();
+    v.saved = true;
+    v.summary = Some(f.summary.clone());
+    v.service_network = f.network.as_ref().map(network_brief);
+    let saved = Saved {
+        view: v,
+        service_minutes: f.network.as_ref().map_or(0.0, |n| n.minutes),
+        service_target: f.network.as_ref().map_or(0.0, |n| n.target),
+    };
+    std::fs::write(tmp.join("analysis.json"), serde_json::to_vec_pretty(&saved).map_err(std::io::Error::other)?)?;
+    let latest = latest_dir(data_dir);
+    let old = data_dir.join(".previous");
+    let _ = std::fs::remove_dir_all(&old);
+    if latest.exists() {
+        std::fs::rename(&latest, &old)?;
+    }
+    std::fs::rename(&tmp, &latest)?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+
+fn read_saved(state: &AppState) -> Option<Saved> {
+    let dir = latest_dir(&state.config.data_dir.join("circles"));
+    let bytes = std::fs::read(dir.join("analysis.json")).ok()?;
+    match serde_json::from_slice::<Saved>(&bytes) {
+        Ok(mut s) => {
+            // The time it finished is when it was saved, or close enough.
+            s.view.finished_at = s.view.finished_at.or(Some(s.view.started_at));
+            Some(s)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the saved circles analysis is unreadable");
+            None
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading results.
+
+fn not_found() -> ApiError {
+    ApiError::not_found(
+        "没有这项服务圈分析（可能已被更新的分析替换）",
+        "No such service-circle analysis (it may have been replaced by newer ones)",
+    )
+}
+
+/// A finished analysis: in memory, or the newest one read back from the data directory.
+enum Source {
+    Memory(Arc<Finished>),
+    Disk(Box<Saved>),
+}
+
+fn finished(state: &AppState, id: &str) -> ApiResult<Source> {
+    if let Some(run) = state.circles.get(id) {
+        return match run.outcome.get() {
+            Some(Outcome::Done { result, .. }) => Ok(Source::Memory(result.clone())),
+            Some(Outcome::Failed { error, .. }) => Err(ApiError::Conflict {
+                code: "analysis_failed",
+                zh: error.message.clone(),
+                en: error.message_en.clone(),
+                field: error.field.clone(),
+            }),
+            None => Err(ApiError::Conflict {
+                code: "analysis_running",
+                zh: "分析尚未完成，请稍后再取结果".into(),
+                en: "The analysis has not finished yet; fetch its results when it has".into(),
+                field: None,
+            }),
+        };
+    }
+    match read_saved(state) {
+        Some(s) if s.view.id == id => Ok(Source::Disk(Box::new(s))),
+        _ => Err(not_found()),
+    }
+}
+
+fn saved_file(state: &AppState, name: &str) -> ApiResult<Vec<u8>> {
+    let p = latest_dir(&state.config.data_dir.join("circles")).join(name);
+    std::fs::read(&p).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => not_found(),
+        _ => ApiError::internal(e),
+    })
+}
+
+fn typed(content_type: &'static str, body: impl Into<axum::body::Body>) -> Response {
+    ([(CONTENT_TYPE, HeaderValue::from_static(content_type))], body.into()).into_response()
+}
+
+/// An analysis: status, progress (stage, done/total) and, when done, its summary.
+#[utoipa::path(get, path = "/api/circles/analyses/{id}", tag = "circles", params(("id" = String, Path, description = "Analysis id")),
+    responses((status = 200, body = AnalysisView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn status(State(state): State<AppState>, p: Principal, UrlPath(id): UrlPath<String>) -> ApiResult<Json<AnalysisView>> {
+    staff(&p)?;
+    if let Some(run) = state.circles.get(&id) {
+        return Ok(Json(view(&run)));
+    }
+    match read_saved(&state) {
+        Some(s) if s.view.id == id => Ok(Json(s.view)),
+        _ => Err(not_found()),
+    }
+}
+
+/// The newest finished analysis (after a restart: the one saved under the data directory).
+#[utoipa::path(get, path = "/api/circles/latest", tag = "circles",
+    responses((status = 200, body = AnalysisView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn latest(State(state): State<AppState>, p: Principal) -> ApiResult<Json<AnalysisView>> {
+    staff(&p)?;
+    if let Some(run) = state.circles.latest_done() {
+        return Ok(Json(view(&run)));
+    }
+    read_saved(&state)
+        .map(|s| Json(s.view))
+        .ok_or_else(|| ApiError::not_found("还没有完成的服务圈分析", "No service-circle analysis has finished yet"))
+}
+
+/// The areas with every indicator per category (coverage within 5/10/15 minutes and the norm,
+/// mean minutes, supply per 1,000, balance ratio, colour).
+#[utoipa::path(get, path = "/api/circles/analyses/{id}/areas", tag = "circles", params(("id" = String, Path, description = "Analysis id")),
+    responses((status = 200, description = "A JSON array of areas", content_type = "application/json"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn areas(State(state): State<AppState>, p: Principal, UrlPath(id): UrlPath<String>) -> ApiResult<Response> {
+    staff(&p)?;
+    Ok(match finished(&state, &id)? {
+        Source::Memory(f) => typed("application/json", f.areas_json.clone()),
+        Source::Disk(_) => typed("application/json", saved_file(&state, "areas.json")?),
+    })
+}
+
+/// The areas as a GeoJSON FeatureCollection with every indicator and colour (fill) as properties.
+#[utoipa::path(get, path = "/api/circles/analyses/{id}/areas.geojson", tag = "circles", params(("id" = String, Path, description = "Analysis id")),
+    responses((status = 200, description = "GeoJSON FeatureCollection", content_type = "application/geo+json"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn areas_geojson(State(state): State<AppState>, p: Principal, UrlPath(id): UrlPath<String>) -> ApiResult<Response> {
+    staff(&p)?;
+    Ok(match finished(&state, &id)? {
+        Source::Memory(f) => typed("application/geo+json", f.areas_geojson.clone()),
+        Source::Disk(_) => typed("application/geo+json", saved_file(&state, "areas.geojson")?),
+    })
+}
+
+/// The facilities placed on the network, as GeoJSON points with category and capacity.
+#[utoipa::path(get, path = "/api/circles/analyses/{id}/facilities.geojson", tag = "circles", params(("id" = String, Path, description = "Analysis id")),
+    responses((status = 200, description = "GeoJSON FeatureCollection", content_type = "application/geo+json"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn facilities_geojson(State(state): State<AppState>, p: Principal, UrlPath(id): UrlPath<String>) -> ApiResult<Response> {
+    staff(&p)?;
+    Ok(match finished(&state, &id)? {
+        Source::Memory(f) => typed("application/geo+json", f.facilities_geojson.clone()),
+        Source::Disk(_) => typed("application/geo+json", saved_file(&state, "facilities.geojson")?),
+    })
+}
+
+/// One row per area and analysed category (and `*` for the whole area), as CSV.
+#[utoipa::path(get, path = "/api/circles/analyses/{id}/areas.csv", tag = "circles", params(("id" = String, Path, description = "Analysis id")),
+    responses((status = 200, description = "CSV with a header row", content_type = "text/csv"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn areas_csv(State(state): State<AppState>, p: Principal, UrlPath(id): UrlPath<String>) -> ApiResult<Response> {
+    staff(&p)?;
+    Ok(match finished(&state, &id)? {
+        Source::Memory(f) => typed("text/csv; charset=utf-8", f.areas_csv.clone()),
+        Source::Disk(_) => typed("text/csv; charset=utf-8", saved_file(&state, "areas.csv")?),
+    })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MapQuery {
+    /// A category key (e.g. `primary_school`) or Chinese name; without it, the overall colour.
+    pub category: Option<String>,
+}
+
+/// The five-colour warning map (预警五色图) over the street network, as SVG.
+#[utoipa::path(get, path = "/api/circles/analyses/{id}/map.svg", tag = "circles", params(("id" = String, Path, description = "Analysis id"), MapQuery),
+    responses((status = 200, description = "SVG image", content_type = "image/svg+xml"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn map_svg(
+    State(state): State<AppState>,
+    p: Principal,
+    UrlPath(id): UrlPath<String>,
+    ApiQuery(q): ApiQuery<MapQuery>,
+) -> ApiResult<Response> {
+    staff(&p)?;
+    let source = finished(&state, &id)?;
+    let Some(category) = q.category.filter(|c| !c.is_empty()) else {
+        return Ok(match source {
+            Source::Memory(f) => typed("image/svg+xml", f.map_svg.clone()),
+            Source::Disk(_) => typed("image/svg+xml", saved_file(&state, "map.svg")?),
+        });
+    };
+    let categories = match &source {
+        Source::Memory(f) => serde_json::to_value(&f.analysis.categories).unwrap_or(Value::Null),
+        Source::Disk(s) => s.view.summary.as_ref().map_or(Value::Null, |v| v["categories"].clone()),
+    };
+    let list = categories.as_array().cloned().unwrap_or_default();
+    let Some(found) = list.iter().find(|c| c["key"] == category.as_str() || c["name_zh"] == category.as_str()) else {
+        let keys: Vec<&str> = list.iter().filter_map(|c| c["key"].as_str()).collect();
+        return Err(ApiError::invalid(
+            "unknown_category",
+            "category",
+            format!("没有设施类别「{category}」，可选：{}", keys.join("、")),
+            format!("No facility category {category:?}; known: {}", keys.join(", ")),
+        ));
+    };
+    let key = found["key"].as_str().unwrap_or_default().to_owned();
+    if found["analysed"] != true {
+        return Err(ApiError::invalid(
+            "category_not_analysed",
+            "category",
+            format!("设施类别「{key}」没有设施数据，未参与分析"),
+            format!("Category {key:?} has no facilities and was not analysed"),
+        ));
+    }
+    match source {
+        Source::Memory(f) => {
+            let svg = tokio::task::spawn_blocking(move || circles::output::to_svg(&f.analysis, &f.graph, Some(&key)))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)?;
+            Ok(typed("image/svg+xml", svg))
+        }
+        Source::Disk(_) => Ok(typed("image/svg+xml", saved_file(&state, &format!("map-{key}.svg"))?)),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkQuery {
+    /// Minutes on foot that count as near home (1–60; default from `[circles] service_minutes`).
+    pub minutes: Option<u32>,
+    /// Share of personal items each resident should have near home, in percent (1–100; default
+    /// from `[circles] service_target_percent`).
+    pub target_percent: Option<u32>,
+}
+
+/// The "1+2+22+N" service network (point 9): per area and for the district, the share of personal
+/// items of the catalog that residents can have handled within the time limit of home, and the
+/// share of residents for whom that reaches the target (the seeds' 80 %).
+#[utoipa::path(get, path = "/api/circles/analyses/{id}/service-network", tag = "circles", params(("id" = String, Path, description = "Analysis id"), NetworkQuery),
+    responses((status = 200, description = "The service-network report with its areas", content_type = "application/json"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn service_network(
+    State(state): State<AppState>,
+    p: Principal,
+    UrlPath(id): UrlPath<String>,
+    ApiQuery(q): ApiQuery<NetworkQuery>,
+) -> ApiResult<Response> {
+    staff(&p)?;
+    if q.minutes.is_some_and(|m| !(1..=60).contains(&m)) {
+        return Err(ApiError::invalid("invalid_minutes", "minutes", "分钟数应在 1 到 60 之间", "minutes must be 1 to 60"));
+    }
+    if q.target_percent.is_some_and(|t| !(1..=100).contains(&t)) {
+        return Err(ApiError::invalid(
+            "invalid_target",
+            "target_percent",
+            "目标比例应在 1 到 100（%）之间",
+            "target_percent must be 1 to 100",
+        ));
+    }
+    let no_centres = || ApiError::Conflict {
+        code: "no_service_centres",
+        zh: "这项分析没有配置服务中心（[circles] centres），无法计算服务网络".into(),
+        en: "This analysis had no service centres configured ([circles] centres)".into(),
+        field: Some("circles.centres".into()),
+    };
+    let cfg = &state.config.circles;
+    let minutes = f64::from(q.minutes.unwrap_or(cfg.service_minutes));
+    let target = q.target_percent.map_or(cfg.service_target, |t| f64::from(t) / 100.0);
+    let same = |r_minutes: f64, r_target: f64| (r_minutes - minutes).abs() < 1e-9 && (r_target - target).abs() < 1e-9;
+    match finished(&state, &id)? {
+        Source::Memory(f) => {
+            let Some(cached) = &f.network else { return Err(no_centres()) };
+            if same(cached.minutes, cached.target) {
+                return Ok(Json(cached).into_response());
+            }
+            let r = tokio::task::spawn_blocking(move || {
+                service_network::report(&f.graph, &f.analysis, &f.centres, &f.items, minutes, target, f.max_snap_m)
+            })
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
+            Ok(Json(r).into_response())
+        }
+        Source::Disk(s) => {
+            if s.view.service_network.is_none() {
+                return Err(no_centres());
+            }
+            if !same(s.service_minutes, s.service_target) {
+                return Err(ApiError::Conflict {
+                    code: "analysis_not_in_memory",
+                    zh: "这项分析是重启前保存的结果，只能按保存时的参数查看服务网络；请重新运行分析".into(),
+                    en: "This analysis was saved before a restart; its service network is only available with the saved parameters. Run the analysis again".into(),
+                    field: None,
+                });
+            }
+            Ok(typed("application/json", saved_file(&state, "service-network.json")?))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_errors_name_the_setting_in_both_languages() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bad = dir.path().join("centres.csv");
+        std::fs::write(&bad, "level,name,lon,lat\ntown,a,120,30\nprovince,b,120,30\n").expect("write");
+        let mut cfg = crate::Config::defaults().circles;
+        cfg.centres = Some(bad.clone());
+        let e = service_network::load_centres(&bad).expect_err("a bad level");
+        let body = describe(&e, &cfg);
+        assert_eq!((body.code.as_str(), body.field.as_deref()), ("input_invalid", Some("circles.centres")));
+        assert!(body.message.contains("第 3 行") && body.message.contains("「level」"), "{}", body.message);
+        assert!(body.message_en.contains("line 3") && body.message_en.contains("province"), "{}", body.message_en);
+
+        cfg.facilities = vec![PathBuf::from("a.csv"), PathBuf::from("b.csv")];
+        assert_eq!(setting_of(&cfg, Path::new("b.csv")).as_deref(), Some("circles.facilities[1]"));
+        assert_eq!(setting_of(&cfg, &cfg.osm.clone()).as_deref(), Some("circles.osm"));
+        assert_eq!(record_zh("feature 4"), "第 4 个要素");
+    }
+}

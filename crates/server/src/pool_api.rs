@@ -1,0 +1,1580 @@
+//! The shared data pool's API under `/api/pool` (数据同池): departments publish, correct and revoke
+//! records; others read them only for a purpose (the case they handle, the subject's consent) and
+//! every read or refusal is logged where the subject sees it; citizens manage consents; signed
+//! e-certificates and rider codes are issued and verified (verification is public); riders are
+//! registered by their platform and overseen by the regulator; clinicians record their decision on
+//! a recognition offer and read the recognition figures.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use catalog::Role;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::{CaseId, CreditCode, Describe, RecordId, ResidentId, china_date, mask};
+use pool::cert::{self, CredentialBody, RecordCert};
+use pool::rider::{self, GateResult};
+use pool::{AccessEntry, Consent, Decision, DistrictKey, GranteeKind, Outcome, PoolError, PublicKey, Purpose, ReadFacts, Reader, ReaderKind};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use store::{Account, AccountKind, CredentialRow, PoolRecord, Rider, SharedRecord};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::ApiQuery;
+use crate::auth::Principal;
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::json::ApiJson;
+use crate::state::AppState;
+use crate::ServerError;
+
+/// The pool's part of the server state: the district key, schemas, the recognition catalog, the
+/// access-log appender and a cache of treatment relations.
+pub struct PoolState {
+    key: DistrictKey,
+    pub keys: Vec<PublicKey>,
+    pub issuer: String,
+    pub schemas: pool::SchemaSet,
+    pub recognition: pool::RecognitionCatalog,
+    pub appender: store::Appender,
+    pub treatment_days: i64,
+    filing_log_millis: u64,
+    /// (institution, patient) → when the institution last ordered for the patient.
+    treatment: Mutex<HashMap<(String, String), DateTime<Utc>>>,
+    /// Patient logical id → (patient key, logical id), forgotten when a Patient is imported.
+    patients: Mutex<HashMap<String, (String, String)>>,
+}
+
+impl std::fmt::Debug for PoolState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolState").field("key", &self.key).finish()
+    }
+}
+
+fn io(what: &str, e: impl std::fmt::Display) -> ServerError {
+    ServerError::Io(what.to_owned(), std::io::Error::other(e.to_string()))
+}
+
+/// Reads the district's signing key from the configuration or its key file, generating the file
+/// on first start.
+pub fn load_key(config: &Config) -> Result<DistrictKey, ServerError> {
+    if let Some(s) = &config.pool.signing_key {
+        return DistrictKey::from_text(s.expose()).ok_or_else(|| io("pool.signing_key", "not base64url of 32 bytes"));
+    }
+    let path = key_path(config);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => DistrictKey::from_text(&text).ok_or_else(|| io(&path.display().to_string(), "not a signing key (base64url of 32 bytes)")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut seed = [0u8; 32];
+            rand::rng().fill_bytes(&mut seed);
+            let key = DistrictKey::from_seed(&seed);
+            if let Some(dir) = path.parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|e| ServerError::Io(dir.display().to_string(), e))?;
+            }
+            write_secret(&path, &key.to_text()).map_err(|e| ServerError::Io(path.display().to_string(), e))?;
+            tracing::info!(key_id = %key.public().key_id(), file = %path.display(), "generated the district signing key");
+            Ok(key)
+        }
+        Err(e) => Err(ServerError::Io(path.display().to_string(), e)),
+    }
+}
+
+/// Where the signing key lives when the configuration does not hold it.
+pub fn key_path(config: &Config) -> PathBuf {
+    config.pool.key_file.clone().unwrap_or_else(|| config.data_dir.join("pool-signing.key"))
+}
+
+fn write_secret(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+impl PoolState {
+    pub async fn load(config: &Config, store: &store::Store) -> Result<PoolState, ServerError> {
+        let key = load_key(config)?;
+        let read = |p: &Option<PathBuf>, embedded: &str| -> Result<String, ServerError> {
+            match p {
+                Some(p) => std::fs::read_to_string(p).map_err(|e| ServerError::Io(p.display().to_string(), e)),
+                None => Ok(embedded.to_owned()),
+            }
+        };
+        let items = read(&config.pool.recognition_items, pool::recognition::EMBEDDED_ITEMS)?;
+        let insts = read(&config.pool.institutions, pool::recognition::EMBEDDED_INSTITUTIONS)?;
+        let recognition = pool::RecognitionCatalog::parse(&items, &insts).map_err(|e| io("recognition catalog", e))?;
+        let list: Vec<pool::Institution> = recognition.institutions().cloned().collect();
+        store.upsert_institutions(&list).await?;
+        let appender = store::Appender::start(store, i64::from(config.node), config.pool.access_log_batch).await?;
+        Ok(PoolState {
+            keys: vec![key.public()],
+            key,
+            issuer: config.pool.issuer.clone(),
+            schemas: pool::SchemaSet::embedded(),
+            recognition,
+            appender,
+            treatment_days: config.pool.treatment_days,
+            filing_log_millis: config.pool.filing_log_millis,
+            treatment: Mutex::new(HashMap::new()),
+            patients: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn sign(&self, body: &CredentialBody) -> cert::Credential {
+        self.key.sign(body)
+    }
+
+    pub fn public(&self) -> PublicKey {
+        self.key.public()
+    }
+
+    /// Remembers that `org` ordered for `patient` at `at`.
+    pub fn remember_order(&self, org: &str, patient: &str, at: DateTime<Utc>) {
+        if let Ok(mut m) = self.treatment.lock() {
+            if m.len() > 200_000 {
+                m.clear();
+            }
+            m.insert((org.to_owned(), patient.to_owned()), at);
+        }
+    }
+
+    pub fn cached_patient(&self, logical_id: &str) -> Option<(String, String)> {
+        self.patients.lock().ok().and_then(|m| m.get(logical_id).cloned())
+    }
+
+    pub fn cache_patient(&self, logical_id: &str, found: &(String, String)) {
+        if let Ok(mut m) = self.patients.lock() {
+            if m.len() > 500_000 {
+                m.clear();
+            }
+            m.insert(logical_id.to_owned(), found.clone());
+        }
+    }
+
+    pub fn forget_patients(&self) {
+        if let Ok(mut m) = self.patients.lock() {
+            m.clear();
+        }
+    }
+
+    fn recent_order(&self, org: &str, patient: &str, since: DateTime<Utc>) -> bool {
+        self.treatment.lock().ok().and_then(|m| m.get(&(org.to_owned(), patient.to_owned())).copied()).is_some_and(|t| t >= since)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readers, purposes and the log.
+
+/// The reader a signed-in account is, for the lawfulness rules.
+pub async fn reader_of(state: &AppState, account: &Account) -> ApiResult<Reader> {
+    let mut r = Reader { account: Some(account.id.0), kind: ReaderKind::Other, org: None, own_key: None };
+    match account.kind {
+        AccountKind::Citizen | AccountKind::Enterprise => {
+            r.kind = ReaderKind::Subject;
+            r.own_key = crate::service::own_applicant(state, account).await.ok().map(|a| a.key);
+        }
+        AccountKind::Staff => {
+            if let Some(d) = &account.department {
+                r.org = Some(d.clone());
+                r.kind = if state.pool.recognition.institution(d).is_some() {
+                    ReaderKind::Clinician
+                } else if rider::platform_name(d).is_some() {
+                    ReaderKind::Platform
+                } else {
+                    ReaderKind::Department
+                };
+            } else if account.has(Role::Admin) {
+                r.kind = ReaderKind::Admin;
+            }
+        }
+    }
+    Ok(r)
+}
+
+/// A log entry for a read (not yet sealed onto the chain).
+pub fn entry(reader: &Reader, at: DateTime<Utc>, subject: &str, resource: String, purpose: Option<&Purpose>, decision: &Decision) -> AccessEntry {
+    let (basis, outcome) = match decision {
+        Decision::Allowed { basis } => (basis.code().to_owned(), Outcome::Allowed),
+        Decision::Refused { code, .. } => ((*code).to_owned(), Outcome::Refused),
+    };
+    AccessEntry {
+        chain: 0,
+        seq: 0,
+        at,
+        reader: reader.account,
+        reader_org: reader.org.clone(),
+        subject_key: subject.to_owned(),
+        resource,
+        purpose: purpose.map_or("none", Purpose::code).to_owned(),
+        purpose_ref: purpose.and_then(Purpose::reference),
+        basis,
+        outcome,
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+}
+
+/// The 403 for a refused read (after it was logged).
+pub fn refusal(decision: &Decision) -> ApiError {
+    match decision {
+        Decision::Refused { code, reason_zh, reason_en } => ApiError::Forbidden {
+            code,
+            zh: format!("已拒绝并记录：{reason_zh}"),
+            en: format!("Refused, and the refusal was logged: {reason_en}"),
+        },
+        Decision::Allowed { .. } => ApiError::forbidden("已拒绝", "Refused"),
+    }
+}
+
+fn pool_error(e: PoolError) -> ApiError {
+    match e {
+        PoolError::Superseded | PoolError::Revoked => {
+            ApiError::Conflict { code: e.code(), zh: e.message_zh(), en: e.message_en(), field: None }
+        }
+        _ => {
+            let field = e.field_path();
+            ApiError::Invalid { code: e.code(), zh: e.message_zh(), en: e.message_en(), field }
+        }
+    }
+}
+
+fn store_log_error(e: store::StoreError) -> ApiError {
+    // No read is served unless its log entry is durable.
+    ApiError::internal(e)
+}
+
+/// Looks up what a purpose needs, for `subject`.
+async fn facts_for(state: &AppState, reader: &Reader, purpose: Option<&Purpose>, subject: &str, record_type: &str) -> ApiResult<ReadFacts> {
+    let mut f = ReadFacts::default();
+    match purpose {
+        Some(Purpose::Case { case }) => {
+            f.case = state.store.case_facts(CaseId(*case)).await?.map(|c| (c.department, c.applicant_key, c.open));
+        }
+        Some(Purpose::Filing { application }) => {
+            f.filing_applicant = state.store.filing_applicant(domain::ApplicationId(*application)).await?;
+        }
+        Some(Purpose::Consent { consent }) => {
+            f.consent = state.store.consent(*consent).await?;
+        }
+        Some(Purpose::Treatment { .. }) => {
+            if let Some(org) = &reader.org {
+                f.treatment_relation = treatment_relation(state, org, subject, record_type).await?;
+            }
+        }
+        Some(Purpose::Supervision) | Some(Purpose::Own) | None => {}
+    }
+    Ok(f)
+}
+
+/// Whether `org` may read `patient`'s health data for treatment: a recent order there, or the
+/// patient's consent to the institution.
+pub async fn treatment_relation(state: &AppState, org: &str, patient: &str, record_type: &str) -> ApiResult<bool> {
+    let now = state.now();
+    let since = now - chrono::Duration::days(state.pool.treatment_days);
+    if state.pool.recent_order(org, patient, since) {
+        return Ok(true);
+    }
+    if state.store.has_treatment_relation(org, patient, since).await? {
+        state.pool.remember_order(org, patient, now);
+        return Ok(true);
+    }
+    Ok(state.store.has_org_consent(patient, org, record_type, china_date(now)).await?)
+}
+
+/// Decides a read and logs it (allowed or refused); returns the decision once the entry is durable.
+pub async fn decide_and_log(
+    state: &AppState,
+    reader: &Reader,
+    subject: &str,
+    record_type: &str,
+    resources: Vec<String>,
+    purpose: Option<&Purpose>,
+) -> ApiResult<Decision> {
+    let facts = facts_for(state, reader, purpose, subject, record_type).await?;
+    let now = state.now();
+    let d = pool::access::decide(reader, subject, record_type, purpose, &facts, china_date(now));
+    let entries: Vec<AccessEntry> = resources.into_iter().map(|r| entry(reader, now, subject, r, purpose, &d)).collect();
+    if !entries.is_empty() {
+        state.pool.appender.append(entries, Vec::new()).await.map_err(store_log_error)?;
+    }
+    Ok(d)
+}
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PurposeQuery {
+    /// own | case | consent | treatment | filing | supervision
+    pub purpose: Option<String>,
+    /// The case id, consent id or application id the purpose names.
+    #[serde(rename = "ref")]
+    pub reference: Option<serde_json::Value>,
+    /// The subject (ID number or credit code) when listing records.
+    pub subject: Option<String>,
+    /// Also list superseded and revoked versions.
+    pub history: Option<bool>,
+}
+
+fn value_text(v: &Option<serde_json::Value>) -> Option<String> {
+    match v {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Parses `purpose` and `ref`; a purpose that is given but unknown or lacks its reference is a 422.
+pub fn parse_purpose(kind: Option<&str>, reference: Option<&str>) -> ApiResult<Option<Purpose>> {
+    match kind {
+        None | Some("") => Ok(None),
+        Some(k) => Purpose::parse(k, reference).map(Some).ok_or_else(|| {
+            ApiError::invalid(
+                "invalid_purpose",
+                "purpose",
+                "用途须为 own、case（并给出办件编号 ref）、consent（并给出授权编号 ref）、treatment 或 supervision",
+                "purpose must be own, case (with ref = case id), consent (with ref = consent id), treatment or supervision",
+            )
+        }),
+    }
+}
+
+/// A subject key given in a request: a valid ID number or credit code.
+pub fn parse_subject(s: &str, field: &str) -> ApiResult<String> {
+    let s = s.trim();
+    if let Ok(c) = CreditCode::parse(s) {
+        return Ok(c.as_str().to_owned());
+    }
+    ResidentId::parse(s).map(|id| id.as_str().to_owned()).map_err(|e| ApiError::from_describe(&e, field))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views.
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordView {
+    pub id: String,
+    pub record_type: String,
+    pub record_type_name: String,
+    pub subject_kind: String,
+    pub subject: String,
+    pub department: String,
+    pub department_name: Option<String>,
+    pub issued_at: DateTime<Utc>,
+    pub valid_until: Option<NaiveDate>,
+    pub version: i64,
+    pub supersedes: Option<String>,
+    pub superseded_by: Option<String>,
+    /// current | superseded | revoked | expired
+    pub status: String,
+    pub status_name: String,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_reason: Option<String>,
+    pub application: Option<String>,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+fn record_view(state: &AppState, r: &PoolRecord) -> RecordView {
+    let status = r.meta().status(china_date(state.now()));
+    RecordView {
+        id: r.record.id.to_string(),
+        record_type: r.record.record_type.clone(),
+        record_type_name: state.catalog().record_type(&r.record.record_type).map_or_else(|| r.record.record_type.clone(), |t| t.name.clone()),
+        subject_kind: r.record.subject_kind.clone(),
+        subject: r.record.subject_key.clone(),
+        department: r.record.department.clone(),
+        department_name: state.catalog().department(&r.record.department).map(|d| d.name.clone()),
+        issued_at: r.record.issued_at,
+        valid_until: r.record.valid_until,
+        version: r.version,
+        supersedes: r.supersedes.map(|x| x.to_string()),
+        superseded_by: r.superseded_by.map(|x| x.to_string()),
+        status: status.code().into(),
+        status_name: status.name_zh().into(),
+        revoked_at: r.revoked_at,
+        revoked_reason: r.revoked_reason.clone(),
+        application: r.record.application.map(|a| a.to_string()),
+        data: r.record.data.clone(),
+    }
+}
+
+/// The name of a reader's organisation: department, institution or platform.
+pub fn org_name(state: &AppState, org: &str) -> String {
+    if let Some(d) = state.catalog().department(org) {
+        return d.name.clone();
+    }
+    if let Some(i) = state.pool.recognition.institution(org) {
+        return i.name.clone();
+    }
+    rider::platform_name(org).map_or_else(|| org.to_owned(), str::to_owned)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessView {
+    pub at: DateTime<Utc>,
+    /// Who read: the organisation and the staff member's title (never another citizen's name).
+    pub reader_org: Option<String>,
+    pub reader_org_name: Option<String>,
+    pub reader: Option<String>,
+    pub resource: String,
+    pub purpose: String,
+    pub purpose_name: String,
+    pub purpose_ref: Option<String>,
+    pub basis: String,
+    /// allowed | refused
+    pub outcome: String,
+    pub chain: i64,
+    pub seq: i64,
+    pub hash: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes.
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/pool/public-key", get(public_key))
+        .route("/pool/verify", post(verify))
+        .route("/pool/gate", post(gate))
+        .route("/pool/revocations", get(revocations))
+        .route("/pool/institutions", get(institutions))
+        .route("/pool/recognition/items", get(recognition_items))
+        .route("/pool/recognition/figures", get(recognition_figures))
+        .route("/pool/recognition/offers/{id}/decision", post(decide_offer))
+        .route("/pool/records", post(publish).get(list_records))
+        .route("/pool/records/{id}", get(read_record))
+        .route("/pool/records/{id}/corrections", post(correct))
+        .route("/pool/records/{id}/revoke", post(revoke))
+        .route("/pool/records/{id}/certificate", post(issue_certificate))
+        .route("/pool/me/access-log", get(my_access_log))
+        .route("/pool/me/consents", post(grant_consent).get(my_consents))
+        .route("/pool/me/consents/{id}/revoke", post(withdraw_consent))
+        .route("/pool/me/rider-codes", get(my_rider_codes))
+        .route("/pool/access-log/verify", get(verify_log))
+        .route("/pool/registers/persons/{id_number}", get(person_register))
+        .route("/pool/registers/enterprises/{code}", get(enterprise_register))
+        .route("/pool/estates", get(estates))
+        .route("/pool/riders", post(register_rider).get(list_riders))
+        .route("/pool/riders/summary", get(rider_summary))
+        .route("/pool/riders/notices", post(rider_notices))
+        .route("/pool/riders/{id}/code", get(rider_code))
+        .route("/pool/riders/{id}/revoke", post(revoke_rider))
+        .route("/pool/health-records/{id_number}", get(health_record))
+}
+
+fn parse_num(s: &str, zh: &'static str, en: &'static str) -> ApiResult<i64> {
+    s.trim().parse::<i64>().map_err(|_| ApiError::NotFound { zh, en })
+}
+
+// ---- public: keys and verification
+
+/// The district's public key for offline verification of e-certificates and rider codes.
+#[utoipa::path(get, path = "/api/pool/public-key", tag = "pool", responses((status = 200, body = Object)))]
+pub async fn public_key(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(state.pool.public().document(&state.pool.issuer))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyBody {
+    /// The credential text (MS1:…), as read from the QR code.
+    pub credential: String,
+    /// For the gate: the estate (小区) code.
+    pub estate: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyView {
+    pub valid: bool,
+    /// certificate | rider_code
+    pub kind: String,
+    pub key_id: String,
+    /// What the credential says (masked personal data).
+    #[schema(value_type = Object)]
+    pub body: serde_json::Value,
+    /// For e-certificates: the record's current status (current, superseded, revoked, expired).
+    pub record_status: Option<String>,
+}
+
+fn credential_id(v: &cert::Verified) -> Option<i64> {
+    v.body.id().parse().ok()
+}
+
+/// Verifies a credential online: signature, validity, revocation. Anyone may verify.
+pub async fn verify_credential(state: &AppState, text: &str) -> ApiResult<(cert::Verified, Option<String>)> {
+    let now = state.now();
+    let opened = cert::open(text, &state.pool.keys).map_err(|e| ApiError::from_describe(&e, "credential"))?;
+    let revoked = match credential_id(&opened) {
+        Some(id) => state.store.credential(id).await?.is_some_and(|c| c.revoked_at.is_some()),
+        None => false,
+    };
+    let v = cert::verify(text, &state.pool.keys, now, |_| revoked).map_err(|e| ApiError::from_describe(&e, "credential"))?;
+    let status = match &v.body {
+        CredentialBody::Record(c) => match c.rid.parse::<i64>() {
+            Ok(rid) => state.store.pool_record(RecordId(rid)).await?.map(|r| r.meta().status(china_date(now)).code().to_owned()),
+            Err(_) => None,
+        },
+        CredentialBody::Rider(_) => None,
+    };
+    Ok((v, status))
+}
+
+/// Verifies an e-certificate or rider code (public). A forged, altered, expired or revoked
+/// credential is a 422 with its reason.
+#[utoipa::path(post, path = "/api/pool/verify", tag = "pool", request_body = VerifyBody,
+    responses((status = 200, body = VerifyView), (status = 422, body = ErrorBody)))]
+pub async fn verify(State(state): State<AppState>, ApiJson(body): ApiJson<VerifyBody>) -> ApiResult<Json<VerifyView>> {
+    let (v, record_status) = verify_credential(&state, &body.credential).await?;
+    Ok(Json(VerifyView {
+        valid: true,
+        kind: v.body.kind().into(),
+        key_id: v.key_id.clone(),
+        body: serde_json::to_value(&v.body).unwrap_or_default(),
+        record_status,
+    }))
+}
+
+/// A property gate's check of a rider code for its estate (public; the same check runs offline
+/// with the published key and the revocation list).
+#[utoipa::path(post, path = "/api/pool/gate", tag = "pool", request_body = VerifyBody,
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn gate(State(state): State<AppState>, ApiJson(body): ApiJson<VerifyBody>) -> ApiResult<Json<serde_json::Value>> {
+    let estate = body.estate.as_deref().map(str::trim).filter(|e| !e.is_empty()).ok_or_else(|| {
+        ApiError::invalid("estate_required", "estate", "请给出小区编号", "Give the estate code")
+    })?;
+    // Online: revocation from the database; then the same check a gate runs offline.
+    verify_credential(&state, &body.credential).await?;
+    match rider::gate_check(&body.credential, &state.pool.keys, estate, state.now(), |_| false) {
+        GateResult::Admit { rider } => {
+            Ok(Json(serde_json::json!({ "result": "admit", "platform": rider.p, "platform_name": rider::platform_name(&rider.p), "rider": rider.n, "valid_until": DateTime::from_timestamp(rider.exp, 0) })))
+        }
+        GateResult::Deny { code, reason_zh, reason_en } => Err(ApiError::Forbidden { code, zh: reason_zh, en: reason_en }),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SinceQuery {
+    /// RFC 3339 time; only credentials revoked since then.
+    pub since: Option<String>,
+}
+
+/// Revoked credential ids, for gates and verifiers that work offline (public).
+#[utoipa::path(get, path = "/api/pool/revocations", tag = "pool", params(SinceQuery), responses((status = 200, body = Object)))]
+pub async fn revocations(State(state): State<AppState>, ApiQuery(q): ApiQuery<SinceQuery>) -> ApiResult<Json<serde_json::Value>> {
+    let since = match q.since.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| ApiError::invalid("invalid_time", "since", "since 须为 RFC 3339 时间", "since must be an RFC 3339 time"))?,
+        ),
+    };
+    let list = state.store.revoked_credentials(since).await?;
+    Ok(Json(serde_json::json!({
+        "as_of": state.now(),
+        "key_id": state.pool.public().key_id(),
+        "revoked": list.iter().map(|(id, at)| serde_json::json!({ "id": id.to_string(), "revoked_at": at })).collect::<Vec<_>>(),
+    })))
+}
+
+/// The district's medical institutions, their level and the items their results are recognised
+/// for (the HR mark).
+#[utoipa::path(get, path = "/api/pool/institutions", tag = "recognition", responses((status = 200, body = Object)))]
+pub async fn institutions(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let list: Vec<serde_json::Value> = state
+        .pool
+        .recognition
+        .institutions()
+        .map(|i| {
+            serde_json::json!({
+                "code": i.code, "name": i.name, "level": i.level.code(), "level_name": i.level.name_zh(), "kind": i.kind,
+                "division": i.division, "hr_items": i.hr_items,
+            })
+        })
+        .collect();
+    Json(serde_json::Value::Array(list))
+}
+
+/// The recognisable items: codes, validity window and price.
+#[utoipa::path(get, path = "/api/pool/recognition/items", tag = "recognition", responses((status = 200, body = Object)))]
+pub async fn recognition_items(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::to_value(state.pool.recognition.items().collect::<Vec<_>>()).unwrap_or_default())
+}
+
+// ---- records
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishBody {
+    pub record_type: String,
+    /// The subject's ID number or unified social credit code.
+    pub subject: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub valid_until: Option<NaiveDate>,
+}
+
+fn publisher_department<'a>(p: &'a Principal, state: &AppState) -> ApiResult<&'a str> {
+    let d = p.department().filter(|d| state.catalog().department(d).is_some()).ok_or_else(|| {
+        ApiError::forbidden("只有政府部门的工作人员可以发布、更正或撤销共享数据", "Only department staff may publish, correct or revoke shared records")
+    })?;
+    p.require_any(&[Role::Clerk, Role::Reviewer, Role::Approver, Role::Supervisor])?;
+    Ok(d)
+}
+
+/// A department publishes a record about a person or enterprise (validated against its type's
+/// schema).
+#[utoipa::path(post, path = "/api/pool/records", tag = "pool", request_body = PublishBody,
+    responses((status = 201, body = RecordView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn publish(State(state): State<AppState>, p: Principal, ApiJson(body): ApiJson<PublishBody>) -> ApiResult<Response> {
+    let dept = publisher_department(&p, &state)?;
+    let rt = state.catalog().record_type(body.record_type.trim()).ok_or_else(|| pool_error(PoolError::UnknownRecordType(body.record_type.clone())))?;
+    if rt.department != dept {
+        return Err(ApiError::forbidden(
+            format!("「{}」由{}发布，您的部门不能发布", rt.name, org_name(&state, &rt.department)),
+            format!("{} records are published by {}, not your department", rt.code, rt.department),
+        ));
+    }
+    let subject = parse_subject(&body.subject, "subject")?;
+    let kind = if CreditCode::parse(&subject).is_ok() { "enterprise" } else { "person" };
+    if kind != catalog_subject(rt.subject) {
+        return Err(pool_error(PoolError::InvalidSubject(subject)));
+    }
+    state.pool.schemas.validate(&rt.code, &body.data).map_err(pool_error)?;
+    let now = state.now();
+    let rec = SharedRecord {
+        id: RecordId(state.parts.ids.next()),
+        record_type: rt.code.clone(),
+        subject_kind: kind.into(),
+        subject_key: subject,
+        department: dept.to_owned(),
+        issued_at: now,
+        valid_until: body.valid_until.or_else(|| rt.validity_days.map(|d| china_date(now) + chrono::Days::new(u64::from(d)))),
+        application: None,
+        case: None,
+        data: body.data,
+    };
+    state.store.publish_records(std::slice::from_ref(&rec), Some(p.id().0)).await?;
+    let stored = state.store.pool_record(rec.id).await?.ok_or_else(|| ApiError::not_found("没有这条数据", "No such record"))?;
+    Ok((StatusCode::CREATED, Json(record_view(&state, &stored))).into_response())
+}
+
+fn catalog_subject(s: catalog::Subject) -> &'static str {
+    match s {
+        catalog::Subject::Person => "person",
+        catalog::Subject::Enterprise => "enterprise",
+    }
+}
+
+/// Reads one record version for a purpose; the read (or its refusal) is logged.
+#[utoipa::path(get, path = "/api/pool/records/{id}", tag = "pool", params(("id" = String, Path), PurposeQuery),
+    responses((status = 200, body = RecordView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn read_record(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiQuery(q): ApiQuery<PurposeQuery>) -> ApiResult<Json<RecordView>> {
+    let id = parse_num(&id, "没有这条数据", "No such record")?;
+    let purpose = parse_purpose(q.purpose.as_deref(), value_text(&q.reference).as_deref())?;
+    let rec = state.store.pool_record(RecordId(id)).await?.ok_or_else(|| ApiError::not_found("没有这条数据", "No such record"))?;
+    let reader = reader_of(&state, &p.account).await?;
+    let d = decide_and_log(&state, &reader, &rec.record.subject_key, &rec.record.record_type, vec![format!("shared_record:{id}")], purpose.as_ref()).await?;
+    if !d.is_allowed() {
+        return Err(refusal(&d));
+    }
+    Ok(Json(record_view(&state, &rec)))
+}
+
+/// Lists the records about a subject (yours without `subject`) for a purpose; each record shown
+/// is logged as read.
+#[utoipa::path(get, path = "/api/pool/records", tag = "pool", params(PurposeQuery),
+    responses((status = 200, body = [RecordView]), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_records(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<PurposeQuery>) -> ApiResult<Json<Vec<RecordView>>> {
+    let reader = reader_of(&state, &p.account).await?;
+    let subject = match q.subject.as_deref() {
+        Some(s) => parse_subject(s, "subject")?,
+        None => reader.own_key.clone().ok_or_else(|| {
+            ApiError::invalid("subject_required", "subject", "请给出数据主体的身份证号码或统一社会信用代码", "Give the subject's ID number or credit code")
+        })?,
+    };
+    let purpose = parse_purpose(q.purpose.as_deref(), value_text(&q.reference).as_deref())?;
+    let records = state.store.pool_records_of(&subject, q.history.unwrap_or(false)).await?;
+    // Every kind of record must be lawful to read; the log names each record.
+    let mut allowed = Vec::new();
+    let mut refused: Option<Decision> = None;
+    let facts = facts_for(&state, &reader, purpose.as_ref(), &subject, "*").await?;
+    let now = state.now();
+    let mut entries = Vec::new();
+    for r in &records {
+        let d = pool::access::decide(&reader, &subject, &r.record.record_type, purpose.as_ref(), &facts, china_date(now));
+        entries.push(entry(&reader, now, &subject, format!("shared_record:{}", r.record.id), purpose.as_ref(), &d));
+        if d.is_allowed() {
+            allowed.push(record_view(&state, r));
+        } else if refused.is_none() {
+            refused = Some(d);
+        }
+    }
+    if records.is_empty() {
+        let d = pool::access::decide(&reader, &subject, "*", purpose.as_ref(), &facts, china_date(now));
+        entries.push(entry(&reader, now, &subject, format!("records_of:{}", mask::id_number(&subject)), purpose.as_ref(), &d));
+        if !d.is_allowed() {
+            refused = Some(d);
+        }
+    }
+    state.pool.appender.append(entries, Vec::new()).await.map_err(store_log_error)?;
+    match refused {
+        Some(d) if allowed.is_empty() => Err(refusal(&d)),
+        _ => Ok(Json(allowed)),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectBody {
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub valid_until: Option<NaiveDate>,
+    /// Why the record is corrected (kept in the log).
+    pub reason: String,
+}
+
+/// The publishing department corrects a record: a new version supersedes it (never overwritten).
+#[utoipa::path(post, path = "/api/pool/records/{id}/corrections", tag = "pool", params(("id" = String, Path)), request_body = CorrectBody,
+    responses((status = 201, body = RecordView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn correct(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<CorrectBody>) -> ApiResult<Response> {
+    let dept = publisher_department(&p, &state)?.to_owned();
+    let id = parse_num(&id, "没有这条数据", "No such record")?;
+    let reason = body.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::invalid("reason_required", "reason", "请填写更正理由（500 字以内）", "Give the reason for the correction (up to 500 characters)"));
+    }
+    let old = state.store.pool_record(RecordId(id)).await?.ok_or_else(|| ApiError::not_found("没有这条数据", "No such record"))?;
+    old.meta().check_correctable(&dept).map_err(pool_error)?;
+    state.pool.schemas.validate(&old.record.record_type, &body.data).map_err(pool_error)?;
+    let now = state.now();
+    let meta = old.meta().corrected(state.parts.ids.next(), now, body.valid_until);
+    let mut data = body.data;
+    if let serde_json::Value::Object(m) = &mut data
+        && !state.pool.schemas.has_own(&old.record.record_type)
+    {
+        m.insert("correction_reason".into(), serde_json::Value::String(reason.to_owned()));
+    }
+    let new = SharedRecord {
+        id: RecordId(meta.id),
+        issued_at: now,
+        valid_until: meta.valid_until,
+        data,
+        ..old.record.clone()
+    };
+    state.store.correct_record(old.record.id, &new, meta.version, Some(p.id().0)).await?;
+    // The certificate of the old version no longer stands.
+    state.store.revoke_record_certificates(old.record.id, now, &format!("更正为第 {} 版：{reason}", meta.version)).await?;
+    let stored = state.store.pool_record(new.id).await?.ok_or_else(|| ApiError::not_found("没有这条数据", "No such record"))?;
+    Ok((StatusCode::CREATED, Json(record_view(&state, &stored))).into_response())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    pub reason: String,
+}
+
+fn reason_of(body: &ReasonBody) -> ApiResult<String> {
+    let r = body.reason.trim();
+    if r.is_empty() || r.chars().count() > 500 {
+        return Err(ApiError::invalid("reason_required", "reason", "请填写理由（500 字以内）", "Give a reason (up to 500 characters)"));
+    }
+    Ok(r.to_owned())
+}
+
+/// The publishing department revokes a record version (and its e-certificates).
+#[utoipa::path(post, path = "/api/pool/records/{id}/revoke", tag = "pool", params(("id" = String, Path)), request_body = ReasonBody,
+    responses((status = 200, body = RecordView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn revoke(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<ReasonBody>) -> ApiResult<Json<RecordView>> {
+    let dept = publisher_department(&p, &state)?.to_owned();
+    let reason = reason_of(&body)?;
+    let id = parse_num(&id, "没有这条数据", "No such record")?;
+    let rec = state.store.pool_record(RecordId(id)).await?.ok_or_else(|| ApiError::not_found("没有这条数据", "No such record"))?;
+    if rec.record.department != dept {
+        return Err(pool_error(PoolError::field("department", "only the publishing department may revoke a record", "只有发布部门可以撤销")));
+    }
+    if rec.revoked_at.is_some() || !state.store.revoke_record(rec.record.id, state.now(), &reason).await? {
+        return Err(pool_error(PoolError::Revoked));
+    }
+    let stored = state.store.pool_record(rec.record.id).await?.ok_or_else(|| ApiError::not_found("没有这条数据", "No such record"))?;
+    Ok(Json(record_view(&state, &stored)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialView {
+    pub id: String,
+    /// certificate | rider_code
+    pub kind: String,
+    /// The text the QR code carries (MS1:…); verify with POST /api/pool/verify or offline.
+    pub credential: String,
+    pub key_id: String,
+    /// The QR code as SVG.
+    pub qr_svg: String,
+    pub qr_version: Option<i16>,
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+fn credential_view(c: &CredentialRow) -> CredentialView {
+    CredentialView {
+        id: c.id.to_string(),
+        kind: c.kind.clone(),
+        credential: c.payload.clone(),
+        key_id: c.key_id.clone(),
+        qr_svg: pool::qr::svg(&c.payload).unwrap_or_default(),
+        qr_version: pool::qr::version(&c.payload),
+        valid_until: c.valid_until,
+    }
+}
+
+/// Signs an e-certificate of a current record version.
+pub fn sign_record(state: &AppState, rec: &PoolRecord, holder_name: &str, cert_id: i64) -> CredentialRow {
+    let now = state.now();
+    let exp = rec.record.valid_until.map(|d| domain::china_start_of_day(d + chrono::Days::new(1)) - chrono::Duration::seconds(1));
+    let body = CredentialBody::Record(RecordCert {
+        id: cert_id.to_string(),
+        rid: rec.record.id.to_string(),
+        v: rec.version,
+        rt: rec.record.record_type.clone(),
+        rn: state.catalog().record_type(&rec.record.record_type).map_or_else(|| rec.record.record_type.clone(), |t| t.name.clone()),
+        iss: rec.record.department.clone(),
+        isn: org_name(state, &rec.record.department),
+        hn: mask::name(holder_name),
+        hk: mask::id_number(&rec.record.subject_key),
+        hh: cert::short_hash(&[&cert_id.to_string(), &rec.record.subject_key]),
+        dh: cert::short_hash(&[&rec.record.data.to_string()]),
+        iat: now.timestamp(),
+        exp: exp.map(|t| t.timestamp()),
+    });
+    let c = state.pool.sign(&body);
+    CredentialRow {
+        id: cert_id,
+        kind: "certificate".into(),
+        record_id: Some(rec.record.id.0),
+        rider_id: None,
+        subject_key: rec.record.subject_key.clone(),
+        issued_at: now,
+        valid_until: exp,
+        key_id: state.pool.public().key_id(),
+        payload: c.text,
+        revoked_at: None,
+        revoked_reason: None,
+    }
+}
+
+/// Issues (or returns the live) e-certificate of a record: for its subject or its publishing
+/// department.
+#[utoipa::path(post, path = "/api/pool/records/{id}/certificate", tag = "pool", params(("id" = String, Path)),
+    responses((status = 201, body = CredentialView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn issue_certificate(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = parse_num(&id, "没有这条数据", "No such record")?;
+    let rec = state.store.pool_record(RecordId(id)).await?.ok_or_else(|| ApiError::not_found("没有这条数据", "No such record"))?;
+    let reader = reader_of(&state, &p.account).await?;
+    let own = reader.own_key.as_deref() == Some(rec.record.subject_key.as_str());
+    let publisher = reader.kind == ReaderKind::Department && reader.org.as_deref() == Some(rec.record.department.as_str());
+    if !own && !publisher {
+        return Err(ApiError::forbidden("只有数据主体本人或发布部门可以生成电子证照", "Only the subject or the publishing department may issue its e-certificate"));
+    }
+    match rec.meta().status(china_date(state.now())) {
+        pool::RecordStatus::Current => {}
+        pool::RecordStatus::Superseded => return Err(pool_error(PoolError::Superseded)),
+        pool::RecordStatus::Revoked => return Err(pool_error(PoolError::Revoked)),
+        pool::RecordStatus::Expired => {
+            return Err(ApiError::Conflict { code: "record_expired", zh: "该数据已过期，不能生成电子证照".into(), en: "The record has expired".into(), field: None });
+        }
+    }
+    if let Some(c) = state.store.certificate_of_record(rec.record.id).await? {
+        return Ok((StatusCode::OK, Json(credential_view(&c))).into_response());
+    }
+    let holder = rec.record.data.get("name").and_then(|v| v.as_str()).unwrap_or("").to_owned();
+    let row = sign_record(&state, &rec, &holder, state.parts.ids.next());
+    state.store.insert_credentials(std::slice::from_ref(&row)).await?;
+    Ok((StatusCode::CREATED, Json(credential_view(&row))).into_response())
+}
+
+// ---- the citizen's side: access log and consents
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+fn access_view(state: &AppState, e: &AccessEntry, titles: &HashMap<i64, String>) -> AccessView {
+    let purpose_name = Purpose::parse(&e.purpose, e.purpose_ref.as_deref().or(Some("0"))).map_or_else(|| e.purpose.clone(), |p| p.name_zh().to_owned());
+    AccessView {
+        at: e.at,
+        reader_org: e.reader_org.clone(),
+        reader_org_name: e.reader_org.as_deref().map(|o| org_name(state, o)),
+        reader: e.reader.and_then(|r| titles.get(&r).cloned()),
+        resource: e.resource.clone(),
+        purpose: e.purpose.clone(),
+        purpose_name,
+        purpose_ref: e.purpose_ref.clone(),
+        basis: e.basis.clone(),
+        outcome: e.outcome.code().into(),
+        chain: e.chain,
+        seq: e.seq,
+        hash: e.hash.clone(),
+    }
+}
+
+/// Who read my data and why (and who was refused), newest first.
+#[utoipa::path(get, path = "/api/pool/me/access-log", tag = "pool", params(PageQuery),
+    responses((status = 200, body = [AccessView])), security(("bearer" = [])))]
+pub async fn my_access_log(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Vec<AccessView>>> {
+    let reader = reader_of(&state, &p.account).await?;
+    let key = reader.own_key.ok_or_else(|| ApiError::forbidden("只有居民和企业可以查看自己数据的调阅记录", "Only residents and enterprises have an access log of their own data"))?;
+    let list = state.store.access_log_of(&key, q.limit.unwrap_or(50).clamp(1, 500), q.offset.unwrap_or(0).max(0)).await?;
+    let mut titles = HashMap::new();
+    for e in &list {
+        if let Some(r) = e.reader
+            && !titles.contains_key(&r)
+            && let Some(a) = state.store.account(domain::AccountId(r)).await?
+        {
+            // Staff titles are shown; a citizen reader (themself, or a window intake) by role only.
+            let title = if a.kind == AccountKind::Staff { a.display_name } else if a.id == p.id() { "本人".to_owned() } else { "申请人本人或其代理人".to_owned() };
+            titles.insert(r, title);
+        }
+    }
+    Ok(Json(list.iter().map(|e| access_view(&state, e, &titles)).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentBody {
+    /// org (a department, institution or platform code) or account (an account id)
+    pub grantee_kind: String,
+    pub grantee: String,
+    /// Record types covered, `*` for all, `health` for medical results.
+    pub record_types: Vec<String>,
+    /// What for, in the subject's words.
+    pub purpose: String,
+    /// Days the consent lasts (1–365).
+    pub valid_days: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentView {
+    pub id: String,
+    pub grantee_kind: String,
+    pub grantee: String,
+    pub grantee_name: String,
+    pub record_types: Vec<String>,
+    pub purpose: String,
+    pub granted_at: DateTime<Utc>,
+    pub valid_until: NaiveDate,
+    pub active: bool,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+fn consent_view(state: &AppState, c: &Consent) -> ConsentView {
+    ConsentView {
+        id: c.id.to_string(),
+        grantee_kind: match c.grantee_kind {
+            GranteeKind::Account => "account".into(),
+            GranteeKind::Org => "org".into(),
+        },
+        grantee: c.grantee.clone(),
+        grantee_name: match c.grantee_kind {
+            GranteeKind::Org => org_name(state, &c.grantee),
+            GranteeKind::Account => format!("账号 {}", c.grantee),
+        },
+        record_types: c.record_types.clone(),
+        purpose: c.purpose.clone(),
+        granted_at: c.granted_at,
+        valid_until: c.valid_until,
+        active: c.active(china_date(state.now())),
+        revoked_at: c.revoked_at,
+    }
+}
+
+/// A citizen or enterprise consents to a grantee reading some of their records.
+#[utoipa::path(post, path = "/api/pool/me/consents", tag = "pool", request_body = ConsentBody,
+    responses((status = 201, body = ConsentView), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn grant_consent(State(state): State<AppState>, p: Principal, ApiJson(body): ApiJson<ConsentBody>) -> ApiResult<Response> {
+    let reader = reader_of(&state, &p.account).await?;
+    let key = reader.own_key.ok_or_else(|| ApiError::forbidden("只有居民和企业可以授权", "Only residents and enterprises give consents"))?;
+    let kind = match body.grantee_kind.as_str() {
+        "org" => {
+            let known = state.catalog().department(&body.grantee).is_some()
+                || state.pool.recognition.institution(&body.grantee).is_some()
+                || rider::platform_name(&body.grantee).is_some();
+            if !known {
+                return Err(ApiError::invalid("unknown_grantee", "grantee", "没有这个部门、医疗机构或平台", "No such department, institution or platform"));
+            }
+            GranteeKind::Org
+        }
+        "account" => {
+            let id: i64 = body.grantee.trim().parse().map_err(|_| ApiError::invalid("unknown_grantee", "grantee", "账号编号无效", "Invalid account id"))?;
+            if state.store.account(domain::AccountId(id)).await?.is_none() {
+                return Err(ApiError::invalid("unknown_grantee", "grantee", "没有这个账号", "No such account"));
+            }
+            GranteeKind::Account
+        }
+        _ => return Err(ApiError::invalid("invalid_grantee_kind", "grantee_kind", "授权对象类型须为 org 或 account", "grantee_kind must be org or account")),
+    };
+    let types: Vec<String> = body.record_types.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    if types.is_empty() {
+        return Err(ApiError::invalid("record_types_required", "record_types", "请选择授权的数据类型", "Name the record types the consent covers"));
+    }
+    for t in &types {
+        if t != "*" && t != "health" && state.catalog().record_type(t).is_none() {
+            return Err(ApiError::invalid("unknown_record_type", "record_types", format!("没有这种数据类型：{t}"), format!("No record type {t}")));
+        }
+    }
+    if !(1..=365).contains(&body.valid_days) {
+        return Err(ApiError::invalid("invalid_valid_days", "valid_days", "授权期限须为 1–365 天", "valid_days must be 1–365"));
+    }
+    let purpose = body.purpose.trim();
+    if purpose.is_empty() || purpose.chars().count() > 200 {
+        return Err(ApiError::invalid("purpose_required", "purpose", "请写明授权用途（200 字以内）", "Say what the consent is for (up to 200 characters)"));
+    }
+    let now = state.now();
+    let c = Consent {
+        id: state.parts.ids.next(),
+        subject_key: key,
+        grantee_kind: kind,
+        grantee: body.grantee.trim().to_owned(),
+        record_types: types,
+        purpose: purpose.to_owned(),
+        granted_at: now,
+        valid_until: china_date(now) + chrono::Days::new(u64::try_from(body.valid_days).unwrap_or(1)),
+        revoked_at: None,
+    };
+    state.store.insert_consents(std::slice::from_ref(&c)).await?;
+    Ok((StatusCode::CREATED, Json(consent_view(&state, &c))).into_response())
+}
+
+/// My consents, newest first.
+#[utoipa::path(get, path = "/api/pool/me/consents", tag = "pool", responses((status = 200, body = [ConsentView])), security(("bearer" = [])))]
+pub async fn my_consents(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Vec<ConsentView>>> {
+    let reader = reader_of(&state, &p.account).await?;
+    let key = reader.own_key.ok_or_else(|| ApiError::forbidden("只有居民和企业有授权", "Only residents and enterprises have consents"))?;
+    let list = state.store.consents_of(&key).await?;
+    Ok(Json(list.iter().map(|c| consent_view(&state, c)).collect()))
+}
+
+/// Withdraws one of my consents.
+#[utoipa::path(post, path = "/api/pool/me/consents/{id}/revoke", tag = "pool", params(("id" = String, Path)),
+    responses((status = 200, body = ConsentView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn withdraw_consent(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> ApiResult<Json<ConsentView>> {
+    let id = parse_num(&id, "没有这个授权", "No such consent")?;
+    let reader = reader_of(&state, &p.account).await?;
+    let key = reader.own_key.ok_or_else(|| ApiError::not_found("没有这个授权", "No such consent"))?;
+    if !state.store.revoke_consent(id, &key, state.now()).await? {
+        return Err(ApiError::not_found("没有这个有效的授权", "No such active consent of yours"));
+    }
+    let c = state.store.consent(id).await?.ok_or_else(|| ApiError::not_found("没有这个授权", "No such consent"))?;
+    Ok(Json(consent_view(&state, &c)))
+}
+
+/// Verifies every chain of the access log (administrators).
+#[utoipa::path(get, path = "/api/pool/access-log/verify", tag = "pool", responses((status = 200, body = Object)), security(("bearer" = [])))]
+pub async fn verify_log(State(state): State<AppState>, p: Principal) -> ApiResult<Json<store::LogVerification>> {
+    p.require_any(&[Role::Admin])?;
+    Ok(Json(state.store.verify_access_log(|_, _| {}).await?))
+}
+
+// ---- registers
+
+/// A person in the population register with their household (户籍), for a lawful purpose; logged.
+#[utoipa::path(get, path = "/api/pool/registers/persons/{id_number}", tag = "pool", params(("id_number" = String, Path), PurposeQuery),
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn person_register(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id_number): Path<String>,
+    ApiQuery(q): ApiQuery<PurposeQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let key = ResidentId::parse(id_number.trim()).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
+    let purpose = parse_purpose(q.purpose.as_deref(), value_text(&q.reference).as_deref())?;
+    let person = state.store.person_by_id_number(key.as_str()).await?.ok_or_else(|| ApiError::not_found("人口库中没有此人", "Not in the population register"))?;
+    let reader = reader_of(&state, &p.account).await?;
+    let d = decide_and_log(&state, &reader, key.as_str(), "household_register", vec![format!("person:{}", person.id)], purpose.as_ref()).await?;
+    if !d.is_allowed() {
+        return Err(refusal(&d));
+    }
+    let members = state.store.household_members(person.household).await?;
+    Ok(Json(serde_json::json!({
+        "id_number": person.id_number, "name": person.name, "sex": person.sex, "birth_date": person.birth_date,
+        "division": person.division, "household": person.household.to_string(), "relation": person.relation,
+        "household_members": members.iter().map(|m| serde_json::json!({
+            "name": mask::name(&m.name), "id_number": mask::id_number(&m.id_number), "relation": m.relation,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+/// An enterprise in the legal-entity register with its legal representative (public
+/// registration facts; the representative masked).
+#[utoipa::path(get, path = "/api/pool/registers/enterprises/{code}", tag = "pool", params(("code" = String, Path)),
+    responses((status = 200, body = Object), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn enterprise_register(State(state): State<AppState>, _p: Principal, Path(code): Path<String>) -> ApiResult<Json<serde_json::Value>> {
+    let code = CreditCode::parse(code.trim()).map_err(|e| ApiError::from_describe(&e, "code"))?;
+    let e = state.store.enterprise_by_credit_code(code.as_str()).await?.ok_or_else(|| ApiError::not_found("法人库中没有此企业", "Not in the legal-entity register"))?;
+    let rep = state.store.person(e.legal_rep).await?;
+    Ok(Json(serde_json::json!({
+        "credit_code": e.credit_code, "name": e.name, "kind": e.kind, "division": e.division, "established_on": e.established_on,
+        "legal_representative": rep.map(|r| serde_json::json!({ "name": mask::name(&r.name), "id_number": mask::id_number(&r.id_number) })),
+    })))
+}
+
+// ---- riders
+
+/// The estates riders may be allowed into.
+#[utoipa::path(get, path = "/api/pool/estates", tag = "riders", responses((status = 200, body = [Object])), security(("bearer" = [])))]
+pub async fn estates(State(state): State<AppState>, _p: Principal) -> ApiResult<Json<Vec<store::Estate>>> {
+    Ok(Json(state.store.estates().await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiderBody {
+    /// The rider's resident ID number.
+    pub id_number: String,
+    pub phone: Option<String>,
+    /// Estate codes the rider may enter, or ["*"].
+    pub estates: Vec<String>,
+    /// Days the rider code is valid (1–366).
+    pub valid_days: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RiderView {
+    pub id: String,
+    /// Masked.
+    pub name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub platform: String,
+    pub platform_name: Option<String>,
+    pub estates: Vec<String>,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub status: String,
+}
+
+fn rider_view(r: &Rider) -> RiderView {
+    RiderView {
+        id: r.id.to_string(),
+        name: mask::name(&r.name),
+        id_number: mask::id_number(&r.person_key),
+        phone: r.phone.as_deref().map(mask::phone),
+        platform: r.platform.clone(),
+        platform_name: rider::platform_name(&r.platform).map(str::to_owned),
+        estates: r.estates.clone(),
+        valid_from: r.valid_from,
+        valid_until: r.valid_until,
+        status: r.status.clone(),
+    }
+}
+
+/// The platform a staff account runs, or `None` for the regulator (市场监管 staff, admin).
+fn rider_scope(state: &AppState, p: &Principal) -> ApiResult<Option<String>> {
+    match p.department() {
+        Some(d) if rider::platform_name(d).is_some() => Ok(Some(d.to_owned())),
+        Some("scjg") => Ok(None),
+        _ if p.is_admin() => Ok(None),
+        _ => {
+            let _ = state;
+            Err(ApiError::forbidden("只有外卖平台和市场监管部门可以管理骑手", "Only delivery platforms and the market regulator manage riders"))
+        }
+    }
+}
+
+/// Signs a rider code.
+pub fn sign_rider(state: &AppState, r: &Rider, cred_id: i64) -> CredentialRow {
+    let body = CredentialBody::Rider(pool::RiderCode {
+        id: cred_id.to_string(),
+        rid: r.id.to_string(),
+        n: mask::name(&r.name),
+        k: mask::id_number(&r.person_key),
+        h: cert::short_hash(&[&cred_id.to_string(), &r.person_key]),
+        p: r.platform.clone(),
+        e: r.estates.clone(),
+        nbf: r.valid_from.timestamp(),
+        exp: r.valid_until.timestamp(),
+    });
+    let c = state.pool.sign(&body);
+    CredentialRow {
+        id: cred_id,
+        kind: "rider_code".into(),
+        record_id: None,
+        rider_id: Some(r.id),
+        subject_key: r.person_key.clone(),
+        issued_at: state.now(),
+        valid_until: Some(r.valid_until),
+        key_id: state.pool.public().key_id(),
+        payload: c.text,
+        revoked_at: None,
+        revoked_reason: None,
+    }
+}
+
+/// A platform registers one of its riders and issues the rider code.
+#[utoipa::path(post, path = "/api/pool/riders", tag = "riders", request_body = RiderBody,
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn register_rider(State(state): State<AppState>, p: Principal, ApiJson(body): ApiJson<RiderBody>) -> ApiResult<Response> {
+    let platform = rider_scope(&state, &p)?.ok_or_else(|| ApiError::forbidden("骑手由其所属平台登记", "Riders are registered by their platform"))?;
+    let id = ResidentId::parse(body.id_number.trim()).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
+    let person = state.store.person_by_id_number(id.as_str()).await?.ok_or_else(|| {
+        ApiError::invalid("not_in_register", "id_number", "人口库中没有此身份证号码", "This ID number is not in the population register")
+    })?;
+    if id.age_on(china_date(state.now())) < 16 {
+        return Err(ApiError::invalid("rider_too_young", "id_number", "骑手须年满 16 周岁", "A rider must be at least 16"));
+    }
+    let phone = match body.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Some(domain::Phone::parse(s).map_err(|e| ApiError::from_describe(&e, "phone"))?.as_str().to_owned()),
+        None => person.phone.clone(),
+    };
+    let known: Vec<String> = state.store.estates().await?.into_iter().map(|e| e.code).collect();
+    let estates: Vec<String> = body.estates.iter().map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()).collect();
+    if estates.is_empty() {
+        return Err(ApiError::invalid("estates_required", "estates", "请至少选择一个小区（或 *）", "Name at least one estate, or *"));
+    }
+    for e in &estates {
+        if e != "*" && !known.contains(e) {
+            return Err(ApiError::invalid("unknown_estate", "estates", format!("没有这个小区：{e}"), format!("No estate {e}")));
+        }
+    }
+    if !(1..=366).contains(&body.valid_days) {
+        return Err(ApiError::invalid("invalid_valid_days", "valid_days", "有效期须为 1–366 天", "valid_days must be 1–366"));
+    }
+    let now = state.now();
+    if state.store.riders_of_person(id.as_str()).await?.iter().any(|r| r.status == "active" && r.platform == platform) {
+        return Err(ApiError::Conflict {
+            code: "rider_exists",
+            zh: "该骑手已在本平台登记".into(),
+            en: "This rider is already registered on your platform".into(),
+            field: Some("id_number".into()),
+        });
+    }
+    let r = Rider {
+        id: state.parts.ids.next(),
+        person_key: id.as_str().to_owned(),
+        name: person.name,
+        phone,
+        platform,
+        estates,
+        valid_from: now,
+        valid_until: now + chrono::Duration::days(body.valid_days),
+        status: "active".into(),
+        created_by: Some(p.id().0),
+        created_at: now,
+        revoked_at: None,
+    };
+    let cred = sign_rider(&state, &r, state.parts.ids.next());
+    state.store.insert_riders(std::slice::from_ref(&r), std::slice::from_ref(&cred)).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "rider": rider_view(&r), "code": credential_view(&cred) }))).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RiderQuery {
+    pub platform: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Riders (masked): a platform sees its own, the regulator every platform's.
+#[utoipa::path(get, path = "/api/pool/riders", tag = "riders", params(RiderQuery),
+    responses((status = 200, body = [RiderView]), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list_riders(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<RiderQuery>) -> ApiResult<Json<Vec<RiderView>>> {
+    let scope = rider_scope(&state, &p)?;
+    let platform = match (&scope, q.platform.as_deref()) {
+        (Some(mine), Some(other)) if mine != other => {
+            return Err(ApiError::forbidden("只能查看本平台的骑手", "You may see only your platform's riders"));
+        }
+        (Some(mine), _) => Some(mine.clone()),
+        (None, asked) => asked.map(str::to_owned),
+    };
+    let list = state.store.riders(platform.as_deref(), q.limit.unwrap_or(50).clamp(1, 500), q.offset.unwrap_or(0).max(0)).await?;
+    Ok(Json(list.iter().map(rider_view).collect()))
+}
+
+/// Riders per platform and status (the regulator's view).
+#[utoipa::path(get, path = "/api/pool/riders/summary", tag = "riders", responses((status = 200, body = Object), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn rider_summary(State(state): State<AppState>, p: Principal) -> ApiResult<Json<serde_json::Value>> {
+    if rider_scope(&state, &p)?.is_some() {
+        return Err(ApiError::forbidden("只有监管部门可以查看各平台的骑手", "Only the regulator sees every platform"));
+    }
+    let counts = state.store.rider_counts().await?;
+    let mut by: std::collections::BTreeMap<String, serde_json::Value> = std::collections::BTreeMap::new();
+    for (platform, status, n) in counts {
+        let e = by.entry(platform.clone()).or_insert_with(|| {
+            serde_json::json!({ "platform": platform, "platform_name": rider::platform_name(&platform), "active": 0, "revoked": 0 })
+        });
+        e[status.as_str()] = serde_json::Value::from(n);
+    }
+    Ok(Json(serde_json::Value::Array(by.into_values().collect())))
+}
+
+/// The rider code of a rider: for the rider themself and their platform.
+#[utoipa::path(get, path = "/api/pool/riders/{id}/code", tag = "riders", params(("id" = String, Path)),
+    responses((status = 200, body = CredentialView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn rider_code(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> ApiResult<Json<CredentialView>> {
+    let id = parse_num(&id, "没有这个骑手", "No such rider")?;
+    let r = state.store.rider(id).await?.ok_or_else(|| ApiError::not_found("没有这个骑手", "No such rider"))?;
+    let reader = reader_of(&state, &p.account).await?;
+    let own = reader.own_key.as_deref() == Some(r.person_key.as_str());
+    let platform = p.department() == Some(r.platform.as_str());
+    if !own && !platform {
+        return Err(ApiError::not_found("没有这个骑手", "No such rider"));
+    }
+    let c = state.store.credential_of_rider(r.id).await?.ok_or_else(|| ApiError::Conflict {
+        code: "rider_revoked",
+        zh: "该骑手的小哥码已被撤销".into(),
+        en: "This rider's code was revoked".into(),
+        field: None,
+    })?;
+    Ok(Json(credential_view(&c)))
+}
+
+/// My rider codes (a rider may ride for several platforms).
+#[utoipa::path(get, path = "/api/pool/me/rider-codes", tag = "riders", responses((status = 200, body = [CredentialView])), security(("bearer" = [])))]
+pub async fn my_rider_codes(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Vec<CredentialView>>> {
+    let reader = reader_of(&state, &p.account).await?;
+    let Some(key) = reader.own_key else { return Ok(Json(Vec::new())) };
+    let mut out = Vec::new();
+    for r in state.store.riders_of_person(&key).await? {
+        if let Some(c) = state.store.credential_of_rider(r.id).await? {
+            out.push(credential_view(&c));
+        }
+    }
+    Ok(Json(out))
+}
+
+/// The platform (or the regulator) revokes a rider and their code.
+#[utoipa::path(post, path = "/api/pool/riders/{id}/revoke", tag = "riders", params(("id" = String, Path)), request_body = ReasonBody,
+    responses((status = 200, body = RiderView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn revoke_rider(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<ReasonBody>) -> ApiResult<Json<RiderView>> {
+    let scope = rider_scope(&state, &p)?;
+    let reason = reason_of(&body)?;
+    let id = parse_num(&id, "没有这个骑手", "No such rider")?;
+    let r = state.store.rider(id).await?.ok_or_else(|| ApiError::not_found("没有这个骑手", "No such rider"))?;
+    if scope.as_deref().is_some_and(|s| s != r.platform) {
+        return Err(ApiError::not_found("没有这个骑手", "No such rider"));
+    }
+    if !state.store.revoke_rider(r.id, state.now(), &reason).await? {
+        return Err(ApiError::Conflict { code: "rider_revoked", zh: "该骑手已被撤销".into(), en: "The rider was already revoked".into(), field: None });
+    }
+    let r = state.store.rider(id).await?.ok_or_else(|| ApiError::not_found("没有这个骑手", "No such rider"))?;
+    Ok(Json(rider_view(&r)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiderNoticeBody {
+    /// welfare (关爱福利) | policy (保障政策)
+    pub kind: String,
+    /// Only this platform's riders; all riders without it.
+    pub platform: Option<String>,
+    pub text: String,
+    pub text_en: Option<String>,
+}
+
+/// The regulator (or a platform, to its own riders) sends a welfare or policy notice to riders.
+#[utoipa::path(post, path = "/api/pool/riders/notices", tag = "riders", request_body = RiderNoticeBody,
+    responses((status = 202, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn rider_notices(State(state): State<AppState>, p: Principal, ApiJson(body): ApiJson<RiderNoticeBody>) -> ApiResult<Response> {
+    let scope = rider_scope(&state, &p)?;
+    let kind = match body.kind.as_str() {
+        "welfare" => "rider_welfare",
+        "policy" => "rider_policy",
+        _ => return Err(ApiError::invalid("invalid_notice_kind", "kind", "通知类型须为 welfare 或 policy", "kind must be welfare or policy")),
+    };
+    let text = body.text.trim();
+    if text.is_empty() || text.chars().count() > 500 {
+        return Err(ApiError::invalid("text_required", "text", "请填写通知内容（500 字以内）", "Write the notice (up to 500 characters)"));
+    }
+    let platform = match (&scope, body.platform.as_deref()) {
+        (Some(mine), Some(other)) if mine != other => return Err(ApiError::forbidden("只能通知本平台的骑手", "You may notify only your platform's riders")),
+        (Some(mine), _) => Some(mine.clone()),
+        (None, Some(pl)) if rider::platform_name(pl).is_none() => {
+            return Err(ApiError::invalid("unknown_platform", "platform", "没有这个平台", "No such platform"));
+        }
+        (None, pl) => pl.map(str::to_owned),
+    };
+    let accounts = state.store.rider_accounts(platform.as_deref()).await?;
+    let en = body.text_en.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or(text).to_owned();
+    let rows: Vec<(i64, String, String, String, String)> = accounts
+        .iter()
+        .map(|a| (state.parts.ids.next(), format!("account:{a}"), kind.to_owned(), format!("【富春小哥】{text}"), en.clone()))
+        .collect();
+    state.store.queue_plain_notices(&rows, state.now()).await?;
+    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "queued": rows.len(), "platform": platform, "kind": kind }))).into_response())
+}
+
+// ---- recognition: decisions and figures
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    /// accepted | retest
+    pub decision: String,
+    /// For a re-test: condition_changed | result_doubtful | emergency | patient_request | other
+    pub reason: Option<String>,
+    pub note: Option<String>,
+}
+
+/// The ordering clinician records the decision on a recognition offer (the DetectedIssue id).
+#[utoipa::path(post, path = "/api/pool/recognition/offers/{id}/decision", tag = "recognition", params(("id" = String, Path)), request_body = DecisionBody,
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn decide_offer(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<DecisionBody>) -> ApiResult<Json<store::Offer>> {
+    let id = parse_num(&id, "没有这条互认提示", "No such recognition offer")?;
+    let offer = state.store.offer(id).await?.ok_or_else(|| ApiError::not_found("没有这条互认提示", "No such recognition offer"))?;
+    if p.department() != Some(offer.ordering_institution.as_str()) {
+        return Err(ApiError::not_found("没有这条互认提示", "No such recognition offer"));
+    }
+    let d = pool::RecognitionDecision::parse(body.decision.trim(), body.reason.as_deref(), body.note.as_deref()).map_err(|e| match e {
+        PoolError::InvalidField { field, message, message_zh } => ApiError::Invalid { code: "invalid_decision", zh: message_zh, en: message, field: Some(field) },
+        other => pool_error(other),
+    })?;
+    let (reason, note) = match &d {
+        pool::RecognitionDecision::Accepted => (None, None),
+        pool::RecognitionDecision::Retest { reason, note } => (Some(reason.code()), note.clone()),
+    };
+    if !state.store.decide_offer(id, d.code(), reason, note.as_deref(), state.now(), p.id().0).await? {
+        return Err(ApiError::Conflict { code: "already_decided", zh: "该互认提示已有处理结果".into(), en: "This offer was already decided".into(), field: None });
+    }
+    Ok(Json(state.store.offer(id).await?.ok_or_else(|| ApiError::not_found("没有这条互认提示", "No such recognition offer"))?))
+}
+
+/// Recognitions and money saved per institution, and look-ups in all (health staff, clinicians,
+/// administrators).
+#[utoipa::path(get, path = "/api/pool/recognition/figures", tag = "recognition", responses((status = 200, body = Object), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn recognition_figures(State(state): State<AppState>, p: Principal) -> ApiResult<Json<serde_json::Value>> {
+    let allowed = p.is_admin() || p.department().is_some_and(|d| d == "wjw" || d == "ybj" || state.pool.recognition.institution(d).is_some());
+    if !allowed {
+        return Err(ApiError::forbidden("只有卫健、医保部门、医疗机构和管理员可以查看互认统计", "Only health and insurance staff, institutions and administrators see these figures"));
+    }
+    let figures = state.store.recognition_figures().await?;
+    let lookups = state.store.health_lookups().await?;
+    let (mut offered, mut accepted, mut saved) = (0i64, 0i64, 0i64);
+    let rows: Vec<serde_json::Value> = figures
+        .iter()
+        .map(|f| {
+            offered += f.offered;
+            accepted += f.accepted;
+            saved += f.saved_fen;
+            let inst = state.pool.recognition.institution(&f.institution);
+            serde_json::json!({
+                "institution": f.institution, "name": inst.map(|i| i.name.clone()), "level": inst.map(|i| i.level.name_zh()),
+                "offered": f.offered, "accepted": f.accepted, "retested": f.retested,
+                "saved_fen": f.saved_fen, "saved_yuan": domain::Fen(f.saved_fen).to_yuan_string(),
+                "recognised_elsewhere": f.recognised_elsewhere,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({
+        "institutions": state.pool.recognition.institutions().count(),
+        "health_record_lookups": lookups,
+        "offers": offered, "recognitions": accepted, "saved_fen": saved, "saved_yuan": domain::Fen(saved).to_yuan_string(),
+        "by_institution": rows,
+    })))
+}
+
+/// B4: an authorised clinician reads a patient's health record (Patient and recent results as a
+/// FHIR Bundle); the read is logged in the patient's access log.
+#[utoipa::path(get, path = "/api/pool/health-records/{id_number}", tag = "recognition", params(("id_number" = String, Path)),
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn health_record(State(state): State<AppState>, p: Principal, Path(id_number): Path<String>, headers: axum::http::HeaderMap) -> ApiResult<Response> {
+    let key = ResidentId::parse(id_number.trim()).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
+    let base = crate::fhir_api::base_url(&state, &headers);
+    let bundle = crate::fhir_api::patient_everything(&state, &p, key.as_str(), &base).await?;
+    Ok(([(CONTENT_TYPE, pool::fhir::FHIR_JSON)], bundle).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Collect once: the one-thing engine's look-ups, logged with the filing as their purpose.
+
+/// Logs the shared records that filings were filled from (the engine reads them for the
+/// applicant's own filing). Returns how many filings were logged.
+pub async fn log_filing_reads(state: &AppState) -> ApiResult<usize> {
+    let mut total = 0;
+    loop {
+        let list = state.store.unlogged_filings(500).await?;
+        if list.is_empty() {
+            return Ok(total);
+        }
+        let mut entries = Vec::new();
+        for f in &list {
+            let reader = Reader { account: Some(f.submitted_by), kind: ReaderKind::Engine, org: None, own_key: None };
+            let purpose = Purpose::Filing { application: f.application.0 };
+            let facts = ReadFacts { filing_applicant: Some(f.applicant_key.clone()), ..Default::default() };
+            for (record, record_type) in &f.records {
+                let d = pool::access::decide(&reader, &f.applicant_key, record_type, Some(&purpose), &facts, china_date(f.submitted_at));
+                entries.push(entry(&reader, f.submitted_at, &f.applicant_key, format!("shared_record:{record}"), Some(&purpose), &d));
+            }
+        }
+        if !entries.is_empty() {
+            state.pool.appender.append(entries, Vec::new()).await.map_err(store_log_error)?;
+        }
+        let ids: Vec<domain::ApplicationId> = list.iter().map(|f| f.application).collect();
+        state.store.mark_filings_logged(&ids, state.now()).await?;
+        total += list.len();
+    }
+}
+
+/// The background task: logs filings' look-ups every `pool.filing_log_millis`.
+pub async fn filing_reads_logger(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(state.pool.filing_log_millis));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Err(e) = log_filing_reads(&state).await {
+                    tracing::warn!(error = %e.body().message_en, "logging filings' shared-data look-ups");
+                }
+            }
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signing_key_is_generated_once_into_the_data_dir_or_configured() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let env = vec![("MINSHENG__DATA_DIR".to_owned(), dir.path().display().to_string())];
+        let config = Config::load(None, env).expect("config");
+        let k1 = load_key(&config).expect("generated");
+        assert!(dir.path().join("pool-signing.key").is_file());
+        let k2 = load_key(&config).expect("read back");
+        assert_eq!(k1.public(), k2.public(), "the same key on the next start");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("pool-signing.key")).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o077, 0, "readable by the owner only");
+        }
+        let given = DistrictKey::from_seed(&[7; 32]);
+        let env = vec![("MINSHENG__POOL__SIGNING_KEY".to_owned(), given.to_text())];
+        let config = Config::load(None, env).expect("config");
+        assert!(!format!("{config:?}").contains(&given.to_text()), "the key never prints");
+        assert_eq!(load_key(&config).expect("configured").public(), given.public());
+        let env = vec![("MINSHENG__POOL__SIGNING_KEY".to_owned(), "not-a-key".to_owned())];
+        assert!(load_key(&Config::load(None, env).expect("config")).is_err());
+        let env = vec![("MINSHENG__POOL__TREATMENT_DAYS".to_owned(), "0".to_owned())];
+        assert_eq!(Config::load(None, env).expect_err("bad").setting, "pool.treatment_days");
+    }
+}

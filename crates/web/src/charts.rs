@@ -1,0 +1,122 @@
+//! Charts as inline SVG, built with maud (so every label is escaped): horizontal bars, vertical
+//! bars and paired bars. Each chart has a title and description for screen readers (`role="img"`)
+//! and the page shows the same figures as a table beside it; colour is never the only cue.
+
+use maud::{Markup, html};
+
+/// One bar: its label, its value, and the text shown at its end.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    pub text: String,
+}
+
+const INK: &str = "#1b1b1b";
+const BRAND: &str = "#0b4ea2";
+const GREY: &str = "#6f777b";
+
+fn fmt(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// Horizontal bars, one row per entry, scaled to `max` (or the largest value).
+pub fn hbars(id: &str, title: &str, desc: &str, bars: &[Bar], max: Option<f64>, colour: Option<&str>) -> Markup {
+    let label_w = 150.0;
+    let bar_w = 260.0;
+    let row_h = 28.0;
+    let top = 6.0;
+    let max = max.unwrap_or_else(|| bars.iter().map(|b| b.value).fold(0.0, f64::max)).max(f64::EPSILON);
+    let height = top * 2.0 + row_h * bars.len() as f64;
+    let width = label_w + bar_w + 90.0;
+    let fill = colour.unwrap_or(BRAND);
+    html! {
+        svg viewBox={ "0 0 " (fmt(width)) " " (fmt(height)) } role="img" aria-labelledby={ (id) "-t " (id) "-d" } xmlns="http://www.w3.org/2000/svg" {
+            title #{ (id) "-t" } { (title) }
+            desc #{ (id) "-d" } { (desc) }
+            @for (i, b) in bars.iter().enumerate() {
+                @let y = top + row_h * i as f64;
+                @let w = (b.value / max * bar_w).clamp(0.0, bar_w);
+                text.svg-text x=(fmt(label_w - 8.0)) y=(fmt(y + row_h * 0.65)) text-anchor="end" { (b.label) }
+                rect x=(fmt(label_w)) y=(fmt(y + 4.0)) width=(fmt(bar_w)) height=(fmt(row_h - 10.0)) fill="#eef0f2" {}
+                rect x=(fmt(label_w)) y=(fmt(y + 4.0)) width=(fmt(w.max(1.0))) height=(fmt(row_h - 10.0)) fill=(fill) {}
+                text.svg-text x=(fmt(label_w + w + 6.0)) y=(fmt(y + row_h * 0.65)) fill=(INK) { (b.text) }
+            }
+        }
+    }
+}
+
+/// Vertical bars (e.g. applications per month), with the value above each bar.
+pub fn vbars(id: &str, title: &str, desc: &str, bars: &[Bar]) -> Markup {
+    let n = bars.len().max(1);
+    let plot_h = 160.0;
+    let top = 22.0;
+    let bottom = 36.0;
+    let slot = 40.0;
+    let width = slot * n as f64 + 20.0;
+    let max = bars.iter().map(|b| b.value).fold(0.0, f64::max).max(f64::EPSILON);
+    html! {
+        svg viewBox={ "0 0 " (fmt(width)) " " (fmt(top + plot_h + bottom)) } role="img" aria-labelledby={ (id) "-t " (id) "-d" } xmlns="http://www.w3.org/2000/svg" {
+            title #{ (id) "-t" } { (title) }
+            desc #{ (id) "-d" } { (desc) }
+            line x1="10" x2=(fmt(width - 10.0)) y1=(fmt(top + plot_h)) y2=(fmt(top + plot_h)) stroke=(GREY) {}
+            @for (i, b) in bars.iter().enumerate() {
+                @let x = 10.0 + slot * i as f64;
+                @let h = (b.value / max * plot_h).clamp(0.0, plot_h);
+                rect x=(fmt(x + 6.0)) y=(fmt(top + plot_h - h)) width=(fmt(slot - 12.0)) height=(fmt(h)) fill=(BRAND) {}
+                text.svg-muted x=(fmt(x + slot / 2.0)) y=(fmt(top + plot_h - h - 5.0)) text-anchor="middle" { (b.text) }
+                text.svg-muted x=(fmt(x + slot / 2.0)) y=(fmt(top + plot_h + 16.0)) text-anchor="middle" { (b.label) }
+            }
+        }
+    }
+}
+
+/// Pairs of bars: item by item (grey) against this platform (blue), per measure, with the
+/// reduction written beside each pair.
+pub fn pairs(id: &str, title: &str, desc: &str, rows: &[(String, f64, f64, String)], legend: (&str, &str)) -> Markup {
+    let label_w = 90.0;
+    let bar_w = 250.0;
+    let row_h = 56.0;
+    let top = 30.0;
+    let height = top + row_h * rows.len() as f64 + 6.0;
+    let width = label_w + bar_w + 110.0;
+    html! {
+        svg viewBox={ "0 0 " (fmt(width)) " " (fmt(height)) } role="img" aria-labelledby={ (id) "-t " (id) "-d" } xmlns="http://www.w3.org/2000/svg" {
+            title #{ (id) "-t" } { (title) }
+            desc #{ (id) "-d" } { (desc) }
+            rect x=(fmt(label_w)) y="6" width="14" height="12" fill=(GREY) {}
+            text.svg-muted x=(fmt(label_w + 20.0)) y="16" { (legend.0) }
+            rect x=(fmt(label_w + 150.0)) y="6" width="14" height="12" fill=(BRAND) {}
+            text.svg-muted x=(fmt(label_w + 170.0)) y="16" { (legend.1) }
+            @for (i, (label, base, actual, note)) in rows.iter().enumerate() {
+                @let y = top + row_h * i as f64;
+                @let max = base.max(*actual).max(f64::EPSILON);
+                @let wb = base / max * bar_w;
+                @let wa = actual / max * bar_w;
+                text.svg-text x=(fmt(label_w - 8.0)) y=(fmt(y + 26.0)) text-anchor="end" { (label) }
+                rect x=(fmt(label_w)) y=(fmt(y + 4.0)) width=(fmt(wb.max(1.0))) height="18" fill=(GREY) {}
+                rect x=(fmt(label_w)) y=(fmt(y + 26.0)) width=(fmt(wa.max(1.0))) height="18" fill=(BRAND) {}
+                text.svg-text x=(fmt(label_w + bar_w + 8.0)) y=(fmt(y + 30.0)) { (note) }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_escaped_and_bars_scaled() {
+        let bars = vec![
+            Bar { label: "<script>".into(), value: 2.0, text: "2".into() },
+            Bar { label: "b".into(), value: 4.0, text: "4".into() },
+        ];
+        let svg = hbars("x", "t", "d", &bars, None, None).into_string();
+        assert!(svg.contains("&lt;script&gt;"));
+        assert!(!svg.contains("<script>"));
+        assert!(svg.contains("width=\"130.0\""), "half of 260: {svg}");
+        assert!(svg.contains("width=\"260.0\""));
+        assert!(svg.contains("role=\"img\""));
+    }
+}

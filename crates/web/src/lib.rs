@@ -1,0 +1,108 @@
+//! The minsheng web pages, served by the same binary as the API: the citizen service hall
+//! (网上办事大厅), the window and clerk workbench (一窗受理、办件队列), supervision (督办、差评整改)
+//! and the district cockpit (数字驾驶舱). Server-rendered HTML (maud), Chinese by default with an
+//! English switch (Fluent), barrier-free (WCAG 2.1 AA, elder mode). Pages call the server's
+//! service layer and the store directly — never the JSON API over HTTP — and check roles and data
+//! scope exactly as the API does.
+
+pub mod bench;
+pub mod charts;
+pub mod cockpit;
+pub mod ctx;
+pub mod forms;
+pub mod i18n;
+pub mod layout;
+
+mod assets;
+mod pages;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::routing::{get, post};
+use server::AppState;
+use tower_http_headers::security_headers;
+
+/// The state of the page handlers: the server's state and the cockpit's snapshot cache.
+#[derive(Clone)]
+pub struct Web {
+    pub state: AppState,
+    pub cockpit: Arc<cockpit::Cache>,
+}
+
+/// How the pages behave beyond the server's configuration.
+#[derive(Debug, Clone)]
+pub struct WebOptions {
+    /// How old the cockpit's figures may be before a request refreshes them (in the background;
+    /// the request is answered from the previous snapshot). Zero: always fresh.
+    pub cockpit_max_age: Duration,
+}
+
+impl Default for WebOptions {
+    fn default() -> Self {
+        WebOptions { cockpit_max_age: Duration::from_secs(60) }
+    }
+}
+
+/// The pages, with default options.
+pub fn router(state: AppState) -> Router {
+    router_with(state, WebOptions::default())
+}
+
+/// The pages. Everything outside `/api` and `/healthz` is a page.
+pub fn router_with(state: AppState, opts: WebOptions) -> Router {
+    let upload_limit = state.config.upload_bytes.saturating_mul(8).max(1 << 20);
+    let web = Web { state, cockpit: Arc::new(cockpit::Cache::new(opts.cockpit_max_age)) };
+    Router::new()
+        .route("/", get(pages::hall::home))
+        .route("/accessibility", get(pages::hall::accessibility))
+        .route("/bundles/{code}", get(pages::hall::bundle))
+        .route("/items/{code}", get(pages::hall::item))
+        .route("/apply/{kind}/{code}", get(pages::apply::form).post(pages::apply::submit))
+        .route("/applications", get(pages::mine::list))
+        .route("/applications/{id}", get(pages::detail::show))
+        .route("/applications/{id}/cases/{case}/act", post(pages::detail::act))
+        .route("/applications/{id}/rate", post(pages::detail::rate))
+        .route("/applications/{id}/withdraw", post(pages::detail::withdraw))
+        .route("/notices", get(pages::mine::notices))
+        .route("/login", get(pages::auth::login_form).post(pages::auth::login))
+        .route("/register", get(pages::auth::register_form).post(pages::auth::register))
+        .route("/logout", post(pages::auth::logout))
+        .route("/prefs/lang/{lang}", get(pages::auth::set_lang))
+        .route("/prefs/elder/{on}", get(pages::auth::set_elder))
+        .route("/staff", get(pages::staff::queue))
+        .route("/staff/intake", get(pages::staff::intake_form).post(pages::staff::intake_start))
+        .route("/supervision", get(pages::supervision::show))
+        .route("/supervision/rectifications/{id}", post(pages::supervision::respond))
+        .route("/cockpit", get(pages::cockpit::show))
+        .route("/static/app.css", get(assets::css))
+        .route("/static/app.js", get(assets::js))
+        .fallback(pages::hall::not_found)
+        .layer(DefaultBodyLimit::max(upload_limit))
+        .layer(axum::middleware::from_fn(ctx::csrf_cookie))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(web)
+}
+
+mod tower_http_headers {
+    //! Security headers of every page.
+    use super::*;
+    use axum::response::Response;
+
+    pub async fn security_headers(mut r: Response) -> Response {
+        let h = r.headers_mut();
+        h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        );
+        r
+    }
+}

@@ -1,0 +1,241 @@
+//! The cockpit (数字驾驶舱) for district leaders and supervisors, for the district and each town:
+//! cases by status, on-time rate, reductions (materials, trips, days), satisfaction per
+//! department, notices sent, applications per month, the latest five-colour circles map, and the
+//! data pool's figures — from the in-memory snapshot (`crate::cockpit`).
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use catalog::Role;
+use maud::{Markup, html};
+use serde::Deserialize;
+use server::error::ApiError;
+
+use super::{dept_name, pct, time};
+use crate::Web;
+use crate::charts::{self, Bar};
+use crate::cockpit::{Area, Snapshot};
+use crate::ctx::Ctx;
+use crate::layout::{finish, page, tag};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CockpitQuery {
+    pub town: Option<String>,
+}
+
+const STATUSES: &[&str] = &["in_progress", "supplementing", "completed", "partially_completed", "rejected", "withdrawn"];
+
+fn status_name(ctx: &Ctx, s: &str) -> String {
+    onething::AppStatus::parse(s).map(|x| ctx.lang.pick(x.name_zh(), x.name_en()).to_owned()).unwrap_or_else(|| s.to_owned())
+}
+
+fn kpis(ctx: &Ctx, a: &Area) -> Markup {
+    let finished: i64 = ["completed", "partially_completed", "rejected"].iter().map(|s| a.by_status.get(*s).copied().unwrap_or(0)).sum();
+    let open: i64 = ["in_progress", "supplementing"].iter().map(|s| a.by_status.get(*s).copied().unwrap_or(0)).sum();
+    let r = a.ratings();
+    let satisfied = (r.ratings > 0).then(|| r.satisfied as f64 / r.ratings as f64);
+    let red = a.reductions();
+    html! {
+        ul.figures {
+            li { span.num { (a.applications) } span.lbl { (ctx.t("ck-total")) } }
+            li { span.num { (open) } span.lbl { (ctx.t("ck-open")) } }
+            li { span.num { (finished) } span.lbl { (ctx.t("ck-finished")) } }
+            li { span.num { (pct(a.on_time_rate())) } span.lbl { (ctx.t("ck-on-time")) } }
+            li { span.num { (a.cases_overdue) } span.lbl { (ctx.t("ck-overdue")) } }
+            li { span.num { (pct(satisfied)) } span.lbl { (ctx.ta("ck-satisfied", crate::args![("n", r.ratings)])) } }
+            li { span.num { (r.bad) } span.lbl { (ctx.t("ck-bad")) } }
+            li { span.num { (a.rectifications.get("open").copied().unwrap_or(0)) } span.lbl { (ctx.t("ck-rect-open")) } }
+            li { span.num { (pct(red.materials)) } span.lbl { (ctx.t("ck-less-materials")) } }
+            li { span.num { (pct(red.trips)) } span.lbl { (ctx.t("ck-less-trips")) } }
+            li { span.num { (pct(red.days)) } span.lbl { (ctx.t("ck-less-days")) } }
+            li { span.num { (a.notices.values().sum::<i64>()) } span.lbl { (ctx.t("ck-notices")) } }
+        }
+    }
+}
+
+fn charts(ctx: &Ctx, web: &Web, snap: &Snapshot, a: &Area) -> Markup {
+    let c = web.state.catalog();
+    let lang = ctx.lang;
+    let status_bars: Vec<Bar> = STATUSES
+        .iter()
+        .map(|s| {
+            let n = a.by_status.get(*s).copied().unwrap_or(0);
+            Bar { label: status_name(ctx, s), value: n as f64, text: n.to_string() }
+        })
+        .collect();
+    let month_bars: Vec<Bar> = snap
+        .months
+        .iter()
+        .zip(a.monthly.iter())
+        .map(|(m, n)| Bar { label: m.get(5..).unwrap_or(m).to_owned(), value: *n as f64, text: n.to_string() })
+        .collect();
+    let red = a.reductions();
+    let pairs = vec![
+        (ctx.t("ck-materials"), a.baseline.materials as f64, a.actual.materials as f64, ctx.ta("ck-minus", crate::args![("pct", pct(red.materials))])),
+        (ctx.t("ck-trips"), a.baseline.trips as f64, a.actual.trips as f64, ctx.ta("ck-minus", crate::args![("pct", pct(red.trips))])),
+        (ctx.t("ck-days"), a.baseline.days as f64, a.actual.days as f64, ctx.ta("ck-minus", crate::args![("pct", pct(red.days))])),
+    ];
+    let mut depts: Vec<(&String, &crate::cockpit::DeptSat)> = a.satisfaction.iter().collect();
+    depts.sort_by_key(|d| std::cmp::Reverse(d.1.ratings));
+    let sat_bars: Vec<Bar> = depts
+        .iter()
+        .map(|(d, s)| Bar {
+            label: dept_name(c, d, lang),
+            value: s.average().unwrap_or(0.0),
+            text: ctx.ta("ck-score", crate::args![("score", format!("{:.2}", s.average().unwrap_or(0.0))), ("bad", s.bad)]),
+        })
+        .collect();
+    let notice_bars: Vec<Bar> = ["delivered", "pending", "failed"]
+        .iter()
+        .map(|k| {
+            let n = a.notices.get(*k).copied().unwrap_or(0);
+            Bar { label: ctx.t(&format!("ck-notice-{k}")), value: n as f64, text: n.to_string() }
+        })
+        .collect();
+    html! {
+        div.charts {
+            figure.chart {
+                figcaption #ck-status-cap { (ctx.t("ck-by-status")) }
+                (charts::hbars("ck-status", &ctx.t("ck-by-status"), &status_bars.iter().map(|b| format!("{} {}", b.label, b.text)).collect::<Vec<_>>().join(", "), &status_bars, None, None))
+            }
+            figure.chart {
+                figcaption { (ctx.t("ck-monthly")) }
+                (charts::vbars("ck-month", &ctx.t("ck-monthly"), &snap.months.iter().zip(a.monthly.iter()).map(|(m, n)| format!("{m}: {n}")).collect::<Vec<_>>().join(", "), &month_bars))
+            }
+            figure.chart {
+                figcaption { (ctx.ta("ck-reductions", crate::args![("n", a.measured)])) }
+                (charts::pairs("ck-red", &ctx.t("ck-reductions-title"), &pairs.iter().map(|(l, b, x, n)| format!("{l}: {b} → {x} ({n})")).collect::<Vec<_>>().join(", "), &pairs, (&ctx.t("ck-item-by-item"), &ctx.t("ck-with-bundle"))))
+            }
+            figure.chart {
+                figcaption { (ctx.t("ck-satisfaction")) }
+                @if sat_bars.is_empty() { p.muted { (ctx.t("ck-no-ratings")) } }
+                @else {
+                    (charts::hbars("ck-sat", &ctx.t("ck-satisfaction"), &sat_bars.iter().map(|b| format!("{} {}", b.label, b.text)).collect::<Vec<_>>().join(", "), &sat_bars, Some(5.0), Some("#00703c")))
+                }
+            }
+            figure.chart {
+                figcaption { (ctx.t("ck-notices-title")) }
+                (charts::hbars("ck-notice", &ctx.t("ck-notices-title"), &notice_bars.iter().map(|b| format!("{} {}", b.label, b.text)).collect::<Vec<_>>().join(", "), &notice_bars, None, None))
+            }
+        }
+        details {
+            summary { (ctx.t("ck-satisfaction-table")) }
+            div.table-wrap { table {
+                caption.visually-hidden { (ctx.t("ck-satisfaction-table")) }
+                thead { tr { th scope="col" { (ctx.t("col-department")) } th.num scope="col" { (ctx.t("ck-ratings")) } th.num scope="col" { (ctx.t("ck-average")) } th.num scope="col" { (ctx.t("ck-good")) } th.num scope="col" { (ctx.t("ck-bad")) } } }
+                tbody {
+                    @for (d, s) in &depts {
+                        tr { th scope="row" { (dept_name(c, d, lang)) } td.num { (s.ratings) } td.num { (format!("{:.2}", s.average().unwrap_or(0.0))) } td.num { (s.satisfied) } td.num { (s.bad) } }
+                    }
+                }
+            } }
+        }
+    }
+}
+
+fn towns_table(ctx: &Ctx, snap: &Snapshot) -> Markup {
+    html! {
+        h2 { (ctx.t("ck-towns")) }
+        div.table-wrap { table {
+            caption.visually-hidden { (ctx.t("ck-towns")) }
+            thead { tr {
+                th scope="col" { (ctx.t("ck-town")) } th.num scope="col" { (ctx.t("ck-total")) } th.num scope="col" { (ctx.t("ck-on-time")) }
+                th.num scope="col" { (ctx.t("ck-overdue")) } th.num scope="col" { (ctx.t("ck-average")) } th.num scope="col" { (ctx.t("ck-bad")) }
+            } }
+            tbody {
+                @for t in snap.towns.iter().filter(|t| !t.code.is_empty()) {
+                    @let r = t.ratings();
+                    tr {
+                        th scope="row" { a href={ "/cockpit?town=" (t.code) } { (if t.name.is_empty() { t.code.clone() } else { t.name.clone() }) } }
+                        td.num { (t.applications) }
+                        td.num { (pct(t.on_time_rate())) }
+                        td.num { (t.cases_overdue) }
+                        td.num { (r.average().map(|x| format!("{x:.2}")).unwrap_or_else(|| "—".into())) }
+                        td.num { (r.bad) }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+async fn circles_map(ctx: &Ctx, web: &Web) -> Markup {
+    let Some(p) = ctx.user.clone() else { return html! {} };
+    let latest = server::circles_api::latest(State(web.state.clone()), p).await;
+    html! {
+        section aria-labelledby="h-circles" {
+            h2 #h-circles { (ctx.t("ck-circles")) }
+            @match latest {
+                Ok(axum::Json(v)) => {
+                    p { (ctx.ta("ck-circles-when", crate::args![("when", v.finished_at.map(time).unwrap_or_default())])) }
+                    img.map-img src={ "/api/circles/analyses/" (v.id) "/map.svg" } alt=(ctx.t("ck-circles-alt")) loading="lazy";
+                    p { a href={ "/api/circles/analyses/" (v.id) "/areas.csv" } { (ctx.t("ck-circles-csv")) } }
+                }
+                Err(_) => {
+                    div.placeholder { p { (ctx.t("ck-circles-none")) } }
+                }
+            }
+        }
+    }
+}
+
+/// `/cockpit?town=…`: administrators and supervisors.
+pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery>) -> Response {
+    let r = async {
+        let p = ctx.require()?;
+        p.require_any(&[Role::Admin, Role::Supervisor])?;
+        let snap = web.cockpit.get(&web.state).await?;
+        let town = q.town.as_deref().filter(|t| !t.is_empty());
+        let area = match town {
+            Some(t) => snap.town(t).ok_or_else(|| ApiError::not_found("没有这个镇街", "No such town"))?,
+            None => &snap.district,
+        };
+        let place = match town {
+            Some(_) => area.name.clone(),
+            None => ctx.t("ck-district"),
+        };
+        let title = ctx.ta("ck-title", crate::args![("place", place.clone())]);
+        let map = if town.is_none() { circles_map(&ctx, &web).await } else { html! {} };
+        let records: i64 = snap.shared_records.iter().map(|(_, n)| n).sum();
+        let c = web.state.catalog();
+        let body = html! {
+            h1 { (title) }
+            p.muted { (ctx.ta("ck-as-of", crate::args![("time", time(snap.at)), ("ms", u64::try_from(snap.took.as_millis()).unwrap_or(u64::MAX))])) }
+            form.actions method="get" action="/cockpit" {
+                div.field {
+                    label for="f-town" { (ctx.t("ck-choose-town")) }
+                    select #f-town.input name="town" {
+                        option value="" { (ctx.t("ck-district")) }
+                        @for t in snap.towns.iter().filter(|t| !t.code.is_empty()) {
+                            option value=(t.code) selected[town == Some(t.code.as_str())] { (if t.name.is_empty() { t.code.clone() } else { t.name.clone() }) }
+                        }
+                    }
+                }
+                button.button.button-secondary type="submit" { (ctx.t("ck-show")) }
+            }
+            (kpis(&ctx, area))
+            (charts(&ctx, &web, &snap, area))
+            @if town.is_none() { (towns_table(&ctx, &snap)) }
+            (map)
+            section aria-labelledby="h-pool" {
+                h2 #h-pool { (ctx.t("ck-pool")) }
+                p { (ctx.ta("ck-pool-records", crate::args![("n", records)])) }
+                details { summary { (ctx.t("ck-pool-table")) }
+                div.table-wrap { table {
+                    caption.visually-hidden { (ctx.t("ck-pool")) }
+                    thead { tr { th scope="col" { (ctx.t("ck-record-type")) } th.num scope="col" { (ctx.t("ck-records")) } } }
+                    tbody {
+                        @for (t, n) in &snap.shared_records {
+                            tr { th scope="row" { (c.record_type(t).map(|r| ctx.lang.pick(&r.name, &r.name_en).to_owned()).unwrap_or(t.clone())) } td.num { (n) } }
+                        }
+                    }
+                } } }
+                div.placeholder {
+                    p { (tag("grey", &ctx.t("ck-pending-tag"))) " " (ctx.t("ck-pool-pending")) }
+                }
+            }
+        };
+        Ok::<_, ApiError>(page(&ctx, &title, body))
+    }
+    .await;
+    finish(&ctx, r)
+}

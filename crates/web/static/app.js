@@ -1,0 +1,21 @@
+// minsheng pages: small progressive enhancements; every page works without this script.
+(function () {
+  "use strict";
+  // Move focus to the error summary (or a success banner) so screen readers announce it.
+  var target = document.querySelector("[data-autofocus]");
+  if (target) { target.focus(); }
+  // Prevent double submission: disable the submit button once a form is sent.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (form.dataset.sent === "1") { e.preventDefault(); return; }
+    form.dataset.sent = "1";
+    var btn = form.querySelector("button[type=submit]");
+    if (btn) { btn.setAttribute("aria-disabled", "true"); btn.classList.add("is-busy"); }
+  });
+  // Ask before actions that cannot be undone (withdraw, refuse).
+  document.querySelectorAll("[data-confirm]").forEach(function (el) {
+    el.addEventListener("click", function (e) {
+      if (!window.confirm(el.getAttribute("data-confirm"))) { e.preventDefault(); }
+    });
+  });
+})();

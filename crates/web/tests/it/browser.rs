@@ -1,0 +1,301 @@
+//! The whole story in headless Chromium (gated: `MINSHENG_BROWSER_TESTS=1`; `.ci/run` sets it):
+//! a resident applies for 出生一件事 through the pages (the form first comes back with its errors),
+//! the clerks of the departments act from their queues, the resident sees completion and rates it
+//! badly, the police supervisor sees the rectification and answers it, and the cockpit counts
+//! it. On the way: screenshots of the main pages under `target/screenshots/`, axe-core on every
+//! main page (no serious or critical violation), keyboard use (skip link), English, elder mode
+//! and 200% zoom (no horizontal scrolling).
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestWeb;
+use crate::webdriver::Driver;
+
+fn enabled() -> bool {
+    std::env::var("MINSHENG_BROWSER_TESTS").is_ok_and(|v| v == "1")
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = match std::env::var("MINSHENG_SCREENSHOTS") {
+        Ok(d) => PathBuf::from(d),
+        Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots"),
+    };
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
+    dir
+}
+
+/// axe-core's script: `MINSHENG_AXE_JS`, else the npm cache `.ci/run` fills.
+fn axe_source() -> String {
+    let path = std::env::var("MINSHENG_AXE_JS").map(PathBuf::from).unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+        PathBuf::from(home).join(".cache/minsheng/axe/node_modules/axe-core/axe.min.js")
+    });
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("axe-core at {} ({e}); run `npm install axe-core` there or set MINSHENG_AXE_JS", path.display()))
+}
+
+struct Story {
+    d: Driver,
+    url: String,
+    axe: String,
+    shots: PathBuf,
+    /// page → (serious or critical violations, all violations)
+    report: Vec<(String, Vec<String>, Vec<String>)>,
+}
+
+impl Story {
+    async fn go(&self, path: &str) {
+        self.d.goto(&format!("{}{path}", self.url)).await;
+    }
+
+    async fn path(&self) -> String {
+        self.d.url().await.trim_start_matches(&self.url).to_owned()
+    }
+
+    async fn login(&self, login: &str) {
+        self.go("/login").await;
+        let l = self.d.find("#f-login").await;
+        self.d.type_into(&l, login).await;
+        let p = self.d.find("#f-password").await;
+        self.d.type_into(&p, server::seed::DEMO_PASSWORD).await;
+        let b = self.d.find("form[action='/login'] button[type=submit]").await;
+        self.d.click_nav(&b).await;
+        assert!(!self.path().await.starts_with("/login"), "signed in as {login}");
+    }
+
+    async fn logout(&self) {
+        let b = self.d.find("form[action='/logout'] button").await;
+        self.d.click_nav(&b).await;
+    }
+
+    async fn shot(&self, name: &str) {
+        self.d.screenshot(&self.shots.join(format!("{name}.png")), 1280).await;
+    }
+
+    /// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the current page.
+    async fn check(&mut self, name: &str) {
+        let script = format!(
+            "{}\n;return axe.run(document, {{ runOnly: {{ type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] }} }})\
+             .then(r => r.violations.map(v => ({{ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }})));",
+            self.axe
+        );
+        let v = self.d.script(&script, json!([])).await;
+        let list = v.as_array().cloned().unwrap_or_default();
+        let fmt = |x: &Value| format!("{} [{}] {} at {}", x["id"].as_str().unwrap_or(""), x["impact"].as_str().unwrap_or(""), x["help"].as_str().unwrap_or(""), x["nodes"]);
+        let serious: Vec<String> = list.iter().filter(|x| matches!(x["impact"].as_str(), Some("serious" | "critical"))).map(fmt).collect();
+        let all: Vec<String> = list.iter().map(fmt).collect();
+        println!("axe {name}: {} violations ({} serious or critical){}", all.len(), serious.len(), all.iter().map(|a| format!("\n  {a}")).collect::<String>());
+        self.report.push((name.to_owned(), serious, all));
+    }
+
+    /// Takes every action toward approval the signed-in clerk has on the application.
+    async fn act_all(&self, app: &str) -> usize {
+        let mut done = 0;
+        for _ in 0..12 {
+            self.go(&format!("/applications/{app}")).await;
+            let forms = self.d.find_all(".case-action form").await;
+            if forms.is_empty() {
+                break;
+            }
+            let values: Vec<String> = self.d.script("return Array.from(document.querySelectorAll('.case-action form')[0].querySelectorAll('input[name=action]')).map(e => e.value)", json!([])).await
+                .as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+            let Some(pick) = ["accept", "handle", "pass_review", "pass_second_review", "approve"].iter().find(|p| values.iter().any(|v| v == *p)) else { break };
+            let radio = self.d.find(&format!(".case-action form input[name=action][value={pick}]")).await;
+            self.d.click(&radio).await;
+            let submit = self.d.find(".case-action form button[type=submit]").await;
+            self.d.click_nav(&submit).await;
+            assert!(self.path().await.contains("done=act"), "action {pick} accepted: {}", self.path().await);
+            done += 1;
+        }
+        done
+    }
+}
+
+#[tokio::test]
+async fn the_whole_story_in_a_browser() {
+    if !enabled() {
+        eprintln!("skipped: set MINSHENG_BROWSER_TESTS=1 (needs chromium, chromium-driver and axe-core)");
+        return;
+    }
+    let t = TestWeb::spawn(40).await;
+    let d = Driver::start().await;
+    let mut s = Story { d, url: t.url.clone(), axe: axe_source(), shots: screenshots_dir(), report: Vec::new() };
+    let resident = t.citizen().await;
+
+    // The hall, by keyboard: the first Tab reaches the skip link, Enter moves to the content.
+    s.go("/").await;
+    s.d.press("\u{E004}").await;
+    let focused = s.d.script("return document.activeElement.className", json!([])).await;
+    assert_eq!(focused, "skip-link", "the first Tab stop is the skip link");
+    s.d.press("\u{E007}").await;
+    let focused = s.d.script("return document.activeElement.id", json!([])).await;
+    assert_eq!(focused, "main");
+    s.shot("01-hall").await;
+    s.check("hall").await;
+
+    // The resident signs in and opens 出生一件事: materials filled in from shared data, and from where.
+    s.login(&resident).await;
+    s.go("/bundles/birth").await;
+    let page = s.d.script("return document.body.innerText", json!([])).await.as_str().unwrap_or("").to_owned();
+    assert!(page.contains("共享数据自动获取") && page.contains("需上传"), "the plan shows provenance");
+    s.shot("02-bundle-birth").await;
+    s.check("bundle").await;
+
+    // The form: sent empty, it comes back with every error next to its field and a summary.
+    s.go("/apply/bundle/birth").await;
+    let submit = s.d.find("form[enctype='multipart/form-data'] button[type=submit]").await;
+    s.d.click_nav(&submit).await;
+    if s.d.find_all(".error-summary").await.is_empty() {
+        s.shot("03-apply-errors-missing").await;
+        panic!("no error summary at {}: {}", s.path().await, s.d.script("return document.body.innerText", json!([])).await);
+    }
+    let focused = s.d.script("return document.activeElement.className", json!([])).await;
+    assert_eq!(focused, "error-summary", "focus moves to the error summary");
+    s.shot("03-apply-errors").await;
+    s.check("apply-errors").await;
+
+    // Now filled in properly, with the files still to upload.
+    let cat = t.state.catalog();
+    let bundle = cat.bundle("birth").expect("birth");
+    for f in bundle.form_fields(cat) {
+        let name = format!("form.{}", f.key);
+        let value = crate::pages::sample(&f.kind, &f.key);
+        match &f.kind {
+            catalog::FieldKind::Choice { .. } => {
+                let r = s.d.find(&format!("input[name='{name}'][value='{value}']")).await;
+                s.d.click(&r).await;
+            }
+            catalog::FieldKind::Date | catalog::FieldKind::DateTime => {
+                s.d.script("document.querySelector(`[name='${arguments[0]}']`).value = arguments[1]", json!([name, value])).await;
+            }
+            _ => {
+                let e = s.d.find(&format!("[name='{name}']")).await;
+                s.d.type_into(&e, &value).await;
+            }
+        }
+    }
+    let scan = t.state.config.data_dir.join("scan.pdf");
+    std::fs::write(&scan, b"%PDF-1.4\n%minsheng test\n").expect("file");
+    for input in s.d.find_all("input[type=file]").await {
+        s.d.choose_file(&input, &scan).await;
+    }
+    let submit = s.d.find("form[enctype='multipart/form-data'] button[type=submit]").await;
+    s.d.click_nav(&submit).await;
+    let path = s.path().await;
+    assert!(path.ends_with("?filed=1"), "filed: {path}");
+    let app = path.trim_start_matches("/applications/").trim_end_matches("?filed=1").to_owned();
+    s.shot("04-application-filed").await;
+    s.check("application").await;
+    s.logout().await;
+
+    // The clerks act from their queues: health first (the birth certificate starts household
+    // registration), then police, then the others, until the bundle is done.
+    s.login("wjw_clerk").await;
+    s.go("/staff").await;
+    assert!(!s.d.find_all(&format!("a[href^='/applications/{app}#act-']")).await.is_empty(), "the case is in the health queue");
+    s.shot("05-queue-health").await;
+    s.check("queue").await;
+    s.go(&format!("/applications/{app}")).await;
+    s.shot("06-case-health").await;
+    s.check("case").await;
+    s.logout().await;
+    let id: domain::ApplicationId = app.parse().expect("id");
+    let mut acted = std::collections::BTreeMap::new();
+    for _round in 0..3 {
+        for dept in ["wjw", "ga", "ybj", "rsj"] {
+            s.login(&format!("{dept}_clerk")).await;
+            *acted.entry(dept).or_insert(0) += s.act_all(&app).await;
+            s.logout().await;
+        }
+        let a = t.state.store.application(id).await.expect("load").expect("app");
+        if a.status == onething::AppStatus::Completed {
+            break;
+        }
+    }
+    assert!(acted["wjw"] >= 2 && acted["ga"] >= 2, "two departments acted through their pages: {acted:?}");
+    let a = t.state.store.application(id).await.expect("load").expect("app");
+    assert_eq!(a.status, onething::AppStatus::Completed, "{acted:?}");
+
+    // The resident sees it completed and rates it badly, about the police.
+    s.login(&resident).await;
+    s.go(&format!("/applications/{app}")).await;
+    let text = s.d.text("h1").await;
+    assert!(text.contains("已办结"), "{text}");
+    s.shot("07-application-completed").await;
+    let r = s.d.find("input[name=level][value=dissatisfied]").await;
+    s.d.click(&r).await;
+    let c = s.d.find("#f-comment").await;
+    s.d.type_into(&c, "户口登记等了太久，补正要求也没说清楚").await;
+    if let Some(ga) = s.d.find_all("input[name='dept.ga']").await.first() {
+        s.d.click(ga).await;
+    }
+    let b = s.d.find("form[action$='/rate'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(s.path().await.contains("done=rate"));
+    s.logout().await;
+
+    // The bad rating reaches the police supervisor, who answers it.
+    s.login("ga_supervisor").await;
+    s.go("/supervision").await;
+    assert!(!s.d.find_all(&format!("a[href='/applications/{app}']")).await.is_empty(), "the rectification is listed");
+    s.shot("08-supervision").await;
+    s.check("supervision").await;
+    let area = s.d.find(".case-action textarea").await;
+    s.d.type_into(&area, "已核实：补正告知不清。已统一补正告知书模板并培训窗口人员。").await;
+    let b = s.d.find(".case-action form button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(s.path().await.contains("done=1"));
+    s.logout().await;
+
+    // The cockpit counts it.
+    s.login("admin").await;
+    s.go("/cockpit").await;
+    let snap = web::cockpit::compute(&t.state).await.expect("snapshot");
+    assert!(snap.district.ratings().bad >= 1, "the bad rating is counted");
+    assert!(snap.district.by_status.get("completed").copied().unwrap_or(0) >= 1);
+    let kpi = s.d.script("return Array.from(document.querySelectorAll('.figures li')).map(li => li.innerText).join(' | ')", json!([])).await;
+    println!("cockpit figures: {kpi}");
+    assert!(kpi.as_str().unwrap_or("").contains("差评"), "{kpi}");
+    s.shot("09-cockpit").await;
+    s.check("cockpit").await;
+
+    // Window intake.
+    s.logout().await;
+    s.login("window").await;
+    s.go("/staff/intake").await;
+    s.shot("10-intake").await;
+    s.check("intake").await;
+
+    // English, elder mode, and 200% zoom (a 640-px-wide window at 1280 px: nothing scrolls sideways).
+    s.go("/prefs/lang/en?back=/").await;
+    assert_eq!(s.d.script("return document.documentElement.lang", json!([])).await, "en");
+    s.check("hall-en").await;
+    s.go("/prefs/lang/zh?back=/").await;
+    s.logout().await;
+    s.login(&resident).await;
+    s.go("/prefs/elder/on?back=/applications").await;
+    assert_eq!(s.d.script("return document.documentElement.className", json!([])).await, "elder");
+    s.d.set_window(640, 900).await;
+    let wide = s.d.script("return document.documentElement.scrollWidth <= window.innerWidth + 1", json!([])).await;
+    assert_eq!(wide, true, "no horizontal scrolling in elder mode at 200% zoom");
+    s.d.screenshot(&s.shots.join("11-elder-200pct.png"), 640).await;
+    s.check("elder").await;
+    s.go(&format!("/applications/{app}")).await;
+    s.d.screenshot(&s.shots.join("12-elder-application.png"), 640).await;
+    let wide = s.d.script("return document.documentElement.scrollWidth <= window.innerWidth + 1", json!([])).await;
+    assert_eq!(wide, true, "the application page too");
+
+    // The checker itself catches a violation (an image without a text alternative).
+    s.d.script("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/static/none.png\">')", json!([])).await;
+    s.check("self-test").await;
+    let caught = s.report.pop().map(|(_, _, all)| all).unwrap_or_default();
+    assert!(caught.iter().any(|v| v.starts_with("image-alt")), "axe-core runs: {caught:?}");
+
+    let bad: Vec<String> = s.report.iter().flat_map(|(p, serious, _)| serious.iter().map(move |x| format!("{p}: {x}"))).collect();
+    let total: usize = s.report.iter().map(|(_, _, all)| all.len()).sum();
+    println!("axe: {} pages, {} violations in all, {} serious or critical", s.report.len(), total, bad.len());
+    s.d.quit().await;
+    t.shutdown().await;
+    assert!(bad.is_empty(), "serious or critical accessibility violations:\n{}", bad.join("\n"));
+}

@@ -1,0 +1,8 @@
+//! The web pages' tests: a real server (API and pages) on port 0 with a fresh SQLite district;
+//! page checks over HTTP always, and the whole story in headless Chromium with axe-core when
+//! `MINSHENG_BROWSER_TESTS=1` (see `browser.rs`).
+
+mod browser;
+mod helpers;
+mod pages;
+mod webdriver;

@@ -1,0 +1,218 @@
+//! The pages over HTTP, without a browser: languages, CSRF, roles and data scope, masking,
+//! errors next to their fields, filing through the form, and the cockpit's figures.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Client, TestWeb};
+
+/// Names of the inputs of a page that start with `prefix` (e.g. `materials.`).
+pub fn input_names(body: &str, prefix: &str) -> Vec<String> {
+    let key = format!("name=\"{prefix}");
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(i) = rest.find(&key) {
+        let after = &rest[i + 6..];
+        let name = after.split('"').next().unwrap_or("").to_owned();
+        if !out.contains(&name) {
+            out.push(name);
+        }
+        rest = &after[1..];
+    }
+    out
+}
+
+/// A value the catalog accepts for a field of this kind.
+pub fn sample(kind: &catalog::FieldKind, key: &str) -> String {
+    use catalog::FieldKind as K;
+    match kind {
+        K::Date => "2026-02-20".into(),
+        K::DateTime => if key.contains("end") { "2026-03-11T05:00".into() } else { "2026-03-10T22:00".into() },
+        K::Number { min, .. } => format!("{}", min.unwrap_or(1.0).max(1.0)),
+        K::Choice { choices } => choices.first().map(|c| c.value.clone()).unwrap_or_default(),
+        K::Phone => "13900001234".into(),
+        K::IdNumber => "330183199001011232".into(),
+        K::CreditCode => "91330000742906207U".into(),
+        _ => "许一诺".into(),
+    }
+}
+
+/// Files 出生一件事 through the application form (multipart, with files); returns its id.
+pub async fn file_birth(t: &TestWeb, c: &Client) -> String {
+    let page = c.get("/apply/bundle/birth").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let csrf = page.csrf();
+    let idem = page.body.split("name=\"idem\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("idem").to_owned();
+    let mut form = reqwest::multipart::Form::new().text("_csrf", csrf).text("idem", idem);
+    let cat = t.state.catalog();
+    let bundle = cat.bundle("birth").expect("birth");
+    for f in bundle.form_fields(cat) {
+        if f.required {
+            form = form.text(format!("form.{}", f.key), sample(&f.kind, &f.key));
+        }
+    }
+    let files = input_names(&page.body, "materials.");
+    assert!(!files.is_empty(), "some materials remain to upload");
+    for name in &files {
+        let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n%test\n".to_vec()).file_name("scan.pdf").mime_str("application/pdf").expect("mime");
+        form = form.part(name.clone(), part);
+    }
+    let r = c.http.post(format!("{}/apply/bundle/birth", c.base)).multipart(form).send().await.expect("POST");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
+    let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).expect("location").to_owned();
+    assert!(loc.ends_with("?filed=1"), "{loc}");
+    loc.trim_start_matches("/applications/").trim_end_matches("?filed=1").to_owned()
+}
+
+#[tokio::test]
+async fn pages_speak_chinese_first_and_switch_to_english() {
+    let t = TestWeb::spawn(0).await;
+    let c = t.client();
+    let home = c.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("<html lang=\"zh-CN\""), "{}", &home.body[..200]);
+    assert!(home.body.contains("富阳区网上办事大厅") && home.body.contains("跳到主要内容"));
+    assert!(home.body.contains("出生一件事"), "bundles listed by life stage");
+    let r = c.http.get(format!("{}/", c.base)).send().await.expect("GET");
+    let csp = r.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    // The switch goes back to where it was asked, and only to a local path.
+    let sw = c.get("/prefs/lang/en?back=/bundles/birth").await;
+    assert_eq!(sw.status, StatusCode::SEE_OTHER);
+    assert_eq!(sw.location.as_deref(), Some("/bundles/birth"));
+    let evil = c.get("/prefs/lang/en?back=//evil.example").await;
+    assert_eq!(evil.location.as_deref(), Some("/"));
+    let b = c.get("/bundles/birth").await;
+    assert!(b.body.contains("<html lang=\"en\""));
+    assert!(b.body.contains("Birth: one application") && b.body.contains("Skip to main content"), "English texts");
+    // Elder mode is a class on <html>, remembered in a cookie.
+    c.get("/prefs/elder/on?back=/").await;
+    assert!(c.get("/").await.body.contains("class=\"elder\""));
+    assert_eq!(c.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused() {
+    let t = TestWeb::spawn(0).await;
+    let c = t.client();
+    c.get("/login").await;
+    let r = c.post("/login", &[("login", "admin"), ("password", server::seed::DEMO_PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = c.post("/login", &[("_csrf", "x"), ("login", "admin"), ("password", server::seed::DEMO_PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Another browser's token does not work either.
+    let other = t.client();
+    let token = other.get("/login").await.csrf();
+    let r = c.post("/login", &[("_csrf", &token), ("login", "admin"), ("password", server::seed::DEMO_PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn errors_stand_next_to_their_fields_in_the_users_language() {
+    let t = TestWeb::spawn(0).await;
+    let c = t.client();
+    let csrf = c.get("/register").await.csrf();
+    let r = c.post("/register", &[("_csrf", &csrf), ("id_number", "330183199001011233"), ("name", "张三"), ("phone", "13900001234"), ("password", "abc12345")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"f-id_number-error\""), "the message is next to the ID number field");
+    assert!(r.body.contains("href=\"#f-id_number\""), "the summary links to the field");
+    assert!(r.body.contains("aria-invalid=\"true\""));
+    assert!(r.body.contains("校验"), "Chinese message: {}", r.body);
+    c.get("/prefs/lang/en?back=/").await;
+    let csrf = c.get("/login").await.csrf();
+    let r = c.post("/login", &[("_csrf", &csrf), ("login", "admin"), ("password", "wrong-pass1"), ("next", "/")]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("id=\"f-password-error\"") && r.body.contains("Wrong login or password"), "{}", r.body);
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_page_checks_role_and_data_scope() {
+    let t = TestWeb::spawn(0).await;
+    let anon = t.client();
+    let r = anon.get("/applications").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location.as_deref(), Some("/login?next=/applications"));
+    for path in ["/staff", "/cockpit", "/supervision", "/staff/intake"] {
+        assert_eq!(anon.get(path).await.status, StatusCode::SEE_OTHER, "{path} needs a session");
+    }
+    let me = t.client();
+    let id = t.citizen().await;
+    me.login(&id).await;
+    let app = file_birth(&t, &me).await;
+    let mine = me.get(&format!("/applications/{app}")).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.body.contains("申请已提交"), "banner after filing");
+    assert!(mine.body.contains("共享数据自动获取"), "provenance of shared materials is shown");
+    for path in ["/staff", "/cockpit", "/supervision", "/staff/intake"] {
+        assert_eq!(me.get(path).await.status, StatusCode::FORBIDDEN, "a resident may not open {path}");
+    }
+    // Another resident cannot see it; the police clerk can (a police item is in it), the
+    // housing clerk cannot.
+    let other_id = t.state.store.bench_citizens(5).await.expect("citizens").into_iter().find(|x| *x != id).expect("another resident");
+    let other = t.client();
+    other.login(&other_id).await;
+    assert_eq!(other.get(&format!("/applications/{app}")).await.status, StatusCode::NOT_FOUND);
+    let ga = t.client();
+    ga.login("ga_clerk").await;
+    assert_eq!(ga.get(&format!("/applications/{app}")).await.status, StatusCode::OK);
+    let fgj = t.client();
+    fgj.login("zjj_clerk").await;
+    assert_eq!(fgj.get(&format!("/applications/{app}")).await.status, StatusCode::NOT_FOUND);
+    // The health clerk's queue shows it, masked: never the whole ID number.
+    let wjw = t.client();
+    wjw.login("wjw_clerk").await;
+    let q = wjw.get("/staff").await;
+    assert_eq!(q.status, StatusCode::OK);
+    assert!(q.body.contains(&format!("/applications/{app}#act-")), "the case is in the queue");
+    assert!(!q.body.contains(&id), "ID numbers are masked in lists");
+    // Only the actions the clerk's role allows: the health clerk sees no police action.
+    let detail = wjw.get(&format!("/applications/{app}")).await.body;
+    assert!(detail.contains("value=\"accept\""), "the clerk may accept the birth certificate");
+    let ga_detail = ga.get(&format!("/applications/{app}")).await.body;
+    assert!(!ga_detail.contains("name=\"action\""), "household registration waits for the certificate: nothing for police yet");
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn window_intake_files_for_the_person_at_the_window() {
+    let t = TestWeb::spawn(0).await;
+    let w = t.client();
+    w.login("window").await;
+    let csrf = w.get("/staff/intake").await.csrf();
+    let bad = w.post("/staff/intake", &[("_csrf", &csrf), ("applicant", "330183199001011233"), ("target", "bundle:birth")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"f-applicant-error\""), "{}", bad.body);
+    let id = t.citizen().await;
+    let form = w.post("/staff/intake", &[("_csrf", &csrf), ("applicant", &id), ("target", "bundle:birth")]).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("name=\"applicant\"") && form.body.contains("确认受理并提交"));
+    assert!(!input_names(&form.body, "materials.").is_empty());
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_cockpit_shows_the_district_and_each_town() {
+    let t = TestWeb::spawn(60).await;
+    let admin = t.client();
+    admin.login("admin").await;
+    let r = admin.get("/cockpit").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("数字驾驶舱") && r.body.contains("<svg") && r.body.contains("role=\"img\""));
+    assert!(r.body.contains("富春街道"), "towns listed");
+    let snap = web::cockpit::compute(&t.state).await.expect("snapshot");
+    let total: i64 = t.state.store.applications_by_status().await.expect("counts").values().sum();
+    assert!(total > 0);
+    assert_eq!(snap.district.applications, total, "every application counted once, in some town");
+    let town = snap.towns.iter().find(|x| x.applications > 0 && !x.code.is_empty()).expect("a town with applications");
+    let r = admin.get(&format!("/cockpit?town={}", town.code)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains(&town.name));
+    assert_eq!(admin.get("/cockpit?town=999").await.status, StatusCode::NOT_FOUND);
+    let sup = t.client();
+    sup.login("ga_supervisor").await;
+    assert_eq!(sup.get("/cockpit").await.status, StatusCode::OK);
+    assert_eq!(sup.get("/supervision").await.status, StatusCode::OK);
+    t.shutdown().await;
+}
