@@ -127,6 +127,47 @@ fn patient(i: usize) -> anyhow::Result<server::seed_pool::SynthPatient> {
     })
 }
 
+/// One keep-alive HTTP/1.1 connection driven directly with hyper: a lighter load generator than
+/// a pooled client, so that more of the two cores go to the server being measured.
+struct Conn {
+    sender: hyper::client::conn::http1::SendRequest<http_body_util::Full<hyper::body::Bytes>>,
+    host: String,
+}
+
+impl Conn {
+    async fn open(addr: std::net::SocketAddr) -> anyhow::Result<Conn> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(Conn { sender, host: addr.to_string() })
+    }
+
+    /// Sends one request; the status and the whole body.
+    async fn send(&mut self, method: &str, path: &str, token: &str, body: Option<(&'static str, String)>) -> anyhow::Result<(u16, hyper::body::Bytes)> {
+        use http_body_util::BodyExt;
+        self.sender.ready().await?;
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::HOST, &self.host)
+            .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
+        let payload = match body {
+            Some((ct, b)) => {
+                req = req.header(hyper::header::CONTENT_TYPE, ct);
+                hyper::body::Bytes::from(b)
+            }
+            None => hyper::body::Bytes::new(),
+        };
+        let resp = self.sender.send_request(req.body(http_body_util::Full::new(payload))?).await?;
+        let status = resp.status().as_u16();
+        let bytes = resp.into_body().collect().await?.to_bytes();
+        Ok((status, bytes))
+    }
+}
+
 async fn login(client: &reqwest::Client, url: &str, login: &str) -> anyhow::Result<String> {
     let r = client
         .post(format!("{url}/api/auth/login"))
@@ -297,7 +338,8 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
 
     let app = server::App::serve(state, false).await?;
     let url = app.url();
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients * 2).build()?;
+    let addr = app.addr;
+    let client = reqwest::Client::builder().build()?;
     let mut tokens = Vec::new();
     for i in 0..args.clients {
         let inst = &institutions[i % institutions.len()];
@@ -314,10 +356,9 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
     let start = Instant::now();
     let mut tasks = Vec::new();
     for (c, (_, token)) in tokens.iter().cloned().enumerate() {
-        let client = client.clone();
-        let url = url.clone();
         let items = items.clone();
         let patients = args.patients;
+        let mut conn = Conn::open(addr).await?;
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(c as u64);
             let (mut lat, mut errors, mut recognised, mut checked) = (Vec::new(), 0usize, 0usize, Vec::new());
@@ -328,26 +369,19 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
                     r#"{{"resourceType":"ServiceRequest","status":"active","intent":"order","code":{{"coding":[{{"system":"{system}","code":"{code}"}}]}},"subject":{{"reference":"Patient/bp{p}"}}}}"#
                 );
                 let t = Instant::now();
-                let r = client
-                    .post(format!("{url}/fhir/ServiceRequest/$recognition-check"))
-                    .bearer_auth(&token)
-                    .header("content-type", "application/fhir+json")
-                    .body(body)
-                    .send()
-                    .await;
+                let r = conn.send("POST", "/fhir/ServiceRequest/$recognition-check", &token, Some(("application/fhir+json", body))).await;
                 match r {
-                    Ok(resp) if resp.status().is_success() => {
-                        let bytes = resp.bytes().await.unwrap_or_default();
+                    Ok((200, bytes)) => {
                         lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
                         if bytes.windows(13).any(|w| w == b"DetectedIssue") {
                             recognised += 1;
                         }
                         checked.push(p);
                     }
-                    Ok(resp) => {
+                    Ok((status, bytes)) => {
                         errors += 1;
                         if errors < 3 {
-                            eprintln!("check failed: {} {}", resp.status(), resp.text().await.unwrap_or_default());
+                            eprintln!("check failed: {status} {}", String::from_utf8_lossy(&bytes));
                         }
                     }
                     Err(e) => {
@@ -379,8 +413,7 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
     let start = Instant::now();
     let mut tasks = Vec::new();
     for (c, ((_, token), mine)) in tokens.iter().cloned().zip(checked_by).enumerate() {
-        let client = client.clone();
-        let url = url.clone();
+        let mut conn = Conn::open(addr).await?;
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(1000 + c as u64);
             let (mut lat, mut errors) = (Vec::new(), 0usize);
@@ -392,16 +425,15 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
                 let k = rng.random_range(0..per_patient);
                 let ty = if k % 10 == 9 { "ImagingStudy" } else { "DiagnosticReport" };
                 let t = Instant::now();
-                let r = client.get(format!("{url}/fhir/{ty}/b{p}-{k}")).bearer_auth(&token).send().await;
+                let r = conn.send("GET", &format!("/fhir/{ty}/b{p}-{k}"), &token, None).await;
                 match r {
-                    Ok(resp) if resp.status().is_success() => {
-                        let _ = resp.bytes().await;
+                    Ok((200, _)) => {
                         lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
                     }
-                    Ok(resp) => {
+                    Ok((status, bytes)) => {
                         errors += 1;
                         if errors < 3 {
-                            eprintln!("read failed: {} {}", resp.status(), resp.text().await.unwrap_or_default());
+                            eprintln!("read failed: {status} {}", String::from_utf8_lossy(&bytes));
                         }
                     }
                     Err(_) => errors += 1,
@@ -424,10 +456,9 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
     let start = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..args.clients {
-        let client = client.clone();
-        let url = url.clone();
         let token = ga.clone();
         let reads = reads.clone();
+        let mut conn = Conn::open(addr).await?;
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(2000 + c as u64);
             let (mut lat, mut errors) = (Vec::new(), 0usize);
@@ -437,16 +468,15 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
             while Instant::now() < deadline {
                 let (rid, cid) = reads[rng.random_range(0..reads.len())];
                 let t = Instant::now();
-                let r = client.get(format!("{url}/api/pool/records/{rid}?purpose=consent&ref={cid}")).bearer_auth(&token).send().await;
+                let r = conn.send("GET", &format!("/api/pool/records/{rid}?purpose=consent&ref={cid}"), &token, None).await;
                 match r {
-                    Ok(resp) if resp.status().is_success() => {
-                        let _ = resp.bytes().await;
+                    Ok((200, _)) => {
                         lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
                     }
-                    Ok(resp) => {
+                    Ok((status, bytes)) => {
                         errors += 1;
                         if errors < 3 {
-                            eprintln!("record read failed: {} {}", resp.status(), resp.text().await.unwrap_or_default());
+                            eprintln!("record read failed: {status} {}", String::from_utf8_lossy(&bytes));
                         }
                     }
                     Err(_) => errors += 1,

@@ -106,6 +106,7 @@ recognition_items = ""       # "" = the embedded crates/pool/data/recognition_it
 institutions = ""            # "" = the embedded crates/pool/data/institutions.toml
 treatment_days = 30          # an order (recognition check) lets the institution read the patient's results this long
 access_log_batch = 2048      # most access-log entries one commit takes
+access_log_lanes = 4         # parallel access-log writers (each its own hash chain) on PostgreSQL; SQLite uses 1
 filing_log_millis = 1000     # how often filings' shared-data look-ups are written to the access log
 "#;
 
@@ -280,6 +281,7 @@ struct RawPool {
     institutions: String,
     treatment_days: i64,
     access_log_batch: usize,
+    access_log_lanes: usize,
     filing_log_millis: u64,
 }
 
@@ -295,6 +297,7 @@ pub struct PoolConfig {
     pub institutions: Option<PathBuf>,
     pub treatment_days: i64,
     pub access_log_batch: usize,
+    pub access_log_lanes: usize,
     pub filing_log_millis: u64,
 }
 
@@ -314,6 +317,7 @@ fn check_pool(raw: RawPool) -> Result<PoolConfig, ConfigError> {
         institutions: path(&raw.institutions),
         treatment_days: raw.treatment_days,
         access_log_batch: raw.access_log_batch.clamp(1, 8192),
+        access_log_lanes: raw.access_log_lanes.clamp(1, 16),
         filing_log_millis: raw.filing_log_millis.max(10),
     })
 }

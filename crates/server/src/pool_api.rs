@@ -121,7 +121,7 @@ impl PoolState {
         let recognition = pool::RecognitionCatalog::parse(&items, &insts).map_err(|e| io("recognition catalog", e))?;
         let list: Vec<pool::Institution> = recognition.institutions().cloned().collect();
         store.upsert_institutions(&list).await?;
-        let appender = store::Appender::start(store, i64::from(config.node), config.pool.access_log_batch).await?;
+        let appender = store::Appender::start(store, i64::from(config.node), config.pool.access_log_batch, config.pool.access_log_lanes).await?;
         Ok(PoolState {
             keys: vec![key.public()],
             key,

@@ -21,14 +21,19 @@ fn fmt(v: f64) -> String {
 }
 
 /// Horizontal bars, one row per entry, scaled to `max` (or the largest value).
+/// The width a label needs at 13 px (CJK characters are about one em, others about half).
+fn label_width(s: &str) -> f64 {
+    s.chars().map(|c| if c.is_ascii() { 7.5 } else { 13.5 }).sum()
+}
+
 pub fn hbars(id: &str, title: &str, desc: &str, bars: &[Bar], max: Option<f64>, colour: Option<&str>) -> Markup {
-    let label_w = 150.0;
+    let label_w = bars.iter().map(|b| label_width(&b.label)).fold(60.0, f64::max) + 14.0;
     let bar_w = 260.0;
     let row_h = 28.0;
     let top = 6.0;
     let max = max.unwrap_or_else(|| bars.iter().map(|b| b.value).fold(0.0, f64::max)).max(f64::EPSILON);
     let height = top * 2.0 + row_h * bars.len() as f64;
-    let width = label_w + bar_w + 90.0;
+    let width = label_w + bar_w + bars.iter().map(|b| label_width(&b.text)).fold(30.0, f64::max) + 14.0;
     let fill = colour.unwrap_or(BRAND);
     html! {
         svg viewBox={ "0 0 " (fmt(width)) " " (fmt(height)) } role="img" aria-labelledby={ (id) "-t " (id) "-d" } xmlns="http://www.w3.org/2000/svg" {
@@ -116,6 +121,7 @@ mod tests {
         assert!(svg.contains("&lt;script&gt;"));
         assert!(!svg.contains("<script>"));
         assert!(svg.contains("width=\"130.0\""), "half of 260: {svg}");
+        assert!(label_width("杭州市") > label_width("abc"));
         assert!(svg.contains("width=\"260.0\""));
         assert!(svg.contains("role=\"img\""));
     }

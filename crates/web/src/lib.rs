@@ -56,6 +56,17 @@ pub fn router(state: AppState) -> Router {
 pub fn router_with(state: AppState, opts: WebOptions) -> Router {
     let upload_limit = state.config.upload_bytes.saturating_mul(8).max(1 << 20);
     let web = Web { state, cockpit: Arc::new(cockpit::Cache::new(opts.cockpit_max_age)) };
+    // Compute the cockpit's first snapshot in the background, so no leader waits for it.
+    if !opts.cockpit_max_age.is_zero()
+        && let Ok(rt) = tokio::runtime::Handle::try_current()
+    {
+        let (cache, state) = (web.cockpit.clone(), web.state.clone());
+        rt.spawn(async move {
+            if let Err(e) = cache.get(&state).await {
+                tracing::warn!(error = %e, "cockpit snapshot");
+            }
+        });
+    }
     Router::new()
         .route("/", get(pages::hall::home))
         .route("/accessibility", get(pages::hall::accessibility))

@@ -85,9 +85,19 @@ async fn sao_paulo_analysis_through_the_api() {
     let progress_url = r.body["progress_url"].as_str().expect("progress url").to_owned();
     assert_eq!(progress_url, format!("/api/circles/analyses/{id}"));
     assert_eq!(r.headers.get("location").and_then(|v| v.to_str().ok()), Some(progress_url.as_str()));
+    // A second start is refused while the first runs. Whichever way the race goes, the answers
+    // must agree: a 409 names the running analysis; a 202 is only possible once it has finished.
     let again = t.post(&admin, "/api/circles/analyses", json!({})).await;
-    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "analysis_running"), "{}", again.body);
-    assert!(again.body["message"].as_str().is_some_and(|m| m.contains(&id)), "{}", again.body);
+    if again.status == StatusCode::CONFLICT {
+        assert_eq!(again.code(), "analysis_running", "{}", again.body);
+        assert!(again.body["message"].as_str().is_some_and(|m| m.contains(&id)), "{}", again.body);
+    } else {
+        assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.body);
+        let first = t.get(&admin, &progress_url).await;
+        assert_ne!(first.body["status"], "running", "a second analysis started while the first ran: {}", first.body);
+        let second = again.body["id"].as_str().expect("id").to_owned();
+        wait(&t, &admin, &second).await;
+    }
 
     // Supervisors may follow it too.
     let supervisor = t.login("ga_supervisor").await;

@@ -102,36 +102,46 @@ struct Msg {
 /// The handle to this process's access-log appender (cheap to clone).
 #[derive(Clone)]
 pub struct Appender {
-    tx: mpsc::Sender<Msg>,
-    chain: i64,
+    lanes: std::sync::Arc<Vec<mpsc::Sender<Msg>>>,
+    next: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    node: i64,
 }
 
 impl std::fmt::Debug for Appender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Appender").field("chain", &self.chain).finish()
+        f.debug_struct("Appender").field("node", &self.node).field("lanes", &self.lanes.len()).finish()
     }
 }
 
-impl Appender {
-    /// Starts the appender of chain `chain` (the process's node number), continuing from the
-    /// chain's stored head.
-    pub async fn start(store: &Store, chain: i64, batch_max: usize) -> Result<Appender> {
-        let head = store.chain_head(chain).await?.unwrap_or((0, GENESIS.to_owned()));
-        let (tx, rx) = mpsc::channel::<Msg>(batch_max.max(1) * 16);
-        let store = store.clone();
-        tokio::spawn(run(store, chain, head, rx, batch_max.max(1)));
-        Ok(Appender { tx, chain })
-    }
+/// The chain a lane of a node appends to.
+pub fn chain_of(node: i64, lane: usize) -> i64 {
+    node * 16 + i64::try_from(lane).unwrap_or(0)
+}
 
-    pub fn chain(&self) -> i64 {
-        self.chain
+impl Appender {
+    /// Starts the appender of process `node` with `lanes` parallel lanes (1 on SQLite, which has
+    /// one writer; several on PostgreSQL, whose commits then share disk flushes). Lane `l`
+    /// appends to chain `node * 16 + l`, continuing from the chain's stored head.
+    pub async fn start(store: &Store, node: i64, batch_max: usize, lanes: usize) -> Result<Appender> {
+        let lanes = if store.backend() == crate::Backend::Sqlite { 1 } else { lanes.clamp(1, 16) };
+        let mut senders = Vec::with_capacity(lanes);
+        for lane in 0..lanes {
+            let chain = chain_of(node, lane);
+            let head = store.chain_head(chain).await?.unwrap_or((0, GENESIS.to_owned()));
+            let (tx, rx) = mpsc::channel::<Msg>(batch_max.max(1) * 16);
+            tokio::spawn(run(store.clone(), chain, head, rx, batch_max.max(1)));
+            senders.push(tx);
+        }
+        Ok(Appender { lanes: std::sync::Arc::new(senders), next: std::sync::Arc::default(), node })
     }
 
     /// Appends entries (their chain, seq and hashes are filled in) with the offers that go with
     /// them; returns the sealed entries once committed.
     pub async fn append(&self, entries: Vec<AccessEntry>, offers: Vec<OfferRow>) -> Result<Vec<AccessEntry>> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Msg { entries, offers, reply }).await.map_err(|_| StoreError::Closed)?;
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.lanes.len().max(1);
+        let lane = self.lanes.get(i).ok_or(StoreError::Closed)?;
+        lane.send(Msg { entries, offers, reply }).await.map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
 }

@@ -316,3 +316,6 @@ hist-rectification-opened = Rectification opened
 hist-rectification-responded = Rectification answered
 hist-rectification-closed = Rectification closed
 hist-rectification-overdue = Rectification overdue
+
+apply-upload-missing = Upload "{ $name }"
+apply-field-missing = Enter "{ $label }"

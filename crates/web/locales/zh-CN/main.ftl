@@ -330,3 +330,6 @@ hist-rectification-opened = 启动差评整改
 hist-rectification-responded = 答复整改
 hist-rectification-closed = 整改办结
 hist-rectification-overdue = 整改超期
+
+apply-upload-missing = 请上传「{ $name }」
+apply-field-missing = 请填写「{ $label }」

@@ -202,6 +202,42 @@ pub async fn collect_uploads(ctx: &Ctx, web: &Web, p: &Principal, form: &PostFor
     out
 }
 
+/// Checks the whole form against the plan: every required field, every value's format, every
+/// material still to upload. The engine checks all of it again when filing.
+async fn precheck(ctx: &Ctx, web: &Web, p: &Principal, kind: &str, code: &str, kept: &Kept) -> Result<Errors, ApiError> {
+    let plan = plan_for(web, p, kind, code, kept.applicant.clone()).await?;
+    let c = web.state.catalog();
+    let lang = ctx.lang;
+    let mut errors = Errors::default();
+    for m in plan.materials.iter().filter(|m| m.status == "to_upload") {
+        if !kept.uploaded.contains_key(&m.code) {
+            errors.push(&format!("materials.{}", m.code), ctx.ta("apply-upload-missing", crate::args![("name", lang.pick(&m.name, &m.name_en).to_owned())]));
+        }
+    }
+    let fields = match kind {
+        "bundle" => c.bundle(code).map(|b| b.form_fields(c)).unwrap_or_default(),
+        _ => c.item(code).map(|i| i.fields.clone()).unwrap_or_default(),
+    };
+    for f in &fields {
+        let name = format!("form.{}", f.key);
+        let label = lang.pick(&f.label, &f.label_en).to_owned();
+        match kept.values.get(&f.key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            None if f.required => errors.push(&name, ctx.ta("apply-field-missing", crate::args![("label", label)])),
+            None => {}
+            Some(v) => {
+                if let Err((zh, en)) = onething::form::check_value(f, v) {
+                    let msg = match lang {
+                        crate::i18n::Lang::Zh => format!("「{}」{zh}", f.label),
+                        crate::i18n::Lang::En => format!("{} {en}", f.label_en),
+                    };
+                    errors.push(&name, msg);
+                }
+            }
+        }
+    }
+    Ok(errors)
+}
+
 /// `POST /apply/{kind}/{code}`: files the application.
 pub async fn submit(State(web): State<Web>, ctx: Ctx, Path((kind, code)): Path<(String, String)>, form: PostForm) -> Response {
     let r = async {
@@ -211,6 +247,11 @@ pub async fn submit(State(web): State<Web>, ctx: Ctx, Path((kind, code)): Path<(
         let mut errors = Errors::default();
         let uploaded = collect_uploads(&ctx, &web, &p, &form, "materials.", &mut errors).await;
         let kept = Kept { values: form.prefixed("form."), uploaded: uploaded.clone(), idem: form.get("idem").unwrap_or_default(), applicant: applicant.clone() };
+        if !errors.is_empty() {
+            return render(&ctx, &web, &kind, &code, &kept, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        // Every missing or wrong field at once (the engine stops at the first).
+        let errors = precheck(&ctx, &web, &p, &kind, &code, &kept).await?;
         if !errors.is_empty() {
             return render(&ctx, &web, &kind, &code, &kept, &errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }

@@ -28,6 +28,11 @@ fn status_name(ctx: &Ctx, s: &str) -> String {
     onething::AppStatus::parse(s).map(|x| ctx.lang.pick(x.name_zh(), x.name_en()).to_owned()).unwrap_or_else(|| s.to_owned())
 }
 
+/// A department's name without the district's prefix, for chart labels.
+fn short_dept(name: &str) -> String {
+    ["杭州市富阳区", "杭州市", "富阳区", "Fuyang District ", "Fuyang "].iter().find_map(|p| name.strip_prefix(p)).unwrap_or(name).to_owned()
+}
+
 fn kpis(ctx: &Ctx, a: &Area) -> Markup {
     let finished: i64 = ["completed", "partially_completed", "rejected"].iter().map(|s| a.by_status.get(*s).copied().unwrap_or(0)).sum();
     let open: i64 = ["in_progress", "supplementing"].iter().map(|s| a.by_status.get(*s).copied().unwrap_or(0)).sum();
@@ -79,7 +84,7 @@ fn charts(ctx: &Ctx, web: &Web, snap: &Snapshot, a: &Area) -> Markup {
     let sat_bars: Vec<Bar> = depts
         .iter()
         .map(|(d, s)| Bar {
-            label: dept_name(c, d, lang),
+            label: short_dept(&dept_name(c, d, lang)),
             value: s.average().unwrap_or(0.0),
             text: ctx.ta("ck-score", crate::args![("score", format!("{:.2}", s.average().unwrap_or(0.0))), ("bad", s.bad)]),
         })

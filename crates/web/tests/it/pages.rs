@@ -38,25 +38,29 @@ pub fn sample(kind: &catalog::FieldKind, key: &str) -> String {
 
 /// Files 出生一件事 through the application form (multipart, with files); returns its id.
 pub async fn file_birth(t: &TestWeb, c: &Client) -> String {
-    let page = c.get("/apply/bundle/birth").await;
+    file_bundle(t, c, "birth").await
+}
+
+/// Files a bundle through its application form, uploading whatever remains; returns the id.
+pub async fn file_bundle(t: &TestWeb, c: &Client, code: &str) -> String {
+    let page = c.get(&format!("/apply/bundle/{code}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let csrf = page.csrf();
     let idem = page.body.split("name=\"idem\" value=\"").nth(1).and_then(|s| s.split('"').next()).expect("idem").to_owned();
     let mut form = reqwest::multipart::Form::new().text("_csrf", csrf).text("idem", idem);
     let cat = t.state.catalog();
-    let bundle = cat.bundle("birth").expect("birth");
+    let bundle = cat.bundle(code).expect("bundle");
     for f in bundle.form_fields(cat) {
         if f.required {
             form = form.text(format!("form.{}", f.key), sample(&f.kind, &f.key));
         }
     }
     let files = input_names(&page.body, "materials.");
-    assert!(!files.is_empty(), "some materials remain to upload");
     for name in &files {
         let part = reqwest::multipart::Part::bytes(b"%PDF-1.4\n%test\n".to_vec()).file_name("scan.pdf").mime_str("application/pdf").expect("mime");
         form = form.part(name.clone(), part);
     }
-    let r = c.http.post(format!("{}/apply/bundle/birth", c.base)).multipart(form).send().await.expect("POST");
+    let r = c.http.post(format!("{}/apply/bundle/{code}", c.base)).multipart(form).send().await.expect("POST");
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap_or_default());
     let loc = r.headers().get("location").and_then(|v| v.to_str().ok()).expect("location").to_owned();
     assert!(loc.ends_with("?filed=1"), "{loc}");
@@ -214,5 +218,54 @@ async fn the_cockpit_shows_the_district_and_each_town() {
     sup.login("ga_supervisor").await;
     assert_eq!(sup.get("/cockpit").await.status, StatusCode::OK);
     assert_eq!(sup.get("/supervision").await.status, StatusCode::OK);
+    t.shutdown().await;
+}
+
+/// 夜间施工一件事 for an enterprise agent: the first time three uploads, the repeat none, with the
+/// form pre-filled from the last application.
+#[tokio::test]
+async fn the_night_construction_repeat_is_pre_filled() {
+    let t = TestWeb::spawn(0).await;
+    let (credit_code, _) = t.state.store.demo_enterprise().await.expect("query").expect("an enterprise");
+    let c = t.client();
+    c.login(&credit_code).await;
+    let home = c.get("/").await.body;
+    let ent = home.find("id=\"h-enterprise\"").expect("enterprise stages");
+    let per = home.find("id=\"h-personal\"").expect("personal stages");
+    assert!(ent < per, "an enterprise agent sees the enterprise stages first");
+    let first = c.get("/apply/bundle/night-construction").await;
+    assert_eq!(input_names(&first.body, "materials.").len(), 3, "three materials the first time");
+    file_bundle(&t, &c, "night-construction").await;
+    let again = c.get("/apply/bundle/night-construction").await;
+    assert!(input_names(&again.body, "materials.").is_empty(), "nothing to upload on a repeat");
+    assert!(again.body.contains("沿用上次申请") && again.body.contains("已按您上次申请预先填好"), "pre-filled from the last one");
+    // A resident's bundle is not for an enterprise.
+    let b = c.get("/bundles/birth").await;
+    assert!(b.body.contains("这是个人事项"), "{}", b.body);
+    t.shutdown().await;
+}
+
+/// A clerk asks for a supplement (the opinion is required, and the error says so next to it);
+/// the resident then sees what to do.
+#[tokio::test]
+async fn a_supplement_request_needs_an_opinion_and_reaches_the_resident() {
+    let t = TestWeb::spawn(0).await;
+    let me = t.client();
+    me.login(&t.citizen().await).await;
+    let app = file_birth(&t, &me).await;
+    let wjw = t.client();
+    wjw.login("wjw_clerk").await;
+    let page = wjw.get(&format!("/applications/{app}")).await;
+    let case = page.body.split("/cases/").nth(1).and_then(|s| s.split('/').next()).expect("a case form").to_owned();
+    let csrf = page.csrf();
+    let path = format!("/applications/{app}/cases/{case}/act");
+    let r = wjw.post(&path, &[("_csrf", &csrf), ("action", "request_supplement")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("id=\"f-comment-error\""), "the error stands next to the opinion");
+    let r = wjw.post(&path, &[("_csrf", &csrf), ("action", "request_supplement"), ("comment", "请补充父母结婚证复印件")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mine = me.get(&format!("/applications/{app}")).await.body;
+    assert!(mine.contains("需要您处理") && mine.contains("value=\"resubmit\""), "the resident is asked to resubmit");
+    assert!(mine.contains("请补充父母结婚证复印件"), "and told what is missing");
     t.shutdown().await;
 }
