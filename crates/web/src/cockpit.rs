@@ -113,6 +113,12 @@ pub struct Snapshot {
     pub towns: Vec<Area>,
     /// Shared records by type (数据同池).
     pub shared_records: Vec<(String, i64)>,
+    /// Reads of shared data by reading organisation (数据共享调用), from the access log.
+    pub data_reads: Vec<store::OrgReads>,
+    /// Mutual recognition of results (医检互认) per institution.
+    pub recognition: Vec<store::InstitutionFigures>,
+    /// Clinicians' health-record look-ups (B4).
+    pub health_lookups: i64,
 }
 
 impl Snapshot {
@@ -149,7 +155,7 @@ pub async fn compute(state: &AppState) -> Result<Snapshot, StoreError> {
     let store = &state.store;
     let months = last_months(now, 12);
     let since = months.first().cloned().unwrap_or_default();
-    let (apps, cases, sat, notices, rects, monthly, divisions, shared) = tokio::try_join!(
+    let (apps, cases, sat, notices, rects, monthly, divisions, shared, reads, recognition, health_lookups) = tokio::try_join!(
         store.cockpit_applications(),
         store.cockpit_cases(),
         store.cockpit_satisfaction(),
@@ -158,6 +164,9 @@ pub async fn compute(state: &AppState) -> Result<Snapshot, StoreError> {
         store.cockpit_months(&since),
         store.divisions(None),
         store.cockpit_shared_records(),
+        store.cockpit_data_reads(),
+        store.recognition_figures(),
+        store.health_lookups(),
     )?;
     let mut towns: BTreeMap<String, Area> = BTreeMap::new();
     for d in divisions.iter().filter(|d| d.code.len() == 9) {
@@ -207,7 +216,12 @@ pub async fn compute(state: &AppState) -> Result<Snapshot, StoreError> {
     for t in towns.values() {
         district.add(t);
     }
-    Ok(Snapshot { at: now, took: started.elapsed(), months, district, towns: towns.into_values().collect(), shared_records: shared })
+    Ok(Snapshot { at: now, took: started.elapsed(), months, district, towns: towns.into_values().collect(),
+        shared_records: shared,
+        data_reads: reads,
+        recognition,
+        health_lookups,
+    })
 }
 
 /// The snapshot in memory and its refresh.

@@ -191,4 +191,27 @@ impl Store {
             .await?;
         rows.iter().map(|r| Ok((r.try_get("record_type")?, r.try_get("n")?))).collect()
     }
+
+    /// Reads of shared data (数据共享调用) by reading organisation: allowed and refused, from the
+    /// access log. Reads by residents of their own data and by the engine's filings count under
+    /// the organisation the log names (`''` when none).
+    pub async fn cockpit_data_reads(&self) -> Result<Vec<OrgReads>> {
+        let rows = sqlx::query(
+            "SELECT COALESCE(reader_org, '') AS org,
+                    CAST(COALESCE(SUM(CASE WHEN outcome = 'allowed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS allowed,
+                    CAST(COALESCE(SUM(CASE WHEN outcome = 'allowed' THEN 0 ELSE 1 END), 0) AS BIGINT) AS refused
+             FROM access_log GROUP BY COALESCE(reader_org, '') ORDER BY org",
+        )
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter().map(|r| Ok(OrgReads { org: r.try_get("org")?, allowed: r.try_get("allowed")?, refused: r.try_get("refused")? })).collect()
+    }
+}
+
+/// Shared-data reads of one organisation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OrgReads {
+    pub org: String,
+    pub allowed: i64,
+    pub refused: i64,
 }

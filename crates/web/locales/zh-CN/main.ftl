@@ -302,12 +302,9 @@ ck-circles-alt = 富阳区 15 分钟服务圈预警五色图：按区域显示�
 ck-circles-csv = 下载各区域指标（CSV）
 ck-circles-none = 服务圈分析尚未完成。管理员启动分析后，最新的五色图将显示在这里。
 ck-pool = 数据同池与医检互认
-ck-pool-records = 共享数据池现有记录 { $n } 条。
 ck-pool-table = 查看各类共享数据记录数
 ck-record-type = 数据类型
 ck-records = 记录数
-ck-pending-tag = 建设中
-ck-pool-pending = 数据共享调用量、医检互认次数及节省费用等指标由另一项工作建设，接入后在此显示。
 
 # 无障碍
 a11y-title = 无障碍声明
@@ -333,3 +330,22 @@ hist-rectification-overdue = 整改超期
 
 apply-upload-missing = 请上传「{ $name }」
 apply-field-missing = 请填写「{ $label }」
+ck-pool-records-kpi = 共享数据记录
+ck-reads = 数据共享调用（已授权）
+ck-refused = 被拒绝的调用
+ck-health-lookups = 健康档案调阅
+ck-recognitions = 检查检验互认（共提示 { $n } 次）
+ck-recognition-rate = 互认采纳率
+ck-saved = 节省费用
+ck-reads-title = 各单位数据共享调用次数
+ck-reads-bar = { $allowed } 次 · 拒绝 { $refused }
+ck-no-reads = 暂无数据共享调用。
+ck-saved-title = 各医疗机构因互认节省的费用
+ck-no-recognitions = 暂无互认记录。
+ck-recognition-table = 查看各医疗机构互认数据表
+ck-institution = 医疗机构
+ck-offered = 提示次数
+ck-accepted = 采纳互认
+ck-retested = 复查
+ck-recognised-elsewhere = 本院结果被他院互认
+ck-org-residents = 本人及系统办件

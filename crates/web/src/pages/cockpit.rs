@@ -15,7 +15,7 @@ use crate::Web;
 use crate::charts::{self, Bar};
 use crate::cockpit::{Area, Snapshot};
 use crate::ctx::Ctx;
-use crate::layout::{finish, page, tag};
+use crate::layout::{finish, page};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CockpitQuery {
@@ -163,6 +163,107 @@ fn towns_table(ctx: &Ctx, snap: &Snapshot) -> Markup {
     }
 }
 
+/// A reading organisation's name: a department of the catalog, else an institution.
+fn org_name(ctx: &Ctx, web: &Web, code: &str) -> String {
+    let c = web.state.catalog();
+    if code.is_empty() {
+        return ctx.t("ck-org-residents");
+    }
+    match c.department(code) {
+        Some(_) => short_dept(&dept_name(c, code, ctx.lang)),
+        None => web.state.pool.recognition.institution(code).map(|i| i.name.clone()).unwrap_or_else(|| code.to_owned()),
+    }
+}
+
+/// 数据同池与医检互认: records held, reads by organisation (allowed and refused), recognitions of
+/// results and the money they saved, per institution.
+fn pool_section(ctx: &Ctx, web: &Web, snap: &Snapshot) -> Markup {
+    let c = web.state.catalog();
+    let records: i64 = snap.shared_records.iter().map(|(_, n)| n).sum();
+    let allowed: i64 = snap.data_reads.iter().map(|r| r.allowed).sum();
+    let refused: i64 = snap.data_reads.iter().map(|r| r.refused).sum();
+    let offered: i64 = snap.recognition.iter().map(|f| f.offered).sum();
+    let accepted: i64 = snap.recognition.iter().map(|f| f.accepted).sum();
+    let saved = domain::Fen(snap.recognition.iter().map(|f| f.saved_fen).sum());
+    let mut reads: Vec<&store::OrgReads> = snap.data_reads.iter().collect();
+    reads.sort_by_key(|r| std::cmp::Reverse(r.allowed + r.refused));
+    let read_bars: Vec<Bar> = reads
+        .iter()
+        .take(12)
+        .map(|r| Bar {
+            label: org_name(ctx, web, &r.org),
+            value: r.allowed as f64,
+            text: ctx.ta("ck-reads-bar", crate::args![("allowed", r.allowed), ("refused", r.refused)]),
+        })
+        .collect();
+    let mut insts: Vec<&store::InstitutionFigures> = snap.recognition.iter().filter(|f| f.offered > 0 || f.recognised_elsewhere > 0).collect();
+    insts.sort_by_key(|f| std::cmp::Reverse(f.saved_fen));
+    let saved_bars: Vec<Bar> = insts
+        .iter()
+        .filter(|f| f.offered > 0)
+        .take(12)
+        .map(|f| Bar { label: org_name(ctx, web, &f.institution), value: f.saved_fen as f64, text: format!("¥{}", domain::Fen(f.saved_fen).to_yuan_string()) })
+        .collect();
+    let rate = (offered > 0).then(|| accepted as f64 / offered as f64);
+    html! {
+        section aria-labelledby="h-pool" {
+            h2 #h-pool { (ctx.t("ck-pool")) }
+            ul.figures {
+                li { span.num { (records) } span.lbl { (ctx.t("ck-pool-records-kpi")) } }
+                li { span.num { (allowed) } span.lbl { (ctx.t("ck-reads")) } }
+                li { span.num { (refused) } span.lbl { (ctx.t("ck-refused")) } }
+                li { span.num { (snap.health_lookups) } span.lbl { (ctx.t("ck-health-lookups")) } }
+                li { span.num { (accepted) } span.lbl { (ctx.ta("ck-recognitions", crate::args![("n", offered)])) } }
+                li { span.num { (pct(rate)) } span.lbl { (ctx.t("ck-recognition-rate")) } }
+                li { span.num { "¥" (saved.to_yuan_string()) } span.lbl { (ctx.t("ck-saved")) } }
+            }
+            div.charts {
+                figure.chart {
+                    figcaption { (ctx.t("ck-reads-title")) }
+                    @if read_bars.is_empty() { p.muted { (ctx.t("ck-no-reads")) } }
+                    @else {
+                        (charts::hbars("ck-reads", &ctx.t("ck-reads-title"), &read_bars.iter().map(|b| format!("{} {}", b.label, b.text)).collect::<Vec<_>>().join(", "), &read_bars, None, None))
+                    }
+                }
+                figure.chart {
+                    figcaption { (ctx.t("ck-saved-title")) }
+                    @if saved_bars.is_empty() { p.muted { (ctx.t("ck-no-recognitions")) } }
+                    @else {
+                        (charts::hbars("ck-saved", &ctx.t("ck-saved-title"), &saved_bars.iter().map(|b| format!("{} {}", b.label, b.text)).collect::<Vec<_>>().join(", "), &saved_bars, None, Some("#00703c")))
+                    }
+                }
+            }
+            details { summary { (ctx.t("ck-recognition-table")) }
+            div.table-wrap { table {
+                caption.visually-hidden { (ctx.t("ck-recognition-table")) }
+                thead { tr {
+                    th scope="col" { (ctx.t("ck-institution")) } th.num scope="col" { (ctx.t("ck-offered")) } th.num scope="col" { (ctx.t("ck-accepted")) }
+                    th.num scope="col" { (ctx.t("ck-retested")) } th.num scope="col" { (ctx.t("ck-saved")) } th.num scope="col" { (ctx.t("ck-recognised-elsewhere")) }
+                } }
+                tbody {
+                    @for f in &insts {
+                        tr {
+                            th scope="row" { (org_name(ctx, web, &f.institution)) }
+                            td.num { (f.offered) } td.num { (f.accepted) } td.num { (f.retested) }
+                            td.num { "¥" (domain::Fen(f.saved_fen).to_yuan_string()) } td.num { (f.recognised_elsewhere) }
+                        }
+                    }
+                }
+            } } }
+            details { summary { (ctx.t("ck-pool-table")) }
+            div.table-wrap { table {
+                caption.visually-hidden { (ctx.t("ck-pool-table")) }
+                thead { tr { th scope="col" { (ctx.t("ck-record-type")) } th.num scope="col" { (ctx.t("ck-records")) } } }
+                tbody {
+                    @for (t, n) in &snap.shared_records {
+                        tr { th scope="row" { (c.record_type(t).map(|r| ctx.lang.pick(&r.name, &r.name_en).to_owned()).unwrap_or(t.clone())) } td.num { (n) } }
+                    }
+                }
+            } } }
+        }
+    }
+}
+
 async fn circles_map(ctx: &Ctx, web: &Web) -> Markup {
     let Some(p) = ctx.user.clone() else { return html! {} };
     let latest = server::circles_api::latest(State(web.state.clone()), p).await;
@@ -200,8 +301,6 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
         };
         let title = ctx.ta("ck-title", crate::args![("place", place.clone())]);
         let map = if town.is_none() { circles_map(&ctx, &web).await } else { html! {} };
-        let records: i64 = snap.shared_records.iter().map(|(_, n)| n).sum();
-        let c = web.state.catalog();
         let body = html! {
             h1 { (title) }
             p.muted { (ctx.ta("ck-as-of", crate::args![("time", time(snap.at)), ("ms", u64::try_from(snap.took.as_millis()).unwrap_or(u64::MAX))])) }
@@ -221,23 +320,7 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
             (charts(&ctx, &web, &snap, area))
             @if town.is_none() { (towns_table(&ctx, &snap)) }
             (map)
-            section aria-labelledby="h-pool" {
-                h2 #h-pool { (ctx.t("ck-pool")) }
-                p { (ctx.ta("ck-pool-records", crate::args![("n", records)])) }
-                details { summary { (ctx.t("ck-pool-table")) }
-                div.table-wrap { table {
-                    caption.visually-hidden { (ctx.t("ck-pool")) }
-                    thead { tr { th scope="col" { (ctx.t("ck-record-type")) } th.num scope="col" { (ctx.t("ck-records")) } } }
-                    tbody {
-                        @for (t, n) in &snap.shared_records {
-                            tr { th scope="row" { (c.record_type(t).map(|r| ctx.lang.pick(&r.name, &r.name_en).to_owned()).unwrap_or(t.clone())) } td.num { (n) } }
-                        }
-                    }
-                } } }
-                div.placeholder {
-                    p { (tag("grey", &ctx.t("ck-pending-tag"))) " " (ctx.t("ck-pool-pending")) }
-                }
-            }
+            (pool_section(&ctx, &web, &snap))
         };
         Ok::<_, ApiError>(page(&ctx, &title, body))
     }

@@ -209,6 +209,14 @@ async fn the_cockpit_shows_the_district_and_each_town() {
     let total: i64 = t.state.store.applications_by_status().await.expect("counts").values().sum();
     assert!(total > 0);
     assert_eq!(snap.district.applications, total, "every application counted once, in some town");
+    // The data pool's figures: reads of shared data and recognitions of results, as the store has them.
+    let figures = t.state.store.recognition_figures().await.expect("figures");
+    let (offered, accepted) = figures.iter().fold((0, 0), |(o, a), f| (o + f.offered, a + f.accepted));
+    assert!(accepted > 0, "the demo district has recognised results");
+    assert!(r.body.contains(&format!("<span class=\"num\">{accepted}</span><span class=\"lbl\">检查检验互认（共提示 {offered} 次）</span>")), "recognitions shown");
+    let reads: i64 = snap.data_reads.iter().map(|x| x.allowed).sum();
+    assert!(reads > 0 && r.body.contains(&format!("<span class=\"num\">{reads}</span><span class=\"lbl\">数据共享调用（已授权）</span>")), "reads shown");
+    assert!(r.body.contains("各单位数据共享调用次数") && r.body.contains("各医疗机构因互认节省的费用"), "both drawn");
     let town = snap.towns.iter().find(|x| x.applications > 0 && !x.code.is_empty()).expect("a town with applications");
     let r = admin.get(&format!("/cockpit?town={}", town.code)).await;
     assert_eq!(r.status, StatusCode::OK);
