@@ -125,6 +125,7 @@ impl LoginGuard {
                 code: "login_locked",
                 zh: "密码错误次数过多，请 1 分钟后再试".to_owned(),
                 en: "Too many wrong passwords; try again in a minute".to_owned(),
+                field: None,
             });
         }
         Ok(())

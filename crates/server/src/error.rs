@@ -33,13 +33,15 @@ pub enum ApiError {
     /// 401: wrong login or password.
     BadCredentials,
     /// 403: authenticated but not allowed.
-    Forbidden { code: &'static str, zh: String, en: String },
+    Forbidden { code: &'static str, zh: String, en: String, field: Option<String> },
     /// 404.
     NotFound { zh: &'static str, en: &'static str },
     /// 409: not possible in the current state.
     Conflict { code: &'static str, zh: String, en: String, field: Option<String> },
     /// 413.
     TooLarge { limit: usize },
+    /// 415: the body is not of the media type the endpoint takes.
+    UnsupportedMediaType { zh: String, en: String },
     /// 422: well-formed but wrong.
     Invalid { code: &'static str, zh: String, en: String, field: Option<String> },
     /// 500: logged with its cause chain, never shown.
@@ -52,7 +54,7 @@ impl ApiError {
     }
 
     pub fn forbidden(zh: impl Into<String>, en: impl Into<String>) -> ApiError {
-        ApiError::Forbidden { code: "forbidden", zh: zh.into(), en: en.into() }
+        ApiError::Forbidden { code: "forbidden", zh: zh.into(), en: en.into(), field: None }
     }
 
     pub fn not_found(zh: &'static str, en: &'static str) -> ApiError {
@@ -76,6 +78,7 @@ impl ApiError {
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -85,8 +88,9 @@ impl ApiError {
         let (code, zh, en, field) = match self {
             ApiError::BadRequest { code, zh, en, field }
             | ApiError::Invalid { code, zh, en, field }
-            | ApiError::Conflict { code, zh, en, field } => (*code, zh.clone(), en.clone(), field.clone()),
-            ApiError::Forbidden { code, zh, en } => (*code, zh.clone(), en.clone(), None),
+            | ApiError::Conflict { code, zh, en, field }
+            | ApiError::Forbidden { code, zh, en, field } => (*code, zh.clone(), en.clone(), field.clone()),
+            ApiError::UnsupportedMediaType { zh, en } => ("unsupported_media_type", zh.clone(), en.clone(), None),
             ApiError::Unauthorized => (
                 "unauthorized",
                 "请先登录（会话不存在或已过期）".to_owned(),
@@ -143,7 +147,7 @@ impl From<EngineError> for ApiError {
         let (code, zh, en, field) = (e.code(), e.message_zh(), e.message_en(), e.field());
         match e.kind() {
             ErrorKind::Invalid => ApiError::Invalid { code, zh, en, field },
-            ErrorKind::Forbidden => ApiError::Forbidden { code, zh, en },
+            ErrorKind::Forbidden => ApiError::Forbidden { code, zh, en, field },
             ErrorKind::Conflict => ApiError::Conflict { code, zh, en, field },
             ErrorKind::NotFound => match e {
                 EngineError::UnknownBundle(_) | EngineError::UnknownItem(_) => ApiError::Invalid { code, zh, en, field },

@@ -417,11 +417,9 @@ pub async fn everything(State(state): State<AppState>, p: Result<Principal, ApiE
 fn parse_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> FhirResult<T> {
     let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !(ct.starts_with(fhir::FHIR_JSON) || ct.starts_with("application/json")) {
-        return Err(FhirError(ApiError::BadRequest {
-            code: "unsupported_media_type",
+        return Err(FhirError(ApiError::UnsupportedMediaType {
             zh: "请求体须为 FHIR JSON（Content-Type: application/fhir+json）".into(),
             en: "The body must be FHIR JSON (Content-Type: application/fhir+json)".into(),
-            field: None,
         }));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);

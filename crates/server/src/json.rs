@@ -22,11 +22,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
         if !json {
-            return Err(ApiError::BadRequest {
-                code: "unsupported_media_type",
+            return Err(ApiError::UnsupportedMediaType {
                 zh: "请求体必须是 JSON，并带 Content-Type: application/json".to_owned(),
                 en: "The body must be JSON with Content-Type: application/json".to_owned(),
-                field: None,
             });
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {

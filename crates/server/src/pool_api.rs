@@ -237,6 +237,7 @@ pub fn refusal(decision: &Decision) -> ApiError {
             code,
             zh: format!("已拒绝并记录：{reason_zh}"),
             en: format!("Refused, and the refusal was logged: {reason_en}"),
+            field: None,
         },
         Decision::Allowed { .. } => ApiError::forbidden("已拒绝", "Refused"),
     }
@@ -563,7 +564,7 @@ pub async fn gate(State(state): State<AppState>, ApiJson(body): ApiJson<VerifyBo
         GateResult::Admit { rider } => {
             Ok(Json(serde_json::json!({ "result": "admit", "platform": rider.p, "platform_name": rider::platform_name(&rider.p), "rider": rider.n, "valid_until": DateTime::from_timestamp(rider.exp, 0) })))
         }
-        GateResult::Deny { code, reason_zh, reason_en } => Err(ApiError::Forbidden { code, zh: reason_zh, en: reason_en }),
+        GateResult::Deny { code, reason_zh, reason_en } => Err(ApiError::Forbidden { code, zh: reason_zh, en: reason_en, field: None }),
     }
 }
 

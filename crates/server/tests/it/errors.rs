@@ -196,7 +196,7 @@ async fn bad_input_gets_a_json_error_naming_the_problem_and_writes_nothing() {
             .expect(400, "malformed_json", Some("action")),
         Row::new("wrong content type", Who::Citizen, Method::POST, "/api/applications",
             Body::Raw("text/plain", br#"{"bundle": "birth"}"#.to_vec()))
-            .expect(400, "unsupported_media_type", None).en("application/json"),
+            .expect(415, "unsupported_media_type", None).en("application/json"),
         // What to apply for.
         Row::post("unknown bundle", Who::Citizen, "/api/applications", json!({ "bundle": "moon-landing" }))
             .expect(422, "unknown_bundle", Some("bundle")).zh("moon-landing"),
@@ -259,7 +259,7 @@ async fn bad_input_gets_a_json_error_naming_the_problem_and_writes_nothing() {
             json!({ "action": "request_supplement" }))
             .expect(422, "comment_required", Some("comment")),
         Row::post("an action the role may not take", Who::Citizen, format!("/api/applications/{id}/cases/{cert}/actions"), json!({ "action": "accept" }))
-            .expect(403, "role_not_allowed", None).zh("受理"),
+            .expect(403, "role_not_allowed", Some("action")).zh("受理"),
         Row::post("an action in the wrong state", Who::Staff("wjw_clerk"), format!("/api/applications/{id}/cases/{cert}/actions"), json!({ "action": "approve" }))
             .expect(409, "wrong_state", Some("action")).zh("待受理").zh("accept").en("possible now: accept"),
         Row::post("an action on a waiting case", Who::Staff("ga_clerk"), format!("/api/applications/{id}/cases/{hukou}/actions"), json!({ "action": "accept" }))
@@ -420,22 +420,19 @@ async fn an_invalid_credit_code_in_a_form_is_named() {
     t.shutdown().await;
 }
 
-// BUG: src/error.rs, `From<EngineError> for ApiError` turns `ErrorKind::Forbidden` into
-// `ApiError::Forbidden { code, zh, en }`, which has no `field`, so `role_not_allowed` loses the
-// `action` field the engine gives it (`EngineError::field`). Reproduce: a citizen POSTs
-// `{"action":"accept"}` to a case of their own application → 403 without `field`.
-// #[tokio::test]
-// async fn an_action_the_role_may_not_take_names_the_action_field() {
-//     let t = TestApp::spawn(Db::Sqlite).await;
-//     let (_, citizen) = t.citizen().await;
-//     let app = t.file(&citizen, "birth").await;
-//     let (id, cert) = (app["id"].as_str().expect("id"), case_id(&app, "wjw-birth-cert"));
-//     let r = t.post(&citizen, &format!("/api/applications/{id}/cases/{cert}/actions"), json!({ "action": "accept" })).await;
-//     assert_eq!(r.status, StatusCode::FORBIDDEN);
-//     assert_eq!(r.code(), "role_not_allowed");
-//     assert_eq!(r.body["field"], "action", "{}", r.body);
-//     t.shutdown().await;
-// }
+/// A refused action names the field it is about (`action`), like every other error of a body.
+#[tokio::test]
+async fn an_action_the_role_may_not_take_names_the_action_field() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let (_, citizen) = t.citizen().await;
+    let app = t.file(&citizen, "birth").await;
+    let (id, cert) = (app["id"].as_str().expect("id"), case_id(&app, "wjw-birth-cert"));
+    let r = t.post(&citizen, &format!("/api/applications/{id}/cases/{cert}/actions"), json!({ "action": "accept" })).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.code(), "role_not_allowed");
+    assert_eq!(r.body["field"], "action", "{}", r.body);
+    t.shutdown().await;
+}
 
 #[tokio::test]
 async fn a_mistyped_credit_code_at_the_window_is_named_as_a_credit_code() {
