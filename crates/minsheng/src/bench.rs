@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 use server::Config;
 use tokio::sync::Mutex;
 
+use crate::bench_common::{Conn, Phase, Tally, cpu_model, gather, login};
+
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Use PostgreSQL: a scratch database is created on this server and dropped afterwards.
@@ -41,17 +43,6 @@ pub struct BenchArgs {
 }
 
 #[derive(Debug, Serialize)]
-struct Phase {
-    requests: usize,
-    errors: usize,
-    per_second: f64,
-    p50_ms: f64,
-    p90_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
-}
-
-#[derive(Debug, Serialize)]
 struct Figures {
     backend: String,
     clients: usize,
@@ -63,26 +54,6 @@ struct Figures {
     cpu_model: String,
     submissions: Phase,
     actions: Phase,
-}
-
-fn phase(mut lat: Vec<u32>, errors: usize, elapsed: Duration) -> Phase {
-    lat.sort_unstable();
-    let pick = |q: f64| -> f64 {
-        if lat.is_empty() {
-            return 0.0;
-        }
-        let i = ((lat.len() as f64 - 1.0) * q).round() as usize;
-        f64::from(lat[i.min(lat.len() - 1)]) / 1000.0
-    };
-    Phase {
-        requests: lat.len(),
-        errors,
-        per_second: lat.len() as f64 / elapsed.as_secs_f64(),
-        p50_ms: pick(0.50),
-        p90_ms: pick(0.90),
-        p99_ms: pick(0.99),
-        max_ms: pick(1.0),
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,11 +69,6 @@ struct CaseLite {
 struct AppLite {
     id: String,
     cases: Vec<CaseLite>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Token {
-    token: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,25 +118,6 @@ struct PlanMaterial {
 #[derive(Debug, Deserialize)]
 struct UploadLite {
     id: String,
-}
-
-async fn login(client: &reqwest::Client, url: &str, login: &str) -> anyhow::Result<String> {
-    let r = client
-        .post(format!("{url}/api/auth/login"))
-        .json(&serde_json::json!({ "login": login, "password": server::seed::DEMO_PASSWORD }))
-        .send()
-        .await?;
-    if !r.status().is_success() {
-        bail!("login {login}: {}", r.text().await.unwrap_or_default());
-    }
-    Ok(r.json::<Token>().await?.token)
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
-        .unwrap_or_default()
 }
 
 pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
@@ -239,6 +186,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
     }
     let app = server::App::serve(state, true).await?;
     let url = app.url();
+    let addr = app.addr;
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients.max(args.action_clients.unwrap_or(0)) * 2).build()?;
 
     let mut dept_tokens = BTreeMap::new();
@@ -282,61 +230,31 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
     let start = Instant::now();
     let mut tasks = Vec::new();
     for (i, (token, materials, form)) in prepared.into_iter().enumerate() {
-        let client = client.clone();
-        let url = url.clone();
         let bundle = args.bundle.clone();
         let filed = filed.clone();
         let prefer = if args.full { "return=representation" } else { "return=minimal" };
+        let mut conn = Conn::open(addr).await?;
         tasks.push(tokio::spawn(async move {
             let body = serde_json::json!({ "bundle": bundle, "materials": materials, "form": form }).to_string();
-            let mut lat = Vec::new();
-            let mut errors = 0usize;
+            let mut tally = Tally::default();
             let mut n = 0u64;
             while Instant::now() < deadline {
                 n += 1;
+                let key = format!("bench-{i}-{n}");
                 let t = Instant::now();
-                let r = client
-                    .post(format!("{url}/api/applications"))
-                    .bearer_auth(&token)
-                    .header("content-type", "application/json")
-                    .header("idempotency-key", format!("bench-{i}-{n}"))
-                    .header("prefer", prefer)
-                    .body(body.clone())
-                    .send()
+                let r = conn
+                    .send("POST", "/api/applications", &token, Some(("application/json", body.clone())), &[("idempotency-key", &key), ("prefer", prefer)])
                     .await;
-                match r {
-                    Ok(resp) if resp.status().as_u16() == 201 => {
-                        let bytes = resp.bytes().await.unwrap_or_default();
-                        lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
-                        if let Ok(app) = serde_json::from_slice::<AppLite>(&bytes) {
-                            filed.lock().await.push_back(app);
-                        }
-                    }
-                    Ok(resp) => {
-                        errors += 1;
-                        if errors < 3 {
-                            eprintln!("filing failed: {} {}", resp.status(), resp.text().await.unwrap_or_default());
-                        }
-                    }
-                    Err(e) => {
-                        errors += 1;
-                        if errors < 3 {
-                            eprintln!("filing failed: {e}");
-                        }
-                    }
+                if let Some(bytes) = tally.answer("filing", t, &[201], r)
+                    && let Ok(app) = serde_json::from_slice::<AppLite>(&bytes)
+                {
+                    filed.lock().await.push_back(app);
                 }
             }
-            (lat, errors)
+            tally
         }));
     }
-    let mut lat = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await?;
-        lat.extend(l);
-        errors += e;
-    }
-    let submissions = phase(lat, errors, start.elapsed());
+    let submissions = gather(tasks, start).await?;
 
     // Phase 2: clerks complete the items.
     let action_clients = args.action_clients.unwrap_or(args.clients);
@@ -345,15 +263,13 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..action_clients {
-        let client = client.clone();
-        let url = url.clone();
         let filed = filed.clone();
         let tokens = dept_tokens.clone();
         let next_action = next_action.clone();
         let prefer = if args.full { "return=representation" } else { "return=minimal" };
+        let mut conn = Conn::open(addr).await?;
         tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut errors = 0usize;
+            let mut tally = Tally::default();
             let mut current: Option<AppLite> = None;
             while Instant::now() < deadline {
                 let app = match current.take() {
@@ -374,45 +290,14 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
                 };
                 let Some(token) = tokens.get(&case.department) else { continue };
                 let t = Instant::now();
-                let r = client
-                    .post(format!("{url}/api/applications/{}/cases/{}/actions", app.id, case.id))
-                    .bearer_auth(token)
-                    .header("content-type", "application/json")
-                    .header("prefer", prefer)
-                    .body(format!("{{\"action\":\"{action}\"}}"))
-                    .send()
-                    .await;
-                match r {
-                    Ok(resp) if resp.status().is_success() => {
-                        let bytes = resp.bytes().await.unwrap_or_default();
-                        lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
-                        current = serde_json::from_slice::<AppLite>(&bytes).ok();
-                    }
-                    Ok(resp) => {
-                        errors += 1;
-                        if errors < 3 {
-                            eprintln!("action failed: {} {}", resp.status(), resp.text().await.unwrap_or_default());
-                        }
-                    }
-                    Err(e) => {
-                        errors += 1;
-                        if errors < 3 {
-                            eprintln!("action failed: {e}");
-                        }
-                    }
-                }
+                let path = format!("/api/applications/{}/cases/{}/actions", app.id, case.id);
+                let r = conn.send("POST", &path, token, Some(("application/json", format!("{{\"action\":\"{action}\"}}"))), &[("prefer", prefer)]).await;
+                current = tally.answer("action", t, &[200, 201], r).and_then(|bytes| serde_json::from_slice::<AppLite>(&bytes).ok());
             }
-            (lat, errors)
+            tally
         }));
     }
-    let mut lat = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await?;
-        lat.extend(l);
-        errors += e;
-    }
-    let actions = phase(lat, errors, start.elapsed());
+    let actions = gather(tasks, start).await?;
     app.shutdown().await;
     if let Some((url, name)) = scratch {
         store::drop_scratch_database(&url, &name).await?;

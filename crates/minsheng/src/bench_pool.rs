@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use domain::{AccountId, RecordId, ResidentId};
 use rand::rngs::StdRng;
@@ -19,6 +19,7 @@ use serde::Serialize;
 use server::Config;
 
 use crate::bar;
+use crate::bench_common::{Conn, Phase, Tally, cpu_model, gather, login, summarise};
 
 /// The tests most results are of (and the checks ask for); one result in ten is an imaging study.
 const COMMON_LAB: &[&str] = &["cbc", "urinalysis", "liver_panel", "renal_panel", "glucose_fasting", "lipid_panel"];
@@ -53,37 +54,6 @@ pub struct BenchPoolArgs {
 }
 
 #[derive(Debug, Serialize)]
-struct Phase {
-    requests: usize,
-    errors: usize,
-    per_second: f64,
-    p50_ms: f64,
-    p90_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
-}
-
-fn phase(mut lat: Vec<u32>, errors: usize, elapsed: Duration) -> Phase {
-    lat.sort_unstable();
-    let pick = |q: f64| -> f64 {
-        if lat.is_empty() {
-            return 0.0;
-        }
-        let i = ((lat.len() as f64 - 1.0) * q).round() as usize;
-        f64::from(lat[i.min(lat.len() - 1)]) / 1000.0
-    };
-    Phase {
-        requests: lat.len(),
-        errors,
-        per_second: lat.len() as f64 / elapsed.as_secs_f64(),
-        p50_ms: pick(0.50),
-        p90_ms: pick(0.90),
-        p99_ms: pick(0.99),
-        max_ms: pick(1.0),
-    }
-}
-
-#[derive(Debug, Serialize)]
 struct Figures {
     backend: String,
     cpus: usize,
@@ -104,13 +74,6 @@ struct Figures {
     access_log_intact: Option<bool>,
 }
 
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
-        .unwrap_or_default()
-}
-
 /// The synthetic patient number `i`: a valid, unique resident ID number.
 fn patient(i: usize) -> anyhow::Result<server::seed_pool::SynthPatient> {
     let base = NaiveDate::from_ymd_opt(1940, 1, 1).context("date")?;
@@ -125,60 +88,6 @@ fn patient(i: usize) -> anyhow::Result<server::seed_pool::SynthPatient> {
         sex: if seq % 2 == 1 { "male".into() } else { "female".into() },
         birth,
     })
-}
-
-/// One keep-alive HTTP/1.1 connection driven directly with hyper: a lighter load generator than
-/// a pooled client, so that more of the two cores go to the server being measured.
-struct Conn {
-    sender: hyper::client::conn::http1::SendRequest<http_body_util::Full<hyper::body::Bytes>>,
-    host: String,
-}
-
-impl Conn {
-    async fn open(addr: std::net::SocketAddr) -> anyhow::Result<Conn> {
-        let stream = tokio::net::TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Ok(Conn { sender, host: addr.to_string() })
-    }
-
-    /// Sends one request; the status and the whole body.
-    async fn send(&mut self, method: &str, path: &str, token: &str, body: Option<(&'static str, String)>) -> anyhow::Result<(u16, hyper::body::Bytes)> {
-        use http_body_util::BodyExt;
-        self.sender.ready().await?;
-        let mut req = hyper::Request::builder()
-            .method(method)
-            .uri(path)
-            .header(hyper::header::HOST, &self.host)
-            .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
-        let payload = match body {
-            Some((ct, b)) => {
-                req = req.header(hyper::header::CONTENT_TYPE, ct);
-                hyper::body::Bytes::from(b)
-            }
-            None => hyper::body::Bytes::new(),
-        };
-        let resp = self.sender.send_request(req.body(http_body_util::Full::new(payload))?).await?;
-        let status = resp.status().as_u16();
-        let bytes = resp.into_body().collect().await?.to_bytes();
-        Ok((status, bytes))
-    }
-}
-
-async fn login(client: &reqwest::Client, url: &str, login: &str) -> anyhow::Result<String> {
-    let r = client
-        .post(format!("{url}/api/auth/login"))
-        .json(&serde_json::json!({ "login": login, "password": server::seed::DEMO_PASSWORD }))
-        .send()
-        .await?;
-    if !r.status().is_success() {
-        bail!("login {login}: {}", r.text().await.unwrap_or_default());
-    }
-    let v: serde_json::Value = r.json().await?;
-    Ok(v["token"].as_str().unwrap_or_default().to_owned())
 }
 
 pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode> {
@@ -361,7 +270,7 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
         let mut conn = Conn::open(addr).await?;
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(c as u64);
-            let (mut lat, mut errors, mut recognised, mut checked) = (Vec::new(), 0usize, 0usize, Vec::new());
+            let (mut tally, mut recognised, mut checked) = (Tally::default(), 0usize, Vec::new());
             while Instant::now() < deadline {
                 let p = rng.random_range(0..patients);
                 let (system, code) = &items[rng.random_range(0..items.len())];
@@ -369,42 +278,25 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
                     r#"{{"resourceType":"ServiceRequest","status":"active","intent":"order","code":{{"coding":[{{"system":"{system}","code":"{code}"}}]}},"subject":{{"reference":"Patient/bp{p}"}}}}"#
                 );
                 let t = Instant::now();
-                let r = conn.send("POST", "/fhir/ServiceRequest/$recognition-check", &token, Some(("application/fhir+json", body))).await;
-                match r {
-                    Ok((200, bytes)) => {
-                        lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
-                        if bytes.windows(13).any(|w| w == b"DetectedIssue") {
-                            recognised += 1;
-                        }
-                        checked.push(p);
+                let r = conn.send("POST", "/fhir/ServiceRequest/$recognition-check", &token, Some(("application/fhir+json", body)), &[]).await;
+                if let Some(bytes) = tally.answer("check", t, &[200], r) {
+                    if bytes.windows(13).any(|w| w == b"DetectedIssue") {
+                        recognised += 1;
                     }
-                    Ok((status, bytes)) => {
-                        errors += 1;
-                        if errors < 3 {
-                            eprintln!("check failed: {status} {}", String::from_utf8_lossy(&bytes));
-                        }
-                    }
-                    Err(e) => {
-                        errors += 1;
-                        if errors < 3 {
-                            eprintln!("check failed: {e}");
-                        }
-                    }
+                    checked.push(p);
                 }
             }
-            (lat, errors, recognised, checked)
+            (tally, recognised, checked)
         }));
     }
-    let (mut lat, mut errors, mut recognised) = (Vec::new(), 0, 0);
-    let mut checked_by: Vec<Vec<usize>> = Vec::new();
+    let (mut recognised, mut checked_by, mut tallies) = (0, Vec::new(), Vec::new());
     for t in tasks {
-        let (l, e, r, c) = t.await?;
-        lat.extend(l);
-        errors += e;
+        let (tally, r, c) = t.await?;
         recognised += r;
         checked_by.push(c);
+        tallies.push(tally);
     }
-    let checks = phase(lat, errors, start.elapsed());
+    let checks = summarise(tallies, start);
     let recognised_share = recognised as f64 / checks.requests.max(1) as f64;
 
     // Phase 2: each institution reads the results of the patients it ordered for.
@@ -416,39 +308,22 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
         let mut conn = Conn::open(addr).await?;
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(1000 + c as u64);
-            let (mut lat, mut errors) = (Vec::new(), 0usize);
+            let mut tally = Tally::default();
             if mine.is_empty() {
-                return (lat, errors);
+                return tally;
             }
             while Instant::now() < deadline {
                 let p = mine[rng.random_range(0..mine.len())];
                 let k = rng.random_range(0..per_patient);
                 let ty = if k % 10 == 9 { "ImagingStudy" } else { "DiagnosticReport" };
                 let t = Instant::now();
-                let r = conn.send("GET", &format!("/fhir/{ty}/b{p}-{k}"), &token, None).await;
-                match r {
-                    Ok((200, _)) => {
-                        lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
-                    }
-                    Ok((status, bytes)) => {
-                        errors += 1;
-                        if errors < 3 {
-                            eprintln!("read failed: {status} {}", String::from_utf8_lossy(&bytes));
-                        }
-                    }
-                    Err(_) => errors += 1,
-                }
+                let r = conn.send("GET", &format!("/fhir/{ty}/b{p}-{k}"), &token, None, &[]).await;
+                tally.answer("read", t, &[200], r);
             }
-            (lat, errors)
+            tally
         }));
     }
-    let (mut lat, mut errors) = (Vec::new(), 0);
-    for t in tasks {
-        let (l, e) = t.await?;
-        lat.extend(l);
-        errors += e;
-    }
-    let result_reads = phase(lat, errors, start.elapsed());
+    let result_reads = gather(tasks, start).await?;
 
     // Phase 3: shared records read under the subject's consent.
     eprintln!("阶段三 phase 3: {} clients read shared records under consent for {} s …", args.clients, args.seconds);
@@ -461,37 +336,20 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
         let mut conn = Conn::open(addr).await?;
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(2000 + c as u64);
-            let (mut lat, mut errors) = (Vec::new(), 0usize);
+            let mut tally = Tally::default();
             if reads.is_empty() {
-                return (lat, errors);
+                return tally;
             }
             while Instant::now() < deadline {
                 let (rid, cid) = reads[rng.random_range(0..reads.len())];
                 let t = Instant::now();
-                let r = conn.send("GET", &format!("/api/pool/records/{rid}?purpose=consent&ref={cid}"), &token, None).await;
-                match r {
-                    Ok((200, _)) => {
-                        lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
-                    }
-                    Ok((status, bytes)) => {
-                        errors += 1;
-                        if errors < 3 {
-                            eprintln!("record read failed: {status} {}", String::from_utf8_lossy(&bytes));
-                        }
-                    }
-                    Err(_) => errors += 1,
-                }
+                let r = conn.send("GET", &format!("/api/pool/records/{rid}?purpose=consent&ref={cid}"), &token, None, &[]).await;
+                tally.answer("record read", t, &[200], r);
             }
-            (lat, errors)
+            tally
         }));
     }
-    let (mut lat, mut errors) = (Vec::new(), 0);
-    for t in tasks {
-        let (l, e) = t.await?;
-        lat.extend(l);
-        errors += e;
-    }
-    let record_reads = phase(lat, errors, start.elapsed());
+    let record_reads = gather(tasks, start).await?;
 
     let [_, _, access_log_entries, _, _, _] = app.state.store.pool_counts().await?;
     let (mut verify_log_seconds, mut intact) = (None, None);

@@ -2,6 +2,7 @@
 //! (catalog check, migrations, reports, history verification, benchmarks).
 
 mod bench;
+mod bench_common;
 mod bench_pool;
 mod pool_cli;
 mod report;

@@ -1,0 +1,179 @@
+//! What the HTTP benchmarks (`bench`, `bench-pool`) share: a light keep-alive HTTP/1.1 client
+//! connection, the per-client tally of latencies and errors, and the phase figures (throughput and
+//! latency percentiles) they report.
+
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use serde::{Deserialize, Serialize};
+
+/// One phase's figures: requests answered as expected, errors, throughput, latency percentiles.
+#[derive(Debug, Serialize)]
+pub struct Phase {
+    pub requests: usize,
+    pub errors: usize,
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+/// One client's latencies (µs) of the answers it expected, and its errors.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub lat: Vec<u32>,
+    pub errors: usize,
+}
+
+impl Tally {
+    /// Records an expected answer to a request sent at `sent`.
+    pub fn ok(&mut self, sent: Instant) {
+        self.lat.push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX));
+    }
+
+    /// Records an error; the first two of each client are printed.
+    pub fn error(&mut self, what: &str, detail: impl std::fmt::Display) {
+        self.errors += 1;
+        if self.errors < 3 {
+            eprintln!("{what} failed: {detail}");
+        }
+    }
+
+    /// Records the outcome of a request: the body when the status is one of `expect`, else an
+    /// error.
+    pub fn answer(&mut self, what: &str, sent: Instant, expect: &[u16], r: anyhow::Result<(u16, hyper::body::Bytes)>) -> Option<hyper::body::Bytes> {
+        match r {
+            Ok((status, bytes)) if expect.contains(&status) => {
+                self.ok(sent);
+                Some(bytes)
+            }
+            Ok((status, bytes)) => {
+                self.error(what, format_args!("{status} {}", String::from_utf8_lossy(&bytes)));
+                None
+            }
+            Err(e) => {
+                self.error(what, e);
+                None
+            }
+        }
+    }
+}
+
+/// Waits for every client of a phase and gives its figures.
+pub async fn gather(tasks: Vec<tokio::task::JoinHandle<Tally>>, started: Instant) -> anyhow::Result<Phase> {
+    let mut all = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        all.push(t.await?);
+    }
+    Ok(summarise(all, started))
+}
+
+/// The figures of a phase from its clients' tallies.
+pub fn summarise(tallies: impl IntoIterator<Item = Tally>, started: Instant) -> Phase {
+    let elapsed = started.elapsed();
+    let mut all = Tally::default();
+    for one in tallies {
+        all.lat.extend(one.lat);
+        all.errors += one.errors;
+    }
+    phase(all.lat, all.errors, elapsed)
+}
+
+fn phase(mut lat: Vec<u32>, errors: usize, elapsed: Duration) -> Phase {
+    lat.sort_unstable();
+    let pick = |q: f64| -> f64 {
+        if lat.is_empty() {
+            return 0.0;
+        }
+        let i = ((lat.len() as f64 - 1.0) * q).round() as usize;
+        f64::from(lat[i.min(lat.len() - 1)]) / 1000.0
+    };
+    Phase {
+        requests: lat.len(),
+        errors,
+        per_second: lat.len() as f64 / elapsed.as_secs_f64(),
+        p50_ms: pick(0.50),
+        p90_ms: pick(0.90),
+        p99_ms: pick(0.99),
+        max_ms: pick(1.0),
+    }
+}
+
+/// The machine's CPU model, for the report.
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Deserialize)]
+struct Token {
+    token: String,
+}
+
+/// Signs a demo account in; its bearer token.
+pub async fn login(client: &reqwest::Client, url: &str, login: &str) -> anyhow::Result<String> {
+    let r = client
+        .post(format!("{url}/api/auth/login"))
+        .json(&serde_json::json!({ "login": login, "password": server::seed::DEMO_PASSWORD }))
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("login {login}: {}", r.text().await.unwrap_or_default());
+    }
+    Ok(r.json::<Token>().await?.token)
+}
+
+/// One keep-alive HTTP/1.1 connection driven directly with hyper: a lighter load generator than
+/// a pooled client, so that more of the two cores go to the server being measured.
+pub struct Conn {
+    sender: hyper::client::conn::http1::SendRequest<http_body_util::Full<hyper::body::Bytes>>,
+    host: String,
+}
+
+impl Conn {
+    pub async fn open(addr: std::net::SocketAddr) -> anyhow::Result<Conn> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(Conn { sender, host: addr.to_string() })
+    }
+
+    /// Sends one request (with a body of the given content type, and extra headers); the status
+    /// and the whole body.
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<(&'static str, String)>,
+        headers: &[(&'static str, &str)],
+    ) -> anyhow::Result<(u16, hyper::body::Bytes)> {
+        use http_body_util::BodyExt;
+        self.sender.ready().await?;
+        let mut req = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::HOST, &self.host)
+            .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let payload = match body {
+            Some((ct, b)) => {
+                req = req.header(hyper::header::CONTENT_TYPE, ct);
+                hyper::body::Bytes::from(b)
+            }
+            None => hyper::body::Bytes::new(),
+        };
+        let resp = self.sender.send_request(req.body(http_body_util::Full::new(payload))?).await?;
+        let status = resp.status().as_u16();
+        let bytes = resp.into_body().collect().await?.to_bytes();
+        Ok((status, bytes))
+    }
+}
