@@ -919,7 +919,10 @@ pub struct PageQuery {
 }
 
 fn access_view(state: &AppState, e: &AccessEntry, titles: &HashMap<i64, String>) -> AccessView {
-    let purpose_name = Purpose::parse(&e.purpose, e.purpose_ref.as_deref().or(Some("0"))).map_or_else(|| e.purpose.clone(), |p| p.name_zh().to_owned());
+    let purpose_name = match e.purpose.as_str() {
+        "none" => "未说明用途".to_owned(),
+        other => Purpose::parse(other, e.purpose_ref.as_deref().or(Some("0"))).map_or_else(|| other.to_owned(), |p| p.name_zh().to_owned()),
+    };
     AccessView {
         at: e.at,
         reader_org: e.reader_org.clone(),
