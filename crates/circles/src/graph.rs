@@ -133,6 +133,19 @@ impl Graph {
         &self.coords
     }
 
+    /// Where the arcs of `node` lie in the array [`Graph::arcs_in`] reads.
+    #[inline]
+    pub fn arc_range(&self, node: u32) -> std::ops::Range<usize> {
+        let n = node as usize;
+        self.first[n] as usize..self.first[n + 1] as usize
+    }
+
+    /// The arcs of a range from [`Graph::arc_range`].
+    #[inline]
+    pub fn arcs_in(&self, range: std::ops::Range<usize>) -> &[Arc] {
+        &self.arcs[range]
+    }
+
     /// Outgoing arcs of a node.
     #[inline]
     pub fn arcs(&self, node: u32) -> &[Arc] {

@@ -66,18 +66,37 @@ impl RadixHeap {
         self.len += 1;
     }
 
+    /// Moves every entry of the smallest key into `out` (cleared first); false when empty.
+    /// Processing them together lets their memory loads overlap (see [`nearest_cost`]).
+    pub fn pop_min_batch(&mut self, out: &mut Vec<(u32, u32)>) -> bool {
+        out.clear();
+        if self.buckets[0].is_empty() && !self.refill() {
+            return false;
+        }
+        std::mem::swap(out, &mut self.buckets[0]);
+        self.len -= out.len();
+        true
+    }
+
+    /// Moves the entries of the lowest non-empty bucket down around their smallest key, so that
+    /// bucket 0 holds that key's entries; false when the heap is empty.
+    fn refill(&mut self) -> bool {
+        let Some(i) = (1..33).find(|&i| !self.buckets[i].is_empty()) else { return false };
+        let mut moved = std::mem::take(&mut self.buckets[i]);
+        self.last = moved.iter().map(|e| e.0).min().unwrap_or(self.last);
+        for &(k, v) in &moved {
+            self.buckets[bucket_of(k ^ self.last)].push((k, v));
+        }
+        moved.clear();
+        self.buckets[i] = moved;
+        true
+    }
+
     /// Removes an entry with the smallest key.
     #[inline]
     pub fn pop(&mut self) -> Option<(u32, u32)> {
-        if self.buckets[0].is_empty() {
-            let i = (1..33).find(|&i| !self.buckets[i].is_empty())?;
-            let mut moved = std::mem::take(&mut self.buckets[i]);
-            self.last = moved.iter().map(|e| e.0).min().unwrap_or(self.last);
-            for &(k, v) in &moved {
-                self.buckets[bucket_of(k ^ self.last)].push((k, v));
-            }
-            moved.clear();
-            self.buckets[i] = moved;
+        if self.buckets[0].is_empty() && !self.refill() {
+            return None;
         }
         let e = self.buckets[0].pop();
         if e.is_some() {
@@ -113,20 +132,62 @@ pub fn nearest_cost(graph: &Graph, facilities: &[Snap], limit: u32) -> Vec<u32> 
             }
         }
     }
-    while let Some((d, u)) = heap.pop() {
-        if d != cost[u as usize] {
-            continue;
-        }
-        for a in graph.arcs(u) {
-            let nd = d.saturating_add(a.cost);
-            let slot = &mut cost[a.to as usize];
-            if nd < *slot && nd <= limit {
+    let mut batch = Batch::new();
+    while batch.next(&mut heap, graph, &cost, limit) {
+        for &(nd, v, _) in &batch.candidates {
+            let slot = &mut cost[v as usize];
+            if nd < *slot {
                 *slot = nd;
-                heap.push(nd, a.to);
+                heap.push(nd, v);
             }
         }
     }
     cost
+}
+
+/// The all-node search is bound by memory: the wave runs from thousands of facilities at once,
+/// so consecutive nodes lie far apart in memory. All entries of the smallest cost are taken at
+/// once and handled in passes — drop the stale ones, gather their arcs as candidate costs, then
+/// relax the candidates — so that within each pass the loads are independent of one another and
+/// the CPU overlaps them instead of waiting for each in turn.
+struct Batch {
+    entries: Vec<(u32, u32)>,
+    /// Where each entry's arcs lie.
+    ranges: Vec<std::ops::Range<usize>>,
+    /// Candidates: (cost through the entry, target node, index of the entry in `entries`).
+    candidates: Vec<(u32, u32, u32)>,
+}
+
+impl Batch {
+    fn new() -> Self {
+        Batch { entries: Vec::new(), ranges: Vec::new(), candidates: Vec::new() }
+    }
+
+    /// Takes the next batch of nodes to expand and gathers their arcs as candidates; false when
+    /// the heap is empty.
+    fn next(&mut self, heap: &mut RadixHeap, graph: &Graph, cost: &[u32], limit: u32) -> bool {
+        loop {
+            if !heap.pop_min_batch(&mut self.entries) {
+                return false;
+            }
+            self.entries.retain(|&(d, u)| cost[u as usize] == d);
+            if !self.entries.is_empty() {
+                break;
+            }
+        }
+        self.ranges.clear();
+        self.ranges.extend(self.entries.iter().map(|&(_, u)| graph.arc_range(u)));
+        self.candidates.clear();
+        for (i, (&(d, _), range)) in self.entries.iter().zip(self.ranges.drain(..)).enumerate() {
+            for a in graph.arcs_in(range) {
+                let nd = d.saturating_add(a.cost);
+                if nd <= limit {
+                    self.candidates.push((nd, a.to, i as u32));
+                }
+            }
+        }
+        true
+    }
 }
 
 /// One multi-source Dijkstra from every facility at once: for every node the cost to its
@@ -147,18 +208,14 @@ pub fn nearest(graph: &Graph, facilities: &[Snap], limit: u32) -> Nearest {
             }
         }
     }
-    while let Some((d, u)) = heap.pop() {
-        if d != cost[u as usize] {
-            continue;
-        }
-        let label = source[u as usize];
-        for a in graph.arcs(u) {
-            let nd = d.saturating_add(a.cost);
-            let slot = &mut cost[a.to as usize];
-            if nd < *slot && nd <= limit {
+    let mut batch = Batch::new();
+    while batch.next(&mut heap, graph, &cost, limit) {
+        for &(nd, v, i) in &batch.candidates {
+            let slot = &mut cost[v as usize];
+            if nd < *slot {
                 *slot = nd;
-                source[a.to as usize] = label;
-                heap.push(nd, a.to);
+                source[v as usize] = batch.entries.get(i as usize).map_or(u32::MAX, |&(_, u)| source[u as usize]);
+                heap.push(nd, v);
             }
         }
     }
@@ -420,6 +477,57 @@ mod tests {
             nearest_cost(&g, &[at(0), at(3)], u32::MAX - 1),
             vec![0, 10, 30, 0, 40]
         );
+    }
+
+    /// The batched search agrees with a textbook Dijkstra (a binary heap, one node at a time) on
+    /// a pseudo-random graph with many equal costs, a limit, and several sources.
+    #[test]
+    fn batched_search_matches_a_textbook_dijkstra() {
+        let n = 400u32;
+        let mut x = 12345u64;
+        let mut rnd = move |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m
+        };
+        let mut edges = Vec::new();
+        for i in 1..n {
+            edges.push((rnd(u64::from(i)) as u32, i, 1 + rnd(5) as u32));
+            edges.push((rnd(u64::from(n)) as u32, i, 1 + rnd(5) as u32));
+        }
+        let g = Graph::from_parts((0..n as i32).map(|i| [i, 0]).collect(), &edges).expect("graph");
+        let sources = [0u32, 17, 250];
+        for limit in [6, 12, u32::MAX - 1] {
+            let mut want = vec![UNREACHED; n as usize];
+            let mut heap = std::collections::BinaryHeap::new();
+            for &s in &sources {
+                want[s as usize] = 0;
+                heap.push(std::cmp::Reverse((0u32, s)));
+            }
+            while let Some(std::cmp::Reverse((d, u))) = heap.pop() {
+                if d > want[u as usize] {
+                    continue;
+                }
+                for a in g.arcs(u) {
+                    let nd = d + a.cost;
+                    if nd < want[a.to as usize] && nd <= limit {
+                        want[a.to as usize] = nd;
+                        heap.push(std::cmp::Reverse((nd, a.to)));
+                    }
+                }
+            }
+            let snaps: Vec<Snap> = sources.iter().map(|&s| Snap::at_node(s)).collect();
+            assert_eq!(nearest_cost(&g, &snaps, limit), want, "limit {limit}");
+            let r = nearest(&g, &snaps, limit);
+            assert_eq!(r.cost, want, "limit {limit}");
+            // Every reached node's label is a source from which its cost is achieved.
+            for v in 0..n as usize {
+                if want[v] != UNREACHED {
+                    assert!((r.source[v] as usize) < sources.len(), "node {v} labelled");
+                }
+            }
+        }
     }
 
     #[test]
