@@ -125,8 +125,7 @@ fn charts(ctx: &Ctx, web: &Web, snap: &Snapshot, a: &Area) -> Markup {
         details {
             summary { (ctx.t("ck-satisfaction-table")) }
             div.table-wrap { table {
-                caption.visually-hidden { (ctx.t("ck-satisfaction-table")) }
-                thead { tr { th scope="col" { (ctx.t("col-department")) } th.num scope="col" { (ctx.t("ck-ratings")) } th.num scope="col" { (ctx.t("ck-average")) } th.num scope="col" { (ctx.t("ck-good")) } th.num scope="col" { (ctx.t("ck-bad")) } } }
+                (table_head(ctx, "ck-satisfaction-table", "col-department", &["ck-ratings", "ck-average", "ck-good", "ck-bad"]))
                 tbody {
                     @for (d, s) in &depts {
                         tr { th scope="row" { (dept_name(c, d, lang)) } td.num { (s.ratings) } td.num { (format!("{:.2}", s.average().unwrap_or(0.0))) } td.num { (s.satisfied) } td.num { (s.bad) } }
@@ -137,15 +136,22 @@ fn charts(ctx: &Ctx, web: &Web, snap: &Snapshot, a: &Area) -> Markup {
     }
 }
 
+/// A table's hidden caption and its head: a row-header column, then number columns (message keys).
+fn table_head(ctx: &Ctx, caption: &str, first: &str, numbers: &[&str]) -> Markup {
+    html! {
+        caption.visually-hidden { (ctx.t(caption)) }
+        thead { tr {
+            th scope="col" { (ctx.t(first)) }
+            @for k in numbers { th.num scope="col" { (ctx.t(k)) } }
+        } }
+    }
+}
+
 fn towns_table(ctx: &Ctx, snap: &Snapshot) -> Markup {
     html! {
         h2 { (ctx.t("ck-towns")) }
         div.table-wrap { table {
-            caption.visually-hidden { (ctx.t("ck-towns")) }
-            thead { tr {
-                th scope="col" { (ctx.t("ck-town")) } th.num scope="col" { (ctx.t("ck-total")) } th.num scope="col" { (ctx.t("ck-on-time")) }
-                th.num scope="col" { (ctx.t("ck-overdue")) } th.num scope="col" { (ctx.t("ck-average")) } th.num scope="col" { (ctx.t("ck-bad")) }
-            } }
+            (table_head(ctx, "ck-towns", "ck-town", &["ck-total", "ck-on-time", "ck-overdue", "ck-average", "ck-bad"]))
             tbody {
                 @for t in snap.towns.iter().filter(|t| !t.code.is_empty()) {
                     @let r = t.ratings();
@@ -235,11 +241,7 @@ fn pool_section(ctx: &Ctx, web: &Web, snap: &Snapshot) -> Markup {
             }
             details { summary { (ctx.t("ck-recognition-table")) }
             div.table-wrap { table {
-                caption.visually-hidden { (ctx.t("ck-recognition-table")) }
-                thead { tr {
-                    th scope="col" { (ctx.t("ck-institution")) } th.num scope="col" { (ctx.t("ck-offered")) } th.num scope="col" { (ctx.t("ck-accepted")) }
-                    th.num scope="col" { (ctx.t("ck-retested")) } th.num scope="col" { (ctx.t("ck-saved")) } th.num scope="col" { (ctx.t("ck-recognised-elsewhere")) }
-                } }
+                (table_head(ctx, "ck-recognition-table", "ck-institution", &["ck-offered", "ck-accepted", "ck-retested", "ck-saved", "ck-recognised-elsewhere"]))
                 tbody {
                     @for f in &insts {
                         tr {
@@ -252,8 +254,7 @@ fn pool_section(ctx: &Ctx, web: &Web, snap: &Snapshot) -> Markup {
             } } }
             details { summary { (ctx.t("ck-pool-table")) }
             div.table-wrap { table {
-                caption.visually-hidden { (ctx.t("ck-pool-table")) }
-                thead { tr { th scope="col" { (ctx.t("ck-record-type")) } th.num scope="col" { (ctx.t("ck-records")) } } }
+                (table_head(ctx, "ck-pool-table", "ck-record-type", &["ck-records"]))
                 tbody {
                     @for (t, n) in &snap.shared_records {
                         tr { th scope="row" { (c.record_type(t).map(|r| ctx.lang.pick(&r.name, &r.name_en).to_owned()).unwrap_or(t.clone())) } td.num { (n) } }
