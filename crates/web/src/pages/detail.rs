@@ -39,6 +39,37 @@ pub struct FormState {
     pub values: BTreeMap<String, String>,
 }
 
+/// A history entry's detail (the JSON its hash covers) as readable pairs — departments, items
+/// and channels by name — with the exact text in a tooltip for whoever checks the chain.
+fn history_detail(ctx: &Ctx, c: &catalog::Catalog, detail: &str) -> Markup {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(detail) else {
+        return html! { @if !detail.is_empty() { code.detail { (detail) } } };
+    };
+    let lang = ctx.lang;
+    let text = |k: &str, v: &serde_json::Value| -> String {
+        let s = match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(a) => a.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned)).collect::<Vec<_>>().join(lang.pick("、", ", ")),
+            other => other.to_string(),
+        };
+        match k {
+            "department" => dept_name(c, &s, lang),
+            "item" => item_name(c, &s, lang),
+            "target" if c.bundle(&s).is_some() => target_name(c, "bundle", &s, lang),
+            "target" => item_name(c, &s, lang),
+            "channel" => lang.try_t(&format!("channel-{s}")).unwrap_or(s),
+            _ => s,
+        }
+    };
+    html! {
+        ul.detail-list title=(detail) {
+            @for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
+                li { span.muted { (lang.try_t(&format!("hist-key-{}", k.replace('_', "-"))).unwrap_or_else(|| k.clone())) (lang.pick("：", ": ")) } (text(k, v)) }
+            }
+        }
+    }
+}
+
 fn app_id(id: &str) -> Result<ApplicationId, ApiError> {
     service::parse_id(id, "没有这个申请", "No such application")
 }
@@ -340,7 +371,7 @@ pub async fn render(ctx: &Ctx, web: &Web, id: &str, banner: Option<String>, fs: 
                                             .unwrap_or_else(|| h.action.clone()))
                                         @if let (Some(f), Some(t)) = (&h.from_state, &h.to_state) { br; span.muted { (state_name(f)) " → " (state_name(t)) } }
                                     }
-                                    td { code.detail { (h.detail) } }
+                                    td { (history_detail(ctx, c, &h.detail)) }
                                 }
                             }
                         }

@@ -264,6 +264,9 @@ async fn a_supplement_request_needs_an_opinion_and_reaches_the_resident() {
     let wjw = t.client();
     wjw.login("wjw_clerk").await;
     let page = wjw.get(&format!("/applications/{app}")).await;
+    // The history reads as text: departments and channels by name, not the JSON the chain hashes.
+    assert!(page.body.contains("受理渠道：</span>网上申请") && page.body.contains("承办部门：</span>杭州市富阳区卫生健康局"), "{}", page.body);
+    assert!(!page.body.contains("<code class=\"detail\">{"), "no raw JSON in the history");
     let case = page.body.split("/cases/").nth(1).and_then(|s| s.split('/').next()).expect("a case form").to_owned();
     let csrf = page.csrf();
     let path = format!("/applications/{app}/cases/{case}/act");
