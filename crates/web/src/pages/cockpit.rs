@@ -321,7 +321,7 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
             (charts(&ctx, &web, &snap, area))
             @if town.is_none() { (towns_table(&ctx, &snap)) }
             (map)
-            (pool_section(&ctx, &web, &snap))
+            @if town.is_none() { (pool_section(&ctx, &web, &snap)) }
         };
         Ok::<_, ApiError>(page(&ctx, &title, body))
     }

@@ -221,6 +221,7 @@ async fn the_cockpit_shows_the_district_and_each_town() {
     let r = admin.get(&format!("/cockpit?town={}", town.code)).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains(&town.name));
+    assert!(!r.body.contains("id=\"h-pool\""), "the pool's figures are district-wide: only on the district's page");
     assert_eq!(admin.get("/cockpit?town=999").await.status, StatusCode::NOT_FOUND);
     let sup = t.client();
     sup.login("ga_supervisor").await;
