@@ -920,6 +920,8 @@ pub struct PageQuery {
 
 fn access_view(state: &AppState, e: &AccessEntry, titles: &HashMap<i64, String>) -> AccessView {
     let purpose_name = match e.purpose.as_str() {
+        // A person reading their own data needs no purpose.
+        "none" if e.basis == "own_data" => Purpose::Own.name_zh().to_owned(),
         "none" => "未说明用途".to_owned(),
         other => Purpose::parse(other, e.purpose_ref.as_deref().or(Some("0"))).map_or_else(|| other.to_owned(), |p| p.name_zh().to_owned()),
     };

@@ -24,6 +24,7 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
     let Some(p) = &ctx.user else { return v };
     if p.account.kind != AccountKind::Staff {
         v.push(NavLink { href: "/applications", key: "nav-mine" });
+        v.push(NavLink { href: "/me/data", key: "nav-data" });
         v.push(NavLink { href: "/notices", key: "nav-notices" });
         return v;
     }

@@ -79,6 +79,7 @@ pub fn router_with(state: AppState, opts: WebOptions) -> Router {
         .route("/applications/{id}/rate", post(pages::detail::rate))
         .route("/applications/{id}/withdraw", post(pages::detail::withdraw))
         .route("/notices", get(pages::mine::notices))
+        .route("/me/data", get(pages::mine::data))
         .route("/login", get(pages::auth::login_form).post(pages::auth::login))
         .route("/register", get(pages::auth::register_form).post(pages::auth::register))
         .route("/logout", post(pages::auth::logout))

@@ -63,6 +63,7 @@ async fn records_story(t: &TestApp) {
     assert!(entries.iter().any(|e| e["reader_org"] == "ga" && e["outcome"] == "allowed" && e["purpose"] == "consent" && e["purpose_ref"] == cid.as_str()), "{entries:?}");
     assert!(entries.iter().any(|e| e["reader_org"] == "mzj" && e["outcome"] == "refused"));
     assert!(entries.iter().any(|e| e["reader_org"] == "ga" && e["basis"] == "purpose_required" && e["purpose_name"] == "未说明用途"), "{entries:?}");
+    assert!(entries.iter().filter(|e| e["basis"] == "own_data").all(|e| e["purpose_name"] == "本人查询"), "{entries:?}");
     assert!(entries.iter().all(|e| e["hash"].as_str().is_some_and(|h| h.len() == 64)));
     assert!(entries.iter().any(|e| e["reader_org_name"].as_str().is_some_and(|n| n.contains("公安"))));
 

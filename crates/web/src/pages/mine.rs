@@ -1,4 +1,5 @@
-//! A resident's or an enterprise agent's own pages: their applications and their notices.
+//! A resident's or an enterprise agent's own pages: their applications, their notices, and their
+//! data in the shared pool with everyone who read it (数据调阅记录).
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -9,6 +10,7 @@ use server::error::ApiError;
 use store::{AppFilter, Page};
 
 use super::{app_status_tag, opt_date, target_name, time};
+use crate::layout::tag;
 use crate::Web;
 use crate::ctx::Ctx;
 use crate::layout::{finish, page, redirect};
@@ -100,3 +102,99 @@ pub async fn notices(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery
     .await;
     finish(&ctx, r)
 }
+
+/// `/me/data`: my records in the shared data pool, and who read my data, when, why, and whether it
+/// was allowed — every read the access log holds about me, refusals included.
+pub async fn data(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) -> Response {
+    let r = async {
+        let p = ctx.require()?;
+        if p.is_staff() {
+            return Ok(redirect("/staff"));
+        }
+        let offset = q.offset.unwrap_or(0).max(0);
+        let state = axum::extract::State(web.state.clone());
+        let axum::Json(records) =
+            server::pool_api::list_records(state.clone(), p.clone(), server::api::ApiQuery(server::pool_api::PurposeQuery::default())).await?;
+        let page_q = server::pool_api::PageQuery { limit: Some(PER_PAGE), offset: Some(offset) };
+        let axum::Json(log) = server::pool_api::my_access_log(state, p.clone(), server::api::ApiQuery(page_q)).await?;
+        let record_name = |resource: &str| -> String {
+            match resource.strip_prefix("shared_record:") {
+                Some(id) => records.iter().find(|r| r.id == id).map_or_else(|| ctx.t("data-a-record"), |r| r.record_type_name.clone()),
+                None if resource.starts_with("recognition-check:") => ctx.t("data-health-results"),
+                None if resource.contains('/') => ctx.t("data-health-record"),
+                None => resource.to_owned(),
+            }
+        };
+        let body = html! {
+            h1 { (ctx.t("data-title")) }
+            p { (ctx.t("data-intro")) }
+            section aria-labelledby="h-records" {
+                h2 #h-records { (ctx.t("data-records")) }
+                @if records.is_empty() { p { (ctx.t("data-no-records")) } }
+                @else {
+                    div.table-wrap { table {
+                        caption.visually-hidden { (ctx.t("data-records")) }
+                        thead { tr {
+                            th scope="col" { (ctx.t("data-record-type")) } th scope="col" { (ctx.t("data-issuer")) }
+                            th scope="col" { (ctx.t("data-issued")) } th scope="col" { (ctx.t("col-status")) }
+                        } }
+                        tbody {
+                            @for r in &records {
+                                tr {
+                                    th scope="row" { (r.record_type_name) }
+                                    td { (r.department_name.clone().unwrap_or_else(|| r.department.clone())) }
+                                    td { (time(r.issued_at)) }
+                                    td { (tag(if r.status == "current" { "ok" } else { "grey" }, &r.status_name)) }
+                                }
+                            }
+                        }
+                    } }
+                }
+            }
+            section aria-labelledby="h-reads" {
+                h2 #h-reads { (ctx.t("data-reads")) }
+                @if log.is_empty() && offset == 0 { p { (ctx.t("data-no-reads")) } }
+                @else {
+                    div.table-wrap { table {
+                        caption.visually-hidden { (ctx.t("data-reads")) }
+                        thead { tr {
+                            th scope="col" { (ctx.t("col-time")) } th scope="col" { (ctx.t("data-reader")) } th scope="col" { (ctx.t("data-what")) }
+                            th scope="col" { (ctx.t("data-purpose")) } th scope="col" { (ctx.t("data-outcome")) }
+                        } }
+                        tbody {
+                            @for e in &log {
+                                tr {
+                                    td { (time(e.at)) }
+                                    td {
+                                        @if let Some(org) = &e.reader_org_name { (org) br; }
+                                        span.muted { (e.reader.clone().unwrap_or_default()) }
+                                    }
+                                    td { (record_name(&e.resource)) }
+                                    td { (purpose_name(&ctx, e)) }
+                                    td {
+                                        @if e.outcome == "allowed" { (tag("ok", &ctx.t("data-allowed"))) }
+                                        @else { (tag("bad", &ctx.t("data-refused"))) }
+                                    }
+                                }
+                            }
+                        }
+                    } }
+                    (super::staff::pager(&ctx, "/me/data?", offset, PER_PAGE, log.len()))
+                }
+                p.muted { (ctx.t("data-chain")) }
+            }
+        };
+        Ok::<_, ApiError>(page(&ctx, &ctx.t("data-title"), body))
+    }
+    .await;
+    finish(&ctx, r)
+}
+
+/// A read's purpose in the page's language (the API gives it in Chinese).
+fn purpose_name(ctx: &Ctx, e: &server::pool_api::AccessView) -> String {
+    let code = if e.purpose == "none" && e.basis == "own_data" { "own" } else { e.purpose.as_str() };
+    ctx.lang.try_t(&format!("purpose-{code}")).unwrap_or_else(|| e.purpose_name.clone())
+}
+
+/// Access-log entries per page of `/me/data`.
+const PER_PAGE: i64 = 30;

@@ -233,6 +233,12 @@ async fn the_whole_story_in_a_browser() {
     let b = s.d.find("form[action$='/rate'] button[type=submit]").await;
     s.d.click_nav(&b).await;
     assert!(s.path().await.contains("done=rate"));
+    // Her data, and every department that read it while handling the application.
+    s.go("/me/data").await;
+    let reads = s.d.text("section[aria-labelledby=h-reads]").await;
+    assert!(reads.contains("本人查询") && !reads.contains("未说明用途"), "her own look-ups need no purpose: {reads}");
+    s.shot("13-my-data").await;
+    s.check("my-data").await;
     s.logout().await;
 
     // The bad rating reaches the police supervisor, who answers it.

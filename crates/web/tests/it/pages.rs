@@ -281,3 +281,43 @@ async fn a_supplement_request_needs_an_opinion_and_reaches_the_resident() {
     assert!(mine.contains("请补充父母结婚证复印件"), "and told what is missing");
     t.shutdown().await;
 }
+
+/// A resident sees their records in the shared pool and every read of their data — a clerk's
+/// read without a purpose among them, refused — in both languages; staff have no such page.
+#[tokio::test]
+async fn a_resident_sees_who_read_their_data() {
+    let t = TestWeb::spawn(0).await;
+    let me = t.citizen().await;
+    let api = reqwest::Client::new();
+    let token = |login: String| {
+        let api = api.clone();
+        let url = t.url.clone();
+        async move {
+            let r = api.post(format!("{url}/api/auth/login")).json(&serde_json::json!({"login": login, "password": server::seed::DEMO_PASSWORD})).send().await.expect("login");
+            r.json::<serde_json::Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
+        }
+    };
+    let (mine, ga) = (token(me.clone()).await, token("ga_clerk".to_owned()).await);
+    let records: serde_json::Value = api.get(format!("{}/api/pool/records", t.url)).bearer_auth(&mine).send().await.expect("GET").json().await.expect("json");
+    let rid = records[0]["id"].as_str().expect("a record").to_owned();
+    let r = api.get(format!("{}/api/pool/records/{rid}", t.url)).bearer_auth(&ga).send().await.expect("GET");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "no purpose, no read");
+
+    let c = t.client();
+    c.login(&me).await;
+    let page = c.get("/me/data").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("我的数据与调阅记录") && page.body.contains(records[0]["record_type_name"].as_str().expect("name")));
+    assert!(page.body.contains("杭州市公安局富阳区分局") && page.body.contains("未说明用途") && page.body.contains("已拒绝"), "the refused read is shown");
+    assert!(page.body.contains("href=\"/me/data\""), "in the navigation");
+    c.get("/prefs/lang/en").await;
+    let en = c.get("/me/data").await;
+    assert!(en.body.contains("Who read my data") && en.body.contains("No purpose given") && en.body.contains("Refused"), "{}", en.body);
+
+    let clerk = t.client();
+    clerk.login("ga_clerk").await;
+    assert_eq!(clerk.get("/me/data").await.status, StatusCode::SEE_OTHER, "staff go to their workbench");
+    let anon = t.client();
+    assert_eq!(anon.get("/me/data").await.status, StatusCode::SEE_OTHER, "sign in first");
+    t.shutdown().await;
+}
