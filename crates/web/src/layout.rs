@@ -410,6 +410,27 @@ pub fn tag(class: &str, text: &str) -> Markup {
     html! { strong class={ "tag tag-" (class) } { (text) } }
 }
 
+/// A table's hidden caption and its head: a row-header column, then number columns (all message
+/// keys).
+pub fn table_head(ctx: &Ctx, caption: &str, first: &str, numbers: &[&str]) -> Markup {
+    head_of(ctx, caption, first, numbers, true)
+}
+
+/// Like [`table_head`], for columns of text.
+pub fn text_table_head(ctx: &Ctx, caption: &str, first: &str, others: &[&str]) -> Markup {
+    head_of(ctx, caption, first, others, false)
+}
+
+fn head_of(ctx: &Ctx, caption: &str, first: &str, others: &[&str], numbers: bool) -> Markup {
+    html! {
+        caption.visually-hidden { (ctx.t(caption)) }
+        thead { tr {
+            th scope="col" { (ctx.t(first)) }
+            @for k in others { th.num[numbers] scope="col" { (ctx.t(k)) } }
+        } }
+    }
+}
+
 /// Breadcrumbs.
 pub fn breadcrumbs(ctx: &Ctx, trail: &[(&str, String)]) -> Markup {
     html! {

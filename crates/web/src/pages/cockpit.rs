@@ -15,7 +15,7 @@ use crate::Web;
 use crate::charts::{self, Bar};
 use crate::cockpit::{Area, Snapshot};
 use crate::ctx::Ctx;
-use crate::layout::{finish, page};
+use crate::layout::{finish, page, table_head};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CockpitQuery {
@@ -133,17 +133,6 @@ fn charts(ctx: &Ctx, web: &Web, snap: &Snapshot, a: &Area) -> Markup {
                 }
             } }
         }
-    }
-}
-
-/// A table's hidden caption and its head: a row-header column, then number columns (message keys).
-fn table_head(ctx: &Ctx, caption: &str, first: &str, numbers: &[&str]) -> Markup {
-    html! {
-        caption.visually-hidden { (ctx.t(caption)) }
-        thead { tr {
-            th scope="col" { (ctx.t(first)) }
-            @for k in numbers { th.num scope="col" { (ctx.t(k)) } }
-        } }
     }
 }
 

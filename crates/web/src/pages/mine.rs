@@ -13,7 +13,7 @@ use super::{app_status_tag, opt_date, target_name, time};
 use crate::layout::tag;
 use crate::Web;
 use crate::ctx::Ctx;
-use crate::layout::{finish, page, redirect};
+use crate::layout::{finish, page, redirect, text_table_head};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PageQuery {
@@ -39,11 +39,7 @@ pub async fn list(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) 
             } @else {
                 div.table-wrap {
                     table {
-                        caption.visually-hidden { (ctx.t("mine-title")) }
-                        thead { tr {
-                            th scope="col" { (ctx.t("col-application")) } th scope="col" { (ctx.t("app-submitted")) }
-                            th scope="col" { (ctx.t("col-status")) } th scope="col" { (ctx.t("app-deadline")) }
-                        } }
+                        (text_table_head(&ctx, "mine-title", "col-application", &["app-submitted", "col-status", "app-deadline"]))
                         tbody {
                             @for a in &rows {
                                 tr {
@@ -133,11 +129,7 @@ pub async fn data(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) 
                 @if records.is_empty() { p { (ctx.t("data-no-records")) } }
                 @else {
                     div.table-wrap { table {
-                        caption.visually-hidden { (ctx.t("data-records")) }
-                        thead { tr {
-                            th scope="col" { (ctx.t("data-record-type")) } th scope="col" { (ctx.t("data-issuer")) }
-                            th scope="col" { (ctx.t("data-issued")) } th scope="col" { (ctx.t("col-status")) }
-                        } }
+                        (text_table_head(&ctx, "data-records", "data-record-type", &["data-issuer", "data-issued", "col-status"]))
                         tbody {
                             @for r in &records {
                                 tr {
@@ -156,11 +148,7 @@ pub async fn data(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) 
                 @if log.is_empty() && offset == 0 { p { (ctx.t("data-no-reads")) } }
                 @else {
                     div.table-wrap { table {
-                        caption.visually-hidden { (ctx.t("data-reads")) }
-                        thead { tr {
-                            th scope="col" { (ctx.t("col-time")) } th scope="col" { (ctx.t("data-reader")) } th scope="col" { (ctx.t("data-what")) }
-                            th scope="col" { (ctx.t("data-purpose")) } th scope="col" { (ctx.t("data-outcome")) }
-                        } }
+                        (text_table_head(&ctx, "data-reads", "col-time", &["data-reader", "data-what", "data-purpose", "data-outcome"]))
                         tbody {
                             @for e in &log {
                                 tr {
