@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use server::Config;
 use tokio::sync::Mutex;
 
-use crate::bench_common::{Conn, Phase, Tally, cpu_model, gather, login};
+use crate::bench_common::{Conn, Phase, Scratch, Tally, cpu_model, gather, login};
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
@@ -121,25 +121,7 @@ struct UploadLite {
 }
 
 pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
-    let dir = tempfile_dir()?;
-    let (db_url, scratch) = match &args.database_url {
-        Some(url) if url.starts_with("postgres") => {
-            let name = format!("minsheng_bench_{}", std::process::id());
-            (store::create_scratch_database(url, &name).await?, Some((url.clone(), name)))
-        }
-        Some(url) => (url.clone(), None),
-        None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
-    };
-    let env = vec![
-        ("MINSHENG__DATA_DIR".to_owned(), dir.display().to_string()),
-        ("MINSHENG__DATABASE__URL".to_owned(), db_url.clone()),
-        ("MINSHENG__LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
-        // The benchmark measures applications, not the scheduler.
-        ("MINSHENG__DEADLINES__TICK_SECONDS".to_owned(), "3600".to_owned()),
-    ];
-    let mut config = Config::load(None, env)?;
-    config.max_connections = base.max_connections;
-    let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
+    let (scratch, state) = Scratch::start("bench", args.database_url.as_deref(), &base).await?;
     let backend = state.store.backend().name().to_owned();
     eprintln!("准备数据 preparing the registers on {backend} …");
     let opts = server::seed::SeedOptions { residents: 3000, enterprises: 20, history: 0, ..Default::default() };
@@ -299,10 +281,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
     }
     let actions = gather(tasks, start).await?;
     app.shutdown().await;
-    if let Some((url, name)) = scratch {
-        store::drop_scratch_database(&url, &name).await?;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    scratch.remove().await?;
 
     let f = Figures {
         backend,
@@ -331,10 +310,4 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
         std::fs::write(path, serde_json::to_string_pretty(&f)?)?;
     }
     Ok(())
-}
-
-fn tempfile_dir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("minsheng-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }

@@ -1,7 +1,9 @@
 //! What the HTTP benchmarks (`bench`, `bench-pool`) share: a light keep-alive HTTP/1.1 client
 //! connection, the per-client tally of latencies and errors, and the phase figures (throughput and
-//! latency percentiles) they report.
+//! latency percentiles) they report; and the scratch place each runs in.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
@@ -175,5 +177,48 @@ impl Conn {
         let status = resp.status().as_u16();
         let bytes = resp.into_body().collect().await?.to_bytes();
         Ok((status, bytes))
+    }
+}
+
+/// Where a benchmark runs: a temporary data directory and either SQLite in it or a scratch
+/// PostgreSQL database, both removed by [`Scratch::remove`].
+pub struct Scratch {
+    pub dir: PathBuf,
+    postgres: Option<(String, String)>,
+}
+
+impl Scratch {
+    /// Creates the place (`name` tells benchmarks apart) and the server's state on it: the
+    /// configuration's pool size, the deadline scheduler idle (the benchmarks measure requests).
+    pub async fn start(name: &str, database_url: Option<&str>, base: &server::Config) -> anyhow::Result<(Scratch, server::AppState)> {
+        let dir = std::env::temp_dir().join(format!("minsheng-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let (db_url, postgres) = match database_url {
+            Some(url) if url.starts_with("postgres") => {
+                let db = format!("minsheng_{}_{}", name.replace('-', "_"), std::process::id());
+                (store::create_scratch_database(url, &db).await?, Some((url.to_owned(), db)))
+            }
+            Some(url) => (url.to_owned(), None),
+            None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
+        };
+        let env = vec![
+            ("MINSHENG__DATA_DIR".to_owned(), dir.display().to_string()),
+            ("MINSHENG__DATABASE__URL".to_owned(), db_url),
+            ("MINSHENG__LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+            ("MINSHENG__DEADLINES__TICK_SECONDS".to_owned(), "3600".to_owned()),
+        ];
+        let mut config = server::Config::load(None, env)?;
+        config.max_connections = base.max_connections;
+        let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
+        Ok((Scratch { dir, postgres }, state))
+    }
+
+    /// Drops the scratch database and the directory.
+    pub async fn remove(self) -> anyhow::Result<()> {
+        if let Some((url, name)) = &self.postgres {
+            store::drop_scratch_database(url, name).await?;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+        Ok(())
     }
 }

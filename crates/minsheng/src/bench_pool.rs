@@ -19,7 +19,7 @@ use serde::Serialize;
 use server::Config;
 
 use crate::bar;
-use crate::bench_common::{Conn, Phase, Tally, cpu_model, gather, login, summarise};
+use crate::bench_common::{Conn, Phase, Scratch, Tally, cpu_model, gather, login, summarise};
 
 /// The tests most results are of (and the checks ask for); one result in ten is an imaging study.
 const COMMON_LAB: &[&str] = &["cbc", "urinalysis", "liver_panel", "renal_panel", "glucose_fasting", "lipid_panel"];
@@ -91,25 +91,7 @@ fn patient(i: usize) -> anyhow::Result<server::seed_pool::SynthPatient> {
 }
 
 pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode> {
-    let dir = std::env::temp_dir().join(format!("minsheng-bench-pool-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let (db_url, scratch) = match &args.database_url {
-        Some(url) if url.starts_with("postgres") => {
-            let name = format!("minsheng_bench_pool_{}", std::process::id());
-            (store::create_scratch_database(url, &name).await?, Some((url.clone(), name)))
-        }
-        Some(url) => (url.clone(), None),
-        None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
-    };
-    let env = vec![
-        ("MINSHENG__DATA_DIR".to_owned(), dir.display().to_string()),
-        ("MINSHENG__DATABASE__URL".to_owned(), db_url.clone()),
-        ("MINSHENG__LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
-        ("MINSHENG__DEADLINES__TICK_SECONDS".to_owned(), "3600".to_owned()),
-    ];
-    let mut config = Config::load(None, env)?;
-    config.max_connections = base.max_connections;
-    let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
+    let (scratch, state) = Scratch::start("bench-pool", args.database_url.as_deref(), &base).await?;
     let backend = state.store.backend().name().to_owned();
     let now = Utc::now();
 
@@ -360,10 +342,7 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
         intact = Some(v.broken.is_empty());
     }
     app.shutdown().await;
-    if let Some((url, name)) = scratch {
-        store::drop_scratch_database(&url, &name).await?;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    scratch.remove().await?;
 
     let f = Figures {
         backend,

@@ -184,6 +184,20 @@ fn with_database(mut config: Config, db: &DbArgs) -> Config {
     config
 }
 
+/// A progress callback for work in named stages: each new stage restarts the bar under its name.
+fn staged(pb: &ProgressBar) -> impl FnMut(&str, u64, u64) + '_ {
+    let mut stage = String::new();
+    move |s: &str, done, total| {
+        if s != stage {
+            stage = s.to_owned();
+            pb.set_prefix(s.to_owned());
+            pb.reset();
+        }
+        pb.set_length(total);
+        pb.set_position(done);
+    }
+}
+
 fn bar(len: u64, prefix: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
     pb.set_style(
@@ -327,17 +341,7 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         ..Default::default()
     };
     let pb = bar(0, "demo");
-    let mut stage = String::new();
-    let report = server::seed::seed_demo(&state, &opts, &mut |s: &str, done, total| {
-        if s != stage {
-            stage = s.to_owned();
-            pb.set_prefix(s.to_owned());
-            pb.reset();
-        }
-        pb.set_length(total);
-        pb.set_position(done);
-    })
-    .await?;
+    let report = server::seed::seed_demo(&state, &opts, &mut staged(&pb)).await?;
     pb.finish_and_clear();
     if report.already_seeded {
         println!("演示数据已存在（使用 --fresh 重新生成） demo data already present in {}", args.data_dir.display());
@@ -382,17 +386,7 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
 async fn bench_cockpit(args: &BenchCockpitArgs) -> anyhow::Result<ExitCode> {
     let opts = web::bench::BenchOptions { applications: args.applications, renders: args.renders, dir: args.dir.clone() };
     let pb = bar(0, "fill");
-    let mut stage = String::new();
-    let report = web::bench::cockpit(&opts, &mut |s: &str, done, total| {
-        if s != stage {
-            stage = s.to_owned();
-            pb.set_prefix(s.to_owned());
-            pb.reset();
-        }
-        pb.set_length(total);
-        pb.set_position(done);
-    })
-    .await?;
+    let report = web::bench::cockpit(&opts, &mut staged(&pb)).await?;
     pb.finish_and_clear();
     println!("驾驶舱基准 cockpit benchmark ({} CPUs)", report.cpus);
     println!("  applications 办件            {}", report.applications);

@@ -918,10 +918,14 @@ pub struct PageQuery {
     pub offset: Option<i64>,
 }
 
+/// The purpose a logged read is shown under: a person reading their own data gives none and needs
+/// none, and is shown as `own`.
+pub fn shown_purpose<'a>(purpose: &'a str, basis: &str) -> &'a str {
+    if purpose == "none" && basis == "own_data" { "own" } else { purpose }
+}
+
 fn access_view(state: &AppState, e: &AccessEntry, titles: &HashMap<i64, String>) -> AccessView {
-    let purpose_name = match e.purpose.as_str() {
-        // A person reading their own data needs no purpose.
-        "none" if e.basis == "own_data" => Purpose::Own.name_zh().to_owned(),
+    let purpose_name = match shown_purpose(&e.purpose, &e.basis) {
         "none" => "未说明用途".to_owned(),
         other => Purpose::parse(other, e.purpose_ref.as_deref().or(Some("0"))).map_or_else(|| other.to_owned(), |p| p.name_zh().to_owned()),
     };

@@ -483,6 +483,17 @@ pub(crate) async fn insert_rows(
     Ok(affected)
 }
 
+impl crate::Store {
+    /// Inserts rows into `table` in one transaction of multi-row statements ([`insert_rows`]),
+    /// outside the writer: bulk loads and the data pool's own tables.
+    pub(crate) async fn insert_all(&self, table: &str, columns: &[&str], rows: &[Vec<Value>], tail: &str) -> Result<u64> {
+        let mut tx = self.write_pool().begin().await?;
+        let n = insert_rows(&mut tx, table, columns, rows, tail).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
 fn prev_power_of_two(n: usize) -> usize {
     if n == 0 { 0 } else { 1 << (usize::BITS - 1 - n.leading_zeros()) }
 }

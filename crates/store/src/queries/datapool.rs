@@ -10,7 +10,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::codec::{self, Value};
-use crate::queries::records::{RECORD_COLUMNS, SharedRecord};
+use crate::queries::records::{RECORD_COLUMNS, SharedRecord, record_values};
 use crate::writer::insert_rows;
 use crate::{Result, Store, StoreError};
 
@@ -64,21 +64,6 @@ fn pool_record(r: &AnyRow) -> Result<PoolRecord> {
         revoked_at: codec::parse_ts_opt(r.try_get("revoked_at")?)?,
         revoked_reason: r.try_get("revoked_reason")?,
     })
-}
-
-fn record_values(r: &SharedRecord) -> Vec<Value> {
-    vec![
-        Value::I(r.id.0),
-        Value::S(r.record_type.clone()),
-        Value::S(r.subject_kind.clone()),
-        Value::S(r.subject_key.clone()),
-        Value::S(r.department.clone()),
-        Value::S(codec::ts(r.issued_at)),
-        Value::OptS(codec::date_opt(r.valid_until)),
-        Value::OptI(r.application.map(|a| a.0)),
-        Value::OptI(r.case.map(|c| c.0)),
-        Value::S(r.data.to_string()),
-    ]
 }
 
 fn with_version(r: &SharedRecord, version: i64, supersedes: Option<RecordId>, by: Option<i64>) -> Vec<Value> {
@@ -264,9 +249,7 @@ impl Store {
     /// Publishes new records (version 1) in one transaction.
     pub async fn publish_records(&self, records: &[SharedRecord], by: Option<i64>) -> Result<()> {
         let rows: Vec<Vec<Value>> = records.iter().map(|r| with_version(r, 1, None, by)).collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(&mut tx, "shared_record", &record_columns_versioned(), &rows, "").await?;
-        tx.commit().await?;
+        self.insert_all("shared_record", &record_columns_versioned(), &rows, "").await?;
         Ok(())
     }
 
@@ -374,9 +357,7 @@ impl Store {
         }
         let now = codec::ts(now);
         let rows: Vec<Vec<Value>> = apps.iter().map(|a| vec![Value::I(a.0), Value::S(now.clone())]).collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(&mut tx, "pool_filing_logged", &["application_id", "logged_at"], &rows, "ON CONFLICT (application_id) DO NOTHING").await?;
-        tx.commit().await?;
+        self.insert_all("pool_filing_logged", &["application_id", "logged_at"], &rows, "ON CONFLICT (application_id) DO NOTHING").await?;
         Ok(())
     }
 
@@ -401,16 +382,7 @@ impl Store {
                 ]
             })
             .collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(
-            &mut tx,
-            "record_consent",
-            &["id", "subject_key", "grantee_kind", "grantee", "record_types", "purpose", "granted_at", "valid_until"],
-            &rows,
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        self.insert_all("record_consent", &["id", "subject_key", "grantee_kind", "grantee", "record_types", "purpose", "granted_at", "valid_until"], &rows, "").await?;
         Ok(())
     }
 
@@ -458,9 +430,7 @@ impl Store {
 
     pub async fn insert_credentials(&self, list: &[CredentialRow]) -> Result<()> {
         let rows: Vec<Vec<Value>> = list.iter().map(credential_values).collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(&mut tx, "credential", CREDENTIAL_COLUMNS, &rows, "").await?;
-        tx.commit().await?;
+        self.insert_all("credential", CREDENTIAL_COLUMNS, &rows, "").await?;
         Ok(())
     }
 
@@ -503,9 +473,7 @@ impl Store {
             .iter()
             .map(|e| vec![Value::S(e.code.clone()), Value::S(e.name.clone()), Value::S(e.division.clone()), Value::S(e.property_company.clone())])
             .collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(&mut tx, "estate", &["code", "name", "division", "property_company"], &rows, "").await?;
-        tx.commit().await?;
+        self.insert_all("estate", &["code", "name", "division", "property_company"], &rows, "").await?;
         Ok(())
     }
 
@@ -602,10 +570,7 @@ impl Store {
                 ]
             })
             .collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(&mut tx, "institution", &["code", "name", "level", "kind", "division", "hr_items"], &rows, "ON CONFLICT (code) DO NOTHING")
-            .await?;
-        tx.commit().await?;
+        self.insert_all("institution", &["code", "name", "level", "kind", "division", "hr_items"], &rows, "ON CONFLICT (code) DO NOTHING").await?;
         Ok(())
     }
 
@@ -659,16 +624,7 @@ impl Store {
                 ]
             })
             .collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(
-            &mut tx,
-            "notice",
-            &["id", "recipient", "kind", "application_id", "case_id", "text_zh", "text_en", "created_at", "status", "attempts", "next_attempt_at"],
-            &rows,
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        self.insert_all("notice", &["id", "recipient", "kind", "application_id", "case_id", "text_zh", "text_en", "created_at", "status", "attempts", "next_attempt_at"], &rows, "").await?;
         Ok(())
     }
 }

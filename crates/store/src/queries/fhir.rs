@@ -9,7 +9,6 @@ use sqlx::any::AnyArguments;
 use sqlx::Arguments;
 
 use crate::codec::{self, Value};
-use crate::writer::insert_rows;
 use crate::{Result, Store, StoreError};
 
 /// A resource with its index columns.
@@ -105,6 +104,16 @@ pub struct InstitutionFigures {
     pub recognised_elsewhere: i64,
 }
 
+fn stored_fhir(r: &sqlx::any::AnyRow) -> Result<StoredFhir> {
+    Ok(StoredFhir {
+        logical_id: r.try_get("logical_id")?,
+        patient_key: r.try_get("patient_key")?,
+        version: r.try_get("version")?,
+        updated_at: codec::parse_ts(&r.try_get::<String, _>("updated_at")?)?,
+        data: r.try_get("data")?,
+    })
+}
+
 fn code_filter(code: &str) -> (bool, String) {
     // (exact system|code?, value)
     match code.split_once('|') {
@@ -118,9 +127,7 @@ impl Store {
     /// Inserts resources that are new (bulk loads); a logical id that exists is an error.
     pub async fn insert_fhir(&self, rows: &[FhirRow]) -> Result<()> {
         let values: Vec<Vec<Value>> = rows.iter().map(fhir_values).collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(&mut tx, "fhir_resource", FHIR_COLUMNS, &values, "").await?;
-        tx.commit().await?;
+        self.insert_all("fhir_resource", FHIR_COLUMNS, &values, "").await?;
         Ok(())
     }
 
@@ -131,9 +138,7 @@ impl Store {
         let tail = "ON CONFLICT (resource_type, logical_id) DO UPDATE SET patient_key = excluded.patient_key, code = excluded.code, \
                     item = excluded.item, institution = excluded.institution, effective = excluded.effective, status = excluded.status, \
                     version = fhir_resource.version + 1, updated_at = excluded.updated_at, data = excluded.data";
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(&mut tx, "fhir_resource", FHIR_COLUMNS, &values, tail).await?;
-        tx.commit().await?;
+        self.insert_all("fhir_resource", FHIR_COLUMNS, &values, tail).await?;
         Ok(())
     }
 
@@ -143,16 +148,7 @@ impl Store {
             .bind(logical_id)
             .fetch_optional(self.read_pool())
             .await?;
-        row.map(|r| {
-            Ok(StoredFhir {
-                logical_id: r.try_get("logical_id")?,
-                patient_key: r.try_get("patient_key")?,
-                version: r.try_get("version")?,
-                updated_at: codec::parse_ts(&r.try_get::<String, _>("updated_at")?)?,
-                data: r.try_get("data")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(stored_fhir).transpose()
     }
 
     /// The Patient resource of a person (by ID number or other key).
@@ -163,16 +159,7 @@ impl Store {
         .bind(patient_key)
         .fetch_optional(self.read_pool())
         .await?;
-        row.map(|r| {
-            Ok(StoredFhir {
-                logical_id: r.try_get("logical_id")?,
-                patient_key: r.try_get("patient_key")?,
-                version: r.try_get("version")?,
-                updated_at: codec::parse_ts(&r.try_get::<String, _>("updated_at")?)?,
-                data: r.try_get("data")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(stored_fhir).transpose()
     }
 
     /// A page of a search, newest first, and the total number of matches.

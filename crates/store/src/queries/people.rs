@@ -382,9 +382,7 @@ impl Store {
             .iter()
             .map(|d| vec![Value::S(d.code.clone()), Value::S(d.name.clone()), Value::S(d.level.clone()), Value::OptS(d.parent.clone())])
             .collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(&mut tx, "division", &["code", "name", "level", "parent"], &rows, "").await?;
-        tx.commit().await?;
+        self.insert_all("division", &["code", "name", "level", "parent"], &rows, "").await?;
         Ok(())
     }
 
@@ -407,16 +405,7 @@ impl Store {
                 ]
             })
             .collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(
-            &mut tx,
-            "person",
-            &["id", "id_number", "name", "sex", "birth_date", "division", "phone", "household", "relation", "created_at"],
-            &rows,
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        self.insert_all("person", &["id", "id_number", "name", "sex", "birth_date", "division", "phone", "household", "relation", "created_at"], &rows, "").await?;
         Ok(())
     }
 
@@ -437,16 +426,7 @@ impl Store {
                 ]
             })
             .collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(
-            &mut tx,
-            "enterprise",
-            &["id", "credit_code", "name", "legal_rep", "division", "kind", "established_on", "created_at"],
-            &rows,
-            "",
-        )
-        .await?;
-        tx.commit().await?;
+        self.insert_all("enterprise", &["id", "credit_code", "name", "legal_rep", "division", "kind", "established_on", "created_at"], &rows, "").await?;
         Ok(())
     }
 }

@@ -8,13 +8,28 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::codec::{self, Value};
-use crate::writer::insert_rows;
 use crate::{Result, Store};
 
 pub const RECORD_COLUMNS: &[&str] = &[
     "id", "record_type", "subject_kind", "subject_key", "department", "issued_at", "valid_until",
     "application_id", "case_id", "data",
 ];
+
+/// A record's values in the order of [`RECORD_COLUMNS`].
+pub(crate) fn record_values(r: &SharedRecord) -> Vec<Value> {
+    vec![
+        Value::I(r.id.0),
+        Value::S(r.record_type.clone()),
+        Value::S(r.subject_kind.clone()),
+        Value::S(r.subject_key.clone()),
+        Value::S(r.department.clone()),
+        Value::S(codec::ts(r.issued_at)),
+        Value::OptS(codec::date_opt(r.valid_until)),
+        Value::OptI(r.application.map(|a| a.0)),
+        Value::OptI(r.case.map(|c| c.0)),
+        Value::S(r.data.to_string()),
+    ]
+}
 
 /// A shared record with its content.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -112,26 +127,8 @@ impl Store {
 
     /// Publishes records in bulk (the demo district's registers).
     pub async fn insert_records(&self, records: &[SharedRecord]) -> Result<()> {
-        let rows: Vec<Vec<Value>> = records
-            .iter()
-            .map(|r| {
-                vec![
-                    Value::I(r.id.0),
-                    Value::S(r.record_type.clone()),
-                    Value::S(r.subject_kind.clone()),
-                    Value::S(r.subject_key.clone()),
-                    Value::S(r.department.clone()),
-                    Value::S(codec::ts(r.issued_at)),
-                    Value::OptS(codec::date_opt(r.valid_until)),
-                    Value::OptI(r.application.map(|a| a.0)),
-                    Value::OptI(r.case.map(|c| c.0)),
-                    Value::S(r.data.to_string()),
-                ]
-            })
-            .collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(&mut tx, "shared_record", RECORD_COLUMNS, &rows, "").await?;
-        tx.commit().await?;
+        let rows: Vec<Vec<Value>> = records.iter().map(record_values).collect();
+        self.insert_all("shared_record", RECORD_COLUMNS, &rows, "").await?;
         Ok(())
     }
 
@@ -168,10 +165,7 @@ impl Store {
                 ]
             })
             .collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(&mut tx, "upload", &["id", "account_id", "sha256", "size", "content_type", "file_name", "created_at"], &rows, "")
-            .await?;
-        tx.commit().await?;
+        self.insert_all("upload", &["id", "account_id", "sha256", "size", "content_type", "file_name", "created_at"], &rows, "").await?;
         Ok(())
     }
 

@@ -180,7 +180,7 @@ pub async fn data(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) 
 
 /// A read's purpose in the page's language (the API gives it in Chinese).
 fn purpose_name(ctx: &Ctx, e: &server::pool_api::AccessView) -> String {
-    let code = if e.purpose == "none" && e.basis == "own_data" { "own" } else { e.purpose.as_str() };
+    let code = server::pool_api::shown_purpose(&e.purpose, &e.basis);
     ctx.lang.try_t(&format!("purpose-{code}")).unwrap_or_else(|| e.purpose_name.clone())
 }
 
