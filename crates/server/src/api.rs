@@ -934,19 +934,7 @@ pub struct NoticeQuery {
 #[utoipa::path(get, path = "/api/notices", tag = "notices", params(NoticeQuery),
     responses((status = 200, body = Vec<NoticeView>)), security(("bearer" = [])))]
 pub async fn notices(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<NoticeQuery>) -> ApiResult<Json<Vec<NoticeView>>> {
-    let mut keys = vec![format!("account:{}", p.id())];
-    if let Some(d) = p.department() {
-        if p.has(Role::Supervisor) {
-            keys.push(format!("dept:{d}:supervisor"));
-        }
-        if p.has(Role::Clerk) || p.has(Role::Reviewer) || p.has(Role::Approver) {
-            keys.push(format!("dept:{d}:clerk"));
-        }
-    }
-    if p.is_admin() {
-        keys.push("district".into());
-    }
-    let list = state.store.notices_for(&keys, page(q.limit, q.offset)).await?;
+    let list = state.store.notices_for(&service::notice_recipients(&p), page(q.limit, q.offset)).await?;
     Ok(Json(list.iter().map(views::notice_view).collect()))
 }
 

@@ -557,3 +557,21 @@ pub async fn tick(state: &AppState) -> ApiResult<TickOutcome> {
 pub fn parse_id<T: std::str::FromStr>(s: &str, what_zh: &'static str, what_en: &'static str) -> ApiResult<T> {
     s.parse().map_err(|_| ApiError::NotFound { zh: what_zh, en: what_en })
 }
+
+/// The notice recipients an account reads as: itself, and for staff their department role
+/// (supervisor, clerk) or, for administrators, the district.
+pub fn notice_recipients(p: &crate::auth::Principal) -> Vec<String> {
+    let mut keys = vec![format!("account:{}", p.id())];
+    if let Some(d) = p.department() {
+        if p.has(Role::Supervisor) {
+            keys.push(format!("dept:{d}:supervisor"));
+        }
+        if p.has(Role::Clerk) || p.has(Role::Reviewer) || p.has(Role::Approver) {
+            keys.push(format!("dept:{d}:clerk"));
+        }
+    }
+    if p.is_admin() {
+        keys.push("district".into());
+    }
+    keys
+}

@@ -3,7 +3,6 @@
 
 use axum::extract::{Query, State};
 use axum::response::Response;
-use catalog::Role;
 use maud::html;
 use serde::Deserialize;
 use server::error::ApiError;
@@ -65,18 +64,7 @@ pub async fn list(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) 
 pub async fn notices(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) -> Response {
     let r = async {
         let p = ctx.require()?;
-        let mut keys = vec![format!("account:{}", p.id())];
-        if let Some(d) = p.department() {
-            if p.has(Role::Supervisor) {
-                keys.push(format!("dept:{d}:supervisor"));
-            }
-            if p.has(Role::Clerk) || p.has(Role::Reviewer) || p.has(Role::Approver) {
-                keys.push(format!("dept:{d}:clerk"));
-            }
-        }
-        if p.is_admin() {
-            keys.push("district".into());
-        }
+        let keys = server::service::notice_recipients(&p);
         let offset = q.offset.unwrap_or(0).max(0);
         let list = web.state.store.notices_for(&keys, Page::new(30, offset)).await?;
         let body = html! {
