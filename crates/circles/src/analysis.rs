@@ -402,6 +402,7 @@ impl Analysis {
         progress.start("within 15 minutes and balance index", total_balls);
         let mut t_within = 0.0;
         let mut t_e2sfca = 0.0;
+        let searchers = reach::Searchers::new(graph.node_count());
         for ci in 0..nc {
             if !analysed[ci] {
                 continue;
@@ -424,6 +425,7 @@ impl Analysis {
                             graph,
                             &supplies[ci],
                             profile.cost_of_minutes(cat.minutes as f64),
+                            &searchers,
                             progress,
                         ),
                         t.elapsed().as_secs_f64(),
@@ -441,6 +443,7 @@ impl Analysis {
                 &demand.node_population,
                 share,
                 &decay,
+                &searchers,
                 progress,
             );
             t_e2sfca += t.elapsed().as_secs_f64();

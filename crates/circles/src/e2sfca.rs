@@ -10,7 +10,7 @@
 use crate::graph::Graph;
 use crate::norms::{DecayKind, E2sfcaNorms, Profile};
 use crate::progress::Progress;
-use crate::reach::{Supply, for_each_ball};
+use crate::reach::{Searchers, Supply, for_each_ball};
 
 /// The distance-decay weight W(t), on graph costs.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +81,7 @@ pub fn e2sfca(
     demand: &[f32],
     share: f64,
     decay: &Decay,
+    searchers: &Searchers,
     progress: &dyn Progress,
 ) -> E2sfca {
     let n = graph.node_count();
@@ -91,6 +92,7 @@ pub fn e2sfca(
         graph,
         supplies,
         decay.limit,
+        searchers,
         progress,
         |_, ball, _| {
             let mut d = 0.0;
@@ -172,6 +174,7 @@ mod tests {
             &[1000.0, 2000.0, 1000.0],
             1.0,
             &decay,
+            &Searchers::new(g.node_count()),
             &NoProgress,
         );
         let half = e2sfca(
@@ -180,6 +183,7 @@ mod tests {
             &[1000.0, 2000.0, 1000.0],
             0.5,
             &decay,
+            &Searchers::new(g.node_count()),
             &NoProgress,
         );
         assert!(

@@ -140,6 +140,19 @@ impl Graph {
         self.first[n] as usize..self.first[n + 1] as usize
     }
 
+    /// Asks the CPU to start loading where a node's arcs begin, ahead of [`Graph::arc_range`]
+    /// (a hint only: it changes no result).
+    #[inline]
+    pub fn prefetch_node(&self, node: u32) {
+        prefetch_index::prefetch_index(&self.first, node as usize);
+    }
+
+    /// Asks the CPU to start loading the arc at `index`, ahead of [`Graph::arcs_in`].
+    #[inline]
+    pub fn prefetch_arcs(&self, index: usize) {
+        prefetch_index::prefetch_index(&self.arcs, index);
+    }
+
     /// The arcs of a range from [`Graph::arc_range`].
     #[inline]
     pub fn arcs_in(&self, range: std::ops::Range<usize>) -> &[Arc] {

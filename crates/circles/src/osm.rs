@@ -473,8 +473,16 @@ pub fn import(path: &Path, norms: &Norms, progress: &dyn Progress) -> Result<Osm
         c.nodes.sort_unstable_by_key(|n| n.0);
         c.nodes.dedup_by_key(|n| n.0);
     }
+    let buildings = resolve_areas(&mut c, norms);
     progress.start("build graph", c.walk_ways.len() as u64);
     let raw = raw_network(&mut c, norms.walking.steps_factor);
+    // The OSM nodes and ways are not needed any more: free them before the graph is built, where
+    // the import peaks.
+    c.nodes = Vec::new();
+    c.way_refs = Vec::new();
+    c.area_refs = Vec::new();
+    c.walk_ways = Vec::new();
+    c.area_ways = Vec::new();
     let (graph, build) = Graph::build(&raw, BuildOptions::default()).map_err(|e| match e {
         Error::Empty { message, .. } => Error::Empty {
             what: path.display().to_string(),
@@ -486,7 +494,32 @@ pub fn import(path: &Path, norms: &Norms, progress: &dyn Progress) -> Result<Osm
     progress.finish();
     c.report.graph = build;
 
-    // Areas: facility polygons and residential buildings.
+    for f in &c.facilities {
+        *c.report
+            .facilities
+            .entry(norms.categories[f.category].key.clone())
+            .or_default() += 1;
+    }
+    Ok(OsmImport {
+        graph,
+        facilities: c.facilities,
+        buildings,
+        report: c.report,
+    })
+}
+
+fn mean(xy: &[[f64; 2]]) -> [f64; 2] {
+    let s = xy
+        .iter()
+        .fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
+    let n = xy.len().max(1) as f64;
+    [s[0] / n, s[1] / n]
+}
+
+/// Resolves the collected areas: facility polygons become facilities (at their centroid, with
+/// their footprint as capacity where the category counts it) and residential buildings are kept
+/// for the population estimate.
+fn resolve_areas(c: &mut Collected, norms: &Norms) -> Vec<Building> {
     let index = NodeIndex::new(&c.nodes);
     let mut buildings = Vec::new();
     for a in &c.area_ways {
@@ -551,26 +584,7 @@ pub fn import(path: &Path, norms: &Norms, progress: &dyn Progress) -> Result<Osm
             }
         }
     }
-    for f in &c.facilities {
-        *c.report
-            .facilities
-            .entry(norms.categories[f.category].key.clone())
-            .or_default() += 1;
-    }
-    Ok(OsmImport {
-        graph,
-        facilities: c.facilities,
-        buildings,
-        report: c.report,
-    })
-}
-
-fn mean(xy: &[[f64; 2]]) -> [f64; 2] {
-    let s = xy
-        .iter()
-        .fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
-    let n = xy.len().max(1) as f64;
-    [s[0] / n, s[1] / n]
+    buildings
 }
 
 /// Splits the walkable ways at junctions into raw segments.

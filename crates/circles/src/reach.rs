@@ -2,6 +2,7 @@
 //! facility for every node at once) and bounded searches from single facilities (what lies
 //! within 5, 10 and 15 minutes), both on a radix heap over `u32` keys with reusable buffers.
 
+use prefetch_index::prefetch_index;
 use rayon::prelude::*;
 
 use crate::graph::Graph;
@@ -170,6 +171,10 @@ impl Batch {
             if !heap.pop_min_batch(&mut self.entries) {
                 return false;
             }
+            for &(_, u) in &self.entries {
+                prefetch_index(cost, u as usize);
+                graph.prefetch_node(u);
+            }
             self.entries.retain(|&(d, u)| cost[u as usize] == d);
             if !self.entries.is_empty() {
                 break;
@@ -177,6 +182,9 @@ impl Batch {
         }
         self.ranges.clear();
         self.ranges.extend(self.entries.iter().map(|&(_, u)| graph.arc_range(u)));
+        for range in &self.ranges {
+            graph.prefetch_arcs(range.start);
+        }
         self.candidates.clear();
         for (i, (&(d, _), range)) in self.entries.iter().zip(self.ranges.drain(..)).enumerate() {
             for a in graph.arcs_in(range) {
@@ -185,6 +193,9 @@ impl Batch {
                     self.candidates.push((nd, a.to, i as u32));
                 }
             }
+        }
+        for &(_, v, _) in &self.candidates {
+            prefetch_index(cost, v as usize);
         }
         true
     }
@@ -320,18 +331,46 @@ pub struct Supply {
     pub capacity: f32,
 }
 
+/// Searchers for the ball searches of an analysis, one per worker thread, made when first needed
+/// and reused by every later search, so that each thread's buffers (8 bytes per node) are
+/// allocated once per analysis rather than once per batch of facilities.
+#[derive(Debug)]
+pub struct Searchers {
+    nodes: usize,
+    slots: Vec<std::sync::Mutex<Option<Searcher>>>,
+}
+
+impl Searchers {
+    /// Room for a searcher per worker thread of a graph of `nodes` nodes.
+    pub fn new(nodes: usize) -> Self {
+        let slots = (0..rayon::current_num_threads().max(1) + 1).map(|_| std::sync::Mutex::new(None)).collect();
+        Searchers { nodes, slots }
+    }
+
+    /// Runs `f` with a searcher no other thread is using (a new one if all are busy).
+    fn with<R>(&self, f: impl FnOnce(&mut Searcher) -> R) -> R {
+        for slot in &self.slots {
+            if let Ok(mut held) = slot.try_lock() {
+                return f(held.get_or_insert_with(|| Searcher::new(self.nodes)));
+            }
+        }
+        f(&mut Searcher::new(self.nodes))
+    }
+}
+
 /// Runs `f(facility index, ball)` for the ball of every facility within `limit`, in parallel
-/// batches (one [`Searcher`] per batch), calling `apply` on the main thread in facility order.
+/// batches (each with a searcher from `searchers`), calling `apply` on the main thread in
+/// facility order.
 pub fn for_each_ball<T: Send>(
     graph: &Graph,
     supplies: &[Supply],
     limit: u32,
+    searchers: &Searchers,
     progress: &dyn Progress,
     f: impl Fn(usize, &[(u32, u32)], &Searcher) -> T + Sync,
     mut apply: impl FnMut(usize, T),
 ) {
     const BATCH: usize = 4096;
-    let n = graph.node_count();
     let threads = rayon::current_num_threads().max(1);
     for (b, batch) in supplies.chunks(BATCH).enumerate() {
         let chunk = batch.len().div_ceil(threads * 4).max(1);
@@ -339,18 +378,17 @@ pub fn for_each_ball<T: Send>(
             .par_chunks(chunk)
             .enumerate()
             .map(|(c, part)| {
-                let mut s = Searcher::new(n);
-                let out: Vec<T> = part
-                    .iter()
-                    .enumerate()
-                    .map(|(k, sup)| {
-                        s.search(graph, &sup.snap.seeds(), limit);
-                        let r = f(b * BATCH + c * chunk + k, s.settled(), &s);
-                        progress.inc(1);
-                        r
-                    })
-                    .collect();
-                out
+                searchers.with(|s| {
+                    part.iter()
+                        .enumerate()
+                        .map(|(k, sup)| {
+                            s.search(graph, &sup.snap.seeds(), limit);
+                            let r = f(b * BATCH + c * chunk + k, s.settled(), s);
+                            progress.inc(1);
+                            r
+                        })
+                        .collect::<Vec<T>>()
+                })
             })
             .collect();
         for (i, r) in (b * BATCH..).zip(results.into_iter().flatten()) {
@@ -366,6 +404,7 @@ pub fn within(
     graph: &Graph,
     supplies: &[Supply],
     thresholds: [u32; 3],
+    searchers: &Searchers,
     progress: &dyn Progress,
 ) -> Within {
     let n = graph.node_count();
@@ -376,6 +415,7 @@ pub fn within(
         graph,
         supplies,
         limit,
+        searchers,
         progress,
         |_, ball, _| ball.to_vec(),
         |i, ball| {
@@ -404,6 +444,7 @@ pub fn within_one(
     graph: &Graph,
     supplies: &[Supply],
     threshold: u32,
+    searchers: &Searchers,
     progress: &dyn Progress,
 ) -> (Vec<u16>, Vec<f32>) {
     let n = graph.node_count();
@@ -413,6 +454,7 @@ pub fn within_one(
         graph,
         supplies,
         threshold,
+        searchers,
         progress,
         |_, ball, _| ball.iter().map(|&(node, _)| node).collect::<Vec<u32>>(),
         |i, nodes| {
@@ -554,13 +596,30 @@ mod tests {
             snap: Snap::at_node(n),
             capacity,
         };
-        let w = within(&g, &[sup(0, 10.0), sup(2, 5.0)], [10, 30, 60], &NoProgress);
+        let w = within(&g, &[sup(0, 10.0), sup(2, 5.0)], [10, 30, 60], &Searchers::new(g.node_count()), &NoProgress);
         assert_eq!(w.count[1], [1, 2, 2]);
         assert_eq!(w.capacity[1], [10.0, 15.0, 15.0]);
         assert_eq!(w.count[4], [0, 0, 0]);
         assert_eq!(w.count[3], [0, 1, 2]);
-        let (c, cap) = within_one(&g, &[sup(0, 10.0), sup(2, 5.0)], 30, &NoProgress);
+        let (c, cap) = within_one(&g, &[sup(0, 10.0), sup(2, 5.0)], 30, &Searchers::new(g.node_count()), &NoProgress);
         assert_eq!((c[1], cap[1], c[3], cap[3]), (2, 15.0, 1, 5.0));
+    }
+
+    #[test]
+    fn searchers_shared_by_many_searches_give_the_same_balls() {
+        let g = path();
+        let sups: Vec<Supply> = (0..g.node_count() as u32)
+            .cycle()
+            .take(5000)
+            .map(|n| Supply { snap: Snap::at_node(n), capacity: 1.0 })
+            .collect();
+        let shared = Searchers::new(g.node_count());
+        let first = within(&g, &sups, [10, 30, 60], &shared, &NoProgress);
+        let again = within(&g, &sups, [10, 30, 60], &shared, &NoProgress);
+        let fresh = within(&g, &sups, [10, 30, 60], &Searchers::new(g.node_count()), &NoProgress);
+        assert_eq!(first.count, fresh.count);
+        assert_eq!(again.count, fresh.count);
+        assert_eq!(again.capacity, fresh.capacity);
     }
 
     #[test]
