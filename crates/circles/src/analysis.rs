@@ -403,6 +403,8 @@ impl Analysis {
         let mut t_within = 0.0;
         let mut t_e2sfca = 0.0;
         let searchers = reach::Searchers::new(graph.node_count());
+        // Per-node arrays every category needs, made once (on this thread) and reused.
+        let (mut near_buf, mut within_buf, mut access_buf) = (Vec::new(), (Vec::new(), Vec::new()), Vec::new());
         for ci in 0..nc {
             if !analysed[ci] {
                 continue;
@@ -410,23 +412,25 @@ impl Analysis {
             let cat = &norms.categories[ci];
             // The all-node nearest search (one thread) runs beside the facility balls (the others).
             let snaps: Vec<_> = supplies[ci].iter().map(|s| s.snap).collect();
+            let (near_in, within_in) = (std::mem::take(&mut near_buf), std::mem::take(&mut within_buf));
             let ((near, t_n), (w, t_w)) = rayon::join(
                 || {
                     let t = Instant::now();
                     (
-                        reach::nearest_cost(graph, &snaps, UNREACHED - 1),
+                        reach::nearest_cost_in(graph, &snaps, UNREACHED - 1, near_in),
                         t.elapsed().as_secs_f64(),
                     )
                 },
                 || {
                     let t = Instant::now();
                     (
-                        reach::within_one(
+                        reach::within_one_in(
                             graph,
                             &supplies[ci],
                             profile.cost_of_minutes(cat.minutes as f64),
                             &searchers,
                             progress,
+                            within_in,
                         ),
                         t.elapsed().as_secs_f64(),
                     )
@@ -434,7 +438,6 @@ impl Analysis {
             );
             t_nearest += t_n;
             t_within += t_w;
-            let near = &near;
             let share = norms.demand_share(cat);
             let t = Instant::now();
             let e = e2sfca(
@@ -445,11 +448,12 @@ impl Analysis {
                 &decay,
                 &searchers,
                 progress,
+                std::mem::take(&mut access_buf),
             );
             t_e2sfca += t.elapsed().as_secs_f64();
             let norm_cost = profile.cost_of_minutes(cat.minutes as f64);
             let cov = coverage::covered(
-                near,
+                &near,
                 &demand.entries,
                 n_areas,
                 &[thresholds[0], thresholds[1], thresholds[2], norm_cost],
@@ -504,8 +508,8 @@ impl Analysis {
                     }
                 })
                 .collect();
-            drop(w);
             nearest[ci] = Some(near.iter().map(|&c| compress(c)).collect());
+            (near_buf, within_buf, access_buf) = (near, w, e.access);
             per_cat[ci] = Some(inds);
         }
         progress.finish();

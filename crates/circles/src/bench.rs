@@ -183,6 +183,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Progress) -> Result<Vec<BenchRow>
                 &decay,
                 &searchers,
                 &NoProgress,
+                Vec::new(),
             );
             e2_ms.push(t.elapsed().as_secs_f64() * 1e3);
             drop(e);

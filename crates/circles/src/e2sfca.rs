@@ -75,6 +75,10 @@ pub struct E2sfca {
 
 /// Runs both steps: `demand[node] × share` is the demand population at each node (share: the
 /// part of residents a category serves, e.g. the elderly).
+///
+/// The per-node access is written into `access`, whatever it held (pass `Vec::new()`, or the
+/// last result's array to reuse it).
+#[allow(clippy::too_many_arguments)]
 pub fn e2sfca(
     graph: &Graph,
     supplies: &[Supply],
@@ -83,9 +87,10 @@ pub fn e2sfca(
     decay: &Decay,
     searchers: &Searchers,
     progress: &dyn Progress,
+    mut access: Vec<f32>,
 ) -> E2sfca {
-    let n = graph.node_count();
-    let mut access = vec![0f32; n];
+    access.clear();
+    access.resize(graph.node_count(), 0.0);
     let mut ratio = vec![0f64; supplies.len()];
     let mut demand_in_reach = vec![0f64; supplies.len()];
     for_each_ball(
@@ -176,6 +181,7 @@ mod tests {
             &decay,
             &Searchers::new(g.node_count()),
             &NoProgress,
+            Vec::new(),
         );
         let half = e2sfca(
             &g,
@@ -185,6 +191,7 @@ mod tests {
             &decay,
             &Searchers::new(g.node_count()),
             &NoProgress,
+            Vec::new(),
         );
         assert!(
             (half.access[0] - 2.0 * r.access[0]).abs() < 1e-6,

@@ -122,7 +122,14 @@ pub struct Nearest {
 
 /// Like [`nearest`] without the source labels: only the cost per node (less memory).
 pub fn nearest_cost(graph: &Graph, facilities: &[Snap], limit: u32) -> Vec<u32> {
-    let mut cost = vec![UNREACHED; graph.node_count()];
+    nearest_cost_in(graph, facilities, limit, Vec::new())
+}
+
+/// [`nearest_cost`] written into `cost`, whatever it held (an analysis passes the same buffer
+/// for every category instead of allocating one each time).
+pub fn nearest_cost_in(graph: &Graph, facilities: &[Snap], limit: u32, mut cost: Vec<u32>) -> Vec<u32> {
+    cost.clear();
+    cost.resize(graph.node_count(), UNREACHED);
     let mut heap = RadixHeap::default();
     for f in facilities {
         for (node, c) in f.seeds() {
@@ -447,9 +454,23 @@ pub fn within_one(
     searchers: &Searchers,
     progress: &dyn Progress,
 ) -> (Vec<u16>, Vec<f32>) {
+    within_one_in(graph, supplies, threshold, searchers, progress, (Vec::new(), Vec::new()))
+}
+
+/// [`within_one`] written into `buffers` (counts, capacities), whatever they held.
+pub fn within_one_in(
+    graph: &Graph,
+    supplies: &[Supply],
+    threshold: u32,
+    searchers: &Searchers,
+    progress: &dyn Progress,
+    (mut count, mut capacity): (Vec<u16>, Vec<f32>),
+) -> (Vec<u16>, Vec<f32>) {
     let n = graph.node_count();
-    let mut count = vec![0u16; n];
-    let mut capacity = vec![0f32; n];
+    count.clear();
+    count.resize(n, 0);
+    capacity.clear();
+    capacity.resize(n, 0.0);
     for_each_ball(
         graph,
         supplies,
@@ -564,8 +585,8 @@ mod tests {
             let r = nearest(&g, &snaps, limit);
             assert_eq!(r.cost, want, "limit {limit}");
             // Every reached node's label is a source from which its cost is achieved.
-            for v in 0..n as usize {
-                if want[v] != UNREACHED {
+            for (v, &w) in want.iter().enumerate() {
+                if w != UNREACHED {
                     assert!((r.source[v] as usize) < sources.len(), "node {v} labelled");
                 }
             }
