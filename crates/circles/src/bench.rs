@@ -192,6 +192,7 @@ pub fn run(opts: &BenchOptions, progress: &dyn Progress) -> Result<Vec<BenchRow>
         let nodes = graph.node_count();
         let edges = graph.edge_count();
         let ne = (nodes + edges).max(1) as f64;
+        let per_node_edge = |b: Option<u64>| b.map_or(0.0, |b| b as f64 / ne);
         let nearest_ms = median(near_ms);
         rows.push(BenchRow {
             nodes_requested: n,
@@ -209,9 +210,9 @@ pub fn run(opts: &BenchOptions, progress: &dyn Progress) -> Result<Vec<BenchRow>
             e2sfca_ms: median(e2_ms),
             full_analysis_s,
             peak_import_mb: mb(peak_import),
-            peak_import_bytes_per_node_edge: peak_import.map_or(0.0, |b| b as f64 / ne),
+            peak_import_bytes_per_node_edge: per_node_edge(peak_import),
             peak_analysis_mb: mb(peak_analysis),
-            peak_analysis_bytes_per_node_edge: peak_analysis.map_or(0.0, |b| b as f64 / ne),
+            peak_analysis_bytes_per_node_edge: per_node_edge(peak_analysis),
             threads: rayon::current_num_threads(),
         });
         drop(analysis);

@@ -162,8 +162,7 @@ impl Graph {
     /// Outgoing arcs of a node.
     #[inline]
     pub fn arcs(&self, node: u32) -> &[Arc] {
-        let n = node as usize;
-        &self.arcs[self.first[n] as usize..self.first[n + 1] as usize]
+        &self.arcs[self.arc_range(node)]
     }
 
     /// The undirected edges.

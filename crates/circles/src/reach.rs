@@ -127,25 +127,42 @@ pub fn nearest_cost(graph: &Graph, facilities: &[Snap], limit: u32) -> Vec<u32> 
 
 /// [`nearest_cost`] written into `cost`, whatever it held (an analysis passes the same buffer
 /// for every category instead of allocating one each time).
-pub fn nearest_cost_in(graph: &Graph, facilities: &[Snap], limit: u32, mut cost: Vec<u32>) -> Vec<u32> {
+pub fn nearest_cost_in(graph: &Graph, facilities: &[Snap], limit: u32, cost: Vec<u32>) -> Vec<u32> {
+    multi_source(graph, facilities, limit, cost, |_, _| {})
+}
+
+/// How a node got a better cost in [`multi_source`].
+#[derive(Debug, Clone, Copy)]
+enum Reached {
+    /// As a seed of facility `i`.
+    Seed(u32),
+    /// Through the arc from node `u`.
+    Via(u32),
+}
+
+/// The multi-source search behind [`nearest`] and [`nearest_cost`]: fills `cost` (whatever it
+/// held) and tells `on_reach` each time a node gets a better cost, and how.
+fn multi_source(graph: &Graph, facilities: &[Snap], limit: u32, mut cost: Vec<u32>, mut on_reach: impl FnMut(u32, Reached)) -> Vec<u32> {
     cost.clear();
     cost.resize(graph.node_count(), UNREACHED);
     let mut heap = RadixHeap::default();
-    for f in facilities {
+    for (i, f) in facilities.iter().enumerate() {
         for (node, c) in f.seeds() {
             let slot = &mut cost[node as usize];
             if c < *slot && c <= limit {
                 *slot = c;
+                on_reach(node, Reached::Seed(i as u32));
                 heap.push(c, node);
             }
         }
     }
     let mut batch = Batch::new();
     while batch.next(&mut heap, graph, &cost, limit) {
-        for &(nd, v, _) in &batch.candidates {
+        for &(nd, v, u) in &batch.candidates {
             let slot = &mut cost[v as usize];
             if nd < *slot {
                 *slot = nd;
+                on_reach(v, Reached::Via(u));
                 heap.push(nd, v);
             }
         }
@@ -162,7 +179,7 @@ struct Batch {
     entries: Vec<(u32, u32)>,
     /// Where each entry's arcs lie.
     ranges: Vec<std::ops::Range<usize>>,
-    /// Candidates: (cost through the entry, target node, index of the entry in `entries`).
+    /// Candidates: (cost through the entry, target node, the entry's node).
     candidates: Vec<(u32, u32, u32)>,
 }
 
@@ -193,11 +210,11 @@ impl Batch {
             graph.prefetch_arcs(range.start);
         }
         self.candidates.clear();
-        for (i, (&(d, _), range)) in self.entries.iter().zip(self.ranges.drain(..)).enumerate() {
+        for (&(d, u), range) in self.entries.iter().zip(self.ranges.drain(..)) {
             for a in graph.arcs_in(range) {
                 let nd = d.saturating_add(a.cost);
                 if nd <= limit {
-                    self.candidates.push((nd, a.to, i as u32));
+                    self.candidates.push((nd, a.to, u));
                 }
             }
         }
@@ -212,31 +229,13 @@ impl Batch {
 /// nearest facility. Each facility contributes its seeds (the two ends of the edge it stands
 /// on, with the cost of walking there). Searches stop at `limit` (use `u32::MAX - 1` for none).
 pub fn nearest(graph: &Graph, facilities: &[Snap], limit: u32) -> Nearest {
-    let n = graph.node_count();
-    let mut cost = vec![UNREACHED; n];
-    let mut source = vec![u32::MAX; n];
-    let mut heap = RadixHeap::default();
-    for (i, f) in facilities.iter().enumerate() {
-        for (node, c) in f.seeds() {
-            let slot = &mut cost[node as usize];
-            if c < *slot && c <= limit {
-                *slot = c;
-                source[node as usize] = i as u32;
-                heap.push(c, node);
-            }
-        }
-    }
-    let mut batch = Batch::new();
-    while batch.next(&mut heap, graph, &cost, limit) {
-        for &(nd, v, i) in &batch.candidates {
-            let slot = &mut cost[v as usize];
-            if nd < *slot {
-                *slot = nd;
-                source[v as usize] = batch.entries.get(i as usize).map_or(u32::MAX, |&(_, u)| source[u as usize]);
-                heap.push(nd, v);
-            }
-        }
-    }
+    let mut source = vec![u32::MAX; graph.node_count()];
+    let cost = multi_source(graph, facilities, limit, Vec::new(), |v, how| {
+        source[v as usize] = match how {
+            Reached::Seed(i) => i,
+            Reached::Via(u) => source[u as usize],
+        };
+    });
     Nearest { cost, source }
 }
 

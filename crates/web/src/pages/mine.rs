@@ -19,14 +19,24 @@ pub struct PageQuery {
     pub offset: Option<i64>,
 }
 
+impl PageQuery {
+    /// Where the page starts (never negative).
+    fn offset(&self) -> i64 {
+        self.offset.unwrap_or(0).max(0)
+    }
+}
+
+/// The signed-in resident or enterprise agent; `None` for staff, whose pages these are not.
+fn applicant(ctx: &Ctx) -> Result<Option<&server::auth::Principal>, ApiError> {
+    let p = ctx.require()?;
+    Ok((!p.is_staff()).then_some(p))
+}
+
 /// `/applications`: my applications, newest first.
 pub async fn list(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) -> Response {
     let r = async {
-        let p = ctx.require()?;
-        if p.is_staff() {
-            return Ok(redirect("/staff"));
-        }
-        let offset = q.offset.unwrap_or(0).max(0);
+        let Some(p) = applicant(&ctx)? else { return Ok(redirect("/staff")) };
+        let offset = q.offset();
         let f = AppFilter { applicant_account: Some(p.id()), ..Default::default() };
         let rows = web.state.store.applications(&f, Page::new(20, offset)).await?;
         let c = web.state.catalog();
@@ -64,8 +74,8 @@ pub async fn list(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) 
 pub async fn notices(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) -> Response {
     let r = async {
         let p = ctx.require()?;
-        let keys = server::service::notice_recipients(&p);
-        let offset = q.offset.unwrap_or(0).max(0);
+        let keys = server::service::notice_recipients(p);
+        let offset = q.offset();
         let list = web.state.store.notices_for(&keys, Page::new(30, offset)).await?;
         let body = html! {
             h1 { (ctx.t("notices-title")) }
@@ -91,11 +101,8 @@ pub async fn notices(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery
 /// was allowed — every read the access log holds about me, refusals included.
 pub async fn data(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) -> Response {
     let r = async {
-        let p = ctx.require()?;
-        if p.is_staff() {
-            return Ok(redirect("/staff"));
-        }
-        let offset = q.offset.unwrap_or(0).max(0);
+        let Some(p) = applicant(&ctx)? else { return Ok(redirect("/staff")) };
+        let offset = q.offset();
         let state = axum::extract::State(web.state.clone());
         let axum::Json(records) =
             server::pool_api::list_records(state.clone(), p.clone(), server::api::ApiQuery(server::pool_api::PurposeQuery::default())).await?;
