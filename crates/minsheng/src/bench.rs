@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use server::Config;
 use tokio::sync::Mutex;
 
-use crate::bench_common::{Conn, Phase, Scratch, Tally, cpu_model, gather, login};
+use crate::bench_common::{Conn, Pacer, Phase, Scratch, Tally, cpu_model, gather, login, print_header, print_row};
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
@@ -28,6 +28,13 @@ pub struct BenchArgs {
     /// Concurrent clerk clients taking actions (default: as many as --clients).
     #[arg(long)]
     action_clients: Option<usize>,
+    /// Offer this many submissions per second, shared by the clients, instead of each sending
+    /// again as soon as it is answered; latency then counts from each request's slot.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Offer this many item actions per second (see --rate).
+    #[arg(long)]
+    action_rate: Option<f64>,
     /// Seconds each phase runs (filing, then actions).
     #[arg(long, default_value_t = 15)]
     seconds: u64,
@@ -211,6 +218,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let start = Instant::now();
     let mut tasks = Vec::new();
+    let (rate, clients) = (args.rate, args.clients);
     for (i, (token, materials, form)) in prepared.into_iter().enumerate() {
         let bundle = args.bundle.clone();
         let filed = filed.clone();
@@ -220,10 +228,10 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
             let body = serde_json::json!({ "bundle": bundle, "materials": materials, "form": form }).to_string();
             let mut tally = Tally::default();
             let mut n = 0u64;
-            while Instant::now() < deadline {
+            let mut pacer = Pacer::new(rate, clients, i, start);
+            while let Some(t) = pacer.slot_before(deadline).await {
                 n += 1;
                 let key = format!("bench-{i}-{n}");
-                let t = Instant::now();
                 let r = conn
                     .send("POST", "/api/applications", &token, Some(("application/json", body.clone())), &[("idempotency-key", &key), ("prefer", prefer)])
                     .await;
@@ -236,7 +244,8 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
             tally
         }));
     }
-    let submissions = gather(tasks, start).await?;
+    let mut submissions = gather(tasks, start).await?;
+    submissions.offered_per_second = args.rate;
 
     // Phase 2: clerks complete the items.
     let action_clients = args.action_clients.unwrap_or(args.clients);
@@ -244,7 +253,8 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..action_clients {
+    for c in 0..action_clients {
+        let rate = args.action_rate;
         let filed = filed.clone();
         let tokens = dept_tokens.clone();
         let next_action = next_action.clone();
@@ -253,7 +263,10 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
         tasks.push(tokio::spawn(async move {
             let mut tally = Tally::default();
             let mut current: Option<AppLite> = None;
-            while Instant::now() < deadline {
+            let mut pacer = Pacer::new(rate, action_clients, c, start);
+            loop {
+                // The next action to take, found before the slot so that a finished application
+                // does not use one up.
                 let app = match current.take() {
                     Some(a) => a,
                     None => match filed.lock().await.pop_front() {
@@ -271,7 +284,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
                     continue;
                 };
                 let Some(token) = tokens.get(&case.department) else { continue };
-                let t = Instant::now();
+                let Some(t) = pacer.slot_before(deadline).await else { break };
                 let path = format!("/api/applications/{}/cases/{}/actions", app.id, case.id);
                 let r = conn.send("POST", &path, token, Some(("application/json", format!("{{\"action\":\"{action}\"}}"))), &[("prefer", prefer)]).await;
                 current = tally.answer("action", t, &[200, 201], r).and_then(|bytes| serde_json::from_slice::<AppLite>(&bytes).ok());
@@ -279,7 +292,8 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
             tally
         }));
     }
-    let actions = gather(tasks, start).await?;
+    let mut actions = gather(tasks, start).await?;
+    actions.offered_per_second = args.action_rate;
     app.shutdown().await;
     scratch.remove().await?;
 
@@ -299,12 +313,9 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
         "minsheng bench — {} on {} CPU(s) ({}), {} filing clients, {} clerk clients, {} s per phase, {} answers",
         f.backend, f.cpus, f.cpu_model, f.clients, f.action_clients, f.seconds, f.representation
     );
-    println!("{:<24} {:>10} {:>8} {:>10} {:>9} {:>9} {:>9}", "", "requests", "errors", "per second", "p50 ms", "p99 ms", "max ms");
+    print_header(24);
     for (name, p) in [("bundle submissions", &f.submissions), ("item actions", &f.actions)] {
-        println!(
-            "{name:<24} {:>10} {:>8} {:>10.0} {:>9.2} {:>9.2} {:>9.2}",
-            p.requests, p.errors, p.per_second, p.p50_ms, p.p99_ms, p.max_ms
-        );
+        print_row(name, 24, p);
     }
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&f)?)?;

@@ -1,6 +1,7 @@
 //! What the HTTP benchmarks (`bench`, `bench-pool`) share: a light keep-alive HTTP/1.1 client
-//! connection, the per-client tally of latencies and errors, and the phase figures (throughput and
-//! latency percentiles) they report; and the scratch place each runs in.
+//! connection, the pacing of an open-loop run, the per-client tally of latencies and errors, and
+//! the phase figures (throughput and latency percentiles) they report; and the scratch place each
+//! runs in.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,6 +13,10 @@ use serde::{Deserialize, Serialize};
 /// One phase's figures: requests answered as expected, errors, throughput, latency percentiles.
 #[derive(Debug, Serialize)]
 pub struct Phase {
+    /// Requests per second offered in an open-loop run (`--rate`); none when every client sends
+    /// its next request as soon as the last is answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offered_per_second: Option<f64>,
     pub requests: usize,
     pub errors: usize,
     pub per_second: f64,
@@ -62,6 +67,63 @@ impl Tally {
     }
 }
 
+/// When one client sends its requests. Closed loop (no rate): at once, each as soon as the last is
+/// answered — the way to find the most the server can do, where the latency is only the queue
+/// the clients themselves make (clients ÷ throughput). Open loop (a rate shared by the clients):
+/// on a fixed schedule, each client's slots spread evenly between the others', and a request's
+/// latency counts from its slot, not from when it was sent, so that a slow answer that holds the
+/// next request back is counted against the server ("coordinated omission").
+pub struct Pacer {
+    every: Option<Duration>,
+    next: Instant,
+}
+
+impl Pacer {
+    /// Client `i` of `clients` sharing `rate` requests per second from `start`.
+    pub fn new(rate: Option<f64>, clients: usize, i: usize, start: Instant) -> Pacer {
+        let every = rate.filter(|r| *r > 0.0).map(|r| Duration::from_secs_f64(clients.max(1) as f64 / r));
+        let offset = every.map_or(Duration::ZERO, |e| e.mul_f64(i as f64 / clients.max(1) as f64));
+        Pacer { every, next: start + offset }
+    }
+
+    /// Waits for the next slot before `deadline`; the instant the request's latency counts from,
+    /// or none when the phase is over.
+    pub async fn slot_before(&mut self, deadline: Instant) -> Option<Instant> {
+        let t = self.slot().await;
+        (t < deadline).then_some(t)
+    }
+
+    /// Waits for the next slot; the instant the request's latency counts from.
+    pub async fn slot(&mut self) -> Instant {
+        match self.every {
+            None => Instant::now(),
+            Some(every) => {
+                let slot = self.next;
+                self.next += every;
+                tokio::time::sleep_until(slot.into()).await;
+                slot
+            }
+        }
+    }
+}
+
+/// The table header of a benchmark's phases.
+pub fn print_header(width: usize) {
+    println!(
+        "{:<width$} {:>10} {:>10} {:>8} {:>10} {:>9} {:>9} {:>9}",
+        "", "offered/s", "requests", "errors", "per second", "p50 ms", "p99 ms", "max ms"
+    );
+}
+
+/// One phase's row in the table.
+pub fn print_row(name: &str, width: usize, p: &Phase) {
+    let offered = p.offered_per_second.map_or_else(|| "—".to_owned(), |r| format!("{r:.0}"));
+    println!(
+        "{name:<width$} {offered:>10} {:>10} {:>8} {:>10.0} {:>9.2} {:>9.2} {:>9.2}",
+        p.requests, p.errors, p.per_second, p.p50_ms, p.p99_ms, p.max_ms
+    );
+}
+
 /// Waits for every client of a phase and gives its figures.
 pub async fn gather(tasks: Vec<tokio::task::JoinHandle<Tally>>, started: Instant) -> anyhow::Result<Phase> {
     let mut all = Vec::with_capacity(tasks.len());
@@ -92,6 +154,7 @@ fn phase(mut lat: Vec<u32>, errors: usize, elapsed: Duration) -> Phase {
         f64::from(lat[i.min(lat.len() - 1)]) / 1000.0
     };
     Phase {
+        offered_per_second: None,
         requests: lat.len(),
         errors,
         per_second: lat.len() as f64 / elapsed.as_secs_f64(),
@@ -201,12 +264,15 @@ impl Scratch {
             Some(url) => (url.to_owned(), None),
             None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
         };
-        let env = vec![
+        // Settings from the environment (MINSHENG__NOTICES__BATCH=…) apply, except where the
+        // scratch place must be.
+        let mut env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("MINSHENG__")).collect();
+        env.extend([
             ("MINSHENG__DATA_DIR".to_owned(), dir.display().to_string()),
             ("MINSHENG__DATABASE__URL".to_owned(), db_url),
             ("MINSHENG__LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
             ("MINSHENG__DEADLINES__TICK_SECONDS".to_owned(), "3600".to_owned()),
-        ];
+        ]);
         let mut config = server::Config::load(None, env)?;
         config.max_connections = base.max_connections;
         let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
@@ -220,5 +286,24 @@ impl Scratch {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_open_loop_client_keeps_its_own_schedule_however_late_the_answers() {
+        // 4 clients sharing 100 requests/s: each every 40 ms, client 1 a quarter of that after 0.
+        let start = Instant::now() - Duration::from_secs(1);
+        let mut p = Pacer::new(Some(100.0), 4, 1, start);
+        let slots = [p.slot().await, p.slot().await, p.slot().await];
+        assert_eq!(slots[0], start + Duration::from_millis(10));
+        assert_eq!(slots[1], start + Duration::from_millis(50));
+        assert_eq!(slots[2], start + Duration::from_millis(90), "a late client does not shift its slots");
+        // Closed loop: now.
+        let mut closed = Pacer::new(None, 4, 1, start);
+        assert!(closed.slot().await >= start + Duration::from_secs(1));
     }
 }

@@ -19,7 +19,7 @@ use serde::Serialize;
 use server::Config;
 
 use crate::bar;
-use crate::bench_common::{Conn, Phase, Scratch, Tally, cpu_model, gather, login, summarise};
+use crate::bench_common::{Conn, Pacer, Phase, Scratch, Tally, cpu_model, gather, login, print_header, print_row, summarise};
 
 /// The tests most results are of (and the checks ask for); one result in ten is an imaging study.
 const COMMON_LAB: &[&str] = &["cbc", "urinalysis", "liver_panel", "renal_panel", "glucose_fasting", "lipid_panel"];
@@ -45,6 +45,10 @@ pub struct BenchPoolArgs {
     /// Seconds each phase runs.
     #[arg(long, default_value_t = 15)]
     seconds: u64,
+    /// Offer this many requests per second in each phase, shared by the clients, instead of each
+    /// sending again as soon as it is answered; latency then counts from each request's slot.
+    #[arg(long)]
+    rate: Option<f64>,
     /// Also write the figures as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -241,6 +245,8 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
         COMMON_LAB.iter().filter_map(|c| app.state.pool.recognition.item(c)).map(|i| (i.system.clone(), i.item_code().to_owned())).collect();
     let items = Arc::new(items);
 
+    let (rate, clients) = (args.rate, args.clients);
+
     // Phase 1: recognition checks.
     eprintln!("阶段一 phase 1: {} clients run recognition checks for {} s …", args.clients, args.seconds);
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
@@ -253,13 +259,13 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(c as u64);
             let (mut tally, mut recognised, mut checked) = (Tally::default(), 0usize, Vec::new());
-            while Instant::now() < deadline {
+            let mut pacer = Pacer::new(rate, clients, c, start);
+            while let Some(t) = pacer.slot_before(deadline).await {
                 let p = rng.random_range(0..patients);
                 let (system, code) = &items[rng.random_range(0..items.len())];
                 let body = format!(
                     r#"{{"resourceType":"ServiceRequest","status":"active","intent":"order","code":{{"coding":[{{"system":"{system}","code":"{code}"}}]}},"subject":{{"reference":"Patient/bp{p}"}}}}"#
                 );
-                let t = Instant::now();
                 let r = conn.send("POST", "/fhir/ServiceRequest/$recognition-check", &token, Some(("application/fhir+json", body)), &[]).await;
                 if let Some(bytes) = tally.answer("check", t, &[200], r) {
                     if bytes.windows(13).any(|w| w == b"DetectedIssue") {
@@ -278,7 +284,8 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
         checked_by.push(c);
         tallies.push(tally);
     }
-    let checks = summarise(tallies, start);
+    let mut checks = summarise(tallies, start);
+    checks.offered_per_second = rate;
     let recognised_share = recognised as f64 / checks.requests.max(1) as f64;
 
     // Phase 2: each institution reads the results of the patients it ordered for.
@@ -294,18 +301,19 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
             if mine.is_empty() {
                 return tally;
             }
-            while Instant::now() < deadline {
+            let mut pacer = Pacer::new(rate, clients, c, start);
+            while let Some(t) = pacer.slot_before(deadline).await {
                 let p = mine[rng.random_range(0..mine.len())];
                 let k = rng.random_range(0..per_patient);
                 let ty = if k % 10 == 9 { "ImagingStudy" } else { "DiagnosticReport" };
-                let t = Instant::now();
                 let r = conn.send("GET", &format!("/fhir/{ty}/b{p}-{k}"), &token, None, &[]).await;
                 tally.answer("read", t, &[200], r);
             }
             tally
         }));
     }
-    let result_reads = gather(tasks, start).await?;
+    let mut result_reads = gather(tasks, start).await?;
+    result_reads.offered_per_second = rate;
 
     // Phase 3: shared records read under the subject's consent.
     eprintln!("阶段三 phase 3: {} clients read shared records under consent for {} s …", args.clients, args.seconds);
@@ -322,16 +330,17 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
             if reads.is_empty() {
                 return tally;
             }
-            while Instant::now() < deadline {
+            let mut pacer = Pacer::new(rate, clients, c, start);
+            while let Some(t) = pacer.slot_before(deadline).await {
                 let (rid, cid) = reads[rng.random_range(0..reads.len())];
-                let t = Instant::now();
                 let r = conn.send("GET", &format!("/api/pool/records/{rid}?purpose=consent&ref={cid}"), &token, None, &[]).await;
                 tally.answer("record read", t, &[200], r);
             }
             tally
         }));
     }
-    let record_reads = gather(tasks, start).await?;
+    let mut record_reads = gather(tasks, start).await?;
+    record_reads.offered_per_second = rate;
 
     let [_, _, access_log_entries, _, _, _] = app.state.store.pool_counts().await?;
     let (mut verify_log_seconds, mut intact) = (None, None);
@@ -367,13 +376,13 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
         "minsheng bench-pool — {} on {} CPU(s) ({}), {} patients, {} results ({} rows loaded in {:.1} s, {:.0} rows/s), {} clients, {} s per phase",
         f.backend, f.cpus, f.cpu_model, f.patients, f.results, f.fhir_rows, f.load_seconds, f.load_rows_per_second, f.clients, f.seconds
     );
-    println!("{:<34} {:>10} {:>8} {:>10} {:>9} {:>9} {:>9}", "", "requests", "errors", "per second", "p50 ms", "p99 ms", "max ms");
+    print_header(34);
     for (name, p) in [
         ("recognition check (POST $check)", &f.recognition_checks),
         ("result read (GET /fhir/…/{id})", &f.result_reads),
         ("shared record read (consent)", &f.record_reads),
     ] {
-        println!("{name:<34} {:>10} {:>8} {:>10.0} {:>9.2} {:>9.2} {:>9.2}", p.requests, p.errors, p.per_second, p.p50_ms, p.p99_ms, p.max_ms);
+        print_row(name, 34, p);
     }
     println!("checks with a recognisable result: {:.1}%; access-log entries written: {}", f.recognised_share * 100.0, f.access_log_entries);
     if let (Some(s), Some(ok)) = (f.verify_log_seconds, f.access_log_intact) {

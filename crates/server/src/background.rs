@@ -216,7 +216,10 @@ pub async fn notifier(state: AppState, channel: Channel, mut stop: tokio::sync::
                 0
             }
         };
-        if delivered == 0 {
+        // Under load the outbox always has a few notices, and each round is two write
+        // transactions on the one SQLite writer: only a full batch sends the worker straight back;
+        // otherwise it waits for the next poll and takes a bigger batch then.
+        if delivered < usize::try_from(state.config.notice_batch).unwrap_or(usize::MAX) {
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}
                 _ = stop.changed() => return,

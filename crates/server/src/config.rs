@@ -64,8 +64,8 @@ channel = "log"           # log | webhook
 # webhook_url = "https://sms-gateway.example/notices"
 # webhook_secret = "…"
 max_attempts = 12
-poll_millis = 500
-batch = 100
+poll_millis = 500         # how often the outbox worker looks for due notices when the last round was not full
+batch = 1000              # notices per round (two write transactions: lease, then mark delivered)
 
 [auth]
 session_hours = 8

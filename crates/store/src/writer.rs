@@ -535,6 +535,9 @@ async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> 
     }
     if !new_apps.is_empty() {
         insert_rows(conn, "application", codec::APPLICATION_COLUMNS, &new_apps, "").await?;
+        // Queued for the access log's record of the look-ups the filing was filled from.
+        let queued: Vec<Vec<Value>> = new_apps.iter().map(|row| vec![row[0].clone()]).collect();
+        insert_rows(conn, "pool_filing_pending", &["application_id"], &queued, "").await?;
     }
     if !updated_apps.is_empty() {
         let tail = upsert_tail("id", codec::APPLICATION_MUTABLE, "WHERE application.version = excluded.version - 1");

@@ -320,10 +320,10 @@ impl Store {
     /// materials were filled from.
     pub async fn unlogged_filings(&self, limit: i64) -> Result<Vec<FilingReads>> {
         let rows = sqlx::query(
-            "SELECT a.id, a.applicant_key, a.submitted_by, a.submitted_at, d.materials FROM application a
+            "SELECT a.id, a.applicant_key, a.submitted_by, a.submitted_at, d.materials FROM pool_filing_pending p
+             JOIN application a ON a.id = p.application_id
              JOIN application_doc d ON d.application_id = a.id
-             WHERE NOT EXISTS (SELECT 1 FROM pool_filing_logged f WHERE f.application_id = a.id)
-             ORDER BY a.submitted_at, a.id LIMIT $1",
+             ORDER BY p.application_id LIMIT $1",
         )
         .bind(limit)
         .fetch_all(self.read_pool())
@@ -357,7 +357,14 @@ impl Store {
         }
         let now = codec::ts(now);
         let rows: Vec<Vec<Value>> = apps.iter().map(|a| vec![Value::I(a.0), Value::S(now.clone())]).collect();
-        self.insert_all("pool_filing_logged", &["application_id", "logged_at"], &rows, "ON CONFLICT (application_id) DO NOTHING").await?;
+        let mut tx = self.write_pool().begin().await?;
+        insert_rows(&mut tx, "pool_filing_logged", &["application_id", "logged_at"], &rows, "ON CONFLICT (application_id) DO NOTHING").await?;
+        for chunk in apps.chunks(500) {
+            // The ids are integers formatted here, not user input.
+            let list = chunk.iter().map(|a| a.0.to_string()).collect::<Vec<_>>().join(",");
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM pool_filing_pending WHERE application_id IN ({list})"))).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
