@@ -53,11 +53,22 @@ pub struct OutboxCounts {
 impl Store {
     /// Notices addressed to any of `recipients` (e.g. `account:1`, `dept:ga:clerk`), newest first.
     pub async fn notices_for(&self, recipients: &[String], page: Page) -> Result<Vec<Notice>> {
-        let mut r = recipients.iter().cloned();
-        let keys: Vec<String> = (0..4).map(|_| r.next().unwrap_or_default()).collect();
+        // A notice to an account is about an application the account filed as applicant, or about
+        // none (application_id 0); the others have an index of their own (migration 0006).
+        let account = recipients.iter().find_map(|k| k.strip_prefix("account:")?.parse::<i64>().ok()).unwrap_or(-1);
+        let mut keys = recipients.iter().cloned();
+        let keys: Vec<String> = (0..4).map(|_| keys.next().unwrap_or_default()).collect();
         let rows = sqlx::query(
-            "SELECT * FROM notice WHERE recipient IN ($1, $2, $3, $4) ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6",
+            "SELECT * FROM (
+                 SELECT n.* FROM application a JOIN notice n ON n.application_id = a.id
+                  WHERE a.applicant_account = $1 AND n.recipient = $2
+                 UNION ALL
+                 SELECT * FROM notice WHERE recipient IN ($3, $4, $5, $6)
+                    AND (recipient NOT LIKE 'account:%' OR application_id = 0)
+             ) inbox ORDER BY created_at DESC, id DESC LIMIT $7 OFFSET $8",
         )
+        .bind(account)
+        .bind(format!("account:{account}"))
         .bind(keys[0].clone())
         .bind(keys[1].clone())
         .bind(keys[2].clone())
