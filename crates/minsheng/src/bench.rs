@@ -244,8 +244,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
             tally
         }));
     }
-    let mut submissions = gather(tasks, start).await?;
-    submissions.offered_per_second = args.rate;
+    let submissions = gather(tasks, start, args.rate).await?;
 
     // Phase 2: clerks complete the items.
     let action_clients = args.action_clients.unwrap_or(args.clients);
@@ -292,8 +291,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
             tally
         }));
     }
-    let mut actions = gather(tasks, start).await?;
-    actions.offered_per_second = args.action_rate;
+    let actions = gather(tasks, start, args.action_rate).await?;
     app.shutdown().await;
     scratch.remove().await?;
 

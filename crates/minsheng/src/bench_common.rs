@@ -94,7 +94,7 @@ impl Pacer {
     }
 
     /// Waits for the next slot; the instant the request's latency counts from.
-    pub async fn slot(&mut self) -> Instant {
+    async fn slot(&mut self) -> Instant {
         match self.every {
             None => Instant::now(),
             Some(every) => {
@@ -125,26 +125,26 @@ pub fn print_row(name: &str, width: usize, p: &Phase) {
 }
 
 /// Waits for every client of a phase and gives its figures.
-pub async fn gather(tasks: Vec<tokio::task::JoinHandle<Tally>>, started: Instant) -> anyhow::Result<Phase> {
+pub async fn gather(tasks: Vec<tokio::task::JoinHandle<Tally>>, started: Instant, offered: Option<f64>) -> anyhow::Result<Phase> {
     let mut all = Vec::with_capacity(tasks.len());
     for t in tasks {
         all.push(t.await?);
     }
-    Ok(summarise(all, started))
+    Ok(summarise(all, started, offered))
 }
 
-/// The figures of a phase from its clients' tallies.
-pub fn summarise(tallies: impl IntoIterator<Item = Tally>, started: Instant) -> Phase {
+/// The figures of a phase from its clients' tallies (`offered`: the open-loop rate, if any).
+pub fn summarise(tallies: impl IntoIterator<Item = Tally>, started: Instant, offered: Option<f64>) -> Phase {
     let elapsed = started.elapsed();
     let mut all = Tally::default();
     for one in tallies {
         all.lat.extend(one.lat);
         all.errors += one.errors;
     }
-    phase(all.lat, all.errors, elapsed)
+    phase(all.lat, all.errors, elapsed, offered)
 }
 
-fn phase(mut lat: Vec<u32>, errors: usize, elapsed: Duration) -> Phase {
+fn phase(mut lat: Vec<u32>, errors: usize, elapsed: Duration, offered: Option<f64>) -> Phase {
     lat.sort_unstable();
     let pick = |q: f64| -> f64 {
         if lat.is_empty() {
@@ -154,7 +154,7 @@ fn phase(mut lat: Vec<u32>, errors: usize, elapsed: Duration) -> Phase {
         f64::from(lat[i.min(lat.len() - 1)]) / 1000.0
     };
     Phase {
-        offered_per_second: None,
+        offered_per_second: offered,
         requests: lat.len(),
         errors,
         per_second: lat.len() as f64 / elapsed.as_secs_f64(),

@@ -284,8 +284,7 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
         checked_by.push(c);
         tallies.push(tally);
     }
-    let mut checks = summarise(tallies, start);
-    checks.offered_per_second = rate;
+    let checks = summarise(tallies, start, rate);
     let recognised_share = recognised as f64 / checks.requests.max(1) as f64;
 
     // Phase 2: each institution reads the results of the patients it ordered for.
@@ -312,8 +311,7 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
             tally
         }));
     }
-    let mut result_reads = gather(tasks, start).await?;
-    result_reads.offered_per_second = rate;
+    let result_reads = gather(tasks, start, rate).await?;
 
     // Phase 3: shared records read under the subject's consent.
     eprintln!("阶段三 phase 3: {} clients read shared records under consent for {} s …", args.clients, args.seconds);
@@ -339,8 +337,7 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
             tally
         }));
     }
-    let mut record_reads = gather(tasks, start).await?;
-    record_reads.offered_per_second = rate;
+    let record_reads = gather(tasks, start, rate).await?;
 
     let [_, _, access_log_entries, _, _, _] = app.state.store.pool_counts().await?;
     let (mut verify_log_seconds, mut intact) = (None, None);

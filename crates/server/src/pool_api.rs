@@ -1538,7 +1538,7 @@ pub async fn log_filing_reads(state: &AppState) -> ApiResult<usize> {
             state.pool.appender.append(entries, Vec::new()).await.map_err(store_log_error)?;
         }
         let ids: Vec<domain::ApplicationId> = list.iter().map(|f| f.application).collect();
-        state.store.mark_filings_logged(&ids, state.now()).await?;
+        state.store.mark_filings_logged(&ids).await?;
         total += list.len();
     }
 }

@@ -329,18 +329,34 @@ fn is_sqlite(conn: &AnyConnection) -> bool {
     conn.backend_name() == "SQLite"
 }
 
+/// `{sql_prefix} (…ids…) {sql_suffix}` for one chunk of ids, with its arguments.
+fn in_list(conn: &AnyConnection, sql_prefix: &str, sql_suffix: &str, chunk: &[i64]) -> Result<(String, AnyArguments)> {
+    let ids = padded(chunk);
+    let sql = format!("{sql_prefix} ({}) {sql_suffix}", placeholders(1, ids.len(), is_sqlite(conn)));
+    let mut args = AnyArguments::default();
+    for id in &ids {
+        args.add(*id).map_err(sqlx::Error::Encode)?;
+    }
+    Ok((sql, args))
+}
+
 async fn fetch_in(conn: &mut AnyConnection, sql_prefix: &str, sql_suffix: &str, ids: &[i64]) -> Result<Vec<sqlx::any::AnyRow>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(512) {
-        let ids = padded(chunk);
-        let sql = format!("{sql_prefix} ({}) {sql_suffix}", placeholders(1, ids.len(), is_sqlite(conn)));
-        let mut args = AnyArguments::default();
-        for id in &ids {
-            args.add(*id).map_err(sqlx::Error::Encode)?;
-        }
+        let (sql, args) = in_list(conn, sql_prefix, sql_suffix, chunk)?;
         out.extend(sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_all(&mut *conn).await?);
     }
     Ok(out)
+}
+
+/// Runs a statement on a list of ids (`DELETE FROM t WHERE id IN`), in chunks; rows affected.
+pub(crate) async fn execute_in(conn: &mut AnyConnection, sql_prefix: &str, ids: &[i64]) -> Result<u64> {
+    let mut affected = 0;
+    for chunk in ids.chunks(512) {
+        let (sql, args) = in_list(conn, sql_prefix, "", chunk)?;
+        affected += sqlx::query_with(sqlx::AssertSqlSafe(sql), args).execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(affected)
 }
 
 /// Loads whole application aggregates (application, cases, rectifications).
@@ -506,6 +522,7 @@ fn upsert_tail(conflict: &str, set: &[&str], guard: &str) -> String {
 /// Writes the batch's changes; returns the applications saved.
 async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> Result<Vec<ApplicationId>> {
     let mut new_apps = Vec::new();
+    let mut filed = Vec::new();
     let mut updated_apps = Vec::new();
     let mut doc_rows = Vec::new();
     let mut case_rows = Vec::new();
@@ -514,7 +531,10 @@ async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> 
     for id in &uow.changed {
         let Some(app) = uow.apps.get(id) else { continue };
         match uow.loaded_versions.get(id) {
-            None => new_apps.push(codec::application_values(app, 1)),
+            None => {
+                new_apps.push(codec::application_values(app, 1));
+                filed.push(vec![Value::I(id.0)]);
+            }
             Some(v) => updated_apps.push(codec::application_values(app, v + 1)),
         }
         if app.touched.created || app.touched.docs {
@@ -536,8 +556,7 @@ async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> 
     if !new_apps.is_empty() {
         insert_rows(conn, "application", codec::APPLICATION_COLUMNS, &new_apps, "").await?;
         // Queued for the access log's record of the look-ups the filing was filled from.
-        let queued: Vec<Vec<Value>> = new_apps.iter().map(|row| vec![row[0].clone()]).collect();
-        insert_rows(conn, "pool_filing_pending", &["application_id"], &queued, "").await?;
+        insert_rows(conn, "pool_filing_pending", &["application_id"], &filed, "").await?;
     }
     if !updated_apps.is_empty() {
         let tail = upsert_tail("id", codec::APPLICATION_MUTABLE, "WHERE application.version = excluded.version - 1");

@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 
 use crate::codec::{self, Value};
 use crate::queries::records::{RECORD_COLUMNS, SharedRecord, record_values};
-use crate::writer::insert_rows;
+use crate::writer::{execute_in, insert_rows};
 use crate::{Result, Store, StoreError};
 
 /// A shared record with its version fields.
@@ -350,21 +350,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Marks filings as logged.
-    pub async fn mark_filings_logged(&self, apps: &[ApplicationId], now: DateTime<Utc>) -> Result<()> {
-        if apps.is_empty() {
-            return Ok(());
-        }
-        let now = codec::ts(now);
-        let rows: Vec<Vec<Value>> = apps.iter().map(|a| vec![Value::I(a.0), Value::S(now.clone())]).collect();
-        let mut tx = self.write_pool().begin().await?;
-        insert_rows(&mut tx, "pool_filing_logged", &["application_id", "logged_at"], &rows, "ON CONFLICT (application_id) DO NOTHING").await?;
-        for chunk in apps.chunks(500) {
-            // The ids are integers formatted here, not user input.
-            let list = chunk.iter().map(|a| a.0.to_string()).collect::<Vec<_>>().join(",");
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM pool_filing_pending WHERE application_id IN ({list})"))).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
+    /// Marks filings as logged: takes them off the queue.
+    pub async fn mark_filings_logged(&self, apps: &[ApplicationId]) -> Result<()> {
+        let ids: Vec<i64> = apps.iter().map(|a| a.0).collect();
+        let mut conn = self.write_pool().acquire().await?;
+        execute_in(&mut conn, "DELETE FROM pool_filing_pending WHERE application_id IN", &ids).await?;
         Ok(())
     }
 
