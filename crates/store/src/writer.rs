@@ -17,6 +17,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::codec::{self, Value};
+use crate::sync::{Durable, Flusher};
 use crate::{Result, StoreError};
 
 /// A unit of work on application aggregates, run by the writer inside a batch.
@@ -152,16 +153,15 @@ pub(crate) struct WriterHandle {
 }
 
 impl WriterHandle {
-    pub(crate) fn spawn(pool: AnyPool, ids: Arc<IdGenerator>, writers: usize, batch_max: usize) -> WriterHandle {
+    pub(crate) fn spawn(pool: AnyPool, ids: Arc<IdGenerator>, writers: usize, batch_max: usize, flusher: Option<Flusher>) -> WriterHandle {
         let mut senders = Vec::with_capacity(writers);
         let mut tasks = Vec::with_capacity(writers);
         for n in 0..writers {
             let (tx, rx) = mpsc::channel::<Box<dyn Erased>>(batch_max * 8);
             senders.push(tx);
-            let pool = pool.clone();
-            let ids = ids.clone();
+            let w = Writer { pool: pool.clone(), ids: ids.clone(), flusher: flusher.clone() };
             tasks.push(tokio::spawn(async move {
-                writer_loop(n, pool, ids, rx, batch_max).await;
+                writer_loop(n, w, rx, batch_max).await;
             }));
         }
         WriterHandle {
@@ -208,7 +208,14 @@ impl Cache {
     const MAX: usize = 50_000;
 }
 
-async fn writer_loop(n: usize, pool: AnyPool, ids: Arc<IdGenerator>, mut rx: mpsc::Receiver<Box<dyn Erased>>, batch_max: usize) {
+/// What a writer task writes with.
+struct Writer {
+    pool: AnyPool,
+    ids: Arc<IdGenerator>,
+    flusher: Option<Flusher>,
+}
+
+async fn writer_loop(n: usize, w: Writer, mut rx: mpsc::Receiver<Box<dyn Erased>>, batch_max: usize) {
     let mut batch: Vec<Box<dyn Erased>> = Vec::with_capacity(batch_max);
     let mut cache = Cache::default();
     while let Some(first) = rx.recv().await {
@@ -221,13 +228,13 @@ async fn writer_loop(n: usize, pool: AnyPool, ids: Arc<IdGenerator>, mut rx: mps
         }
         let jobs = std::mem::take(&mut batch);
         let size = jobs.len();
-        match run_batch(&pool, &ids, &mut cache, jobs).await {
+        match run_batch(&w, &mut cache, jobs).await {
             Ok(()) => {}
             Err((e, jobs)) => {
                 tracing::warn!(writer = n, size, error = %e, "batch failed; retrying its jobs one by one");
                 cache.apps.clear();
                 for job in jobs {
-                    if let Err((e, mut rest)) = run_batch(&pool, &ids, &mut cache, vec![job]).await {
+                    if let Err((e, mut rest)) = run_batch(&w, &mut cache, vec![job]).await {
                         cache.apps.clear();
                         if let Some(j) = rest.pop() {
                             j.finish(Err(e));
@@ -239,25 +246,29 @@ async fn writer_loop(n: usize, pool: AnyPool, ids: Arc<IdGenerator>, mut rx: mps
     }
 }
 
-/// Runs one batch; on failure hands the jobs back unanswered.
-async fn run_batch(
-    pool: &AnyPool,
-    ids: &IdGenerator,
-    cache: &mut Cache,
-    mut jobs: Vec<Box<dyn Erased>>,
-) -> std::result::Result<(), (StoreError, Vec<Box<dyn Erased>>)> {
-    match try_batch(pool, ids, cache, &mut jobs).await {
+/// Runs one batch; on failure hands the jobs back unanswered. Once the batch has committed the
+/// writer goes on to the next while the jobs wait, apart, for the flush that makes theirs durable.
+async fn run_batch(w: &Writer, cache: &mut Cache, mut jobs: Vec<Box<dyn Erased>>) -> std::result::Result<(), (StoreError, Vec<Box<dyn Erased>>)> {
+    match try_batch(w, cache, &mut jobs).await {
         Ok(()) => {
-            for j in jobs {
-                j.finish(Ok(()));
-            }
+            let durable = w.flusher.as_ref().map_or_else(Durable::now, Flusher::ask);
+            tokio::spawn(async move {
+                let r = durable.wait().await;
+                for j in jobs {
+                    j.finish(match &r {
+                        Ok(()) => Ok(()),
+                        Err(e) => Err(StoreError::Flush(e.to_string())),
+                    });
+                }
+            });
             Ok(())
         }
         Err(e) => Err((e, jobs)),
     }
 }
 
-async fn try_batch(pool: &AnyPool, ids: &IdGenerator, cache: &mut Cache, jobs: &mut [Box<dyn Erased>]) -> Result<()> {
+async fn try_batch(w: &Writer, cache: &mut Cache, jobs: &mut [Box<dyn Erased>]) -> Result<()> {
+    let (pool, ids) = (&w.pool, &*w.ids);
     let t0 = std::time::Instant::now();
     let mut tx = pool.begin().await?;
     let mut uow = UnitOfWork::default();
@@ -506,7 +517,7 @@ impl crate::Store {
         let mut tx = self.write_pool().begin().await?;
         let n = insert_rows(&mut tx, table, columns, rows, tail).await?;
         tx.commit().await?;
-        Ok(n)
+        self.flushed(n).await
     }
 }
 

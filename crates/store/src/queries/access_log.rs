@@ -2,7 +2,8 @@
 //! entries are never written one transaction each: the appender task takes whatever has queued,
 //! seals the entries onto this process's hash chain, writes them (and any recognition offers that
 //! go with them) with multi-row statements plus the chain head in ONE transaction, commits, and
-//! only then answers each caller — a read is served only once its log entry is durable.
+//! answers each caller once the commit is flushed to disk — a read is served only once its log
+//! entry is durable. The next batch is written while the last one's flush is under way.
 
 use std::time::Duration;
 
@@ -179,9 +180,17 @@ async fn run(store: Store, chain: i64, mut head: (i64, String), mut rx: mpsc::Re
             Ok(()) => {
                 head = (seq, hash);
                 tracing::debug!(entries = rows.len(), us = t0.elapsed().as_micros() as u64, "access log batch");
-                for (m, s) in msgs.into_iter().zip(sealed) {
-                    let _ = m.reply.send(Ok(s));
-                }
+                // The next batch may start; these readers are answered once their entries are on disk.
+                let durable = store.durable();
+                tokio::spawn(async move {
+                    let r = durable.wait().await;
+                    for (m, s) in msgs.into_iter().zip(sealed) {
+                        let _ = m.reply.send(match &r {
+                            Ok(()) => Ok(s),
+                            Err(e) => Err(StoreError::Flush(e.to_string())),
+                        });
+                    }
+                });
             }
             Err(e) => {
                 tracing::warn!(error = %e, entries = rows.len(), "access log batch failed");

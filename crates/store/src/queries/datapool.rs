@@ -268,7 +268,7 @@ impl Store {
         }
         insert_rows(&mut tx, "shared_record", &record_columns_versioned(), &[with_version(new, version, Some(old), by)], "").await?;
         tx.commit().await?;
-        Ok(())
+        self.flushed(()).await
     }
 
     /// Revokes a version (and the certificates issued for it); `false` if it was already revoked.
@@ -288,7 +288,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(n == 1)
+        self.flushed(n == 1).await
     }
 
     /// The department, applicant and openness of a case.
@@ -355,7 +355,7 @@ impl Store {
         let ids: Vec<i64> = apps.iter().map(|a| a.0).collect();
         let mut conn = self.write_pool().acquire().await?;
         execute_in(&mut conn, "DELETE FROM pool_filing_pending WHERE application_id IN", &ids).await?;
-        Ok(())
+        self.flushed(()).await
     }
 
     // ---- consents
@@ -420,7 +420,7 @@ impl Store {
             .execute(self.write_pool())
             .await?
             .rows_affected();
-        Ok(n == 1)
+        self.flushed(n == 1).await
     }
 
     // ---- credentials
@@ -498,7 +498,7 @@ impl Store {
             insert_rows(&mut tx, "credential", CREDENTIAL_COLUMNS, &creds, "").await?;
         }
         tx.commit().await?;
-        Ok(())
+        self.flushed(()).await
     }
 
     pub async fn rider(&self, id: i64) -> Result<Option<Rider>> {
@@ -547,7 +547,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(n == 1)
+        self.flushed(n == 1).await
     }
 
     // ---- institutions
@@ -636,7 +636,7 @@ impl Store {
             .execute(self.write_pool())
             .await?
             .rows_affected();
-        Ok(n)
+        self.flushed(n).await
     }
 }
 

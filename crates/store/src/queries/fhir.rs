@@ -288,7 +288,7 @@ impl Store {
         .execute(self.write_pool())
         .await?
         .rows_affected();
-        Ok(n == 1)
+        self.flushed(n == 1).await
     }
 
     /// Records decisions in bulk (the demo district's history): (offer id, decision, reason).
@@ -304,7 +304,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        Ok(())
+        self.flushed(()).await
     }
 
     /// Recognition figures per institution (as the orderer and as the producer of results).

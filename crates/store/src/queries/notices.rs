@@ -107,7 +107,7 @@ impl Store {
         .await?;
         let mut out: Vec<Notice> = rows.iter().map(notice_from_row).collect::<Result<_>>()?;
         out.sort_by_key(|n| (n.created_at, n.id));
-        Ok(out)
+        self.flushed(out).await
     }
 
     pub async fn mark_delivered(&self, ids: &[NoticeId], at: DateTime<Utc>) -> Result<()> {
@@ -119,7 +119,7 @@ impl Store {
             );
             sqlx::query(sqlx::AssertSqlSafe(sql)).bind(codec::ts(at)).execute(self.write_pool()).await?;
         }
-        Ok(())
+        self.flushed(()).await
     }
 
     /// Records a failed attempt; after `give_up` attempts the notice is marked failed.
@@ -136,7 +136,7 @@ impl Store {
         .bind(id.0)
         .execute(self.write_pool())
         .await?;
-        Ok(())
+        self.flushed(()).await
     }
 
     /// Marks every pending notice created before `before` as delivered at its creation time
@@ -148,7 +148,7 @@ impl Store {
         .bind(codec::ts(before))
         .execute(self.write_pool())
         .await?;
-        Ok(r.rows_affected())
+        self.flushed(r.rows_affected()).await
     }
 
     pub async fn outbox_counts(&self) -> Result<OutboxCounts> {

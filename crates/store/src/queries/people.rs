@@ -198,7 +198,7 @@ impl Store {
             Err(e) => return Err(e),
         }
         tx.commit().await?;
-        Ok(())
+        self.flushed(()).await
     }
 
     /// The account with this login and its password hash.
@@ -217,7 +217,7 @@ impl Store {
             .bind(id.0)
             .execute(self.write_pool())
             .await?;
-        Ok(())
+        self.flushed(()).await
     }
 
     pub async fn account(&self, id: AccountId) -> Result<Option<Account>> {
@@ -254,7 +254,7 @@ impl Store {
             .bind(codec::ts(expires))
             .execute(self.write_pool())
             .await?;
-        Ok(())
+        self.flushed(()).await
     }
 
     /// The account behind a live session.
@@ -273,13 +273,13 @@ impl Store {
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM session WHERE token_hash = $1").bind(token_hash).execute(self.write_pool()).await?;
-        Ok(())
+        self.flushed(()).await
     }
 
     /// Removes expired sessions; returns how many.
     pub async fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
         let r = sqlx::query("DELETE FROM session WHERE expires_at <= $1").bind(codec::ts(now)).execute(self.write_pool()).await?;
-        Ok(r.rows_affected())
+        self.flushed(r.rows_affected()).await
     }
 
     pub async fn person_by_id_number(&self, id_number: &str) -> Result<Option<Person>> {

@@ -146,7 +146,7 @@ impl Store {
         .bind(codec::ts(u.created_at))
         .execute(self.write_pool())
         .await?;
-        Ok(())
+        self.flushed(()).await
     }
 
     /// Records many uploads at once (the demo district's simulated history).

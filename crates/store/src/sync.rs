@@ -1,0 +1,147 @@
+//! Group flushes of the SQLite write-ahead log, apart from the commits. The write connection
+//! commits without waiting for the disk (`synchronous=NORMAL`), so the one writer can start its
+//! next transaction at once; a flusher thread then makes everything committed so far durable with
+//! one `fdatasync` of the log, shared by every commit that asked since the last one. Whoever
+//! acknowledges a change (the group-commit writer, the access-log appender, every other write of
+//! the store) waits for a flush that began after its commit, so an acknowledged change survives a
+//! power cut — as with `synchronous=FULL`, but the disk wait no longer holds the writer.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+
+use tokio::sync::oneshot;
+
+use crate::{Result, StoreError};
+
+/// The flusher of one SQLite database's write-ahead log (cheap to clone).
+#[derive(Clone)]
+pub(crate) struct Flusher {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    wal: PathBuf,
+    state: Mutex<State>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    waiting: Vec<oneshot::Sender<std::result::Result<(), String>>>,
+    closed: bool,
+}
+
+impl Flusher {
+    /// Starts the flusher thread of the database at `db` (its log is `{db}-wal`).
+    pub(crate) fn start(db: &str) -> Result<Flusher> {
+        let shared = Arc::new(Shared { wal: PathBuf::from(format!("{db}-wal")), state: Mutex::default(), wake: Condvar::new() });
+        let s = shared.clone();
+        std::thread::Builder::new()
+            .name("wal-flusher".into())
+            .spawn(move || run(&s))
+            .map_err(|e| StoreError::Corrupt(format!("could not start the log flusher: {e}")))?;
+        Ok(Flusher { shared })
+    }
+
+    /// Asks for a flush of everything committed so far; the answer comes once it is on disk.
+    pub(crate) fn ask(&self) -> Durable {
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut st) = self.shared.state.lock() {
+            if st.closed {
+                let _ = tx.send(Err("the store is shutting down".into()));
+            } else {
+                st.waiting.push(tx);
+                self.shared.wake.notify_one();
+            }
+        }
+        Durable(Some(rx))
+    }
+
+    /// Flushes what is waiting and stops the thread.
+    pub(crate) fn close(&self) {
+        if let Ok(mut st) = self.shared.state.lock() {
+            st.closed = true;
+            self.shared.wake.notify_one();
+        }
+    }
+}
+
+/// A pending flush: resolves once the changes committed before it was asked for are durable.
+pub struct Durable(Option<oneshot::Receiver<std::result::Result<(), String>>>);
+
+impl Durable {
+    /// Already durable (PostgreSQL flushes at commit).
+    pub(crate) fn now() -> Durable {
+        Durable(None)
+    }
+
+    pub async fn wait(self) -> Result<()> {
+        match self.0 {
+            None => Ok(()),
+            Some(rx) => match rx.await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(StoreError::Flush(e)),
+                Err(_) => Err(StoreError::Closed),
+            },
+        }
+    }
+}
+
+fn run(shared: &Shared) {
+    loop {
+        let batch = {
+            let Ok(mut st) = shared.state.lock() else { return };
+            while st.waiting.is_empty() && !st.closed {
+                st = match shared.wake.wait(st) {
+                    Ok(s) => s,
+                    Err(_) => return,
+                };
+            }
+            if st.waiting.is_empty() && st.closed {
+                return;
+            }
+            std::mem::take(&mut st.waiting)
+        };
+        // The log is opened afresh each time: SQLite deletes and recreates it when the last
+        // connection closes, and a kept descriptor would then flush a file nobody writes.
+        let r = match std::fs::File::open(&shared.wal) {
+            Ok(f) => f.sync_data().map_err(|e| format!("{}: {e}", shared.wal.display())),
+            // No log: everything is in the database file, which SQLite synced when it checkpointed.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(format!("{}: {e}", shared.wal.display())),
+        };
+        if let Err(e) = &r {
+            tracing::error!(error = %e, "flushing the write-ahead log failed");
+        }
+        for w in batch {
+            let _ = w.send(r.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_flush_answers_every_waiter_and_a_failed_one_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("x.db");
+        std::fs::write(dir.path().join("x.db-wal"), b"frames").unwrap();
+        let f = Flusher::start(db.to_str().unwrap()).unwrap();
+        let waits: Vec<Durable> = (0..50).map(|_| f.ask()).collect();
+        for w in waits {
+            w.wait().await.unwrap();
+        }
+        // No log at all: nothing to flush.
+        let g = Flusher::start(dir.path().join("none.db").to_str().unwrap()).unwrap();
+        g.ask().wait().await.unwrap();
+        // A log that cannot be opened fails the wait (the change is not acknowledged).
+        let h = Flusher::start(dir.path().join("x.db-wal/inside.db").to_str().unwrap()).unwrap();
+        let e = h.ask().wait().await.unwrap_err();
+        assert!(matches!(e, StoreError::Flush(ref m) if m.contains("inside.db-wal")), "{e}");
+        // After closing, asking fails instead of hanging.
+        f.close();
+        assert!(matches!(f.ask().wait().await, Err(StoreError::Flush(_))));
+    }
+}
