@@ -241,7 +241,7 @@ impl Store {
     /// Asks that everything committed so far be made durable; wait on the answer before
     /// acknowledging a change. (PostgreSQL flushes at commit: the answer is immediate.)
     pub fn durable(&self) -> Durable {
-        self.flusher.as_ref().map_or_else(Durable::now, sync::Flusher::ask)
+        Durable::of(self.flusher.as_ref())
     }
 
     /// `value` once everything committed so far is durable: every write of the store that does

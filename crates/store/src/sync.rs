@@ -70,9 +70,15 @@ impl Flusher {
 pub struct Durable(Option<oneshot::Receiver<std::result::Result<(), String>>>);
 
 impl Durable {
-    /// Already durable (PostgreSQL flushes at commit).
-    pub(crate) fn now() -> Durable {
-        Durable(None)
+    /// A flush of `flusher`'s log, or none needed (PostgreSQL flushes at commit; no flusher).
+    pub(crate) fn of(flusher: Option<&Flusher>) -> Durable {
+        flusher.map_or(Durable(None), Flusher::ask)
+    }
+
+    /// Calls `answer` with the flush's outcome, on a task of its own, so that whoever committed
+    /// may go on at once.
+    pub(crate) fn then(self, answer: impl FnOnce(Result<()>) + Send + 'static) {
+        tokio::spawn(async move { answer(self.wait().await) });
     }
 
     pub async fn wait(self) -> Result<()> {
@@ -84,6 +90,15 @@ impl Durable {
                 Err(_) => Err(StoreError::Closed),
             },
         }
+    }
+}
+
+/// The same outcome again, for each of the callers one flush answers.
+pub(crate) fn again(outcome: &Result<()>) -> Result<()> {
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(StoreError::Flush(e)) => Err(StoreError::Flush(e.clone())),
+        Err(_) => Err(StoreError::Closed),
     }
 }
 

@@ -17,7 +17,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::codec::{self, Value};
-use crate::sync::{Durable, Flusher};
+use crate::sync::{Durable, Flusher, again};
 use crate::{Result, StoreError};
 
 /// A unit of work on application aggregates, run by the writer inside a batch.
@@ -251,14 +251,9 @@ async fn writer_loop(n: usize, w: Writer, mut rx: mpsc::Receiver<Box<dyn Erased>
 async fn run_batch(w: &Writer, cache: &mut Cache, mut jobs: Vec<Box<dyn Erased>>) -> std::result::Result<(), (StoreError, Vec<Box<dyn Erased>>)> {
     match try_batch(w, cache, &mut jobs).await {
         Ok(()) => {
-            let durable = w.flusher.as_ref().map_or_else(Durable::now, Flusher::ask);
-            tokio::spawn(async move {
-                let r = durable.wait().await;
+            Durable::of(w.flusher.as_ref()).then(move |r| {
                 for j in jobs {
-                    j.finish(match &r {
-                        Ok(()) => Ok(()),
-                        Err(e) => Err(StoreError::Flush(e.to_string())),
-                    });
+                    j.finish(again(&r));
                 }
             });
             Ok(())

@@ -181,14 +181,9 @@ async fn run(store: Store, chain: i64, mut head: (i64, String), mut rx: mpsc::Re
                 head = (seq, hash);
                 tracing::debug!(entries = rows.len(), us = t0.elapsed().as_micros() as u64, "access log batch");
                 // The next batch may start; these readers are answered once their entries are on disk.
-                let durable = store.durable();
-                tokio::spawn(async move {
-                    let r = durable.wait().await;
+                store.durable().then(move |r| {
                     for (m, s) in msgs.into_iter().zip(sealed) {
-                        let _ = m.reply.send(match &r {
-                            Ok(()) => Ok(s),
-                            Err(e) => Err(StoreError::Flush(e.to_string())),
-                        });
+                        let _ = m.reply.send(crate::sync::again(&r).map(|()| s));
                     }
                 });
             }
