@@ -5,6 +5,7 @@
 pub mod codec;
 pub mod queries;
 pub mod sync;
+pub mod wal;
 pub mod writer;
 
 use std::str::FromStr;
@@ -108,6 +109,7 @@ pub struct Store {
     writer: writer::WriterHandle,
     ids: Arc<IdGenerator>,
     flusher: Option<sync::Flusher>,
+    wal: Option<wal::WalBound>,
 }
 
 impl std::fmt::Debug for Store {
@@ -150,8 +152,10 @@ impl Store {
                 // writer commits without waiting for the disk and the flusher makes each commit
                 // durable before it is acknowledged (see `sync`); the log is then synced as it
                 // grows, so the checkpointer's sync stays short. Without one, synchronous=FULL syncs
-                // the log at every commit. No ping before each acquire: a round trip to the
-                // connection's thread for every write.
+                // the log at every commit. Checkpoints are not automatic: `wal` keeps the log short
+                // without making commits wait (the size limit shrinks a log that grew while the
+                // process was down). No ping before each acquire: a round trip to the connection's
+                // thread for every write.
                 let sync_mode: &'static str = if flusher.is_some() { "NORMAL" } else { "FULL" };
                 let write = AnyPoolOptions::new()
                     .max_connections(1)
@@ -160,7 +164,7 @@ impl Store {
                     .test_before_acquire(false)
                     .after_connect(move |c, _| {
                         Box::pin(async move {
-                            c.execute(sqlx::AssertSqlSafe(format!("PRAGMA journal_mode=WAL; PRAGMA synchronous={sync_mode}; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0")))
+                            c.execute(sqlx::AssertSqlSafe(format!("PRAGMA journal_mode=WAL; PRAGMA synchronous={sync_mode}; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=268435456")))
                                 .await?;
                             Ok(())
                         })
@@ -195,12 +199,13 @@ impl Store {
                 (pool.clone(), pool, opts.writers.max(1))
             }
         };
-        if backend == Backend::Sqlite {
-            spawn_checkpointer(&read);
+        let wal = (backend == Backend::Sqlite).then(wal::WalBound::default);
+        if let Some(w) = &wal {
+            w.spawn_checkpointer(&read);
         }
         let ids = Arc::new(IdGenerator::new(opts.node));
-        let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone());
-        Ok(Store { backend, read, write, writer, ids, flusher })
+        let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone(), wal.clone());
+        Ok(Store { backend, read, write, writer, ids, flusher, wal })
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -244,6 +249,14 @@ impl Store {
         Durable::of(self.flusher.as_ref())
     }
 
+    /// Lets the write connection keep SQLite's write-ahead log short (see `wal`); the users of the
+    /// write pool call it between their transactions.
+    pub(crate) async fn between_transactions(&self) {
+        if let Some(w) = &self.wal {
+            w.between_transactions(&self.write).await;
+        }
+    }
+
     /// `value` once everything committed so far is durable: every write of the store that does
     /// not go through the writer or the appender answers through here.
     pub(crate) async fn flushed<T>(&self, value: T) -> Result<T> {
@@ -270,28 +283,6 @@ fn sqlite_file(url: &str) -> Option<String> {
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     let memory = path.is_empty() || path == ":memory:" || query.split('&').any(|kv| kv == "mode=memory");
     (!memory).then(|| path.to_owned())
-}
-
-/// Copies the SQLite write-ahead log back into the database every second on a reader connection,
-/// so that commits never wait for a checkpoint (the writer has automatic checkpoints turned off).
-/// PASSIVE checkpoints never block the writer or the readers.
-fn spawn_checkpointer(pool: &AnyPool) {
-    let pool = pool.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            if pool.is_closed() {
-                return;
-            }
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_all(&pool).await {
-                if pool.is_closed() {
-                    return;
-                }
-                tracing::warn!(error = %e, "WAL checkpoint");
-            }
-        }
-    });
 }
 
 /// Creates an empty PostgreSQL database `name` on the server of `base_url` and returns its URL

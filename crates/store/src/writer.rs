@@ -12,12 +12,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use domain::{AccountId, ApplicationId, IdGenerator};
 use onething::{Application, Effects, Touched};
 use sqlx::any::AnyArguments;
-use sqlx::{AnyConnection, AnyPool, Arguments, Row};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Arguments, Row};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::codec::{self, Value};
 use crate::sync::{Durable, Flusher, again};
+use crate::wal::WalBound;
 use crate::{Result, StoreError};
 
 /// A unit of work on application aggregates, run by the writer inside a batch.
@@ -153,13 +155,13 @@ pub(crate) struct WriterHandle {
 }
 
 impl WriterHandle {
-    pub(crate) fn spawn(pool: AnyPool, ids: Arc<IdGenerator>, writers: usize, batch_max: usize, flusher: Option<Flusher>) -> WriterHandle {
+    pub(crate) fn spawn(pool: AnyPool, ids: Arc<IdGenerator>, writers: usize, batch_max: usize, flusher: Option<Flusher>, wal: Option<WalBound>) -> WriterHandle {
         let mut senders = Vec::with_capacity(writers);
         let mut tasks = Vec::with_capacity(writers);
         for n in 0..writers {
             let (tx, rx) = mpsc::channel::<Box<dyn Erased>>(batch_max * 8);
             senders.push(tx);
-            let w = Writer { pool: pool.clone(), ids: ids.clone(), flusher: flusher.clone() };
+            let w = Writer { pool: pool.clone(), ids: ids.clone(), flusher: flusher.clone(), wal: wal.clone() };
             tasks.push(tokio::spawn(async move {
                 writer_loop(n, w, rx, batch_max).await;
             }));
@@ -213,6 +215,7 @@ struct Writer {
     pool: AnyPool,
     ids: Arc<IdGenerator>,
     flusher: Option<Flusher>,
+    wal: Option<WalBound>,
 }
 
 async fn writer_loop(n: usize, w: Writer, mut rx: mpsc::Receiver<Box<dyn Erased>>, batch_max: usize) {
@@ -242,6 +245,9 @@ async fn writer_loop(n: usize, w: Writer, mut rx: mpsc::Receiver<Box<dyn Erased>
                     }
                 }
             }
+        }
+        if let Some(wal) = &w.wal {
+            wal.between_transactions(&w.pool).await;
         }
     }
 }
@@ -471,38 +477,120 @@ pub(crate) async fn insert_rows(
     rows: &[Vec<Value>],
     tail: &str,
 ) -> Result<u64> {
-    let max_rows = (30_000 / columns.len().max(1)).max(1);
-    let anonymous = is_sqlite(conn);
-    let mut affected = 0;
-    let mut start = 0;
-    while start < rows.len() {
-        let left = rows.len() - start;
-        let take = prev_power_of_two(left.min(max_rows));
-        let chunk = &rows[start..start + take];
-        let cols = columns.join(", ");
-        let mut sql = format!("INSERT INTO {table} ({cols}) VALUES ");
-        let mut args = AnyArguments::default();
-        let mut p = 1;
-        for (i, row) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            sql.push_str(&placeholders(p, row.len(), anonymous));
-            sql.push(')');
-            p += row.len();
-            for v in row {
-                bind(&mut args, v)?;
-            }
-        }
-        if !tail.is_empty() {
-            sql.push(' ');
-            sql.push_str(tail);
-        }
-        affected += sqlx::query_with(sqlx::AssertSqlSafe(sql), args).execute(&mut *conn).await?.rows_affected();
-        start += take;
+    let mut script = Script::new(conn);
+    script.insert(table, columns, rows, tail)?;
+    script.execute(conn).await
+}
+
+/// Statements sent to the database together. On SQLite they become one multi-statement text run
+/// in one round trip to the connection's thread (its anonymous `?` parameters are taken in order
+/// across the statements); PostgreSQL's extended protocol takes one statement at a time, so there
+/// they run one after another.
+pub(crate) struct Script {
+    sqlite: bool,
+    statements: Vec<(String, AnyArguments)>,
+}
+
+impl Script {
+    pub(crate) fn new(conn: &AnyConnection) -> Script {
+        Script { sqlite: is_sqlite(conn), statements: Vec::new() }
     }
-    Ok(affected)
+
+    /// The text and arguments the next statement goes into: on SQLite the one script's (after a
+    /// separator), elsewhere a statement of its own.
+    fn next(&mut self) -> &mut (String, AnyArguments) {
+        if self.sqlite && !self.statements.is_empty() {
+            let last = self.statements.len() - 1;
+            self.statements[last].0.push_str(";\n");
+        } else {
+            self.statements.push((String::new(), AnyArguments::default()));
+        }
+        let last = self.statements.len() - 1;
+        &mut self.statements[last]
+    }
+
+    /// Adds multi-row inserts of `rows`, in power-of-two chunks (for the statement cache) that
+    /// stay under both databases' limits on bind parameters; `tail` follows each (ON CONFLICT …).
+    pub(crate) fn insert(&mut self, table: &str, columns: &[&str], rows: &[Vec<Value>], tail: &str) -> Result<()> {
+        let max_rows = (30_000 / columns.len().max(1)).max(1);
+        let anonymous = self.sqlite;
+        let cols = columns.join(", ");
+        let mut start = 0;
+        while start < rows.len() {
+            let left = rows.len() - start;
+            let take = prev_power_of_two(left.min(max_rows));
+            let chunk = &rows[start..start + take];
+            let (sql, args) = self.next();
+            sql.push_str("INSERT INTO ");
+            sql.push_str(table);
+            sql.push_str(" (");
+            sql.push_str(&cols);
+            sql.push_str(") VALUES ");
+            let mut p = 1;
+            for (i, row) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push('(');
+                sql.push_str(&placeholders(p, row.len(), anonymous));
+                sql.push(')');
+                p += row.len();
+                for v in row {
+                    bind(args, v)?;
+                }
+            }
+            if !tail.is_empty() {
+                sql.push(' ');
+                sql.push_str(tail);
+            }
+            start += take;
+        }
+        Ok(())
+    }
+
+    /// Runs the statements in a transaction of their own and commits it; the rows affected. On
+    /// SQLite the transaction's BEGIN and COMMIT travel in the same one round trip (and a failed
+    /// script is rolled back before the connection goes back to its pool).
+    pub(crate) async fn commit(self, conn: &mut PoolConnection<Any>) -> Result<u64> {
+        if self.sqlite {
+            let Some((sql, args)) = self.statements.into_iter().next() else { return Ok(0) };
+            let script = format!("BEGIN IMMEDIATE;\n{sql};\nCOMMIT");
+            match sqlx::query_with(sqlx::AssertSqlSafe(script), args).execute(&mut **conn).await.map(|r| r.rows_affected()) {
+                Ok(n) => Ok(n),
+                Err(e) => {
+                    if let Err(r) = sqlx::query("ROLLBACK").execute(&mut **conn).await
+                        && !r.to_string().contains("no transaction")
+                    {
+                        conn.close_on_drop();
+                    }
+                    Err(e.into())
+                }
+            }
+        } else {
+            let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+            let n = self.execute(&mut tx).await?;
+            tx.commit().await?;
+            Ok(n)
+        }
+    }
+
+    /// Runs the statements; the rows they return, in order.
+    pub(crate) async fn fetch(self, conn: &mut AnyConnection) -> Result<Vec<sqlx::any::AnyRow>> {
+        let mut rows = Vec::new();
+        for (sql, args) in self.statements {
+            rows.extend(sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_all(&mut *conn).await?);
+        }
+        Ok(rows)
+    }
+
+    /// Runs the statements; the rows affected by all of them.
+    pub(crate) async fn execute(self, conn: &mut AnyConnection) -> Result<u64> {
+        let mut affected = 0;
+        for (sql, args) in self.statements {
+            affected += sqlx::query_with(sqlx::AssertSqlSafe(sql), args).execute(&mut *conn).await?.rows_affected();
+        }
+        Ok(affected)
+    }
 }
 
 impl crate::Store {
@@ -559,34 +647,34 @@ async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> 
             }
         }
     }
+    // Every statement goes in one script (one round trip on SQLite). Only the update of existing
+    // applications returns rows: one per application whose stored version was the one loaded.
+    let mut script = Script::new(conn);
     if !new_apps.is_empty() {
-        insert_rows(conn, "application", codec::APPLICATION_COLUMNS, &new_apps, "").await?;
+        script.insert("application", codec::APPLICATION_COLUMNS, &new_apps, "")?;
         // Queued for the access log's record of the look-ups the filing was filled from.
-        insert_rows(conn, "pool_filing_pending", &["application_id"], &filed, "").await?;
+        script.insert("pool_filing_pending", &["application_id"], &filed, "")?;
     }
     if !updated_apps.is_empty() {
         let tail = upsert_tail("id", codec::APPLICATION_MUTABLE, "WHERE application.version = excluded.version - 1");
-        let n = insert_rows(conn, "application", codec::APPLICATION_COLUMNS, &updated_apps, &tail).await?;
-        if n != updated_apps.len() as u64 {
-            return Err(StoreError::Conflict);
-        }
+        script.insert("application", codec::APPLICATION_COLUMNS, &updated_apps, &format!("{tail} RETURNING id"))?;
     }
     if !doc_rows.is_empty() {
         let tail = upsert_tail("application_id", &codec::DOC_COLUMNS[1..], "");
-        insert_rows(conn, "application_doc", codec::DOC_COLUMNS, &doc_rows, &tail).await?;
+        script.insert("application_doc", codec::DOC_COLUMNS, &doc_rows, &tail)?;
     }
     if !case_rows.is_empty() {
         let tail = upsert_tail("id", codec::CASE_MUTABLE, "");
-        insert_rows(conn, "item_case", codec::CASE_COLUMNS, &case_rows, &tail).await?;
+        script.insert("item_case", codec::CASE_COLUMNS, &case_rows, &tail)?;
     }
     if !rect_rows.is_empty() {
         let tail = upsert_tail("id", codec::RECTIFICATION_MUTABLE, "");
-        insert_rows(conn, "rectification", codec::RECTIFICATION_COLUMNS, &rect_rows, &tail).await?;
+        script.insert("rectification", codec::RECTIFICATION_COLUMNS, &rect_rows, &tail)?;
     }
     let e = &uow.effects;
     if !e.history.is_empty() {
         let rows: Vec<Vec<Value>> = e.history.iter().map(history_values).collect();
-        insert_rows(conn, "history", HISTORY_COLUMNS, &rows, "").await?;
+        script.insert("history", HISTORY_COLUMNS, &rows, "")?;
     }
     if !e.notices.is_empty() {
         let rows: Vec<Vec<Value>> = e
@@ -609,7 +697,7 @@ async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> 
                 ]
             })
             .collect();
-        insert_rows(conn, "notice", NOTICE_COLUMNS, &rows, "").await?;
+        script.insert("notice", NOTICE_COLUMNS, &rows, "")?;
     }
     if !e.records.is_empty() {
         let rows: Vec<Vec<Value>> = e
@@ -630,7 +718,7 @@ async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> 
                 ]
             })
             .collect();
-        insert_rows(conn, "shared_record", crate::queries::records::RECORD_COLUMNS, &rows, "").await?;
+        script.insert("shared_record", crate::queries::records::RECORD_COLUMNS, &rows, "")?;
     }
     if !uow.new_idem.is_empty() {
         let now = codec::ts(chrono::Utc::now());
@@ -647,8 +735,11 @@ async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> 
                 ]
             })
             .collect();
-        insert_rows(conn, "idempotency", &["account_id", "idem_key", "request_hash", "application_id", "created_at"], &rows, "")
-            .await?;
+        script.insert("idempotency", &["account_id", "idem_key", "request_hash", "application_id", "created_at"], &rows, "")?;
+    }
+    let updated = script.fetch(conn).await?.len();
+    if updated != updated_apps.len() {
+        return Err(StoreError::Conflict);
     }
     Ok(saved)
 }

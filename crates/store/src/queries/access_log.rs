@@ -14,7 +14,7 @@ use sqlx::any::AnyRow;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::codec::{self, Value};
-use crate::writer::insert_rows;
+use crate::writer::Script;
 use crate::{Result, Store, StoreError};
 
 pub const ACCESS_COLUMNS: &[&str] = &[
@@ -176,7 +176,9 @@ async fn run(store: Store, chain: i64, mut head: (i64, String), mut rx: mpsc::Re
         let rows: Vec<Vec<Value>> = sealed.iter().flatten().map(entry_values).collect();
         let offers: Vec<Vec<Value>> = msgs.iter().flat_map(|m| m.offers.iter().map(offer_values)).collect();
         let t0 = std::time::Instant::now();
-        match write_batch(&store, chain, &rows, &offers, seq, &hash).await {
+        let written = write_batch(&store, chain, &rows, &offers, seq, &hash).await;
+        store.between_transactions().await;
+        match written {
             Ok(()) => {
                 head = (seq, hash);
                 tracing::debug!(entries = rows.len(), us = t0.elapsed().as_micros() as u64, "access log batch");
@@ -203,22 +205,17 @@ async fn run(store: Store, chain: i64, mut head: (i64, String), mut rx: mpsc::Re
 }
 
 async fn write_batch(store: &Store, chain: i64, rows: &[Vec<Value>], offers: &[Vec<Value>], seq: i64, hash: &str) -> Result<()> {
-    let mut tx = store.write_pool().begin().await?;
-    if !rows.is_empty() {
-        insert_rows(&mut tx, "access_log", ACCESS_COLUMNS, rows, "").await?;
-    }
-    if !offers.is_empty() {
-        insert_rows(&mut tx, "recognition_offer", OFFER_COLUMNS, offers, "").await?;
-    }
-    insert_rows(
-        &mut tx,
+    let mut conn = store.write_pool().acquire().await?;
+    let mut script = Script::new(&conn);
+    script.insert("access_log", ACCESS_COLUMNS, rows, "")?;
+    script.insert("recognition_offer", OFFER_COLUMNS, offers, "")?;
+    script.insert(
         "access_log_head",
         &["chain", "seq", "hash"],
         &[vec![Value::I(chain), Value::I(seq), Value::S(hash.to_owned())]],
         "ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-    )
-    .await?;
-    tx.commit().await?;
+    )?;
+    script.commit(&mut conn).await?;
     Ok(())
 }
 
