@@ -114,6 +114,7 @@ pub async fn open_store(config: &Config) -> Result<Store, ServerError> {
         writers: config.writers,
         batch_max: config.batch_max,
         node: config.node,
+        ..StoreOptions::new(url)
     };
     Ok(Store::open(&opts).await?)
 }

@@ -80,6 +80,9 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// How long an SQLite connection waits for a lock before it gives up.
+pub(crate) const BUSY_TIMEOUT_MS: u32 = 10_000;
+
 /// How to open the store.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -92,11 +95,14 @@ pub struct StoreOptions {
     pub batch_max: usize,
     /// This process's node number for id generation (distinct per process sharing a database).
     pub node: u16,
+    /// SQLite: frames the write-ahead log may hold before the write connection checkpoints it
+    /// so that it starts over (see `wal`).
+    pub wal_bound_frames: i64,
 }
 
 impl StoreOptions {
     pub fn new(url: &str) -> StoreOptions {
-        StoreOptions { url: url.to_owned(), max_connections: 8, writers: 4, batch_max: 256, node: 0 }
+        StoreOptions { url: url.to_owned(), max_connections: 8, writers: 4, batch_max: 256, node: 0, wal_bound_frames: wal::BOUND_FRAMES }
     }
 }
 
@@ -164,7 +170,7 @@ impl Store {
                     .test_before_acquire(false)
                     .after_connect(move |c, _| {
                         Box::pin(async move {
-                            c.execute(sqlx::AssertSqlSafe(format!("PRAGMA journal_mode=WAL; PRAGMA synchronous={sync_mode}; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=268435456")))
+                            c.execute(sqlx::AssertSqlSafe(format!("PRAGMA journal_mode=WAL; PRAGMA synchronous={sync_mode}; PRAGMA busy_timeout={BUSY_TIMEOUT_MS}; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=536870912")))
                                 .await?;
                             Ok(())
                         })
@@ -181,7 +187,7 @@ impl Store {
                     .test_before_acquire(false)
                     .after_connect(|c, _| {
                         Box::pin(async move {
-                            c.execute("PRAGMA busy_timeout=10000; PRAGMA query_only=ON; PRAGMA cache_size=-16384")
+                            c.execute(sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout={BUSY_TIMEOUT_MS}; PRAGMA query_only=ON; PRAGMA cache_size=-16384")))
                                 .await?;
                             Ok(())
                         })
@@ -199,7 +205,7 @@ impl Store {
                 (pool.clone(), pool, opts.writers.max(1))
             }
         };
-        let wal = (backend == Backend::Sqlite).then(wal::WalBound::default);
+        let wal = (backend == Backend::Sqlite).then(|| wal::WalBound::new(opts.wal_bound_frames));
         if let Some(w) = &wal {
             w.spawn_checkpointer(&read);
         }
@@ -261,6 +267,7 @@ impl Store {
     /// not go through the writer or the appender answers through here.
     pub(crate) async fn flushed<T>(&self, value: T) -> Result<T> {
         self.durable().wait().await?;
+        self.between_transactions().await;
         Ok(value)
     }
 
