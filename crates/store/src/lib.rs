@@ -115,7 +115,6 @@ pub struct Store {
     writer: writer::WriterHandle,
     ids: Arc<IdGenerator>,
     flusher: Option<sync::Flusher>,
-    wal: Option<wal::WalBound>,
 }
 
 impl std::fmt::Debug for Store {
@@ -205,13 +204,12 @@ impl Store {
                 (pool.clone(), pool, opts.writers.max(1))
             }
         };
-        let wal = (backend == Backend::Sqlite).then(|| wal::WalBound::new(opts.wal_bound_frames));
-        if let Some(w) = &wal {
-            w.spawn_checkpointer(&read);
+        if backend == Backend::Sqlite {
+            wal::spawn_checkpointer(&read, &write, opts.wal_bound_frames);
         }
         let ids = Arc::new(IdGenerator::new(opts.node));
-        let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone(), wal.clone());
-        Ok(Store { backend, read, write, writer, ids, flusher, wal })
+        let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone());
+        Ok(Store { backend, read, write, writer, ids, flusher })
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -255,19 +253,10 @@ impl Store {
         Durable::of(self.flusher.as_ref())
     }
 
-    /// Lets the write connection keep SQLite's write-ahead log short (see `wal`); the users of the
-    /// write pool call it between their transactions.
-    pub(crate) async fn between_transactions(&self) {
-        if let Some(w) = &self.wal {
-            w.between_transactions(&self.write).await;
-        }
-    }
-
     /// `value` once everything committed so far is durable: every write of the store that does
     /// not go through the writer or the appender answers through here.
     pub(crate) async fn flushed<T>(&self, value: T) -> Result<T> {
         self.durable().wait().await?;
-        self.between_transactions().await;
         Ok(value)
     }
 

@@ -2,15 +2,11 @@
 //! (PASSIVE checkpoints on a reader connection, so commits never wait for them); but SQLite starts
 //! the log over only when a transaction begins with every frame already copied, which a steady
 //! stream of commits never allows: the log then grew without end (gigabytes in a benchmark), and
-//! every commit paid for new file blocks. So once the log is longer than its bound ([`BOUND_FRAMES`] unless
-//! configured), the
-//! users of the one write connection (the writer, the access-log appender, and every other write
-//! through `Store::flushed`) run one checkpoint
-//! on it between two transactions — it has little left to copy, since the background task keeps
-//! up — and the next transaction starts the log over.
+//! every commit paid for new file blocks. So once the log is longer than its bound
+//! ([`BOUND_FRAMES`] unless configured), the same task takes the one write connection between two
+//! transactions and starts the log over with a RESTART checkpoint — with little left to copy, since
+//! the PASSIVE ones keep up.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::{AnyPool, Row};
@@ -23,66 +19,43 @@ pub const BOUND_FRAMES: i64 = 65_536;
 const BUSY_TICK: Duration = Duration::from_millis(50);
 const IDLE_TICK: Duration = Duration::from_secs(1);
 
-/// Shared between the background checkpointer and the write connection's users (cheap to clone).
-#[derive(Debug, Clone)]
-pub struct WalBound {
-    frames: i64,
-    restart: Arc<AtomicBool>,
-}
-
-impl WalBound {
-    /// A log bounded to about `frames` frames.
-    pub fn new(frames: i64) -> WalBound {
-        WalBound { frames: frames.max(1), restart: Arc::default() }
-    }
-
-    /// Runs by whoever holds the write pool between two of its transactions: if the log has grown
-    /// past its bound, checkpoint it on the write connection and start it over (RESTART: the
-    /// background task has left little to copy). Readers in the middle of a read may hold the
-    /// restart back; it waits for them a few milliseconds at most, else tries again after the next
-    /// background checkpoint. A failure is logged and retried the same way.
-    pub async fn between_transactions(&self, write: &AnyPool) {
-        if !self.restart.swap(false, Ordering::AcqRel) {
-            return;
-        }
-        let t0 = std::time::Instant::now();
-        match restart(write).await {
-            Ok((busy, log)) => tracing::debug!(busy, log, us = t0.elapsed().as_micros() as u64, "write-ahead log started over"),
-            Err(e) => tracing::warn!(error = %e, "write-ahead log restart on the write connection"),
-        }
-    }
-
-    /// Starts the background checkpointer on `read` (a reader connection: it never blocks the writer).
-    pub fn spawn_checkpointer(&self, read: &AnyPool) {
-        let (bound, pool) = (self.clone(), read.clone());
-        tokio::spawn(async move {
-            let mut tick = BUSY_TICK;
-            loop {
-                tokio::time::sleep(tick).await;
-                if pool.is_closed() {
-                    return;
+/// Starts the checkpointer: PASSIVE checkpoints on `read` (a reader connection: they never block
+/// the writer), and a RESTART on `write` once the log holds more than `bound_frames` frames. The
+/// RESTART takes the write connection from its pool like any other user, so it runs between two
+/// transactions; it waits at most a few milliseconds for readers in the middle of a read, else
+/// it is tried again after the next checkpoint.
+pub fn spawn_checkpointer(read: &AnyPool, write: &AnyPool, bound_frames: i64) {
+    let (read, write) = (read.clone(), write.clone());
+    tokio::spawn(async move {
+        let mut tick = BUSY_TICK;
+        loop {
+            tokio::time::sleep(tick).await;
+            if read.is_closed() || write.is_closed() {
+                return;
+            }
+            let t0 = std::time::Instant::now();
+            match checkpoint(&read).await {
+                Ok((log, copied)) => {
+                    tracing::trace!(log, copied, us = t0.elapsed().as_micros() as u64, "write-ahead log checkpointed");
+                    // -1: this connection has not opened the log yet; ask again soon.
+                    tick = if log == 0 { IDLE_TICK } else { BUSY_TICK };
+                    if log > bound_frames.max(1) {
+                        let t0 = std::time::Instant::now();
+                        match restart(&write).await {
+                            Ok((busy, log)) => tracing::debug!(busy, log, us = t0.elapsed().as_micros() as u64, "write-ahead log started over"),
+                            Err(_) if write.is_closed() => return,
+                            Err(e) => tracing::warn!(error = %e, "write-ahead log restart on the write connection"),
+                        }
+                    }
                 }
-                let t0 = std::time::Instant::now();
-                match checkpoint(&pool).await {
-                    Ok((log, copied)) => {
-                        tracing::trace!(log, copied, us = t0.elapsed().as_micros() as u64, "write-ahead log checkpointed");
-                        // -1: this connection has not opened the log yet; ask again soon.
-                        tick = if log == 0 { IDLE_TICK } else { BUSY_TICK };
-                        if log > bound.frames {
-                            bound.restart.store(true, Ordering::Release);
-                        }
-                    }
-                    Err(e) => {
-                        if pool.is_closed() {
-                            return;
-                        }
-                        tracing::warn!(error = %e, "WAL checkpoint");
-                        tick = IDLE_TICK;
-                    }
+                Err(_) if read.is_closed() => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "WAL checkpoint");
+                    tick = IDLE_TICK;
                 }
             }
-        });
-    }
+        }
+    });
 }
 
 /// One PASSIVE checkpoint: (frames in the log, frames copied into the database).

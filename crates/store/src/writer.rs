@@ -19,7 +19,6 @@ use tokio::task::JoinHandle;
 
 use crate::codec::{self, Value};
 use crate::sync::{Durable, Flusher, again};
-use crate::wal::WalBound;
 use crate::{Result, StoreError};
 
 /// A unit of work on application aggregates, run by the writer inside a batch.
@@ -155,13 +154,13 @@ pub(crate) struct WriterHandle {
 }
 
 impl WriterHandle {
-    pub(crate) fn spawn(pool: AnyPool, ids: Arc<IdGenerator>, writers: usize, batch_max: usize, flusher: Option<Flusher>, wal: Option<WalBound>) -> WriterHandle {
+    pub(crate) fn spawn(pool: AnyPool, ids: Arc<IdGenerator>, writers: usize, batch_max: usize, flusher: Option<Flusher>) -> WriterHandle {
         let mut senders = Vec::with_capacity(writers);
         let mut tasks = Vec::with_capacity(writers);
         for n in 0..writers {
             let (tx, rx) = mpsc::channel::<Box<dyn Erased>>(batch_max * 8);
             senders.push(tx);
-            let w = Writer { pool: pool.clone(), ids: ids.clone(), flusher: flusher.clone(), wal: wal.clone() };
+            let w = Writer { pool: pool.clone(), ids: ids.clone(), flusher: flusher.clone() };
             tasks.push(tokio::spawn(async move {
                 writer_loop(n, w, rx, batch_max).await;
             }));
@@ -215,7 +214,6 @@ struct Writer {
     pool: AnyPool,
     ids: Arc<IdGenerator>,
     flusher: Option<Flusher>,
-    wal: Option<WalBound>,
 }
 
 async fn writer_loop(n: usize, w: Writer, mut rx: mpsc::Receiver<Box<dyn Erased>>, batch_max: usize) {
@@ -245,9 +243,6 @@ async fn writer_loop(n: usize, w: Writer, mut rx: mpsc::Receiver<Box<dyn Erased>
                     }
                 }
             }
-        }
-        if let Some(wal) = &w.wal {
-            wal.between_transactions(&w.pool).await;
         }
     }
 }

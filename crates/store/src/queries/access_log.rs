@@ -176,9 +176,7 @@ async fn run(store: Store, chain: i64, mut head: (i64, String), mut rx: mpsc::Re
         let rows: Vec<Vec<Value>> = sealed.iter().flatten().map(entry_values).collect();
         let offers: Vec<Vec<Value>> = msgs.iter().flat_map(|m| m.offers.iter().map(offer_values)).collect();
         let t0 = std::time::Instant::now();
-        let written = write_batch(&store, chain, &rows, &offers, seq, &hash).await;
-        store.between_transactions().await;
-        match written {
+        match write_batch(&store, chain, &rows, &offers, seq, &hash).await {
             Ok(()) => {
                 head = (seq, hash);
                 tracing::debug!(entries = rows.len(), us = t0.elapsed().as_micros() as u64, "access log batch");
