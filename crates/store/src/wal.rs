@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use sqlx::{AnyPool, Row};
 
-/// Frames (pages) the log may hold before the write connection checkpoints it: 256 MiB of 4 KiB pages
-/// (at the most a benchmark writes, one such checkpoint every three seconds or so).
+/// Frames (pages) the log may hold before the checkpointer starts it over: 256 MiB of 4 KiB pages
+/// (at the most a benchmark writes, one restart every three seconds or so).
 pub const BOUND_FRAMES: i64 = 65_536;
 
 /// How often the background task copies the log back while it keeps growing; idle, once a second.
@@ -71,6 +71,10 @@ async fn restart(write: &AnyPool) -> sqlx::Result<(bool, i64)> {
     sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout={RESTART_WAIT_MS}"))).fetch_all(&mut *conn).await?;
     let row = sqlx::query("PRAGMA wal_checkpoint(RESTART)").fetch_one(&mut *conn).await;
     let reset = sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout={}", crate::BUSY_TIMEOUT_MS))).fetch_all(&mut *conn).await;
+    if reset.is_err() {
+        // Never hand the connection back with the short timeout.
+        conn.close_on_drop();
+    }
     let row = row?;
     reset?;
     Ok((row.try_get::<i64, _>(0)? != 0, row.try_get(1)?))
