@@ -107,7 +107,7 @@ institutions = ""            # "" = the embedded crates/pool/data/institutions.t
 treatment_days = 30          # an order (recognition check) lets the institution read the patient's results this long
 access_log_batch = 2048      # most access-log entries one commit takes
 access_log_lanes = 4         # parallel access-log writers (each its own hash chain) on PostgreSQL; SQLite uses 1
-filing_log_millis = 1000     # how often filings' shared-data look-ups are written to the access log
+filing_log_millis = 100      # how often filings' shared-data look-ups are written to the access log
 "#;
 
 #[derive(Debug, Clone, Deserialize)]
