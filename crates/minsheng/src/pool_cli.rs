@@ -30,7 +30,8 @@ pub enum CertCommand {
         credential: String,
         /// The district's public key: base64url, the JSON of /api/pool/public-key, or a file
         /// holding either. Default: the key in the data directory (or the configured one).
-        #[arg(long)]
+        /// (A base64url key may begin with '-'; it is still taken as the value.)
+        #[arg(long, allow_hyphen_values = true)]
         public_key: Option<String>,
         /// Check revocation in this database (sqlite://… or postgres://…).
         #[arg(long, env = "MINSHENG_DATABASE_URL")]

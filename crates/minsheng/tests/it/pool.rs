@@ -85,6 +85,12 @@ async fn cert_verify_fhir_import_and_verify_log() {
     let other = pool::DistrictKey::from_seed(&[9; 32]).public().to_text();
     let r = run_in(dir.path(), &["cert", "verify", &cred.text, "--public-key", &other]);
     r.expect_code(1, "another district's key");
+    // A base64url key may begin with '-': it is still the option's value (exit 1, not a usage error).
+    let dashed = (0u8..=255)
+        .map(|i| pool::DistrictKey::from_seed(&[i; 32]).public().to_text())
+        .find(|t| t.starts_with('-'))
+        .expect("a key beginning with '-'");
+    run_in(dir.path(), &["cert", "verify", &cred.text, "--public-key", &dashed]).expect_code(1, "a key beginning with '-'");
 
     // Forged: one character changed.
     let mut chars: Vec<char> = cred.text.chars().collect();
