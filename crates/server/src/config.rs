@@ -65,7 +65,8 @@ channel = "log"           # log | webhook
 # webhook_secret = "…"
 max_attempts = 12
 poll_millis = 500         # how often the outbox worker looks for due notices when the last round was not full
-batch = 1000              # notices per round (two write transactions: lease, then mark delivered)
+batch = 128               # notices per round (two write transactions, lease then mark delivered, on the one
+                          # SQLite write connection: small rounds let the writers in between)
 
 [auth]
 session_hours = 8
