@@ -95,8 +95,8 @@ pub struct StoreOptions {
     pub batch_max: usize,
     /// This process's node number for id generation (distinct per process sharing a database).
     pub node: u16,
-    /// SQLite: frames the write-ahead log may hold before the write connection checkpoints it
-    /// so that it starts over (see `wal`).
+    /// SQLite: frames the write-ahead log may hold before the checkpointer starts it over (see
+    /// `wal`).
     pub wal_bound_frames: i64,
 }
 

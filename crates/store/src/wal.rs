@@ -40,12 +40,7 @@ pub fn spawn_checkpointer(read: &AnyPool, write: &AnyPool, bound_frames: i64) {
                     // -1: this connection has not opened the log yet; ask again soon.
                     tick = if log == 0 { IDLE_TICK } else { BUSY_TICK };
                     if log > bound_frames.max(1) {
-                        let t0 = std::time::Instant::now();
-                        match restart(&write).await {
-                            Ok((busy, log)) => tracing::debug!(busy, log, us = t0.elapsed().as_micros() as u64, "write-ahead log started over"),
-                            Err(_) if write.is_closed() => return,
-                            Err(e) => tracing::warn!(error = %e, "write-ahead log restart on the write connection"),
-                        }
+                        restart_logged(&write).await;
                     }
                 }
                 Err(_) if read.is_closed() => return,
@@ -56,6 +51,16 @@ pub fn spawn_checkpointer(read: &AnyPool, write: &AnyPool, bound_frames: i64) {
             }
         }
     });
+}
+
+/// [`restart`], with what it did (or why it failed) in the log; quiet once the store is closed.
+async fn restart_logged(write: &AnyPool) {
+    let t0 = std::time::Instant::now();
+    match restart(write).await {
+        Ok((busy, log)) => tracing::debug!(busy, log, us = t0.elapsed().as_micros() as u64, "write-ahead log started over"),
+        Err(_) if write.is_closed() => {}
+        Err(e) => tracing::warn!(error = %e, "write-ahead log restart on the write connection"),
+    }
 }
 
 /// One PASSIVE checkpoint: (frames in the log, frames copied into the database).

@@ -494,14 +494,11 @@ impl Script {
     /// The text and arguments the next statement goes into: on SQLite the one script's (after a
     /// separator), elsewhere a statement of its own.
     fn next(&mut self) -> &mut (String, AnyArguments) {
-        if self.sqlite && !self.statements.is_empty() {
-            let last = self.statements.len() - 1;
-            self.statements[last].0.push_str(";\n");
-        } else {
-            self.statements.push((String::new(), AnyArguments::default()));
+        match self.statements.last_mut() {
+            Some(last) if self.sqlite => last.0.push_str(";\n"),
+            _ => self.statements.push((String::new(), AnyArguments::default())),
         }
-        let last = self.statements.len() - 1;
-        &mut self.statements[last]
+        self.statements.last_mut().expect("a statement was just ensured")
     }
 
     /// Adds multi-row inserts of `rows`, in power-of-two chunks (for the statement cache) that
@@ -553,9 +550,9 @@ impl Script {
             match sqlx::query_with(sqlx::AssertSqlSafe(script), args).execute(&mut **conn).await.map(|r| r.rows_affected()) {
                 Ok(n) => Ok(n),
                 Err(e) => {
-                    if let Err(r) = sqlx::query("ROLLBACK").execute(&mut **conn).await
-                        && !r.to_string().contains("no transaction")
-                    {
+                    // Ends the transaction if the script began one; if even that fails, the
+                    // connection is not handed back in an unknown state.
+                    if sqlx::query("ROLLBACK").execute(&mut **conn).await.is_err() {
                         conn.close_on_drop();
                     }
                     Err(e.into())
@@ -589,12 +586,14 @@ impl Script {
 }
 
 impl crate::Store {
-    /// Inserts rows into `table` in one transaction of multi-row statements ([`insert_rows`]),
+    /// Inserts rows into `table` in one transaction of multi-row statements (one [`Script`]),
     /// outside the writer: bulk loads and the data pool's own tables.
     pub(crate) async fn insert_all(&self, table: &str, columns: &[&str], rows: &[Vec<Value>], tail: &str) -> Result<u64> {
-        let mut tx = self.write_pool().begin().await?;
-        let n = insert_rows(&mut tx, table, columns, rows, tail).await?;
-        tx.commit().await?;
+        let mut conn = self.write_pool().acquire().await?;
+        let mut script = Script::new(&conn);
+        script.insert(table, columns, rows, tail)?;
+        let n = script.commit(&mut conn).await?;
+        drop(conn);
         self.flushed(n).await
     }
 }
