@@ -129,7 +129,9 @@ mod tests {
         let written = id * 2000;
         let log = std::fs::metadata(dir.path().join("w.db-wal")).unwrap().len() as i64;
         assert!(written > 64 << 20, "wrote only {written} bytes; the test proves nothing");
-        assert!(log < 16 << 20, "the log is {log} bytes after {written} bytes were written: it never started over");
+        // A log that never starts over holds all of it (and more: frame headers); one that does holds
+        // what a few checkpoint ticks let through — more on a busy machine, which also writes less.
+        assert!(log < written / 8, "the log is {log} bytes after {written} bytes were written: it never started over");
         store.close().await;
     }
 }
