@@ -98,11 +98,13 @@ pub struct StoreOptions {
     /// SQLite: frames the write-ahead log may hold before the checkpointer starts it over (see
     /// `wal`).
     pub wal_bound_frames: i64,
+    /// SQLite: how often the checkpointer copies a growing log back into the database (see `wal`).
+    pub checkpoint_every: Duration,
 }
 
 impl StoreOptions {
     pub fn new(url: &str) -> StoreOptions {
-        StoreOptions { url: url.to_owned(), max_connections: 8, writers: 4, batch_max: 256, node: 0, wal_bound_frames: wal::BOUND_FRAMES }
+        StoreOptions { url: url.to_owned(), max_connections: 8, writers: 4, batch_max: 256, node: 0, wal_bound_frames: wal::BOUND_FRAMES, checkpoint_every: wal::CHECKPOINT_EVERY }
     }
 }
 
@@ -205,7 +207,7 @@ impl Store {
             }
         };
         if backend == Backend::Sqlite {
-            wal::spawn_checkpointer(&read, &write, opts.wal_bound_frames);
+            wal::spawn_checkpointer(&read, &write, opts.wal_bound_frames, opts.checkpoint_every);
         }
         let ids = Arc::new(IdGenerator::new(opts.node));
         let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone());

@@ -119,6 +119,7 @@ fn run(shared: &Shared) {
         };
         // The log is opened afresh each time: SQLite deletes and recreates it when the last
         // connection closes, and a kept descriptor would then flush a file nobody writes.
+        let t0 = std::time::Instant::now();
         let r = match std::fs::File::open(&shared.wal) {
             Ok(f) => f.sync_data().map_err(|e| format!("{}: {e}", shared.wal.display())),
             // No log: everything is in the database file, which SQLite synced when it checkpointed.
@@ -128,6 +129,7 @@ fn run(shared: &Shared) {
         if let Err(e) = &r {
             tracing::error!(error = %e, "flushing the write-ahead log failed");
         }
+        tracing::trace!(us = t0.elapsed().as_micros() as u64, commits = batch.len(), "log synced");
         for w in batch {
             let _ = w.send(r.clone());
         }

@@ -48,6 +48,14 @@ async fn records_story(t: &TestApp) {
     let mzj = t.login("mzj_clerk").await;
     let r = t.get(&mzj, &format!("/api/pool/records/{rid}?purpose=consent&ref={cid}")).await;
     assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "consent_not_yours"));
+    // The record and the consent are looked up together: a consent that does not exist is a
+    // logged refusal, a record that does not exist a 404 whatever the consent.
+    let before = refused_count(t).await;
+    let r = t.get(&ga, &format!("/api/pool/records/{rid}?purpose=consent&ref=987654321")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "unknown_consent"), "{}", r.body);
+    assert_eq!(refused_count(t).await, before + 1);
+    let r = t.get(&ga, &format!("/api/pool/records/987654321?purpose=consent&ref={cid}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     let bad = t.post(&citizen, "/api/pool/me/consents", json!({"grantee_kind": "org", "grantee": "nobody", "record_types": ["*"], "purpose": "x", "valid_days": 3})).await;
     assert_eq!((bad.status, bad.code()), (StatusCode::UNPROCESSABLE_ENTITY, "unknown_grantee"));
     let w = t.post(&citizen, &format!("/api/pool/me/consents/{cid}/revoke"), json!({})).await;

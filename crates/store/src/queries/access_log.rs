@@ -180,12 +180,13 @@ async fn run(store: Store, chain: i64, mut head: (i64, String), mut rx: mpsc::Re
             Ok(()) => {
                 head = (seq, hash);
                 tracing::debug!(entries = rows.len(), us = t0.elapsed().as_micros() as u64, "access log batch");
-                // The next batch may start; these readers are answered once their entries are on disk.
-                store.durable().then(move |r| {
-                    for (m, s) in msgs.into_iter().zip(sealed) {
-                        let _ = m.reply.send(crate::sync::again(&r).map(|()| s));
-                    }
-                });
+                // The next batch is written once these entries are on disk: the entries that
+                // arrive meanwhile share its commit (the table's last page, its key's and the chain
+                // head are written once per commit, whether it holds one entry or fifty).
+                let r = store.durable().wait().await;
+                for (m, s) in msgs.into_iter().zip(sealed) {
+                    let _ = m.reply.send(crate::sync::again(&r).map(|()| s));
+                }
             }
             Err(e) => {
                 tracing::warn!(error = %e, entries = rows.len(), "access log batch failed");

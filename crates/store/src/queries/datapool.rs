@@ -82,18 +82,24 @@ fn record_columns_versioned() -> Vec<&'static str> {
 
 /// A consent row.
 fn consent_from_row(r: &AnyRow) -> Result<Consent> {
-    let kind: String = r.try_get("grantee_kind")?;
-    let types: String = r.try_get("record_types")?;
+    consent_named(r, "")
+}
+
+/// A consent from the row's columns named `prefix` + the table's column names.
+fn consent_named(r: &AnyRow, prefix: &str) -> Result<Consent> {
+    let col = |name: &str| format!("{prefix}{name}");
+    let kind: String = r.try_get(col("grantee_kind").as_str())?;
+    let types: String = r.try_get(col("record_types").as_str())?;
     Ok(Consent {
-        id: r.try_get("id")?,
-        subject_key: r.try_get("subject_key")?,
+        id: r.try_get(col("id").as_str())?,
+        subject_key: r.try_get(col("subject_key").as_str())?,
         grantee_kind: if kind == "account" { GranteeKind::Account } else { GranteeKind::Org },
-        grantee: r.try_get("grantee")?,
+        grantee: r.try_get(col("grantee").as_str())?,
         record_types: types.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-        purpose: r.try_get("purpose")?,
-        granted_at: codec::parse_ts(&r.try_get::<String, _>("granted_at")?)?,
-        valid_until: codec::parse_date(&r.try_get::<String, _>("valid_until")?)?,
-        revoked_at: codec::parse_ts_opt(r.try_get("revoked_at")?)?,
+        purpose: r.try_get(col("purpose").as_str())?,
+        granted_at: codec::parse_ts(&r.try_get::<String, _>(col("granted_at").as_str())?)?,
+        valid_until: codec::parse_date(&r.try_get::<String, _>(col("valid_until").as_str())?)?,
+        revoked_at: codec::parse_ts_opt(r.try_get(col("revoked_at").as_str())?)?,
     })
 }
 
@@ -233,6 +239,23 @@ impl Store {
     pub async fn pool_record(&self, id: RecordId) -> Result<Option<PoolRecord>> {
         let row = sqlx::query("SELECT * FROM shared_record WHERE id = $1").bind(id.0).fetch_optional(self.read_pool()).await?;
         row.as_ref().map(pool_record).transpose()
+    }
+
+    /// A record version and the consent a read of it names, in one query (one round trip): the
+    /// consent is `None` if there is no such consent, and both are `None` without the record.
+    pub async fn pool_record_and_consent(&self, id: RecordId, consent: i64) -> Result<Option<(PoolRecord, Option<Consent>)>> {
+        let row = sqlx::query(
+            "SELECT r.*, c.id AS c_id, c.subject_key AS c_subject_key, c.grantee_kind AS c_grantee_kind, c.grantee AS c_grantee, \
+             c.record_types AS c_record_types, c.purpose AS c_purpose, c.granted_at AS c_granted_at, c.valid_until AS c_valid_until, \
+             c.revoked_at AS c_revoked_at FROM shared_record r LEFT JOIN record_consent c ON c.id = $2 WHERE r.id = $1",
+        )
+        .bind(id.0)
+        .bind(consent)
+        .fetch_optional(self.read_pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let found = row.try_get::<Option<i64>, _>("c_id")?.is_some();
+        Ok(Some((pool_record(&row)?, if found { Some(consent_named(&row, "c_")?) } else { None })))
     }
 
     /// The records about a subject: current versions only, or every version with `history`.
