@@ -17,9 +17,9 @@ pub const BOUND_FRAMES: i64 = 65_536;
 
 /// How often the background task copies the log back. Each copy ends with a sync of the database
 /// file, and while the disk writes those pages the log's own syncs — which every acknowledged
-/// request waits for — queue behind them: copied every 50 ms, a fifth of a second's syncs took over
-/// 5 ms and reads had p99 12 ms (`minsheng bench-pool`, 16 clients); copied once a second, one
-/// sync a second was that slow and reads had p99 6–9 ms.
+/// request waits for — queue behind them: copied every 50 ms, about ten of the log's syncs a second
+/// took over 5 ms (p99 3.7 ms) and reads had p99 12 ms (`minsheng bench-pool`, 16 clients); copied
+/// once a second, about one (p99 1.2 ms), and reads had p99 6–9 ms.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 /// Starts the checkpointer: PASSIVE checkpoints on `read` (a reader connection: they never block
