@@ -705,17 +705,16 @@ pub async fn read_record(State(state): State<AppState>, p: Principal, Path(id): 
     let no_record = || ApiError::not_found("没有这条数据", "No such record");
     let reader = reader_of(&state, &p.account).await?;
     let resource = vec![format!("shared_record:{id}")];
-    let (rec, d) = if let Some(Purpose::Consent { consent }) = &purpose {
+    let (rec, facts) = if let Some(Purpose::Consent { consent }) = &purpose {
         // The record and the consent in one round trip: the most common read by another department.
         let (rec, consent) = state.store.pool_record_and_consent(RecordId(id), *consent).await?.ok_or_else(no_record)?;
-        let facts = ReadFacts { consent, ..Default::default() };
-        let d = decide_and_log_with(&state, &reader, &rec.record.subject_key, &rec.record.record_type, resource, purpose.as_ref(), &facts).await?;
-        (rec, d)
+        (rec, ReadFacts { consent, ..Default::default() })
     } else {
         let rec = state.store.pool_record(RecordId(id)).await?.ok_or_else(no_record)?;
-        let d = decide_and_log(&state, &reader, &rec.record.subject_key, &rec.record.record_type, resource, purpose.as_ref()).await?;
-        (rec, d)
+        let facts = facts_for(&state, &reader, purpose.as_ref(), &rec.record.subject_key, &rec.record.record_type).await?;
+        (rec, facts)
     };
+    let d = decide_and_log_with(&state, &reader, &rec.record.subject_key, &rec.record.record_type, resource, purpose.as_ref(), &facts).await?;
     if !d.is_allowed() {
         return Err(refusal(&d));
     }

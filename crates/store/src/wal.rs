@@ -96,7 +96,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("w.db");
         let url = format!("sqlite://{}", db.display());
-        // 256 frames: 1 MiB of log before the writer checkpoints it.
+        // 256 frames: 1 MiB of log before the checkpointer starts it over.
         let store = Store::open(&StoreOptions {
             wal_bound_frames: 256,
             checkpoint_every: std::time::Duration::from_millis(50),
