@@ -3,6 +3,7 @@
 //! application aggregates, and the queries the API and the reports need. Only this crate knows SQL.
 
 pub mod codec;
+pub mod lookup;
 pub mod queries;
 pub mod sync;
 pub mod wal;
@@ -17,6 +18,7 @@ use domain::IdGenerator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use queries::*;
+pub use lookup::Cols;
 pub use sync::Durable;
 pub use writer::{Job, Saved, UnitOfWork, UowError};
 
@@ -51,6 +53,8 @@ pub enum StoreError {
     BadUrl(String),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("not found: {0}")]
@@ -108,7 +112,8 @@ impl StoreOptions {
     }
 }
 
-/// The store: a pool for reads, a pool for writes, and the group-commit writer.
+/// The store: a pool for reads, a pool for writes, the group-commit writer, and (on an SQLite
+/// file) the connections for look-ups on the calling thread.
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,
@@ -117,6 +122,7 @@ pub struct Store {
     writer: writer::WriterHandle,
     ids: Arc<IdGenerator>,
     flusher: Option<sync::Flusher>,
+    lookups: Option<Arc<lookup::Lookups>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -211,7 +217,11 @@ impl Store {
         }
         let ids = Arc::new(IdGenerator::new(opts.node));
         let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone());
-        Ok(Store { backend, read, write, writer, ids, flusher })
+        let lookups = match backend {
+            Backend::Sqlite => sqlite_file(&opts.url).map(|f| Arc::new(lookup::Lookups::new(&f))),
+            Backend::Postgres => None,
+        };
+        Ok(Store { backend, read, write, writer, ids, flusher, lookups })
     }
 
     pub async fn migrate(&self) -> Result<()> {

@@ -113,7 +113,14 @@ mod tests {
             let mut n = 0i64;
             while !halt.load(std::sync::atomic::Ordering::Relaxed) {
                 n += 7;
-                sqlx::query("SELECT body FROM scratch WHERE id = $1").bind(n % 1000).fetch_optional(reading.read_pool()).await.unwrap();
+                // Through the read pool and through a look-up on this thread, in turn.
+                if n % 2 == 0 {
+                    sqlx::query("SELECT body FROM scratch WHERE id = $1").bind(n % 1000).fetch_optional(reading.read_pool()).await.unwrap();
+                } else {
+                    reading.lookup_one("SELECT body FROM scratch WHERE id = $1", &[crate::codec::Value::I(n % 1000)], |r| r.text("body")).await.unwrap();
+                    // A look-up finishes without waiting: yield as a request does between look-ups.
+                    tokio::task::yield_now().await;
+                }
             }
         });
         // Commits one after another, each its own transaction: ~4 MiB of pages a hundred times over.
@@ -135,8 +142,10 @@ mod tests {
         let log = std::fs::metadata(dir.path().join("w.db-wal")).unwrap().len() as i64;
         assert!(written > 64 << 20, "wrote only {written} bytes; the test proves nothing");
         // A log that never starts over holds all of it (and more: frame headers); one that does holds
-        // what a few checkpoint ticks let through — more on a busy machine, which also writes less.
-        assert!(log < written / 8, "the log is {log} bytes after {written} bytes were written: it never started over");
+        // what is written between two checkpoint ticks and during a restart — 10–12 MiB when the
+        // test runs alone on 2 cores (the file keeps its longest length), less when the machine is
+        // busy and writes less.
+        assert!(log < written / 4, "the log is {log} bytes after {written} bytes were written: it never started over");
         store.close().await;
     }
 }

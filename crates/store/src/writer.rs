@@ -453,7 +453,7 @@ async fn load_idempotency(conn: &mut AnyConnection, keys: &[(AccountId, String)]
 // ---------------------------------------------------------------------------------------------
 // Saving.
 
-fn bind(args: &mut AnyArguments, v: &Value) -> Result<()> {
+pub(crate) fn bind(args: &mut AnyArguments, v: &Value) -> Result<()> {
     let r = match v {
         Value::I(i) => args.add(*i),
         Value::OptI(i) => args.add(*i),

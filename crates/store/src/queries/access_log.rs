@@ -247,15 +247,14 @@ impl Store {
     /// Whether a clinician of `org` ordered a test for the subject (ran a recognition check with
     /// an order) since `since`: the treatment relation that lets the institution read results.
     pub async fn has_treatment_relation(&self, org: &str, subject_key: &str, since: DateTime<Utc>) -> Result<bool> {
-        let row = sqlx::query(
-            "SELECT 1 AS x FROM access_log WHERE reader_org = $1 AND subject_key = $2 AND at >= $3 AND purpose = 'treatment' AND outcome = 'allowed' AND purpose_ref LIKE 'order:%' LIMIT 1",
-        )
-        .bind(org)
-        .bind(subject_key)
-        .bind(codec::ts(since))
-        .fetch_optional(self.read_pool())
-        .await?;
-        Ok(row.is_some())
+        let found = self
+            .lookup_one(
+                "SELECT 1 AS x FROM access_log WHERE reader_org = $1 AND subject_key = $2 AND at >= $3 AND purpose = 'treatment' AND outcome = 'allowed' AND purpose_ref LIKE 'order:%' LIMIT 1",
+                &[Value::S(org.to_owned()), Value::S(subject_key.to_owned()), Value::S(codec::ts(since))],
+                |_| Ok(()),
+            )
+            .await?;
+        Ok(found.is_some())
     }
 
     /// Verifies every chain from its first entry to its stored head, `progress(done, total)`.

@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use crate::codec::{self, Value};
 use crate::queries::records::{RECORD_COLUMNS, SharedRecord, record_values};
 use crate::writer::{execute_in, insert_rows};
-use crate::{Result, Store, StoreError};
+use crate::{Cols, Result, Store, StoreError};
 
 /// A shared record with its version fields.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,26 +43,26 @@ impl PoolRecord {
     }
 }
 
-fn pool_record(r: &AnyRow) -> Result<PoolRecord> {
-    let data: String = r.try_get("data")?;
+fn pool_record(r: &dyn Cols) -> Result<PoolRecord> {
+    let data = r.text("data")?;
     Ok(PoolRecord {
         record: SharedRecord {
-            id: RecordId(r.try_get("id")?),
-            record_type: r.try_get("record_type")?,
-            subject_kind: r.try_get("subject_kind")?,
-            subject_key: r.try_get("subject_key")?,
-            department: r.try_get("department")?,
-            issued_at: codec::parse_ts(&r.try_get::<String, _>("issued_at")?)?,
-            valid_until: codec::parse_date_opt(r.try_get("valid_until")?)?,
-            application: r.try_get::<Option<i64>, _>("application_id")?.map(ApplicationId),
-            case: r.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
+            id: RecordId(r.int("id")?),
+            record_type: r.text("record_type")?,
+            subject_kind: r.text("subject_kind")?,
+            subject_key: r.text("subject_key")?,
+            department: r.text("department")?,
+            issued_at: codec::parse_ts(&r.text("issued_at")?)?,
+            valid_until: codec::parse_date_opt(r.text_opt("valid_until")?)?,
+            application: r.int_opt("application_id")?.map(ApplicationId),
+            case: r.int_opt("case_id")?.map(CaseId),
             data: serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("record data: {e}")))?,
         },
-        version: r.try_get("version")?,
-        supersedes: r.try_get::<Option<i64>, _>("supersedes")?.map(RecordId),
-        superseded_by: r.try_get::<Option<i64>, _>("superseded_by")?.map(RecordId),
-        revoked_at: codec::parse_ts_opt(r.try_get("revoked_at")?)?,
-        revoked_reason: r.try_get("revoked_reason")?,
+        version: r.int("version")?,
+        supersedes: r.int_opt("supersedes")?.map(RecordId),
+        superseded_by: r.int_opt("superseded_by")?.map(RecordId),
+        revoked_at: codec::parse_ts_opt(r.text_opt("revoked_at")?)?,
+        revoked_reason: r.text_opt("revoked_reason")?,
     })
 }
 
@@ -81,25 +81,25 @@ fn record_columns_versioned() -> Vec<&'static str> {
 }
 
 /// A consent row.
-fn consent_from_row(r: &AnyRow) -> Result<Consent> {
+fn consent_from_row(r: &dyn Cols) -> Result<Consent> {
     consent_named(r, "")
 }
 
 /// A consent from the row's columns named `prefix` + the table's column names.
-fn consent_named(r: &AnyRow, prefix: &str) -> Result<Consent> {
+fn consent_named(r: &dyn Cols, prefix: &str) -> Result<Consent> {
     let col = |name: &str| format!("{prefix}{name}");
-    let kind: String = r.try_get(col("grantee_kind").as_str())?;
-    let types: String = r.try_get(col("record_types").as_str())?;
+    let kind = r.text(&col("grantee_kind"))?;
+    let types = r.text(&col("record_types"))?;
     Ok(Consent {
-        id: r.try_get(col("id").as_str())?,
-        subject_key: r.try_get(col("subject_key").as_str())?,
+        id: r.int(&col("id"))?,
+        subject_key: r.text(&col("subject_key"))?,
         grantee_kind: if kind == "account" { GranteeKind::Account } else { GranteeKind::Org },
-        grantee: r.try_get(col("grantee").as_str())?,
+        grantee: r.text(&col("grantee"))?,
         record_types: types.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-        purpose: r.try_get(col("purpose").as_str())?,
-        granted_at: codec::parse_ts(&r.try_get::<String, _>(col("granted_at").as_str())?)?,
-        valid_until: codec::parse_date(&r.try_get::<String, _>(col("valid_until").as_str())?)?,
-        revoked_at: codec::parse_ts_opt(r.try_get(col("revoked_at").as_str())?)?,
+        purpose: r.text(&col("purpose"))?,
+        granted_at: codec::parse_ts(&r.text(&col("granted_at"))?)?,
+        valid_until: codec::parse_date(&r.text(&col("valid_until"))?)?,
+        revoked_at: codec::parse_ts_opt(r.text_opt(&col("revoked_at"))?)?,
     })
 }
 
@@ -237,25 +237,23 @@ impl Store {
 
     /// One version of a record with its version fields.
     pub async fn pool_record(&self, id: RecordId) -> Result<Option<PoolRecord>> {
-        let row = sqlx::query("SELECT * FROM shared_record WHERE id = $1").bind(id.0).fetch_optional(self.read_pool()).await?;
-        row.as_ref().map(pool_record).transpose()
+        self.lookup_one("SELECT * FROM shared_record WHERE id = $1", &[Value::I(id.0)], pool_record).await
     }
 
     /// A record version and the consent a read of it names, in one query (one round trip): the
     /// consent is `None` if there is no such consent, and both are `None` without the record.
     pub async fn pool_record_and_consent(&self, id: RecordId, consent: i64) -> Result<Option<(PoolRecord, Option<Consent>)>> {
-        let row = sqlx::query(
+        self.lookup_one(
             "SELECT r.*, c.id AS c_id, c.subject_key AS c_subject_key, c.grantee_kind AS c_grantee_kind, c.grantee AS c_grantee, \
              c.record_types AS c_record_types, c.purpose AS c_purpose, c.granted_at AS c_granted_at, c.valid_until AS c_valid_until, \
              c.revoked_at AS c_revoked_at FROM shared_record r LEFT JOIN record_consent c ON c.id = $2 WHERE r.id = $1",
+            &[Value::I(id.0), Value::I(consent)],
+            |r| {
+                let found = r.int_opt("c_id")?.is_some();
+                Ok((pool_record(r)?, if found { Some(consent_named(r, "c_")?) } else { None }))
+            },
         )
-        .bind(id.0)
-        .bind(consent)
-        .fetch_optional(self.read_pool())
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let found = row.try_get::<Option<i64>, _>("c_id")?.is_some();
-        Ok(Some((pool_record(&row)?, if found { Some(consent_named(&row, "c_")?) } else { None })))
+        .await
     }
 
     /// The records about a subject: current versions only, or every version with `history`.
@@ -265,8 +263,7 @@ impl Store {
         } else {
             "SELECT * FROM shared_record WHERE subject_key = $1 AND superseded_by IS NULL AND revoked_at IS NULL ORDER BY issued_at DESC, id DESC"
         };
-        let rows = sqlx::query(sql).bind(subject_key).fetch_all(self.read_pool()).await?;
-        rows.iter().map(pool_record).collect()
+        self.lookup(sql, &[Value::S(subject_key.to_owned())], pool_record).await
     }
 
     /// Publishes new records (version 1) in one transaction.
@@ -316,27 +313,20 @@ impl Store {
 
     /// The department, applicant and openness of a case.
     pub async fn case_facts(&self, case: CaseId) -> Result<Option<CaseFacts>> {
-        let row = sqlx::query(
+        self.lookup_one(
             "SELECT c.department, c.status, a.applicant_key FROM item_case c JOIN application a ON a.id = c.application_id WHERE c.id = $1",
+            &[Value::I(case.0)],
+            |r| {
+                let status = r.text("status")?;
+                Ok(CaseFacts { department: r.text("department")?, applicant_key: r.text("applicant_key")?, open: matches!(status.as_str(), "active" | "paused" | "waiting") })
+            },
         )
-        .bind(case.0)
-        .fetch_optional(self.read_pool())
-        .await?;
-        row.map(|r| {
-            let status: String = r.try_get("status")?;
-            Ok(CaseFacts {
-                department: r.try_get("department")?,
-                applicant_key: r.try_get("applicant_key")?,
-                open: matches!(status.as_str(), "active" | "paused" | "waiting"),
-            })
-        })
-        .transpose()
+        .await
     }
 
     /// The applicant of a filing.
     pub async fn filing_applicant(&self, app: ApplicationId) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT applicant_key FROM application WHERE id = $1").bind(app.0).fetch_optional(self.read_pool()).await?;
-        row.map(|r| Ok(r.try_get("applicant_key")?)).transpose()
+        self.lookup_one("SELECT applicant_key FROM application WHERE id = $1", &[Value::I(app.0)], |r| r.text("applicant_key")).await
     }
 
     /// Filings not yet logged as reads of the pool, oldest first, with the shared records their
@@ -407,30 +397,23 @@ impl Store {
     }
 
     pub async fn consent(&self, id: i64) -> Result<Option<Consent>> {
-        let row = sqlx::query("SELECT * FROM record_consent WHERE id = $1").bind(id).fetch_optional(self.read_pool()).await?;
-        row.as_ref().map(consent_from_row).transpose()
+        self.lookup_one("SELECT * FROM record_consent WHERE id = $1", &[Value::I(id)], consent_from_row).await
     }
 
     pub async fn consents_of(&self, subject_key: &str) -> Result<Vec<Consent>> {
-        let rows = sqlx::query("SELECT * FROM record_consent WHERE subject_key = $1 ORDER BY granted_at DESC, id DESC")
-            .bind(subject_key)
-            .fetch_all(self.read_pool())
-            .await?;
-        rows.iter().map(consent_from_row).collect()
+        self.lookup("SELECT * FROM record_consent WHERE subject_key = $1 ORDER BY granted_at DESC, id DESC", &[Value::S(subject_key.to_owned())], consent_from_row).await
     }
 
     /// Whether `subject_key` has an active consent for `grantee` (an org code) covering
     /// `record_type` on `today`.
     pub async fn has_org_consent(&self, subject_key: &str, grantee: &str, record_type: &str, today: NaiveDate) -> Result<bool> {
-        let rows = sqlx::query(
-            "SELECT * FROM record_consent WHERE grantee = $1 AND subject_key = $2 AND grantee_kind = 'org' AND revoked_at IS NULL AND valid_until >= $3",
-        )
-        .bind(grantee)
-        .bind(subject_key)
-        .bind(codec::date(today))
-        .fetch_all(self.read_pool())
-        .await?;
-        let consents: Vec<Consent> = rows.iter().map(consent_from_row).collect::<Result<_>>()?;
+        let consents = self
+            .lookup(
+                "SELECT * FROM record_consent WHERE grantee = $1 AND subject_key = $2 AND grantee_kind = 'org' AND revoked_at IS NULL AND valid_until >= $3",
+                &[Value::S(grantee.to_owned()), Value::S(subject_key.to_owned()), Value::S(codec::date(today))],
+                consent_from_row,
+            )
+            .await?;
         Ok(consents.iter().any(|c| c.covers(record_type)))
     }
 

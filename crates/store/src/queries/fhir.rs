@@ -9,7 +9,7 @@ use sqlx::any::AnyArguments;
 use sqlx::Arguments;
 
 use crate::codec::{self, Value};
-use crate::{Result, Store, StoreError};
+use crate::{Cols, Result, Store, StoreError};
 
 /// A resource with its index columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,13 +104,13 @@ pub struct InstitutionFigures {
     pub recognised_elsewhere: i64,
 }
 
-fn stored_fhir(r: &sqlx::any::AnyRow) -> Result<StoredFhir> {
+fn stored_fhir(r: &dyn Cols) -> Result<StoredFhir> {
     Ok(StoredFhir {
-        logical_id: r.try_get("logical_id")?,
-        patient_key: r.try_get("patient_key")?,
-        version: r.try_get("version")?,
-        updated_at: codec::parse_ts(&r.try_get::<String, _>("updated_at")?)?,
-        data: r.try_get("data")?,
+        logical_id: r.text("logical_id")?,
+        patient_key: r.text("patient_key")?,
+        version: r.int("version")?,
+        updated_at: codec::parse_ts(&r.text("updated_at")?)?,
+        data: r.text("data")?,
     })
 }
 
@@ -143,23 +143,22 @@ impl Store {
     }
 
     pub async fn fhir_get(&self, resource_type: &str, logical_id: &str) -> Result<Option<StoredFhir>> {
-        let row = sqlx::query("SELECT logical_id, patient_key, version, updated_at, data FROM fhir_resource WHERE resource_type = $1 AND logical_id = $2")
-            .bind(resource_type)
-            .bind(logical_id)
-            .fetch_optional(self.read_pool())
-            .await?;
-        row.as_ref().map(stored_fhir).transpose()
+        self.lookup_one(
+            "SELECT logical_id, patient_key, version, updated_at, data FROM fhir_resource WHERE resource_type = $1 AND logical_id = $2",
+            &[Value::S(resource_type.to_owned()), Value::S(logical_id.to_owned())],
+            stored_fhir,
+        )
+        .await
     }
 
     /// The Patient resource of a person (by ID number or other key).
     pub async fn fhir_patient_of(&self, patient_key: &str) -> Result<Option<StoredFhir>> {
-        let row = sqlx::query(
+        self.lookup_one(
             "SELECT logical_id, patient_key, version, updated_at, data FROM fhir_resource WHERE patient_key = $1 AND resource_type = 'Patient' LIMIT 1",
+            &[Value::S(patient_key.to_owned())],
+            stored_fhir,
         )
-        .bind(patient_key)
-        .fetch_optional(self.read_pool())
-        .await?;
-        row.as_ref().map(stored_fhir).transpose()
+        .await
     }
 
     /// A page of a search, newest first, and the total number of matches.
@@ -209,31 +208,26 @@ impl Store {
 
     /// A patient's results for one recognisable item taken since `since`, with their JSON.
     pub async fn results_for_item(&self, patient_key: &str, item: &str, since: DateTime<Utc>) -> Result<Vec<(ResultSummary, String)>> {
-        let rows = sqlx::query(
+        self.lookup(
             "SELECT id, resource_type, logical_id, item, institution, effective, status, data FROM fhir_resource
              WHERE patient_key = $1 AND item = $2 AND effective >= $3 ORDER BY effective DESC LIMIT 20",
-        )
-        .bind(patient_key)
-        .bind(item)
-        .bind(codec::ts(since))
-        .fetch_all(self.read_pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
+            &[Value::S(patient_key.to_owned()), Value::S(item.to_owned()), Value::S(codec::ts(since))],
+            |r| {
                 Ok((
                     ResultSummary {
-                        row: r.try_get("id")?,
-                        resource_type: r.try_get("resource_type")?,
-                        logical_id: r.try_get("logical_id")?,
-                        item: r.try_get::<Option<String>, _>("item")?.unwrap_or_default(),
-                        institution: r.try_get::<Option<String>, _>("institution")?.unwrap_or_default(),
-                        effective: codec::parse_ts(&r.try_get::<Option<String>, _>("effective")?.unwrap_or_default())?,
-                        status: r.try_get::<Option<String>, _>("status")?.unwrap_or_default(),
+                        row: r.int("id")?,
+                        resource_type: r.text("resource_type")?,
+                        logical_id: r.text("logical_id")?,
+                        item: r.text_opt("item")?.unwrap_or_default(),
+                        institution: r.text_opt("institution")?.unwrap_or_default(),
+                        effective: codec::parse_ts(&r.text_opt("effective")?.unwrap_or_default())?,
+                        status: r.text_opt("status")?.unwrap_or_default(),
                     },
-                    r.try_get("data")?,
+                    r.text("data")?,
                 ))
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     /// A patient's latest results of every type (the health-record summary).
