@@ -1,6 +1,7 @@
 //! Persistence of minsheng on SQLite (embedded default) or PostgreSQL (scale-out) through one code
-//! path: sqlx's `Any` driver, one set of portable migrations, a group-commit writer for the
-//! application aggregates, and the queries the API and the reports need. Only this crate knows SQL.
+//! path: sqlx's `Any` driver (and, on an SQLite file, rusqlite for the hot point look-ups, see
+//! `lookup`), one set of portable migrations, a group-commit writer for the application
+//! aggregates, and the queries the API and the reports need. Only this crate knows SQL.
 
 pub mod codec;
 pub mod lookup;
