@@ -88,6 +88,11 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// How long an SQLite connection waits for a lock before it gives up.
 pub(crate) const BUSY_TIMEOUT_MS: u32 = 10_000;
 
+/// The settings of every SQLite reader connection, the read pool's and the look-ups' alike.
+pub(crate) fn reader_setup() -> String {
+    format!("PRAGMA busy_timeout={BUSY_TIMEOUT_MS}; PRAGMA query_only=ON; PRAGMA cache_size=-16384")
+}
+
 /// How to open the store.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -156,10 +161,12 @@ impl Store {
         let connect_opts = AnyConnectOptions::from_str(&url)?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
-        let flusher = match backend {
-            Backend::Sqlite => sqlite_file(&opts.url).map(|f| sync::Flusher::start(&f)).transpose()?,
+        // The database file (SQLite, not in memory): its log gets a flusher, its look-ups run here.
+        let file = match backend {
+            Backend::Sqlite => sqlite_file(&opts.url),
             Backend::Postgres => None,
         };
+        let flusher = file.as_deref().map(sync::Flusher::start).transpose()?;
         let (read, write, writers) = match backend {
             Backend::Sqlite => {
                 // WAL lets readers run beside the one writer. With a flusher (a database file) the
@@ -195,8 +202,7 @@ impl Store {
                     .test_before_acquire(false)
                     .after_connect(|c, _| {
                         Box::pin(async move {
-                            c.execute(sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout={BUSY_TIMEOUT_MS}; PRAGMA query_only=ON; PRAGMA cache_size=-16384")))
-                                .await?;
+                            c.execute(sqlx::AssertSqlSafe(reader_setup())).await?;
                             Ok(())
                         })
                     })
@@ -218,10 +224,7 @@ impl Store {
         }
         let ids = Arc::new(IdGenerator::new(opts.node));
         let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone());
-        let lookups = match backend {
-            Backend::Sqlite => sqlite_file(&opts.url).map(|f| Arc::new(lookup::Lookups::new(&f))),
-            Backend::Postgres => None,
-        };
+        let lookups = file.as_deref().map(|f| Arc::new(lookup::Lookups::new(f)));
         Ok(Store { backend, read, write, writer, ids, flusher, lookups })
     }
 

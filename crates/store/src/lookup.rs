@@ -16,7 +16,7 @@ use sqlx::Row;
 use sqlx::any::{AnyArguments, AnyRow};
 
 use crate::codec::Value;
-use crate::{BUSY_TIMEOUT_MS, Result, Store, StoreError};
+use crate::{Result, Store, StoreError};
 
 /// A result row read by column name, whichever driver produced it.
 pub trait Cols {
@@ -64,7 +64,7 @@ impl ToSql for Value {
     }
 }
 
-/// Read-only connections to an SQLite file for look-ups on the calling thread; a connection is
+/// Connections to an SQLite file (`query_only`, like the read pool's) for look-ups on the calling thread; a connection is
 /// taken for one statement and put back, and more are opened while all are in use.
 pub(crate) struct Lookups {
     path: String,
@@ -81,7 +81,7 @@ impl Lookups {
 
     fn open(&self) -> rusqlite::Result<Connection> {
         let c = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        c.execute_batch(&format!("PRAGMA busy_timeout={BUSY_TIMEOUT_MS}; PRAGMA query_only=ON; PRAGMA cache_size=-16384"))?;
+        c.execute_batch(&crate::reader_setup())?;
         c.set_prepared_statement_cache_capacity(64);
         Ok(c)
     }
