@@ -108,6 +108,7 @@ institutions = ""            # "" = the embedded crates/pool/data/institutions.t
 treatment_days = 30          # an order (recognition check) lets the institution read the patient's results this long
 access_log_batch = 2048      # most access-log entries one commit takes
 access_log_lanes = 4         # parallel access-log writers (each its own hash chain) on PostgreSQL; SQLite uses 1
+access_log_interval_us = 600 # SQLite: least time between the starts of two access-log commits (each also syncs the disk)
 filing_log_millis = 100      # how often filings' shared-data look-ups are written to the access log
 "#;
 
@@ -283,6 +284,7 @@ struct RawPool {
     treatment_days: i64,
     access_log_batch: usize,
     access_log_lanes: usize,
+    access_log_interval_us: u64,
     filing_log_millis: u64,
 }
 
@@ -299,6 +301,8 @@ pub struct PoolConfig {
     pub treatment_days: i64,
     pub access_log_batch: usize,
     pub access_log_lanes: usize,
+    /// SQLite: the least time between the starts of two access-log commits.
+    pub access_log_interval: std::time::Duration,
     pub filing_log_millis: u64,
 }
 
@@ -319,6 +323,7 @@ fn check_pool(raw: RawPool) -> Result<PoolConfig, ConfigError> {
         treatment_days: raw.treatment_days,
         access_log_batch: raw.access_log_batch.clamp(1, 8192),
         access_log_lanes: raw.access_log_lanes.clamp(1, 16),
+        access_log_interval: std::time::Duration::from_micros(raw.access_log_interval_us.min(100_000)),
         filing_log_millis: raw.filing_log_millis.max(10),
     })
 }

@@ -121,7 +121,16 @@ impl PoolState {
         let recognition = pool::RecognitionCatalog::parse(&items, &insts).map_err(|e| io("recognition catalog", e))?;
         let list: Vec<pool::Institution> = recognition.institutions().cloned().collect();
         store.upsert_institutions(&list).await?;
-        let appender = store::Appender::start(store, i64::from(config.node), config.pool.access_log_batch, config.pool.access_log_lanes).await?;
+        let appender = store::Appender::start(
+            store,
+            i64::from(config.node),
+            store::AppenderOptions {
+                batch_max: config.pool.access_log_batch,
+                lanes: config.pool.access_log_lanes,
+                interval: config.pool.access_log_interval,
+            },
+        )
+        .await?;
         Ok(PoolState {
             keys: vec![key.public()],
             key,

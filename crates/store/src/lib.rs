@@ -89,6 +89,12 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub(crate) const BUSY_TIMEOUT_MS: u32 = 10_000;
 
 /// The settings of every SQLite reader connection, the read pool's and the look-ups' alike.
+/// The settings of a connection that writes an SQLite file (`synchronous` NORMAL when a flusher
+/// or the writer itself syncs the log before anything is acknowledged, FULL otherwise).
+pub(crate) fn writer_setup(sync_mode: &str) -> String {
+    format!("PRAGMA journal_mode=WAL; PRAGMA synchronous={sync_mode}; PRAGMA busy_timeout={BUSY_TIMEOUT_MS}; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=536870912")
+}
+
 pub(crate) fn reader_setup() -> String {
     format!("PRAGMA busy_timeout={BUSY_TIMEOUT_MS}; PRAGMA query_only=ON; PRAGMA cache_size=-16384")
 }
@@ -129,6 +135,8 @@ pub struct Store {
     ids: Arc<IdGenerator>,
     flusher: Option<sync::Flusher>,
     lookups: Option<Arc<lookup::Lookups>>,
+    /// The SQLite database file (none on PostgreSQL or in memory).
+    file: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -185,8 +193,7 @@ impl Store {
                     .test_before_acquire(false)
                     .after_connect(move |c, _| {
                         Box::pin(async move {
-                            c.execute(sqlx::AssertSqlSafe(format!("PRAGMA journal_mode=WAL; PRAGMA synchronous={sync_mode}; PRAGMA busy_timeout={BUSY_TIMEOUT_MS}; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=536870912")))
-                                .await?;
+                            c.execute(sqlx::AssertSqlSafe(writer_setup(sync_mode))).await?;
                             Ok(())
                         })
                     })
@@ -225,7 +232,8 @@ impl Store {
         let ids = Arc::new(IdGenerator::new(opts.node));
         let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone());
         let lookups = file.as_deref().map(|f| Arc::new(lookup::Lookups::new(f)));
-        Ok(Store { backend, read, write, writer, ids, flusher, lookups })
+        let file = file.map(Arc::from);
+        Ok(Store { backend, read, write, writer, ids, flusher, lookups, file })
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -245,6 +253,11 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The SQLite database file, when there is one (not PostgreSQL, not in memory).
+    pub(crate) fn file(&self) -> Option<&str> {
+        self.file.as_deref()
     }
 
     /// The pool for reads (on SQLite, read-only connections beside the writer).

@@ -6,7 +6,7 @@
 //! the store) waits for a flush that began after its commit, so an acknowledged change survives a
 //! power cut — as with `synchronous=FULL`, but the disk wait no longer holds the writer.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
 use tokio::sync::oneshot;
@@ -34,7 +34,7 @@ struct State {
 impl Flusher {
     /// Starts the flusher thread of the database at `db` (its log is `{db}-wal`).
     pub(crate) fn start(db: &str) -> Result<Flusher> {
-        let shared = Arc::new(Shared { wal: PathBuf::from(format!("{db}-wal")), state: Mutex::default(), wake: Condvar::new() });
+        let shared = Arc::new(Shared { wal: wal_of(db), state: Mutex::default(), wake: Condvar::new() });
         let s = shared.clone();
         std::thread::Builder::new()
             .name("wal-flusher".into())
@@ -102,6 +102,27 @@ pub(crate) fn again(outcome: &Result<()>) -> Result<()> {
     }
 }
 
+/// Makes everything committed to the write-ahead log at `wal` so far durable (`fdatasync`). The
+/// log is opened afresh each time: SQLite deletes and recreates it when the last connection
+/// closes, and a kept descriptor would then flush a file nobody writes.
+pub(crate) fn sync_log(wal: &Path) -> std::result::Result<(), String> {
+    let r = match std::fs::File::open(wal) {
+        Ok(f) => f.sync_data().map_err(|e| format!("{}: {e}", wal.display())),
+        // No log: everything is in the database file, which SQLite synced when it checkpointed.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("{}: {e}", wal.display())),
+    };
+    if let Err(e) = &r {
+        tracing::error!(error = %e, "flushing the write-ahead log failed");
+    }
+    r
+}
+
+/// The write-ahead log of the SQLite database at `db`.
+pub(crate) fn wal_of(db: &str) -> PathBuf {
+    PathBuf::from(format!("{db}-wal"))
+}
+
 fn run(shared: &Shared) {
     loop {
         let batch = {
@@ -117,18 +138,8 @@ fn run(shared: &Shared) {
             }
             std::mem::take(&mut st.waiting)
         };
-        // The log is opened afresh each time: SQLite deletes and recreates it when the last
-        // connection closes, and a kept descriptor would then flush a file nobody writes.
         let t0 = std::time::Instant::now();
-        let r = match std::fs::File::open(&shared.wal) {
-            Ok(f) => f.sync_data().map_err(|e| format!("{}: {e}", shared.wal.display())),
-            // No log: everything is in the database file, which SQLite synced when it checkpointed.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(format!("{}: {e}", shared.wal.display())),
-        };
-        if let Err(e) = &r {
-            tracing::error!(error = %e, "flushing the write-ahead log failed");
-        }
+        let r = sync_log(&shared.wal);
         tracing::trace!(us = t0.elapsed().as_micros() as u64, commits = batch.len(), "log synced");
         for w in batch {
             let _ = w.send(r.clone());

@@ -120,17 +120,33 @@ pub fn chain_of(node: i64, lane: usize) -> i64 {
 }
 
 impl Appender {
-    /// Starts the appender of process `node` with `lanes` parallel lanes (1 on SQLite, which has
-    /// one writer; several on PostgreSQL, whose commits then share disk flushes). Lane `l`
-    /// appends to chain `node * 16 + l`, continuing from the chain's stored head.
-    pub async fn start(store: &Store, node: i64, batch_max: usize, lanes: usize) -> Result<Appender> {
-        let lanes = if store.backend() == crate::Backend::Sqlite { 1 } else { lanes.clamp(1, 16) };
+    /// Starts the appender of process `node`: lane `l` appends to chain `node * 16 + l`,
+    /// continuing from the chain's stored head. On an SQLite file the lane is a thread of its own
+    /// (see [`run_on_thread`]); otherwise a task.
+    pub async fn start(store: &Store, node: i64, opts: AppenderOptions) -> Result<Appender> {
+        let lanes = if store.backend() == crate::Backend::Sqlite { 1 } else { opts.lanes.clamp(1, 16) };
+        let batch_max = opts.batch_max.max(1);
+        let interval = opts.interval;
         let mut senders = Vec::with_capacity(lanes);
         for lane in 0..lanes {
             let chain = chain_of(node, lane);
             let head = store.chain_head(chain).await?.unwrap_or((0, GENESIS.to_owned()));
-            let (tx, rx) = mpsc::channel::<Msg>(batch_max.max(1) * 16);
-            tokio::spawn(run(store.clone(), chain, head, rx, batch_max.max(1)));
+            let (tx, rx) = mpsc::channel::<Msg>(batch_max * 16);
+            match store.file() {
+                Some(file) => {
+                    let conn = open_writer(file)?;
+                    let lane = Lane { store: store.clone(), chain, head, rx, batch_max, interval };
+                    let rt = tokio::runtime::Handle::current();
+                    let wal = crate::sync::wal_of(file);
+                    std::thread::Builder::new()
+                        .name("access-log".into())
+                        .spawn(move || run_on_thread(lane, conn, &wal, &rt))
+                        .map_err(|e| StoreError::Corrupt(format!("could not start the access log's thread: {e}")))?;
+                }
+                None => {
+                    tokio::spawn(run(Lane { store: store.clone(), chain, head, rx, batch_max, interval }));
+                }
+            }
             senders.push(tx);
         }
         Ok(Appender { lanes: std::sync::Arc::new(senders), next: std::sync::Arc::default(), node })
@@ -147,25 +163,57 @@ impl Appender {
     }
 }
 
-async fn run(store: Store, chain: i64, mut head: (i64, String), mut rx: mpsc::Receiver<Msg>, batch_max: usize) {
-    let mut batch: Vec<Msg> = Vec::with_capacity(batch_max);
-    while let Some(first) = rx.recv().await {
-        batch.push(first);
-        while batch.len() < batch_max {
-            match rx.try_recv() {
-                Ok(m) => batch.push(m),
+/// How the access log is appended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppenderOptions {
+    /// Most entries one commit takes.
+    pub batch_max: usize,
+    /// Parallel lanes, each its own hash chain: 1 on SQLite, which has one writer; on PostgreSQL
+    /// several, whose commits then share disk flushes.
+    pub lanes: usize,
+    /// On an SQLite file, the least time from one batch's start to the next one's.
+    pub interval: Duration,
+}
+
+/// One lane of the appender: its chain, the chain's head as last committed, and its queue.
+struct Lane {
+    store: Store,
+    chain: i64,
+    head: (i64, String),
+    rx: mpsc::Receiver<Msg>,
+    batch_max: usize,
+    interval: Duration,
+}
+
+/// A batch of callers' entries sealed onto the chain (not yet written).
+struct Batch {
+    msgs: Vec<Msg>,
+    sealed: Vec<Vec<AccessEntry>>,
+    rows: Vec<Vec<Value>>,
+    offers: Vec<Vec<Value>>,
+    /// The chain's head once the batch is written.
+    head: (i64, String),
+}
+
+impl Lane {
+    /// `first` and whatever else has queued (up to the batch size), sealed onto a copy of the
+    /// head: the head moves only when the batch commits.
+    fn batch(&mut self, first: Msg) -> Batch {
+        let mut msgs = Vec::with_capacity(self.batch_max);
+        msgs.push(first);
+        while msgs.len() < self.batch_max {
+            match self.rx.try_recv() {
+                Ok(m) => msgs.push(m),
                 Err(_) => break,
             }
         }
-        let msgs = std::mem::take(&mut batch);
-        // Seal onto a copy of the head; the head moves only when the batch commits.
-        let (mut seq, mut hash) = head.clone();
+        let (mut seq, mut hash) = self.head.clone();
         let mut sealed: Vec<Vec<AccessEntry>> = Vec::with_capacity(msgs.len());
         for m in &msgs {
             let mut out = Vec::with_capacity(m.entries.len());
             for e in &m.entries {
                 let mut e = e.clone();
-                e.chain = chain;
+                e.chain = self.chain;
                 let s = e.seal(seq, &hash);
                 seq = s.seq;
                 hash = s.hash.clone();
@@ -175,46 +223,132 @@ async fn run(store: Store, chain: i64, mut head: (i64, String), mut rx: mpsc::Re
         }
         let rows: Vec<Vec<Value>> = sealed.iter().flatten().map(entry_values).collect();
         let offers: Vec<Vec<Value>> = msgs.iter().flat_map(|m| m.offers.iter().map(offer_values)).collect();
+        Batch { msgs, sealed, rows, offers, head: (seq, hash) }
+    }
+
+    /// Answers the batch's callers once its commit is durable (`flushed`), or with why not.
+    fn committed(&mut self, b: Batch, flushed: &Result<()>, us: u128) {
+        tracing::debug!(entries = b.rows.len(), us = us as u64, "access log batch");
+        self.head = b.head;
+        for (m, s) in b.msgs.into_iter().zip(b.sealed) {
+            let _ = m.reply.send(crate::sync::again(flushed).map(|()| s));
+        }
+    }
+
+    /// Answers the batch's callers with the failure; `head` is the chain's stored head, reloaded
+    /// because another process may have written this chain (same node number).
+    fn failed(&mut self, b: Batch, e: &StoreError, head: Option<(i64, String)>) {
+        tracing::warn!(error = %e, entries = b.rows.len(), "access log batch failed");
+        if let Some(h) = head {
+            self.head = h;
+        }
+        for m in b.msgs {
+            let _ = m.reply.send(Err(StoreError::Corrupt(format!("the access log could not be written: {e}"))));
+        }
+    }
+}
+
+/// A lane as a task, writing through the store's write pool (PostgreSQL, in-memory SQLite).
+async fn run(mut lane: Lane) {
+    while let Some(first) = lane.rx.recv().await {
+        let b = lane.batch(first);
         let t0 = std::time::Instant::now();
-        match write_batch(&store, chain, &rows, &offers, seq, &hash).await {
+        match write_batch(&lane.store, lane.chain, &b).await {
             Ok(()) => {
-                head = (seq, hash);
-                tracing::debug!(entries = rows.len(), us = t0.elapsed().as_micros() as u64, "access log batch");
                 // The next batch is written once these entries are on disk: the entries that
                 // arrive meanwhile share its commit (the table's last page, its key's and the chain
                 // head are written once per commit, whether it holds one entry or fifty).
-                let r = store.durable().wait().await;
-                for (m, s) in msgs.into_iter().zip(sealed) {
-                    let _ = m.reply.send(crate::sync::again(&r).map(|()| s));
-                }
+                let flushed = lane.store.durable().wait().await;
+                lane.committed(b, &flushed, t0.elapsed().as_micros());
             }
             Err(e) => {
-                tracing::warn!(error = %e, entries = rows.len(), "access log batch failed");
-                // Another process may have written this chain (same node number): reload the head.
-                if let Ok(Some(h)) = store.chain_head(chain).await {
-                    head = h;
-                }
-                for m in msgs {
-                    let _ = m.reply.send(Err(StoreError::Corrupt(format!("the access log could not be written: {e}"))));
-                }
+                let head = lane.store.chain_head(lane.chain).await.ok().flatten();
+                lane.failed(b, &e, head);
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }
     }
 }
 
-async fn write_batch(store: &Store, chain: i64, rows: &[Vec<Value>], offers: &[Vec<Value>], seq: i64, hash: &str) -> Result<()> {
+async fn write_batch(store: &Store, chain: i64, b: &Batch) -> Result<()> {
     let mut conn = store.write_pool().acquire().await?;
     let mut script = Script::new(&conn);
-    script.insert("access_log", ACCESS_COLUMNS, rows, "")?;
-    script.insert("recognition_offer", OFFER_COLUMNS, offers, "")?;
-    script.insert(
-        "access_log_head",
-        &["chain", "seq", "hash"],
-        &[vec![Value::I(chain), Value::I(seq), Value::S(hash.to_owned())]],
-        "ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-    )?;
+    script.insert("access_log", ACCESS_COLUMNS, &b.rows, "")?;
+    script.insert("recognition_offer", OFFER_COLUMNS, &b.offers, "")?;
+    script.insert("access_log_head", HEAD_COLUMNS, &[head_values(chain, &b.head)], HEAD_UPSERT)?;
     script.commit(&mut conn).await?;
+    Ok(())
+}
+
+const HEAD_COLUMNS: &[&str] = &["chain", "seq", "hash"];
+const HEAD_UPSERT: &str = "ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
+
+fn head_values(chain: i64, head: &(i64, String)) -> Vec<Value> {
+    vec![Value::I(chain), Value::I(head.0), Value::S(head.1.clone())]
+}
+
+/// The appender's own connection to the SQLite file.
+fn open_writer(file: &str) -> Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    c.execute_batch(&crate::writer_setup("NORMAL"))?;
+    Ok(c)
+}
+
+/// A lane on an SQLite file, as a thread: it writes each batch with a connection of its own and
+/// then syncs the log itself, so a batch costs no hand-off to sqlx's connection thread or to the
+/// flusher and back (measured with `minsheng bench-pool`, see the README). SQLite lets one
+/// connection write at a time: the lane holds the store's one write connection (the write pool's
+/// only one) while it writes, so it waits its turn like every other writer instead of meeting
+/// a locked database.
+fn run_on_thread(mut lane: Lane, mut conn: rusqlite::Connection, wal: &std::path::Path, rt: &tokio::runtime::Handle) {
+    while let Some(first) = lane.rx.blocking_recv() {
+        let b = lane.batch(first);
+        let t0 = std::time::Instant::now();
+        // In the runtime's context: acquiring the write connection and handing it back are async.
+        let written = rt.block_on(async {
+            let turn = lane.store.write_pool().acquire().await?;
+            let r = insert_batch(&mut conn, lane.chain, &b);
+            drop(turn);
+            r
+        });
+        match written {
+            Ok(()) => {
+                let flushed = crate::sync::sync_log(wal).map_err(StoreError::Flush);
+                lane.committed(b, &flushed, t0.elapsed().as_micros());
+                // A commit and a sync cost the machine about the same however few entries they
+                // carry: batches closer together than `interval` would take that time from the
+                // requests, and their entries wait in the queue instead.
+                if let Some(rest) = lane.interval.checked_sub(t0.elapsed()) {
+                    std::thread::sleep(rest);
+                }
+            }
+            Err(e) => {
+                let head = rt.block_on(lane.store.chain_head(lane.chain)).ok().flatten();
+                lane.failed(b, &e, head);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+}
+
+/// Writes a batch in one transaction with prepared one-row statements (rolled back on error).
+fn insert_batch(conn: &mut rusqlite::Connection, chain: i64, b: &Batch) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    for (table, columns, rows, tail) in [
+        ("access_log", ACCESS_COLUMNS, b.rows.as_slice(), ""),
+        ("recognition_offer", OFFER_COLUMNS, b.offers.as_slice(), ""),
+        ("access_log_head", HEAD_COLUMNS, &[head_values(chain, &b.head)][..], HEAD_UPSERT),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        let sql = format!("INSERT INTO {table} ({}) VALUES ({}) {tail}", columns.join(", "), vec!["?"; columns.len()].join(","));
+        let mut stmt = tx.prepare_cached(&sql)?;
+        for row in rows {
+            stmt.execute(rusqlite::params_from_iter(row.iter()))?;
+        }
+    }
+    tx.commit()?;
     Ok(())
 }
 
@@ -324,5 +458,139 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreOptions;
+
+    fn entry(subject: &str, resource: String) -> AccessEntry {
+        AccessEntry {
+            chain: 0,
+            seq: 0,
+            at: Utc::now(),
+            reader: Some(7),
+            reader_org: Some("wjw".into()),
+            subject_key: subject.into(),
+            resource,
+            purpose: "consent".into(),
+            purpose_ref: Some("consent:1".into()),
+            basis: "consent".into(),
+            outcome: Outcome::Allowed,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    const OPTS: AppenderOptions = AppenderOptions { batch_max: 64, lanes: 4, interval: Duration::ZERO };
+
+    /// Many callers append while the store's write connection is busy with other writes: every
+    /// entry is chained exactly once, the chain verifies, and a restarted appender continues it.
+    async fn appends_take_turns_with_other_writers(store: Store) {
+        sqlx::query("CREATE TABLE other (n INTEGER PRIMARY KEY)").execute(store.write_pool()).await.unwrap();
+        let log = Appender::start(&store, 3, OPTS).await.unwrap();
+        let busy = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for n in 0..200i64 {
+                    store.insert_all("other", &["n"], &[vec![Value::I(n)]], "").await.unwrap();
+                }
+            })
+        };
+        let mut callers = Vec::new();
+        for c in 0..16 {
+            let log = log.clone();
+            callers.push(tokio::spawn(async move {
+                let mut seqs = Vec::new();
+                for i in 0..20 {
+                    let sealed = log.append(vec![entry("330102199001011234", format!("shared_record:{c}-{i}"))], Vec::new()).await.unwrap();
+                    assert_eq!(sealed.len(), 1);
+                    assert_eq!(sealed[0].chain, chain_of(3, 0));
+                    seqs.push(sealed[0].seq);
+                }
+                seqs
+            }));
+        }
+        let mut seqs: Vec<i64> = Vec::new();
+        for c in callers {
+            seqs.extend(c.await.unwrap());
+        }
+        busy.await.unwrap();
+        seqs.sort_unstable();
+        assert_eq!(seqs, (1..=320).collect::<Vec<i64>>(), "each entry has its own place on the chain");
+        let v = store.verify_access_log(|_, _| {}).await.unwrap();
+        assert_eq!((v.chains, v.entries, v.broken.len()), (1, 320, 0));
+        drop(log);
+        let again = Appender::start(&store, 3, OPTS).await.unwrap();
+        let sealed = again.append(vec![entry("330102199001011234", "shared_record:last".into())], Vec::new()).await.unwrap();
+        assert_eq!(sealed[0].seq, 321);
+        let v = store.verify_access_log(|_, _| {}).await.unwrap();
+        assert_eq!((v.entries, v.broken.len()), (321, 0));
+        let of = store.access_log_of("330102199001011234", 1, 0).await.unwrap();
+        assert_eq!(of.len(), 1);
+    }
+
+    async fn file_store(dir: &tempfile::TempDir) -> Store {
+        let store = Store::open(&StoreOptions::new(&format!("sqlite://{}", dir.path().join("a.db").display()))).await.unwrap();
+        assert!(store.file().is_some(), "an SQLite file: the appender runs on a thread of its own");
+        store
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_file_appender_takes_turns_with_other_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        appends_take_turns_with_other_writers(file_store(&dir).await).await;
+    }
+
+    #[tokio::test]
+    async fn a_file_appender_works_beside_a_single_threaded_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        appends_take_turns_with_other_writers(file_store(&dir).await).await;
+    }
+
+    /// On PostgreSQL (when `MINSHENG_TEST_POSTGRES` names a server) the lanes are tasks writing
+    /// through the pool, four chains of one node.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_postgres_appender_writes_through_the_pool() {
+        let Some(base) = std::env::var("MINSHENG_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) else { return };
+        let name = format!("appender_{}_{}", std::process::id(), Utc::now().timestamp_micros());
+        let url = crate::create_scratch_database(&base, &name).await.unwrap();
+        let store = Store::open(&StoreOptions::new(&url)).await.unwrap();
+        assert!(store.file().is_none());
+        let log = Appender::start(&store, 2, OPTS).await.unwrap();
+        let mut callers = Vec::new();
+        for c in 0..8 {
+            let log = log.clone();
+            callers.push(tokio::spawn(async move {
+                for i in 0..10 {
+                    log.append(vec![entry("330102199001011234", format!("r:{c}-{i}"))], Vec::new()).await.unwrap();
+                }
+            }));
+        }
+        for c in callers {
+            c.await.unwrap();
+        }
+        let v = store.verify_access_log(|_, _| {}).await.unwrap();
+        assert_eq!((v.entries, v.broken.len()), (80, 0));
+        assert!(v.chains > 1, "several lanes on PostgreSQL");
+    }
+
+    /// Another process wrote this chain (same node number): the batch fails with a clear error,
+    /// nothing is half-written, and the appender continues from the stored head.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_clash_on_the_chain_fails_the_batch_and_the_next_one_continues() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file_store(&dir).await;
+        let first = Appender::start(&store, 5, OPTS).await.unwrap();
+        let second = Appender::start(&store, 5, OPTS).await.unwrap();
+        first.append(vec![entry("330102199001011234", "a".into())], Vec::new()).await.unwrap();
+        let clash = second.append(vec![entry("330102199001011234", "b".into())], Vec::new()).await;
+        assert!(matches!(&clash, Err(StoreError::Corrupt(m)) if m.contains("could not be written")), "{clash:?}");
+        let sealed = second.append(vec![entry("330102199001011234", "c".into())], Vec::new()).await.unwrap();
+        assert_eq!(sealed[0].seq, 2);
+        let v = store.verify_access_log(|_, _| {}).await.unwrap();
+        assert_eq!((v.entries, v.broken.len()), (2, 0));
     }
 }
