@@ -1,9 +1,9 @@
 //! The access log's batched appender and its queries. Reads happen at thousands per second, so
-//! entries are never written one transaction each: the appender task takes whatever has queued,
-//! seals the entries onto this process's hash chain, writes them (and any recognition offers that
-//! go with them) with multi-row statements plus the chain head in ONE transaction, commits, and
-//! answers each caller once the commit is flushed to disk — a read is served only once its log
-//! entry is durable. The next batch is written while the last one's flush is under way.
+//! entries are never written one transaction each: the appender takes whatever has queued, seals
+//! the entries onto this process's hash chain, writes them (and any recognition offers that go with
+//! them) plus the chain head in ONE transaction, commits, and answers each caller once the commit
+//! is flushed to disk — a read is served only once its log entry is durable. The next batch is
+//! written after that, so the entries that arrive meanwhile share its commit.
 
 use std::time::Duration;
 
