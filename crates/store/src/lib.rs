@@ -88,15 +88,23 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// How long an SQLite connection waits for a lock before it gives up.
 pub(crate) const BUSY_TIMEOUT_MS: u32 = 10_000;
 
-/// The settings of every SQLite reader connection, the read pool's and the look-ups' alike.
 /// The settings of a connection that writes an SQLite file (`synchronous` NORMAL when a flusher
 /// or the writer itself syncs the log before anything is acknowledged, FULL otherwise).
 pub(crate) fn writer_setup(sync_mode: &str) -> String {
     format!("PRAGMA journal_mode=WAL; PRAGMA synchronous={sync_mode}; PRAGMA busy_timeout={BUSY_TIMEOUT_MS}; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=536870912")
 }
 
+/// The settings of every SQLite reader connection, the read pool's and the look-ups' alike.
 pub(crate) fn reader_setup() -> String {
     format!("PRAGMA busy_timeout={BUSY_TIMEOUT_MS}; PRAGMA query_only=ON; PRAGMA cache_size=-16384")
+}
+
+/// A rusqlite connection to the SQLite file at `path` (used by one thread at a time) with the
+/// settings `setup`: the look-ups' and the access log's, beside sqlx's pools.
+pub(crate) fn open_sqlite(path: &str, setup: &str) -> rusqlite::Result<rusqlite::Connection> {
+    let c = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    c.execute_batch(setup)?;
+    Ok(c)
 }
 
 /// How to open the store.
@@ -135,8 +143,6 @@ pub struct Store {
     ids: Arc<IdGenerator>,
     flusher: Option<sync::Flusher>,
     lookups: Option<Arc<lookup::Lookups>>,
-    /// The SQLite database file (none on PostgreSQL or in memory).
-    file: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -232,8 +238,7 @@ impl Store {
         let ids = Arc::new(IdGenerator::new(opts.node));
         let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone());
         let lookups = file.as_deref().map(|f| Arc::new(lookup::Lookups::new(f)));
-        let file = file.map(Arc::from);
-        Ok(Store { backend, read, write, writer, ids, flusher, lookups, file })
+        Ok(Store { backend, read, write, writer, ids, flusher, lookups })
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -257,7 +262,7 @@ impl Store {
 
     /// The SQLite database file, when there is one (not PostgreSQL, not in memory).
     pub(crate) fn file(&self) -> Option<&str> {
-        self.file.as_deref()
+        self.lookups.as_deref().map(lookup::Lookups::path)
     }
 
     /// The pool for reads (on SQLite, read-only connections beside the writer).

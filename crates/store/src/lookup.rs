@@ -11,7 +11,7 @@
 use std::sync::Mutex;
 
 use rusqlite::types::ToSqlOutput;
-use rusqlite::{Connection, OpenFlags, ToSql};
+use rusqlite::{Connection, ToSql};
 use sqlx::Row;
 use sqlx::any::{AnyArguments, AnyRow};
 
@@ -79,9 +79,13 @@ impl Lookups {
         Lookups { path: path.to_owned(), idle: Mutex::new(Vec::new()) }
     }
 
+    /// The SQLite file looked up in.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+
     fn open(&self) -> rusqlite::Result<Connection> {
-        let c = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        c.execute_batch(&crate::reader_setup())?;
+        let c = crate::open_sqlite(&self.path, &crate::reader_setup())?;
         c.set_prepared_statement_cache_capacity(64);
         Ok(c)
     }

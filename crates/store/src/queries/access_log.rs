@@ -126,16 +126,15 @@ impl Appender {
     pub async fn start(store: &Store, node: i64, opts: AppenderOptions) -> Result<Appender> {
         let lanes = if store.backend() == crate::Backend::Sqlite { 1 } else { opts.lanes.clamp(1, 16) };
         let batch_max = opts.batch_max.max(1);
-        let interval = opts.interval;
         let mut senders = Vec::with_capacity(lanes);
         for lane in 0..lanes {
             let chain = chain_of(node, lane);
             let head = store.chain_head(chain).await?.unwrap_or((0, GENESIS.to_owned()));
             let (tx, rx) = mpsc::channel::<Msg>(batch_max * 16);
+            let lane = Lane { store: store.clone(), chain, head, rx, batch_max, interval: opts.interval };
             match store.file() {
                 Some(file) => {
-                    let conn = open_writer(file)?;
-                    let lane = Lane { store: store.clone(), chain, head, rx, batch_max, interval };
+                    let conn = crate::open_sqlite(file, &crate::writer_setup("NORMAL"))?;
                     let rt = tokio::runtime::Handle::current();
                     let wal = crate::sync::wal_of(file);
                     std::thread::Builder::new()
@@ -144,7 +143,7 @@ impl Appender {
                         .map_err(|e| StoreError::Corrupt(format!("could not start the access log's thread: {e}")))?;
                 }
                 None => {
-                    tokio::spawn(run(Lane { store: store.clone(), chain, head, rx, batch_max, interval }));
+                    tokio::spawn(run(lane));
                 }
             }
             senders.push(tx);
@@ -287,13 +286,6 @@ fn head_values(chain: i64, head: &(i64, String)) -> Vec<Value> {
     vec![Value::I(chain), Value::I(head.0), Value::S(head.1.clone())]
 }
 
-/// The appender's own connection to the SQLite file.
-fn open_writer(file: &str) -> Result<rusqlite::Connection> {
-    let c = rusqlite::Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    c.execute_batch(&crate::writer_setup("NORMAL"))?;
-    Ok(c)
-}
-
 /// A lane on an SQLite file, as a thread: it writes each batch with a connection of its own and
 /// then syncs the log itself, so a batch costs no hand-off to sqlx's connection thread or to the
 /// flusher and back (measured with `minsheng bench-pool`, see the README). SQLite lets one
@@ -301,13 +293,14 @@ fn open_writer(file: &str) -> Result<rusqlite::Connection> {
 /// only one) while it writes, so it waits its turn like every other writer instead of meeting
 /// a locked database.
 fn run_on_thread(mut lane: Lane, mut conn: rusqlite::Connection, wal: &std::path::Path, rt: &tokio::runtime::Handle) {
+    let sql = InsertSql::new();
     while let Some(first) = lane.rx.blocking_recv() {
         let b = lane.batch(first);
         let t0 = std::time::Instant::now();
         // In the runtime's context: acquiring the write connection and handing it back are async.
         let written = rt.block_on(async {
             let turn = lane.store.write_pool().acquire().await?;
-            let r = insert_batch(&mut conn, lane.chain, &b);
+            let r = insert_batch(&mut conn, &sql, lane.chain, &b);
             drop(turn);
             r
         });
@@ -331,19 +324,31 @@ fn run_on_thread(mut lane: Lane, mut conn: rusqlite::Connection, wal: &std::path
     }
 }
 
-/// Writes a batch in one transaction with prepared one-row statements (rolled back on error).
-fn insert_batch(conn: &mut rusqlite::Connection, chain: i64, b: &Batch) -> Result<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    for (table, columns, rows, tail) in [
-        ("access_log", ACCESS_COLUMNS, b.rows.as_slice(), ""),
-        ("recognition_offer", OFFER_COLUMNS, b.offers.as_slice(), ""),
-        ("access_log_head", HEAD_COLUMNS, &[head_values(chain, &b.head)][..], HEAD_UPSERT),
-    ] {
-        if rows.is_empty() {
-            continue;
+/// The one-row statements a thread lane writes with, made once.
+struct InsertSql {
+    entry: String,
+    offer: String,
+    head: String,
+}
+
+impl InsertSql {
+    fn new() -> InsertSql {
+        let one_row = |table: &str, columns: &[&str], tail: &str| {
+            format!("INSERT INTO {table} ({}) VALUES ({}) {tail}", columns.join(", "), vec!["?"; columns.len()].join(","))
+        };
+        InsertSql {
+            entry: one_row("access_log", ACCESS_COLUMNS, ""),
+            offer: one_row("recognition_offer", OFFER_COLUMNS, ""),
+            head: one_row("access_log_head", HEAD_COLUMNS, HEAD_UPSERT),
         }
-        let sql = format!("INSERT INTO {table} ({}) VALUES ({}) {tail}", columns.join(", "), vec!["?"; columns.len()].join(","));
-        let mut stmt = tx.prepare_cached(&sql)?;
+    }
+}
+
+/// Writes a batch in one transaction with prepared one-row statements (rolled back on error).
+fn insert_batch(conn: &mut rusqlite::Connection, sql: &InsertSql, chain: i64, b: &Batch) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    for (sql, rows) in [(&sql.entry, b.rows.as_slice()), (&sql.offer, b.offers.as_slice()), (&sql.head, &[head_values(chain, &b.head)][..])] {
+        let mut stmt = tx.prepare_cached(sql)?;
         for row in rows {
             stmt.execute(rusqlite::params_from_iter(row.iter()))?;
         }
