@@ -3,6 +3,7 @@
 //! a job on the store's group-commit writer so it is durable when it returns.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use catalog::{Role, Subject};
 use domain::{AccountId, ApplicationId, CaseId, CreditCode, RectificationId, ResidentId, UploadId};
@@ -346,7 +347,7 @@ async fn check_division(state: &AppState, division: Option<&str>) -> ApiResult<O
 
 /// What a filing returns.
 pub struct Filed {
-    pub application: Application,
+    pub application: Arc<Application>,
     /// The request repeated an idempotency key: this is the first request's application.
     pub replayed: bool,
 }
@@ -396,7 +397,7 @@ pub async fn submit(state: &AppState, account: &Account, body: SubmitBody, idemp
         apps: Vec::new(),
         idem: idem.as_ref().map(|(a, k, _)| (*a, k.clone())),
         route: route_of(account.id.0),
-        f: move |uow: &mut UnitOfWork| -> ApiResult<(Option<Application>, ApplicationId)> {
+        f: move |uow: &mut UnitOfWork| -> ApiResult<(Option<Arc<Application>>, ApplicationId)> {
             if let Some((acc, key, hash)) = &idem
                 && let Some(saved) = uow.idempotency(*acc, key)
             {
@@ -416,8 +417,8 @@ pub async fn submit(state: &AppState, account: &Account, body: SubmitBody, idemp
             if let Some((acc, key, hash)) = &idem {
                 uow.remember(*acc, key, hash, id);
             }
-            uow.insert(app.clone(), effects);
-            Ok((Some(app), id))
+            uow.insert(app, effects);
+            Ok((uow.shared(id), id))
         },
     };
     let (app, id) = state.store.run(job).await??;
@@ -425,7 +426,7 @@ pub async fn submit(state: &AppState, account: &Account, body: SubmitBody, idemp
         Some(application) => Ok(Filed { application, replayed: false }),
         None => {
             let application = state.store.application(id).await?.ok_or_else(hidden)?;
-            Ok(Filed { application, replayed: true })
+            Ok(Filed { application: Arc::new(application), replayed: true })
         }
     }
 }
@@ -434,7 +435,7 @@ pub async fn submit(state: &AppState, account: &Account, body: SubmitBody, idemp
 // Changing an application.
 
 /// Runs `f` on one application for `account`, after the scope check, through the writer.
-async fn change<F>(state: &AppState, account: &Account, id: ApplicationId, mut f: F) -> ApiResult<Application>
+async fn change<F>(state: &AppState, account: &Account, id: ApplicationId, mut f: F) -> ApiResult<Arc<Application>>
 where
     F: FnMut(&EngineParts, &Account, &mut Application) -> ApiResult<onething::Effects> + Send + 'static,
 {
@@ -444,17 +445,14 @@ where
         apps: vec![id],
         idem: None,
         route: route_of(id.0),
-        f: move |uow: &mut UnitOfWork| -> ApiResult<Application> {
+        f: move |uow: &mut UnitOfWork| -> ApiResult<Arc<Application>> {
             match uow.get(id) {
                 Some(app) if can_view(&account, app) => {}
                 _ => return Err(hidden()),
             }
-            let r = uow.change(id, |app| {
-                let effects = f(&parts, &account, app)?;
-                Ok::<_, ApiError>((app.clone(), effects))
-            });
+            let r = uow.change(id, |app| Ok::<_, ApiError>(((), f(&parts, &account, app)?)));
             match r {
-                Ok(app) => Ok(app),
+                Ok(()) => uow.shared(id).ok_or_else(hidden),
                 Err(UowError::NotFound(_)) => Err(hidden()),
                 Err(UowError::Job(e)) => Err(e),
             }
@@ -464,7 +462,7 @@ where
 }
 
 /// An action on a case.
-pub async fn act(state: &AppState, account: &Account, app: ApplicationId, req: ActionRequest) -> ApiResult<Application> {
+pub async fn act(state: &AppState, account: &Account, app: ApplicationId, req: ActionRequest) -> ApiResult<Arc<Application>> {
     let now = state.now();
     change(state, account, app, move |parts, account, app| {
         if app.case(req.case).is_none() {
@@ -476,7 +474,7 @@ pub async fn act(state: &AppState, account: &Account, app: ApplicationId, req: A
     .await
 }
 
-pub async fn withdraw(state: &AppState, account: &Account, app: ApplicationId, reason: Option<String>) -> ApiResult<Application> {
+pub async fn withdraw(state: &AppState, account: &Account, app: ApplicationId, reason: Option<String>) -> ApiResult<Arc<Application>> {
     let now = state.now();
     change(state, account, app, move |parts, account, app| {
         Ok(parts.engine().withdraw(app, account.id, reason.as_deref(), now)?)
@@ -484,12 +482,12 @@ pub async fn withdraw(state: &AppState, account: &Account, app: ApplicationId, r
     .await
 }
 
-pub async fn rate(state: &AppState, account: &Account, app: ApplicationId, req: RatingRequest) -> ApiResult<Application> {
+pub async fn rate(state: &AppState, account: &Account, app: ApplicationId, req: RatingRequest) -> ApiResult<Arc<Application>> {
     let now = state.now();
     change(state, account, app, move |parts, account, app| Ok(parts.engine().rate(app, account.id, req.clone(), now)?)).await
 }
 
-pub async fn respond_rectification(state: &AppState, account: &Account, rect: RectificationId, response: String) -> ApiResult<Application> {
+pub async fn respond_rectification(state: &AppState, account: &Account, rect: RectificationId, response: String) -> ApiResult<Arc<Application>> {
     let (app_id, dept) = state
         .store
         .rectification_owner(rect)

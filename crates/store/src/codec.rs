@@ -11,9 +11,7 @@ use onething::{
     AppStatus, Applicant, Application, Baseline, CaseStatus, ChainHead, Channel, ItemCase, MaterialEntry,
     Rating, RatingLevel, Rectification, RectificationStatus, Target, Touched,
 };
-use sqlx::Row;
-use sqlx::any::AnyRow;
-
+use crate::lookup::Cols;
 use crate::{Result, StoreError};
 
 pub fn ts(t: DateTime<Utc>) -> String {
@@ -218,97 +216,99 @@ pub fn rectification_values(app: &Application, r: &Rectification) -> Vec<Value> 
     ]
 }
 
-/// An application row and its documents row.
-pub fn application_from_rows(row: &AnyRow, doc: &AnyRow) -> Result<Application> {
-    let kind: String = row.try_get("target_kind")?;
-    let code: String = row.try_get("target_code")?;
+/// An application row and its documents row (read by either driver).
+pub fn application_from_rows(row: &impl Cols, doc: &impl Cols) -> Result<Application> {
+    let kind = row.text("target_kind")?;
+    let code = row.text("target_code")?;
     let target = Target::parse(&kind, &code).ok_or_else(|| StoreError::Corrupt(format!("target {kind}")))?;
-    let status: String = row.try_get("status")?;
-    let channel: String = row.try_get("channel")?;
-    let form: BTreeMap<String, String> = from_json("form", &doc.try_get::<String, _>("form")?)?;
-    let materials: Vec<MaterialEntry> = from_json("materials", &doc.try_get::<String, _>("materials")?)?;
-    let ratings: Vec<Rating> = from_json("ratings", &doc.try_get::<String, _>("ratings")?)?;
+    let status = row.text("status")?;
+    let channel = row.text("channel")?;
+    let form: BTreeMap<String, String> = from_json("form", &doc.text("form")?)?;
+    let materials: Vec<MaterialEntry> = from_json("materials", &doc.text("materials")?)?;
+    let ratings: Vec<Rating> = from_json("ratings", &doc.text("ratings")?)?;
     Ok(Application {
-        id: ApplicationId(row.try_get("id")?),
+        id: ApplicationId(row.int("id")?),
         target,
         applicant: Applicant {
-            subject: parse_subject(&row.try_get::<String, _>("subject_kind")?)?,
-            key: row.try_get("applicant_key")?,
-            name: row.try_get("applicant_name")?,
-            account: AccountId(row.try_get("applicant_account")?),
+            subject: parse_subject(&row.text("subject_kind")?)?,
+            key: row.text("applicant_key")?,
+            name: row.text("applicant_name")?,
+            account: AccountId(row.int("applicant_account")?),
         },
-        submitted_by: AccountId(row.try_get("submitted_by")?),
+        submitted_by: AccountId(row.int("submitted_by")?),
         channel: Channel::parse(&channel).ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?,
-        division: row.try_get("division")?,
+        division: row.text_opt("division")?,
         status: AppStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
-        submitted_at: parse_ts(&row.try_get::<String, _>("submitted_at")?)?,
-        finished_at: parse_ts_opt(row.try_get("finished_at")?)?,
-        deadline: parse_date_opt(row.try_get("deadline")?)?,
+        submitted_at: parse_ts(&row.text("submitted_at")?)?,
+        finished_at: parse_ts_opt(row.text_opt("finished_at")?)?,
+        deadline: parse_date_opt(row.text_opt("deadline")?)?,
         form,
         materials,
         cases: Vec::new(),
         baseline: Baseline {
-            materials: u32_of(row.try_get("baseline_materials")?),
-            trips: u32_of(row.try_get("baseline_trips")?),
-            days: u32_of(row.try_get("baseline_days")?),
-            items: u32_of(row.try_get("item_count")?),
+            materials: u32_of(row.int("baseline_materials")?),
+            trips: u32_of(row.int("baseline_trips")?),
+            days: u32_of(row.int("baseline_days")?),
+            items: u32_of(row.int("item_count")?),
         },
-        extra_trips: u32_of(row.try_get("extra_trips")?),
-        elapsed_days: row.try_get::<Option<i64>, _>("elapsed_days")?.map(u32_of),
+        extra_trips: u32_of(row.int("extra_trips")?),
+        elapsed_days: row.int_opt("elapsed_days")?.map(u32_of),
         ratings,
         rectifications: Vec::new(),
-        history: ChainHead { seq: row.try_get("history_seq")?, hash: row.try_get("history_head")? },
-        version: row.try_get("version")?,
+        history: ChainHead { seq: row.int("history_seq")?, hash: row.text("history_head")? },
+        version: row.int("version")?,
         touched: Touched::default(),
     })
 }
 
-pub fn case_from_row(row: &AnyRow) -> Result<(ApplicationId, i64, ItemCase)> {
-    let status: String = row.try_get("status")?;
+/// An item case row: its application, its position there, and the case.
+pub fn case_from_row(row: &impl Cols) -> Result<(ApplicationId, i64, ItemCase)> {
+    let status = row.text("status")?;
     let c = ItemCase {
-        id: CaseId(row.try_get("id")?),
-        item: row.try_get("item")?,
-        department: row.try_get("department")?,
-        workflow: row.try_get("workflow")?,
+        id: CaseId(row.int("id")?),
+        item: row.text("item")?,
+        department: row.text("department")?,
+        workflow: row.text("workflow")?,
         status: CaseStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("case status {status}")))?,
-        state: row.try_get("state")?,
-        promised_days: u32_of(row.try_get("promised_days")?),
-        legal_days: u32_of(row.try_get("legal_days")?),
-        started_at: parse_ts_opt(row.try_get("started_at")?)?,
-        state_entered_at: parse_ts_opt(row.try_get("state_entered_at")?)?,
-        finished_at: parse_ts_opt(row.try_get("finished_at")?)?,
-        promised_deadline: parse_date_opt(row.try_get("promised_deadline")?)?,
-        legal_deadline: parse_date_opt(row.try_get("legal_deadline")?)?,
-        state_deadline: parse_date_opt(row.try_get("state_deadline")?)?,
-        paused_since: parse_ts_opt(row.try_get("paused_since")?)?,
-        paused_days: u32_of(row.try_get("paused_days")?),
-        warned: row.try_get::<i64, _>("warned")? != 0,
-        overdue: row.try_get::<i64, _>("overdue")? != 0,
-        legal_overdue: row.try_get::<i64, _>("legal_overdue")? != 0,
-        state_overdue: row.try_get::<i64, _>("state_overdue")? != 0,
-        next_check_on: parse_date_opt(row.try_get("next_check_on")?)?,
+        state: row.text_opt("state")?,
+        promised_days: u32_of(row.int("promised_days")?),
+        legal_days: u32_of(row.int("legal_days")?),
+        started_at: parse_ts_opt(row.text_opt("started_at")?)?,
+        state_entered_at: parse_ts_opt(row.text_opt("state_entered_at")?)?,
+        finished_at: parse_ts_opt(row.text_opt("finished_at")?)?,
+        promised_deadline: parse_date_opt(row.text_opt("promised_deadline")?)?,
+        legal_deadline: parse_date_opt(row.text_opt("legal_deadline")?)?,
+        state_deadline: parse_date_opt(row.text_opt("state_deadline")?)?,
+        paused_since: parse_ts_opt(row.text_opt("paused_since")?)?,
+        paused_days: u32_of(row.int("paused_days")?),
+        warned: row.int("warned")? != 0,
+        overdue: row.int("overdue")? != 0,
+        legal_overdue: row.int("legal_overdue")? != 0,
+        state_overdue: row.int("state_overdue")? != 0,
+        next_check_on: parse_date_opt(row.text_opt("next_check_on")?)?,
     };
-    Ok((ApplicationId(row.try_get("application_id")?), row.try_get("pos")?, c))
+    Ok((ApplicationId(row.int("application_id")?), row.int("pos")?, c))
 }
 
-pub fn rectification_from_row(row: &AnyRow) -> Result<(ApplicationId, Rectification)> {
-    let status: String = row.try_get("status")?;
+/// A rectification row and its application.
+pub fn rectification_from_row(row: &impl Cols) -> Result<(ApplicationId, Rectification)> {
+    let status = row.text("status")?;
     let r = Rectification {
-        id: RectificationId(row.try_get("id")?),
-        department: row.try_get("department")?,
+        id: RectificationId(row.int("id")?),
+        department: row.text("department")?,
         status: RectificationStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("rectification status {status}")))?,
-        opened_by_round: u32_of(row.try_get("opened_by_round")?),
-        opened_at: parse_ts(&row.try_get::<String, _>("opened_at")?)?,
-        due_on: parse_date(&row.try_get::<String, _>("due_on")?)?,
-        overdue: row.try_get::<i64, _>("overdue")? != 0,
-        response: row.try_get("response")?,
-        responded_by: row.try_get::<Option<i64>, _>("responded_by")?.map(AccountId),
-        responded_at: parse_ts_opt(row.try_get("responded_at")?)?,
-        closed_at: parse_ts_opt(row.try_get("closed_at")?)?,
-        closing_level: row.try_get::<Option<i64>, _>("closing_level")?.and_then(RatingLevel::from_score),
+        opened_by_round: u32_of(row.int("opened_by_round")?),
+        opened_at: parse_ts(&row.text("opened_at")?)?,
+        due_on: parse_date(&row.text("due_on")?)?,
+        overdue: row.int("overdue")? != 0,
+        response: row.text_opt("response")?,
+        responded_by: row.int_opt("responded_by")?.map(AccountId),
+        responded_at: parse_ts_opt(row.text_opt("responded_at")?)?,
+        closed_at: parse_ts_opt(row.text_opt("closed_at")?)?,
+        closing_level: row.int_opt("closing_level")?.and_then(RatingLevel::from_score),
     };
-    Ok((ApplicationId(row.try_get("application_id")?), r))
+    Ok((ApplicationId(row.int("application_id")?), r))
 }
 
 #[cfg(test)]

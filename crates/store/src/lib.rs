@@ -77,6 +77,9 @@ impl StoreError {
     pub fn is_unique_violation(&self) -> bool {
         match self {
             StoreError::Db(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                matches!(e.extended_code, rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+            }
             StoreError::Duplicate(_) => true,
             _ => false,
         }
@@ -236,7 +239,7 @@ impl Store {
             wal::spawn_checkpointer(&read, &write, opts.wal_bound_frames, opts.checkpoint_every);
         }
         let ids = Arc::new(IdGenerator::new(opts.node));
-        let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone());
+        let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone(), file.as_deref())?;
         let lookups = file.as_deref().map(|f| Arc::new(lookup::Lookups::new(f)));
         Ok(Store { backend, read, write, writer, ids, flusher, lookups })
     }

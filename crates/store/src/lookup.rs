@@ -1,12 +1,12 @@
-//! Point look-ups — a row or a few by key through an index — for the read paths that run
-//! thousands of times a second (the pool's reads and the recognition check). On an SQLite file
-//! they run on the calling thread, on a connection of their own: such a query takes tens of
-//! microseconds on pages the operating system has cached, while handing it to a connection's
-//! thread and waking the caller again (what every sqlx SQLite query does) cost more than the
-//! query itself (measured with `minsheng bench-pool`: result reads 6,500–7,500 → 8,200–8,900 a
-//! second on 2 cores). On PostgreSQL, and for an in-memory SQLite database, the same SQL goes
-//! through the read pool. Nothing that scans or aggregates belongs here: it would hold up every
-//! other request of the thread it runs on.
+//! Point look-ups — a row or a few by key through an index — for the read paths that run thousands
+//! of times a second (the pool's reads, the recognition check, what each filing reads). On an
+//! SQLite file they run on the calling thread, on a connection of their own: such a query takes
+//! tens of microseconds on pages the operating system has cached, while handing it to a
+//! connection's thread and waking the caller again (what every sqlx SQLite query does) cost more
+//! than the query itself (measured with `minsheng bench-pool`: result reads 6,500–7,500 →
+//! 8,200–8,900 a second on 2 cores). On PostgreSQL, and for an in-memory SQLite database, the same
+//! SQL goes through the read pool. Nothing that scans or aggregates belongs here: it would hold up
+//! every other request of the thread it runs on.
 
 use std::sync::Mutex;
 

@@ -18,6 +18,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::codec::{self, Value};
+use crate::lookup::Cols;
 use crate::sync::{Durable, Flusher, again};
 use crate::{Result, StoreError};
 
@@ -54,10 +55,15 @@ pub struct Saved {
 }
 
 /// The state a batch works on: loaded aggregates, their changes and the effects to write.
+/// Aggregates are shared (`Arc`) with the writer's cache and with the jobs' answers, so that
+/// neither costs a copy; a change works on a copy of its own.
 #[derive(Debug, Default)]
 pub struct UnitOfWork {
-    apps: HashMap<ApplicationId, Application>,
+    apps: HashMap<ApplicationId, Arc<Application>>,
     loaded_versions: HashMap<ApplicationId, i64>,
+    /// Aggregates from the cache whose `touched` and `version` are still those of the batch that
+    /// saved them: a change starts their copy afresh.
+    from_cache: BTreeSet<ApplicationId>,
     changed: BTreeSet<ApplicationId>,
     idem: HashMap<(AccountId, String), Saved>,
     new_idem: Vec<(AccountId, String, Saved)>,
@@ -66,7 +72,13 @@ pub struct UnitOfWork {
 
 impl UnitOfWork {
     pub fn get(&self, id: ApplicationId) -> Option<&Application> {
-        self.apps.get(&id)
+        self.apps.get(&id).map(|a| &**a)
+    }
+
+    /// The application as the jobs so far left it, shared rather than copied: what a job answers
+    /// with.
+    pub fn shared(&self, id: ApplicationId) -> Option<Arc<Application>> {
+        self.apps.get(&id).cloned()
     }
 
     /// Runs `f` on a copy of the application; keeps the copy and the effects only if `f` succeeds,
@@ -77,9 +89,14 @@ impl UnitOfWork {
         f: impl FnOnce(&mut Application) -> std::result::Result<(T, Effects), E>,
     ) -> std::result::Result<T, UowError<E>> {
         let current = self.apps.get(&id).ok_or(UowError::NotFound(id))?;
-        let mut copy = current.clone();
+        let mut copy = Application::clone(current);
+        if self.from_cache.contains(&id) {
+            copy.touched = Touched::default();
+            copy.version = self.loaded_versions.get(&id).copied().unwrap_or(copy.version);
+        }
         let (out, effects) = f(&mut copy).map_err(UowError::Job)?;
-        self.apps.insert(id, copy);
+        self.from_cache.remove(&id);
+        self.apps.insert(id, Arc::new(copy));
         self.changed.insert(id);
         self.effects.extend(effects);
         Ok(out)
@@ -89,7 +106,7 @@ impl UnitOfWork {
     pub fn insert(&mut self, mut app: Application, effects: Effects) {
         app.mark_all_touched();
         self.changed.insert(app.id);
-        self.apps.insert(app.id, app);
+        self.apps.insert(app.id, Arc::new(app));
         self.effects.extend(effects);
     }
 
@@ -142,35 +159,69 @@ impl<J: Job> Erased for Wrap<J> {
     }
 }
 
-type Queue = mpsc::Sender<Box<dyn Erased>>;
+/// A writer's queue: jobs, and `None` to stop a writer thread once it has written what came
+/// before.
+type Queue = mpsc::Sender<Option<Box<dyn Erased>>>;
 
-/// The handle to the writer tasks.
+/// A running writer: a task, or (on an SQLite file) a thread that says when it has stopped.
+enum Worker {
+    Task(JoinHandle<()>),
+    Thread(oneshot::Receiver<()>),
+}
+
+/// The handle to the writers.
 #[derive(Clone)]
 pub(crate) struct WriterHandle {
     queues: Arc<Mutex<Vec<Queue>>>,
     senders: Arc<Vec<Queue>>,
-    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    workers: Arc<Mutex<Vec<Worker>>>,
     next: Arc<AtomicUsize>,
 }
 
 impl WriterHandle {
-    pub(crate) fn spawn(pool: AnyPool, ids: Arc<IdGenerator>, writers: usize, batch_max: usize, flusher: Option<Flusher>) -> WriterHandle {
+    /// Starts the writers: on an SQLite `file` one thread writing with rusqlite (see
+    /// [`run_on_thread`]); otherwise `writers` tasks writing through `pool`.
+    pub(crate) fn spawn(
+        pool: AnyPool,
+        ids: Arc<IdGenerator>,
+        writers: usize,
+        batch_max: usize,
+        flusher: Option<Flusher>,
+        file: Option<&str>,
+    ) -> Result<WriterHandle> {
+        let writers = if file.is_some() { 1 } else { writers.max(1) };
         let mut senders = Vec::with_capacity(writers);
-        let mut tasks = Vec::with_capacity(writers);
+        let mut workers = Vec::with_capacity(writers);
         for n in 0..writers {
-            let (tx, rx) = mpsc::channel::<Box<dyn Erased>>(batch_max * 8);
+            let (tx, rx) = mpsc::channel::<Option<Box<dyn Erased>>>(batch_max * 8);
             senders.push(tx);
             let w = Writer { pool: pool.clone(), ids: ids.clone(), flusher: flusher.clone() };
-            tasks.push(tokio::spawn(async move {
-                writer_loop(n, w, rx, batch_max).await;
-            }));
+            match file {
+                Some(file) => {
+                    let conn = crate::open_sqlite(file, &crate::writer_setup("NORMAL"))?;
+                    conn.set_prepared_statement_cache_capacity(64);
+                    let rt = tokio::runtime::Handle::current();
+                    let (done, stopped) = oneshot::channel();
+                    std::thread::Builder::new()
+                        .name("writer".into())
+                        .spawn(move || {
+                            run_on_thread(&w, conn, rx, batch_max, &rt);
+                            let _ = done.send(());
+                        })
+                        .map_err(|e| StoreError::Corrupt(format!("could not start the writer's thread: {e}")))?;
+                    workers.push(Worker::Thread(stopped));
+                }
+                None => workers.push(Worker::Task(tokio::spawn(async move {
+                    writer_loop(n, w, rx, batch_max).await;
+                }))),
+            }
         }
-        WriterHandle {
+        Ok(WriterHandle {
             queues: Arc::new(Mutex::new(senders.clone())),
             senders: Arc::new(senders),
-            tasks: Arc::new(Mutex::new(tasks)),
+            workers: Arc::new(Mutex::new(workers)),
             next: Arc::new(AtomicUsize::new(0)),
-        }
+        })
     }
 
     pub(crate) async fn submit<J: Job>(&self, job: J) -> Result<J::Output> {
@@ -183,16 +234,25 @@ impl WriterHandle {
         };
         let (tx, rx) = oneshot::channel();
         let boxed: Box<dyn Erased> = Box::new(Wrap { job, out: None, reply: tx });
-        self.senders[idx].send(boxed).await.map_err(|_| StoreError::Closed)?;
+        self.senders[idx].send(Some(boxed)).await.map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
     pub(crate) async fn shutdown(&self) {
-        self.queues.lock().await.clear();
-        let tasks: Vec<JoinHandle<()>> = self.tasks.lock().await.drain(..).collect();
-        for t in tasks {
-            t.abort();
-            let _ = t.await;
+        for q in self.queues.lock().await.drain(..) {
+            let _ = q.send(None).await;
+        }
+        let workers: Vec<Worker> = self.workers.lock().await.drain(..).collect();
+        for w in workers {
+            match w {
+                Worker::Task(t) => {
+                    t.abort();
+                    let _ = t.await;
+                }
+                Worker::Thread(stopped) => {
+                    let _ = stopped.await;
+                }
+            }
         }
     }
 }
@@ -202,49 +262,196 @@ impl WriterHandle {
 /// check on save, and any failed batch empties the cache.
 #[derive(Default)]
 struct Cache {
-    apps: HashMap<ApplicationId, Application>,
+    /// Each aggregate with its version in the database (its own `version` field may be older).
+    apps: HashMap<ApplicationId, (Arc<Application>, i64)>,
 }
 
 impl Cache {
     const MAX: usize = 50_000;
 }
 
-/// What a writer task writes with.
+/// What a writer writes with.
 struct Writer {
     pool: AnyPool,
     ids: Arc<IdGenerator>,
     flusher: Option<Flusher>,
 }
 
-async fn writer_loop(n: usize, w: Writer, mut rx: mpsc::Receiver<Box<dyn Erased>>, batch_max: usize) {
-    let mut batch: Vec<Box<dyn Erased>> = Vec::with_capacity(batch_max);
-    let mut cache = Cache::default();
-    while let Some(first) = rx.recv().await {
-        batch.push(first);
-        while batch.len() < batch_max {
-            match rx.try_recv() {
-                Ok(j) => batch.push(j),
-                Err(_) => break,
-            }
+/// Takes the jobs that have queued behind `first`, up to `batch_max`; whether a stop came too.
+fn gather(first: Box<dyn Erased>, rx: &mut mpsc::Receiver<Option<Box<dyn Erased>>>, batch_max: usize) -> (Vec<Box<dyn Erased>>, bool) {
+    let mut batch = Vec::with_capacity(batch_max);
+    batch.push(first);
+    while batch.len() < batch_max {
+        match rx.try_recv() {
+            Ok(Some(j)) => batch.push(j),
+            Ok(None) => return (batch, true),
+            Err(_) => break,
         }
-        let jobs = std::mem::take(&mut batch);
+    }
+    (batch, false)
+}
+
+async fn writer_loop(n: usize, w: Writer, mut rx: mpsc::Receiver<Option<Box<dyn Erased>>>, batch_max: usize) {
+    let mut cache = Cache::default();
+    while let Some(Some(first)) = rx.recv().await {
+        let (jobs, stop) = gather(first, &mut rx, batch_max);
         let size = jobs.len();
-        match run_batch(&w, &mut cache, jobs).await {
-            Ok(()) => {}
-            Err((e, jobs)) => {
-                tracing::warn!(writer = n, size, error = %e, "batch failed; retrying its jobs one by one");
-                cache.apps.clear();
-                for job in jobs {
-                    if let Err((e, mut rest)) = run_batch(&w, &mut cache, vec![job]).await {
-                        cache.apps.clear();
-                        if let Some(j) = rest.pop() {
-                            j.finish(Err(e));
-                        }
-                    }
+        if let Err((e, jobs)) = run_batch(&w, &mut cache, jobs).await {
+            tracing::warn!(writer = n, size, error = %e, "batch failed; retrying its jobs one by one");
+            cache.apps.clear();
+            for job in jobs {
+                if let Err((e, rest)) = run_batch(&w, &mut cache, vec![job]).await {
+                    cache.failed(e, rest);
                 }
             }
         }
+        if stop {
+            break;
+        }
     }
+}
+
+impl Cache {
+    /// A job that failed alone: its answer is the error, and nothing cached can be trusted.
+    fn failed(&mut self, e: StoreError, mut rest: Vec<Box<dyn Erased>>) {
+        self.apps.clear();
+        if let Some(j) = rest.pop() {
+            j.finish(Err(e));
+        }
+    }
+}
+
+/// The writer of an SQLite file: a thread of its own that runs each batch with rusqlite and
+/// prepared statements (one row each), holding the write pool's one connection as its turn, so
+/// it waits like every other writer instead of meeting a locked database. Through sqlx a batch
+/// cost a round trip to the connection's thread per statement, and its multi-row script was
+/// parsed afresh each time (measured with `minsheng bench`, see the README).
+fn run_on_thread(w: &Writer, mut conn: rusqlite::Connection, mut rx: mpsc::Receiver<Option<Box<dyn Erased>>>, batch_max: usize, rt: &tokio::runtime::Handle) {
+    // The answers go out on tasks of the runtime (`Durable::then`).
+    let _in_runtime = rt.enter();
+    let mut cache = Cache::default();
+    while let Some(Some(first)) = rx.blocking_recv() {
+        let (jobs, stop) = gather(first, &mut rx, batch_max);
+        let size = jobs.len();
+        rt.block_on(async {
+            let turn = match w.pool.acquire().await {
+                Ok(turn) => turn,
+                Err(e) => {
+                    tracing::error!(error = %e, "the writer could not take its turn on the write connection");
+                    for j in jobs {
+                        j.finish(Err(match e {
+                            sqlx::Error::PoolClosed => StoreError::Closed,
+                            _ => StoreError::Db(sqlx::Error::PoolTimedOut),
+                        }));
+                    }
+                    return;
+                }
+            };
+            if let Err((e, jobs)) = run_batch_on(w, &mut conn, &mut cache, jobs) {
+                tracing::warn!(size, error = %e, "batch failed; retrying its jobs one by one");
+                cache.apps.clear();
+                for job in jobs {
+                    if let Err((e, rest)) = run_batch_on(w, &mut conn, &mut cache, vec![job]) {
+                        cache.failed(e, rest);
+                    }
+                }
+            }
+            drop(turn);
+        });
+        if stop {
+            break;
+        }
+    }
+}
+
+/// [`run_batch`] on the thread's connection.
+fn run_batch_on(w: &Writer, conn: &mut rusqlite::Connection, cache: &mut Cache, mut jobs: Vec<Box<dyn Erased>>) -> std::result::Result<(), (StoreError, Vec<Box<dyn Erased>>)> {
+    match try_batch_on(conn, &w.ids, cache, &mut jobs) {
+        Ok(()) => {
+            answer_when_durable(w, jobs);
+            Ok(())
+        }
+        Err(e) => Err((e, jobs)),
+    }
+}
+
+/// Answers a committed batch's jobs once the flush that makes it durable is done, while the
+/// writer goes on to the next batch.
+fn answer_when_durable(w: &Writer, jobs: Vec<Box<dyn Erased>>) {
+    Durable::of(w.flusher.as_ref()).then(move |r| {
+        for j in jobs {
+            j.finish(again(&r));
+        }
+    });
+}
+
+/// [`try_batch`] with rusqlite: the same loads, jobs and rows, in one transaction.
+fn try_batch_on(conn: &mut rusqlite::Connection, ids: &IdGenerator, cache: &mut Cache, jobs: &mut [Box<dyn Erased>]) -> Result<()> {
+    let t0 = std::time::Instant::now();
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (mut uow, missing, keys) = from_cache(cache, jobs);
+    for id in missing {
+        if let Some(app) = load_one(&tx, id)? {
+            uow.loaded_versions.insert(id, app.version);
+            uow.apps.insert(id, Arc::new(app));
+        }
+    }
+    {
+        let mut stmt = tx.prepare_cached("SELECT request_hash, application_id FROM idempotency WHERE account_id = ? AND idem_key = ?")?;
+        for (account, key) in keys {
+            let mut rows = stmt.query(rusqlite::params![account.0, key])?;
+            if let Some(r) = rows.next()? {
+                let saved = Saved { request_hash: r.text("request_hash")?, application: ApplicationId(r.int("application_id")?) };
+                uow.idem.insert((account, key), saved);
+            }
+        }
+    }
+    let t1 = std::time::Instant::now();
+    for j in jobs.iter_mut() {
+        j.run(&mut uow);
+    }
+    let t2 = std::time::Instant::now();
+    let plan = plan_save(ids, &uow);
+    let mut returned = 0;
+    for i in &plan.inserts {
+        let sql = format!("INSERT INTO {} ({}) VALUES ({}) {}", i.table, i.columns.join(", "), placeholders(1, i.columns.len(), true), i.tail);
+        let mut stmt = tx.prepare_cached(&sql)?;
+        for row in &i.rows {
+            let mut rows = stmt.query(rusqlite::params_from_iter(row.iter()))?;
+            while rows.next()?.is_some() {
+                returned += 1;
+            }
+        }
+    }
+    plan.check(returned)?;
+    let t3 = std::time::Instant::now();
+    tx.commit()?;
+    let t4 = std::time::Instant::now();
+    cache.keep(uow);
+    trace_batch(jobs.len(), [t0, t1, t2, t3, t4]);
+    Ok(())
+}
+
+/// One application aggregate by id, read with rusqlite.
+fn load_one(conn: &rusqlite::Connection, id: ApplicationId) -> Result<Option<Application>> {
+    let mut stmt = conn.prepare_cached("SELECT * FROM application WHERE id = ?")?;
+    let mut rows = stmt.query([id.0])?;
+    let Some(row) = rows.next()? else { return Ok(None) };
+    let mut doc_stmt = conn.prepare_cached("SELECT * FROM application_doc WHERE application_id = ?")?;
+    let mut docs = doc_stmt.query([id.0])?;
+    let doc = docs.next()?.ok_or_else(|| StoreError::Corrupt(format!("application {} has no documents", id.0)))?;
+    let mut app = codec::application_from_rows(row, doc)?;
+    let mut stmt = conn.prepare_cached("SELECT * FROM item_case WHERE application_id = ? ORDER BY pos")?;
+    let mut rows = stmt.query([id.0])?;
+    while let Some(r) = rows.next()? {
+        app.cases.push(codec::case_from_row(r)?.2);
+    }
+    let mut stmt = conn.prepare_cached("SELECT * FROM rectification WHERE application_id = ? ORDER BY opened_at, id")?;
+    let mut rows = stmt.query([id.0])?;
+    while let Some(r) = rows.next()? {
+        app.rectifications.push(codec::rectification_from_row(r)?.1);
+    }
+    Ok(Some(app))
 }
 
 /// Runs one batch; on failure hands the jobs back unanswered. Once the batch has committed the
@@ -252,11 +459,7 @@ async fn writer_loop(n: usize, w: Writer, mut rx: mpsc::Receiver<Box<dyn Erased>
 async fn run_batch(w: &Writer, cache: &mut Cache, mut jobs: Vec<Box<dyn Erased>>) -> std::result::Result<(), (StoreError, Vec<Box<dyn Erased>>)> {
     match try_batch(w, cache, &mut jobs).await {
         Ok(()) => {
-            Durable::of(w.flusher.as_ref()).then(move |r| {
-                for j in jobs {
-                    j.finish(again(&r));
-                }
-            });
+            answer_when_durable(w, jobs);
             Ok(())
         }
         Err(e) => Err((e, jobs)),
@@ -267,43 +470,70 @@ async fn try_batch(w: &Writer, cache: &mut Cache, jobs: &mut [Box<dyn Erased>]) 
     let (pool, ids) = (&w.pool, &*w.ids);
     let t0 = std::time::Instant::now();
     let mut tx = pool.begin().await?;
-    let mut uow = UnitOfWork::default();
-    let wanted: BTreeSet<ApplicationId> = jobs.iter().flat_map(|j| j.applications()).collect();
-    let mut missing = Vec::new();
-    for id in wanted {
-        match cache.apps.get(&id) {
-            Some(app) => {
-                uow.loaded_versions.insert(id, app.version);
-                uow.apps.insert(id, app.clone());
-            }
-            None => missing.push(id),
-        }
-    }
+    let (mut uow, missing, keys) = from_cache(cache, jobs);
     load_applications(&mut tx, &missing, &mut uow).await?;
-    let keys: Vec<(AccountId, String)> = jobs.iter().filter_map(|j| j.idempotency()).collect();
     load_idempotency(&mut tx, &keys, &mut uow).await?;
     let t1 = std::time::Instant::now();
     for j in jobs.iter_mut() {
         j.run(&mut uow);
     }
     let t2 = std::time::Instant::now();
-    let saved = save(&mut tx, ids, &uow).await?;
+    let plan = plan_save(ids, &uow);
+    let mut script = Script::new(&tx);
+    for i in &plan.inserts {
+        script.insert(i.table, i.columns, &i.rows, &i.tail)?;
+    }
+    let returned = script.fetch(&mut tx).await?.len();
+    plan.check(returned)?;
     let t3 = std::time::Instant::now();
     tx.commit().await?;
     let t4 = std::time::Instant::now();
-    if cache.apps.len() + saved.len() > Cache::MAX {
-        cache.apps.clear();
-    }
-    for id in saved {
-        if let Some(mut app) = uow.apps.remove(&id) {
-            app.touched = Touched::default();
-            app.version = uow.loaded_versions.get(&id).map_or(1, |v| v + 1);
-            cache.apps.insert(id, app);
+    cache.keep(uow);
+    trace_batch(jobs.len(), [t0, t1, t2, t3, t4]);
+    Ok(())
+}
+
+/// A new unit of work for `jobs` with the aggregates the cache holds, moved out of it (a batch
+/// that commits puts them back, one that fails empties the cache anyway); the applications still
+/// to load and the idempotency keys to look up.
+fn from_cache(cache: &mut Cache, jobs: &[Box<dyn Erased>]) -> (UnitOfWork, Vec<ApplicationId>, Vec<(AccountId, String)>) {
+    let mut uow = UnitOfWork::default();
+    let wanted: BTreeSet<ApplicationId> = jobs.iter().flat_map(|j| j.applications()).collect();
+    let mut missing = Vec::new();
+    for id in wanted {
+        match cache.apps.remove(&id) {
+            Some((app, version)) => {
+                uow.loaded_versions.insert(id, version);
+                uow.from_cache.insert(id);
+                uow.apps.insert(id, app);
+            }
+            None => missing.push(id),
         }
     }
-    tracing::debug!(jobs = jobs.len(), load_us = (t1 - t0).as_micros() as u64, run_us = (t2 - t1).as_micros() as u64,
-        save_us = (t3 - t2).as_micros() as u64, commit_us = (t4 - t3).as_micros() as u64, "batch");
-    Ok(())
+    let keys = jobs.iter().filter_map(|j| j.idempotency()).collect();
+    (uow, missing, keys)
+}
+
+impl Cache {
+    /// Keeps the aggregates of a committed batch as they now stand in the database: those it
+    /// saved with their new version, the others as loaded.
+    fn keep(&mut self, uow: UnitOfWork) {
+        if self.apps.len() + uow.apps.len() > Cache::MAX {
+            self.apps.clear();
+        }
+        for (id, app) in uow.apps {
+            let loaded = uow.loaded_versions.get(&id).copied();
+            let version = if uow.changed.contains(&id) { loaded.map_or(1, |v| v + 1) } else { loaded.unwrap_or(app.version) };
+            self.apps.insert(id, (app, version));
+        }
+    }
+}
+
+/// Where a batch's time went (`RUST_LOG=store::writer=debug`): begin and loads, the jobs, the
+/// writes, the commit.
+fn trace_batch(jobs: usize, t: [std::time::Instant; 5]) {
+    let us = |a: usize| (t[a + 1] - t[a]).as_micros() as u64;
+    tracing::debug!(jobs, load_us = us(0), run_us = us(1), save_us = us(2), commit_us = us(3), "batch");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -374,7 +604,7 @@ pub(crate) async fn load_applications(conn: &mut AnyConnection, ids: &[Applicati
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
     for app in load_aggregates(conn, &raw).await? {
         uow.loaded_versions.insert(app.id, app.version);
-        uow.apps.insert(app.id, app);
+        uow.apps.insert(app.id, Arc::new(app));
     }
     Ok(())
 }
@@ -391,7 +621,7 @@ pub(crate) async fn load_aggregates(conn: &mut AnyConnection, ids: &[i64]) -> Re
     for r in &rows {
         let id: i64 = r.try_get("id")?;
         let doc = by_id.get(&id).ok_or_else(|| StoreError::Corrupt(format!("application {id} has no documents")))?;
-        let app = codec::application_from_rows(r, doc)?;
+        let app = codec::application_from_rows(r, *doc)?;
         apps.insert(app.id, app);
     }
     if apps.is_empty() {
@@ -607,15 +837,43 @@ fn upsert_tail(conflict: &str, set: &[&str], guard: &str) -> String {
     format!("ON CONFLICT ({conflict}) DO UPDATE SET {} {guard}", sets.join(", "))
 }
 
-/// Writes the batch's changes; returns the applications saved.
-async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> Result<Vec<ApplicationId>> {
+/// The rows one table gets from a batch: inserted, or upserted when `tail` says so.
+struct Insert {
+    table: &'static str,
+    columns: &'static [&'static str],
+    rows: Vec<Vec<Value>>,
+    tail: String,
+}
+
+/// Everything a batch writes, in order, and what to expect back.
+struct SavePlan {
+    inserts: Vec<Insert>,
+    /// Existing applications updated: the update returns one row for each whose stored version
+    /// was the one loaded, and no other statement returns rows.
+    updated: usize,
+}
+
+impl SavePlan {
+    fn add(&mut self, table: &'static str, columns: &'static [&'static str], rows: Vec<Vec<Value>>, tail: String) {
+        if !rows.is_empty() {
+            self.inserts.push(Insert { table, columns, rows, tail });
+        }
+    }
+
+    /// Fails the batch unless every update found the version it was made from.
+    fn check(&self, returned: usize) -> Result<()> {
+        if returned == self.updated { Ok(()) } else { Err(StoreError::Conflict) }
+    }
+}
+
+/// The rows a batch's changes write.
+fn plan_save(ids: &IdGenerator, uow: &UnitOfWork) -> SavePlan {
     let mut new_apps = Vec::new();
     let mut filed = Vec::new();
     let mut updated_apps = Vec::new();
     let mut doc_rows = Vec::new();
     let mut case_rows = Vec::new();
     let mut rect_rows = Vec::new();
-    let mut saved = Vec::with_capacity(uow.changed.len());
     for id in &uow.changed {
         let Some(app) = uow.apps.get(id) else { continue };
         match uow.loaded_versions.get(id) {
@@ -629,7 +887,6 @@ async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> 
             let [form, materials, ratings] = codec::doc_values(app);
             doc_rows.push(vec![Value::I(id.0), Value::S(form), Value::S(materials), Value::S(ratings)]);
         }
-        saved.push(*id);
         for (pos, c) in app.cases.iter().enumerate() {
             if app.touched.created || app.touched.cases.contains(&c.id) {
                 case_rows.push(codec::case_values(app, pos, c));
@@ -641,102 +898,58 @@ async fn save(conn: &mut AnyConnection, ids: &IdGenerator, uow: &UnitOfWork) -> 
             }
         }
     }
-    // Every statement goes in one script (one round trip on SQLite). Only the update of existing
-    // applications returns rows: one per application whose stored version was the one loaded.
-    let mut script = Script::new(conn);
-    if !new_apps.is_empty() {
-        script.insert("application", codec::APPLICATION_COLUMNS, &new_apps, "")?;
-        // Queued for the access log's record of the look-ups the filing was filled from.
-        script.insert("pool_filing_pending", &["application_id"], &filed, "")?;
-    }
-    if !updated_apps.is_empty() {
-        let tail = upsert_tail("id", codec::APPLICATION_MUTABLE, "WHERE application.version = excluded.version - 1");
-        script.insert("application", codec::APPLICATION_COLUMNS, &updated_apps, &format!("{tail} RETURNING id"))?;
-    }
-    if !doc_rows.is_empty() {
-        let tail = upsert_tail("application_id", &codec::DOC_COLUMNS[1..], "");
-        script.insert("application_doc", codec::DOC_COLUMNS, &doc_rows, &tail)?;
-    }
-    if !case_rows.is_empty() {
-        let tail = upsert_tail("id", codec::CASE_MUTABLE, "");
-        script.insert("item_case", codec::CASE_COLUMNS, &case_rows, &tail)?;
-    }
-    if !rect_rows.is_empty() {
-        let tail = upsert_tail("id", codec::RECTIFICATION_MUTABLE, "");
-        script.insert("rectification", codec::RECTIFICATION_COLUMNS, &rect_rows, &tail)?;
-    }
+    let mut plan = SavePlan { inserts: Vec::new(), updated: updated_apps.len() };
+    plan.add("application", codec::APPLICATION_COLUMNS, new_apps, String::new());
+    // Queued for the access log's record of the look-ups the filing was filled from.
+    plan.add("pool_filing_pending", &["application_id"], filed, String::new());
+    let tail = upsert_tail("id", codec::APPLICATION_MUTABLE, "WHERE application.version = excluded.version - 1");
+    plan.add("application", codec::APPLICATION_COLUMNS, updated_apps, format!("{tail} RETURNING id"));
+    plan.add("application_doc", codec::DOC_COLUMNS, doc_rows, upsert_tail("application_id", &codec::DOC_COLUMNS[1..], ""));
+    plan.add("item_case", codec::CASE_COLUMNS, case_rows, upsert_tail("id", codec::CASE_MUTABLE, ""));
+    plan.add("rectification", codec::RECTIFICATION_COLUMNS, rect_rows, upsert_tail("id", codec::RECTIFICATION_MUTABLE, ""));
     let e = &uow.effects;
-    if !e.history.is_empty() {
-        let rows: Vec<Vec<Value>> = e.history.iter().map(history_values).collect();
-        script.insert("history", HISTORY_COLUMNS, &rows, "")?;
-    }
-    if !e.notices.is_empty() {
-        let rows: Vec<Vec<Value>> = e
-            .notices
-            .iter()
-            .map(|n| {
-                let created = codec::ts(n.at);
-                vec![
-                    Value::I(ids.next()),
-                    Value::S(n.recipient.key()),
-                    Value::S(n.kind.clone()),
-                    Value::I(n.application.0),
-                    Value::OptI(n.case.map(|c| c.0)),
-                    Value::S(n.text_zh.clone()),
-                    Value::S(n.text_en.clone()),
-                    Value::S(created.clone()),
-                    Value::S("pending".into()),
-                    Value::I(0),
-                    Value::S(created),
-                ]
-            })
-            .collect();
-        script.insert("notice", NOTICE_COLUMNS, &rows, "")?;
-    }
-    if !e.records.is_empty() {
-        let rows: Vec<Vec<Value>> = e
-            .records
-            .iter()
-            .map(|r| {
-                vec![
-                    Value::I(r.id.0),
-                    Value::S(r.record_type.clone()),
-                    Value::S(codec::subject_code(r.subject).into()),
-                    Value::S(r.subject_key.clone()),
-                    Value::S(r.department.clone()),
-                    Value::S(codec::ts(r.issued_at)),
-                    Value::OptS(codec::date_opt(r.valid_until)),
-                    Value::OptI(Some(r.application.0)),
-                    Value::OptI(Some(r.case.0)),
-                    Value::S(r.data.to_string()),
-                ]
-            })
-            .collect();
-        script.insert("shared_record", crate::queries::records::RECORD_COLUMNS, &rows, "")?;
-    }
-    if !uow.new_idem.is_empty() {
-        let now = codec::ts(chrono::Utc::now());
-        let rows: Vec<Vec<Value>> = uow
-            .new_idem
-            .iter()
-            .map(|(a, k, s)| {
-                vec![
-                    Value::I(a.0),
-                    Value::S(k.clone()),
-                    Value::S(s.request_hash.clone()),
-                    Value::I(s.application.0),
-                    Value::S(now.clone()),
-                ]
-            })
-            .collect();
-        script.insert("idempotency", &["account_id", "idem_key", "request_hash", "application_id", "created_at"], &rows, "")?;
-    }
-    let updated = script.fetch(conn).await?.len();
-    if updated != updated_apps.len() {
-        return Err(StoreError::Conflict);
-    }
-    Ok(saved)
+    plan.add("history", HISTORY_COLUMNS, e.history.iter().map(history_values).collect(), String::new());
+    let notices = e.notices.iter().map(|n| {
+        let created = codec::ts(n.at);
+        vec![
+            Value::I(ids.next()),
+            Value::S(n.recipient.key()),
+            Value::S(n.kind.clone()),
+            Value::I(n.application.0),
+            Value::OptI(n.case.map(|c| c.0)),
+            Value::S(n.text_zh.clone()),
+            Value::S(n.text_en.clone()),
+            Value::S(created.clone()),
+            Value::S("pending".into()),
+            Value::I(0),
+            Value::S(created),
+        ]
+    });
+    plan.add("notice", NOTICE_COLUMNS, notices.collect(), String::new());
+    let records = e.records.iter().map(|r| {
+        vec![
+            Value::I(r.id.0),
+            Value::S(r.record_type.clone()),
+            Value::S(codec::subject_code(r.subject).into()),
+            Value::S(r.subject_key.clone()),
+            Value::S(r.department.clone()),
+            Value::S(codec::ts(r.issued_at)),
+            Value::OptS(codec::date_opt(r.valid_until)),
+            Value::OptI(Some(r.application.0)),
+            Value::OptI(Some(r.case.0)),
+            Value::S(r.data.to_string()),
+        ]
+    });
+    plan.add("shared_record", crate::queries::records::RECORD_COLUMNS, records.collect(), String::new());
+    let now = codec::ts(chrono::Utc::now());
+    let idem = uow.new_idem.iter().map(|(a, k, s)| {
+        vec![Value::I(a.0), Value::S(k.clone()), Value::S(s.request_hash.clone()), Value::I(s.application.0), Value::S(now.clone())]
+    });
+    plan.add("idempotency", IDEMPOTENCY_COLUMNS, idem.collect(), String::new());
+    plan
 }
+
+const IDEMPOTENCY_COLUMNS: &[&str] = &["account_id", "idem_key", "request_hash", "application_id", "created_at"];
 
 const HISTORY_COLUMNS: &[&str] = &[
     "application_id", "seq", "case_id", "at", "actor", "role", "action", "from_state", "to_state", "detail",
@@ -776,5 +989,81 @@ mod tests {
         assert_eq!(prev_power_of_two(8), 8);
         assert_eq!(padded(&[5, 6, 7]), vec![5, 6, 7, 7]);
         assert_eq!(padded(&[]), Vec::<i64>::new());
+    }
+
+    /// Remembers an idempotency key and nothing else; a second job with the same key clashes on
+    /// the primary key when the batch is written.
+    struct Remember(String);
+
+    impl Job for Remember {
+        type Output = ();
+        fn idempotency(&self) -> Option<(AccountId, String)> {
+            Some((AccountId(1), self.0.clone()))
+        }
+        fn route(&self) -> u64 {
+            0
+        }
+        fn run(&mut self, uow: &mut UnitOfWork) {
+            uow.remember(AccountId(1), &self.0, "h", ApplicationId(1));
+        }
+    }
+
+    /// Forty jobs and a clashing one at once, beside another writer: every good job commits, the
+    /// clash alone fails (its batch is retried job by job), and closing the store stops the writer.
+    async fn one_bad_job_fails_alone(store: crate::Store) {
+        let mut keys: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+        keys.push("k7".into());
+        let mut tasks = Vec::new();
+        for k in keys {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move { store.run(Remember(k)).await }));
+        }
+        // Another writer on the write connection meanwhile.
+        sqlx::query("INSERT INTO idempotency (account_id, idem_key, request_hash, application_id, created_at) VALUES (2, 'other', 'h', 1, 'now')")
+            .execute(store.write_pool())
+            .await
+            .unwrap();
+        let mut failed = Vec::new();
+        for t in tasks {
+            if let Err(e) = t.await.unwrap() {
+                failed.push(e);
+            }
+        }
+        assert_eq!(failed.len(), 1, "{failed:?}");
+        assert!(failed[0].is_unique_violation(), "{}", failed[0]);
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM idempotency").fetch_one(store.read_pool()).await.unwrap();
+        assert_eq!(n, 41);
+        store.close().await;
+        assert!(matches!(store.run(Remember("late".into())).await, Err(StoreError::Closed)));
+    }
+
+    async fn file_store(dir: &tempfile::TempDir) -> crate::Store {
+        let store = crate::Store::open(&crate::StoreOptions::new(&format!("sqlite://{}", dir.path().join("w.db").display()))).await.unwrap();
+        assert!(store.file().is_some(), "an SQLite file: the writer is a thread of its own");
+        store
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_file_writer_fails_one_bad_job_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        one_bad_job_fails_alone(file_store(&dir).await).await;
+    }
+
+    #[tokio::test]
+    async fn a_file_writer_works_beside_a_single_threaded_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        one_bad_job_fails_alone(file_store(&dir).await).await;
+    }
+
+    /// On PostgreSQL (when `MINSHENG_TEST_POSTGRES` names a server) the writers are tasks.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_writers_fail_one_bad_job_alone() {
+        let Some(base) = std::env::var("MINSHENG_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) else { return };
+        let name = format!("writer_{}_{}", std::process::id(), chrono::Utc::now().timestamp_micros());
+        let url = crate::create_scratch_database(&base, &name).await.unwrap();
+        let store = crate::Store::open(&crate::StoreOptions::new(&url)).await.unwrap();
+        assert!(store.file().is_none());
+        one_bad_job_fails_alone(store).await;
+        crate::drop_scratch_database(&base, &name).await.unwrap();
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::codec;
+use crate::codec::{self, Value};
 use crate::writer::load_aggregates;
 use crate::{Result, Store, StoreError};
 
@@ -217,24 +217,22 @@ impl Store {
 
     /// The applicant's last application of the same bundle or item, for a repeat.
     pub async fn prior_application(&self, applicant_key: &str, target_code: &str) -> Result<Option<Prior>> {
-        let row = sqlx::query(
+        // A point look-up (see `lookup`): every filing asks it.
+        self.lookup_one(
             "SELECT a.id, d.form, d.materials FROM application a JOIN application_doc d ON d.application_id = a.id
              WHERE a.applicant_key = $1 AND a.target_code = $2 AND a.status <> 'withdrawn'
              ORDER BY a.submitted_at DESC, a.id DESC LIMIT 1",
+            &[Value::S(applicant_key.to_owned()), Value::S(target_code.to_owned())],
+            |r| {
+                Ok(Prior {
+                    id: ApplicationId(r.int("id")?),
+                    form: serde_json::from_str(&r.text("form")?).map_err(|e| StoreError::Corrupt(format!("form: {e}")))?,
+                    materials: serde_json::from_str::<Vec<MaterialEntry>>(&r.text("materials")?)
+                        .map_err(|e| StoreError::Corrupt(format!("materials: {e}")))?,
+                })
+            },
         )
-        .bind(applicant_key)
-        .bind(target_code)
-        .fetch_optional(self.read_pool())
-        .await?;
-        let Some(r) = row else { return Ok(None) };
-        let form: String = r.try_get("form")?;
-        let materials: String = r.try_get("materials")?;
-        Ok(Some(Prior {
-            id: ApplicationId(r.try_get("id")?),
-            form: serde_json::from_str(&form).map_err(|e| StoreError::Corrupt(format!("form: {e}")))?,
-            materials: serde_json::from_str::<Vec<MaterialEntry>>(&materials)
-                .map_err(|e| StoreError::Corrupt(format!("materials: {e}")))?,
-        }))
+        .await
     }
 
     /// A department's (or everyone's) cases, most urgent first.

@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::codec::{self, Value};
-use crate::{Result, Store};
+use crate::{Cols, Result, Store};
 
 pub const RECORD_COLUMNS: &[&str] = &[
     "id", "record_type", "subject_kind", "subject_key", "department", "issued_at", "valid_until",
@@ -74,15 +74,15 @@ pub struct Upload {
     pub created_at: DateTime<Utc>,
 }
 
-fn upload_from_row(r: &AnyRow) -> Result<Upload> {
+fn upload_from_row(r: &dyn Cols) -> Result<Upload> {
     Ok(Upload {
-        id: UploadId(r.try_get("id")?),
-        account: AccountId(r.try_get("account_id")?),
-        sha256: r.try_get("sha256")?,
-        size: r.try_get("size")?,
-        content_type: r.try_get("content_type")?,
-        file_name: r.try_get("file_name")?,
-        created_at: codec::parse_ts(&r.try_get::<String, _>("created_at")?)?,
+        id: UploadId(r.int("id")?),
+        account: AccountId(r.int("account_id")?),
+        sha256: r.text("sha256")?,
+        size: r.int("size")?,
+        content_type: r.text("content_type")?,
+        file_name: r.text("file_name")?,
+        created_at: codec::parse_ts(&r.text("created_at")?)?,
     })
 }
 
@@ -90,25 +90,23 @@ impl Store {
     /// The records held about a subject (by ID number or credit code), newest first: current
     /// versions only — a corrected record is filled in by its latest version, a revoked one not
     /// at all (migration 0002).
+    /// A point look-up (see `lookup`): every filing asks it.
     pub async fn records_of(&self, subject_key: &str) -> Result<Vec<SharedRecordRef>> {
-        let rows = sqlx::query(
+        self.lookup(
             "SELECT id, record_type, department, issued_at, valid_until FROM shared_record
              WHERE subject_key = $1 AND superseded_by IS NULL AND revoked_at IS NULL ORDER BY issued_at DESC, id DESC",
-        )
-        .bind(subject_key)
-        .fetch_all(self.read_pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
+            &[Value::S(subject_key.to_owned())],
+            |r| {
                 Ok(SharedRecordRef {
-                    id: RecordId(r.try_get("id")?),
-                    record_type: r.try_get("record_type")?,
-                    department: r.try_get("department")?,
-                    issued_at: codec::parse_ts(&r.try_get::<String, _>("issued_at")?)?,
-                    valid_until: codec::parse_date_opt(r.try_get("valid_until")?)?,
+                    id: RecordId(r.int("id")?),
+                    record_type: r.text("record_type")?,
+                    department: r.text("department")?,
+                    issued_at: codec::parse_ts(&r.text("issued_at")?)?,
+                    valid_until: codec::parse_date_opt(r.text_opt("valid_until")?)?,
                 })
-            })
-            .collect()
+            },
+        )
+        .await
     }
 
     pub async fn record(&self, id: RecordId) -> Result<Option<SharedRecord>> {
@@ -169,19 +167,16 @@ impl Store {
         Ok(())
     }
 
-    /// The uploads among `ids` that exist.
+    /// The uploads among `ids` that exist (a point look-up each: a filing names a few).
     pub async fn uploads(&self, ids: &[UploadId]) -> Result<Vec<Upload>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.extend(self.upload(*id).await?);
         }
-        let list = ids.iter().map(|i| i.0.to_string()).collect::<Vec<_>>().join(",");
-        let sql = format!("SELECT * FROM upload WHERE id IN ({list})");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(self.read_pool()).await?;
-        rows.iter().map(upload_from_row).collect()
+        Ok(found)
     }
 
     pub async fn upload(&self, id: UploadId) -> Result<Option<Upload>> {
-        let row = sqlx::query("SELECT * FROM upload WHERE id = $1").bind(id.0).fetch_optional(self.read_pool()).await?;
-        row.as_ref().map(upload_from_row).transpose()
+        self.lookup_one("SELECT * FROM upload WHERE id = $1", &[Value::I(id.0)], upload_from_row).await
     }
 }

@@ -399,7 +399,7 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>, Quer
     finish(&ctx, r)
 }
 
-async fn after(ctx: &Ctx, web: &Web, id: &str, r: Result<onething::Application, ApiError>, fs: FormState, done: &str) -> Result<Response, ApiError> {
+async fn after(ctx: &Ctx, web: &Web, id: &str, r: Result<std::sync::Arc<onething::Application>, ApiError>, fs: FormState, done: &str) -> Result<Response, ApiError> {
     match r {
         Ok(app) => Ok(redirect(&format!("/applications/{}?done={done}", app.id))),
         Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict { .. } | ApiError::BadRequest { .. } | ApiError::Forbidden { .. })) => {
