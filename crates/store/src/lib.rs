@@ -360,6 +360,15 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// A store on an SQLite file in `dir`, where the writer and the access log run on threads of
+/// their own (tests of both).
+#[cfg(test)]
+pub(crate) async fn file_store(dir: &tempfile::TempDir) -> Store {
+    let store = Store::open(&StoreOptions::new(&format!("sqlite://{}", dir.path().join("t.db").display()))).await.unwrap();
+    assert!(store.file().is_some(), "an SQLite file: the writer and the access log run on threads of their own");
+    store
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

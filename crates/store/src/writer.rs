@@ -61,9 +61,6 @@ pub struct Saved {
 pub struct UnitOfWork {
     apps: HashMap<ApplicationId, Arc<Application>>,
     loaded_versions: HashMap<ApplicationId, i64>,
-    /// Aggregates from the cache whose `touched` and `version` are still those of the batch that
-    /// saved them: a change starts their copy afresh.
-    from_cache: BTreeSet<ApplicationId>,
     changed: BTreeSet<ApplicationId>,
     idem: HashMap<(AccountId, String), Saved>,
     new_idem: Vec<(AccountId, String, Saved)>,
@@ -90,12 +87,13 @@ impl UnitOfWork {
     ) -> std::result::Result<T, UowError<E>> {
         let current = self.apps.get(&id).ok_or(UowError::NotFound(id))?;
         let mut copy = Application::clone(current);
-        if self.from_cache.contains(&id) {
+        // The first change in a batch starts from the aggregate as stored: one from the cache
+        // still carries the `touched` and `version` of the batch that saved it.
+        if !self.changed.contains(&id) {
             copy.touched = Touched::default();
             copy.version = self.loaded_versions.get(&id).copied().unwrap_or(copy.version);
         }
         let (out, effects) = f(&mut copy).map_err(UowError::Job)?;
-        self.from_cache.remove(&id);
         self.apps.insert(id, Arc::new(copy));
         self.changed.insert(id);
         self.effects.extend(effects);
@@ -336,16 +334,7 @@ fn run_on_thread(w: &Writer, mut conn: rusqlite::Connection, mut rx: mpsc::Recei
         rt.block_on(async {
             let turn = match w.pool.acquire().await {
                 Ok(turn) => turn,
-                Err(e) => {
-                    tracing::error!(error = %e, "the writer could not take its turn on the write connection");
-                    for j in jobs {
-                        j.finish(Err(match e {
-                            sqlx::Error::PoolClosed => StoreError::Closed,
-                            _ => StoreError::Db(sqlx::Error::PoolTimedOut),
-                        }));
-                    }
-                    return;
-                }
+                Err(e) => return no_turn(&e, jobs),
             };
             if let Err((e, jobs)) = run_batch_on(w, &mut conn, &mut cache, jobs) {
                 tracing::warn!(size, error = %e, "batch failed; retrying its jobs one by one");
@@ -361,6 +350,17 @@ fn run_on_thread(w: &Writer, mut conn: rusqlite::Connection, mut rx: mpsc::Recei
         if stop {
             break;
         }
+    }
+}
+
+/// Answers jobs the writer could not take its turn for (the pool closed or timed out).
+fn no_turn(e: &sqlx::Error, jobs: Vec<Box<dyn Erased>>) {
+    tracing::error!(error = %e, "the writer could not take its turn on the write connection");
+    for j in jobs {
+        j.finish(Err(match e {
+            sqlx::Error::PoolClosed => StoreError::Closed,
+            _ => StoreError::Db(sqlx::Error::PoolTimedOut),
+        }));
     }
 }
 
@@ -414,8 +414,7 @@ fn try_batch_on(conn: &mut rusqlite::Connection, ids: &IdGenerator, cache: &mut 
     let plan = plan_save(ids, &uow);
     let mut returned = 0;
     for i in &plan.inserts {
-        let sql = format!("INSERT INTO {} ({}) VALUES ({}) {}", i.table, i.columns.join(", "), placeholders(1, i.columns.len(), true), i.tail);
-        let mut stmt = tx.prepare_cached(&sql)?;
+        let mut stmt = tx.prepare_cached(&one_row_insert(i.table, i.columns, &i.tail))?;
         for row in &i.rows {
             let mut rows = stmt.query(rusqlite::params_from_iter(row.iter()))?;
             while rows.next()?.is_some() {
@@ -504,7 +503,6 @@ fn from_cache(cache: &mut Cache, jobs: &[Box<dyn Erased>]) -> (UnitOfWork, Vec<A
         match cache.apps.remove(&id) {
             Some((app, version)) => {
                 uow.loaded_versions.insert(id, version);
-                uow.from_cache.insert(id);
                 uow.apps.insert(id, app);
             }
             None => missing.push(id),
@@ -828,6 +826,11 @@ impl crate::Store {
     }
 }
 
+/// `INSERT INTO {table} (…) VALUES (?,…) {tail}` for one row, to prepare once and run per row.
+pub(crate) fn one_row_insert(table: &str, columns: &[&str], tail: &str) -> String {
+    format!("INSERT INTO {table} ({}) VALUES ({}) {tail}", columns.join(", "), placeholders(1, columns.len(), true))
+}
+
 fn prev_power_of_two(n: usize) -> usize {
     if n == 0 { 0 } else { 1 << (usize::BITS - 1 - n.leading_zeros()) }
 }
@@ -1037,11 +1040,7 @@ mod tests {
         assert!(matches!(store.run(Remember("late".into())).await, Err(StoreError::Closed)));
     }
 
-    async fn file_store(dir: &tempfile::TempDir) -> crate::Store {
-        let store = crate::Store::open(&crate::StoreOptions::new(&format!("sqlite://{}", dir.path().join("w.db").display()))).await.unwrap();
-        assert!(store.file().is_some(), "an SQLite file: the writer is a thread of its own");
-        store
-    }
+    use crate::file_store;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_file_writer_fails_one_bad_job_alone() {

@@ -333,9 +333,7 @@ struct InsertSql {
 
 impl InsertSql {
     fn new() -> InsertSql {
-        let one_row = |table: &str, columns: &[&str], tail: &str| {
-            format!("INSERT INTO {table} ({}) VALUES ({}) {tail}", columns.join(", "), vec!["?"; columns.len()].join(","))
-        };
+        let one_row = crate::writer::one_row_insert;
         InsertSql {
             entry: one_row("access_log", ACCESS_COLUMNS, ""),
             offer: one_row("recognition_offer", OFFER_COLUMNS, ""),
@@ -537,11 +535,7 @@ mod tests {
         assert_eq!(of.len(), 1);
     }
 
-    async fn file_store(dir: &tempfile::TempDir) -> Store {
-        let store = Store::open(&StoreOptions::new(&format!("sqlite://{}", dir.path().join("a.db").display()))).await.unwrap();
-        assert!(store.file().is_some(), "an SQLite file: the appender runs on a thread of its own");
-        store
-    }
+    use crate::file_store;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_file_appender_takes_turns_with_other_writers() {

@@ -89,8 +89,7 @@ fn upload_from_row(r: &dyn Cols) -> Result<Upload> {
 impl Store {
     /// The records held about a subject (by ID number or credit code), newest first: current
     /// versions only — a corrected record is filled in by its latest version, a revoked one not
-    /// at all (migration 0002).
-    /// A point look-up (see `lookup`): every filing asks it.
+    /// at all (migration 0002). A point look-up (see `lookup`): every filing asks it.
     pub async fn records_of(&self, subject_key: &str) -> Result<Vec<SharedRecordRef>> {
         self.lookup(
             "SELECT id, record_type, department, issued_at, valid_until FROM shared_record
@@ -167,11 +166,13 @@ impl Store {
         Ok(())
     }
 
-    /// The uploads among `ids` that exist (a point look-up each: a filing names a few).
+    /// The uploads among `ids` that exist (a point look-up for each distinct id: a filing names a
+    /// few, often one for several materials).
     pub async fn uploads(&self, ids: &[UploadId]) -> Result<Vec<Upload>> {
-        let mut found = Vec::with_capacity(ids.len());
-        for id in ids {
-            found.extend(self.upload(*id).await?);
+        let distinct: std::collections::BTreeSet<UploadId> = ids.iter().copied().collect();
+        let mut found = Vec::with_capacity(distinct.len());
+        for id in distinct {
+            found.extend(self.upload(id).await?);
         }
         Ok(found)
     }
