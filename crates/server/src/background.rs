@@ -3,10 +3,10 @@
 //! notice is never lost and — for the log channel — never written twice, even if the process dies
 //! between writing it and marking it delivered.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -20,16 +20,24 @@ use crate::state::AppState;
 /// last batch written but not marked).
 const LOG_TAIL_BYTES: u64 = 8 * 1024 * 1024;
 
+/// How many ids of notices written the log channel remembers: far more than a crash can leave
+/// written but not marked, and a bounded memory however long the process runs.
+const LOG_REMEMBERED: usize = 200_000;
+
+/// How long a notice is the outbox worker's once taken (made here, or claimed by polling): long
+/// enough to deliver a batch; short enough that a crashed worker's notices go out soon.
+const LEASE_SECONDS: i64 = 15;
+
 /// A delivery channel.
 pub enum Channel {
-    Log(LogChannel),
+    Log(Arc<LogChannel>),
     Webhook(WebhookChannel),
 }
 
 impl Channel {
     pub fn open(cfg: &NoticeChannel) -> std::io::Result<Channel> {
         Ok(match cfg {
-            NoticeChannel::Log { path } => Channel::Log(LogChannel::open(path)?),
+            NoticeChannel::Log { path } => Channel::Log(Arc::new(LogChannel::open(path)?)),
             NoticeChannel::Webhook { url, secret } => Channel::Webhook(WebhookChannel::new(url, secret.clone())),
         })
     }
@@ -38,7 +46,11 @@ impl Channel {
     pub async fn deliver(&self, batch: &[Notice]) -> Vec<Result<(), String>> {
         match self {
             Channel::Log(l) => {
-                let r = l.append(batch);
+                // Writing and syncing the file blocks: not on the runtime's threads.
+                let (log, notices) = (l.clone(), batch.to_vec());
+                let r = tokio::task::spawn_blocking(move || log.append(&notices))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("the log channel's writer stopped: {e}")));
                 batch.iter().map(|_| r.clone()).collect()
             }
             Channel::Webhook(w) => {
@@ -52,10 +64,31 @@ impl Channel {
     }
 }
 
-/// Appends notices as JSON lines; remembers the ids it wrote so a retried notice is not written twice.
+/// Appends notices as JSON lines; remembers the ids it wrote last so a retried notice is not
+/// written twice.
 pub struct LogChannel {
     path: PathBuf,
-    written: Mutex<HashSet<i64>>,
+    written: Mutex<Written>,
+}
+
+/// The ids of the notices written last, oldest first, at most [`LOG_REMEMBERED`].
+#[derive(Default)]
+struct Written {
+    ids: HashSet<i64>,
+    order: VecDeque<i64>,
+}
+
+impl Written {
+    fn insert(&mut self, id: i64) {
+        if self.ids.insert(id) {
+            self.order.push_back(id);
+            if self.order.len() > LOG_REMEMBERED
+                && let Some(old) = self.order.pop_front()
+            {
+                self.ids.remove(&old);
+            }
+        }
+    }
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -77,7 +110,7 @@ impl LogChannel {
         {
             std::fs::create_dir_all(dir)?;
         }
-        let mut written = HashSet::new();
+        let mut written = Written::default();
         if let Ok(mut f) = std::fs::File::open(path) {
             let len = f.metadata()?.len();
             let start = len.saturating_sub(LOG_TAIL_BYTES);
@@ -101,7 +134,7 @@ impl LogChannel {
         let mut text = String::new();
         let mut new_ids = Vec::new();
         for n in batch {
-            if written.contains(&n.id.0) {
+            if written.ids.contains(&n.id.0) {
                 continue;
             }
             let line = LogLine {
@@ -126,7 +159,9 @@ impl LogChannel {
                 .map_err(|e| format!("{}: {e}", self.path.display()))?;
             f.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
             f.sync_data().map_err(|e| e.to_string())?;
-            written.extend(new_ids);
+            for id in new_ids {
+                written.insert(id);
+            }
         }
         Ok(())
     }
@@ -180,16 +215,22 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
     chrono::Duration::seconds(secs)
 }
 
-/// Delivers what is due once; returns how many notices were delivered.
+/// Delivers what is due once (claiming it by polling); returns how many notices were delivered.
 pub async fn deliver_once(state: &AppState, channel: &Channel) -> Result<usize, store::StoreError> {
     let now = state.now();
-    // Long enough to deliver a batch; short enough that a crashed worker's notices go out soon.
-    let lease = now + chrono::Duration::seconds(15);
+    let lease = now + chrono::Duration::seconds(LEASE_SECONDS);
     let batch = state.store.claim_notices(now, lease, state.config.notice_batch).await?;
+    deliver(state, channel, &batch).await
+}
+
+/// Delivers notices this worker holds the lease of; records which went out and which failed.
+/// How many went out.
+async fn deliver(state: &AppState, channel: &Channel, batch: &[Notice]) -> Result<usize, store::StoreError> {
     if batch.is_empty() {
         return Ok(0);
     }
-    let results = channel.deliver(&batch).await;
+    let now = state.now();
+    let results = channel.deliver(batch).await;
     let mut ok = Vec::new();
     for (n, r) in batch.iter().zip(results) {
         match r {
@@ -205,29 +246,50 @@ pub async fn deliver_once(state: &AppState, channel: &Channel) -> Result<usize, 
     Ok(ok.len())
 }
 
-/// The outbox worker: polls for due notices until `stop` fires.
+/// The outbox worker, until `stop` fires: delivers the notices the writer hands over as soon as
+/// they are durable (leased to this worker when they were written), and polls for the rest —
+/// those due for another attempt, and those whose lease ran out (a worker that died, or one
+/// handed over too late to deliver in time).
 pub async fn notifier(state: AppState, channel: Channel, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let poll = Duration::from_millis(state.config.notice_poll_millis);
+    let lease = chrono::Duration::seconds(LEASE_SECONDS);
+    let mut feed = state.store.notice_feed(lease);
+    let mut feed_open = true;
+    let batch_max = usize::try_from(state.config.notice_batch).unwrap_or(usize::MAX);
+    let mut poll = tokio::time::interval(Duration::from_millis(state.config.notice_poll_millis));
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let delivered = match deliver_once(&state, &channel).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::error!(error = %e, "notice worker");
-                0
-            }
+        let result = tokio::select! {
+            got = feed.recv(), if feed_open => match got {
+                Some(mut batch) => {
+                    // Whatever else has come meanwhile goes in the same round.
+                    while batch.len() < batch_max
+                        && let Ok(more) = feed.try_recv()
+                    {
+                        batch.extend(more);
+                    }
+                    // With a margin, so that a notice is not delivered just as polling may take it.
+                    let still_ours = state.now() + chrono::Duration::seconds(2) - lease;
+                    batch.retain(|n| n.created_at > still_ours);
+                    deliver(&state, &channel, &batch).await.map(drop)
+                }
+                None => {
+                    feed_open = false;
+                    Ok(())
+                }
+            },
+            _ = poll.tick() => poll_due(&state, &channel, batch_max).await,
+            _ = stop.changed() => return,
         };
-        // Under load the outbox always has a few notices, and each round is two write
-        // transactions on the one SQLite writer: only a full batch sends the worker straight back;
-        // otherwise it waits for the next poll and takes a bigger batch then.
-        if delivered < usize::try_from(state.config.notice_batch).unwrap_or(usize::MAX) {
-            tokio::select! {
-                _ = tokio::time::sleep(poll) => {}
-                _ = stop.changed() => return,
-            }
-        } else if *stop.borrow() {
-            return;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "notice worker");
         }
     }
+}
+
+/// Polls for due notices until a round comes back short of a full batch.
+async fn poll_due(state: &AppState, channel: &Channel, batch_max: usize) -> Result<(), store::StoreError> {
+    while deliver_once(state, channel).await? >= batch_max {}
+    Ok(())
 }
 
 /// The deadline scheduler: a tick every `tick_seconds` until `stop` fires.

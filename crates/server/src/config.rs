@@ -64,9 +64,9 @@ channel = "log"           # log | webhook
 # webhook_url = "https://sms-gateway.example/notices"
 # webhook_secret = "…"
 max_attempts = 12
-poll_millis = 500         # how often the outbox worker looks for due notices when the last round was not full
-batch = 128               # notices per round (two write transactions, lease then mark delivered, on the one
-                          # SQLite write connection: small rounds let the writers in between)
+poll_millis = 500         # how often the outbox worker polls for notices due again or whose lease ran out
+                          # (new notices are handed to it by the writer as soon as they are durable)
+batch = 128               # notices per round
 
 [auth]
 session_hours = 8

@@ -284,6 +284,10 @@ impl Store {
         self.writer.submit(job).await
     }
 
+    pub(crate) fn writer_handle(&self) -> &writer::WriterHandle {
+        &self.writer
+    }
+
     /// Asks that everything committed so far be made durable; wait on the answer before
     /// acknowledging a change. (PostgreSQL flushes at commit: the answer is immediate.)
     pub fn durable(&self) -> Durable {

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use domain::{AccountId, ApplicationId, IdGenerator};
+use domain::{AccountId, ApplicationId, IdGenerator, NoticeId};
 use onething::{Application, Effects, Touched};
 use sqlx::any::AnyArguments;
 use sqlx::pool::PoolConnection;
@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 use crate::codec::{self, Value};
 use crate::lookup::Cols;
 use crate::sync::{Durable, Flusher, again};
-use crate::{Result, StoreError};
+use crate::{Notice, Result, StoreError};
 
 /// A unit of work on application aggregates, run by the writer inside a batch.
 pub trait Job: Send + 'static {
@@ -65,6 +65,10 @@ pub struct UnitOfWork {
     idem: HashMap<(AccountId, String), Saved>,
     new_idem: Vec<(AccountId, String, Saved)>,
     effects: Effects,
+    /// Notices the outbox worker delivered, with when.
+    delivered: Vec<(NoticeId, chrono::DateTime<chrono::Utc>)>,
+    /// Filings whose look-ups the access log now holds.
+    filings_logged: Vec<ApplicationId>,
 }
 
 impl UnitOfWork {
@@ -110,6 +114,16 @@ impl UnitOfWork {
 
     pub fn idempotency(&self, account: AccountId, key: &str) -> Option<&Saved> {
         self.idem.get(&(account, key.to_owned()))
+    }
+
+    /// Marks notices delivered at `at`.
+    pub(crate) fn delivered(&mut self, ids: &[NoticeId], at: chrono::DateTime<chrono::Utc>) {
+        self.delivered.extend(ids.iter().map(|id| (*id, at)));
+    }
+
+    /// Takes filings off the queue of those whose look-ups are still to be logged.
+    pub(crate) fn filings_logged(&mut self, ids: &[ApplicationId]) {
+        self.filings_logged.extend_from_slice(ids);
     }
 
     /// Remembers an idempotency key with the application it created.
@@ -161,6 +175,19 @@ impl<J: Job> Erased for Wrap<J> {
 /// before.
 type Queue = mpsc::Sender<Option<Box<dyn Erased>>>;
 
+/// Where the writers hand the notices of each batch once it is durable, to this process's outbox
+/// worker. They are written already leased to it until `lease` after they were made, so that no
+/// polling worker (of this or another process) takes them meanwhile; one the worker never gets to
+/// is polled for once its lease has run out.
+#[derive(Clone)]
+pub(crate) struct Feed {
+    tx: mpsc::UnboundedSender<Vec<Notice>>,
+    lease: chrono::Duration,
+}
+
+/// The feed the writers hand notices to, when the outbox worker has asked for one.
+type FeedSlot = Arc<std::sync::Mutex<Option<Feed>>>;
+
 /// A running writer: a task, or (on an SQLite file) a thread that says when it has stopped.
 enum Worker {
     Task(JoinHandle<()>),
@@ -174,6 +201,7 @@ pub(crate) struct WriterHandle {
     senders: Arc<Vec<Queue>>,
     workers: Arc<Mutex<Vec<Worker>>>,
     next: Arc<AtomicUsize>,
+    feed: FeedSlot,
 }
 
 impl WriterHandle {
@@ -190,10 +218,11 @@ impl WriterHandle {
         let writers = if file.is_some() { 1 } else { writers.max(1) };
         let mut senders = Vec::with_capacity(writers);
         let mut workers = Vec::with_capacity(writers);
+        let feed = FeedSlot::default();
         for n in 0..writers {
             let (tx, rx) = mpsc::channel::<Option<Box<dyn Erased>>>(batch_max * 8);
             senders.push(tx);
-            let w = Writer { pool: pool.clone(), ids: ids.clone(), flusher: flusher.clone() };
+            let w = Writer { pool: pool.clone(), ids: ids.clone(), flusher: flusher.clone(), feed: feed.clone() };
             match file {
                 Some(file) => {
                     let conn = crate::open_sqlite(file, &crate::writer_setup("NORMAL"))?;
@@ -219,7 +248,16 @@ impl WriterHandle {
             senders: Arc::new(senders),
             workers: Arc::new(Mutex::new(workers)),
             next: Arc::new(AtomicUsize::new(0)),
+            feed,
         })
+    }
+
+    /// From now on, the notices of every batch, once durable, leased to the receiver for `lease`
+    /// (replacing an earlier receiver).
+    pub(crate) fn notice_feed(&self, lease: chrono::Duration) -> mpsc::UnboundedReceiver<Vec<Notice>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        *self.feed.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Feed { tx, lease });
+        rx
     }
 
     pub(crate) async fn submit<J: Job>(&self, job: J) -> Result<J::Output> {
@@ -273,7 +311,22 @@ struct Writer {
     pool: AnyPool,
     ids: Arc<IdGenerator>,
     flusher: Option<Flusher>,
+    feed: FeedSlot,
 }
+
+impl Writer {
+    /// The outbox worker's feed, if it has one that is still listening.
+    fn feed(&self) -> Option<Feed> {
+        let mut slot = self.feed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.as_ref().is_some_and(|f| f.tx.is_closed()) {
+            *slot = None;
+        }
+        slot.clone()
+    }
+}
+
+/// A committed batch's notices, for the feed they were leased to.
+type Fresh = Option<(Feed, Vec<Notice>)>;
 
 /// Takes the jobs that have queued behind `first`, up to `batch_max`; whether a stop came too.
 fn gather(first: Box<dyn Erased>, rx: &mut mpsc::Receiver<Option<Box<dyn Erased>>>, batch_max: usize) -> (Vec<Box<dyn Erased>>, bool) {
@@ -366,27 +419,32 @@ fn no_turn(e: &sqlx::Error, jobs: Vec<Box<dyn Erased>>) {
 
 /// [`run_batch`] on the thread's connection.
 fn run_batch_on(w: &Writer, conn: &mut rusqlite::Connection, cache: &mut Cache, mut jobs: Vec<Box<dyn Erased>>) -> std::result::Result<(), (StoreError, Vec<Box<dyn Erased>>)> {
-    match try_batch_on(conn, &w.ids, cache, &mut jobs) {
-        Ok(()) => {
-            answer_when_durable(w, jobs);
+    match try_batch_on(w, conn, cache, &mut jobs) {
+        Ok(fresh) => {
+            answer_when_durable(w, jobs, fresh);
             Ok(())
         }
         Err(e) => Err((e, jobs)),
     }
 }
 
-/// Answers a committed batch's jobs once the flush that makes it durable is done, while the
-/// writer goes on to the next batch.
-fn answer_when_durable(w: &Writer, jobs: Vec<Box<dyn Erased>>) {
+/// Answers a committed batch's jobs, and hands its notices to the outbox worker, once the flush
+/// that makes it durable is done, while the writer goes on to the next batch.
+fn answer_when_durable(w: &Writer, jobs: Vec<Box<dyn Erased>>, fresh: Fresh) {
     Durable::of(w.flusher.as_ref()).then(move |r| {
+        let durable = r.is_ok();
         for j in jobs {
             j.finish(again(&r));
+        }
+        if durable && let Some((feed, notices)) = fresh {
+            // A worker that has gone finds them again when their lease runs out.
+            let _ = feed.tx.send(notices);
         }
     });
 }
 
 /// [`try_batch`] with rusqlite: the same loads, jobs and rows, in one transaction.
-fn try_batch_on(conn: &mut rusqlite::Connection, ids: &IdGenerator, cache: &mut Cache, jobs: &mut [Box<dyn Erased>]) -> Result<()> {
+fn try_batch_on(w: &Writer, conn: &mut rusqlite::Connection, cache: &mut Cache, jobs: &mut [Box<dyn Erased>]) -> Result<Fresh> {
     let t0 = std::time::Instant::now();
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let (mut uow, missing, keys) = from_cache(cache, jobs);
@@ -411,7 +469,7 @@ fn try_batch_on(conn: &mut rusqlite::Connection, ids: &IdGenerator, cache: &mut 
         j.run(&mut uow);
     }
     let t2 = std::time::Instant::now();
-    let plan = plan_save(ids, &uow);
+    let plan = plan_save(&w.ids, &uow, w.feed());
     let mut returned = 0;
     for i in &plan.inserts {
         let mut stmt = tx.prepare_cached(&one_row_insert(i.table, i.columns, &i.tail))?;
@@ -422,13 +480,22 @@ fn try_batch_on(conn: &mut rusqlite::Connection, ids: &IdGenerator, cache: &mut 
             }
         }
     }
+    for p in &plan.per_id {
+        let mut stmt = tx.prepare_cached(&format!("{} = ?", (p.head)("?")))?;
+        for id in &p.ids {
+            match &p.fixed {
+                Some(v) => stmt.execute(rusqlite::params![v, id])?,
+                None => stmt.execute([id])?,
+            };
+        }
+    }
     plan.check(returned)?;
     let t3 = std::time::Instant::now();
     tx.commit()?;
     let t4 = std::time::Instant::now();
     cache.keep(uow);
     trace_batch(jobs.len(), [t0, t1, t2, t3, t4]);
-    Ok(())
+    Ok(plan.fresh)
 }
 
 /// One application aggregate by id, read with rusqlite.
@@ -457,15 +524,15 @@ fn load_one(conn: &rusqlite::Connection, id: ApplicationId) -> Result<Option<App
 /// writer goes on to the next while the jobs wait, apart, for the flush that makes theirs durable.
 async fn run_batch(w: &Writer, cache: &mut Cache, mut jobs: Vec<Box<dyn Erased>>) -> std::result::Result<(), (StoreError, Vec<Box<dyn Erased>>)> {
     match try_batch(w, cache, &mut jobs).await {
-        Ok(()) => {
-            answer_when_durable(w, jobs);
+        Ok(fresh) => {
+            answer_when_durable(w, jobs, fresh);
             Ok(())
         }
         Err(e) => Err((e, jobs)),
     }
 }
 
-async fn try_batch(w: &Writer, cache: &mut Cache, jobs: &mut [Box<dyn Erased>]) -> Result<()> {
+async fn try_batch(w: &Writer, cache: &mut Cache, jobs: &mut [Box<dyn Erased>]) -> Result<Fresh> {
     let (pool, ids) = (&w.pool, &*w.ids);
     let t0 = std::time::Instant::now();
     let mut tx = pool.begin().await?;
@@ -477,10 +544,13 @@ async fn try_batch(w: &Writer, cache: &mut Cache, jobs: &mut [Box<dyn Erased>]) 
         j.run(&mut uow);
     }
     let t2 = std::time::Instant::now();
-    let plan = plan_save(ids, &uow);
+    let plan = plan_save(ids, &uow, w.feed());
     let mut script = Script::new(&tx);
     for i in &plan.inserts {
         script.insert(i.table, i.columns, &i.rows, &i.tail)?;
+    }
+    for p in &plan.per_id {
+        script.per_id(p)?;
     }
     let returned = script.fetch(&mut tx).await?.len();
     plan.check(returned)?;
@@ -489,7 +559,7 @@ async fn try_batch(w: &Writer, cache: &mut Cache, jobs: &mut [Box<dyn Erased>]) 
     let t4 = std::time::Instant::now();
     cache.keep(uow);
     trace_batch(jobs.len(), [t0, t1, t2, t3, t4]);
-    Ok(())
+    Ok(plan.fresh)
 }
 
 /// A new unit of work for `jobs` with the aggregates the cache holds, moved out of it (a batch
@@ -582,16 +652,6 @@ async fn fetch_in(conn: &mut AnyConnection, sql_prefix: &str, sql_suffix: &str, 
         out.extend(sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_all(&mut *conn).await?);
     }
     Ok(out)
-}
-
-/// Runs a statement on a list of ids (`DELETE FROM t WHERE id IN`), in chunks; rows affected.
-pub(crate) async fn execute_in(conn: &mut AnyConnection, sql_prefix: &str, ids: &[i64]) -> Result<u64> {
-    let mut affected = 0;
-    for chunk in ids.chunks(512) {
-        let (sql, args) = in_list(conn, sql_prefix, "", chunk)?;
-        affected += sqlx::query_with(sqlx::AssertSqlSafe(sql), args).execute(&mut *conn).await?.rows_affected();
-    }
-    Ok(affected)
 }
 
 /// Loads whole application aggregates (application, cases, rectifications).
@@ -768,6 +828,23 @@ impl Script {
         Ok(())
     }
 
+    /// Adds `{head} IN (…)` for the ids, in chunks.
+    fn per_id(&mut self, p: &PerId) -> Result<()> {
+        let anonymous = self.sqlite;
+        let first = 1 + usize::from(p.fixed.is_some());
+        for chunk in p.ids.chunks(512) {
+            let (sql, args) = self.next();
+            sql.push_str(&format!("{} IN ({})", (p.head)(&placeholders(1, 1, anonymous)), placeholders(first, chunk.len(), anonymous)));
+            if let Some(v) = &p.fixed {
+                args.add(v.clone()).map_err(sqlx::Error::Encode)?;
+            }
+            for id in chunk {
+                args.add(*id).map_err(sqlx::Error::Encode)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Runs the statements in a transaction of their own and commits it; the rows affected. On
     /// SQLite the transaction's BEGIN and COMMIT travel in the same one round trip (and a failed
     /// script is rolled back before the connection goes back to its pool).
@@ -826,6 +903,27 @@ impl crate::Store {
     }
 }
 
+/// A statement a batch runs for each of some ids: the background workers' bookkeeping, which
+/// rides on the writer's batches (on SQLite a transaction of its own on another connection would
+/// also empty the writer's page cache).
+struct PerId {
+    /// The statement up to the id's comparison, given the placeholder of `fixed`.
+    head: fn(&str) -> String,
+    /// The one other parameter, if any.
+    fixed: Option<String>,
+    ids: Vec<i64>,
+}
+
+/// Marks a notice delivered (at the time `at`).
+fn delivered_head(at: &str) -> String {
+    format!("UPDATE notice SET status = 'delivered', delivered_at = {at}, attempts = attempts + 1, lease_until = NULL, last_error = NULL WHERE id")
+}
+
+/// Takes a filing off the queue of those whose look-ups are still to be logged.
+fn unqueued_head(_: &str) -> String {
+    "DELETE FROM pool_filing_pending WHERE application_id".to_owned()
+}
+
 /// `INSERT INTO {table} (…) VALUES (?,…) {tail}` for one row, to prepare once and run per row.
 pub(crate) fn one_row_insert(table: &str, columns: &[&str], tail: &str) -> String {
     format!("INSERT INTO {table} ({}) VALUES ({}) {tail}", columns.join(", "), placeholders(1, columns.len(), true))
@@ -851,6 +949,10 @@ struct Insert {
 /// Everything a batch writes, in order, and what to expect back.
 struct SavePlan {
     inserts: Vec<Insert>,
+    /// The workers' bookkeeping, after the rows.
+    per_id: Vec<PerId>,
+    /// The notices written, for the feed they are leased to.
+    fresh: Fresh,
     /// Existing applications updated: the update returns one row for each whose stored version
     /// was the one loaded, and no other statement returns rows.
     updated: usize,
@@ -870,7 +972,7 @@ impl SavePlan {
 }
 
 /// The rows a batch's changes write.
-fn plan_save(ids: &IdGenerator, uow: &UnitOfWork) -> SavePlan {
+fn plan_save(ids: &IdGenerator, uow: &UnitOfWork, feed: Option<Feed>) -> SavePlan {
     let mut new_apps = Vec::new();
     let mut filed = Vec::new();
     let mut updated_apps = Vec::new();
@@ -901,7 +1003,18 @@ fn plan_save(ids: &IdGenerator, uow: &UnitOfWork) -> SavePlan {
             }
         }
     }
-    let mut plan = SavePlan { inserts: Vec::new(), updated: updated_apps.len() };
+    let mut per_id = Vec::new();
+    let mut delivered: std::collections::BTreeMap<String, Vec<i64>> = std::collections::BTreeMap::new();
+    for (id, at) in &uow.delivered {
+        delivered.entry(codec::ts(*at)).or_default().push(id.0);
+    }
+    for (at, ids) in delivered {
+        per_id.push(PerId { head: delivered_head, fixed: Some(at), ids });
+    }
+    if !uow.filings_logged.is_empty() {
+        per_id.push(PerId { head: unqueued_head, fixed: None, ids: uow.filings_logged.iter().map(|a| a.0).collect() });
+    }
+    let mut plan = SavePlan { inserts: Vec::new(), per_id, fresh: None, updated: updated_apps.len() };
     plan.add("application", codec::APPLICATION_COLUMNS, new_apps, String::new());
     // Queued for the access log's record of the look-ups the filing was filled from.
     plan.add("pool_filing_pending", &["application_id"], filed, String::new());
@@ -912,11 +1025,25 @@ fn plan_save(ids: &IdGenerator, uow: &UnitOfWork) -> SavePlan {
     plan.add("rectification", codec::RECTIFICATION_COLUMNS, rect_rows, upsert_tail("id", codec::RECTIFICATION_MUTABLE, ""));
     let e = &uow.effects;
     plan.add("history", HISTORY_COLUMNS, e.history.iter().map(history_values).collect(), String::new());
+    let mut fresh = Vec::new();
     let notices = e.notices.iter().map(|n| {
         let created = codec::ts(n.at);
-        vec![
-            Value::I(ids.next()),
-            Value::S(n.recipient.key()),
+        let notice = Notice {
+            id: NoticeId(ids.next()),
+            recipient: n.recipient.key(),
+            kind: n.kind.clone(),
+            application: n.application,
+            case: n.case,
+            text_zh: n.text_zh.clone(),
+            text_en: n.text_en.clone(),
+            created_at: n.at,
+            status: "pending".into(),
+            attempts: 0,
+            delivered_at: None,
+        };
+        let row = vec![
+            Value::I(notice.id.0),
+            Value::S(notice.recipient.clone()),
             Value::S(n.kind.clone()),
             Value::I(n.application.0),
             Value::OptI(n.case.map(|c| c.0)),
@@ -926,9 +1053,19 @@ fn plan_save(ids: &IdGenerator, uow: &UnitOfWork) -> SavePlan {
             Value::S("pending".into()),
             Value::I(0),
             Value::S(created),
-        ]
+            Value::OptS(feed.as_ref().map(|f| codec::ts(n.at + f.lease))),
+        ];
+        if feed.is_some() {
+            fresh.push(notice);
+        }
+        row
     });
     plan.add("notice", NOTICE_COLUMNS, notices.collect(), String::new());
+    if let Some(feed) = feed
+        && !fresh.is_empty()
+    {
+        plan.fresh = Some((feed, fresh));
+    }
     let records = e.records.iter().map(|r| {
         vec![
             Value::I(r.id.0),
@@ -978,7 +1115,7 @@ fn history_values(h: &onething::HistoryEntry) -> Vec<Value> {
 
 const NOTICE_COLUMNS: &[&str] = &[
     "id", "recipient", "kind", "application_id", "case_id", "text_zh", "text_en", "created_at", "status",
-    "attempts", "next_attempt_at",
+    "attempts", "next_attempt_at", "lease_until",
 ];
 
 #[cfg(test)]

@@ -253,3 +253,61 @@ async fn a_notice_that_keeps_failing_is_given_up_after_the_configured_attempts()
     assert_eq!(ov["notices"]["failed"], n as u64, "{ov}");
     t.shutdown().await;
 }
+
+/// The outbox worker delivers the notices the writer hands it as soon as they are durable,
+/// without polling for them; a notice handed to a worker that went away is polled for once the
+/// lease it was written with has run out, and not before.
+async fn handed_over(db: Db) {
+    let t = TestApp::spawn_with(db, |env| {
+        let dir = env.iter().find(|(k, _)| k == "MINSHENG__DATA_DIR").map(|(_, v)| v.clone()).expect("data dir");
+        env.push(("MINSHENG__NOTICES__LOG_PATH".into(), format!("{dir}/notices.jsonl")));
+        // An hour: any delivery within the test is the hand-over's, not a poll's.
+        env.push(("MINSHENG__NOTICES__POLL_MILLIS".into(), "3600000".into()));
+    })
+    .await;
+    let path = t.dir.path().join("notices.jsonl");
+    let channel = server::background::Channel::open(&t.state.config.notice_channel).expect("channel");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(server::background::notifier(t.state.clone(), channel, stopped));
+    // The worker asks for its feed before its first (immediate, empty) poll.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    story(&t).await;
+    let rows = t.count("notice").await;
+    assert!(rows >= 10, "the story wrote notices: {rows}");
+    let waited = std::time::Instant::now();
+    while !notice_ids(&t, Some("pending")).await.is_empty() {
+        assert!(waited.elapsed() < std::time::Duration::from_secs(20), "the worker delivers what it is handed");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let lines = log_lines(&path);
+    let ids: BTreeSet<String> = lines.iter().map(|l| l["id"].as_str().expect("id").to_owned()).collect();
+    assert_eq!(lines.len(), ids.len(), "no notice is written twice");
+    assert_eq!(ids, notice_ids(&t, None).await, "every notice is in the log");
+    stop.send(true).expect("stop");
+    worker.await.expect("worker");
+
+    // A feed nobody reads: its notices are written leased, and polling leaves them alone until
+    // the lease has run out.
+    let feed = t.state.store.notice_feed(chrono::Duration::seconds(15));
+    let (_, citizen) = t.citizen().await;
+    t.file(&citizen, "marriage-childbirth").await;
+    drop(feed);
+    let leased = t.count("notice").await - rows;
+    assert!(leased > 0);
+    assert_eq!(t.deliver().await, 0, "leased to the worker that was handed them");
+    t.clock.advance(chrono::Duration::seconds(16));
+    assert_eq!(t.deliver().await as i64, leased, "polled for once the lease ran out");
+    assert!(notice_ids(&t, Some("pending")).await.is_empty());
+    // Once no feed listens, notices are written for polling at once.
+    t.file(&citizen, "birth").await;
+    assert!(t.deliver().await > 0);
+    assert_eq!(log_lines(&path).len() as i64, t.count("notice").await);
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_worker_delivers_what_the_writer_hands_it_and_polls_for_lapsed_leases() {
+    for db in backends() {
+        handed_over(db).await;
+    }
+}

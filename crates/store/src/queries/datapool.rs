@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 
 use crate::codec::{self, Value};
 use crate::queries::records::{RECORD_COLUMNS, SharedRecord, record_values};
-use crate::writer::{execute_in, insert_rows};
+use crate::writer::insert_rows;
 use crate::{Cols, Result, Store, StoreError};
 
 /// A shared record with its version fields.
@@ -363,12 +363,12 @@ impl Store {
         Ok(out)
     }
 
-    /// Marks filings as logged: takes them off the queue.
+    /// Marks filings as logged: takes them off the queue, through the writer.
     pub async fn mark_filings_logged(&self, apps: &[ApplicationId]) -> Result<()> {
-        let ids: Vec<i64> = apps.iter().map(|a| a.0).collect();
-        let mut conn = self.write_pool().acquire().await?;
-        execute_in(&mut conn, "DELETE FROM pool_filing_pending WHERE application_id IN", &ids).await?;
-        self.flushed(()).await
+        if apps.is_empty() {
+            return Ok(());
+        }
+        self.run(FilingsLogged(apps.to_vec())).await
     }
 
     // ---- consents
@@ -669,5 +669,19 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+/// Takes filings off the queue of those whose look-ups are still to be logged, as a job of the
+/// writer.
+struct FilingsLogged(Vec<ApplicationId>);
+
+impl crate::Job for FilingsLogged {
+    type Output = ();
+    fn route(&self) -> u64 {
+        0
+    }
+    fn run(&mut self, uow: &mut crate::UnitOfWork) {
+        uow.filings_logged(&self.0);
     }
 }

@@ -26,6 +26,22 @@ pub struct Notice {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
+/// Marks notices delivered, as a job of the writer.
+struct Delivered {
+    ids: Vec<NoticeId>,
+    at: DateTime<Utc>,
+}
+
+impl crate::Job for Delivered {
+    type Output = ();
+    fn route(&self) -> u64 {
+        0
+    }
+    fn run(&mut self, uow: &mut crate::UnitOfWork) {
+        uow.delivered(&self.ids, self.at);
+    }
+}
+
 fn notice_from_row(r: &AnyRow) -> Result<Notice> {
     Ok(Notice {
         id: NoticeId(r.try_get("id")?),
@@ -110,16 +126,21 @@ impl Store {
         self.flushed(out).await
     }
 
+    /// Marks notices delivered, through the writer: on SQLite the outbox's bookkeeping then rides
+    /// on the writer's batches instead of being a transaction of its own on another connection
+    /// (which would also empty the writer's page cache each time).
     pub async fn mark_delivered(&self, ids: &[NoticeId], at: DateTime<Utc>) -> Result<()> {
-        for chunk in ids.chunks(500) {
-            let list = chunk.iter().map(|i| i.0.to_string()).collect::<Vec<_>>().join(",");
-            // The ids are integers formatted here, not user input.
-            let sql = format!(
-                "UPDATE notice SET status = 'delivered', delivered_at = $1, attempts = attempts + 1, lease_until = NULL, last_error = NULL WHERE id IN ({list})"
-            );
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(codec::ts(at)).execute(self.write_pool()).await?;
+        if ids.is_empty() {
+            return Ok(());
         }
-        self.flushed(()).await
+        self.run(Delivered { ids: ids.to_vec(), at }).await
+    }
+
+    /// The notices of every change from now on, handed over as soon as they are durable and
+    /// leased to the receiver for `lease` (see [`crate::writer`]); the outbox worker delivers
+    /// these without polling for them. One receiver at a time: a new one replaces the last.
+    pub fn notice_feed(&self, lease: chrono::Duration) -> tokio::sync::mpsc::UnboundedReceiver<Vec<Notice>> {
+        self.writer_handle().notice_feed(lease)
     }
 
     /// Records a failed attempt; after `give_up` attempts the notice is marked failed.
