@@ -205,17 +205,17 @@ pub(crate) struct WriterHandle {
 }
 
 impl WriterHandle {
-    /// Starts the writers: on an SQLite `file` one thread writing with rusqlite (see
-    /// [`run_on_thread`]); otherwise `writers` tasks writing through `pool`.
+    /// Starts the writers: on an SQLite file one thread writing with the store's thread connection
+    /// (see [`run_on_thread`]); otherwise `writers` tasks writing through `pool`.
     pub(crate) fn spawn(
         pool: AnyPool,
         ids: Arc<IdGenerator>,
         writers: usize,
         batch_max: usize,
         flusher: Option<Flusher>,
-        file: Option<&str>,
+        thread_conn: Option<&crate::ThreadConn>,
     ) -> Result<WriterHandle> {
-        let writers = if file.is_some() { 1 } else { writers.max(1) };
+        let writers = if thread_conn.is_some() { 1 } else { writers.max(1) };
         let mut senders = Vec::with_capacity(writers);
         let mut workers = Vec::with_capacity(writers);
         let feed = FeedSlot::default();
@@ -223,10 +223,9 @@ impl WriterHandle {
             let (tx, rx) = mpsc::channel::<Option<Box<dyn Erased>>>(batch_max * 8);
             senders.push(tx);
             let w = Writer { pool: pool.clone(), ids: ids.clone(), flusher: flusher.clone(), feed: feed.clone() };
-            match file {
-                Some(file) => {
-                    let conn = crate::open_sqlite(file, &crate::writer_setup("NORMAL"))?;
-                    conn.set_prepared_statement_cache_capacity(64);
+            match thread_conn {
+                Some(conn) => {
+                    let conn = conn.clone();
                     let rt = tokio::runtime::Handle::current();
                     let (done, stopped) = oneshot::channel();
                     std::thread::Builder::new()
@@ -377,7 +376,7 @@ impl Cache {
 /// it waits like every other writer instead of meeting a locked database. Through sqlx a batch
 /// cost a round trip to the connection's thread per statement, and its multi-row script was
 /// parsed afresh each time (measured with `minsheng bench`, see the README).
-fn run_on_thread(w: &Writer, mut conn: rusqlite::Connection, mut rx: mpsc::Receiver<Option<Box<dyn Erased>>>, batch_max: usize, rt: &tokio::runtime::Handle) {
+fn run_on_thread(w: &Writer, conn: crate::ThreadConn, mut rx: mpsc::Receiver<Option<Box<dyn Erased>>>, batch_max: usize, rt: &tokio::runtime::Handle) {
     // The answers go out on tasks of the runtime (`Durable::then`).
     let _in_runtime = rt.enter();
     let mut cache = Cache::default();
@@ -389,6 +388,7 @@ fn run_on_thread(w: &Writer, mut conn: rusqlite::Connection, mut rx: mpsc::Recei
                 Ok(turn) => turn,
                 Err(e) => return no_turn(&e, jobs),
             };
+            let mut conn = crate::lock_conn(&conn);
             if let Err((e, jobs)) = run_batch_on(w, &mut conn, &mut cache, jobs) {
                 tracing::warn!(size, error = %e, "batch failed; retrying its jobs one by one");
                 cache.apps.clear();
@@ -398,6 +398,7 @@ fn run_on_thread(w: &Writer, mut conn: rusqlite::Connection, mut rx: mpsc::Recei
                     }
                 }
             }
+            drop(conn);
             drop(turn);
         });
         if stop {

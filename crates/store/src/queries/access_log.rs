@@ -132,9 +132,9 @@ impl Appender {
             let head = store.chain_head(chain).await?.unwrap_or((0, GENESIS.to_owned()));
             let (tx, rx) = mpsc::channel::<Msg>(batch_max * 16);
             let lane = Lane { store: store.clone(), chain, head, rx, batch_max, interval: opts.interval };
-            match store.file() {
-                Some(file) => {
-                    let conn = crate::open_sqlite(file, &crate::writer_setup("NORMAL"))?;
+            match (store.file(), store.thread_conn()) {
+                (Some(file), Some(conn)) => {
+                    let conn = conn.clone();
                     let rt = tokio::runtime::Handle::current();
                     let wal = crate::sync::wal_of(file);
                     std::thread::Builder::new()
@@ -142,7 +142,7 @@ impl Appender {
                         .spawn(move || run_on_thread(lane, conn, &wal, &rt))
                         .map_err(|e| StoreError::Corrupt(format!("could not start the access log's thread: {e}")))?;
                 }
-                None => {
+                _ => {
                     tokio::spawn(run(lane));
                 }
             }
@@ -286,13 +286,13 @@ fn head_values(chain: i64, head: &(i64, String)) -> Vec<Value> {
     vec![Value::I(chain), Value::I(head.0), Value::S(head.1.clone())]
 }
 
-/// A lane on an SQLite file, as a thread: it writes each batch with a connection of its own and
-/// then syncs the log itself, so a batch costs no hand-off to sqlx's connection thread or to the
+/// A lane on an SQLite file, as a thread: it writes each batch with the store's thread connection
+/// (the writer's too) and then syncs the log itself, so a batch costs no hand-off to sqlx's connection thread or to the
 /// flusher and back (measured with `minsheng bench-pool`, see the README). SQLite lets one
 /// connection write at a time: the lane holds the store's one write connection (the write pool's
 /// only one) while it writes, so it waits its turn like every other writer instead of meeting
 /// a locked database.
-fn run_on_thread(mut lane: Lane, mut conn: rusqlite::Connection, wal: &std::path::Path, rt: &tokio::runtime::Handle) {
+fn run_on_thread(mut lane: Lane, conn: crate::ThreadConn, wal: &std::path::Path, rt: &tokio::runtime::Handle) {
     let sql = InsertSql::new();
     while let Some(first) = lane.rx.blocking_recv() {
         let b = lane.batch(first);
@@ -300,7 +300,7 @@ fn run_on_thread(mut lane: Lane, mut conn: rusqlite::Connection, wal: &std::path
         // In the runtime's context: acquiring the write connection and handing it back are async.
         let written = rt.block_on(async {
             let turn = lane.store.write_pool().acquire().await?;
-            let r = insert_batch(&mut conn, &sql, lane.chain, &b);
+            let r = insert_batch(&mut crate::lock_conn(&conn), &sql, lane.chain, &b);
             drop(turn);
             r
         });
