@@ -110,10 +110,10 @@ pub(crate) fn reader_setup() -> String {
 /// a third of the writer's time while filings' look-ups were being logged beside it).
 pub(crate) type ThreadConn = Arc<std::sync::Mutex<rusqlite::Connection>>;
 
-/// The thread connection's lock; a thread that panicked holding it left nothing half-done that
-/// SQLite itself would not roll back.
-pub(crate) fn lock_conn(c: &ThreadConn) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
-    c.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// A lock the store's threads share (the thread connection, the writers' notice feed); a thread
+/// that panicked holding it left nothing half-done (SQLite rolls back an unfinished transaction).
+pub(crate) fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A rusqlite connection to the SQLite file at `path` (used by one thread at a time) with the
@@ -310,10 +310,6 @@ impl Store {
     /// On an SQLite file, the connection the store's writing threads share.
     pub(crate) fn thread_conn(&self) -> Option<&ThreadConn> {
         self.thread_conn.as_ref()
-    }
-
-    pub(crate) fn writer_handle(&self) -> &writer::WriterHandle {
-        &self.writer
     }
 
     /// Asks that everything committed so far be made durable; wait on the answer before

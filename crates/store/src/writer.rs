@@ -255,7 +255,7 @@ impl WriterHandle {
     /// (replacing an earlier receiver).
     pub(crate) fn notice_feed(&self, lease: chrono::Duration) -> mpsc::UnboundedReceiver<Vec<Notice>> {
         let (tx, rx) = mpsc::unbounded_channel();
-        *self.feed.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Feed { tx, lease });
+        *crate::locked(&self.feed) = Some(Feed { tx, lease });
         rx
     }
 
@@ -316,7 +316,7 @@ struct Writer {
 impl Writer {
     /// The outbox worker's feed, if it has one that is still listening.
     fn feed(&self) -> Option<Feed> {
-        let mut slot = self.feed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut slot = crate::locked(&self.feed);
         if slot.as_ref().is_some_and(|f| f.tx.is_closed()) {
             *slot = None;
         }
@@ -388,7 +388,7 @@ fn run_on_thread(w: &Writer, conn: crate::ThreadConn, mut rx: mpsc::Receiver<Opt
                 Ok(turn) => turn,
                 Err(e) => return no_turn(&e, jobs),
             };
-            let mut conn = crate::lock_conn(&conn);
+            let mut conn = crate::locked(&conn);
             if let Err((e, jobs)) = run_batch_on(w, &mut conn, &mut cache, jobs) {
                 tracing::warn!(size, error = %e, "batch failed; retrying its jobs one by one");
                 cache.apps.clear();
@@ -1028,7 +1028,6 @@ fn plan_save(ids: &IdGenerator, uow: &UnitOfWork, feed: Option<Feed>) -> SavePla
     plan.add("history", HISTORY_COLUMNS, e.history.iter().map(history_values).collect(), String::new());
     let mut fresh = Vec::new();
     let notices = e.notices.iter().map(|n| {
-        let created = codec::ts(n.at);
         let notice = Notice {
             id: NoticeId(ids.next()),
             recipient: n.recipient.key(),
@@ -1042,20 +1041,7 @@ fn plan_save(ids: &IdGenerator, uow: &UnitOfWork, feed: Option<Feed>) -> SavePla
             attempts: 0,
             delivered_at: None,
         };
-        let row = vec![
-            Value::I(notice.id.0),
-            Value::S(notice.recipient.clone()),
-            Value::S(n.kind.clone()),
-            Value::I(n.application.0),
-            Value::OptI(n.case.map(|c| c.0)),
-            Value::S(n.text_zh.clone()),
-            Value::S(n.text_en.clone()),
-            Value::S(created.clone()),
-            Value::S("pending".into()),
-            Value::I(0),
-            Value::S(created),
-            Value::OptS(feed.as_ref().map(|f| codec::ts(n.at + f.lease))),
-        ];
+        let row = notice_values(&notice, feed.as_ref().map(|f| n.at + f.lease));
         if feed.is_some() {
             fresh.push(notice);
         }
@@ -1111,6 +1097,25 @@ fn history_values(h: &onething::HistoryEntry) -> Vec<Value> {
         Value::S(h.detail.clone()),
         Value::S(h.prev_hash.clone()),
         Value::S(h.hash.clone()),
+    ]
+}
+
+/// A new notice's row, leased until `lease_until` if given, due at once.
+fn notice_values(n: &Notice, lease_until: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Value> {
+    let created = codec::ts(n.created_at);
+    vec![
+        Value::I(n.id.0),
+        Value::S(n.recipient.clone()),
+        Value::S(n.kind.clone()),
+        Value::I(n.application.0),
+        Value::OptI(n.case.map(|c| c.0)),
+        Value::S(n.text_zh.clone()),
+        Value::S(n.text_en.clone()),
+        Value::S(created.clone()),
+        Value::S(n.status.clone()),
+        Value::I(n.attempts),
+        Value::S(created),
+        Value::OptS(lease_until.map(codec::ts)),
     ]
 }
 

@@ -30,6 +30,12 @@ async fn story(t: &TestApp) -> String {
     id
 }
 
+/// Sets the log channel's file to `rel` in the test's data directory.
+fn log_at(env: &mut Vec<(String, String)>, rel: &str) {
+    let dir = env.iter().find(|(k, _)| k == "MINSHENG__DATA_DIR").map(|(_, v)| v.clone()).expect("data dir");
+    env.push(("MINSHENG__NOTICES__LOG_PATH".into(), format!("{dir}/{rel}")));
+}
+
 fn log_lines(path: &std::path::Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("a JSON line: {e}: {l}"))).collect()
@@ -45,8 +51,7 @@ async fn notice_ids(t: &TestApp, status: Option<&str>) -> BTreeSet<String> {
 
 async fn log_channel(db: Db) {
     let t = TestApp::spawn_with(db, |env| {
-        let dir = env.iter().find(|(k, _)| k == "MINSHENG__DATA_DIR").map(|(_, v)| v.clone()).expect("data dir");
-        env.push(("MINSHENG__NOTICES__LOG_PATH".into(), format!("{dir}/outbox/notices.jsonl")));
+        log_at(env, "outbox/notices.jsonl");
         env.push(("MINSHENG__NOTICES__BATCH".into(), "1000".into()));
     })
     .await;
@@ -259,8 +264,7 @@ async fn a_notice_that_keeps_failing_is_given_up_after_the_configured_attempts()
 /// lease it was written with has run out, and not before.
 async fn handed_over(db: Db) {
     let t = TestApp::spawn_with(db, |env| {
-        let dir = env.iter().find(|(k, _)| k == "MINSHENG__DATA_DIR").map(|(_, v)| v.clone()).expect("data dir");
-        env.push(("MINSHENG__NOTICES__LOG_PATH".into(), format!("{dir}/notices.jsonl")));
+        log_at(env, "notices.jsonl");
         // An hour: any delivery within the test is the hand-over's, not a poll's.
         env.push(("MINSHENG__NOTICES__POLL_MILLIS".into(), "3600000".into()));
     })

@@ -300,7 +300,7 @@ fn run_on_thread(mut lane: Lane, conn: crate::ThreadConn, wal: &std::path::Path,
         // In the runtime's context: acquiring the write connection and handing it back are async.
         let written = rt.block_on(async {
             let turn = lane.store.write_pool().acquire().await?;
-            let r = insert_batch(&mut crate::lock_conn(&conn), &sql, lane.chain, &b);
+            let r = insert_batch(&mut crate::locked(&conn), &sql, lane.chain, &b);
             drop(turn);
             r
         });

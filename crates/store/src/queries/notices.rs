@@ -140,7 +140,7 @@ impl Store {
     /// leased to the receiver for `lease` (see [`crate::writer`]); the outbox worker delivers
     /// these without polling for them. One receiver at a time: a new one replaces the last.
     pub fn notice_feed(&self, lease: chrono::Duration) -> tokio::sync::mpsc::UnboundedReceiver<Vec<Notice>> {
-        self.writer_handle().notice_feed(lease)
+        self.writer.notice_feed(lease)
     }
 
     /// Records a failed attempt; after `give_up` attempts the notice is marked failed.
