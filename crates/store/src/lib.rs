@@ -251,7 +251,7 @@ impl Store {
             }
         };
         if backend == Backend::Sqlite {
-            wal::spawn_checkpointer(&read, &write, opts.wal_bound_frames, opts.checkpoint_every);
+            wal::spawn_checkpointer(&read, &write, file.as_deref().map(std::path::PathBuf::from), opts.wal_bound_frames, opts.checkpoint_every);
         }
         let ids = Arc::new(IdGenerator::new(opts.node));
         let thread_conn = match file.as_deref() {
