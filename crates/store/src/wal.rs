@@ -24,17 +24,20 @@ use sqlx::{AnyPool, Row};
 pub const BOUND_FRAMES: i64 = 65_536;
 
 /// How often the background task copies the log back. Each copy ends with a sync of the database
-/// file ([`flush_database`]), and while the disk writes those pages the log's own syncs — which every acknowledged
-/// request waits for — queue behind them: copied every 50 ms, about ten of the log's syncs a second
-/// took over 5 ms (p99 3.7 ms) and reads had p99 12 ms (`minsheng bench-pool`, 16 clients); copied
-/// once a second, about one (p99 1.2 ms), and reads had p99 6–9 ms.
+/// file ([`flush_database`]), and while the disk writes those pages the log's own syncs — which
+/// every acknowledged request waits for — queue behind them: copied every 50 ms, about ten of the
+/// log's syncs a second took over 5 ms (p99 3.7 ms) and reads had p99 12 ms (`minsheng bench-pool`,
+/// 16 clients); copied once a second, about one (p99 1.2 ms), and reads had p99 6–9 ms. Copied and
+/// synced every 250 ms, filings at a fixed rate had a shorter tail still (README, Performance), but
+/// the pool's reads had p99 12–17 ms.
 pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 /// Starts the checkpointer: PASSIVE checkpoints on `read` (a reader connection: they never block
-/// the writer), each followed by a sync of the database file `db` (none in memory), and a RESTART on `write` once the log holds more than `bound_frames` frames. The
-/// RESTART takes the write connection from its pool like any other user, so it runs between two
-/// transactions; it waits at most a few milliseconds for readers in the middle of a read, else
-/// it is tried again after the next checkpoint.
+/// the writer), each followed by a sync of the database file `db` (none in memory), and a RESTART
+/// on `write` once the log holds more than `bound_frames` frames. The RESTART takes the write
+/// connection from its pool like any other user, so it runs between two transactions; it waits at
+/// most a few milliseconds for readers in the middle of a read, else it is tried again after the
+/// next checkpoint.
 pub fn spawn_checkpointer(read: &AnyPool, write: &AnyPool, db: Option<PathBuf>, bound_frames: i64, every: Duration) {
     let (read, write) = (read.clone(), write.clone());
     tokio::spawn(async move {
