@@ -106,8 +106,8 @@ pub(crate) fn again(outcome: &Result<()>) -> Result<()> {
 /// log is opened afresh each time: SQLite deletes and recreates it when the last connection
 /// closes, and a kept descriptor would then flush a file nobody writes.
 pub(crate) fn sync_log(wal: &Path) -> std::result::Result<(), String> {
-    let r = match std::fs::File::open(wal) {
-        Ok(f) => f.sync_data().map_err(|e| format!("{}: {e}", wal.display())),
+    let r = match sync_file(wal) {
+        Ok(()) => Ok(()),
         // No log: everything is in the database file, which SQLite synced when it checkpointed.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(format!("{}: {e}", wal.display())),
@@ -116,6 +116,11 @@ pub(crate) fn sync_log(wal: &Path) -> std::result::Result<(), String> {
         tracing::error!(error = %e, "flushing the write-ahead log failed");
     }
     r
+}
+
+/// Writes what was written to the file at `path` to the disk (`fdatasync`), opening it afresh.
+pub(crate) fn sync_file(path: &Path) -> std::io::Result<()> {
+    std::fs::File::open(path)?.sync_data()
 }
 
 /// The write-ahead log of the SQLite database at `db`.
@@ -150,6 +155,16 @@ fn run(shared: &Shared) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_database_file_is_synced_and_a_missing_one_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("f.db");
+        std::fs::write(&db, b"pages").unwrap();
+        sync_file(&db).unwrap();
+        let e = sync_file(&dir.path().join("gone.db")).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+    }
 
     #[tokio::test]
     async fn a_flush_answers_every_waiter_and_a_failed_one_says_why() {

@@ -14,7 +14,7 @@
 //! syncs the database file itself, with nothing held; the RESTART then has a second's pages at the
 //! most to write.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sqlx::{AnyPool, Row};
@@ -24,7 +24,7 @@ use sqlx::{AnyPool, Row};
 pub const BOUND_FRAMES: i64 = 65_536;
 
 /// How often the background task copies the log back. Each copy ends with a sync of the database
-/// file ([`flush_database`]), and while the disk writes those pages the log's own syncs — which
+/// file ([`crate::sync::sync_file`]), and while the disk writes those pages the log's own syncs — which
 /// every acknowledged request waits for — queue behind them: copied every 50 ms, about ten of the
 /// log's syncs a second took over 5 ms (p99 3.7 ms) and reads had p99 12 ms (`minsheng bench-pool`,
 /// 16 clients); copied once a second, about one (p99 1.2 ms), and reads had p99 6–9 ms. Copied and
@@ -51,7 +51,7 @@ pub fn spawn_checkpointer(read: &AnyPool, write: &AnyPool, db: Option<PathBuf>, 
                 Ok((log, copied)) => {
                     tracing::trace!(log, copied, us = t0.elapsed().as_micros() as u64, "write-ahead log checkpointed");
                     if let (Some(db), true) = (&db, copied > 0) {
-                        flush_logged(db.clone()).await;
+                        flush_logged(db).await;
                     }
                     if log > bound_frames.max(1) {
                         restart_logged(&write).await;
@@ -74,21 +74,17 @@ async fn restart_logged(write: &AnyPool) {
     }
 }
 
-/// [`flush_database`] on a blocking thread, with what it took (or why it failed) in the log. A
-/// failed flush loses nothing: SQLite syncs the file itself before it lets the log start over.
-async fn flush_logged(db: PathBuf) {
+/// Writes the pages a checkpoint copied into the database file at `db` to the disk
+/// ([`crate::sync::sync_file`], on a blocking thread), with what it took (or why it failed) in the
+/// log. A failed flush loses nothing: SQLite syncs the file itself before it lets the log start over.
+async fn flush_logged(db: &Path) {
     let t0 = std::time::Instant::now();
-    let path = db.clone();
-    match tokio::task::spawn_blocking(move || flush_database(&path)).await {
+    let path = db.to_path_buf();
+    match tokio::task::spawn_blocking(move || crate::sync::sync_file(&path)).await {
         Ok(Ok(())) => tracing::trace!(us = t0.elapsed().as_micros() as u64, "database file synced"),
         Ok(Err(e)) => tracing::warn!(error = %e, file = %db.display(), "syncing the database file after a checkpoint"),
         Err(e) => tracing::warn!(error = %e, "the database file's sync did not finish"),
     }
-}
-
-/// Writes the pages a checkpoint copied into the database file at `db` to the disk (`fdatasync`).
-pub(crate) fn flush_database(db: &std::path::Path) -> std::io::Result<()> {
-    std::fs::File::open(db)?.sync_data()
 }
 
 /// One PASSIVE checkpoint: (frames in the log, frames copied into the database).
@@ -121,16 +117,6 @@ const RESTART_WAIT_MS: u32 = 5;
 #[cfg(test)]
 mod tests {
     use crate::{Store, StoreOptions};
-
-    #[test]
-    fn the_database_file_is_synced_and_a_missing_one_says_so() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("f.db");
-        std::fs::write(&db, b"pages").unwrap();
-        super::flush_database(&db).unwrap();
-        let e = super::flush_database(&dir.path().join("gone.db")).unwrap_err();
-        assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
-    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_log_starts_over_under_a_steady_stream_of_commits_and_reads() {
