@@ -33,35 +33,79 @@ pub const BOUND_FRAMES: i64 = 65_536;
 pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 /// Starts the checkpointer: PASSIVE checkpoints on `read` (a reader connection: they never block
-/// the writer), each followed by a sync of the database file `db` (none in memory), and a RESTART
-/// on `write` once the log holds more than `bound_frames` frames. The RESTART takes the write
-/// connection from its pool like any other user, so it runs between two transactions; it waits at
-/// most a few milliseconds for readers in the middle of a read, else it is tried again after the
-/// next checkpoint.
+/// the writer), each that copied frames followed by a sync of the database file `db` (none in
+/// memory), and a RESTART on `write` once the log holds more than `bound_frames` frames. The
+/// RESTART takes the write connection from its pool like any other user, so it runs between two
+/// transactions; it waits at most a few milliseconds for readers in the middle of a read, else it
+/// is tried again after the next checkpoint.
 pub fn spawn_checkpointer(read: &AnyPool, write: &AnyPool, db: Option<PathBuf>, bound_frames: i64, every: Duration) {
-    let (read, write) = (read.clone(), write.clone());
+    let mut c = Checkpointer::new(read, write, db, bound_frames);
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
-            if read.is_closed() || write.is_closed() {
+            if c.read.is_closed() || c.write.is_closed() {
                 return;
             }
-            let t0 = std::time::Instant::now();
-            match checkpoint(&read).await {
-                Ok((log, copied)) => {
-                    tracing::trace!(log, copied, us = t0.elapsed().as_micros() as u64, "write-ahead log checkpointed");
-                    if let (Some(db), true) = (&db, copied > 0) {
-                        flush_logged(db).await;
-                    }
-                    if log > bound_frames.max(1) {
-                        restart_logged(&write).await;
-                    }
-                }
-                Err(_) if read.is_closed() => return,
+            match c.round().await {
+                Ok(_) => {}
+                Err(_) if c.read.is_closed() => return,
                 Err(e) => tracing::warn!(error = %e, "WAL checkpoint"),
             }
         }
     });
+}
+
+/// The checkpointer's connections and what it saw of the log last time.
+pub(crate) struct Checkpointer {
+    read: AnyPool,
+    write: AnyPool,
+    db: Option<PathBuf>,
+    bound_frames: i64,
+    /// Frames in the log and frames copied, as the last PASSIVE checkpoint found them (SQLite
+    /// counts the frames copied since the log started over, not those this checkpoint copied).
+    last: (i64, i64),
+}
+
+/// What one round of the checkpointer did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tick {
+    /// Frames in the log, and how many this round copied into the database.
+    log: i64,
+    copied: i64,
+    /// Whether the database file was synced after the copy (nothing copied, no file, or the sync
+    /// failed: no).
+    synced: bool,
+    /// Whether the log was past its bound, so that a RESTART was tried.
+    restarted: bool,
+}
+
+impl Checkpointer {
+    pub(crate) fn new(read: &AnyPool, write: &AnyPool, db: Option<PathBuf>, bound_frames: i64) -> Checkpointer {
+        Checkpointer { read: read.clone(), write: write.clone(), db, bound_frames, last: (0, 0) }
+    }
+
+    /// One round: a PASSIVE checkpoint; a sync of the database file if it copied anything; a
+    /// RESTART if the log is longer than its bound.
+    pub(crate) async fn round(&mut self) -> sqlx::Result<Tick> {
+        let t0 = std::time::Instant::now();
+        let (log, backfilled) = checkpoint(&self.read).await?;
+        // The log started over since the last round (its counts begin again): all of it is new. A
+        // start-over that lands on the very counts of the last round looks like no change, and that
+        // round does not sync; harmless, since SQLite starts the log over only after a checkpoint
+        // that copied all of it, and such a checkpoint syncs the file itself.
+        let copied = if log < self.last.0 || backfilled < self.last.1 { backfilled } else { backfilled - self.last.1 };
+        self.last = (log, backfilled);
+        tracing::trace!(log, copied, us = t0.elapsed().as_micros() as u64, "write-ahead log checkpointed");
+        let synced = match &self.db {
+            Some(db) if copied > 0 => flush_logged(db).await,
+            _ => false,
+        };
+        let restarted = log > self.bound_frames.max(1);
+        if restarted {
+            restart_logged(&self.write).await;
+        }
+        Ok(Tick { log, copied, synced, restarted })
+    }
 }
 
 /// [`restart`], with what it did (or why it failed) in the log; quiet once the store is closed.
@@ -76,14 +120,24 @@ async fn restart_logged(write: &AnyPool) {
 
 /// Writes the pages a checkpoint copied into the database file at `db` to the disk
 /// ([`crate::sync::sync_file`], on a blocking thread), with what it took (or why it failed) in the
-/// log. A failed flush loses nothing: SQLite syncs the file itself before it lets the log start over.
-async fn flush_logged(db: &Path) {
+/// log; whether it succeeded. A failed flush loses nothing: SQLite syncs the file itself before it
+/// lets the log start over.
+async fn flush_logged(db: &Path) -> bool {
     let t0 = std::time::Instant::now();
     let path = db.to_path_buf();
     match tokio::task::spawn_blocking(move || crate::sync::sync_file(&path)).await {
-        Ok(Ok(())) => tracing::trace!(us = t0.elapsed().as_micros() as u64, "database file synced"),
-        Ok(Err(e)) => tracing::warn!(error = %e, file = %db.display(), "syncing the database file after a checkpoint"),
-        Err(e) => tracing::warn!(error = %e, "the database file's sync did not finish"),
+        Ok(Ok(())) => {
+            tracing::trace!(us = t0.elapsed().as_micros() as u64, "database file synced");
+            true
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, file = %db.display(), "syncing the database file after a checkpoint");
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the database file's sync did not finish");
+            false
+        }
     }
 }
 
@@ -117,6 +171,46 @@ const RESTART_WAIT_MS: u32 = 5;
 #[cfg(test)]
 mod tests {
     use crate::{Store, StoreOptions};
+
+    #[tokio::test]
+    async fn a_round_that_copies_the_log_syncs_the_database_file_and_one_with_nothing_to_copy_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        // The background checkpointer waits an hour: the test runs the rounds itself.
+        let opts = StoreOptions { checkpoint_every: std::time::Duration::from_secs(3600), ..StoreOptions::new(&format!("sqlite://{}", db.display())) };
+        let store = Store::open(&opts).await.unwrap();
+        let (read, write) = (store.read_pool(), store.write_pool());
+        let mut c = super::Checkpointer::new(read, write, Some(db.clone()), super::BOUND_FRAMES);
+        let round = c.round().await.unwrap();
+        assert!(round.copied > 0 && round.synced, "the migrations' pages were copied and synced: {round:?}");
+        let round = c.round().await.unwrap();
+        assert_eq!((round.copied, round.synced, round.restarted), (0, false, false), "nothing new: {round:?}");
+        sqlx::query("CREATE TABLE scratch (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").execute(write).await.unwrap();
+        let round = c.round().await.unwrap();
+        assert!(round.copied > 0 && round.synced && !round.restarted, "a commit's pages are copied and synced: {round:?}");
+        // Past its bound the log is started over (SQLite's RESTART syncs the file as well) …
+        for id in 10..13 {
+            sqlx::query("INSERT INTO scratch (id, body) VALUES ($1, 'x')").bind(id).execute(write).await.unwrap();
+        }
+        c.bound_frames = 2;
+        let round = c.round().await.unwrap();
+        assert!(round.copied > 0 && round.synced && round.restarted, "{round:?}");
+        // … and the next commit's frames count as new although the log's counts began again (the
+        // first round after a start-over may find them not yet copyable: the next one copies them).
+        c.bound_frames = super::BOUND_FRAMES;
+        sqlx::query("INSERT INTO scratch (id, body) VALUES (2, 'y')").execute(write).await.unwrap();
+        let (a, b) = (c.round().await.unwrap(), c.round().await.unwrap());
+        assert!(a.log < 10 && a.copied + b.copied > 0, "{a:?} {b:?}");
+        assert_eq!((a.synced, b.synced), (a.copied > 0, b.copied > 0), "{a:?} {b:?}");
+        // Without a file (in memory) there is nothing to sync.
+        for id in 3..5 {
+            sqlx::query("INSERT INTO scratch (id, body) VALUES ($1, 'z')").bind(id).execute(write).await.unwrap();
+        }
+        c.db = None;
+        let round = c.round().await.unwrap();
+        assert!(round.copied > 0 && !round.synced, "{round:?}");
+        store.close().await;
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_log_starts_over_under_a_steady_stream_of_commits_and_reads() {
