@@ -171,6 +171,34 @@ impl std::fmt::Debug for Store {
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
+/// The migrations as SQLite runs them: a column declared `BIGINT PRIMARY KEY` is created as
+/// `INTEGER PRIMARY KEY`, which SQLite makes the row's own key (its row id). Otherwise SQLite keeps
+/// a hidden row id and a separate unique index on the id, so that every look-up or update by id
+/// walks two B-trees and every insert writes both. The files say BIGINT because PostgreSQL's
+/// INTEGER has 32 bits. Each migration keeps its file's checksum, so a database made before this
+/// rewrite migrates on as before (its tables keep their separate index on the id).
+fn sqlite_migrator() -> sqlx::migrate::Migrator {
+    let migrations = MIGRATOR
+        .iter()
+        .map(|m| sqlx::migrate::Migration {
+            sql: sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sqlite_dialect(m.sql.as_str()))),
+            ..m.clone()
+        })
+        .collect::<Vec<_>>();
+    sqlx::migrate::Migrator {
+        migrations: migrations.into(),
+        ignore_missing: MIGRATOR.ignore_missing,
+        no_tx: MIGRATOR.no_tx,
+        locking: MIGRATOR.locking,
+        ..sqlx::migrate::Migrator::DEFAULT
+    }
+}
+
+/// `sql` in SQLite's dialect (see [`sqlite_migrator`]).
+fn sqlite_dialect(sql: &str) -> String {
+    sql.replace("BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY")
+}
+
 impl Store {
     /// Opens (and for SQLite creates) the database and runs the migrations.
     pub async fn open(opts: &StoreOptions) -> Result<Store> {
@@ -268,7 +296,10 @@ impl Store {
     }
 
     pub async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.write).await?;
+        match self.backend {
+            Backend::Sqlite => sqlite_migrator().run(&self.write).await?,
+            Backend::Postgres => MIGRATOR.run(&self.write).await?,
+        }
         Ok(())
     }
 
@@ -406,6 +437,32 @@ mod tests {
         assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:[redacted]@h:5432/db");
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite://var/x.db"), "sqlite://var/x.db");
+    }
+
+    /// On SQLite the id-keyed tables are keyed by their id (no separate unique index on it), and
+    /// a database whose tables were made from the files as written (an index on each id) still
+    /// migrates: SQLite's migrations keep the files' checksums.
+    #[tokio::test]
+    async fn sqlite_tables_are_keyed_by_their_id_and_older_databases_still_migrate() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file_store(&dir).await;
+        for table in ["application", "item_case", "notice", "shared_record", "fhir_resource"] {
+            assert_eq!(id_indexes(&store, table).await, 0, "{table} is keyed by its id");
+        }
+        assert_eq!(id_indexes(&store, "history").await, 1, "a key of two columns keeps its index");
+        store.close().await;
+
+        let old = Store::connect(&StoreOptions::new(&format!("sqlite://{}", dir.path().join("old.db").display()))).await.unwrap();
+        MIGRATOR.run(old.write_pool()).await.unwrap();
+        old.migrate().await.unwrap();
+        assert_eq!(id_indexes(&old, "application").await, 1);
+        old.close().await;
+    }
+
+    /// SQLite's own unique indexes on `table` (one per primary key that is not the row id).
+    async fn id_indexes(store: &Store, table: &str) -> i64 {
+        let sql = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND name LIKE 'sqlite_autoindex%'";
+        sqlx::query_scalar(sql).bind(table).fetch_one(store.read_pool()).await.unwrap()
     }
 
     #[test]
