@@ -176,7 +176,11 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 /// a hidden row id and a separate unique index on the id, so that every look-up or update by id
 /// walks two B-trees and every insert writes both. The files say BIGINT because PostgreSQL's
 /// INTEGER has 32 bits. Each migration keeps its file's checksum, so a database made before this
-/// rewrite migrates on as before (its tables keep their separate index on the id).
+/// rewrite migrates on as before (its tables keep their separate index on the id). Made once, at
+/// the first SQLite store's migration.
+static SQLITE_MIGRATOR: std::sync::LazyLock<sqlx::migrate::Migrator> = std::sync::LazyLock::new(sqlite_migrator);
+
+/// The migrations of [`SQLITE_MIGRATOR`].
 fn sqlite_migrator() -> sqlx::migrate::Migrator {
     let migrations = MIGRATOR
         .iter()
@@ -194,7 +198,7 @@ fn sqlite_migrator() -> sqlx::migrate::Migrator {
     }
 }
 
-/// `sql` in SQLite's dialect (see [`sqlite_migrator`]).
+/// `sql` in SQLite's dialect (see [`SQLITE_MIGRATOR`]).
 fn sqlite_dialect(sql: &str) -> String {
     sql.replace("BIGINT PRIMARY KEY", "INTEGER PRIMARY KEY")
 }
@@ -296,10 +300,11 @@ impl Store {
     }
 
     pub async fn migrate(&self) -> Result<()> {
-        match self.backend {
-            Backend::Sqlite => sqlite_migrator().run(&self.write).await?,
-            Backend::Postgres => MIGRATOR.run(&self.write).await?,
-        }
+        let migrator: &sqlx::migrate::Migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &MIGRATOR,
+        };
+        migrator.run(&self.write).await?;
         Ok(())
     }
 
