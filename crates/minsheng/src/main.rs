@@ -82,7 +82,8 @@ enum Command {
     Fhir(pool_cli::FhirArgs),
     /// The shared data pool: verify the hash-chained access log.
     Pool(pool_cli::PoolArgs),
-    /// Benchmark the cockpit page on a district filled with simulated applications.
+    /// Benchmark the cockpit page and the busiest lists (a clerk's queue, a resident's applications) on a
+    /// district filled with simulated applications.
     BenchCockpit(BenchCockpitArgs),
     /// 15-minute service circles: analyse a street network, write a synthetic one, benchmark.
     Circles {
@@ -396,6 +397,8 @@ async fn bench_cockpit(args: &BenchCockpitArgs) -> anyhow::Result<ExitCode> {
     println!("  first render 首次渲染        {:.1} ms", report.cold_render_ms);
     println!("  /cockpit render median      {:.2} ms (p90 {:.2} ms, {} renders)", report.render_median_ms, report.render_p90_ms, report.renders);
     println!("  /cockpit?town= median       {:.2} ms", report.town_render_median_ms);
+    println!("  /staff (clerk queue) median {:.2} ms", report.queue_render_median_ms);
+    println!("  /applications (resident)    {:.2} ms", report.mine_render_median_ms);
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report)?).with_context(|| format!("writing {}", path.display()))?;
     }

@@ -1,7 +1,8 @@
 //! The cockpit benchmark (`minsheng bench-cockpit`): fills a fresh SQLite district with simulated
 //! applications run through the real engine (some 100,000 by default), then measures the cold
 //! snapshot (the SQL aggregates) and the median time to render `/cockpit` through the router, as
-//! a leader's browser would get it.
+//! a leader's browser would get it; and the two lists people open most, a clerk's queue and a
+//! resident's own applications, which must not slow down as applications accumulate.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -50,6 +51,10 @@ pub struct BenchReport {
     pub render_p90_ms: f64,
     /// The same for one town's page.
     pub town_render_median_ms: f64,
+    /// A police clerk's queue (`/staff`), median.
+    pub queue_render_median_ms: f64,
+    /// A resident's own applications (`/applications`), median.
+    pub mine_render_median_ms: f64,
     pub renders: usize,
     pub cpus: usize,
 }
@@ -79,6 +84,15 @@ async fn get(app: &axum::Router, path: &str, cookie: &str) -> Result<(Duration, 
         return Err(BenchError::Other(format!("GET {path}: {status}")));
     }
     Ok((took, body.len()))
+}
+
+/// A session for `login`, as the browser would carry it (its cookie).
+async fn session(state: &server::AppState, login: &str) -> Result<String, BenchError> {
+    let (account, _) = state.store.account_for_login(login).await?.ok_or_else(|| BenchError::Other(format!("no account {login}")))?;
+    let (token, hash) = server::auth::new_token();
+    let now = state.now();
+    state.store.create_session(&hash, account.id, now, now + chrono::Duration::hours(1)).await?;
+    Ok(format!("{}={token}", server::auth::SESSION_COOKIE))
 }
 
 /// Runs the benchmark; `progress` gets (stage, done, total).
@@ -116,12 +130,7 @@ pub async fn cockpit(opts: &BenchOptions, progress: &mut (dyn FnMut(&str, u64, u
         crate::cockpit::compute(&state).await?;
         snaps.push(ms(t.elapsed()));
     }
-    // An administrator's session, as the browser would carry it.
-    let (admin, _) = state.store.account_for_login("admin").await?.ok_or_else(|| BenchError::Other("no admin account".into()))?;
-    let (token, hash) = server::auth::new_token();
-    let now = state.now();
-    state.store.create_session(&hash, admin.id, now, now + chrono::Duration::hours(1)).await?;
-    let cookie = format!("{}={token}", server::auth::SESSION_COOKIE);
+    let cookie = session(&state, "admin").await?;
     let app = router_with(state.clone(), WebOptions { cockpit_max_age: Duration::from_secs(3600) });
     let (cold, _) = get(&app, "/cockpit", &cookie).await?;
     let mut times = Vec::with_capacity(opts.renders);
@@ -135,6 +144,19 @@ pub async fn cockpit(opts: &BenchOptions, progress: &mut (dyn FnMut(&str, u64, u
     for _ in 0..opts.renders.clamp(1, 50) {
         town_times.push(ms(get(&app, "/cockpit?town=330111001", &cookie).await?.0));
     }
+    // The lists people open most, which must not slow down as applications accumulate.
+    let clerk = session(&state, "ga_clerk").await?;
+    let resident = match state.store.demo_citizen(domain::china_date(state.now())).await? {
+        Some((login, _)) => session(&state, &login).await?,
+        None => return Err(BenchError::Other("no resident to log in as".into())),
+    };
+    let lists = opts.renders.clamp(1, 50);
+    let mut queue_times = Vec::new();
+    let mut mine_times = Vec::new();
+    for _ in 0..lists {
+        queue_times.push(ms(get(&app, "/staff", &clerk).await?.0));
+        mine_times.push(ms(get(&app, "/applications", &resident).await?.0));
+    }
     state.store.close().await;
     let render_median_ms = quantile(&mut times, 0.5);
     Ok(BenchReport {
@@ -146,6 +168,8 @@ pub async fn cockpit(opts: &BenchOptions, progress: &mut (dyn FnMut(&str, u64, u
         render_median_ms,
         render_p90_ms: quantile(&mut times, 0.9),
         town_render_median_ms: quantile(&mut town_times, 0.5),
+        queue_render_median_ms: quantile(&mut queue_times, 0.5),
+        mine_render_median_ms: quantile(&mut mine_times, 0.5),
         renders: opts.renders,
         cpus: std::thread::available_parallelism().map(std::num::NonZero::get).unwrap_or(1),
     })

@@ -10,6 +10,7 @@ use sqlx::any::AnyRow;
 
 use crate::codec::{self, Value};
 use crate::writer::load_aggregates;
+use crate::queries::{Conditions, given};
 use crate::{Result, Store, StoreError};
 
 /// Paging: at most `limit` rows after skipping `offset`.
@@ -181,6 +182,75 @@ fn history_from_row(r: &AnyRow) -> Result<HistoryEntry> {
     })
 }
 
+/// The statement (and its conditions) for [`Store::applications`].
+fn applications_query(f: &AppFilter, page: Page) -> (String, Conditions) {
+    let mut w = Conditions::default();
+    if let Some(a) = f.applicant_account {
+        let p = w.bind(Value::I(a.0));
+        w.and(format!("a.applicant_account = {p}"));
+    }
+    if let Some(s) = given(f.status.as_deref()) {
+        let p = w.bind(Value::S(s.to_owned()));
+        w.and(format!("a.status = {p}"));
+    }
+    if let Some(t) = given(f.target.as_deref()) {
+        let p = w.bind(Value::S(t.to_owned()));
+        w.and(format!("a.target_code = {p}"));
+    }
+    if let Some(d) = given(f.department.as_deref()) {
+        let p = w.bind(Value::S(d.to_owned()));
+        w.and(format!("EXISTS (SELECT 1 FROM item_case c WHERE c.application_id = a.id AND c.department = {p})"));
+    }
+    if let Some(d) = given(f.division.as_deref()) {
+        let p = w.bind(Value::S(format!("{d}%")));
+        w.and(format!("a.division LIKE {p}"));
+    }
+    let sql = format!(
+        "SELECT a.id, a.target_kind, a.target_code, a.applicant_name, a.applicant_key, a.channel, a.status,
+                a.submitted_at, a.deadline, a.finished_at, a.item_count, a.last_rating
+         FROM application a {}
+         ORDER BY a.submitted_at DESC, a.id DESC {}",
+        w.clause(),
+        w.page(page)
+    );
+    (sql, w)
+}
+
+/// The statement (and its conditions) for [`Store::case_queue`].
+fn case_queue_query(f: &CaseFilter, page: Page) -> (String, Conditions) {
+    let mut w = Conditions::default();
+    if let Some(d) = given(f.department.as_deref()) {
+        let p = w.bind(Value::S(d.to_owned()));
+        w.and(format!("c.department = {p}"));
+    }
+    if let Some(d) = given(f.division.as_deref()) {
+        let p = w.bind(Value::S(format!("{d}%")));
+        w.and(format!("c.division LIKE {p}"));
+    }
+    let open = ["waiting", "active", "paused"].map(String::from);
+    let statuses = if f.statuses.is_empty() { &open[..] } else { &f.statuses[..] };
+    let list: Vec<String> = statuses.iter().map(|s| w.bind(Value::S(s.clone()))).collect();
+    w.and(format!("c.status IN ({})", list.join(", ")));
+    if f.overdue_only {
+        w.and("c.overdue = 1".to_owned());
+    }
+    if let Some(d) = f.due_by {
+        let p = w.bind(Value::S(codec::date(d)));
+        w.and(format!("c.status = 'active' AND c.promised_deadline <= {p}"));
+    }
+    let sql = format!(
+        "SELECT c.id, c.application_id, c.item, c.department, c.status, c.state, c.started_at,
+                c.promised_deadline, c.legal_deadline, c.warned, c.overdue, c.legal_overdue, c.division,
+                a.applicant_name, a.applicant_key, a.target_kind, a.target_code, a.channel
+         FROM item_case c JOIN application a ON a.id = c.application_id {}
+         ORDER BY c.overdue DESC, CASE WHEN c.promised_deadline IS NULL THEN 1 ELSE 0 END,
+                  c.promised_deadline, c.started_at, c.id {}",
+        w.clause(),
+        w.page(page)
+    );
+    (sql, w)
+}
+
 impl Store {
     /// A whole application aggregate, read outside the writer.
     pub async fn application(&self, id: ApplicationId) -> Result<Option<Application>> {
@@ -190,29 +260,8 @@ impl Store {
     }
 
     pub async fn applications(&self, f: &AppFilter, page: Page) -> Result<Vec<AppSummary>> {
-        let rows = sqlx::query(
-            "SELECT a.id, a.target_kind, a.target_code, a.applicant_name, a.applicant_key, a.channel, a.status,
-                    a.submitted_at, a.deadline, a.finished_at, a.item_count, a.last_rating
-             FROM application a
-             WHERE ($1 = -1 OR a.applicant_account = $1)
-               AND ($2 = '' OR a.status = $2)
-               AND ($3 = '' OR a.target_code = $3)
-               AND ($4 = '' OR EXISTS (SELECT 1 FROM item_case c WHERE c.application_id = a.id AND c.department = $4))
-               AND ($5 = '' OR a.division LIKE $6)
-             ORDER BY a.submitted_at DESC, a.id DESC
-             LIMIT $7 OFFSET $8",
-        )
-        .bind(f.applicant_account.map(|a| a.0).unwrap_or(-1))
-        .bind(f.status.clone().unwrap_or_default())
-        .bind(f.target.clone().unwrap_or_default())
-        .bind(f.department.clone().unwrap_or_default())
-        .bind(f.division.clone().unwrap_or_default())
-        .bind(format!("{}%", f.division.clone().unwrap_or_default()))
-        .bind(page.limit)
-        .bind(page.offset)
-        .fetch_all(self.read_pool())
-        .await?;
-        rows.iter().map(summary_from_row).collect()
+        let (sql, w) = applications_query(f, page);
+        self.rows(&sql, &w).await?.iter().map(summary_from_row).collect()
     }
 
     /// The applicant's last application of the same bundle or item, for a repeat.
@@ -237,43 +286,8 @@ impl Store {
 
     /// A department's (or everyone's) cases, most urgent first.
     pub async fn case_queue(&self, f: &CaseFilter, page: Page) -> Result<Vec<CaseRow>> {
-        let statuses: Vec<String> = if f.statuses.is_empty() {
-            vec!["waiting".into(), "active".into(), "paused".into()]
-        } else {
-            f.statuses.clone()
-        };
-        let mut s = statuses.into_iter();
-        let st: Vec<String> = (0..6).map(|_| s.next().unwrap_or_default()).collect();
-        let rows = sqlx::query(
-            "SELECT c.id, c.application_id, c.item, c.department, c.status, c.state, c.started_at,
-                    c.promised_deadline, c.legal_deadline, c.warned, c.overdue, c.legal_overdue, c.division,
-                    a.applicant_name, a.applicant_key, a.target_kind, a.target_code, a.channel
-             FROM item_case c JOIN application a ON a.id = c.application_id
-             WHERE ($1 = '' OR c.department = $1)
-               AND ($2 = '' OR c.division LIKE $3)
-               AND c.status IN ($4, $5, $6, $7, $8, $9)
-               AND ($10 = 0 OR c.overdue = 1)
-               AND ($11 = '' OR (c.status = 'active' AND c.promised_deadline <= $11))
-             ORDER BY c.overdue DESC, CASE WHEN c.promised_deadline IS NULL THEN 1 ELSE 0 END,
-                      c.promised_deadline, c.started_at, c.id
-             LIMIT $12 OFFSET $13",
-        )
-        .bind(f.department.clone().unwrap_or_default())
-        .bind(f.division.clone().unwrap_or_default())
-        .bind(format!("{}%", f.division.clone().unwrap_or_default()))
-        .bind(st[0].clone())
-        .bind(st[1].clone())
-        .bind(st[2].clone())
-        .bind(st[3].clone())
-        .bind(st[4].clone())
-        .bind(st[5].clone())
-        .bind(i64::from(f.overdue_only))
-        .bind(f.due_by.map(codec::date).unwrap_or_default())
-        .bind(page.limit)
-        .bind(page.offset)
-        .fetch_all(self.read_pool())
-        .await?;
-        rows.iter().map(case_row).collect()
+        let (sql, w) = case_queue_query(f, page);
+        self.rows(&sql, &w).await?.iter().map(case_row).collect()
     }
 
     /// The department (and application) a case belongs to.
@@ -286,19 +300,23 @@ impl Store {
     }
 
     pub async fn rectifications(&self, department: Option<&str>, status: Option<&str>, page: Page) -> Result<Vec<RectificationRow>> {
-        let rows = sqlx::query(
+        let mut w = Conditions::default();
+        if let Some(d) = given(department) {
+            let p = w.bind(Value::S(d.to_owned()));
+            w.and(format!("r.department = {p}"));
+        }
+        if let Some(s) = given(status) {
+            let p = w.bind(Value::S(s.to_owned()));
+            w.and(format!("r.status = {p}"));
+        }
+        let sql = format!(
             "SELECT r.*, a.target_code, a.applicant_name, a.first_rating FROM rectification r
-             JOIN application a ON a.id = r.application_id
-             WHERE ($1 = '' OR r.department = $1) AND ($2 = '' OR r.status = $2)
-             ORDER BY CASE r.status WHEN 'open' THEN 0 WHEN 'responded' THEN 1 ELSE 2 END, r.due_on, r.id
-             LIMIT $3 OFFSET $4",
-        )
-        .bind(department.unwrap_or(""))
-        .bind(status.unwrap_or(""))
-        .bind(page.limit)
-        .bind(page.offset)
-        .fetch_all(self.read_pool())
-        .await?;
+             JOIN application a ON a.id = r.application_id {}
+             ORDER BY CASE r.status WHEN 'open' THEN 0 WHEN 'responded' THEN 1 ELSE 2 END, r.due_on, r.id {}",
+            w.clause(),
+            w.page(page)
+        );
+        let rows = self.rows(&sql, &w).await?;
         rows.iter()
             .map(|r| {
                 Ok(RectificationRow {
@@ -403,4 +421,37 @@ impl Store {
 
 fn describe_break(e: &ChainBreak) -> String {
     e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SQLite's plan for a list query: one line per step.
+    async fn plan(store: &Store, (sql, w): (String, Conditions)) -> String {
+        let rows = store.rows(&format!("EXPLAIN QUERY PLAN {sql}"), &w).await.unwrap();
+        rows.iter().map(|r| r.try_get::<String, _>("detail").unwrap()).collect::<Vec<_>>().join("\n")
+    }
+
+    /// A resident's applications and a department's queue are found through their indexes, not by
+    /// reading every application or case (which the lists did while their filters were written as
+    /// `($1 = '' OR column = $1)`: 57–256 ms a page with 100,000 applications).
+    #[tokio::test]
+    async fn lists_are_served_from_their_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::file_store(&dir).await;
+        let mine = AppFilter { applicant_account: Some(AccountId(7)), ..AppFilter::default() };
+        let p = plan(&store, applications_query(&mine, Page::default())).await;
+        assert!(p.contains("USING INDEX application_applicant (applicant_account=?)"), "{p}");
+        let clerk = CaseFilter { department: Some("ga".into()), division: Some("330111".into()), ..CaseFilter::default() };
+        let p = plan(&store, case_queue_query(&clerk, Page::default())).await;
+        assert!(p.contains("USING INDEX item_case_queue (department=? AND status=?)"), "{p}");
+        let due = CaseFilter { due_by: Some(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()), ..clerk };
+        let p = plan(&store, case_queue_query(&due, Page::default())).await;
+        assert!(p.contains("USING INDEX item_case_queue"), "{p}");
+        // Filters given as empty strings are no filters (the web pages send them so).
+        let blank = AppFilter { status: Some(String::new()), target: Some(String::new()), ..AppFilter::default() };
+        assert_eq!(applications_query(&blank, Page::default()).0, applications_query(&AppFilter::default(), Page::default()).0);
+        store.close().await;
+    }
 }

@@ -11,6 +11,7 @@ use sqlx::any::AnyRow;
 
 use crate::codec::{self, Value};
 use crate::queries::records::{RECORD_COLUMNS, SharedRecord, record_values};
+use crate::queries::{Conditions, Page, given};
 use crate::writer::insert_rows;
 use crate::{Cols, Result, Store, StoreError};
 
@@ -514,12 +515,13 @@ impl Store {
 
     /// Riders of a platform (all platforms with `None`), newest first.
     pub async fn riders(&self, platform: Option<&str>, limit: i64, offset: i64) -> Result<Vec<Rider>> {
-        let rows = sqlx::query("SELECT * FROM rider WHERE ($1 = '' OR platform = $1) ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3")
-            .bind(platform.unwrap_or(""))
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(self.read_pool())
-            .await?;
+        let mut w = Conditions::default();
+        if let Some(p) = given(platform) {
+            let p = w.bind(Value::S(p.to_owned()));
+            w.and(format!("platform = {p}"));
+        }
+        let sql = format!("SELECT * FROM rider {} ORDER BY created_at DESC, id DESC {}", w.clause(), w.page(Page::new(limit, offset)));
+        let rows = self.rows(&sql, &w).await?;
         rows.iter().map(rider_from_row).collect()
     }
 
