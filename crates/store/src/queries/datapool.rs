@@ -597,14 +597,19 @@ impl Store {
 impl Store {
     /// Accounts of the active riders of a platform (every platform with `None`).
     pub async fn rider_accounts(&self, platform: Option<&str>) -> Result<Vec<i64>> {
-        let rows = sqlx::query(
-            "SELECT DISTINCT a.id FROM rider r JOIN person p ON p.id_number = r.person_key JOIN account a ON a.person_id = p.id
-             WHERE r.status = 'active' AND ($1 = '' OR r.platform = $1) ORDER BY a.id",
-        )
-        .bind(platform.unwrap_or(""))
-        .fetch_all(self.read_pool())
-        .await?;
-        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+        let mut w = Conditions::default();
+        w.and("r.status = 'active'".to_owned());
+        if let Some(p) = given(platform) {
+            let p = w.bind(Value::S(p.to_owned()));
+            w.and(format!("r.platform = {p}"));
+        }
+        let sql = format!(
+            "SELECT a.id FROM account a
+             WHERE a.person_id IN (SELECT p.id FROM rider r JOIN person p ON p.id_number = r.person_key {})
+             ORDER BY a.id",
+            w.clause()
+        );
+        self.rows(&sql, &w).await?.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
 
     /// Queues notices that belong to no application (welfare and policy notices to riders) in
