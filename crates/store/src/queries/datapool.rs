@@ -517,8 +517,7 @@ impl Store {
     pub async fn riders(&self, platform: Option<&str>, limit: i64, offset: i64) -> Result<Vec<Rider>> {
         let mut w = Conditions::default();
         if let Some(p) = given(platform) {
-            let p = w.bind(Value::S(p.to_owned()));
-            w.and(format!("platform = {p}"));
+            w.equals("platform", Value::S(p.to_owned()));
         }
         let sql = format!("SELECT * FROM rider {} ORDER BY created_at DESC, id DESC {}", w.clause(), w.page(Page::new(limit, offset)));
         let rows = self.rows(&sql, &w).await?;
@@ -600,8 +599,7 @@ impl Store {
         let mut w = Conditions::default();
         w.and("r.status = 'active'".to_owned());
         if let Some(p) = given(platform) {
-            let p = w.bind(Value::S(p.to_owned()));
-            w.and(format!("r.platform = {p}"));
+            w.equals("r.platform", Value::S(p.to_owned()));
         }
         let sql = format!(
             "SELECT a.id FROM account a

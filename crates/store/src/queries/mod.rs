@@ -48,6 +48,18 @@ impl Conditions {
         self.terms.push(term);
     }
 
+    /// `column = value`.
+    pub(crate) fn equals(&mut self, column: &str, v: crate::codec::Value) {
+        let p = self.bind(v);
+        self.and(format!("{column} = {p}"));
+    }
+
+    /// `column` begins with `prefix` (a division code and those below it).
+    pub(crate) fn starts_with(&mut self, column: &str, prefix: &str) {
+        let p = self.bind(crate::codec::Value::S(format!("{prefix}%")));
+        self.and(format!("{column} LIKE {p}"));
+    }
+
     /// `WHERE … AND …`, or nothing when no filter was given.
     pub(crate) fn clause(&self) -> String {
         if self.terms.is_empty() { String::new() } else { format!("WHERE {}", self.terms.join(" AND ")) }
