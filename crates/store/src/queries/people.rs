@@ -365,6 +365,12 @@ impl Store {
     }
 
     /// Counts of the registers: (divisions, persons, enterprises, accounts).
+    /// Whether the database answers (for liveness probes): one statement that reads nothing.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").fetch_one(self.read_pool()).await?;
+        Ok(())
+    }
+
     pub async fn register_counts(&self) -> Result<(i64, i64, i64, i64)> {
         let r = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM division) AS d, (SELECT COUNT(*) FROM person) AS p,
