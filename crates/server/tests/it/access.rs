@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Db, TestApp};
+use crate::helpers::{Db, TestApp, backends};
 
 /// The endpoints anyone may call without a session.
 const PUBLIC: &[&str] = &["/healthz", "/api/openapi.json", "/api/auth/login", "/api/auth/register"];
@@ -303,6 +303,35 @@ async fn window_staff_take_applications_in_for_residents() {
     let r = t.post(&window, "/api/applications", json!({ "bundle": "birth" })).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.code(), "applicant_required");
+    t.shutdown().await;
+}
+
+/// A town's window lists what it took in, and another town's window does not see it (the list is
+/// filtered by division code: a range of the applications' index by division, which must order
+/// alike under PostgreSQL's collation).
+#[tokio::test]
+async fn a_town_window_lists_what_it_took_in_and_no_other_towns() {
+    for db in backends() {
+        town_windows(db).await;
+    }
+}
+
+async fn town_windows(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let (resident, citizen) = t.citizen().await;
+    let fuchun = t.login("window_fuchun").await;
+    let (form, materials) = t.filing_for(&citizen, &fuchun, "bundle=birth").await;
+    let r = t
+        .post(&fuchun, "/api/applications", json!({ "bundle": "birth", "applicant": resident, "form": form, "materials": materials }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    let listed = |list: serde_json::Value| list.as_array().expect("list").iter().any(|a| a["id"] == id.as_str());
+    assert!(listed(t.get(&fuchun, "/api/applications").await.body), "the window that took it in");
+    let yinhu = t.login("window_yinhu").await;
+    assert!(!listed(t.get(&yinhu, "/api/applications").await.body), "another town's window");
+    let district = t.login("window").await;
+    assert!(listed(t.get(&district, "/api/applications").await.body), "the district's window");
     t.shutdown().await;
 }
 

@@ -25,6 +25,24 @@ pub(crate) fn given(v: Option<&str>) -> Option<&str> {
     v.filter(|s| !s.is_empty())
 }
 
+/// The decimal number after `digits`, written with as many digits (`330119` → `330120`); `None`
+/// when `digits` is empty, holds anything but digits, or is all nines.
+fn next_number(digits: &str) -> Option<String> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut out = digits.as_bytes().to_vec();
+    for b in out.iter_mut().rev() {
+        if *b == b'9' {
+            *b = b'0';
+        } else {
+            *b += 1;
+            return String::from_utf8(out).ok();
+        }
+    }
+    None
+}
+
 /// A list query's conditions, only those whose filter was given, each with its bind values.
 ///
 /// The planner can serve `a.applicant_account = $1` from an index; it cannot serve
@@ -54,10 +72,22 @@ impl Conditions {
         self.and(format!("{column} = {p}"));
     }
 
-    /// `column` begins with `prefix` (a division code and those below it).
+    /// `column` begins with `prefix` (a division code and those below it). For a code of digits
+    /// that is a range, from the prefix up to the next number of its length, which an index can
+    /// serve (`LIKE` with a bound pattern it cannot) and which every collation orders alike.
     pub(crate) fn starts_with(&mut self, column: &str, prefix: &str) {
-        let p = self.bind(crate::codec::Value::S(format!("{prefix}%")));
-        self.and(format!("{column} LIKE {p}"));
+        use crate::codec::Value;
+        match next_number(prefix) {
+            Some(end) => {
+                let from = self.bind(Value::S(prefix.to_owned()));
+                let to = self.bind(Value::S(end));
+                self.and(format!("{column} >= {from} AND {column} < {to}"));
+            }
+            None => {
+                let p = self.bind(Value::S(format!("{prefix}%")));
+                self.and(format!("{column} LIKE {p}"));
+            }
+        }
     }
 
     /// `WHERE … AND …`, or nothing when no filter was given.
@@ -81,5 +111,20 @@ impl crate::Store {
             crate::writer::bind(&mut args, v)?;
         }
         Ok(sqlx::query_with(sqlx::AssertSqlSafe(sql.to_owned()), args).fetch_all(self.read_pool()).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_number;
+
+    #[test]
+    fn a_division_prefix_ends_at_the_next_number_of_its_length() {
+        assert_eq!(next_number("330111").as_deref(), Some("330112"));
+        assert_eq!(next_number("330119").as_deref(), Some("330120"));
+        assert_eq!(next_number("330199999").as_deref(), Some("330200000"));
+        assert_eq!(next_number("999"), None);
+        assert_eq!(next_number(""), None);
+        assert_eq!(next_number("33a1"), None);
     }
 }
