@@ -273,14 +273,10 @@ async fn window_staff_take_applications_in_for_residents() {
     let (resident, citizen) = t.citizen().await;
     let window = t.login("window").await;
     // The resident's own plan says what to bring (see the BUG note below on the window's plan).
-    let (form, materials) = t.filing_for(&citizen, &window, "bundle=birth").await;
-    let r = t
-        .post(&window, "/api/applications", json!({ "bundle": "birth", "applicant": resident, "form": form, "materials": materials }))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(r.body["channel"], "window");
-    assert_eq!(r.body["applicant"]["key"], resident.as_str());
-    let id = r.body["id"].as_str().expect("id").to_owned();
+    let app = t.take_in(&window, &citizen, &resident, "birth").await;
+    assert_eq!(app["channel"], "window");
+    assert_eq!(app["applicant"]["key"], resident.as_str());
+    let id = app["id"].as_str().expect("id").to_owned();
 
     // The resident follows it online as their own.
     let list = t.get(&citizen, "/api/applications").await.body;
@@ -320,12 +316,8 @@ async fn town_windows(db: Db) {
     let t = TestApp::spawn(db).await;
     let (resident, citizen) = t.citizen().await;
     let fuchun = t.login("window_fuchun").await;
-    let (form, materials) = t.filing_for(&citizen, &fuchun, "bundle=birth").await;
-    let r = t
-        .post(&fuchun, "/api/applications", json!({ "bundle": "birth", "applicant": resident, "form": form, "materials": materials }))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let id = r.body["id"].as_str().expect("id").to_owned();
+    let app = t.take_in(&fuchun, &citizen, &resident, "birth").await;
+    let id = app["id"].as_str().expect("id").to_owned();
     let listed = |list: serde_json::Value| list.as_array().expect("list").iter().any(|a| a["id"] == id.as_str());
     assert!(listed(t.get(&fuchun, "/api/applications").await.body), "the window that took it in");
     let yinhu = t.login("window_yinhu").await;

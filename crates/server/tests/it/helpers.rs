@@ -271,6 +271,17 @@ impl TestApp {
         r.body
     }
 
+    /// Window staff (`window`) take in `bundle` for a resident (`resident`, logged in as `citizen`,
+    /// whose own plan says what to bring); the created application.
+    pub async fn take_in(&self, window: &str, citizen: &str, resident: &str, bundle: &str) -> Value {
+        let (form, materials) = self.filing_for(citizen, window, &format!("bundle={bundle}")).await;
+        let r = self
+            .post(window, "/api/applications", json!({ "bundle": bundle, "applicant": resident, "form": form, "materials": materials }))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.body
+    }
+
     /// Moves every open case of an application to approval, each by its own department's staff.
     pub async fn approve_all(&self, app_id: &str) -> Value {
         for _ in 0..60 {

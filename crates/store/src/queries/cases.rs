@@ -221,9 +221,8 @@ fn case_queue_query(f: &CaseFilter, page: Page) -> (String, Conditions) {
     if let Some(d) = given(f.division.as_deref()) {
         w.starts_with("c.division", d);
     }
-    let open = ["waiting", "active", "paused"].map(String::from);
-    let statuses = if f.statuses.is_empty() { &open[..] } else { &f.statuses[..] };
-    let list: Vec<String> = statuses.iter().map(|s| w.bind(Value::S(s.clone()))).collect();
+    let statuses: Vec<&str> = if f.statuses.is_empty() { vec!["waiting", "active", "paused"] } else { f.statuses.iter().map(String::as_str).collect() };
+    let list: Vec<String> = statuses.into_iter().map(|s| w.bind(Value::S(s.to_owned()))).collect();
     w.and(format!("c.status IN ({})", list.join(", ")));
     if f.overdue_only {
         w.and("c.overdue = 1".to_owned());
@@ -255,7 +254,7 @@ impl Store {
 
     pub async fn applications(&self, f: &AppFilter, page: Page) -> Result<Vec<AppSummary>> {
         let (sql, w) = applications_query(f, page);
-        self.rows(&sql, &w).await?.iter().map(summary_from_row).collect()
+        self.rows(sql, &w).await?.iter().map(summary_from_row).collect()
     }
 
     /// The applicant's last application of the same bundle or item, for a repeat.
@@ -281,7 +280,7 @@ impl Store {
     /// A department's (or everyone's) cases, most urgent first.
     pub async fn case_queue(&self, f: &CaseFilter, page: Page) -> Result<Vec<CaseRow>> {
         let (sql, w) = case_queue_query(f, page);
-        self.rows(&sql, &w).await?.iter().map(case_row).collect()
+        self.rows(sql, &w).await?.iter().map(case_row).collect()
     }
 
     /// The department (and application) a case belongs to.
@@ -308,7 +307,7 @@ impl Store {
             w.clause(),
             w.page(page)
         );
-        let rows = self.rows(&sql, &w).await?;
+        let rows = self.rows(sql, &w).await?;
         rows.iter()
             .map(|r| {
                 Ok(RectificationRow {
@@ -421,7 +420,7 @@ mod tests {
 
     /// SQLite's plan for a list query: one line per step.
     async fn plan(store: &Store, (sql, w): (String, Conditions)) -> String {
-        let rows = store.rows(&format!("EXPLAIN QUERY PLAN {sql}"), &w).await.unwrap();
+        let rows = store.rows(format!("EXPLAIN QUERY PLAN {sql}"), &w).await.unwrap();
         rows.iter().map(|r| r.try_get::<String, _>("detail").unwrap()).collect::<Vec<_>>().join("\n")
     }
 

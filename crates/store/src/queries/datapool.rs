@@ -520,7 +520,7 @@ impl Store {
             w.equals("platform", Value::S(p.to_owned()));
         }
         let sql = format!("SELECT * FROM rider {} ORDER BY created_at DESC, id DESC {}", w.clause(), w.page(Page::new(limit, offset)));
-        let rows = self.rows(&sql, &w).await?;
+        let rows = self.rows(sql, &w).await?;
         rows.iter().map(rider_from_row).collect()
     }
 
@@ -607,7 +607,7 @@ impl Store {
              ORDER BY a.id",
             w.clause()
         );
-        self.rows(&sql, &w).await?.iter().map(|r| Ok(r.try_get("id")?)).collect()
+        self.rows(sql, &w).await?.iter().map(|r| Ok(r.try_get("id")?)).collect()
     }
 
     /// Queues notices that belong to no application (welfare and policy notices to riders) in

@@ -105,12 +105,12 @@ impl Conditions {
 
 impl crate::Store {
     /// Runs a list query made with [`Conditions`] on the read pool.
-    pub(crate) async fn rows(&self, sql: &str, w: &Conditions) -> crate::Result<Vec<sqlx::any::AnyRow>> {
+    pub(crate) async fn rows(&self, sql: String, w: &Conditions) -> crate::Result<Vec<sqlx::any::AnyRow>> {
         let mut args = sqlx::any::AnyArguments::default();
         for v in &w.args {
             crate::writer::bind(&mut args, v)?;
         }
-        Ok(sqlx::query_with(sqlx::AssertSqlSafe(sql.to_owned()), args).fetch_all(self.read_pool()).await?)
+        Ok(sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_all(self.read_pool()).await?)
     }
 }
 
