@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use server::Config;
 use tokio::sync::Mutex;
 
-use crate::bench_common::{Conn, Pacer, Phase, Scratch, Tally, cpu_model, gather, login, print_header, print_row};
+use crate::bench_common::{Conn, Pacer, Phase, Scratch, Tally, cpu_model, gather, login, print_header, print_row, write_latencies};
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
@@ -44,6 +44,10 @@ pub struct BenchArgs {
     /// Also write the figures as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Also write every answered request as CSV to this file: phase, when it was due (ms since
+    /// the phase began) and its latency (ms).
+    #[arg(long)]
+    latencies: Option<PathBuf>,
     /// Ask for the full application in every answer instead of `Prefer: return=minimal`.
     #[arg(long)]
     full: bool,
@@ -317,6 +321,9 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
     }
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&f)?)?;
+    }
+    if let Some(path) = &args.latencies {
+        write_latencies(path, &[("submissions", &f.submissions), ("actions", &f.actions)])?;
     }
     Ok(())
 }

@@ -24,19 +24,29 @@ pub struct Phase {
     pub p90_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// Each answered request: when it was due (µs since the phase began) and its latency (µs),
+    /// in the order they were due (`--latencies`).
+    #[serde(skip)]
+    pub timeline: Vec<(u32, u32)>,
+    /// When the phase began, by the clock the server's log is stamped with.
+    #[serde(skip)]
+    pub began: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// One client's latencies (µs) of the answers it expected, and its errors.
+/// One client's latencies (µs) of the answers it expected with when each request was due, and
+/// its errors.
 #[derive(Debug, Default)]
 pub struct Tally {
     pub lat: Vec<u32>,
+    pub sent: Vec<Instant>,
     pub errors: usize,
 }
 
 impl Tally {
     /// Records an expected answer to a request sent at `sent`.
     pub fn ok(&mut self, sent: Instant) {
-        self.lat.push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX));
+        self.lat.push(micros(sent.elapsed()));
+        self.sent.push(sent);
     }
 
     /// Records an error; the first two of each client are printed.
@@ -136,12 +146,35 @@ pub async fn gather(tasks: Vec<tokio::task::JoinHandle<Tally>>, started: Instant
 /// The figures of a phase from its clients' tallies (`offered`: the open-loop rate, if any).
 pub fn summarise(tallies: impl IntoIterator<Item = Tally>, started: Instant, offered: Option<f64>) -> Phase {
     let elapsed = started.elapsed();
-    let mut all = Tally::default();
+    let (mut lat, mut timeline, mut errors) = (Vec::new(), Vec::new(), 0);
     for one in tallies {
-        all.lat.extend(one.lat);
-        all.errors += one.errors;
+        timeline.extend(one.sent.iter().map(|s| micros(s.saturating_duration_since(started))).zip(one.lat.iter().copied()));
+        lat.extend(one.lat);
+        errors += one.errors;
     }
-    phase(all.lat, all.errors, elapsed, offered)
+    timeline.sort_unstable();
+    let began = chrono::Duration::from_std(elapsed).ok().map(|d| chrono::Utc::now() - d);
+    Phase { timeline, began, ..phase(lat, errors, elapsed, offered) }
+}
+
+/// A duration in whole microseconds, saturating.
+fn micros(d: Duration) -> u32 {
+    u32::try_from(d.as_micros()).unwrap_or(u32::MAX)
+}
+
+/// Writes every answered request of `phases` as CSV (`phase,sent_utc,sent_ms,latency_ms`, by
+/// when each was due; `sent_utc` stamped as the server's log lines are, so that the two sort
+/// together): to see when the slow ones were sent, beside what the server was doing.
+pub fn write_latencies(path: &std::path::Path, phases: &[(&str, &Phase)]) -> anyhow::Result<()> {
+    use std::fmt::Write;
+    let mut out = String::from("phase,sent_utc,sent_ms,latency_ms\n");
+    for (name, p) in phases {
+        for (sent, lat) in &p.timeline {
+            let utc = p.began.map(|b| (b + chrono::Duration::microseconds(i64::from(*sent))).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+            writeln!(out, "{name},{},{:.3},{:.3}", utc.unwrap_or_default(), f64::from(*sent) / 1000.0, f64::from(*lat) / 1000.0)?;
+        }
+    }
+    std::fs::write(path, out).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 fn phase(mut lat: Vec<u32>, errors: usize, elapsed: Duration, offered: Option<f64>) -> Phase {
@@ -162,6 +195,8 @@ fn phase(mut lat: Vec<u32>, errors: usize, elapsed: Duration, offered: Option<f6
         p90_ms: pick(0.90),
         p99_ms: pick(0.99),
         max_ms: pick(1.0),
+        timeline: Vec::new(),
+        began: None,
     }
 }
 
@@ -305,5 +340,30 @@ mod tests {
         // Closed loop: now.
         let mut closed = Pacer::new(None, 4, 1, start);
         assert!(closed.slot().await >= start + Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_latencies_file_lists_each_answer_by_when_it_was_due() {
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        let a = Tally { lat: vec![2_500, 40_000], sent: vec![at(30), at(10)], errors: 1 };
+        let b = Tally { lat: vec![1_000], sent: vec![at(20)], errors: 0 };
+        let mut p = summarise([a, b], start, None);
+        assert_eq!((p.requests, p.errors), (3, 1));
+        assert_eq!(p.timeline, vec![(10_000, 40_000), (20_000, 1_000), (30_000, 2_500)]);
+        let began = p.began.expect("the phase's start by the wall clock");
+        assert!((chrono::Utc::now() - began).num_seconds() < 60, "{began}");
+        p.began = Some(chrono::DateTime::parse_from_rfc3339("2026-11-24T04:00:00Z").unwrap().to_utc());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lat.csv");
+        write_latencies(&file, &[("actions", &p)]).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(
+            text,
+            "phase,sent_utc,sent_ms,latency_ms\n\
+             actions,2026-11-24T04:00:00.010000Z,10.000,40.000\n\
+             actions,2026-11-24T04:00:00.020000Z,20.000,1.000\n\
+             actions,2026-11-24T04:00:00.030000Z,30.000,2.500\n"
+        );
     }
 }

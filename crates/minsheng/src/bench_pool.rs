@@ -19,7 +19,7 @@ use serde::Serialize;
 use server::Config;
 
 use crate::bar;
-use crate::bench_common::{Conn, Pacer, Phase, Scratch, Tally, cpu_model, gather, login, print_header, print_row, summarise};
+use crate::bench_common::{Conn, Pacer, Phase, Scratch, Tally, cpu_model, gather, login, print_header, print_row, summarise, write_latencies};
 
 /// The tests most results are of (and the checks ask for); one result in ten is an imaging study.
 const COMMON_LAB: &[&str] = &["cbc", "urinalysis", "liver_panel", "renal_panel", "glucose_fasting", "lipid_panel"];
@@ -52,6 +52,10 @@ pub struct BenchPoolArgs {
     /// Also write the figures as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Also write every answered request as CSV to this file: phase, when it was due (ms since
+    /// the phase began) and its latency (ms).
+    #[arg(long)]
+    latencies: Option<PathBuf>,
     /// Also verify the whole access log afterwards and report how long it took.
     #[arg(long)]
     verify_log: bool,
@@ -387,6 +391,9 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
     }
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&f)?)?;
+    }
+    if let Some(path) = &args.latencies {
+        write_latencies(path, &[("checks", &f.recognition_checks), ("result_reads", &f.result_reads), ("record_reads", &f.record_reads)])?;
     }
     Ok(ExitCode::SUCCESS)
 }
