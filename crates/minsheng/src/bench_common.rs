@@ -33,20 +33,18 @@ pub struct Phase {
     pub began: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// One client's latencies (µs) of the answers it expected with when each request was due, and
-/// its errors.
+/// One client's answers it expected (when each request was due, and its latency in µs), and its
+/// errors.
 #[derive(Debug, Default)]
 pub struct Tally {
-    pub lat: Vec<u32>,
-    pub sent: Vec<Instant>,
+    pub answers: Vec<(Instant, u32)>,
     pub errors: usize,
 }
 
 impl Tally {
     /// Records an expected answer to a request sent at `sent`.
     pub fn ok(&mut self, sent: Instant) {
-        self.lat.push(micros(sent.elapsed()));
-        self.sent.push(sent);
+        self.answers.push((sent, micros(sent.elapsed())));
     }
 
     /// Records an error; the first two of each client are printed.
@@ -146,13 +144,13 @@ pub async fn gather(tasks: Vec<tokio::task::JoinHandle<Tally>>, started: Instant
 /// The figures of a phase from its clients' tallies (`offered`: the open-loop rate, if any).
 pub fn summarise(tallies: impl IntoIterator<Item = Tally>, started: Instant, offered: Option<f64>) -> Phase {
     let elapsed = started.elapsed();
-    let (mut lat, mut timeline, mut errors) = (Vec::new(), Vec::new(), 0);
+    let (mut timeline, mut errors) = (Vec::new(), 0);
     for one in tallies {
-        timeline.extend(one.sent.iter().map(|s| micros(s.saturating_duration_since(started))).zip(one.lat.iter().copied()));
-        lat.extend(one.lat);
+        timeline.extend(one.answers.iter().map(|(sent, lat)| (micros(sent.saturating_duration_since(started)), *lat)));
         errors += one.errors;
     }
     timeline.sort_unstable();
+    let lat = timeline.iter().map(|&(_, lat)| lat).collect();
     let began = chrono::Duration::from_std(elapsed).ok().map(|d| chrono::Utc::now() - d);
     Phase { timeline, began, ..phase(lat, errors, elapsed, offered) }
 }
@@ -346,8 +344,8 @@ mod tests {
     fn the_latencies_file_lists_each_answer_by_when_it_was_due() {
         let start = Instant::now();
         let at = |ms| start + Duration::from_millis(ms);
-        let a = Tally { lat: vec![2_500, 40_000], sent: vec![at(30), at(10)], errors: 1 };
-        let b = Tally { lat: vec![1_000], sent: vec![at(20)], errors: 0 };
+        let a = Tally { answers: vec![(at(30), 2_500), (at(10), 40_000)], errors: 1 };
+        let b = Tally { answers: vec![(at(20), 1_000)], errors: 0 };
         let mut p = summarise([a, b], start, None);
         assert_eq!((p.requests, p.errors), (3, 1));
         assert_eq!(p.timeline, vec![(10_000, 40_000), (20_000, 1_000), (30_000, 2_500)]);

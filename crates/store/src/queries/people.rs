@@ -364,13 +364,13 @@ impl Store {
         rows.iter().map(|r| Ok(r.try_get("login")?)).collect()
     }
 
-    /// Counts of the registers: (divisions, persons, enterprises, accounts).
     /// Whether the database answers (for liveness probes): one statement that reads nothing.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").fetch_one(self.read_pool()).await?;
         Ok(())
     }
 
+    /// Counts of the registers: (divisions, persons, enterprises, accounts).
     pub async fn register_counts(&self) -> Result<(i64, i64, i64, i64)> {
         let r = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM division) AS d, (SELECT COUNT(*) FROM person) AS p,
