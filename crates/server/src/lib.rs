@@ -31,6 +31,7 @@ use axum::routing::{get, post};
 use catalog::Catalog;
 use domain::{Clock, SystemClock, WorkCalendar};
 use onething::{Rules, TickOutcome};
+use axum::serve::ListenerExt;
 use store::{Store, StoreOptions};
 use tokio::task::JoinHandle;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -231,6 +232,14 @@ impl App {
             let shutdown = async move {
                 let _ = rx.changed().await;
             };
+            // Each answer goes out as soon as it is written, not held back for the client's
+            // acknowledgement of the last one (Nagle's algorithm), which a reply written in two
+            // parts would wait on.
+            let listener = listener.tap_io(|tcp| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!(error = %e, "TCP_NODELAY not set on a connection");
+                }
+            });
             if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
                 tracing::error!(error = %e, "server stopped");
             }
