@@ -54,6 +54,12 @@ pub struct AccessEntry {
 }
 
 impl AccessEntry {
+    /// Whether this is an allowed read of health data for treatment: what the cockpit counts as a
+    /// health-record look-up.
+    pub fn is_health_read(&self) -> bool {
+        self.purpose == "treatment" && self.outcome == Outcome::Allowed
+    }
+
     /// The hash of the entry's content chained to `prev_hash` (SHA-256, hex). Fields are joined
     /// with a separator that cannot occur in them (unit separator, 0x1F).
     pub fn compute_hash(&self) -> String {

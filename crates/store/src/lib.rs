@@ -464,6 +464,36 @@ mod tests {
         old.close().await;
     }
 
+    /// A database whose access log was written before the heads counted health-record reads
+    /// (migration 0009) counts the entries it already holds when it migrates.
+    #[tokio::test]
+    async fn the_health_reads_of_an_older_access_log_are_counted_when_it_migrates() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = Store::connect(&StoreOptions::new(&format!("sqlite://{}", dir.path().join("old.db").display()))).await.unwrap();
+        let before = sqlx::migrate::Migrator {
+            migrations: SQLITE_MIGRATOR.iter().filter(|m| m.version < 9).cloned().collect::<Vec<_>>().into(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        before.run(old.write_pool()).await.unwrap();
+        for (chain, seq, purpose, outcome) in [(1, 1, "treatment", "allowed"), (1, 2, "treatment", "refused"), (1, 3, "consent", "allowed"), (2, 1, "treatment", "allowed"), (2, 2, "treatment", "allowed")] {
+            sqlx::query(
+                "INSERT INTO access_log (chain, seq, at, subject_key, resource, purpose, basis, outcome, prev_hash, hash)
+                 VALUES ($1, $2, '2026-11-24T00:00:00Z', 'k', 'r', $3, 'b', $4, '', '')",
+            )
+            .bind(chain)
+            .bind(seq)
+            .bind(purpose)
+            .bind(outcome)
+            .execute(old.write_pool())
+            .await
+            .unwrap();
+        }
+        sqlx::query("INSERT INTO access_log_head (chain, seq, hash) VALUES (1, 3, ''), (2, 2, '')").execute(old.write_pool()).await.unwrap();
+        old.migrate().await.unwrap();
+        assert_eq!(old.health_lookups().await.unwrap(), 3);
+        old.close().await;
+    }
+
     /// SQLite's own unique indexes on `table` (one per primary key that is not the row id).
     async fn id_indexes(store: &Store, table: &str) -> i64 {
         let sql = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 AND name LIKE 'sqlite_autoindex%'";

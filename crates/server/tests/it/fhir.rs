@@ -193,6 +193,9 @@ async fn fhir_story(t: &TestApp) {
     let r = t.get(&doc3, &format!("/api/pool/health-records/{me}")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["entry"][0]["resource"]["resourceType"], "Patient");
+    let lookups = |f: &serde_json::Value| f["health_record_lookups"].as_i64().unwrap_or(-1);
+    let after = t.get(&wjw, "/api/pool/recognition/figures").await.body;
+    assert!(lookups(&after) > lookups(&figures), "the look-up is counted: {} then {}", lookups(&figures), lookups(&after));
     let ids = r.body["entry"][0]["resource"]["identifier"].as_array().expect("identifiers");
     assert!(ids.len() >= 2, "several identifiers: {ids:?}");
     kept.keep("everything", &r.body);

@@ -192,6 +192,9 @@ struct Batch {
     offers: Vec<Vec<Value>>,
     /// The chain's head once the batch is written.
     head: (i64, String),
+    /// How many of its entries are health-record reads ([`AccessEntry::is_health_read`]), added to
+    /// the head's count.
+    health_reads: i64,
 }
 
 impl Lane {
@@ -222,7 +225,8 @@ impl Lane {
         }
         let rows: Vec<Vec<Value>> = sealed.iter().flatten().map(entry_values).collect();
         let offers: Vec<Vec<Value>> = msgs.iter().flat_map(|m| m.offers.iter().map(offer_values)).collect();
-        Batch { msgs, sealed, rows, offers, head: (seq, hash) }
+        let health_reads = sealed.iter().flatten().filter(|e| e.is_health_read()).count() as i64;
+        Batch { msgs, sealed, rows, offers, head: (seq, hash), health_reads }
     }
 
     /// Answers the batch's callers once its commit is durable (`flushed`), or with why not.
@@ -274,16 +278,18 @@ async fn write_batch(store: &Store, chain: i64, b: &Batch) -> Result<()> {
     let mut script = Script::new(&conn);
     script.insert("access_log", ACCESS_COLUMNS, &b.rows, "")?;
     script.insert("recognition_offer", OFFER_COLUMNS, &b.offers, "")?;
-    script.insert("access_log_head", HEAD_COLUMNS, &[head_values(chain, &b.head)], HEAD_UPSERT)?;
+    script.insert("access_log_head", HEAD_COLUMNS, &[head_values(chain, b)], HEAD_UPSERT)?;
     script.commit(&mut conn).await?;
     Ok(())
 }
 
-const HEAD_COLUMNS: &[&str] = &["chain", "seq", "hash"];
-const HEAD_UPSERT: &str = "ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
+const HEAD_COLUMNS: &[&str] = &["chain", "seq", "hash", "health_reads"];
+const HEAD_UPSERT: &str =
+    "ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, health_reads = access_log_head.health_reads + excluded.health_reads";
 
-fn head_values(chain: i64, head: &(i64, String)) -> Vec<Value> {
-    vec![Value::I(chain), Value::I(head.0), Value::S(head.1.clone())]
+/// The head row a batch writes: the chain's new head, and the batch's health-record reads to add.
+fn head_values(chain: i64, b: &Batch) -> Vec<Value> {
+    vec![Value::I(chain), Value::I(b.head.0), Value::S(b.head.1.clone()), Value::I(b.health_reads)]
 }
 
 /// A lane on an SQLite file, as a thread: it writes each batch with the store's thread connection
@@ -345,7 +351,7 @@ impl InsertSql {
 /// Writes a batch in one transaction with prepared one-row statements (rolled back on error).
 fn insert_batch(conn: &mut rusqlite::Connection, sql: &InsertSql, chain: i64, b: &Batch) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    for (sql, rows) in [(&sql.entry, b.rows.as_slice()), (&sql.offer, b.offers.as_slice()), (&sql.head, &[head_values(chain, &b.head)][..])] {
+    for (sql, rows) in [(&sql.entry, b.rows.as_slice()), (&sql.offer, b.offers.as_slice()), (&sql.head, &[head_values(chain, b)][..])] {
         let mut stmt = tx.prepare_cached(sql)?;
         for row in rows {
             stmt.execute(rusqlite::params_from_iter(row.iter()))?;
@@ -508,7 +514,13 @@ mod tests {
             callers.push(tokio::spawn(async move {
                 let mut seqs = Vec::new();
                 for i in 0..20 {
-                    let sealed = log.append(vec![entry("330102199001011234", format!("shared_record:{c}-{i}"))], Vec::new()).await.unwrap();
+                    let mut e = entry("330102199001011234", format!("shared_record:{c}-{i}"));
+                    // A quarter of the callers read health data for treatment, half of those refused.
+                    if c % 4 == 0 {
+                        e.purpose = "treatment".into();
+                        e.outcome = if c % 8 == 0 { Outcome::Allowed } else { Outcome::Refused };
+                    }
+                    let sealed = log.append(vec![e], Vec::new()).await.unwrap();
                     assert_eq!(sealed.len(), 1);
                     assert_eq!(sealed[0].chain, chain_of(3, 0));
                     seqs.push(sealed[0].seq);
@@ -525,6 +537,7 @@ mod tests {
         assert_eq!(seqs, (1..=320).collect::<Vec<i64>>(), "each entry has its own place on the chain");
         let v = store.verify_access_log(|_, _| {}).await.unwrap();
         assert_eq!((v.chains, v.entries, v.broken.len()), (1, 320, 0));
+        assert_eq!(store.health_lookups().await.unwrap(), 40, "callers 0 and 8 read health data, 20 times each");
         drop(log);
         let again = Appender::start(&store, 3, OPTS).await.unwrap();
         let sealed = again.append(vec![entry("330102199001011234", "shared_record:last".into())], Vec::new()).await.unwrap();
@@ -564,7 +577,11 @@ mod tests {
             let log = log.clone();
             callers.push(tokio::spawn(async move {
                 for i in 0..10 {
-                    log.append(vec![entry("330102199001011234", format!("r:{c}-{i}"))], Vec::new()).await.unwrap();
+                    let mut e = entry("330102199001011234", format!("r:{c}-{i}"));
+                    if c % 2 == 0 {
+                        e.purpose = "treatment".into();
+                    }
+                    log.append(vec![e], Vec::new()).await.unwrap();
                 }
             }));
         }
@@ -574,6 +591,7 @@ mod tests {
         let v = store.verify_access_log(|_, _| {}).await.unwrap();
         assert_eq!((v.entries, v.broken.len()), (80, 0));
         assert!(v.chains > 1, "several lanes on PostgreSQL");
+        assert_eq!(store.health_lookups().await.unwrap(), 40, "the lanes' heads count the health-record reads between them");
     }
 
     /// Another process wrote this chain (same node number): the batch fails with a clear error,

@@ -334,9 +334,11 @@ impl Store {
         Ok(by.into_values().collect())
     }
 
-    /// Health-record look-ups: reads of health data for treatment (allowed), in all.
+    /// Health-record look-ups: reads of health data for treatment (allowed), in all. Each chain's
+    /// head counts them as its entries are written (migration 0009), so this adds up one row per
+    /// chain instead of scanning the access log.
     pub async fn health_lookups(&self) -> Result<i64> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM access_log WHERE purpose = 'treatment' AND outcome = 'allowed'")
+        let r = sqlx::query("SELECT CAST(COALESCE(SUM(health_reads), 0) AS BIGINT) AS n FROM access_log_head")
             .fetch_one(self.read_pool())
             .await?;
         Ok(r.try_get("n")?)
