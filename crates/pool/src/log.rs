@@ -57,7 +57,7 @@ impl AccessEntry {
     /// Whether this is an allowed read of health data for treatment: what the cockpit counts as a
     /// health-record look-up.
     pub fn is_health_read(&self) -> bool {
-        self.purpose == "treatment" && self.outcome == Outcome::Allowed
+        self.purpose == crate::access::Purpose::Treatment { order: None }.code() && self.outcome == Outcome::Allowed
     }
 
     /// The hash of the entry's content chained to `prev_hash` (SHA-256, hex). Fields are joined

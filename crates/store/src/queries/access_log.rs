@@ -192,9 +192,6 @@ struct Batch {
     offers: Vec<Vec<Value>>,
     /// The chain's head once the batch is written.
     head: (i64, String),
-    /// How many of its entries are health-record reads ([`AccessEntry::is_health_read`]), added to
-    /// the head's count.
-    health_reads: i64,
 }
 
 impl Lane {
@@ -225,8 +222,7 @@ impl Lane {
         }
         let rows: Vec<Vec<Value>> = sealed.iter().flatten().map(entry_values).collect();
         let offers: Vec<Vec<Value>> = msgs.iter().flat_map(|m| m.offers.iter().map(offer_values)).collect();
-        let health_reads = sealed.iter().flatten().filter(|e| e.is_health_read()).count() as i64;
-        Batch { msgs, sealed, rows, offers, head: (seq, hash), health_reads }
+        Batch { msgs, sealed, rows, offers, head: (seq, hash) }
     }
 
     /// Answers the batch's callers once its commit is durable (`flushed`), or with why not.
@@ -287,9 +283,11 @@ const HEAD_COLUMNS: &[&str] = &["chain", "seq", "hash", "health_reads"];
 const HEAD_UPSERT: &str =
     "ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, health_reads = access_log_head.health_reads + excluded.health_reads";
 
-/// The head row a batch writes: the chain's new head, and the batch's health-record reads to add.
+/// The head row a batch writes: the chain's new head, and how many of the batch's entries are
+/// health-record reads ([`AccessEntry::is_health_read`]), to add to the head's count.
 fn head_values(chain: i64, b: &Batch) -> Vec<Value> {
-    vec![Value::I(chain), Value::I(b.head.0), Value::S(b.head.1.clone()), Value::I(b.health_reads)]
+    let health_reads = b.sealed.iter().flatten().filter(|e| e.is_health_read()).count();
+    vec![Value::I(chain), Value::I(b.head.0), Value::S(b.head.1.clone()), Value::I(i64::try_from(health_reads).unwrap_or(i64::MAX))]
 }
 
 /// A lane on an SQLite file, as a thread: it writes each batch with the store's thread connection
