@@ -444,6 +444,18 @@ mod tests {
         assert_eq!(redact_url("sqlite://var/x.db"), "sqlite://var/x.db");
     }
 
+    /// `.cargo/config.toml` compiles SQLite without the two process-wide locks (see there); a
+    /// build that lost the setting (a cargo run from outside the workspace, an overriding
+    /// `LIBSQLITE3_FLAGS`) would still work, only slower, so this is where it shows.
+    #[test]
+    fn sqlite_is_built_without_the_process_wide_locks() {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        let mut stmt = c.prepare("PRAGMA compile_options").unwrap();
+        let options: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap();
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+        assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+    }
+
     /// On SQLite the id-keyed tables are keyed by their id (no separate unique index on it), and
     /// a database whose tables were made from the files as written (an index on each id) still
     /// migrates: SQLite's migrations keep the files' checksums.
