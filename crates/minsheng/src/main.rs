@@ -399,6 +399,8 @@ async fn bench_cockpit(args: &BenchCockpitArgs) -> anyhow::Result<ExitCode> {
     println!("  /cockpit?town= median       {:.2} ms", report.town_render_median_ms);
     println!("  /staff (clerk queue) median {:.2} ms", report.queue_render_median_ms);
     println!("  /applications (resident)    {:.2} ms", report.mine_render_median_ms);
+    println!("  /staff (all departments)    {:.2} ms", report.admin_queue_render_median_ms);
+    println!("  /supervision (all)          {:.2} ms", report.supervision_render_median_ms);
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&report)?).with_context(|| format!("writing {}", path.display()))?;
     }

@@ -637,6 +637,11 @@ pub struct ListQuery {
 #[utoipa::path(get, path = "/api/applications", tag = "applications", params(ListQuery),
     responses((status = 200, body = Vec<AppSummaryView>)), security(("bearer" = [])))]
 pub async fn list_applications(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Vec<AppSummaryView>>> {
+    if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty())
+        && onething::AppStatus::parse(s).is_none()
+    {
+        return Err(ApiError::invalid("invalid_status", "status", "申请状态取值有误", "Unknown application status"));
+    }
     let mut f = AppFilter { status: q.status, target: q.target, ..Default::default() };
     let own = !p.is_staff();
     if own {

@@ -189,8 +189,10 @@ mod tests {
         let round = c.round().await.unwrap();
         assert!(round.copied > 0 && round.synced && !round.restarted, "a commit's pages are copied and synced: {round:?}");
         // Past its bound the log is started over (SQLite's RESTART syncs the file as well) …
+        // (Rows of several pages each, so that the log's counts cannot land on the last round's
+        // after SQLite began the log again; see `round`.)
         for id in 10..13 {
-            sqlx::query("INSERT INTO scratch (id, body) VALUES ($1, 'x')").bind(id).execute(write).await.unwrap();
+            sqlx::query("INSERT INTO scratch (id, body) VALUES ($1, $2)").bind(id).bind("x".repeat(6000)).execute(write).await.unwrap();
         }
         c.bound_frames = 2;
         let round = c.round().await.unwrap();

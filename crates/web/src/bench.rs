@@ -53,6 +53,10 @@ pub struct BenchReport {
     pub town_render_median_ms: f64,
     /// A police clerk's queue (`/staff`), median.
     pub queue_render_median_ms: f64,
+    /// The administrator's queue of every department (`/staff`), median.
+    pub admin_queue_render_median_ms: f64,
+    /// The administrator's supervision of every department (`/supervision`), median.
+    pub supervision_render_median_ms: f64,
     /// A resident's own applications (`/applications`), median.
     pub mine_render_median_ms: f64,
     pub renders: usize,
@@ -153,9 +157,13 @@ pub async fn cockpit(opts: &BenchOptions, progress: &mut (dyn FnMut(&str, u64, u
     let lists = opts.renders.clamp(1, 50);
     let mut queue_times = Vec::new();
     let mut mine_times = Vec::new();
+    let mut admin_queue_times = Vec::new();
+    let mut supervision_times = Vec::new();
     for _ in 0..lists {
         queue_times.push(ms(get(&app, "/staff", &clerk).await?.0));
         mine_times.push(ms(get(&app, "/applications", &resident).await?.0));
+        admin_queue_times.push(ms(get(&app, "/staff", &cookie).await?.0));
+        supervision_times.push(ms(get(&app, "/supervision", &cookie).await?.0));
     }
     state.store.close().await;
     let render_median_ms = quantile(&mut times, 0.5);
@@ -169,6 +177,8 @@ pub async fn cockpit(opts: &BenchOptions, progress: &mut (dyn FnMut(&str, u64, u
         render_p90_ms: quantile(&mut times, 0.9),
         town_render_median_ms: quantile(&mut town_times, 0.5),
         queue_render_median_ms: quantile(&mut queue_times, 0.5),
+        admin_queue_render_median_ms: quantile(&mut admin_queue_times, 0.5),
+        supervision_render_median_ms: quantile(&mut supervision_times, 0.5),
         mine_render_median_ms: quantile(&mut mine_times, 0.5),
         renders: opts.renders,
         cpus: std::thread::available_parallelism().map(std::num::NonZero::get).unwrap_or(1),

@@ -327,6 +327,96 @@ async fn town_windows(db: Db) {
     t.shutdown().await;
 }
 
+/// An administrator's queue holds every department's open cases in one order: each department's
+/// own queue is that order's part for the department, and pages of it follow on from each other
+/// (the queue is merged from each department's and status's first entries, see `case_queue`).
+#[tokio::test]
+async fn an_administrators_queue_merges_every_departments_in_order() {
+    for db in backends() {
+        administrators_queue(db).await;
+    }
+}
+
+async fn administrators_queue(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let (_, citizen) = t.citizen().await;
+    for bundle in ["birth", "marriage-childbirth", "birth"] {
+        t.file(&citizen, bundle).await;
+    }
+    let admin = t.login("admin").await;
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().expect("rows").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect()
+    };
+    let all = t.get(&admin, "/api/cases?limit=500").await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    let rows = all.body.as_array().expect("rows").clone();
+    let mut departments: Vec<String> = rows.iter().map(|r| r["department"].as_str().expect("department").to_owned()).collect();
+    departments.sort();
+    departments.dedup();
+    assert!(departments.len() >= 3, "{departments:?}");
+    assert!(rows.iter().all(|r| ["waiting", "active", "paused"].contains(&r["status"].as_str().unwrap_or(""))), "{rows:?}");
+    // Most urgent first across departments: overdue, then by promised deadline, none last.
+    let key = |r: &serde_json::Value| (r["overdue"] != true, r["promised_deadline"].is_null(), r["promised_deadline"].as_str().unwrap_or("").to_owned());
+    assert!(rows.windows(2).all(|w| key(&w[0]) <= key(&w[1])), "{rows:?}");
+    let first_with_deadline: Vec<&str> = rows.iter().take_while(|r| !r["promised_deadline"].is_null()).map(|r| r["department"].as_str().unwrap_or("")).collect();
+    assert!(first_with_deadline.windows(2).any(|w| w[0] != w[1]), "departments interleave by deadline: {rows:?}");
+    for d in &departments {
+        let own = ids(&t.get(&admin, &format!("/api/cases?department={d}&limit=500")).await.body);
+        let part: Vec<String> = rows.iter().filter(|r| r["department"] == d.as_str()).map(|r| r["id"].as_str().expect("id").to_owned()).collect();
+        assert_eq!(own, part, "{d}");
+    }
+    let mut paged = Vec::new();
+    for offset in (0..rows.len() + 3).step_by(3) {
+        paged.extend(ids(&t.get(&admin, &format!("/api/cases?limit=3&offset={offset}")).await.body));
+    }
+    assert_eq!(paged, ids(&all.body));
+    // One status, and the supervisor's overdue view over every department (none is late yet).
+    let waiting = ids(&t.get(&admin, "/api/cases?status=waiting&limit=500").await.body);
+    let part: Vec<String> = rows.iter().filter(|r| r["status"] == "waiting").map(|r| r["id"].as_str().expect("id").to_owned()).collect();
+    assert!(!waiting.is_empty());
+    assert_eq!(waiting, part);
+    let overdue = t.get(&admin, "/api/supervision/overdue").await;
+    assert_eq!(overdue.status, StatusCode::OK, "{}", overdue.body);
+    assert_eq!(overdue.body, serde_json::json!([]));
+    t.shutdown().await;
+}
+
+/// Lists filtered by status, for the applicant, a department and the administrator, hold exactly
+/// the applications of that status (each filter combination reads its own index, see
+/// `applications_query`).
+#[tokio::test]
+async fn application_lists_filter_by_status_for_every_viewer() {
+    for db in backends() {
+        lists_by_status(db).await;
+    }
+}
+
+async fn lists_by_status(db: Db) {
+    let t = TestApp::spawn(db).await;
+    let (_, citizen) = t.citizen().await;
+    let kept = t.file(&citizen, "birth").await["id"].as_str().expect("id").to_owned();
+    let gone = t.file(&citizen, "birth").await["id"].as_str().expect("id").to_owned();
+    let r = t.post(&citizen, &format!("/api/applications/{gone}/withdraw"), json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ids = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array().expect("rows").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect()
+    };
+    for login in ["citizen", "wjw_clerk", "admin"] {
+        let token = if login == "citizen" { citizen.clone() } else { t.login(login).await };
+        let withdrawn = ids(&t.get(&token, "/api/applications?status=withdrawn&limit=500").await.body);
+        assert!(withdrawn.contains(&gone) && !withdrawn.contains(&kept), "{login}: {withdrawn:?}");
+        let open = t.get(&token, "/api/applications?status=in_progress&limit=500").await.body;
+        assert!(ids(&open).contains(&kept) && !ids(&open).contains(&gone), "{login}: {open}");
+        assert!(open.as_array().expect("rows").iter().all(|a| a["status"] == "in_progress"), "{login}: {open}");
+        let birth = ids(&t.get(&token, "/api/applications?status=withdrawn&target=birth&limit=500").await.body);
+        assert_eq!(birth, withdrawn, "{login}");
+        let r = t.get(&token, "/api/applications?status=bogus").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{login}: {}", r.body);
+        assert_eq!(r.code(), "invalid_status");
+    }
+    t.shutdown().await;
+}
+
 #[tokio::test]
 async fn personal_data_is_masked_in_lists_but_not_in_the_applicants_own_detail() {
     let t = TestApp::spawn(Db::Sqlite).await;

@@ -182,6 +182,9 @@ fn history_from_row(r: &AnyRow) -> Result<HistoryEntry> {
     })
 }
 
+/// The statuses most applications are in, which `application_status` leaves out (migration 0010).
+const NOT_IN_STATUS_INDEX: [&str; 2] = ["in_progress", "completed"];
+
 /// The statement (and its conditions) for [`Store::applications`].
 fn applications_query(f: &AppFilter, page: Page) -> (String, Conditions) {
     let mut w = Conditions::default();
@@ -189,7 +192,20 @@ fn applications_query(f: &AppFilter, page: Page) -> (String, Conditions) {
         w.equals("a.applicant_account", Value::I(a.0));
     }
     if let Some(s) = given(f.status.as_deref()) {
-        w.equals("a.status", Value::S(s.to_owned()));
+        match onething::AppStatus::parse(s).map(onething::AppStatus::code) {
+            // A status of few applications, asked for by a department or the district, is
+            // written as a constant beside the partial index's own condition, so that the planner
+            // can tell that `application_status` (migration 0010) holds it (SQLite looks for the
+            // condition itself, not what implies it). A resident's or a town's list keeps its own
+            // index.
+            Some(code)
+                if !NOT_IN_STATUS_INDEX.contains(&code) && f.applicant_account.is_none() && given(f.division.as_deref()).is_none() =>
+            {
+                let [a, b] = NOT_IN_STATUS_INDEX;
+                w.and(format!("a.status = '{code}' AND a.status NOT IN ('{a}', '{b}')"));
+            }
+            _ => w.equals("a.status", Value::S(s.to_owned())),
+        }
     }
     if let Some(t) = given(f.target.as_deref()) {
         w.equals("a.target_code", Value::S(t.to_owned()));
@@ -212,36 +228,77 @@ fn applications_query(f: &AppFilter, page: Page) -> (String, Conditions) {
     (sql, w)
 }
 
-/// The statement (and its conditions) for [`Store::case_queue`].
-fn case_queue_query(f: &CaseFilter, page: Page) -> (String, Conditions) {
+/// The departments that have cases: one seek of the queue index per department (a loose index
+/// scan), where `SELECT DISTINCT` would read the whole index.
+const CASE_DEPARTMENTS: &str = "WITH RECURSIVE d(dep) AS (
+         SELECT MIN(department) FROM item_case
+         UNION ALL
+         SELECT (SELECT MIN(department) FROM item_case WHERE department > d.dep) FROM d WHERE d.dep IS NOT NULL)
+     SELECT dep FROM d WHERE dep IS NOT NULL";
+
+/// A queue's order, most urgent first, over columns named with `prefix` (`c.` or none).
+fn queue_order(p: &str) -> String {
+    format!(
+        "ORDER BY {p}overdue DESC, CASE WHEN {p}promised_deadline IS NULL THEN 1 ELSE 0 END, {p}promised_deadline, {p}started_at, {p}id"
+    )
+}
+
+/// The statement (and its conditions) for [`Store::case_queue`] over `departments` (the filter's
+/// one, or every department that has cases).
+///
+/// `item_case_queue` holds each department's cases of one status in the queue's order, so each
+/// (department, status) pair gives its first entries without a sort, and the page is the first of
+/// those merged. One statement over all the statuses and departments instead would read and sort
+/// every case the filter matches: an administrator's queue read all 380,000 cases of a district's
+/// history for every page, 37 ms against under 1 ms this way. `None` when nothing can match.
+fn case_queue_query(f: &CaseFilter, page: Page, departments: &[String]) -> Option<(String, Conditions)> {
     let mut w = Conditions::default();
-    if let Some(d) = given(f.department.as_deref()) {
-        w.equals("c.department", Value::S(d.to_owned()));
+    let mut statuses: Vec<&str> = if f.statuses.is_empty() { vec!["waiting", "active", "paused"] } else { f.statuses.iter().map(String::as_str).collect() };
+    if f.due_by.is_some() {
+        // At risk means active with a deadline.
+        statuses.retain(|s| *s == "active");
     }
-    if let Some(d) = given(f.division.as_deref()) {
-        w.starts_with("c.division", d);
+    if departments.is_empty() || statuses.is_empty() || page.limit <= 0 {
+        return None;
     }
-    let statuses: Vec<&str> = if f.statuses.is_empty() { vec!["waiting", "active", "paused"] } else { f.statuses.iter().map(String::as_str).collect() };
-    let list: Vec<String> = statuses.into_iter().map(|s| w.bind(Value::S(s.to_owned()))).collect();
-    w.and(format!("c.status IN ({})", list.join(", ")));
-    if f.overdue_only {
-        w.and("c.overdue = 1".to_owned());
-    }
-    if let Some(d) = f.due_by {
-        let p = w.bind(Value::S(codec::date(d)));
-        w.and(format!("c.status = 'active' AND c.promised_deadline <= {p}"));
+    let first = page.limit.max(0).saturating_add(page.offset.max(0));
+    let mut parts = Vec::new();
+    for d in departments {
+        for s in &statuses {
+            w.equals("c.department", Value::S(d.clone()));
+            w.equals("c.status", Value::S((*s).to_owned()));
+            if let Some(d) = given(f.division.as_deref()) {
+                w.starts_with("c.division", d);
+            }
+            if f.overdue_only {
+                w.and("c.overdue = 1".to_owned());
+            }
+            if let Some(d) = f.due_by {
+                let p = w.bind(Value::S(codec::date(d)));
+                w.and(format!("c.promised_deadline <= {p}"));
+            }
+            let clause = w.take_clause();
+            let n = w.bind(Value::I(first));
+            parts.push(format!(
+                "SELECT * FROM (SELECT c.id, c.overdue, c.promised_deadline, c.started_at FROM item_case c {clause} {} LIMIT {n}) q{}",
+                queue_order("c."),
+                parts.len()
+            ));
+        }
     }
     let sql = format!(
         "SELECT c.id, c.application_id, c.item, c.department, c.status, c.state, c.started_at,
                 c.promised_deadline, c.legal_deadline, c.warned, c.overdue, c.legal_overdue, c.division,
                 a.applicant_name, a.applicant_key, a.target_kind, a.target_code, a.channel
-         FROM item_case c JOIN application a ON a.id = c.application_id {}
-         ORDER BY c.overdue DESC, CASE WHEN c.promised_deadline IS NULL THEN 1 ELSE 0 END,
-                  c.promised_deadline, c.started_at, c.id {}",
-        w.clause(),
-        w.page(page)
+         FROM (SELECT id FROM ({}) u {} {}) p
+         JOIN item_case c ON c.id = p.id JOIN application a ON a.id = c.application_id
+         {}",
+        parts.join(" UNION ALL "),
+        queue_order(""),
+        w.page(page),
+        queue_order("c.")
     );
-    (sql, w)
+    Some((sql, w))
 }
 
 impl Store {
@@ -279,8 +336,18 @@ impl Store {
 
     /// A department's (or everyone's) cases, most urgent first.
     pub async fn case_queue(&self, f: &CaseFilter, page: Page) -> Result<Vec<CaseRow>> {
-        let (sql, w) = case_queue_query(f, page);
+        let departments = match given(f.department.as_deref()) {
+            Some(d) => vec![d.to_owned()],
+            None => self.case_departments().await?,
+        };
+        let Some((sql, w)) = case_queue_query(f, page, &departments) else { return Ok(Vec::new()) };
         self.rows(sql, &w).await?.iter().map(case_row).collect()
+    }
+
+    /// The departments that have cases, in order.
+    async fn case_departments(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query(CASE_DEPARTMENTS).fetch_all(self.read_pool()).await?;
+        rows.iter().map(|r| Ok(r.try_get("dep")?)).collect()
     }
 
     /// The department (and application) a case belongs to.
@@ -434,19 +501,53 @@ mod tests {
         let mine = AppFilter { applicant_account: Some(AccountId(7)), ..AppFilter::default() };
         let p = plan(&store, applications_query(&mine, Page::default())).await;
         assert!(p.contains("USING INDEX application_applicant (applicant_account=?)"), "{p}");
+        // Filtered by status too, each still from its own index.
+        let mine_done = AppFilter { status: Some("completed".into()), ..mine.clone() };
+        let p = plan(&store, applications_query(&mine_done, Page::default())).await;
+        assert!(p.contains("USING INDEX application_applicant (applicant_account=?)") && !p.contains("TEMP B-TREE"), "{p}");
+        let department = AppFilter { department: Some("ga".into()), status: Some("supplementing".into()), ..AppFilter::default() };
+        let p = plan(&store, applications_query(&department, Page::default())).await;
+        assert!(p.contains("USING INDEX application_status (status=?)") && !p.contains("TEMP B-TREE"), "{p}");
+        let bundle = AppFilter { target: Some("birth".into()), status: Some("completed".into()), ..AppFilter::default() };
+        let p = plan(&store, applications_query(&bundle, Page::default())).await;
+        assert!(p.contains("USING INDEX application_target (target_code=? AND status=?)"), "{p}");
+        let rare = AppFilter { status: Some("withdrawn".into()), ..bundle };
+        let p = plan(&store, applications_query(&rare, Page::default())).await;
+        assert!(p.contains("USING INDEX application_"), "{p}");
+        // A status the partial index leaves out is found walking the newest first.
+        let common = AppFilter { status: Some("in_progress".into()), ..department.clone() };
+        let p = plan(&store, applications_query(&common, Page::default())).await;
+        assert!(!p.contains("application_status"), "{p}");
         let window = AppFilter { division: Some("330111001".into()), ..AppFilter::default() };
         let p = plan(&store, applications_query(&window, Page::default())).await;
         assert!(p.contains("INDEX application_division (division>? AND division<?)"), "{p}");
+        let window_done = AppFilter { status: Some("completed".into()), ..window };
+        let p = plan(&store, applications_query(&window_done, Page::default())).await;
+        assert!(p.contains("INDEX application_division (division>? AND division<?)"), "{p}");
+        // A queue is read from the index, each department's cases of each status in the queue's
+        // order; only the first entries of each are merged and sorted (two sorts however many
+        // departments and statuses), never every case.
+        let queue = |f: &CaseFilter, departments: &[&str]| {
+            let departments: Vec<String> = departments.iter().map(|d| (*d).to_owned()).collect();
+            case_queue_query(f, Page::default(), &departments).expect("a statement")
+        };
+        let from_index = |p: &str, parts: usize| {
+            assert_eq!(p.matches("INDEX item_case_queue (department=? AND status=?").count(), parts, "{p}");
+            assert_eq!(p.matches("TEMP B-TREE").count(), 2, "{p}");
+            assert!(!p.contains("SCAN c"), "{p}");
+        };
         let clerk = CaseFilter { department: Some("ga".into()), division: Some("330111".into()), ..CaseFilter::default() };
-        let p = plan(&store, case_queue_query(&clerk, Page::default())).await;
-        assert!(p.contains("USING INDEX item_case_queue (department=? AND status=?)"), "{p}");
-        let due = CaseFilter { due_by: Some(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()), ..clerk };
-        let p = plan(&store, case_queue_query(&due, Page::default())).await;
-        assert!(p.contains("USING INDEX item_case_queue"), "{p}");
-        // A queue of one status comes in the index's order: no sort of all the department's cases.
+        from_index(&plan(&store, queue(&clerk, &["ga"])).await, 3);
+        let due = CaseFilter { due_by: Some(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()), ..clerk.clone() };
+        from_index(&plan(&store, queue(&due, &["ga"])).await, 1);
         let approved = CaseFilter { department: Some("ga".into()), statuses: vec!["approved".into()], ..CaseFilter::default() };
-        let p = plan(&store, case_queue_query(&approved, Page::default())).await;
-        assert!(p.contains("USING INDEX item_case_queue") && !p.contains("TEMP B-TREE"), "{p}");
+        from_index(&plan(&store, queue(&approved, &["ga"])).await, 1);
+        let everyone = CaseFilter { overdue_only: true, ..CaseFilter::default() };
+        from_index(&plan(&store, queue(&everyone, &["cl", "ga", "mzj", "wjw"])).await, 12);
+        // Nothing can match: no statement at all.
+        let waiting_due = CaseFilter { statuses: vec!["waiting".into()], ..due };
+        assert!(case_queue_query(&waiting_due, Page::default(), &["ga".to_owned()]).is_none());
+        assert!(case_queue_query(&clerk, Page::default(), &[]).is_none());
         // The outbox's counts read the partial indexes of pending and failed notices, not every notice.
         let p = plan(&store, (crate::queries::notices::OUTBOX_COUNTS.to_owned(), Conditions::default())).await;
         assert!(p.contains("INDEX notice_pending (next_attempt_at>?)") && p.contains("INDEX notice_failed (next_attempt_at>?)"), "{p}");

@@ -95,6 +95,14 @@ impl Conditions {
         if self.terms.is_empty() { String::new() } else { format!("WHERE {}", self.terms.join(" AND ")) }
     }
 
+    /// [`Conditions::clause`], leaving no conditions (their bind values stay) for the next part
+    /// of a compound statement.
+    pub(crate) fn take_clause(&mut self) -> String {
+        let c = self.clause();
+        self.terms.clear();
+        c
+    }
+
     /// `LIMIT … OFFSET …` for a page, bound after the conditions.
     pub(crate) fn page(&mut self, page: Page) -> String {
         let limit = self.bind(crate::codec::Value::I(page.limit));
