@@ -635,7 +635,7 @@ pub struct ListQuery {
 
 /// Applications the caller may see: their own; their department's; their window's; all (admin).
 #[utoipa::path(get, path = "/api/applications", tag = "applications", params(ListQuery),
-    responses((status = 200, body = Vec<AppSummaryView>)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<AppSummaryView>), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list_applications(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Vec<AppSummaryView>>> {
     if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty())
         && onething::AppStatus::parse(s).is_none()
