@@ -267,14 +267,14 @@ fn case_queue_query(f: &CaseFilter, page: Page, departments: &[String]) -> Optio
         for s in &statuses {
             w.equals("c.department", Value::S(d.clone()));
             w.equals("c.status", Value::S((*s).to_owned()));
-            if let Some(d) = given(f.division.as_deref()) {
-                w.starts_with("c.division", d);
+            if let Some(division) = given(f.division.as_deref()) {
+                w.starts_with("c.division", division);
             }
             if f.overdue_only {
                 w.and("c.overdue = 1".to_owned());
             }
-            if let Some(d) = f.due_by {
-                let p = w.bind(Value::S(codec::date(d)));
+            if let Some(due) = f.due_by {
+                let p = w.bind(Value::S(codec::date(due)));
                 w.and(format!("c.promised_deadline <= {p}"));
             }
             let clause = w.take_clause();
