@@ -17,6 +17,16 @@ fn ids_of(list: &Value) -> BTreeSet<String> {
     list.as_array().expect("a list").iter().filter_map(|a| a["id"].as_str().map(str::to_owned)).collect()
 }
 
+/// The ids of `rows`, in their order.
+fn ids_in<'a>(rows: impl IntoIterator<Item = &'a Value>) -> Vec<String> {
+    rows.into_iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect()
+}
+
+/// The ids of a list answer, in its order.
+fn ordered_ids(list: &Value) -> Vec<String> {
+    ids_in(list.as_array().expect("a list"))
+}
+
 fn case_of<'a>(app: &'a Value, item: &str) -> &'a Value {
     app["cases"].as_array().and_then(|cs| cs.iter().find(|c| c["item"] == item)).unwrap_or_else(|| panic!("case {item}"))
 }
@@ -344,9 +354,6 @@ async fn administrators_queue(db: Db) {
         t.file(&citizen, bundle).await;
     }
     let admin = t.login("admin").await;
-    let ids = |v: &serde_json::Value| -> Vec<String> {
-        v.as_array().expect("rows").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect()
-    };
     let all = t.get(&admin, "/api/cases?limit=500").await;
     assert_eq!(all.status, StatusCode::OK, "{}", all.body);
     let rows = all.body.as_array().expect("rows").clone();
@@ -361,20 +368,18 @@ async fn administrators_queue(db: Db) {
     let first_with_deadline: Vec<&str> = rows.iter().take_while(|r| !r["promised_deadline"].is_null()).map(|r| r["department"].as_str().unwrap_or("")).collect();
     assert!(first_with_deadline.windows(2).any(|w| w[0] != w[1]), "departments interleave by deadline: {rows:?}");
     for d in &departments {
-        let own = ids(&t.get(&admin, &format!("/api/cases?department={d}&limit=500")).await.body);
-        let part: Vec<String> = rows.iter().filter(|r| r["department"] == d.as_str()).map(|r| r["id"].as_str().expect("id").to_owned()).collect();
-        assert_eq!(own, part, "{d}");
+        let own = ordered_ids(&t.get(&admin, &format!("/api/cases?department={d}&limit=500")).await.body);
+        assert_eq!(own, ids_in(rows.iter().filter(|r| r["department"] == d.as_str())), "{d}");
     }
     let mut paged = Vec::new();
     for offset in (0..rows.len() + 3).step_by(3) {
-        paged.extend(ids(&t.get(&admin, &format!("/api/cases?limit=3&offset={offset}")).await.body));
+        paged.extend(ordered_ids(&t.get(&admin, &format!("/api/cases?limit=3&offset={offset}")).await.body));
     }
-    assert_eq!(paged, ids(&all.body));
+    assert_eq!(paged, ordered_ids(&all.body));
     // One status, and the supervisor's overdue view over every department (none is late yet).
-    let waiting = ids(&t.get(&admin, "/api/cases?status=waiting&limit=500").await.body);
-    let part: Vec<String> = rows.iter().filter(|r| r["status"] == "waiting").map(|r| r["id"].as_str().expect("id").to_owned()).collect();
+    let waiting = ordered_ids(&t.get(&admin, "/api/cases?status=waiting&limit=500").await.body);
     assert!(!waiting.is_empty());
-    assert_eq!(waiting, part);
+    assert_eq!(waiting, ids_in(rows.iter().filter(|r| r["status"] == "waiting")));
     let overdue = t.get(&admin, "/api/supervision/overdue").await;
     assert_eq!(overdue.status, StatusCode::OK, "{}", overdue.body);
     assert_eq!(overdue.body, serde_json::json!([]));
@@ -398,17 +403,14 @@ async fn lists_by_status(db: Db) {
     let gone = t.file(&citizen, "birth").await["id"].as_str().expect("id").to_owned();
     let r = t.post(&citizen, &format!("/api/applications/{gone}/withdraw"), json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let ids = |v: &serde_json::Value| -> Vec<String> {
-        v.as_array().expect("rows").iter().map(|r| r["id"].as_str().expect("id").to_owned()).collect()
-    };
     for login in ["citizen", "wjw_clerk", "admin"] {
         let token = if login == "citizen" { citizen.clone() } else { t.login(login).await };
-        let withdrawn = ids(&t.get(&token, "/api/applications?status=withdrawn&limit=500").await.body);
+        let withdrawn = ordered_ids(&t.get(&token, "/api/applications?status=withdrawn&limit=500").await.body);
         assert!(withdrawn.contains(&gone) && !withdrawn.contains(&kept), "{login}: {withdrawn:?}");
         let open = t.get(&token, "/api/applications?status=in_progress&limit=500").await.body;
-        assert!(ids(&open).contains(&kept) && !ids(&open).contains(&gone), "{login}: {open}");
+        assert!(ordered_ids(&open).contains(&kept) && !ordered_ids(&open).contains(&gone), "{login}: {open}");
         assert!(open.as_array().expect("rows").iter().all(|a| a["status"] == "in_progress"), "{login}: {open}");
-        let birth = ids(&t.get(&token, "/api/applications?status=withdrawn&target=birth&limit=500").await.body);
+        let birth = ordered_ids(&t.get(&token, "/api/applications?status=withdrawn&target=birth&limit=500").await.body);
         assert_eq!(birth, withdrawn, "{login}");
         let r = t.get(&token, "/api/applications?status=bogus").await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{login}: {}", r.body);

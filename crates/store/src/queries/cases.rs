@@ -261,7 +261,7 @@ fn case_queue_query(f: &CaseFilter, page: Page, departments: &[String]) -> Optio
     if departments.is_empty() || statuses.is_empty() || page.limit <= 0 {
         return None;
     }
-    let first = page.limit.max(0).saturating_add(page.offset.max(0));
+    let first = page.limit.saturating_add(page.offset.max(0));
     let mut parts = Vec::new();
     for d in departments {
         for s in &statuses {
