@@ -235,6 +235,38 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
+/// The address of the client a request came from: the connection's peer, or — when the peer is
+/// one of `auth.trusted_proxies` — the last address its `X-Forwarded-For` names. Requests handed
+/// to a router without a connection (tests of a page handler) count as `0.0.0.0`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
+impl ClientAddr {
+    /// The client address of a request's parts.
+    pub fn of(parts: &Parts, trusted_proxies: &[std::net::IpAddr]) -> ClientAddr {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        if trusted_proxies.contains(&peer)
+            && let Some(forwarded) = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).last()
+            && let Some(last) = forwarded.rsplit(',').next()
+            && let Ok(ip) = last.trim().parse()
+        {
+            return ClientAddr(ip);
+        }
+        ClientAddr(peer)
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr::of(parts, &state.config.trusted_proxies))
+    }
+}
+
 /// An optional principal, for pages that work signed in or not.
 #[derive(Debug, Clone)]
 pub struct MaybePrincipal(pub Option<Principal>);
@@ -278,6 +310,25 @@ mod tests {
         assert!(check_password_strength("short1").is_err());
         assert!(check_password_strength("onlyletters").is_err());
         assert!(check_password_strength("letters123").is_ok());
+    }
+
+    #[test]
+    fn the_client_is_the_peer_unless_a_trusted_proxy_names_it() {
+        let parts = |peer: &str, xff: Option<&str>| {
+            let mut b = axum::http::Request::builder().uri("/");
+            if let Some(x) = xff {
+                b = b.header("x-forwarded-for", x);
+            }
+            let (mut parts, ()) = b.body(()).expect("request").into_parts();
+            parts.extensions.insert(axum::extract::ConnectInfo(peer.parse::<std::net::SocketAddr>().expect("addr")));
+            parts
+        };
+        let proxy: std::net::IpAddr = "10.0.0.1".parse().expect("ip");
+        let ip = |s: &str| ClientAddr(s.parse().expect("ip"));
+        assert_eq!(ClientAddr::of(&parts("10.0.0.9:5000", Some("1.2.3.4")), &[proxy]), ip("10.0.0.9"), "an untrusted peer's header is ignored");
+        assert_eq!(ClientAddr::of(&parts("10.0.0.1:5000", Some("9.9.9.9, 1.2.3.4")), &[proxy]), ip("1.2.3.4"), "the proxy's own entry is last");
+        assert_eq!(ClientAddr::of(&parts("10.0.0.1:5000", Some("garbage")), &[proxy]), ip("10.0.0.1"));
+        assert_eq!(ClientAddr::of(&parts("10.0.0.1:5000", None), &[proxy]), ip("10.0.0.1"));
     }
 
     #[test]

@@ -72,6 +72,12 @@ batch = 128               # notices per round
 session_hours = 8
 argon2_memory_kib = 19456
 argon2_iterations = 2
+# The key of the CSRF tokens and one-time codes (HMAC-SHA256), at least 32 characters. Leave it ""
+# to keep a random key in the database, shared by every server on it. Secret: never logged.
+secret = ""
+secure_cookies = "auto"   # auto (on when public_url is https) | on | off: the Secure flag on cookies
+hsts = "auto"             # auto (on when public_url is https) | on | off: Strict-Transport-Security
+trusted_proxies = []      # reverse proxies whose X-Forwarded-For names the client (rate limits, logs)
 
 [limits]
 json_body_bytes = 1048576
@@ -173,6 +179,20 @@ struct RawAuth {
     session_hours: i64,
     argon2_memory_kib: u32,
     argon2_iterations: u32,
+    secret: Secret,
+    secure_cookies: String,
+    hsts: String,
+    trusted_proxies: RawList,
+}
+
+/// `auto | on | off` of a setting that follows the public URL's scheme.
+fn auto_switch(setting: &str, value: &str, https: bool) -> Result<bool, ConfigError> {
+    match value.trim() {
+        "auto" => Ok(https),
+        "on" | "true" => Ok(true),
+        "off" | "false" => Ok(false),
+        other => Err(err(setting, format!("{other:?}: expected auto, on or off"))),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -359,6 +379,14 @@ pub struct Config {
     pub session_hours: i64,
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
+    /// The HMAC key of CSRF tokens and one-time codes, if configured (else kept in the database).
+    pub auth_secret: Option<Secret>,
+    /// Cookies carry `Secure`.
+    pub secure_cookies: bool,
+    /// Answers carry `Strict-Transport-Security`.
+    pub hsts: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub json_body_bytes: usize,
     pub upload_bytes: usize,
     pub circles: CirclesConfig,
@@ -469,6 +497,16 @@ impl Config {
         if raw.auth.argon2_memory_kib < 8 || raw.auth.argon2_iterations < 1 {
             return Err(err("auth.argon2_memory_kib", "argon2 needs at least 8 KiB and 1 iteration"));
         }
+        let https = raw.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        let secure_cookies = auto_switch("auth.secure_cookies", &raw.auth.secure_cookies, https)?;
+        let hsts = auto_switch("auth.hsts", &raw.auth.hsts, https)?;
+        if !raw.auth.secret.is_empty() && raw.auth.secret.expose().len() < 32 {
+            return Err(err("auth.secret", "must be at least 32 characters (or empty: kept in the database)"));
+        }
+        let mut trusted_proxies = Vec::new();
+        for p in raw.auth.trusted_proxies.items() {
+            trusted_proxies.push(p.parse().map_err(|_| err("auth.trusted_proxies", format!("{p:?} is not an IP address")))?);
+        }
         if raw.deadlines.tick_seconds == 0 {
             return Err(err("deadlines.tick_seconds", "must be at least 1"));
         }
@@ -493,6 +531,10 @@ impl Config {
             session_hours: raw.auth.session_hours,
             argon2_memory_kib: raw.auth.argon2_memory_kib,
             argon2_iterations: raw.auth.argon2_iterations,
+            auth_secret: (!raw.auth.secret.is_empty()).then_some(raw.auth.secret),
+            secure_cookies,
+            hsts,
+            trusted_proxies,
             json_body_bytes: raw.limits.json_body_bytes.max(1024),
             upload_bytes: raw.limits.upload_bytes.max(1024),
             circles: check_circles(raw.circles)?,
@@ -515,6 +557,27 @@ mod tests {
         let c = Config::defaults();
         assert_eq!(c.listen.port(), 8080);
         assert!(matches!(c.notice_channel, NoticeChannel::Log { .. }));
+        assert!(!c.secure_cookies && !c.hsts, "plain http by default");
+    }
+
+    #[test]
+    fn https_turns_on_secure_cookies_and_hsts_unless_told_otherwise() {
+        let env = |extra: &[(&str, &str)]| {
+            let mut v = vec![("MINSHENG__PUBLIC_URL".to_owned(), "https://fy.example.gov.cn".to_owned())];
+            v.extend(extra.iter().map(|(k, x)| ((*k).to_owned(), (*x).to_owned())));
+            v
+        };
+        let c = Config::load(None, env(&[])).expect("config");
+        assert!(c.secure_cookies && c.hsts);
+        let c = Config::load(None, env(&[("MINSHENG__AUTH__HSTS", "off")])).expect("config");
+        assert!(c.secure_cookies && !c.hsts);
+        assert_eq!(Config::load(None, env(&[("MINSHENG__AUTH__HSTS", "maybe")])).expect_err("bad").setting, "auth.hsts");
+        assert_eq!(Config::load(None, env(&[("MINSHENG__AUTH__SECRET", "short")])).expect_err("bad").setting, "auth.secret");
+        let c = Config::load(None, env(&[("MINSHENG__AUTH__TRUSTED_PROXIES", "10.0.0.1, ::1")])).expect("config");
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert_eq!(Config::load(None, env(&[("MINSHENG__AUTH__TRUSTED_PROXIES", "proxy")])).expect_err("bad").setting, "auth.trusted_proxies");
+        let c = Config::load(None, env(&[("MINSHENG__AUTH__SECRET", "0123456789abcdef0123456789abcdef")])).expect("config");
+        assert!(!format!("{c:?}").contains("0123456789abcdef"), "the secret never prints");
     }
 
     #[test]

@@ -240,6 +240,8 @@ impl App {
                     tracing::debug!(error = %e, "TCP_NODELAY not set on a connection");
                 }
             });
+            // The peer's address travels with each request (`auth::ClientAddr`: rate limits).
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
                 tracing::error!(error = %e, "server stopped");
             }
