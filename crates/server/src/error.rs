@@ -44,6 +44,8 @@ pub enum ApiError {
     UnsupportedMediaType { zh: String, en: String },
     /// 422: well-formed but wrong.
     Invalid { code: &'static str, zh: String, en: String, field: Option<String> },
+    /// 429: too many attempts; try again after `retry_after` seconds (sent as `Retry-After`).
+    TooManyRequests { code: &'static str, zh: String, en: String, retry_after: u64 },
     /// 500: logged with its cause chain, never shown.
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -80,6 +82,7 @@ impl ApiError {
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -91,6 +94,7 @@ impl ApiError {
             | ApiError::Conflict { code, zh, en, field }
             | ApiError::Forbidden { code, zh, en, field } => (*code, zh.clone(), en.clone(), field.clone()),
             ApiError::UnsupportedMediaType { zh, en } => ("unsupported_media_type", zh.clone(), en.clone(), None),
+            ApiError::TooManyRequests { code, zh, en, .. } => (*code, zh.clone(), en.clone(), None),
             ApiError::Unauthorized => (
                 "unauthorized",
                 "请先登录（会话不存在或已过期）".to_owned(),
@@ -138,7 +142,15 @@ impl IntoResponse for ApiError {
             }
             tracing::error!(error = %chain.join(": "), "internal error");
         }
-        (self.status(), Json(self.body())).into_response()
+        let retry_after = match &self {
+            ApiError::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
+        let mut resp = (self.status(), Json(self.body())).into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs.max(1)));
+        }
+        resp
     }
 }
 

@@ -17,6 +17,7 @@ pub mod seed;
 pub mod seed_pool;
 pub mod service;
 pub mod state;
+pub mod throttle;
 pub mod views;
 
 use std::net::SocketAddr;
