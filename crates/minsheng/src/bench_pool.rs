@@ -129,9 +129,9 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
     // Load: patients and results, generated on a blocking thread, inserted in multi-row batches.
     eprintln!("装载 loading {} patients and {} results into {backend} …", args.patients, args.results);
     let per_patient = args.results.div_ceil(args.patients.max(1)).max(1);
-    let total_rows = (args.patients + args.results) as u64;
+    let total_rows = (2 * args.patients + args.results) as u64;
     let pb = bar(total_rows, "load");
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<store::FhirRow>>(4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<store::FhirRow>, Vec<store::CareRow>)>(4);
     let gen_state = state.clone();
     let (patients, results) = (args.patients, args.results);
     let generator = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
@@ -141,6 +141,7 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
         let imaging: Vec<&pool::RecognisableItem> = IMAGING.iter().filter_map(|c| cat.item(c)).collect();
         let mut rng = StdRng::seed_from_u64(2026);
         let mut batch = Vec::with_capacity(20_000);
+        let mut care = Vec::with_capacity(20_000);
         let mut made = 0usize;
         let mut row_id = 1_000_000_000_i64;
         for i in 0..patients {
@@ -148,6 +149,13 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
             let res = server::seed_pool::patient_resource(&p, &mut rng, cat);
             row_id += 1;
             batch.push(server::fhir_api::index_row(&gen_state, &res, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
+            // The patient's visit to one institution (patient i to institution i mod n) in the last
+            // fortnight: the treatment relation that lets its clinicians check and read.
+            let seen_at = now - chrono::Duration::minutes(rng.random_range(60..14 * 24 * 60));
+            let visit = server::seed_pool::visit(insts[i % insts.len()], &p.logical_id, seen_at, format!("be{i}"));
+            row_id += 1;
+            batch.push(server::fhir_api::index_row(&gen_state, &visit, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
+            care.extend(server::fhir_api::care_row(&gen_state, &visit, &p.key, "").map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
             for k in 0..per_patient {
                 if made >= results {
                     break;
@@ -177,20 +185,21 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
                 }
             }
             if batch.len() >= 20_000 {
-                if tx.blocking_send(std::mem::take(&mut batch)).is_err() {
+                if tx.blocking_send((std::mem::take(&mut batch), std::mem::take(&mut care))).is_err() {
                     return Ok(());
                 }
             }
         }
         if !batch.is_empty() {
-            let _ = tx.blocking_send(batch);
+            let _ = tx.blocking_send((batch, care));
         }
         Ok(())
     });
     let t0 = Instant::now();
     let mut loaded = 0usize;
-    while let Some(rows) = rx.recv().await {
+    while let Some((rows, care)) = rx.recv().await {
         state.store.insert_fhir(&rows).await?;
+        state.store.upsert_fhir_and_care(&[], &care).await?;
         loaded += rows.len();
         pb.set_position(loaded as u64);
     }
@@ -256,16 +265,20 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let start = Instant::now();
     let mut tasks = Vec::new();
+    let n_insts = institutions.len();
     for (c, (_, token)) in tokens.iter().cloned().enumerate() {
         let items = items.clone();
         let patients = args.patients;
+        // The patients of this client's institution: those that visited it.
+        let own = c % n_insts;
+        let treated = patients.saturating_sub(own).div_ceil(n_insts);
         let mut conn = Conn::open(addr).await?;
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(c as u64);
             let (mut tally, mut recognised, mut checked) = (Tally::default(), 0usize, Vec::new());
             let mut pacer = Pacer::new(rate, clients, c, start);
             while let Some(t) = pacer.slot_before(deadline).await {
-                let p = rng.random_range(0..patients);
+                let p = rng.random_range(0..treated.max(1)) * n_insts + own;
                 let (system, code) = &items[rng.random_range(0..items.len())];
                 let body = format!(
                     r#"{{"resourceType":"ServiceRequest","status":"active","intent":"order","code":{{"coding":[{{"system":"{system}","code":"{code}"}}]}},"subject":{{"reference":"Patient/bp{p}"}}}}"#

@@ -186,7 +186,7 @@ pub async fn fhir(args: &FhirArgs, config: Config) -> anyhow::Result<ExitCode> {
     };
     let state = server::build_state(with_db(config, database_url), Arc::new(domain::SystemClock)).await?;
     let pb = bar(bundles.len() as u64, "fhir import");
-    let (mut patients, mut results) = (0usize, 0usize);
+    let (mut patients, mut results, mut care) = (0usize, 0usize, 0usize);
     for (i, b) in bundles.iter().enumerate() {
         let bundle: pool::fhir::Bundle = match serde_json::from_str::<pool::fhir::Resource>(b) {
             Ok(pool::fhir::Resource::Bundle(b)) => *b,
@@ -199,10 +199,11 @@ pub async fn fhir(args: &FhirArgs, config: Config) -> anyhow::Result<ExitCode> {
                 bail!("{} bundle {}: not FHIR JSON: {e}", file.display(), i + 1);
             }
         };
-        match server::fhir_api::import_bundle(&state, bundle, None).await {
+        match server::fhir_api::import_bundle(&state, bundle, &server::fhir_api::Importer::command_line()).await {
             Ok((_, r)) => {
                 patients += r.patients;
                 results += r.results;
+                care += r.care;
             }
             Err(e) => {
                 pb.abandon();
@@ -213,7 +214,7 @@ pub async fn fhir(args: &FhirArgs, config: Config) -> anyhow::Result<ExitCode> {
         pb.inc(1);
     }
     pb.finish_and_clear();
-    println!("已导入 imported {} 个患者 patients, {} 条结果 results from {} bundle(s)", patients, results, bundles.len());
+    println!("已导入 imported {} 个患者 patients, {} 条结果 results, {} 条诊疗记录 care records from {} bundle(s)", patients, results, care, bundles.len());
     state.store.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -18,6 +18,8 @@ pub enum ReaderKind {
     Clinician,
     /// Staff of a delivery platform (`org` is the platform code).
     Platform,
+    /// Window staff (一窗受理) of a division, who take in filings for residents who come in.
+    Window,
     /// The district administrator.
     Admin,
     /// The one-thing engine filling in a filing's materials for its applicant.
@@ -43,14 +45,20 @@ pub enum Purpose {
     Own,
     /// Handling a case (办件) of an application the subject filed.
     Case { case: i64 },
-    /// Filling in the materials of the subject's own filing (collect once).
+    /// Filling in the materials of the subject's own filing (collect once): the applicant, the
+    /// window that took it in, or a department with a case of it.
     Filing { application: i64 },
+    /// Window staff taking in (一窗受理) the subject's application.
+    Intake { application: i64 },
     /// Under a consent the subject gave.
     Consent { consent: i64 },
     /// Treating the patient: ordering a test, reading their results or summary.
     Treatment { order: Option<String> },
     /// Supervision of a platform's riders by the regulator, or the platform's own riders.
     Supervision,
+    /// Not a read: an institution writing a result or a care record about the patient (logged
+    /// where the patient sees it, like reads).
+    Record,
 }
 
 impl Purpose {
@@ -59,19 +67,21 @@ impl Purpose {
             Purpose::Own => "own",
             Purpose::Case { .. } => "case",
             Purpose::Filing { .. } => "filing",
+            Purpose::Intake { .. } => "intake",
             Purpose::Consent { .. } => "consent",
             Purpose::Treatment { .. } => "treatment",
             Purpose::Supervision => "supervision",
+            Purpose::Record => "record",
         }
     }
     /// The reference the purpose names (case id, application id, consent id, order).
     pub fn reference(&self) -> Option<String> {
         match self {
             Purpose::Case { case } => Some(case.to_string()),
-            Purpose::Filing { application } => Some(application.to_string()),
+            Purpose::Filing { application } | Purpose::Intake { application } => Some(application.to_string()),
             Purpose::Consent { consent } => Some(consent.to_string()),
             Purpose::Treatment { order } => order.clone(),
-            Purpose::Own | Purpose::Supervision => None,
+            Purpose::Own | Purpose::Supervision | Purpose::Record => None,
         }
     }
     pub fn name_zh(&self) -> &'static str {
@@ -79,9 +89,11 @@ impl Purpose {
             Purpose::Own => "本人查询",
             Purpose::Case { .. } => "办理业务",
             Purpose::Filing { .. } => "申请材料免提交（数据共享）",
+            Purpose::Intake { .. } => "窗口受理",
             Purpose::Consent { .. } => "经本人授权",
             Purpose::Treatment { .. } => "诊疗需要",
             Purpose::Supervision => "监管",
+            Purpose::Record => "写入诊疗记录",
         }
     }
     /// Parses the `purpose` and `ref` of a request (`case` + case id, `consent` + consent id, …).
@@ -91,9 +103,11 @@ impl Purpose {
             "own" => Purpose::Own,
             "case" => Purpose::Case { case: num()? },
             "filing" => Purpose::Filing { application: num()? },
+            "intake" => Purpose::Intake { application: num()? },
             "consent" => Purpose::Consent { consent: num()? },
             "treatment" => Purpose::Treatment { order: reference.map(|r| r.trim().chars().take(64).collect()) },
             "supervision" => Purpose::Supervision,
+            "record" => Purpose::Record,
             _ => return None,
         })
     }
@@ -138,13 +152,28 @@ impl Consent {
     }
 }
 
+/// For `Filing` and `Intake`: who filed the application named, and who handles it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilingFacts {
+    /// The applicant's ID number or credit code.
+    pub applicant: String,
+    /// The applicant's account.
+    pub applicant_account: i64,
+    /// The account that submitted it: the applicant, or the window staff who took it in.
+    pub submitted_by: i64,
+    /// The departments with a case of it.
+    pub departments: Vec<String>,
+}
+
 /// What the caller looked up for the purpose given.
 #[derive(Debug, Clone, Default)]
 pub struct ReadFacts {
     /// For `Case`: the case's department, its application's applicant, and whether it is open.
     pub case: Option<(String, String, bool)>,
-    /// For `Filing`: the application's applicant.
-    pub filing_applicant: Option<String>,
+    /// For `Filing` and `Intake`: the application named.
+    pub filing: Option<FilingFacts>,
+    /// The reader (a resident) is a guardian of the subject (a minor in their household).
+    pub guardian: bool,
     /// For `Consent`: the consent named.
     pub consent: Option<Consent>,
     /// For `Treatment`: the reader's institution ordered a test for the patient recently, or the
@@ -159,22 +188,30 @@ pub struct ReadFacts {
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     OwnData,
+    /// A parent reading their minor child's data (guardianship by the household register).
+    Guardian,
     CaseHandling,
     OwnFiling,
+    WindowIntake,
     Consent,
     Treatment,
     Supervision,
+    /// A write by the institution that produced the result or the care record.
+    Recording,
 }
 
 impl Basis {
     pub fn code(&self) -> &'static str {
         match self {
             Basis::OwnData => "own_data",
+            Basis::Guardian => "guardian",
+            Basis::WindowIntake => "window_intake",
             Basis::CaseHandling => "case_handling",
             Basis::OwnFiling => "own_filing",
             Basis::Consent => "consent",
             Basis::Treatment => "treatment",
             Basis::Supervision => "supervision",
+            Basis::Recording => "recording",
         }
     }
 }
@@ -198,9 +235,13 @@ impl Decision {
 /// Decides a read by `reader` of a record of `record_type` about `subject_key` for `purpose`.
 /// `record_type` is `health` for medical results and summaries.
 pub fn decide(reader: &Reader, subject_key: &str, record_type: &str, purpose: Option<&Purpose>, facts: &ReadFacts, today: NaiveDate) -> Decision {
+    let guardian = reader.kind == ReaderKind::Subject && facts.guardian;
     let Some(purpose) = purpose else {
         if reader.own_key.as_deref() == Some(subject_key) {
             return Decision::Allowed { basis: Basis::OwnData };
+        }
+        if guardian {
+            return Decision::Allowed { basis: Basis::Guardian };
         }
         return Decision::refuse("purpose_required", "读取他人数据须说明用途（所办理的业务或本人授权）", "Reading someone else's data needs a purpose: the case handled or the subject's consent");
     };
@@ -208,6 +249,8 @@ pub fn decide(reader: &Reader, subject_key: &str, record_type: &str, purpose: Op
         Purpose::Own => {
             if reader.own_key.as_deref() == Some(subject_key) {
                 Decision::Allowed { basis: Basis::OwnData }
+            } else if guardian {
+                Decision::Allowed { basis: Basis::Guardian }
             } else {
                 Decision::refuse("not_own_data", "只能以「本人」用途读取自己的数据", "Only the subject may read with the purpose 'own'")
             }
@@ -228,9 +271,39 @@ pub fn decide(reader: &Reader, subject_key: &str, record_type: &str, purpose: Op
             (None, ReaderKind::Department, _) => Decision::refuse("unknown_case", "没有这个办件", "No such case"),
             _ => Decision::refuse("not_department_staff", "只有承办部门的工作人员可以以办件名义读取数据", "Only staff of the handling department may read for a case"),
         },
-        Purpose::Filing { .. } => match &facts.filing_applicant {
-            Some(a) if a == subject_key && matches!(reader.kind, ReaderKind::Engine | ReaderKind::Subject) => Decision::Allowed { basis: Basis::OwnFiling },
-            _ => Decision::refuse("filing_mismatch", "该申请的申请人不是该数据的主体", "The filing's applicant is not the data subject"),
+        Purpose::Filing { .. } => match &facts.filing {
+            None => Decision::refuse("unknown_filing", "没有这个申请", "No such application"),
+            Some(f) if f.applicant != subject_key => {
+                Decision::refuse("filing_mismatch", "该申请的申请人不是该数据的主体", "The filing's applicant is not the data subject")
+            }
+            Some(f) => {
+                let account = reader.account;
+                let handles = match reader.kind {
+                    ReaderKind::Engine => true,
+                    ReaderKind::Department => reader.org.as_ref().is_some_and(|o| f.departments.contains(o)),
+                    _ => false,
+                } || account.is_some_and(|a| a == f.applicant_account || a == f.submitted_by);
+                if handles {
+                    Decision::Allowed { basis: Basis::OwnFiling }
+                } else {
+                    Decision::refuse(
+                        "filing_not_yours",
+                        "您不是该申请的申请人、受理窗口或承办部门，不能以其名义读取数据",
+                        "You are neither the applicant of this filing, nor the window that took it in, nor a department handling it",
+                    )
+                }
+            }
+        },
+        Purpose::Intake { .. } => match &facts.filing {
+            Some(f) if f.applicant == subject_key && reader.kind == ReaderKind::Window && reader.account == Some(f.submitted_by) => {
+                Decision::Allowed { basis: Basis::WindowIntake }
+            }
+            Some(_) => Decision::refuse(
+                "intake_not_yours",
+                "只有受理该申请的窗口工作人员可以以窗口受理名义读取申请人的数据",
+                "Only the window staff who took in this application may read its applicant's data for the intake",
+            ),
+            None => Decision::refuse("unknown_filing", "没有这个申请", "No such application"),
         },
         Purpose::Consent { .. } => match &facts.consent {
             Some(c) if c.subject_key != subject_key => Decision::refuse("consent_mismatch", "该授权不是数据主体本人给出的", "The consent was not given by the data subject"),
@@ -255,6 +328,7 @@ pub fn decide(reader: &Reader, subject_key: &str, record_type: &str, purpose: Op
                 )
             }
         }
+        Purpose::Record => Decision::refuse("not_a_read_purpose", "「写入诊疗记录」不是读取数据的用途", "'record' is not a purpose for reading"),
         Purpose::Supervision => {
             if facts.supervises {
                 Decision::Allowed { basis: Basis::Supervision }
@@ -296,6 +370,45 @@ mod tests {
         assert!(!decide(&dept("ga"), "B", "x", Some(&p), &facts("ga", "A", true), today).is_allowed());
         assert!(!decide(&dept("ga"), "A", "x", Some(&p), &facts("ga", "A", false), today).is_allowed());
         assert!(!decide(&dept("ga"), "A", "x", Some(&p), &ReadFacts::default(), today).is_allowed());
+    }
+
+    #[test]
+    fn a_filing_justifies_reads_only_by_those_who_filed_or_handle_it() {
+        let today = day("2026-03-02");
+        let p = Purpose::Filing { application: 5 };
+        let facts = ReadFacts {
+            filing: Some(FilingFacts { applicant: "A".into(), applicant_account: 1, submitted_by: 9, departments: vec!["ga".into()] }),
+            ..Default::default()
+        };
+        let resident = |account, key: &str| Reader { account: Some(account), kind: ReaderKind::Subject, org: None, own_key: Some(key.into()) };
+        let engine = Reader { account: Some(1), kind: ReaderKind::Engine, org: None, own_key: None };
+        let window = Reader { account: Some(9), kind: ReaderKind::Window, org: None, own_key: None };
+        assert!(decide(&engine, "A", "x", Some(&p), &facts, today).is_allowed());
+        assert!(decide(&resident(1, "A"), "A", "x", Some(&p), &facts, today).is_allowed(), "the applicant");
+        assert!(decide(&window, "A", "x", Some(&p), &facts, today).is_allowed(), "the window that took it in");
+        assert!(decide(&dept("ga"), "A", "x", Some(&p), &facts, today).is_allowed(), "a department with a case of it");
+        // The outside test's finding: another resident naming the victim's application.
+        let other = decide(&resident(2, "B"), "A", "x", Some(&p), &facts, today);
+        assert!(matches!(other, Decision::Refused { code: "filing_not_yours", .. }), "{other:?}");
+        assert!(!decide(&dept("mzj"), "A", "x", Some(&p), &facts, today).is_allowed(), "a department without a case");
+        assert!(!decide(&engine, "B", "x", Some(&p), &facts, today).is_allowed(), "not the applicant's data");
+        assert!(!decide(&engine, "A", "x", Some(&p), &ReadFacts::default(), today).is_allowed(), "no such application");
+        let intake = Purpose::Intake { application: 5 };
+        assert_eq!(decide(&window, "A", "x", Some(&intake), &facts, today), Decision::Allowed { basis: Basis::WindowIntake });
+        let other_window = Reader { account: Some(10), ..window.clone() };
+        assert!(!decide(&other_window, "A", "x", Some(&intake), &facts, today).is_allowed());
+        assert!(!decide(&resident(1, "A"), "A", "x", Some(&intake), &facts, today).is_allowed());
+    }
+
+    #[test]
+    fn a_guardian_reads_their_wards_data_as_their_own() {
+        let today = day("2026-03-02");
+        let parent = Reader { account: Some(1), kind: ReaderKind::Subject, org: None, own_key: Some("P".into()) };
+        let facts = ReadFacts { guardian: true, ..Default::default() };
+        assert_eq!(decide(&parent, "KID", "x", None, &facts, today), Decision::Allowed { basis: Basis::Guardian });
+        assert_eq!(decide(&parent, "KID", "x", Some(&Purpose::Own), &facts, today), Decision::Allowed { basis: Basis::Guardian });
+        assert!(!decide(&parent, "KID", "x", None, &ReadFacts::default(), today).is_allowed());
+        assert!(!decide(&dept("ga"), "KID", "x", None, &facts, today).is_allowed(), "only residents are guardians");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod base45;
+pub mod care;
 pub mod cert;
 pub mod error;
 pub mod fhir;
@@ -16,7 +17,7 @@ pub mod rider;
 pub mod schema;
 pub mod version;
 
-pub use access::{Basis, Consent, Decision, GranteeKind, Purpose, Reader, ReaderKind, ReadFacts};
+pub use access::{Basis, Consent, Decision, FilingFacts, GranteeKind, Purpose, Reader, ReaderKind, ReadFacts};
 pub use cert::{Credential, CredentialBody, DistrictKey, PublicKey, RecordCert, Verified, VerifyError};
 pub use error::PoolError;
 pub use log::{AccessEntry, ChainBreak, GENESIS, Outcome};

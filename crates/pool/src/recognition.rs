@@ -229,6 +229,12 @@ pub fn fhir_time(t: DateTime<Utc>) -> String {
     domain::china_time(t).format("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
+/// The `urn:uuid:` a DetectedIssue of a check is known by in its Bundle (from its numeric id).
+pub fn issue_urn(issue_id: &str) -> String {
+    let n: u64 = issue_id.parse().unwrap_or(0);
+    format!("urn:uuid:{:08x}-0000-4000-8000-{:012x}", n >> 48, n & 0xffff_ffff_ffff)
+}
+
 /// The answer of a recognition check: a `collection` Bundle holding a DetectedIssue (when a
 /// recognisable result exists) followed by the results. `results` pairs each recognisable
 /// result with its stored resource.
@@ -276,7 +282,9 @@ pub fn check_bundle(
             mitigation: Vec::new(),
         };
         entries.push(BundleEntry {
-            full_url: Some(format!("{base}/DetectedIssue/{issue_id}")),
+            // The issue is not kept as a resource of its own (its id is the offer to decide on
+            // at /api/pool/recognition/offers/{id}/decision), so it has no URL to resolve.
+            full_url: Some(issue_urn(issue_id)),
             resource: Some(Resource::DetectedIssue(issue)),
             search: None,
             request: None,

@@ -482,6 +482,32 @@ pub struct UploadQuery {
 
 const ALLOWED_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/png", "image/webp", "application/ofd", "text/plain"];
 
+/// Whether a file's first bytes are those of the type it was declared as (its signature): a
+/// declared type is never trusted on its own, since the file is later served to staff as that type.
+pub fn content_matches(content_type: &str, bytes: &[u8]) -> bool {
+    match content_type {
+        "application/pdf" => bytes.starts_with(b"%PDF-"),
+        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "image/png" => bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]),
+        "image/webp" => bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP",
+        // OFD (GB/T 33190) is a ZIP container.
+        "application/ofd" => bytes.starts_with(b"PK\x03\x04"),
+        "text/plain" => std::str::from_utf8(bytes).is_ok_and(|t| !t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))),
+        _ => false,
+    }
+}
+
+fn type_name_zh(content_type: &str) -> &'static str {
+    match content_type {
+        "application/pdf" => "PDF",
+        "image/jpeg" => "JPG",
+        "image/png" => "PNG",
+        "image/webp" => "WEBP",
+        "application/ofd" => "OFD",
+        _ => "文本",
+    }
+}
+
 /// Uploads one material file (the raw bytes as the body). Returns the id to cite in a filing.
 #[utoipa::path(post, path = "/api/uploads", tag = "applications", params(UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/pdf"),
@@ -509,6 +535,14 @@ pub async fn upload(
     }
     if body.is_empty() {
         return Err(ApiError::invalid("empty_file", "body", "文件是空的", "The file is empty"));
+    }
+    if !content_matches(&content_type, &body) {
+        return Err(ApiError::invalid(
+            "file_content_mismatch",
+            "body",
+            format!("文件内容不是声明的 {} 格式，请上传真实的 {} 文件", type_name_zh(&content_type), type_name_zh(&content_type)),
+            format!("The file's content is not {content_type}; upload a real file of that type"),
+        ));
     }
     let name = q.name.unwrap_or_else(|| "材料".into());
     if name.chars().count() > 200 || name.contains(['/', '\\', '\0']) {
@@ -591,13 +625,15 @@ fn wants_minimal(headers: &HeaderMap) -> bool {
 }
 
 /// The application as the viewer sees it, or its brief form when the client prefers.
-fn app_response(state: &AppState, viewer: &Account, app: &onething::Application, minimal: bool, status: StatusCode) -> Response {
+/// Staff shown the whole application are logged in the applicant's access log first.
+async fn app_response(state: &AppState, viewer: &Account, app: &onething::Application, minimal: bool, status: StatusCode) -> ApiResult<Response> {
     if minimal {
         let mut resp = (status, Json(views::application_brief(app))).into_response();
         resp.headers_mut().insert("preference-applied", HeaderValue::from_static("return=minimal"));
-        resp
+        Ok(resp)
     } else {
-        (status, Json(views::application_view(state, viewer, app))).into_response()
+        crate::pool_api::log_application_read(state, viewer, app).await?;
+        Ok((status, Json(views::application_view(state, viewer, app))).into_response())
     }
 }
 
@@ -616,11 +652,11 @@ pub async fn submit(State(state): State<AppState>, p: Principal, headers: Header
     let filed = service::submit(&state, &p.account, body, key).await?;
     let minimal = wants_minimal(&headers);
     if filed.replayed {
-        let mut resp = app_response(&state, &p.account, &filed.application, minimal, StatusCode::OK);
+        let mut resp = app_response(&state, &p.account, &filed.application, minimal, StatusCode::OK).await?;
         resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
         Ok(resp)
     } else {
-        Ok(app_response(&state, &p.account, &filed.application, minimal, StatusCode::CREATED))
+        app_response(&state, &p.account, &filed.application, minimal, StatusCode::CREATED).await
     }
 }
 
@@ -672,6 +708,7 @@ async fn load_visible(state: &AppState, p: &Principal, id: &str) -> ApiResult<on
     responses((status = 200, body = ApplicationView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get_application(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> ApiResult<Json<ApplicationView>> {
     let app = load_visible(&state, &p, &id).await?;
+    crate::pool_api::log_application_read(&state, &p.account, &app).await?;
     Ok(Json(views::application_view(&state, &p.account, &app)))
 }
 
@@ -735,7 +772,7 @@ pub async fn act(
     service::check_uploads(&state, &uploads, p.id(), "materials").await?;
     let req = ActionRequest { case, action: body.action.trim().to_owned(), comment: body.comment, uploads };
     let app = service::act(&state, &p.account, id, req).await?;
-    Ok(app_response(&state, &p.account, &app, wants_minimal(&headers), StatusCode::OK))
+    app_response(&state, &p.account, &app, wants_minimal(&headers), StatusCode::OK).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -1059,4 +1096,25 @@ pub async fn method_not_allowed(method: axum::http::Method) -> Response {
 /// JSON 404 for unknown paths.
 pub async fn fallback() -> ApiError {
     ApiError::not_found("没有这个接口", "No such endpoint")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_files_content_must_be_of_its_declared_type() {
+        assert!(content_matches("application/pdf", b"%PDF-1.7\n..."));
+        assert!(!content_matches("application/pdf", b"<html><script>alert(1)</script>"));
+        assert!(content_matches("image/png", &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0]));
+        assert!(!content_matches("image/png", b"%PDF-1.7"));
+        assert!(content_matches("image/jpeg", &[0xFF, 0xD8, 0xFF, 0xE0]));
+        assert!(content_matches("image/webp", b"RIFF\x10\x00\x00\x00WEBPVP8 "));
+        assert!(!content_matches("image/webp", b"RIFF\x10\x00\x00\x00WAVEfmt "));
+        assert!(content_matches("application/ofd", b"PK\x03\x04\x14\x00"));
+        assert!(content_matches("text/plain", "情况说明\r\n第二行\t完".as_bytes()));
+        assert!(!content_matches("text/plain", b"MZ\x90\x00\x03"), "binary is not text");
+        assert!(!content_matches("text/plain", &[0xff, 0xfe, 0x00]));
+        assert!(!content_matches("application/x-msdownload", b"MZ"));
+    }
 }

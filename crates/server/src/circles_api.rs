@@ -314,8 +314,9 @@ fn load_norms(cfg: &CirclesConfig) -> circles::Result<Norms> {
 #[utoipa::path(post, path = "/api/circles/analyses", tag = "circles", request_body(content = Option<StartRequest>),
     responses((status = 202, body = StartedView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn start(State(state): State<AppState>, p: Principal, body: Bytes) -> ApiResult<Response> {
+pub async fn start(State(state): State<AppState>, p: Principal, body: Result<Bytes, axum::extract::rejection::BytesRejection>) -> ApiResult<Response> {
     staff(&p)?;
+    let body = body.map_err(|e| crate::json::body_error(&e, state.config.json_body_bytes))?;
     let req: StartRequest = if body.iter().all(u8::is_ascii_whitespace) { StartRequest::default() } else { crate::json::parse(&body)? };
     let cfg = state.config.circles.clone();
     let profile = req.profile.unwrap_or_else(|| cfg.profile.clone());

@@ -111,7 +111,7 @@ key_file = ""
 issuer = "杭州市富阳区人民政府"
 recognition_items = ""       # "" = the embedded crates/pool/data/recognition_items.toml
 institutions = ""            # "" = the embedded crates/pool/data/institutions.toml
-treatment_days = 30          # an order (recognition check) lets the institution read the patient's results this long
+treatment_days = 30          # after a visit (or a referral) the institution may read the patient's health data this long
 access_log_batch = 2048      # most access-log entries one commit takes
 access_log_lanes = 4         # parallel access-log writers (each its own hash chain) on PostgreSQL; SQLite uses 1
 access_log_interval_us = 600 # SQLite: least time between the starts of two access-log commits (each also syncs the disk)

@@ -16,7 +16,7 @@ use domain::{ResidentId, china_date};
 use pool::fhir::{self, Bundle, BundleEntry, BundleResponse, Meta, OperationOutcome, Patient, Reference, Resource, ServiceRequest, systems};
 use pool::recognition::{self, fhir_time};
 use pool::{Purpose, ReadFacts, Reader, ReaderKind};
-use store::{FhirQuery, FhirRow, OfferRow};
+use store::{CareRow, FhirQuery, FhirRow, OfferRow};
 
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -89,15 +89,15 @@ pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}/fhir")
 }
 
-const READABLE: &[&str] = &["Patient", "Observation", "DiagnosticReport", "ImagingStudy"];
+const READABLE: &[&str] = &["Patient", "Observation", "DiagnosticReport", "ImagingStudy", "Encounter", "EpisodeOfCare", "ServiceRequest"];
 
 fn check_type(rtype: &str) -> FhirResult<()> {
     if READABLE.contains(&rtype) {
         Ok(())
     } else {
         Err(FhirError(ApiError::not_found(
-            "只支持 Patient、Observation、DiagnosticReport、ImagingStudy",
-            "Supported types: Patient, Observation, DiagnosticReport, ImagingStudy",
+            "只支持 Patient、Observation、DiagnosticReport、ImagingStudy、Encounter、EpisodeOfCare、ServiceRequest",
+            "Supported types: Patient, Observation, DiagnosticReport, ImagingStudy, Encounter, EpisodeOfCare, ServiceRequest",
         )))
     }
 }
@@ -198,6 +198,17 @@ async fn lawful_read(state: &AppState, reader: &Reader, subject: &str, resource:
     if d.is_allowed() { Ok(()) } else { Err(FhirError(refusal(&d))) }
 }
 
+/// The answer for a patient who is not on this server: the refusal the reader would get for a
+/// patient they have no right to read (logged under `subject`, the reference or ID number asked
+/// for), so that 403 and 404 never tell whether someone is a patient here. A reader who would be
+/// allowed (the person asking for their own record) learns that there is none.
+async fn unknown_patient(state: &AppState, reader: &Reader, subject: &str, resource: String, given: Option<(&str, Option<&str>)>) -> FhirError {
+    match lawful_read(state, reader, subject, resource, given).await {
+        Err(e) => e,
+        Ok(()) => FhirError(ApiError::not_found("没有这个患者", "No such patient")),
+    }
+}
+
 fn given_purpose(ps: &[(String, String)]) -> Option<(&str, Option<&str>)> {
     let p = ps.iter().find(|(k, _)| k == "purpose").map(|(_, v)| v.as_str())?;
     Some((p, ps.iter().find(|(k, _)| k == "ref").map(|(_, v)| v.as_str())))
@@ -221,6 +232,8 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         serde_json::json!({"type": ty, "interaction": [{"code": "read"}, {"code": "search-type"}],
             "searchParam": search(&[("code", "token"), ("date", "date")])})
     };
+    // Care records (treatment relations): imported in Bundles, read and searched by patient and date.
+    let care = |ty: &str| serde_json::json!({"type": ty, "interaction": [{"code": "read"}, {"code": "search-type"}], "searchParam": search(&[("date", "date")])});
     let doc = serde_json::json!({
         "resourceType": "CapabilityStatement",
         "status": "active",
@@ -237,7 +250,10 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
                  "searchParam": [{"name": "identifier", "type": "token"}, {"name": "_id", "type": "token"}],
                  "operation": [{"name": "everything", "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"}]},
                 result("Observation"), result("DiagnosticReport"), result("ImagingStudy"),
-                {"type": "ServiceRequest", "operation": [{"name": "recognition-check", "definition": "https://minsheng.fuyang.gov.cn/fhir/OperationDefinition/recognition-check"}]}
+                care("Encounter"), care("EpisodeOfCare"),
+                {"type": "ServiceRequest", "interaction": [{"code": "read"}, {"code": "search-type"}],
+                 "searchParam": search(&[("date", "date")]),
+                 "operation": [{"name": "recognition-check", "definition": "https://minsheng.fuyang.gov.cn/fhir/OperationDefinition/recognition-check"}]}
             ],
             "interaction": [{"code": "batch"}, {"code": "transaction"}]
         }]
@@ -256,9 +272,15 @@ pub async fn read(
 ) -> FhirResult<Response> {
     let p = p?;
     check_type(&rtype)?;
-    let stored = state.store.fhir_get(&rtype, &id).await?.ok_or_else(|| FhirError(ApiError::not_found("没有这个资源", "No such resource")))?;
     let reader = reader_of(&state, &p.account).await?;
     let ps = params(q.as_deref());
+    let Some(stored) = state.store.fhir_get(&rtype, &id).await? else {
+        if rtype == "Patient" {
+            let asked = format!("Patient/{}", id.trim());
+            return Err(unknown_patient(&state, &reader, &asked, asked.clone(), given_purpose(&ps)).await);
+        }
+        return Err(FhirError(ApiError::not_found("没有这个资源", "No such resource")));
+    };
     lawful_read(&state, &reader, &stored.patient_key, format!("{rtype}/{id}"), given_purpose(&ps)).await?;
     let mut resp = fhir_json(StatusCode::OK, stored.data);
     if let Ok(v) = HeaderValue::from_str(&format!("W/\"{}\"", stored.version)) {
@@ -280,26 +302,33 @@ pub async fn search(
     check_type(&rtype)?;
     let ps = params(q.as_deref());
     let base = base_url(&state, &headers);
+    let reader = reader_of(&state, &p.account).await?;
     let mut count: i64 = 20;
     let mut offset: i64 = 0;
     let mut query = FhirQuery { resource_type: rtype.clone(), ..Default::default() };
     let mut subject: Option<(String, String)> = None;
     for (k, v) in &ps {
         match k.as_str() {
-            "patient" | "subject" | "subject:Patient" => {
-                subject = Some(patient_key(&state, v).await?.ok_or_else(|| FhirError(ApiError::not_found("没有这个患者", "No such patient")))?);
-            }
+            "patient" | "subject" | "subject:Patient" | "_id" if k != "_id" || rtype == "Patient" => match patient_key(&state, v).await? {
+                Some(found) => subject = Some(found),
+                None => {
+                    let asked = format!("Patient/{}", v.rsplit('/').next().unwrap_or(v).trim());
+                    return Err(unknown_patient(&state, &reader, &asked, format!("{rtype}?{k}={asked}"), given_purpose(&ps)).await);
+                }
+            },
             "identifier" if rtype == "Patient" => {
                 let value = v.rsplit('|').next().unwrap_or(v).trim();
                 let key = match ResidentId::parse(value) {
                     Ok(id) => id.as_str().to_owned(),
                     Err(_) => v.trim().to_owned(),
                 };
-                let found = state.store.fhir_patient_of(&key).await?;
-                subject = Some(found.map(|f| (f.patient_key, f.logical_id)).ok_or_else(|| FhirError(ApiError::not_found("没有这个患者", "No such patient")))?);
-            }
-            "_id" if rtype == "Patient" => {
-                subject = Some(patient_key(&state, v).await?.ok_or_else(|| FhirError(ApiError::not_found("没有这个患者", "No such patient")))?);
+                match state.store.fhir_patient_of(&key).await? {
+                    Some(f) => subject = Some((f.patient_key, f.logical_id)),
+                    None => {
+                        let resource = format!("Patient?identifier={}", domain::mask::id_number(&key));
+                        return Err(unknown_patient(&state, &reader, &key, resource, given_purpose(&ps)).await);
+                    }
+                }
             }
             "code" => {
                 if v.trim().is_empty() || v.contains(',') {
@@ -336,7 +365,6 @@ pub async fn search(
     let Some((key, patient_id)) = subject else {
         return Err(bad("patient_required", "patient", "查询须指定患者（patient=Patient/…）", "A search needs the patient (patient=Patient/…)"));
     };
-    let reader = reader_of(&state, &p.account).await?;
     lawful_read(&state, &reader, &key, format!("{rtype}?patient=Patient/{patient_id}"), given_purpose(&ps)).await?;
     query.patient_key = key;
     query.limit = count;
@@ -379,14 +407,21 @@ fn json_str(s: &str) -> String {
 
 /// The patient's record: Patient and recent results as a searchset Bundle, read for treatment
 /// (or by the patient) and logged. `key` is the patient's ID number.
+/// Whether the person has a Patient here or not, the read is decided (and logged) first: a
+/// refusal never tells whether there is a record.
 pub async fn patient_everything(state: &AppState, p: &Principal, key: &str, base: &str) -> Result<String, ApiError> {
-    let patient = state.store.fhir_patient_of(key).await?.ok_or_else(|| ApiError::not_found("没有这个患者的健康档案", "No health record for this patient"))?;
+    let patient = state.store.fhir_patient_of(key).await?;
     let reader = reader_of(state, &p.account).await?;
     let purpose = fhir_purpose(&reader, key, None).map_err(|e| e.0)?;
-    let d = pool_api::decide_and_log(state, &reader, key, "health", vec![format!("Patient/{}/$everything", patient.logical_id)], purpose.as_ref()).await?;
+    let resource = match &patient {
+        Some(x) => format!("Patient/{}/$everything", x.logical_id),
+        None => format!("health-record:{}", domain::mask::id_number(key)),
+    };
+    let d = pool_api::decide_and_log(state, &reader, key, "health", vec![resource], purpose.as_ref()).await?;
     if !d.is_allowed() {
         return Err(refusal(&d));
     }
+    let patient = patient.ok_or_else(|| ApiError::not_found("没有这个患者的健康档案", "No health record for this patient"))?;
     let recent = state.store.fhir_recent(key, 100).await?;
     let mut entries = vec![format!(
         r#"{{"fullUrl":{},"resource":{},"search":{{"mode":"match"}}}}"#,
@@ -407,7 +442,11 @@ pub async fn patient_everything(state: &AppState, p: &Principal, key: &str, base
 /// `Patient/{id}/$everything`: the health-record look-up (B4).
 pub async fn everything(State(state): State<AppState>, p: Result<Principal, ApiError>, Path(id): Path<String>, headers: HeaderMap) -> FhirResult<Response> {
     let p = p?;
-    let (key, _) = patient_key(&state, &id).await?.ok_or_else(|| FhirError(ApiError::not_found("没有这个患者", "No such patient")))?;
+    let Some((key, _)) = patient_key(&state, &id).await? else {
+        let reader = reader_of(&state, &p.account).await?;
+        let asked = format!("Patient/{}", id.trim());
+        return Err(unknown_patient(&state, &reader, &asked, format!("{asked}/$everything"), None).await);
+    };
     let body = patient_everything(&state, &p, &key, &base_url(&state, &headers)).await?;
     Ok(fhir_json(StatusCode::OK, body))
 }
@@ -443,16 +482,23 @@ fn invalid(e: pool::PoolError) -> FhirError {
 
 // ---- the recognition check
 
-/// `ServiceRequest/$recognition-check`: a clinician about to order a test gets the patient's
-/// still-valid results from qualified institutions as a Bundle with a DetectedIssue (whose id is
-/// the offer to decide on); the look-up is logged.
-pub async fn recognition_check(State(state): State<AppState>, p: Result<Principal, ApiError>, headers: HeaderMap, body: Bytes) -> FhirResult<Response> {
+/// `ServiceRequest/$recognition-check`: a clinician about to order a test for a patient their
+/// institution treats gets the patient's still-valid results from qualified institutions as a
+/// Bundle with a DetectedIssue (whose id is the offer to decide on); the look-up is logged. The
+/// check needs the treatment relation (care or consent) and never creates one.
+pub async fn recognition_check(
+    State(state): State<AppState>,
+    p: Result<Principal, ApiError>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> FhirResult<Response> {
     let p = p?;
     let reader = reader_of(&state, &p.account).await?;
     let org = match (reader.kind, reader.org.clone()) {
         (ReaderKind::Clinician, Some(o)) => o,
         _ => return Err(FhirError(ApiError::forbidden("只有医疗机构的医生可以做互认查询", "Only clinicians of a medical institution run the recognition check"))),
     };
+    let body = body.map_err(|e| body_error(&state, &e))?;
     let req: ServiceRequest = match parse_body::<Resource>(&headers, &body)? {
         Resource::ServiceRequest(r) => r,
         other => {
@@ -460,29 +506,46 @@ pub async fn recognition_check(State(state): State<AppState>, p: Result<Principa
         }
     };
     let item = recognition::check_request(&state.pool.recognition, &req).map_err(invalid)?.clone();
-    let key = if let Some(id) = req.subject.id_of("Patient") {
-        patient_key(&state, id).await?.map(|(k, _)| k)
+    let found = if let Some(id) = req.subject.id_of("Patient") {
+        patient_key(&state, id).await?
     } else {
-        req.subject.identifier.as_ref().and_then(|i| i.value.as_deref()).and_then(|v| ResidentId::parse(v).ok()).map(|r| r.as_str().to_owned())
+        match req.subject.identifier.as_ref().and_then(|i| i.value.as_deref()).and_then(|v| ResidentId::parse(v).ok()) {
+            Some(k) => state.store.fhir_patient_of(k.as_str()).await?.map(|x| (x.patient_key, x.logical_id)),
+            None => None,
+        }
     };
-    let key = key.ok_or_else(|| FhirError(ApiError::not_found("没有这个患者", "No such patient")))?;
-    let patient_ref = req.subject.reference.clone().unwrap_or_else(|| "Patient".into());
     let now = state.now();
+    let purpose = Purpose::Treatment { order: Some(format!("order:{}:{}", item.code, req.id.as_deref().unwrap_or("-"))) };
+    // An unknown patient is refused like a patient the institution does not treat.
+    let (key, patient_id) = match found {
+        Some(f) => f,
+        None => {
+            let subject = req.subject.reference.clone().unwrap_or_else(|| "Patient?identifier".into());
+            let d = pool::access::decide(&reader, &subject, "health", Some(&purpose), &ReadFacts::default(), china_date(now));
+            let log = entry(&reader, now, &subject, format!("recognition-check:{}", item.code), Some(&purpose), &d);
+            state.pool.appender.append(vec![log], Vec::new()).await.map_err(|e| FhirError(ApiError::internal(e)))?;
+            return Err(FhirError(refusal(&d)));
+        }
+    };
+    let facts = ReadFacts { treatment_relation: pool_api::treatment_relation(&state, &org, &key, "health").await?, ..Default::default() };
+    let d = pool::access::decide(&reader, &key, "health", Some(&purpose), &facts, china_date(now));
+    let log = entry(&reader, now, &key, format!("recognition-check:{}", item.code), Some(&purpose), &d);
+    if !d.is_allowed() {
+        state.pool.appender.append(vec![log], Vec::new()).await.map_err(|e| FhirError(ApiError::internal(e)))?;
+        return Err(FhirError(refusal(&d)));
+    }
     let since = now - chrono::Duration::days(i64::from(item.validity_days)) - chrono::Duration::seconds(1);
     let candidates = state.store.results_for_item(&key, &item.code, since).await?;
     let summaries: Vec<pool::ResultSummary> = candidates.iter().map(|(s, _)| s.clone()).collect();
-    let found = recognition::recognisable(&state.pool.recognition, &item, &summaries, now);
-    let mut results = Vec::with_capacity(found.len());
-    for r in found {
+    let recognisable = recognition::recognisable(&state.pool.recognition, &item, &summaries, now);
+    let mut results = Vec::with_capacity(recognisable.len());
+    for r in recognisable {
         if let Some((_, data)) = candidates.iter().find(|(s, _)| s.row == r.result.row)
             && let Ok(res) = serde_json::from_str::<Resource>(data)
         {
             results.push((r, res));
         }
     }
-    let purpose = Purpose::Treatment { order: Some(format!("order:{}:{}", item.code, req.id.as_deref().unwrap_or("-"))) };
-    let facts = ReadFacts { treatment_relation: true, ..Default::default() };
-    let d = pool::access::decide(&reader, &key, "health", Some(&purpose), &facts, china_date(now));
     let issue_id = state.parts.ids.next();
     let offers: Vec<OfferRow> = results
         .first()
@@ -500,14 +563,9 @@ pub async fn recognition_check(State(state): State<AppState>, p: Result<Principa
         })
         .into_iter()
         .collect();
-    let log = entry(&reader, now, &key, format!("recognition-check:{}", item.code), Some(&purpose), &d);
     state.pool.appender.append(vec![log], offers).await.map_err(|e| FhirError(ApiError::internal(e)))?;
-    if !d.is_allowed() {
-        return Err(FhirError(refusal(&d)));
-    }
-    state.pool.remember_order(&org, &key, now);
     let base = base_url(&state, &headers);
-    let bundle = recognition::check_bundle(&base, &patient_ref, &item, &state.pool.recognition, &issue_id.to_string(), &org, &results, now);
+    let bundle = recognition::check_bundle(&base, &format!("Patient/{patient_id}"), &item, &state.pool.recognition, &issue_id.to_string(), &org, &results, now);
     let json = serde_json::to_string(&Resource::Bundle(Box::new(bundle))).map_err(|e| FhirError(ApiError::internal(e)))?;
     Ok(fhir_json(StatusCode::OK, json))
 }
@@ -519,6 +577,8 @@ pub async fn recognition_check(State(state): State<AppState>, p: Result<Principa
 pub struct ImportReport {
     pub patients: usize,
     pub results: usize,
+    /// Encounters, episodes of care and referrals.
+    pub care: usize,
 }
 
 /// The stored row of a resource: its JSON and the columns search and the recognition check use.
@@ -553,6 +613,22 @@ pub fn index_row(state: &AppState, res: &Resource, id: i64, key: &str, now: Date
     })
 }
 
+/// The treatment relation a care resource (Encounter, EpisodeOfCare, referral) of the patient
+/// `key` establishes, as stored beside it; `None` for other resources. `path` names the resource in
+/// errors.
+pub fn care_row(state: &AppState, res: &Resource, key: &str, path: &str) -> FhirResult<Option<CareRow>> {
+    let Some(rel) = pool::care::relation_of(res, state.pool.treatment_days, path).map_err(invalid)? else { return Ok(None) };
+    Ok(Some(CareRow {
+        resource_type: res.type_name().to_owned(),
+        logical_id: res.id().unwrap_or_default().to_owned(),
+        institution: rel.institution,
+        patient_key: key.to_owned(),
+        kind: rel.kind.code().to_owned(),
+        starts_at: rel.starts_at,
+        ends_at: rel.ends_at,
+    }))
+}
+
 /// The patient key of a Patient: its resident ID number, else `system|value` of its first
 /// identifier.
 pub fn patient_key_of(p: &Patient) -> Option<String> {
@@ -562,16 +638,81 @@ pub fn patient_key_of(p: &Patient) -> Option<String> {
     p.identifier.first().and_then(|i| Some(format!("{}|{}", i.system.clone().unwrap_or_default(), i.value.clone()?)))
 }
 
-/// Imports a Bundle (transaction, batch or collection) of Patients and results, all or nothing.
-/// `institution`: the importing clinician's institution, which every result must name.
-pub async fn import_bundle(state: &AppState, bundle: Bundle, institution: Option<&str>) -> FhirResult<(Bundle, ImportReport)> {
+/// Who imports a Bundle: the reader logged as the writer in each patient's access log, and the
+/// institution whose resources it may write (`None`: the health commission, an administrator or
+/// the command line, which import results of any institution).
+#[derive(Debug, Clone)]
+pub struct Importer {
+    pub reader: Reader,
+    pub institution: Option<String>,
+}
+
+impl Importer {
+    /// The command line (`minsheng fhir import`): no account, any institution.
+    pub fn command_line() -> Importer {
+        Importer { reader: Reader { account: None, kind: ReaderKind::Admin, org: None, own_key: None }, institution: None }
+    }
+}
+
+fn forbidden_write(i: usize, zh: String, en: String) -> FhirError {
+    FhirError(ApiError::Forbidden { code: "not_your_resource", zh, en, field: Some(format!("entry[{i}].resource")) })
+}
+
+/// The Patient to store for a person first seen in an import: the identifiers given, and the
+/// name, sex and birth date from the population register when the person is in it (identity comes
+/// from the register, not from whoever imports).
+async fn new_patient(state: &AppState, given: &Patient, key: &str) -> FhirResult<Patient> {
+    let mut p = given.clone();
+    if let Ok(id) = ResidentId::parse(key)
+        && let Some(person) = state.store.person_by_id_number(id.as_str()).await?
+    {
+        let mut chars = person.name.chars();
+        let family: String = chars.next().map(String::from).unwrap_or_default();
+        let given_name: String = chars.collect();
+        p.name = vec![fhir::HumanName { use_: Some("official".into()), text: Some(person.name.clone()), family: Some(family), given: vec![given_name] }];
+        p.gender = Some(if person.sex == "female" { "female".into() } else { "male".into() });
+        p.birth_date = Some(person.birth_date.format("%Y-%m-%d").to_string());
+    }
+    Ok(p)
+}
+
+/// An existing Patient with the identifiers an import may add: an institution its own medical
+/// record number, the health commission any identifier of a system the Patient lacks. Names,
+/// sex, birth date and existing identifiers never change. `None`: nothing to add.
+fn merged_patient(stored: &Patient, given: &Patient, institution: Option<&str>) -> Option<Patient> {
+    let own_mrn = institution.map(|i| format!("{}{i}", systems::MRN_PREFIX));
+    let mut out = stored.clone();
+    for id in &given.identifier {
+        let Some(system) = id.system.as_deref() else { continue };
+        let allowed = match &own_mrn {
+            Some(mrn) => system == mrn,
+            None => true,
+        };
+        if allowed && !out.identifier.iter().any(|x| x.system.as_deref() == Some(system)) {
+            out.identifier.push(id.clone());
+        }
+    }
+    (out.identifier.len() > stored.identifier.len()).then_some(out)
+}
+
+/// Imports a Bundle (transaction, batch or collection) of Patients, results (Observation,
+/// DiagnosticReport, ImagingStudy) and care records (Encounter, EpisodeOfCare, a referral
+/// ServiceRequest), all or nothing. An institution writes only its own resources, never another
+/// institution's and never one of another patient; a Patient's identity is never replaced (a new
+/// one takes its demographics from the population register); every write goes into the access log
+/// of the patient it concerns before it is made.
+pub async fn import_bundle(state: &AppState, bundle: Bundle, importer: &Importer) -> FhirResult<(Bundle, ImportReport)> {
     if !matches!(bundle.type_.as_str(), "transaction" | "batch" | "collection") {
         return Err(invalid(pool::PoolError::fhir("type", "import a transaction, batch or collection Bundle")));
     }
     fhir::validate(&Resource::Bundle(Box::new(bundle.clone())), "").map_err(invalid)?;
+    let institution = importer.institution.as_deref();
     let now = state.now();
     let mut rows: Vec<FhirRow> = Vec::new();
+    let mut care: Vec<CareRow> = Vec::new();
+    let mut log: Vec<pool::AccessEntry> = Vec::new();
     let mut report = ImportReport::default();
+    let written = pool::Decision::Allowed { basis: pool::Basis::Recording };
     // Patients first: reference (fullUrl or Patient/id) → (key, logical id).
     let mut patients: std::collections::HashMap<String, (String, String)> = std::collections::HashMap::new();
     let mut seen: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
@@ -579,14 +720,27 @@ pub async fn import_bundle(state: &AppState, bundle: Bundle, institution: Option
         let Some(Resource::Patient(p)) = &e.resource else { continue };
         let key = patient_key_of(p).ok_or_else(|| invalid(pool::PoolError::fhir(format!("entry[{i}].resource.identifier"), "a patient needs an identifier")))?;
         let existing = state.store.fhir_patient_of(&key).await?;
-        let logical = match (&existing, &p.id) {
-            (Some(x), _) => x.logical_id.clone(),
-            (None, Some(id)) => id.clone(),
-            (None, None) => format!("p{}", state.parts.ids.next()),
+        let (logical, to_write) = match &existing {
+            Some(x) => {
+                let stored: Patient = match serde_json::from_str::<Resource>(&x.data) {
+                    Ok(Resource::Patient(sp)) => sp,
+                    _ => return Err(FhirError(ApiError::internal(std::io::Error::other("a stored Patient is not a Patient")))),
+                };
+                (x.logical_id.clone(), merged_patient(&stored, p, institution))
+            }
+            None => {
+                // A given id already naming someone else's Patient is not taken over.
+                let free = match &p.id {
+                    Some(id) => state.store.fhir_get("Patient", id).await?.is_none() && !seen.contains(&("Patient".to_owned(), id.clone())),
+                    None => false,
+                };
+                let logical = match &p.id {
+                    Some(id) if free => id.clone(),
+                    _ => format!("p{}", state.parts.ids.next()),
+                };
+                (logical, Some(new_patient(state, p, &key).await?))
+            }
         };
-        let mut res = Resource::Patient(p.clone());
-        res.set_id(logical.clone());
-        set_meta(&mut res, now, None);
         if let Some(u) = &e.full_url {
             patients.insert(u.clone(), (key.clone(), logical.clone()));
         }
@@ -594,8 +748,14 @@ pub async fn import_bundle(state: &AppState, bundle: Bundle, institution: Option
             patients.insert(format!("Patient/{id}"), (key.clone(), logical.clone()));
         }
         patients.insert(format!("Patient/{logical}"), (key.clone(), logical.clone()));
-        if seen.insert(("Patient".into(), logical.clone())) {
+        if let Some(np) = to_write
+            && seen.insert(("Patient".into(), logical.clone()))
+        {
+            let mut res = Resource::Patient(np);
+            res.set_id(logical.clone());
+            set_meta(&mut res, now, None);
             rows.push(index_row(state, &res, state.parts.ids.next(), &key, now)?);
+            log.push(entry(&importer.reader, now, &key, format!("Patient/{logical}"), Some(&Purpose::Record), &written));
             report.patients += 1;
         }
     }
@@ -604,9 +764,17 @@ pub async fn import_bundle(state: &AppState, bundle: Bundle, institution: Option
         if matches!(res, Resource::Patient(_)) {
             continue;
         }
-        if !matches!(res, Resource::Observation(_) | Resource::DiagnosticReport(_) | Resource::ImagingStudy(_)) {
-            return Err(invalid(pool::PoolError::fhir(format!("entry[{i}].resource.resourceType"), "import Patient, Observation, DiagnosticReport or ImagingStudy")));
-        }
+        let care_record = match res {
+            Resource::Observation(_) | Resource::DiagnosticReport(_) | Resource::ImagingStudy(_) => false,
+            Resource::Encounter(_) | Resource::EpisodeOfCare(_) => true,
+            Resource::ServiceRequest(r) if pool::care::is_referral(r) => true,
+            _ => {
+                return Err(invalid(pool::PoolError::fhir(
+                    format!("entry[{i}].resource.resourceType"),
+                    "import Patient, Observation, DiagnosticReport, ImagingStudy, Encounter, EpisodeOfCare or a referral ServiceRequest",
+                )));
+            }
+        };
         let path = format!("entry[{i}].resource.subject");
         let subject = res.subject().cloned().unwrap_or_default();
         let resolved = match subject.reference.as_deref() {
@@ -630,38 +798,77 @@ pub async fn import_bundle(state: &AppState, bundle: Bundle, institution: Option
         };
         let mut res = res.clone();
         let inst = res.institution().map(str::to_owned);
-        match (&inst, institution) {
+        let inst = match (inst, institution) {
             (Some(a), Some(b)) if a != b => {
-                return Err(FhirError(ApiError::forbidden(format!("第 {i} 项结果不是本机构出具的"), format!("entry[{i}] was not produced by your institution"))));
+                return Err(forbidden_write(i, format!("第 {i} 项不是本机构的记录"), format!("entry[{i}] is not your institution's")));
             }
             (None, _) => {
-                return Err(invalid(pool::PoolError::fhir(format!("entry[{i}].resource.performer"), "a result must name its institution (performer, or the accession's assigner for ImagingStudy)")));
+                return Err(invalid(pool::PoolError::fhir(
+                    format!("entry[{i}].resource"),
+                    "a resource must name its institution (a result its performer, or the accession's assigner for ImagingStudy; an encounter its serviceProvider; an episode of care its managingOrganization; a referral its requester)",
+                )));
             }
-            (Some(a), _) if state.pool.recognition.institution(a).is_none() => {
-                return Err(invalid(pool::PoolError::fhir(format!("entry[{i}].resource.performer"), format!("unknown institution {a}"))));
+            (Some(a), _) if state.pool.recognition.institution(&a).is_none() => {
+                return Err(invalid(pool::PoolError::fhir(format!("entry[{i}].resource"), format!("unknown institution {a}"))));
             }
-            _ => {}
-        }
+            (Some(a), _) => a,
+        };
         if res.id().is_none() {
             res.set_id(format!("{}{}", res.type_name().chars().next().unwrap_or('r').to_ascii_lowercase(), state.parts.ids.next()));
         }
-        if let Some(s) = res.subject_mut() {
-            *s = Some(Reference::to(&format!("Patient/{}", resolved.1)));
+        let logical = res.id().unwrap_or_default().to_owned();
+        // An existing resource stays its institution's and its patient's.
+        if let Some(stored) = state.store.fhir_get(res.type_name(), &logical).await? {
+            if stored.institution.as_deref() != Some(inst.as_str()) {
+                return Err(forbidden_write(
+                    i,
+                    format!("第 {i} 项（{}/{logical}）已由其他机构出具，不能覆盖", res.type_name()),
+                    format!("entry[{i}] ({}/{logical}) belongs to another institution and cannot be replaced", res.type_name()),
+                ));
+            }
+            if stored.patient_key != resolved.0 {
+                return Err(FhirError(ApiError::Conflict {
+                    code: "patient_changed",
+                    zh: format!("第 {i} 项（{}/{logical}）属于另一位患者，不能改挂；请将原记录标为 entered-in-error 后另建", res.type_name()),
+                    en: format!("entry[{i}] ({}/{logical}) is another patient's; mark it entered-in-error and create a new one instead", res.type_name()),
+                    field: Some(format!("entry[{i}].resource.subject")),
+                }));
+            }
         }
-        if let Resource::ImagingStudy(x) = &mut res {
-            x.subject = Reference::to(&format!("Patient/{}", resolved.1));
+        res.set_subject(Reference::to(&format!("Patient/{}", resolved.1)));
+        if care_record {
+            if let Resource::ServiceRequest(_) = &res
+                && institution.is_some()
+                && !pool_api::treatment_relation(state, &inst, &resolved.0, "health").await?
+            {
+                return Err(FhirError(ApiError::Forbidden {
+                    code: "no_treatment_relation",
+                    zh: format!("第 {i} 项：本机构与该患者没有诊疗关系，不能转诊"),
+                    en: format!("entry[{i}]: your institution does not treat this patient, so it cannot refer them"),
+                    field: Some(format!("entry[{i}].resource.subject")),
+                }));
+            }
+            care.extend(care_row(state, &res, &resolved.0, &format!("entry[{i}].resource"))?);
         }
-        let hr = res.code().and_then(|c| state.pool.recognition.item_for(c)).zip(inst.as_deref()).is_some_and(|(it, ins)| state.pool.recognition.qualified(ins, &it.code));
+        let hr = res.code().and_then(|c| state.pool.recognition.item_for(c)).is_some_and(|it| state.pool.recognition.qualified(&inst, &it.code));
         set_meta(&mut res, now, hr.then_some(()));
-        if !seen.insert((res.type_name().to_owned(), res.id().unwrap_or_default().to_owned())) {
+        if !seen.insert((res.type_name().to_owned(), logical.clone())) {
             return Err(invalid(pool::PoolError::fhir(format!("entry[{i}].resource.id"), "the Bundle holds this resource twice")));
         }
         rows.push(index_row(state, &res, state.parts.ids.next(), &resolved.0, now)?);
-        report.results += 1;
+        log.push(entry(&importer.reader, now, &resolved.0, format!("{}/{logical}", res.type_name()), Some(&Purpose::Record), &written));
+        report.results += usize::from(!care_record);
+        report.care += usize::from(care_record);
     }
-    state.store.upsert_fhir(&rows).await?;
+    if !log.is_empty() {
+        state.pool.appender.append(log, Vec::new()).await.map_err(|e| FhirError(ApiError::internal(e)))?;
+    }
+    state.store.upsert_fhir_and_care(&rows, &care).await?;
     if report.patients > 0 {
         state.pool.forget_patients();
+    }
+    for c in &care {
+        state.pool.forget_care(&c.patient_key);
     }
     let response_type = if bundle.type_ == "transaction" { "transaction-response" } else { "batch-response" };
     let out = Bundle {
@@ -697,21 +904,33 @@ fn set_meta(res: &mut Resource, now: DateTime<Utc>, hr: Option<()>) {
     }
 }
 
-/// `POST /fhir`: imports a Bundle (health commission staff, or clinicians for their institution's
-/// results); all or nothing.
-pub async fn import(State(state): State<AppState>, p: Result<Principal, ApiError>, headers: HeaderMap, body: Bytes) -> FhirResult<Response> {
+/// A body that could not be read: too large (413), or cut off (400); as an OperationOutcome.
+pub fn body_error(state: &AppState, e: &axum::extract::rejection::BytesRejection) -> FhirError {
+    FhirError(crate::json::body_error(e, state.config.json_body_bytes))
+}
+
+/// `POST /fhir`: imports a Bundle (health commission staff and administrators for any
+/// institution, clinicians for their own institution's records); all or nothing.
+pub async fn import(
+    State(state): State<AppState>,
+    p: Result<Principal, ApiError>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> FhirResult<Response> {
     let p = p?;
     let reader = reader_of(&state, &p.account).await?;
     let institution = match (reader.kind, reader.org.as_deref()) {
         (ReaderKind::Clinician, Some(o)) => Some(o.to_owned()),
-        (ReaderKind::Department, Some("wjw")) | (ReaderKind::Admin, _) => None,
-        _ => return Err(FhirError(ApiError::forbidden("只有卫健部门和医疗机构可以导入检查检验结果", "Only the health commission and institutions import results"))),
+        (ReaderKind::Department, Some("wjw")) => None,
+        (ReaderKind::Admin, _) => None,
+        _ => return Err(FhirError(ApiError::forbidden("只有卫健部门和医疗机构可以导入诊疗记录", "Only the health commission and institutions import health records"))),
     };
+    let body = body.map_err(|e| body_error(&state, &e))?;
     let bundle = match parse_body::<Resource>(&headers, &body)? {
         Resource::Bundle(b) => *b,
         other => return Err(bad("wrong_resource_type", "resourceType", "请求体须为 Bundle", format!("Expected a Bundle, got {}", other.type_name()))),
     };
-    let (out, _) = import_bundle(&state, bundle, institution.as_deref()).await?;
+    let (out, _) = import_bundle(&state, bundle, &Importer { reader, institution }).await?;
     let json = serde_json::to_string(&Resource::Bundle(Box::new(out))).map_err(|e| FhirError(ApiError::internal(e)))?;
     Ok(fhir_json(StatusCode::OK, json))
 }

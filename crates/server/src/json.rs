@@ -27,19 +27,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 en: "The body must be JSON with Content-Type: application/json".to_owned(),
             });
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge { limit: 0 }
-            } else {
-                ApiError::BadRequest {
-                    code: "unreadable_body",
-                    zh: "无法读取请求体".to_owned(),
-                    en: format!("Could not read the body: {e}"),
-                    field: None,
-                }
-            }
-        })?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| body_error(&e, 0))?;
         parse(&bytes).map(ApiJson)
+    }
+}
+
+/// A body that could not be read, in the API's format: over the limit (413, naming `limit` when
+/// known, else 0), or cut off (400) — never axum's plain-text rejection.
+pub fn body_error(e: &axum::extract::rejection::BytesRejection, limit: usize) -> ApiError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::TooLarge { limit }
+    } else {
+        ApiError::BadRequest { code: "unreadable_body", zh: "无法读取请求体".to_owned(), en: format!("Could not read the body: {e}"), field: None }
     }
 }
 

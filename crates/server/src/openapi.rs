@@ -39,7 +39,7 @@ impl Modify for Bearer {
         pool_api::read_record, pool_api::correct, pool_api::revoke, pool_api::issue_certificate, pool_api::my_access_log,
         pool_api::grant_consent, pool_api::my_consents, pool_api::withdraw_consent, pool_api::verify_log, pool_api::person_register,
         pool_api::enterprise_register, pool_api::estates, pool_api::register_rider, pool_api::list_riders, pool_api::rider_summary,
-        pool_api::rider_code, pool_api::my_rider_codes, pool_api::revoke_rider, pool_api::rider_notices, pool_api::institutions,
+        pool_api::rider_code, pool_api::my_rider_codes, pool_api::my_riders, pool_api::confirm_rider, pool_api::decline_rider, pool_api::revoke_rider, pool_api::rider_notices, pool_api::institutions,
         pool_api::recognition_items, pool_api::decide_offer, pool_api::recognition_figures, pool_api::health_record,
     ),
     components(schemas(ErrorBody, SubmitBody, views::ApplicationView, views::ApplicationBrief, views::PlanView)),

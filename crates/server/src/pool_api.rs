@@ -11,6 +11,7 @@ use std::sync::Mutex;
 
 use axum::Json;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
@@ -46,8 +47,9 @@ pub struct PoolState {
     pub appender: store::Appender,
     pub treatment_days: i64,
     filing_log_millis: u64,
-    /// (institution, patient) → when the institution last ordered for the patient.
-    treatment: Mutex<HashMap<(String, String), DateTime<Utc>>>,
+    /// (institution, patient) → the end of a treatment relation found (`None`: open) and when
+    /// it was looked up; trusted for at most [`CARE_CACHE`].
+    treatment: Mutex<HashMap<(String, String), (Option<DateTime<Utc>>, std::time::Instant)>>,
     /// Patient logical id → (patient key, logical id), forgotten when a Patient is imported.
     patients: Mutex<HashMap<String, (String, String)>>,
 }
@@ -153,13 +155,20 @@ impl PoolState {
         self.key.public()
     }
 
-    /// Remembers that `org` ordered for `patient` at `at`.
-    pub fn remember_order(&self, org: &str, patient: &str, at: DateTime<Utc>) {
+    /// Remembers that `org` has a treatment relation to `patient` until `until` (`None`: open).
+    pub fn remember_care(&self, org: &str, patient: &str, until: Option<DateTime<Utc>>) {
         if let Ok(mut m) = self.treatment.lock() {
             if m.len() > 200_000 {
                 m.clear();
             }
-            m.insert((org.to_owned(), patient.to_owned()), at);
+            m.insert((org.to_owned(), patient.to_owned()), (until, std::time::Instant::now()));
+        }
+    }
+
+    /// Forgets what was remembered of `patient`'s relations (their care records changed).
+    pub fn forget_care(&self, patient: &str) {
+        if let Ok(mut m) = self.treatment.lock() {
+            m.retain(|(_, p), _| p != patient);
         }
     }
 
@@ -182,8 +191,12 @@ impl PoolState {
         }
     }
 
-    fn recent_order(&self, org: &str, patient: &str, since: DateTime<Utc>) -> bool {
-        self.treatment.lock().ok().and_then(|m| m.get(&(org.to_owned(), patient.to_owned())).copied()).is_some_and(|t| t >= since)
+    fn cached_care(&self, org: &str, patient: &str, now: DateTime<Utc>) -> bool {
+        self.treatment
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&(org.to_owned(), patient.to_owned())).copied())
+            .is_some_and(|(until, seen)| seen.elapsed() < CARE_CACHE && until.is_none_or(|u| now < u))
     }
 }
 
@@ -210,6 +223,8 @@ pub async fn reader_of(state: &AppState, account: &Account) -> ApiResult<Reader>
                 };
             } else if account.has(Role::Admin) {
                 r.kind = ReaderKind::Admin;
+            } else if account.has(Role::Window) {
+                r.kind = ReaderKind::Window;
             }
         }
     }
@@ -276,8 +291,8 @@ async fn facts_for(state: &AppState, reader: &Reader, purpose: Option<&Purpose>,
         Some(Purpose::Case { case }) => {
             f.case = state.store.case_facts(CaseId(*case)).await?.map(|c| (c.department, c.applicant_key, c.open));
         }
-        Some(Purpose::Filing { application }) => {
-            f.filing_applicant = state.store.filing_applicant(domain::ApplicationId(*application)).await?;
+        Some(Purpose::Filing { application } | Purpose::Intake { application }) => {
+            f.filing = state.store.filing_facts(domain::ApplicationId(*application)).await?;
         }
         Some(Purpose::Consent { consent }) => {
             f.consent = state.store.consent(*consent).await?;
@@ -287,24 +302,48 @@ async fn facts_for(state: &AppState, reader: &Reader, purpose: Option<&Purpose>,
                 f.treatment_relation = treatment_relation(state, org, subject, record_type).await?;
             }
         }
-        Some(Purpose::Supervision) | Some(Purpose::Own) | None => {}
+        Some(Purpose::Supervision | Purpose::Own | Purpose::Record) | None => {}
     }
     Ok(f)
 }
 
-/// Whether `org` may read `patient`'s health data for treatment: a recent order there, or the
-/// patient's consent to the institution.
+/// How long a treatment relation found in the database is trusted without looking again (a care
+/// record cancelled on another server is seen within this time; on this one at once).
+const CARE_CACHE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Whether `org` may read `patient`'s health data for treatment: care it gives the patient (an
+/// encounter, a home-doctor contract or a referral to it, `pool::care`), or the patient's consent
+/// to the institution. A query of the patient's data never creates one.
 pub async fn treatment_relation(state: &AppState, org: &str, patient: &str, record_type: &str) -> ApiResult<bool> {
     let now = state.now();
-    let since = now - chrono::Duration::days(state.pool.treatment_days);
-    if state.pool.recent_order(org, patient, since) {
+    if state.pool.cached_care(org, patient, now) {
         return Ok(true);
     }
-    if state.store.has_treatment_relation(org, patient, since).await? {
-        state.pool.remember_order(org, patient, now);
+    if let Some(until) = state.store.care_relation_until(org, patient, now).await? {
+        state.pool.remember_care(org, patient, until);
         return Ok(true);
     }
     Ok(state.store.has_org_consent(patient, org, record_type, china_date(now)).await?)
+}
+
+/// Logs that staff read an application with its applicant's unmasked ID number, phone and form
+/// (who, and on what basis: their department's case, the window intake, supervision), in the
+/// applicant's access log, before the application is shown. A resident reading their own filing
+/// is not logged. `can_view` must have allowed the read.
+pub async fn log_application_read(state: &AppState, viewer: &Account, app: &onething::Application) -> ApiResult<()> {
+    if viewer.kind != AccountKind::Staff {
+        return Ok(());
+    }
+    let reader = reader_of(state, viewer).await?;
+    let own_case = viewer.department.as_deref().and_then(|d| app.cases.iter().find(|c| c.department == d));
+    let (purpose, basis) = match own_case {
+        Some(c) => (Purpose::Case { case: c.id.0 }, pool::Basis::CaseHandling),
+        None if viewer.has(Role::Admin) => (Purpose::Supervision, pool::Basis::Supervision),
+        None => (Purpose::Intake { application: app.id.0 }, pool::Basis::WindowIntake),
+    };
+    let e = entry(&reader, state.now(), &app.applicant.key, format!("application:{}", app.id), Some(&purpose), &Decision::Allowed { basis });
+    state.pool.appender.append(vec![e], Vec::new()).await.map_err(store_log_error)?;
+    Ok(())
 }
 
 /// Decides a read and logs it (allowed or refused); returns the decision once the entry is durable.
@@ -488,6 +527,9 @@ pub fn routes() -> Router<AppState> {
         .route("/pool/me/consents", post(grant_consent).get(my_consents))
         .route("/pool/me/consents/{id}/revoke", post(withdraw_consent))
         .route("/pool/me/rider-codes", get(my_rider_codes))
+        .route("/pool/me/riders", get(my_riders))
+        .route("/pool/me/riders/{id}/confirm", post(confirm_rider))
+        .route("/pool/me/riders/{id}/decline", post(decline_rider))
         .route("/pool/access-log/verify", get(verify_log))
         .route("/pool/registers/persons/{id_number}", get(person_register))
         .route("/pool/registers/enterprises/{code}", get(enterprise_register))
@@ -841,7 +883,12 @@ pub async fn revoke(State(state): State<AppState>, p: Principal, Path(id): Path<
     let id = parse_num(&id, "没有这条数据", "No such record")?;
     let rec = state.store.pool_record(RecordId(id)).await?.ok_or_else(|| ApiError::not_found("没有这条数据", "No such record"))?;
     if rec.record.department != dept {
-        return Err(pool_error(PoolError::field("department", "only the publishing department may revoke a record", "只有发布部门可以撤销")));
+        return Err(ApiError::Forbidden {
+            code: "not_publisher",
+            zh: format!("这条数据由{}发布，只有发布部门可以撤销", org_name(&state, &rec.record.department)),
+            en: format!("This record was published by {}; only the publishing department may revoke it", rec.record.department),
+            field: None,
+        });
     }
     if rec.revoked_at.is_some() || !state.store.revoke_record(rec.record.id, state.now(), &reason).await? {
         return Err(pool_error(PoolError::Revoked));
@@ -911,11 +958,21 @@ pub fn sign_record(state: &AppState, rec: &PoolRecord, holder_name: &str, cert_i
     }
 }
 
+/// The body of a request that takes nothing: `{}` (or no body at all).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyBody {}
+
 /// Issues (or returns the live) e-certificate of a record: for its subject or its publishing
 /// department.
 #[utoipa::path(post, path = "/api/pool/records/{id}/certificate", tag = "pool", params(("id" = String, Path)),
-    responses((status = 201, body = CredentialView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn issue_certificate(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> ApiResult<Response> {
+    request_body(content = Option<EmptyBody>),
+    responses((status = 201, body = CredentialView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn issue_certificate(State(state): State<AppState>, p: Principal, Path(id): Path<String>, raw: Bytes) -> ApiResult<Response> {
+    // The request carries nothing: an empty body or an empty JSON object.
+    if !raw.iter().all(u8::is_ascii_whitespace) {
+        let _: EmptyBody = crate::json::parse(&raw)?;
+    }
     let id = parse_num(&id, "没有这条数据", "No such record")?;
     let rec = state.store.pool_record(RecordId(id)).await?.ok_or_else(|| ApiError::not_found("没有这条数据", "No such record"))?;
     let reader = reader_of(&state, &p.account).await?;
@@ -991,8 +1048,15 @@ pub async fn my_access_log(State(state): State<AppState>, p: Principal, ApiQuery
             && !titles.contains_key(&r)
             && let Some(a) = state.store.account(domain::AccountId(r)).await?
         {
-            // Staff titles are shown; a citizen reader (themself, or a window intake) by role only.
-            let title = if a.kind == AccountKind::Staff { a.display_name } else if a.id == p.id() { "本人".to_owned() } else { "申请人本人或其代理人".to_owned() };
+            // Staff titles are shown; a resident or enterprise reader only as themself or as someone
+            // else (never their name).
+            let title = if a.kind == AccountKind::Staff {
+                a.display_name
+            } else if a.id == p.id() {
+                "本人".to_owned()
+            } else {
+                "其他居民或企业的账号".to_owned()
+            };
             titles.insert(r, title);
         }
     }
@@ -1148,12 +1212,14 @@ pub async fn person_register(
 ) -> ApiResult<Json<serde_json::Value>> {
     let key = ResidentId::parse(id_number.trim()).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
     let purpose = parse_purpose(q.purpose.as_deref(), value_text(&q.reference).as_deref())?;
-    let person = state.store.person_by_id_number(key.as_str()).await?.ok_or_else(|| ApiError::not_found("人口库中没有此人", "Not in the population register"))?;
+    // Decided (and logged) before the look-up, so that a refusal never tells whether the person
+    // is in the register.
     let reader = reader_of(&state, &p.account).await?;
-    let d = decide_and_log(&state, &reader, key.as_str(), "household_register", vec![format!("person:{}", person.id)], purpose.as_ref()).await?;
+    let d = decide_and_log(&state, &reader, key.as_str(), "household_register", vec![format!("person:{}", mask::id_number(key.as_str()))], purpose.as_ref()).await?;
     if !d.is_allowed() {
         return Err(refusal(&d));
     }
+    let person = state.store.person_by_id_number(key.as_str()).await?.ok_or_else(|| ApiError::not_found("人口库中没有此人", "Not in the population register"))?;
     let members = state.store.household_members(person.household).await?;
     Ok(Json(serde_json::json!({
         "id_number": person.id_number, "name": person.name, "sex": person.sex, "birth_date": person.birth_date,
@@ -1270,9 +1336,11 @@ pub fn sign_rider(state: &AppState, r: &Rider, cred_id: i64) -> CredentialRow {
     }
 }
 
-/// A platform registers one of its riders and issues the rider code.
+/// A platform registers one of its riders, pending the rider's consent: the rider confirms in
+/// their own account (`POST /api/pool/me/riders/{id}/confirm`), which issues the rider code. The
+/// platform's look-up of the person is logged where the person sees it.
 #[utoipa::path(post, path = "/api/pool/riders", tag = "riders", request_body = RiderBody,
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn register_rider(State(state): State<AppState>, p: Principal, ApiJson(body): ApiJson<RiderBody>) -> ApiResult<Response> {
     let platform = rider_scope(&state, &p)?.ok_or_else(|| ApiError::forbidden("骑手由其所属平台登记", "Riders are registered by their platform"))?;
     let id = ResidentId::parse(body.id_number.trim()).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
@@ -1300,7 +1368,7 @@ pub async fn register_rider(State(state): State<AppState>, p: Principal, ApiJson
         return Err(ApiError::invalid("invalid_valid_days", "valid_days", "有效期须为 1–366 天", "valid_days must be 1–366"));
     }
     let now = state.now();
-    if state.store.riders_of_person(id.as_str()).await?.iter().any(|r| r.status == "active" && r.platform == platform) {
+    if state.store.riders_of_person(id.as_str()).await?.iter().any(|r| (r.status == "active" || r.status == "pending") && r.platform == platform) {
         return Err(ApiError::Conflict {
             code: "rider_exists",
             zh: "该骑手已在本平台登记".into(),
@@ -1317,14 +1385,78 @@ pub async fn register_rider(State(state): State<AppState>, p: Principal, ApiJson
         estates,
         valid_from: now,
         valid_until: now + chrono::Duration::days(body.valid_days),
-        status: "active".into(),
+        status: "pending".into(),
         created_by: Some(p.id().0),
         created_at: now,
         revoked_at: None,
     };
+    // The platform read the person's name and phone from the register: logged for the person.
+    let reader = reader_of(&state, &p.account).await?;
+    let looked_up = entry(&reader, now, id.as_str(), format!("rider-registration:{}", r.id), Some(&Purpose::Supervision), &Decision::Allowed { basis: pool::Basis::Supervision });
+    state.pool.appender.append(vec![looked_up], Vec::new()).await.map_err(store_log_error)?;
+    state.store.insert_riders(std::slice::from_ref(&r), &[]).await?;
+    let platform_name = rider::platform_name(&r.platform).unwrap_or(&r.platform).to_owned();
+    let to: Vec<(i64, String, String, String, String)> = state
+        .store
+        .accounts_of_subject(Some(person.id), None)
+        .await?
+        .iter()
+        .map(|a| {
+            (
+                state.parts.ids.next(),
+                format!("account:{}", a.id),
+                "rider_invitation".to_owned(),
+                format!("【富春小哥】{platform_name}申请将您登记为其骑手。如属实，请在「我的小哥码」中确认后领取小哥码；如不知情，请拒绝。"),
+                format!("{platform_name} asks to register you as its rider. If so, confirm under 'My rider codes' to get your code; if not, decline."),
+            )
+        })
+        .collect();
+    state.store.queue_plain_notices(&to, now).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "rider": rider_view(&r), "code": null }))).into_response())
+}
+
+/// A platform's registrations of me as its rider (pending, active, revoked, declined).
+#[utoipa::path(get, path = "/api/pool/me/riders", tag = "riders", responses((status = 200, body = [RiderView]), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn my_riders(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Vec<RiderView>>> {
+    let reader = reader_of(&state, &p.account).await?;
+    let Some(key) = reader.own_key else { return Ok(Json(Vec::new())) };
+    Ok(Json(state.store.riders_of_person(&key).await?.iter().map(rider_view).collect()))
+}
+
+/// I confirm a platform's registration of me as its rider; the rider code is issued.
+#[utoipa::path(post, path = "/api/pool/me/riders/{id}/confirm", tag = "riders", params(("id" = String, Path)),
+    responses((status = 200, body = CredentialView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn confirm_rider(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> ApiResult<Json<CredentialView>> {
+    let (key, r) = my_rider(&state, &p, &id).await?;
+    if r.status != "pending" {
+        return Err(ApiError::Conflict { code: "rider_not_pending", zh: "该登记已处理".into(), en: "This registration was already answered".into(), field: None });
+    }
     let cred = sign_rider(&state, &r, state.parts.ids.next());
-    state.store.insert_riders(std::slice::from_ref(&r), std::slice::from_ref(&cred)).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "rider": rider_view(&r), "code": credential_view(&cred) }))).into_response())
+    if !state.store.confirm_rider(r.id, &key, &cred).await? {
+        return Err(ApiError::Conflict { code: "rider_not_pending", zh: "该登记已处理".into(), en: "This registration was already answered".into(), field: None });
+    }
+    Ok(Json(credential_view(&cred)))
+}
+
+/// I decline a platform's registration of me as its rider.
+#[utoipa::path(post, path = "/api/pool/me/riders/{id}/decline", tag = "riders", params(("id" = String, Path)),
+    responses((status = 200, body = RiderView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn decline_rider(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> ApiResult<Json<RiderView>> {
+    let (key, r) = my_rider(&state, &p, &id).await?;
+    if !state.store.decline_rider(r.id, &key, state.now()).await? {
+        return Err(ApiError::Conflict { code: "rider_not_pending", zh: "该登记已处理".into(), en: "This registration was already answered".into(), field: None });
+    }
+    let r = state.store.rider(r.id).await?.ok_or_else(|| ApiError::not_found("没有这个骑手登记", "No such rider registration"))?;
+    Ok(Json(rider_view(&r)))
+}
+
+/// A rider registration of the signed-in person, with their key; 404 for anyone else's.
+async fn my_rider(state: &AppState, p: &Principal, id: &str) -> ApiResult<(String, Rider)> {
+    let none = || ApiError::not_found("没有这个骑手登记", "No such rider registration");
+    let id = parse_num(id, "没有这个骑手登记", "No such rider registration")?;
+    let key = reader_of(state, &p.account).await?.own_key.ok_or_else(none)?;
+    let r = state.store.rider(id).await?.filter(|r| r.person_key == key).ok_or_else(none)?;
+    Ok((key, r))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -1379,6 +1511,14 @@ pub async fn rider_code(State(state): State<AppState>, p: Principal, Path(id): P
     let platform = p.department() == Some(r.platform.as_str());
     if !own && !platform {
         return Err(ApiError::not_found("没有这个骑手", "No such rider"));
+    }
+    if r.status == "pending" {
+        return Err(ApiError::Conflict {
+            code: "rider_pending",
+            zh: "骑手本人尚未确认登记，小哥码还未签发".into(),
+            en: "The rider has not confirmed the registration yet; no code was issued".into(),
+            field: None,
+        });
     }
     let c = state.store.credential_of_rider(r.id).await?.ok_or_else(|| ApiError::Conflict {
         code: "rider_revoked",
@@ -1567,7 +1707,15 @@ pub async fn log_filing_reads(state: &AppState) -> ApiResult<usize> {
         for f in &list {
             let reader = Reader { account: Some(f.submitted_by), kind: ReaderKind::Engine, org: None, own_key: None };
             let purpose = Purpose::Filing { application: f.application.0 };
-            let facts = ReadFacts { filing_applicant: Some(f.applicant_key.clone()), ..Default::default() };
+            let facts = ReadFacts {
+                filing: Some(pool::FilingFacts {
+                    applicant: f.applicant_key.clone(),
+                    applicant_account: f.submitted_by,
+                    submitted_by: f.submitted_by,
+                    departments: Vec::new(),
+                }),
+                ..Default::default()
+            };
             for (record, record_type) in &f.records {
                 let d = pool::access::decide(&reader, &f.applicant_key, record_type, Some(&purpose), &facts, china_date(f.submitted_at));
                 entries.push(entry(&reader, f.submitted_at, &f.applicant_key, format!("shared_record:{record}"), Some(&purpose), &d));

@@ -119,7 +119,8 @@ pub fn result_resources(item: &RecognisableItem, inst: &pool::Institution, pid: 
             for (code, display, unit, low, high) in analytes(&item.code) {
                 let id = format!("o{}", next());
                 let span = high - low;
-                let v = ((low - span * 0.15 + rng.random::<f64>() * span * 1.3) * 100.0).round() / 100.0;
+                // Around the reference range, never below zero (no analyte here has a negative value).
+                let v = (((low - span * 0.15 + rng.random::<f64>() * span * 1.3) * 100.0).round() / 100.0).max(0.0);
                 let flag = if v < *low { "L" } else if v > *high { "H" } else { "N" };
                 members.push(Reference::to(&format!("Observation/{id}")));
                 out.push(Resource::Observation(Observation {
@@ -212,8 +213,41 @@ pub fn random_result(cat: &RecognitionCatalog, pid: &str, now: DateTime<Utc>, da
     let item = if rng.random_bool(0.5) { items[rng.random_range(0..items.len().min(6))] } else { items[rng.random_range(0..items.len())] };
     let qualified: Vec<&&pool::Institution> = insts.iter().filter(|i| cat.qualified(&i.code, &item.code)).collect();
     let inst = if rng.random_bool(0.9) && !qualified.is_empty() { *qualified[rng.random_range(0..qualified.len())] } else { insts[rng.random_range(0..insts.len())] };
-    let at = now - Duration::minutes(rng.random_range(60..days.max(1) * 24 * 60));
+    // At least three hours ago, so that the report (issued two hours after) is not in the future.
+    let at = now - Duration::minutes(rng.random_range(180..days.max(1) * 24 * 60));
     result_resources(item, inst, pid, at, rng, next)
+}
+
+/// The outpatient visit (an Encounter of class AMB, finished after an hour) at which `inst` saw
+/// the patient `pid` at `at`: the care that lets the institution read the patient's results.
+pub fn visit(inst: &pool::Institution, pid: &str, at: DateTime<Utc>, id: String) -> Resource {
+    Resource::Encounter(fhir::Encounter {
+        id: Some(id),
+        status: "finished".into(),
+        class: Coding::new(pool::care::ACT_CODE, "AMB", "ambulatory"),
+        type_: vec![CodeableConcept::text("门诊挂号就诊")],
+        subject: Some(Reference::to(&format!("Patient/{pid}"))),
+        period: Some(fhir::Period { start: Some(fhir_time(at)), end: Some(fhir_time(at + Duration::hours(1))) }),
+        service_provider: Some(Reference::institution(&inst.code, &inst.name)),
+        ..Default::default()
+    })
+}
+
+/// A home-doctor contract (家庭医生签约, an EpisodeOfCare) of the patient `pid` with the community
+/// health centre `inst` for a year from `from`.
+pub fn home_doctor_contract(inst: &pool::Institution, pid: &str, from: NaiveDate, id: String) -> Resource {
+    Resource::EpisodeOfCare(fhir::EpisodeOfCare {
+        id: Some(id),
+        status: "active".into(),
+        type_: vec![CodeableConcept::one(pool::care::CARE_TYPE, "home-doctor", "家庭医生签约")],
+        patient: Reference::to(&format!("Patient/{pid}")),
+        managing_organization: Some(Reference::institution(&inst.code, &inst.name)),
+        period: Some(fhir::Period {
+            start: Some(from.format("%Y-%m-%d").to_string()),
+            end: Some((from + chrono::Days::new(365)).format("%Y-%m-%d").to_string()),
+        }),
+        ..Default::default()
+    })
 }
 
 fn store_err(e: store::StoreError) -> ServerError {
@@ -284,6 +318,7 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
     let mut rows: Vec<FhirRow> = Vec::new();
     let mut next = || ids.next();
     let total = persons.len() as u64;
+    let mut care: Vec<store::CareRow> = Vec::new();
     let mut with_results: Vec<(String, String)> = Vec::new();
     for (n, p) in persons.iter().enumerate() {
         let sp = SynthPatient { key: p.id_number.clone(), logical_id: format!("p{}", p.id.0), name: p.name.clone(), sex: p.sex.clone(), birth: p.birth_date };
@@ -292,7 +327,17 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
         if rng.random_bool(0.6) {
             with_results.push((sp.key.clone(), sp.logical_id.clone()));
             for _ in 0..rng.random_range(1..=3) {
-                for res in random_result(cat, &sp.logical_id, now, 45, &mut rng, &mut next) {
+                let result = random_result(cat, &sp.logical_id, now, 45, &mut rng, &mut next);
+                // The visit at which the institution took the sample or the images.
+                if let Some(first) = result.first()
+                    && let (Some(inst), Some(eff)) = (first.institution().and_then(|c| cat.institution(c)), first.effective())
+                    && let Ok(at) = pool::care::instant("effective", eff)
+                {
+                    let v = visit(inst, &sp.logical_id, at - Duration::minutes(30), format!("e{}", next()));
+                    care.extend(crate::fhir_api::care_row(state, &v, &sp.key, "").map_err(|e| io_err(e.0))?);
+                    rows.push(crate::fhir_api::index_row(state, &v, next(), &sp.key, now).map_err(|e| io_err(e.0))?);
+                }
+                for res in result {
                     let res = with_mark(cat, res);
                     rows.push(crate::fhir_api::index_row(state, &res, next(), &sp.key, now).map_err(|e| io_err(e.0))?);
                 }
@@ -300,11 +345,25 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
         }
         if rows.len() > 5000 {
             store.insert_fhir(&rows).await.map_err(store_err)?;
+            store.upsert_fhir_and_care(&[], &care).await.map_err(store_err)?;
             rows.clear();
+            care.clear();
             progress("健康档案与检查检验结果 health records", n as u64 + 1, total);
         }
     }
+    // Home-doctor contracts with the Fuchun community health centre.
+    if let Some(centre) = cat.institution("fy-hc-001") {
+        for (key, pid) in with_results.iter().skip(50).take(100) {
+            let from = today - chrono::Days::new(rng.random_range(1..300));
+            let c = home_doctor_contract(centre, pid, from, format!("c{}", next()));
+            care.extend(crate::fhir_api::care_row(state, &c, key, "").map_err(|e| io_err(e.0))?);
+            rows.push(crate::fhir_api::index_row(state, &c, next(), key, now).map_err(|e| io_err(e.0))?);
+        }
+    }
     store.insert_fhir(&rows).await.map_err(store_err)?;
+    store.upsert_fhir_and_care(&[], &care).await.map_err(store_err)?;
+    rows.clear();
+    care.clear();
     progress("健康档案与检查检验结果 health records", total, total);
 
     let adults: Vec<&store::Person> = persons
@@ -375,6 +434,12 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
         }
         let id = ids.next();
         let at = best.result.effective + Duration::minutes(rng.random_range(60..(now - best.result.effective).num_minutes().max(61)));
+        // The visit at the ordering institution during which the doctor ran the check.
+        if let Some(pid) = with_results.iter().find(|(k, _)| k == key).map(|(_, p)| p.clone()) {
+            let v = visit(orderer, &pid, at - Duration::minutes(10), format!("e{}", ids.next()));
+            care.extend(crate::fhir_api::care_row(state, &v, key, "").map_err(|e| io_err(e.0))?);
+            rows.push(crate::fhir_api::index_row(state, &v, ids.next(), key, now).map_err(|e| io_err(e.0))?);
+        }
         let purpose = pool::Purpose::Treatment { order: Some(format!("order:{}:-", item.code)) };
         let reader = pool::Reader { account: None, kind: pool::ReaderKind::Clinician, org: Some(orderer.code.clone()), own_key: None };
         let d = pool::Decision::Allowed { basis: pool::Basis::Treatment };
@@ -400,6 +465,8 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
         });
         n_offers += 1;
     }
+    store.insert_fhir(&rows).await.map_err(store_err)?;
+    store.upsert_fhir_and_care(&[], &care).await.map_err(store_err)?;
     store.decide_offers(&decisions, now).await?;
     progress("互认记录 recognitions", n_offers, n_offers);
 

@@ -109,6 +109,10 @@ impl Reference {
             display: Some(name.to_owned()),
         }
     }
+    /// The institution code of a reference to an institution by its identifier.
+    pub fn institution_code(&self) -> Option<&str> {
+        self.identifier.as_ref().filter(|i| i.system.as_deref() == Some(super::systems::INSTITUTION)).and_then(|i| i.value.as_deref())
+    }
     /// The id in `Type/id` when the reference is to `ty`.
     pub fn id_of(&self, ty: &str) -> Option<&str> {
         let r = self.reference.as_deref()?;
@@ -400,6 +404,57 @@ pub struct ServiceRequest {
     pub note: Vec<Annotation>,
 }
 
+/// A contact of the patient with an institution (挂号就诊, 住院, 急诊, 家庭医生上门): the
+/// institution that publishes it (`serviceProvider`) treats the patient while it lasts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Encounter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifier: Vec<Identifier>,
+    #[serde(default)]
+    pub status: String,
+    /// v3-ActCode: AMB (outpatient registration), IMP (admission), EMER, HH (home visit).
+    #[serde(default)]
+    pub class: Coding,
+    #[serde(default, rename = "type", skip_serializing_if = "Vec::is_empty")]
+    pub type_: Vec<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub based_on: Vec<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_provider: Option<Reference>,
+}
+
+/// A standing association of the patient with an institution: here the home-doctor contract
+/// (家庭医生签约) of a community health centre, for its period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EpisodeOfCare {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Meta>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identifier: Vec<Identifier>,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default, rename = "type", skip_serializing_if = "Vec::is_empty")]
+    pub type_: Vec<CodeableConcept>,
+    #[serde(default)]
+    pub patient: Reference,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managing_organization: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Mitigation {
@@ -548,6 +603,8 @@ pub enum Resource {
     DiagnosticReport(DiagnosticReport),
     ImagingStudy(ImagingStudy),
     ServiceRequest(ServiceRequest),
+    Encounter(Encounter),
+    EpisodeOfCare(EpisodeOfCare),
     DetectedIssue(DetectedIssue),
     OperationOutcome(OperationOutcome),
     Bundle(Box<Bundle>),
@@ -561,6 +618,8 @@ impl Resource {
             Resource::DiagnosticReport(_) => "DiagnosticReport",
             Resource::ImagingStudy(_) => "ImagingStudy",
             Resource::ServiceRequest(_) => "ServiceRequest",
+            Resource::Encounter(_) => "Encounter",
+            Resource::EpisodeOfCare(_) => "EpisodeOfCare",
             Resource::DetectedIssue(_) => "DetectedIssue",
             Resource::OperationOutcome(_) => "OperationOutcome",
             Resource::Bundle(_) => "Bundle",
@@ -573,6 +632,8 @@ impl Resource {
             Resource::DiagnosticReport(r) => r.id.as_deref(),
             Resource::ImagingStudy(r) => r.id.as_deref(),
             Resource::ServiceRequest(r) => r.id.as_deref(),
+            Resource::Encounter(r) => r.id.as_deref(),
+            Resource::EpisodeOfCare(r) => r.id.as_deref(),
             Resource::DetectedIssue(r) => r.id.as_deref(),
             Resource::OperationOutcome(r) => r.id.as_deref(),
             Resource::Bundle(r) => r.id.as_deref(),
@@ -585,6 +646,8 @@ impl Resource {
             Resource::DiagnosticReport(r) => r.id = Some(id),
             Resource::ImagingStudy(r) => r.id = Some(id),
             Resource::ServiceRequest(r) => r.id = Some(id),
+            Resource::Encounter(r) => r.id = Some(id),
+            Resource::EpisodeOfCare(r) => r.id = Some(id),
             Resource::DetectedIssue(r) => r.id = Some(id),
             Resource::OperationOutcome(r) => r.id = Some(id),
             Resource::Bundle(r) => r.id = Some(id),
@@ -597,6 +660,8 @@ impl Resource {
             Resource::DiagnosticReport(r) => Some(&mut r.meta),
             Resource::ImagingStudy(r) => Some(&mut r.meta),
             Resource::ServiceRequest(r) => Some(&mut r.meta),
+            Resource::Encounter(r) => Some(&mut r.meta),
+            Resource::EpisodeOfCare(r) => Some(&mut r.meta),
             Resource::DetectedIssue(r) => Some(&mut r.meta),
             Resource::Bundle(r) => Some(&mut r.meta),
             Resource::OperationOutcome(_) => None,
@@ -609,15 +674,23 @@ impl Resource {
             Resource::DiagnosticReport(r) => r.subject.as_ref(),
             Resource::ImagingStudy(r) => Some(&r.subject),
             Resource::ServiceRequest(r) => Some(&r.subject),
+            Resource::Encounter(r) => r.subject.as_ref(),
+            Resource::EpisodeOfCare(r) => Some(&r.patient),
             Resource::DetectedIssue(r) => r.patient.as_ref(),
             _ => None,
         }
     }
-    pub fn subject_mut(&mut self) -> Option<&mut Option<Reference>> {
+    /// Points the resource at its patient (`Patient/<id>`).
+    pub fn set_subject(&mut self, patient: Reference) {
         match self {
-            Resource::Observation(r) => Some(&mut r.subject),
-            Resource::DiagnosticReport(r) => Some(&mut r.subject),
-            _ => None,
+            Resource::Observation(r) => r.subject = Some(patient),
+            Resource::DiagnosticReport(r) => r.subject = Some(patient),
+            Resource::Encounter(r) => r.subject = Some(patient),
+            Resource::ImagingStudy(r) => r.subject = patient,
+            Resource::ServiceRequest(r) => r.subject = patient,
+            Resource::EpisodeOfCare(r) => r.patient = patient,
+            Resource::DetectedIssue(r) => r.patient = Some(patient),
+            Resource::Patient(_) | Resource::OperationOutcome(_) | Resource::Bundle(_) => {}
         }
     }
     /// The codes of a result or request.
@@ -637,6 +710,8 @@ impl Resource {
             Resource::DiagnosticReport(r) => r.effective_date_time.as_deref(),
             Resource::ImagingStudy(r) => r.started.as_deref(),
             Resource::ServiceRequest(r) => r.authored_on.as_deref(),
+            Resource::Encounter(r) => r.period.as_ref().and_then(|p| p.start.as_deref()),
+            Resource::EpisodeOfCare(r) => r.period.as_ref().and_then(|p| p.start.as_deref()),
             _ => None,
         }
     }
@@ -646,16 +721,22 @@ impl Resource {
             Resource::DiagnosticReport(r) => Some(&r.status),
             Resource::ImagingStudy(r) => Some(&r.status),
             Resource::ServiceRequest(r) => Some(&r.status),
+            Resource::Encounter(r) => Some(&r.status),
+            Resource::EpisodeOfCare(r) => Some(&r.status),
             Resource::DetectedIssue(r) => Some(&r.status),
             _ => None,
         }
     }
-    /// The performing institution of a result (first performer with an institution identifier).
+    /// The institution a resource is of: the performer of a result (first performer with an
+    /// institution identifier), the provider of an encounter, the organisation managing an
+    /// episode of care, the requester of a referral.
     pub fn institution(&self) -> Option<&str> {
         let performers: &[Reference] = match self {
             Resource::Observation(r) => &r.performer,
             Resource::DiagnosticReport(r) => &r.performer,
-            Resource::ServiceRequest(r) => &r.performer,
+            Resource::ServiceRequest(r) => return r.requester.as_ref().and_then(Reference::institution_code),
+            Resource::Encounter(r) => return r.service_provider.as_ref().and_then(Reference::institution_code),
+            Resource::EpisodeOfCare(r) => return r.managing_organization.as_ref().and_then(Reference::institution_code),
             Resource::ImagingStudy(r) => {
                 // The accession number's assigner is the institution that took the images.
                 return r

@@ -139,6 +139,25 @@ pub fn validate(r: &Resource, path: &str) -> Result<(), PoolError> {
             }
             opt_dt(&p("authoredOn"), &x.authored_on)?;
         }
+        Resource::Encounter(x) => {
+            one_of(&p("status"), &x.status, &["planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"])?;
+            if x.class.code.as_deref().is_none_or(|c| c.trim().is_empty()) {
+                return Err(PoolError::fhir(p("class.code"), "is required: AMB (outpatient), IMP (inpatient), EMER or HH (home)"));
+            }
+            patient_ref(&p("subject"), x.subject.as_ref())?;
+            if let Some(per) = &x.period {
+                opt_dt(&p("period.start"), &per.start)?;
+                opt_dt(&p("period.end"), &per.end)?;
+            }
+        }
+        Resource::EpisodeOfCare(x) => {
+            one_of(&p("status"), &x.status, &["planned", "waitlist", "active", "onhold", "finished", "cancelled", "entered-in-error"])?;
+            patient_ref(&p("patient"), Some(&x.patient))?;
+            if let Some(per) = &x.period {
+                opt_dt(&p("period.start"), &per.start)?;
+                opt_dt(&p("period.end"), &per.end)?;
+            }
+        }
         Resource::DetectedIssue(x) => {
             one_of(&p("status"), &x.status, &["registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"])?;
         }

@@ -121,9 +121,24 @@ async fn fhir_story(t: &TestApp) {
     assert_eq!((st, ct.as_str(), oo["issue"][0]["code"].as_str()), (StatusCode::FORBIDDEN, FHIR, Some("forbidden")), "{oo}");
     kept.keep("outcome-forbidden", &oo);
 
-    // The recognition check: the still-valid results from qualified institutions, with a DetectedIssue.
+    // The check needs a treatment relation, which the check itself never makes (issue 27)…
     let sr = json!({"resourceType": "ServiceRequest", "id": "order-1", "status": "active", "intent": "order",
         "code": {"coding": [{"system": "http://loinc.org", "code": "58410-2"}]}, "subject": {"reference": format!("Patient/{pid}")}});
+    let (st, oo) = fhir_post(t, &doc3, "/fhir/ServiceRequest/$recognition-check", &sr).await;
+    assert_eq!((st, oo["issue"][0]["details"]["coding"][0]["code"].as_str()), (StatusCode::FORBIDDEN, Some("no_treatment_relation")), "{oo}");
+    // …but the patient's registration at the institution (an Encounter it publishes) does.
+    let visit = json!({"resourceType": "Bundle", "type": "transaction", "entry": [{"resource": {"resourceType": "Encounter", "id": "visit-115",
+        "status": "in-progress", "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+        "subject": {"reference": format!("Patient/{pid}")}, "period": {"start": china(t, 0)},
+        "serviceProvider": {"identifier": {"system": "https://minsheng.fuyang.gov.cn/fhir/sid/institution", "value": "fy-hc-115"}}}}]});
+    let (st, resp) = fhir_post(t, &doc3, "/fhir", &visit).await;
+    assert_eq!(st, StatusCode::OK, "{resp}");
+    kept.keep("encounter-response", &resp);
+    let (st, enc, _) = fhir_get(t, Some(&doc3), "/fhir/Encounter/visit-115").await;
+    assert_eq!(st, StatusCode::OK, "{enc}");
+    kept.keep("encounter", &enc);
+
+    // The recognition check: the still-valid results from qualified institutions, with a DetectedIssue.
     let (st, _) = fhir_post(t, &citizen, "/fhir/ServiceRequest/$recognition-check", &sr).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "only clinicians");
     let mut unknown = sr.clone();
@@ -136,6 +151,7 @@ async fn fhir_story(t: &TestApp) {
     assert_eq!(check["type"], "collection");
     let entries = check["entry"].as_array().expect("entries");
     assert_eq!(entries[0]["resource"]["resourceType"], "DetectedIssue");
+    assert_eq!(entries[0]["resource"]["patient"]["reference"], format!("Patient/{pid}").as_str());
     let ids: Vec<&str> = entries[1..].iter().filter_map(|e| e["resource"]["id"].as_str()).collect();
     assert!(ids.contains(&"cbc-b") && ids.contains(&"cbc-a") && !ids.contains(&"cbc-old"), "within 7 days only, newest first: {ids:?}");
     assert_eq!(ids[0], "cbc-b");

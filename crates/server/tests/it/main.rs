@@ -9,4 +9,5 @@ mod helpers;
 mod notices;
 mod pool;
 mod schema;
+mod security;
 mod story;

@@ -247,7 +247,10 @@ async fn rider_story(t: &TestApp) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let rid = r.body["rider"]["id"].as_str().expect("rider id").to_owned();
     assert!(r.body["rider"]["id_number"].as_str().is_some_and(|s| s.contains('*')), "masked");
-    let code = r.body["code"]["credential"].as_str().expect("code").to_owned();
+    // The code is issued once the rider consents (issue 27).
+    let c = t.post(&rider, &format!("/api/pool/me/riders/{rid}/confirm"), json!({})).await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.body);
+    let code = c.body["credential"].as_str().expect("code").to_owned();
 
     // A gate admits listed estates, online and offline.
     let g = t.request(Method::POST, None, "/api/pool/gate", Some(json!({"credential": code, "estate": codes[0]})), &[]).await;

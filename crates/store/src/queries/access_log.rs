@@ -385,19 +385,6 @@ impl Store {
         rows.iter().map(entry_from_row).collect()
     }
 
-    /// Whether a clinician of `org` ordered a test for the subject (ran a recognition check with
-    /// an order) since `since`: the treatment relation that lets the institution read results.
-    pub async fn has_treatment_relation(&self, org: &str, subject_key: &str, since: DateTime<Utc>) -> Result<bool> {
-        let found = self
-            .lookup_one(
-                "SELECT 1 AS x FROM access_log WHERE reader_org = $1 AND subject_key = $2 AND at >= $3 AND purpose = 'treatment' AND outcome = 'allowed' AND purpose_ref LIKE 'order:%' LIMIT 1",
-                &[Value::S(org.to_owned()), Value::S(subject_key.to_owned()), Value::S(codec::ts(since))],
-                |_| Ok(()),
-            )
-            .await?;
-        Ok(found.is_some())
-    }
-
     /// Verifies every chain from its first entry to its stored head, `progress(done, total)`.
     pub async fn verify_access_log(&self, mut progress: impl FnMut(u64, u64)) -> Result<LogVerification> {
         let heads = sqlx::query("SELECT chain, seq, hash FROM access_log_head ORDER BY chain").fetch_all(self.read_pool()).await?;

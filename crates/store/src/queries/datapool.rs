@@ -325,9 +325,25 @@ impl Store {
         .await
     }
 
-    /// The applicant of a filing.
-    pub async fn filing_applicant(&self, app: ApplicationId) -> Result<Option<String>> {
-        self.lookup_one("SELECT applicant_key FROM application WHERE id = $1", &[Value::I(app.0)], |r| r.text("applicant_key")).await
+    /// The applicant of a filing, the account that submitted it and the departments with a case of it.
+    pub async fn filing_facts(&self, app: ApplicationId) -> Result<Option<pool::FilingFacts>> {
+        let Some(mut f) = self
+            .lookup_one("SELECT applicant_key, applicant_account, submitted_by FROM application WHERE id = $1", &[Value::I(app.0)], |r| {
+                Ok(pool::FilingFacts {
+                    applicant: r.text("applicant_key")?,
+                    applicant_account: r.int("applicant_account")?,
+                    submitted_by: r.int("submitted_by")?,
+                    departments: Vec::new(),
+                })
+            })
+            .await?
+        else {
+            return Ok(None);
+        };
+        f.departments = self.lookup("SELECT department FROM item_case WHERE application_id = $1", &[Value::I(app.0)], |r| r.text("department")).await?;
+        f.departments.sort();
+        f.departments.dedup();
+        Ok(Some(f))
     }
 
     /// Filings not yet logged as reads of the pool, oldest first, with the shared records their
@@ -541,7 +557,7 @@ impl Store {
     /// Revokes a rider and their rider codes; `false` if already revoked.
     pub async fn revoke_rider(&self, id: i64, at: DateTime<Utc>, reason: &str) -> Result<bool> {
         let mut tx = self.write_pool().begin().await?;
-        let n = sqlx::query("UPDATE rider SET status = 'revoked', revoked_at = $1 WHERE id = $2 AND status = 'active'")
+        let n = sqlx::query("UPDATE rider SET status = 'revoked', revoked_at = $1 WHERE id = $2 AND status IN ('active', 'pending')")
             .bind(codec::ts(at))
             .bind(id)
             .execute(&mut *tx)
@@ -554,6 +570,39 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.flushed(n == 1).await
+    }
+
+    /// The person `person_key` confirms a platform's registration of them as its rider: the rider
+    /// becomes active and its code (`credential`) is stored, in one transaction. `false` if the
+    /// rider is not theirs or not pending.
+    pub async fn confirm_rider(&self, id: i64, person_key: &str, credential: &CredentialRow) -> Result<bool> {
+        let mut tx = self.write_pool().begin().await?;
+        let n = sqlx::query("UPDATE rider SET status = 'active' WHERE id = $1 AND person_key = $2 AND status = 'pending'")
+            .bind(id)
+            .bind(person_key)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 1 {
+            insert_rows(&mut tx, "credential", CREDENTIAL_COLUMNS, &[credential_values(credential)], "").await?;
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        self.flushed(n == 1).await
+    }
+
+    /// The person declines a platform's pending registration of them. `false` if the rider is
+    /// not theirs or not pending.
+    pub async fn decline_rider(&self, id: i64, person_key: &str, at: DateTime<Utc>) -> Result<bool> {
+        let n = sqlx::query("UPDATE rider SET status = 'declined', revoked_at = $1 WHERE id = $2 AND person_key = $3 AND status = 'pending'")
+            .bind(codec::ts(at))
+            .bind(id)
+            .bind(person_key)
+            .execute(self.write_pool())
+            .await?
+            .rows_affected();
         self.flushed(n == 1).await
     }
 

@@ -48,11 +48,28 @@ fn fhir_values(r: &FhirRow) -> Vec<Value> {
     ]
 }
 
+/// A treatment relation that a care resource (Encounter, EpisodeOfCare, referral) establishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CareRow {
+    pub resource_type: String,
+    pub logical_id: String,
+    pub institution: String,
+    pub patient_key: String,
+    pub kind: String,
+    pub starts_at: DateTime<Utc>,
+    /// `None`: open-ended.
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+const CARE_COLUMNS: &[&str] = &["resource_type", "logical_id", "institution", "patient_key", "kind", "starts_at", "ends_at"];
+
 /// A stored resource as read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFhir {
     pub logical_id: String,
     pub patient_key: String,
+    /// The institution the resource is of (its performer, provider or requester), if any.
+    pub institution: Option<String>,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
     pub data: String,
@@ -108,6 +125,7 @@ fn stored_fhir(r: &dyn Cols) -> Result<StoredFhir> {
     Ok(StoredFhir {
         logical_id: r.text("logical_id")?,
         patient_key: r.text("patient_key")?,
+        institution: r.text_opt("institution")?,
         version: r.int("version")?,
         updated_at: codec::parse_ts(&r.text("updated_at")?)?,
         data: r.text("data")?,
@@ -134,17 +152,66 @@ impl Store {
     /// Creates or updates resources by (type, logical id), in one transaction; an update keeps
     /// the row and increments its version. Rows must not repeat a logical id.
     pub async fn upsert_fhir(&self, rows: &[FhirRow]) -> Result<()> {
+        self.upsert_fhir_and_care(rows, &[]).await
+    }
+
+    /// Like [`Store::upsert_fhir`], with the treatment relations the care resources among the
+    /// rows establish (created or updated by resource), in the same transaction.
+    pub async fn upsert_fhir_and_care(&self, rows: &[FhirRow], care: &[CareRow]) -> Result<()> {
         let values: Vec<Vec<Value>> = rows.iter().map(fhir_values).collect();
         let tail = "ON CONFLICT (resource_type, logical_id) DO UPDATE SET patient_key = excluded.patient_key, code = excluded.code, \
                     item = excluded.item, institution = excluded.institution, effective = excluded.effective, status = excluded.status, \
                     version = fhir_resource.version + 1, updated_at = excluded.updated_at, data = excluded.data";
-        self.insert_all("fhir_resource", FHIR_COLUMNS, &values, tail).await?;
+        let care_values: Vec<Vec<Value>> = care
+            .iter()
+            .map(|c| {
+                vec![
+                    Value::S(c.resource_type.clone()),
+                    Value::S(c.logical_id.clone()),
+                    Value::S(c.institution.clone()),
+                    Value::S(c.patient_key.clone()),
+                    Value::S(c.kind.clone()),
+                    Value::S(codec::ts(c.starts_at)),
+                    Value::OptS(codec::ts_opt(c.ends_at)),
+                ]
+            })
+            .collect();
+        let care_tail = "ON CONFLICT (resource_type, logical_id) DO UPDATE SET institution = excluded.institution, \
+                         patient_key = excluded.patient_key, kind = excluded.kind, starts_at = excluded.starts_at, ends_at = excluded.ends_at";
+        let mut conn = self.write_pool().acquire().await?;
+        let mut script = crate::writer::Script::new(&conn);
+        script.insert("fhir_resource", FHIR_COLUMNS, &values, tail)?;
+        script.insert("care_relation", CARE_COLUMNS, &care_values, care_tail)?;
+        let n = script.commit(&mut conn).await?;
+        drop(conn);
+        self.flushed(n).await?;
         Ok(())
+    }
+
+    /// The end of `institution`'s treatment relation to a patient that holds at `now` (the
+    /// latest-ending one): `Some(None)` for an open one, `None` if none holds.
+    pub async fn care_relation_until(&self, institution: &str, patient_key: &str, now: DateTime<Utc>) -> Result<Option<Option<DateTime<Utc>>>> {
+        let at = codec::ts(now);
+        let ends = self
+            .lookup(
+                "SELECT ends_at FROM care_relation WHERE patient_key = $1 AND institution = $2 AND starts_at <= $3 AND (ends_at IS NULL OR ends_at > $3)",
+                &[Value::S(patient_key.to_owned()), Value::S(institution.to_owned()), Value::S(at)],
+                |r| r.text_opt("ends_at"),
+            )
+            .await?;
+        if ends.is_empty() {
+            return Ok(None);
+        }
+        if ends.iter().any(Option::is_none) {
+            return Ok(Some(None));
+        }
+        let latest = ends.into_iter().flatten().max().map(|t| codec::parse_ts(&t)).transpose()?;
+        Ok(Some(latest))
     }
 
     pub async fn fhir_get(&self, resource_type: &str, logical_id: &str) -> Result<Option<StoredFhir>> {
         self.lookup_one(
-            "SELECT logical_id, patient_key, version, updated_at, data FROM fhir_resource WHERE resource_type = $1 AND logical_id = $2",
+            "SELECT logical_id, patient_key, institution, version, updated_at, data FROM fhir_resource WHERE resource_type = $1 AND logical_id = $2",
             &[Value::S(resource_type.to_owned()), Value::S(logical_id.to_owned())],
             stored_fhir,
         )
@@ -154,7 +221,7 @@ impl Store {
     /// The Patient resource of a person (by ID number or other key).
     pub async fn fhir_patient_of(&self, patient_key: &str) -> Result<Option<StoredFhir>> {
         self.lookup_one(
-            "SELECT logical_id, patient_key, version, updated_at, data FROM fhir_resource WHERE patient_key = $1 AND resource_type = 'Patient' LIMIT 1",
+            "SELECT logical_id, patient_key, institution, version, updated_at, data FROM fhir_resource WHERE patient_key = $1 AND resource_type = 'Patient' LIMIT 1",
             &[Value::S(patient_key.to_owned())],
             stored_fhir,
         )

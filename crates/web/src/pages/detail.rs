@@ -187,6 +187,7 @@ pub async fn render(ctx: &Ctx, web: &Web, id: &str, banner: Option<String>, fs: 
         Some(a) if can_view(&p.account, &a) => a,
         _ => return Err(hidden()),
     };
+    server::pool_api::log_application_read(&web.state, &p.account, &app).await?;
     let v = views::application_view(&web.state, &p.account, &app);
     let c = web.state.catalog();
     let lang = ctx.lang;
