@@ -12,6 +12,7 @@ pub mod error;
 pub mod fhir_api;
 pub mod json;
 pub mod openapi;
+pub mod policy;
 pub mod pool_api;
 pub mod seed;
 pub mod seed_pool;
@@ -186,13 +187,14 @@ pub fn router(state: AppState) -> Router {
         .merge(circles_api::routes())
         .merge(pool_api::routes())
         .route("/openapi.json", get(|| async { axum::Json(openapi::document()) }))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::api_guard))
         .fallback(api::fallback)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     Router::new()
         .nest("/api", api)
-        .nest("/fhir", fhir_api::routes())
-        .route("/healthz", get(api::health))
+        .nest("/fhir", fhir_api::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::fhir_guard)))
+        .route("/healthz", get(api::health).route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::api_guard)))
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

@@ -92,11 +92,26 @@ pub fn router_with(state: AppState, opts: WebOptions) -> Router {
         .route("/cockpit", get(pages::cockpit::show))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
+        .route_layer(axum::middleware::from_fn_with_state(web.clone(), guard))
         .fallback(pages::hall::not_found)
         .layer(DefaultBodyLimit::max(upload_limit))
         .layer(axum::middleware::from_fn(ctx::csrf_cookie))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(web)
+}
+
+/// Every page is answered from the route × role policy first (`server::policy`): a visitor who
+/// is not signed in is sent to sign in, an account outside the page's audience gets the error page.
+async fn guard(axum::extract::State(web): axum::extract::State<Web>, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::extract::FromRequestParts;
+    let (mut parts, body) = req.into_parts();
+    match server::policy::authorise(&web.state, &mut parts).await {
+        Ok(()) => next.run(axum::extract::Request::from_parts(parts, body)).await,
+        Err(e) => match ctx::Ctx::from_request_parts(&mut parts, &web).await {
+            Ok(ctx) => layout::error_page(&ctx, e),
+            Err(r) => r,
+        },
+    }
 }
 
 mod tower_http_headers {

@@ -392,7 +392,9 @@ async fn bodies_over_the_limit_get_413_in_json() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
 
     // An upload of 32 KB is over the JSON limit but within the upload limit.
-    let r = t.raw(Method::POST, Some(&citizen), "/api/uploads?name=scan.pdf", Some("application/pdf"), vec![b'%'; 32 * 1024], &[]).await;
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.resize(32 * 1024, b'%');
+    let r = t.raw(Method::POST, Some(&citizen), "/api/uploads?name=scan.pdf", Some("application/pdf"), pdf, &[]).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     t.shutdown().await;
 }

@@ -1,0 +1,417 @@
+//! The route × role policy (issue 27): every route the server answers — the JSON API, FHIR and
+//! the web pages — with who may call it and the data scope its handler applies, declared as data.
+//! A guard (`authorise`, layered on each router) answers every request from this table before
+//! any handler runs: a caller outside the route's audience gets 401 (no session) or 403
+//! `role_forbidden`, and a route without an entry is refused (deny by default). Handlers then
+//! apply the data scope. `crates/web/tests/it/policy.rs` walks every route as every demo role and
+//! anonymous and compares the answers with this table.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use axum::extract::{FromRequestParts, MatchedPath};
+use axum::http::request::Parts;
+use catalog::Role;
+use store::{Account, AccountKind};
+
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Who may call a route: a set of audiences. An account belongs to every audience its kind,
+/// roles and organisation put it in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Who(u32);
+
+impl Who {
+    /// No session.
+    pub const ANONYMOUS: Who = Who(1);
+    /// A resident (citizen account).
+    pub const RESIDENT: Who = Who(1 << 1);
+    /// An enterprise's agent.
+    pub const ENTERPRISE: Who = Who(1 << 2);
+    /// Window staff (一窗受理).
+    pub const WINDOW: Who = Who(1 << 3);
+    /// Department staff by workflow role.
+    pub const CLERK: Who = Who(1 << 4);
+    pub const REVIEWER: Who = Who(1 << 5);
+    pub const APPROVER: Who = Who(1 << 6);
+    pub const SUPERVISOR: Who = Who(1 << 7);
+    /// The district administrator.
+    pub const ADMIN: Who = Who(1 << 8);
+    /// A clinician of a medical institution.
+    pub const CLINICIAN: Who = Who(1 << 9);
+    /// Staff of a delivery platform.
+    pub const PLATFORM: Who = Who(1 << 10);
+    /// Staff of the market regulator (市场监管, which oversees riders and their platforms).
+    pub const REGULATOR: Who = Who(1 << 11);
+    /// Staff of the health commission (卫健).
+    pub const HEALTH: Who = Who(1 << 12);
+    /// Staff of the medical insurance bureau (医保).
+    pub const INSURANCE: Who = Who(1 << 13);
+
+    /// Department staff in any workflow role.
+    pub const DEPARTMENT: Who = Who(Self::CLERK.0 | Self::REVIEWER.0 | Self::APPROVER.0 | Self::SUPERVISOR.0);
+    /// Residents and enterprises: those who file and whose data it is.
+    pub const APPLICANT: Who = Who(Self::RESIDENT.0 | Self::ENTERPRISE.0);
+    /// Whoever handles filings: window and department staff, and the administrator.
+    pub const HANDLER: Who = Who(Self::WINDOW.0 | Self::DEPARTMENT.0 | Self::ADMIN.0);
+    /// Supervisors and the administrator.
+    pub const OVERSIGHT: Who = Who(Self::SUPERVISOR.0 | Self::ADMIN.0);
+    /// Any signed-in account.
+    pub const SIGNED_IN: Who = Who(!Self::ANONYMOUS.0 & ((1 << 14) - 1));
+    /// Everyone, signed in or not.
+    pub const ANYONE: Who = Who((1 << 14) - 1);
+
+    /// Every single audience, with its name (for tables and tests).
+    pub const ALL: [(Who, &'static str); 14] = [
+        (Who::ANONYMOUS, "anonymous"),
+        (Who::RESIDENT, "resident"),
+        (Who::ENTERPRISE, "enterprise"),
+        (Who::WINDOW, "window"),
+        (Who::CLERK, "clerk"),
+        (Who::REVIEWER, "reviewer"),
+        (Who::APPROVER, "approver"),
+        (Who::SUPERVISOR, "supervisor"),
+        (Who::ADMIN, "admin"),
+        (Who::CLINICIAN, "clinician"),
+        (Who::PLATFORM, "platform"),
+        (Who::REGULATOR, "regulator"),
+        (Who::HEALTH, "health"),
+        (Who::INSURANCE, "insurance"),
+    ];
+
+    pub const fn or(self, other: Who) -> Who {
+        Who(self.0 | other.0)
+    }
+    /// Whether the two sets share an audience.
+    pub fn meets(self, other: Who) -> bool {
+        self.0 & other.0 != 0
+    }
+    /// The names of the audiences in the set.
+    pub fn names(self) -> Vec<&'static str> {
+        Who::ALL.iter().filter(|(w, _)| self.meets(*w)).map(|(_, n)| *n).collect()
+    }
+
+    /// The audiences of an account (`None`: no session).
+    pub fn of(state: &AppState, account: Option<&Account>) -> Who {
+        let Some(a) = account else { return Who::ANONYMOUS };
+        match a.kind {
+            AccountKind::Citizen => Who::RESIDENT,
+            AccountKind::Enterprise => Who::ENTERPRISE,
+            AccountKind::Staff => {
+                let mut w = Who(0);
+                if a.has(Role::Admin) {
+                    w = w.or(Who::ADMIN);
+                }
+                if a.has(Role::Window) {
+                    w = w.or(Who::WINDOW);
+                }
+                if let Some(d) = a.department.as_deref() {
+                    if state.catalog().department(d).is_some() {
+                        for (role, who) in [(Role::Clerk, Who::CLERK), (Role::Reviewer, Who::REVIEWER), (Role::Approver, Who::APPROVER), (Role::Supervisor, Who::SUPERVISOR)] {
+                            if a.has(role) {
+                                w = w.or(who);
+                            }
+                        }
+                        w = w.or(match d {
+                            "scjg" => Who::REGULATOR,
+                            "wjw" => Who::HEALTH,
+                            "ybj" => Who::INSURANCE,
+                            _ => Who(0),
+                        });
+                    } else if state.pool.recognition.institution(d).is_some() {
+                        w = w.or(Who::CLINICIAN);
+                    } else if pool::rider::platform_name(d).is_some() {
+                        w = w.or(Who::PLATFORM);
+                    }
+                }
+                w
+            }
+        }
+    }
+}
+
+/// The data scope a route's handler applies to those its audience lets through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Nothing personal: the same answer for everyone allowed.
+    Public,
+    /// The caller's own account, filings or data.
+    Own,
+    /// A named resource (an application, a case, a record version, a rider, an offer …): one the
+    /// caller may not see is a 404 (or 403 where the caller must be told why).
+    Record,
+    /// Someone's personal data: read only for a lawful purpose (own, the case handled, consent,
+    /// treatment, supervision); a refusal is a 403 and is logged where the subject sees it.
+    Purpose,
+    /// The caller's department's cases and records (administrators: all).
+    Department,
+    /// The caller's platform's riders (the regulator and administrators: all).
+    Platform,
+}
+
+/// Which interface a route belongs to (how its refusals are answered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    /// JSON errors.
+    Api,
+    /// OperationOutcomes.
+    Fhir,
+    /// Pages: a sign-in redirect, or an error page.
+    Web,
+}
+
+/// One route: method, path (as the router declares it) and policy.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub surface: Surface,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub who: Who,
+    pub scope: Scope,
+}
+
+const fn api(method: &'static str, path: &'static str, who: Who, scope: Scope) -> Route {
+    Route { surface: Surface::Api, method, path, who, scope }
+}
+const fn fhir(method: &'static str, path: &'static str, who: Who, scope: Scope) -> Route {
+    Route { surface: Surface::Fhir, method, path, who, scope }
+}
+const fn web(method: &'static str, path: &'static str, who: Who, scope: Scope) -> Route {
+    Route { surface: Surface::Web, method, path, who, scope }
+}
+
+use Scope::*;
+
+/// Shorthands for the table.
+const ANYONE: Who = Who::ANYONE;
+const SIGNED_IN: Who = Who::SIGNED_IN;
+const APPLICANT: Who = Who::APPLICANT;
+const RESIDENT: Who = Who::RESIDENT;
+const HANDLER: Who = Who::HANDLER;
+const OVERSIGHT: Who = Who::OVERSIGHT;
+const DEPARTMENT: Who = Who::DEPARTMENT;
+const ADMIN: Who = Who::ADMIN;
+const CLINICIAN: Who = Who::CLINICIAN;
+const PLATFORM: Who = Who::PLATFORM;
+/// Those who file or take in filings: residents, enterprises and window staff.
+const FILER: Who = Who::APPLICANT.or(Who::WINDOW);
+/// Those who see and act on filings.
+const VIEWER: Who = Who::APPLICANT.or(Who::HANDLER);
+/// Whoever attaches files: filers and department staff (with an action).
+const UPLOADER: Who = Who::APPLICANT.or(Who::WINDOW).or(Who::DEPARTMENT);
+/// Riders' oversight: the regulator and the administrator.
+const RIDER_OVERSIGHT: Who = Who::REGULATOR.or(Who::ADMIN);
+/// Whoever manages riders: their platforms and their oversight.
+const RIDER_MANAGERS: Who = Who::PLATFORM.or(RIDER_OVERSIGHT);
+/// Recognition figures: health and insurance staff, institutions, the administrator.
+const RECOGNITION: Who = Who::HEALTH.or(Who::INSURANCE).or(Who::CLINICIAN).or(Who::ADMIN);
+/// Who imports health records: institutions (their own), the health commission, the administrator.
+const IMPORTER: Who = Who::CLINICIAN.or(Who::HEALTH).or(Who::ADMIN);
+
+/// Every route of the server.
+pub static ROUTES: &[Route] = &[
+    // ---- the JSON API: health, the document, sessions
+    api("GET", "/healthz", ANYONE, Public),
+    api("GET", "/api/openapi.json", ANYONE, Public),
+    api("POST", "/api/auth/login", ANYONE, Public),
+    api("POST", "/api/auth/register", ANYONE, Public),
+    api("POST", "/api/auth/logout", SIGNED_IN, Own),
+    api("GET", "/api/me", SIGNED_IN, Own),
+    // ---- the catalog
+    api("GET", "/api/catalog/stages", SIGNED_IN, Public),
+    api("GET", "/api/catalog/bundles/{code}", SIGNED_IN, Public),
+    api("GET", "/api/catalog/items", SIGNED_IN, Public),
+    api("GET", "/api/catalog/items/{code}", SIGNED_IN, Public),
+    api("GET", "/api/catalog/departments", SIGNED_IN, Public),
+    // ---- one-thing services
+    api("GET", "/api/plan", FILER, Own),
+    api("POST", "/api/uploads", UPLOADER, Own),
+    api("POST", "/api/applications", FILER, Own),
+    api("GET", "/api/applications", VIEWER, Department),
+    api("GET", "/api/applications/{id}", VIEWER, Record),
+    api("GET", "/api/applications/{id}/history", VIEWER, Record),
+    api("GET", "/api/applications/{id}/notices", VIEWER, Record),
+    api("POST", "/api/applications/{id}/cases/{case}/actions", VIEWER, Record),
+    api("POST", "/api/applications/{id}/withdraw", APPLICANT, Record),
+    api("POST", "/api/applications/{id}/rating", APPLICANT, Record),
+    api("GET", "/api/rectifications", OVERSIGHT, Department),
+    api("POST", "/api/rectifications/{id}/response", OVERSIGHT, Record),
+    api("GET", "/api/cases", DEPARTMENT.or(ADMIN), Department),
+    api("GET", "/api/supervision/overdue", OVERSIGHT, Department),
+    api("GET", "/api/notices", SIGNED_IN, Own),
+    api("GET", "/api/reports/reductions", HANDLER, Public),
+    api("GET", "/api/reports/overview", OVERSIGHT, Public),
+    // ---- 15-minute service circles
+    api("POST", "/api/circles/analyses", OVERSIGHT, Public),
+    api("GET", "/api/circles/latest", OVERSIGHT, Public),
+    api("GET", "/api/circles/analyses/{id}", OVERSIGHT, Record),
+    api("GET", "/api/circles/analyses/{id}/areas", OVERSIGHT, Record),
+    api("GET", "/api/circles/analyses/{id}/areas.geojson", OVERSIGHT, Record),
+    api("GET", "/api/circles/analyses/{id}/facilities.geojson", OVERSIGHT, Record),
+    api("GET", "/api/circles/analyses/{id}/areas.csv", OVERSIGHT, Record),
+    api("GET", "/api/circles/analyses/{id}/map.svg", OVERSIGHT, Record),
+    api("GET", "/api/circles/analyses/{id}/service-network", OVERSIGHT, Record),
+    // ---- the shared data pool: public verification
+    api("GET", "/api/pool/public-key", ANYONE, Public),
+    api("POST", "/api/pool/verify", ANYONE, Public),
+    api("POST", "/api/pool/gate", ANYONE, Public),
+    api("GET", "/api/pool/revocations", ANYONE, Public),
+    api("GET", "/api/pool/institutions", ANYONE, Public),
+    api("GET", "/api/pool/recognition/items", ANYONE, Public),
+    // ---- records: published by departments, read for a purpose
+    api("POST", "/api/pool/records", DEPARTMENT, Department),
+    api("GET", "/api/pool/records", SIGNED_IN, Purpose),
+    api("GET", "/api/pool/records/{id}", SIGNED_IN, Purpose),
+    api("POST", "/api/pool/records/{id}/corrections", DEPARTMENT, Department),
+    api("POST", "/api/pool/records/{id}/revoke", DEPARTMENT, Department),
+    api("POST", "/api/pool/records/{id}/certificate", APPLICANT.or(DEPARTMENT), Record),
+    api("GET", "/api/pool/registers/persons/{id_number}", SIGNED_IN, Purpose),
+    api("GET", "/api/pool/registers/enterprises/{code}", SIGNED_IN, Public),
+    // ---- the subject's own side
+    api("GET", "/api/pool/me/access-log", APPLICANT, Own),
+    api("POST", "/api/pool/me/consents", APPLICANT, Own),
+    api("GET", "/api/pool/me/consents", APPLICANT, Own),
+    api("POST", "/api/pool/me/consents/{id}/revoke", APPLICANT, Own),
+    api("GET", "/api/pool/me/rider-codes", RESIDENT, Own),
+    api("GET", "/api/pool/me/riders", RESIDENT, Own),
+    api("POST", "/api/pool/me/riders/{id}/confirm", RESIDENT, Own),
+    api("POST", "/api/pool/me/riders/{id}/decline", RESIDENT, Own),
+    api("GET", "/api/pool/access-log/verify", ADMIN, Public),
+    // ---- riders
+    api("GET", "/api/pool/estates", SIGNED_IN, Public),
+    api("POST", "/api/pool/riders", PLATFORM, Platform),
+    api("GET", "/api/pool/riders", RIDER_MANAGERS, Platform),
+    api("GET", "/api/pool/riders/summary", RIDER_OVERSIGHT, Public),
+    api("POST", "/api/pool/riders/notices", RIDER_MANAGERS, Platform),
+    api("GET", "/api/pool/riders/{id}/code", PLATFORM.or(RESIDENT), Record),
+    api("POST", "/api/pool/riders/{id}/revoke", RIDER_MANAGERS, Platform),
+    // ---- mutual recognition and health records
+    api("GET", "/api/pool/recognition/figures", RECOGNITION, Public),
+    api("POST", "/api/pool/recognition/offers/{id}/decision", CLINICIAN, Record),
+    api("GET", "/api/pool/health-records/{id_number}", SIGNED_IN, Purpose),
+    // ---- FHIR R4
+    fhir("GET", "/fhir/metadata", ANYONE, Public),
+    fhir("POST", "/fhir", IMPORTER, Record),
+    fhir("POST", "/fhir/ServiceRequest/$recognition-check", CLINICIAN, Purpose),
+    fhir("GET", "/fhir/Patient/{id}/$everything", SIGNED_IN, Purpose),
+    fhir("GET", "/fhir/{rtype}", SIGNED_IN, Purpose),
+    fhir("GET", "/fhir/{rtype}/{id}", SIGNED_IN, Purpose),
+    // ---- web pages
+    web("GET", "/", ANYONE, Public),
+    web("GET", "/accessibility", ANYONE, Public),
+    web("GET", "/bundles/{code}", ANYONE, Public),
+    web("GET", "/items/{code}", ANYONE, Public),
+    web("GET", "/login", ANYONE, Public),
+    web("POST", "/login", ANYONE, Public),
+    web("GET", "/register", ANYONE, Public),
+    web("POST", "/register", ANYONE, Public),
+    web("POST", "/logout", ANYONE, Own),
+    web("GET", "/prefs/lang/{lang}", ANYONE, Public),
+    web("GET", "/prefs/elder/{on}", ANYONE, Public),
+    web("GET", "/static/app.css", ANYONE, Public),
+    web("GET", "/static/app.js", ANYONE, Public),
+    web("GET", "/apply/{kind}/{code}", FILER, Own),
+    web("POST", "/apply/{kind}/{code}", APPLICANT, Own),
+    web("GET", "/applications", VIEWER, Own),
+    web("GET", "/applications/{id}", VIEWER, Record),
+    web("POST", "/applications/{id}/cases/{case}/act", VIEWER, Record),
+    web("POST", "/applications/{id}/rate", APPLICANT, Record),
+    web("POST", "/applications/{id}/withdraw", APPLICANT, Record),
+    web("GET", "/notices", SIGNED_IN, Own),
+    web("GET", "/me/data", SIGNED_IN, Own),
+    web("GET", "/staff", HANDLER, Department),
+    web("GET", "/staff/intake", Who::WINDOW, Own),
+    web("POST", "/staff/intake", Who::WINDOW, Own),
+    web("GET", "/supervision", OVERSIGHT, Department),
+    web("POST", "/supervision/rectifications/{id}", OVERSIGHT, Record),
+    web("GET", "/cockpit", OVERSIGHT, Public),
+];
+
+static INDEX: LazyLock<HashMap<(&'static str, &'static str), &'static Route>> = LazyLock::new(|| ROUTES.iter().map(|r| ((r.method, r.path), r)).collect());
+
+/// The entry of a route, by method and the path the router matched (`HEAD` as `GET`).
+pub fn lookup(method: &str, path: &str) -> Option<&'static Route> {
+    let method = if method == "HEAD" { "GET" } else { method };
+    INDEX.get(&(method, path)).copied()
+}
+
+/// Decides a request from the table, before its handler: its route must have an entry and the
+/// caller must be in its audience. The signed-in principal (if any) is left in the request's
+/// extensions, so that the handler does not look the session up again. `Ok` for requests that
+/// matched no route (they get the router's own 404 or 405).
+pub async fn authorise(state: &AppState, parts: &mut Parts) -> Result<(), ApiError> {
+    let Some(path) = parts.extensions.get::<MatchedPath>().map(|m| m.as_str().to_owned()) else { return Ok(()) };
+    let Some(route) = lookup(parts.method.as_str(), &path) else {
+        return Err(ApiError::internal(std::io::Error::other(format!("no policy for {} {path}: add it to server::policy::ROUTES", parts.method))));
+    };
+    if route.who == Who::ANYONE {
+        return Ok(());
+    }
+    let principal = match Principal::from_request_parts(parts, state).await {
+        Ok(p) => Some(p),
+        Err(ApiError::Unauthorized) => None,
+        Err(e) => return Err(e),
+    };
+    let who = Who::of(state, principal.as_ref().map(|p| &p.account));
+    if let Some(p) = principal {
+        parts.extensions.insert(p);
+    }
+    if who.meets(route.who) {
+        Ok(())
+    } else if who == Who::ANONYMOUS {
+        Err(ApiError::Unauthorized)
+    } else {
+        Err(ApiError::Forbidden {
+            code: "role_forbidden",
+            zh: "您的账号无权使用此功能".to_owned(),
+            en: format!("Your account may not use this; it is for: {}", route.who.names().join(", ")),
+            field: None,
+        })
+    }
+}
+
+/// The guard of the JSON API: refusals as JSON errors.
+pub async fn api_guard(axum::extract::State(state): axum::extract::State<AppState>, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (mut parts, body) = req.into_parts();
+    match authorise(&state, &mut parts).await {
+        Ok(()) => next.run(axum::extract::Request::from_parts(parts, body)).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The guard of the FHIR interface: refusals as OperationOutcomes.
+pub async fn fhir_guard(axum::extract::State(state): axum::extract::State<AppState>, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (mut parts, body) = req.into_parts();
+    match authorise(&state, &mut parts).await {
+        Ok(()) => next.run(axum::extract::Request::from_parts(parts, body)).await,
+        Err(e) => crate::fhir_api::FhirError(e).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_declared_once_with_an_audience() {
+        let mut seen = std::collections::HashSet::new();
+        for r in ROUTES {
+            assert!(seen.insert((r.method, r.path)), "{} {} twice", r.method, r.path);
+            assert_ne!(r.who, Who(0), "{} {} allows nobody", r.method, r.path);
+            assert!(matches!(r.method, "GET" | "POST"), "{} {}", r.method, r.path);
+        }
+        assert_eq!(lookup("HEAD", "/api/me").map(|r| r.path), Some("/api/me"));
+        assert!(lookup("DELETE", "/api/me").is_none());
+    }
+
+    #[test]
+    fn audiences_combine() {
+        assert!(Who::HANDLER.meets(Who::WINDOW) && Who::HANDLER.meets(Who::SUPERVISOR) && !Who::HANDLER.meets(Who::RESIDENT));
+        assert!(!Who::SIGNED_IN.meets(Who::ANONYMOUS) && Who::ANYONE.meets(Who::ANONYMOUS));
+        assert_eq!(Who::OVERSIGHT.names(), vec!["supervisor", "admin"]);
+    }
+}
