@@ -197,7 +197,8 @@ fn identity_numbers_are_valid_unique_and_agree_with_the_person() {
     let mut seen = HashSet::new();
     let mut migrants = 0;
     for p in &d.persons {
-        let id = ResidentId::parse(&p.id_number).unwrap_or_else(|e| panic!("{}: {e}", p.id_number));
+        let id = ResidentId::parse_on(&p.id_number, today())
+            .unwrap_or_else(|e| panic!("{}: {e}", p.id_number));
         assert_eq!(id.as_str(), p.id_number);
         assert!(
             seen.insert(p.id_number.clone()),

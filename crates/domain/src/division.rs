@@ -2,10 +2,75 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
 use crate::Describe;
+
+/// The national table of six-digit region codes below the province level (GB/T 2260), current
+/// and former: `code,name,status` (see `data/divisions/README.md`).
+const REGION_CODES: &str = include_str!("../../../data/divisions/region-codes.csv");
+
+/// Whether a region code of the national table is in use today.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegionStatus {
+    /// 现行: in the latest table.
+    Current,
+    /// 已撤销或已变更: retired, as 330183 富阳市 (富阳区 330111 since 2014). Identity numbers
+    /// issued under it keep it for ever.
+    Former,
+}
+
+/// A six-digit region code of the national table (county level, and the prefecture-level and
+/// 市辖区 codes numbers were also issued under).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    /// The code, e.g. `330111`.
+    pub code: u32,
+    /// The name it has (or last had), e.g. `富阳区`.
+    pub name: &'static str,
+    /// Current or former.
+    pub status: RegionStatus,
+}
+
+/// The embedded table, parsed once and sorted by code.
+static REGIONS: LazyLock<Vec<Region>> = LazyLock::new(|| {
+    let mut regions: Vec<Region> = REGION_CODES
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut cols = line.split(',');
+            let code = cols.next()?.parse().ok()?;
+            let name = cols.next()?;
+            let status = match cols.next()? {
+                "current" => RegionStatus::Current,
+                "former" => RegionStatus::Former,
+                _ => return None,
+            };
+            Some(Region { code, name, status })
+        })
+        .collect();
+    regions.sort_unstable_by_key(|r| r.code);
+    regions.dedup_by_key(|r| r.code);
+    regions
+});
+
+/// The entry of a six-digit region code in the national table (GB/T 2260), current or former;
+/// `None` for a code that never existed, a province-level code (`330000`) or anything that is
+/// not six ASCII digits. (Hainan's former `4600xx` codes are in the table but, with a zero city
+/// part, no [`DivisionCode`]: only identity numbers still carry them.)
+pub fn lookup_region(code: &str) -> Option<Region> {
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let code: u32 = code.parse().ok()?;
+    REGIONS
+        .binary_search_by_key(&code, |r| r.code)
+        .ok()
+        .and_then(|i| REGIONS.get(i).copied())
+}
 
 /// Whether the two digits are a province-level division code.
 ///
@@ -447,5 +512,61 @@ mod tests {
             }
         }
         assert!(seen > 350, "only {seen} codes read");
+    }
+
+    #[test]
+    fn region_table_is_whole_and_well_formed() {
+        // Every line of the embedded table is read, and each is a county- or city-level code,
+        // save Hainan's former counties under the province (4600xx, 1988–2002), whose city part
+        // is zero: identity numbers carry them, but they are no `DivisionCode`.
+        let lines = REGION_CODES.lines().skip(1).count();
+        assert_eq!(REGIONS.len(), lines);
+        assert!(lines > 7000, "only {lines} region codes");
+        for r in REGIONS.iter() {
+            let text = format!("{:06}", r.code);
+            if text.starts_with("4600") {
+                assert_eq!(r.status, RegionStatus::Former, "{text}");
+                continue;
+            }
+            let c = DivisionCode::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(
+                matches!(c.level(), DivisionLevel::County | DivisionLevel::City),
+                "{text}"
+            );
+            assert!(!r.name.is_empty(), "{text}");
+        }
+        // Every current county of Zhejiang (the shipped extract) is current in the table.
+        let areas = include_str!("../../../data/divisions/areas.csv");
+        for line in areas.lines().skip(1) {
+            let raw = line.split(',').next().unwrap_or_default();
+            let r = lookup_region(raw).unwrap_or_else(|| panic!("{raw} missing"));
+            assert_eq!(r.status, RegionStatus::Current, "{raw}");
+        }
+    }
+
+    #[test]
+    fn region_lookup() {
+        let cases = [
+            ("330111", Some(("富阳区", RegionStatus::Current))),
+            ("330183", Some(("富阳市", RegionStatus::Former))),
+            ("330185", Some(("临安市", RegionStatus::Former))),
+            ("330112", Some(("临安区", RegionStatus::Current))),
+            ("110105", Some(("朝阳区", RegionStatus::Current))),
+            ("441900", Some(("东莞市", RegionStatus::Current))),
+            ("330199", None),
+            ("339999", None),
+            ("330000", None),
+            ("810000", None),
+            ("33011", None),
+            ("3301110", None),
+            ("33011a", None),
+            ("+33011", None),
+            ("", None),
+        ];
+        for (code, want) in cases {
+            let got = lookup_region(code).map(|r| (r.name, r.status));
+            assert_eq!(got, want, "{code}");
+        }
+        assert_eq!(lookup_region("330183").map(|r| r.code), Some(330_183));
     }
 }

@@ -19,7 +19,9 @@ mod time;
 pub use calendar::{CalendarError, DayKind, HolidayStatus, WorkCalendar};
 pub use credit_code::{CreditCode, CreditCodeError};
 pub use describe::Describe;
-pub use division::{DivisionCode, DivisionCodeError, DivisionLevel};
+pub use division::{
+    DivisionCode, DivisionCodeError, DivisionLevel, Region, RegionStatus, lookup_region,
+};
 pub use id::{
     AccountId, ApplicationId, CaseId, EnterpriseId, HouseholdId, IdGenerator, IdGeneratorError,
     NoticeId, ParseIdError, PersonId, RatingId, RecordId, RectificationId, UploadId,

@@ -7,7 +7,12 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::Describe;
-use crate::division::is_province_code;
+use crate::division::{is_province_code, lookup_region};
+
+/// The region codes of residence permits for Hong Kong, Macao and Taiwan residents
+/// (港澳台居民居住证, numbered like identity numbers since 2018): not county codes, so not in the
+/// national table, and accepted alike.
+const PERMIT_REGIONS: [&str; 3] = ["810000", "820000", "830000"];
 
 /// ISO 7064 MOD 11-2 weights of the first 17 digits (2^(17-i) mod 11).
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -86,9 +91,19 @@ pub enum ResidentIdError {
     /// The first two digits are not a province-level code.
     #[error("the identity number does not start with a province code")]
     Region,
+    /// The first six digits are neither a current nor a former county-level code (GB/T 2260),
+    /// nor one of the residence-permit codes 810000, 820000 and 830000.
+    #[error("the first six digits of the identity number, {code:06}, are not a county code")]
+    UnknownRegion {
+        /// The six digits.
+        code: u32,
+    },
     /// Digits 7–14 are not a real date on or after 1900-01-01.
     #[error("digits 7-14 of the identity number are not a valid birth date")]
     BirthDate,
+    /// The birth date is after today (only [`ResidentId::parse_on`] checks this).
+    #[error("the birth date in the identity number is after today")]
+    FutureBirthDate,
     /// The last character does not match the check character computed from the first 17.
     #[error("the check character of the identity number should be {expected}, not {found}")]
     CheckDigit {
@@ -119,8 +134,14 @@ impl Describe for ResidentIdError {
             ResidentIdError::Region => {
                 "身份证号码前两位不是有效的省级地区代码（如浙江省为 33），请核对。".into()
             }
+            ResidentIdError::UnknownRegion { code } => format!(
+                "身份证号码前 6 位 {code:06} 不是现行或曾经使用过的县级行政区划代码，请核对。"
+            ),
             ResidentIdError::BirthDate => {
                 "身份证号码第 7 至 14 位不是有效的出生日期（应为 1900 年以后真实存在的日期，格式 YYYYMMDD），请核对。".into()
+            }
+            ResidentIdError::FutureBirthDate => {
+                "身份证号码第 7 至 14 位的出生日期晚于今天，请核对。".into()
             }
             ResidentIdError::CheckDigit { expected, found } => format!(
                 "身份证号码校验位不符：按前 17 位计算最后一位应为 {expected}，实际为 {found}。请逐位核对号码，可能有数字输错。"
@@ -139,7 +160,11 @@ impl Describe for ResidentIdError {
                 "Character {position} of the identity number is not allowed: the first 17 must be digits and the last a digit or X."
             ),
             ResidentIdError::Region => "The first two digits of the identity number are not a province code (Zhejiang is 33).".into(),
+            ResidentIdError::UnknownRegion { code } => format!(
+                "The first six digits of the identity number, {code:06}, are not a county code, current or former."
+            ),
             ResidentIdError::BirthDate => "Digits 7-14 of the identity number are not a real birth date (YYYYMMDD, 1900 or later).".into(),
+            ResidentIdError::FutureBirthDate => "The birth date in digits 7-14 of the identity number is after today.".into(),
             ResidentIdError::CheckDigit { expected, found } => format!(
                 "The check character of the identity number should be {expected} but is {found}: one of the digits is probably mistyped."
             ),
@@ -149,7 +174,16 @@ impl Describe for ResidentIdError {
 
 impl ResidentId {
     /// Parses an identity number: trims surrounding whitespace, accepts a lowercase `x`, stores
-    /// it uppercase.
+    /// it uppercase. Checks the length, the characters, the region (the first six digits are a
+    /// current or former county-level code of GB/T 2260, or 810000, 820000 or 830000 of the
+    /// residence permits of Hong Kong, Macao and Taiwan residents), that digits 7–14 are a real
+    /// date from 1900 on, and the check character.
+    ///
+    /// It does not know today's date, so it accepts a birth date in the future: where a number
+    /// comes from a person and the date is at hand (a server passes [`crate::china_date`] of its
+    /// clock's now),
+    /// use [`ResidentId::parse_on`]. `parse` is for numbers already stored and for callers with
+    /// no date.
     pub fn parse(s: &str) -> Result<Self, ResidentIdError> {
         let s = s.trim();
         if s.is_empty() {
@@ -170,9 +204,16 @@ impl ResidentId {
         }
         // All ASCII from here on.
         let s = s.to_ascii_uppercase();
-        let province = s.get(..2).and_then(|p| p.parse::<u8>().ok()).unwrap_or(0);
-        if !is_province_code(province) {
-            return Err(ResidentIdError::Region);
+        let region = s.get(..6).unwrap_or_default();
+        if !PERMIT_REGIONS.contains(&region) {
+            let province = s.get(..2).and_then(|p| p.parse::<u8>().ok()).unwrap_or(0);
+            if !is_province_code(province) {
+                return Err(ResidentIdError::Region);
+            }
+            if lookup_region(region).is_none() {
+                let code = region.parse().unwrap_or(0);
+                return Err(ResidentIdError::UnknownRegion { code });
+            }
         }
         birth_date_of(&s).ok_or(ResidentIdError::BirthDate)?;
         let body = s.get(..17).unwrap_or_default();
@@ -182,6 +223,17 @@ impl ResidentId {
             return Err(ResidentIdError::CheckDigit { expected, found });
         }
         Ok(ResidentId(s))
+    }
+
+    /// Parses an identity number as [`ResidentId::parse`] does, and also refuses a birth date after
+    /// `today` ([`ResidentIdError::FutureBirthDate`]). The one to use on a number a person gives:
+    /// servers pass [`crate::china_date`] of their clock's now.
+    pub fn parse_on(s: &str, today: NaiveDate) -> Result<Self, ResidentIdError> {
+        let id = ResidentId::parse(s)?;
+        if id.birth_date() > today {
+            return Err(ResidentIdError::FutureBirthDate);
+        }
+        Ok(id)
     }
 
     /// Builds a number from its parts and computes the check character.
@@ -388,6 +440,97 @@ mod tests {
             assert_eq!(ResidentId::parse(input), Err(want.clone()), "{input:?}");
             assert_eq!(want.code(), "invalid_id_number");
         }
+    }
+
+    /// A number with a correct check character from its first 17 digits.
+    fn number(region: &str, birth: &str, seq: &str) -> String {
+        let body = format!("{region}{birth}{seq}");
+        let check = check_char(&body).expect("17 digits");
+        format!("{body}{check}")
+    }
+
+    #[test]
+    fn region_is_a_current_or_former_county_code() {
+        let accepted = [
+            "330111", // 富阳区, current
+            "330183", // 富阳市, 富阳区 since 2014
+            "330185", // 临安市, 临安区 since 2017
+            "330103", // 下城区, merged into 拱墅区 in 2021
+            "110105", // 朝阳区
+            "441900", // 东莞市, a city without counties
+            "810000", // residence permits of Hong Kong,
+            "820000", // Macao
+            "830000", // and Taiwan residents
+        ];
+        for region in accepted {
+            let text = number(region, "19900307", "123");
+            let id = ResidentId::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(id.region_code(), region);
+        }
+        let refused = [
+            ("339999", ResidentIdError::UnknownRegion { code: 339_999 }),
+            ("330199", ResidentIdError::UnknownRegion { code: 330_199 }),
+            ("330000", ResidentIdError::UnknownRegion { code: 330_000 }),
+            ("110000", ResidentIdError::UnknownRegion { code: 110_000 }),
+            ("810101", ResidentIdError::UnknownRegion { code: 810_101 }),
+            ("710000", ResidentIdError::UnknownRegion { code: 710_000 }),
+            ("830101", ResidentIdError::Region),
+            ("840000", ResidentIdError::Region),
+        ];
+        for (region, want) in refused {
+            let text = number(region, "19900307", "123");
+            assert_eq!(ResidentId::parse(&text), Err(want.clone()), "{text}");
+            assert_eq!(
+                ResidentId::from_parts(region, date(1990, 3, 7), 123),
+                Err(want),
+                "{region}"
+            );
+        }
+        let unknown = ResidentIdError::UnknownRegion { code: 339_999 };
+        assert_eq!(unknown.code(), "invalid_id_number");
+        assert!(
+            unknown.message_zh().contains("前 6 位 339999"),
+            "{}",
+            unknown.message_zh()
+        );
+        assert!(
+            unknown.message_en().contains("339999"),
+            "{}",
+            unknown.message_en()
+        );
+    }
+
+    #[test]
+    fn parse_on_refuses_a_birth_date_after_today() {
+        let today = date(2025, 6, 30);
+        let born_today = number("330111", "20250630", "012");
+        let born_tomorrow = number("330111", "20250701", "012");
+        assert_eq!(
+            ResidentId::parse_on(&born_today, today).map(|id| id.birth_date()),
+            Ok(today)
+        );
+        assert_eq!(
+            ResidentId::parse_on(&born_tomorrow, today),
+            Err(ResidentIdError::FutureBirthDate)
+        );
+        // `parse` knows no date and accepts it.
+        assert!(ResidentId::parse(&born_tomorrow).is_ok());
+        assert!(ResidentId::parse_on(&born_tomorrow, date(2025, 7, 1)).is_ok());
+        // A far future year too, and the other checks come first.
+        let far = number("330111", "20990101", "012");
+        assert_eq!(
+            ResidentId::parse_on(&far, today),
+            Err(ResidentIdError::FutureBirthDate)
+        );
+        assert_eq!(
+            ResidentId::parse_on(&number("339999", "20990101", "012"), today),
+            Err(ResidentIdError::UnknownRegion { code: 339_999 })
+        );
+        assert_eq!(ResidentId::parse_on("", today), Err(ResidentIdError::Empty));
+        let future = ResidentIdError::FutureBirthDate;
+        assert_eq!(future.code(), "invalid_id_number");
+        assert!(future.message_zh().contains("晚于今天"));
+        assert!(future.message_en().contains("after today"));
     }
 
     #[test]

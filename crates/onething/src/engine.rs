@@ -15,7 +15,7 @@ use crate::application::{
 };
 use crate::deadline;
 use crate::error::{EngineError, Result};
-use crate::form::check_value;
+use crate::form::check_value_on;
 use crate::history::{self, ChainHead, EntryDraft, HistoryEntry};
 use crate::notice::{NoticeDraft, Recipient};
 use crate::plan::{self, Known, Provision};
@@ -189,7 +189,7 @@ impl<'a> Engine<'a> {
             let value = given.cloned().or_else(|| pf.prefilled.clone());
             match value {
                 Some(v) => {
-                    let v = check_value(f, &v).map_err(|(zh, en)| EngineError::InvalidField {
+                    let v = check_value_on(f, &v, today).map_err(|(zh, en)| EngineError::InvalidField {
                         key: f.key.clone(),
                         label: f.label.clone(),
                         reason_zh: zh,

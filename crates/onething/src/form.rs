@@ -8,7 +8,20 @@ use domain::{CreditCode, Describe, Phone, ResidentId};
 pub const HARD_MAX_CHARS: usize = 10_000;
 
 /// Checks one value and returns its normal form, or why it is wrong (Chinese, English).
+///
+/// Knows no date, so an identity number with a birth date in the future passes: where the date
+/// is at hand (the engine, a server), use [`check_value_on`].
 pub fn check_value(field: &Field, raw: &str) -> Result<String, (String, String)> {
+    check(field, raw, None)
+}
+
+/// [`check_value`], and an identity number whose birth date is after `today` (China's date) is
+/// refused too.
+pub fn check_value_on(field: &Field, raw: &str, today: NaiveDate) -> Result<String, (String, String)> {
+    check(field, raw, Some(today))
+}
+
+fn check(field: &Field, raw: &str, today: Option<NaiveDate>) -> Result<String, (String, String)> {
     let v = raw.trim();
     if v.chars().count() > HARD_MAX_CHARS {
         return Err((
@@ -73,7 +86,10 @@ pub fn check_value(field: &Field, raw: &str) -> Result<String, (String, String)>
                 ))
             }
         }
-        FieldKind::IdNumber => ResidentId::parse(v)
+        FieldKind::IdNumber => match today {
+            Some(today) => ResidentId::parse_on(v, today),
+            None => ResidentId::parse(v),
+        }
             .map(|id| id.as_str().to_owned())
             .map_err(|e| (e.message_zh(), e.message_en())),
         FieldKind::CreditCode => CreditCode::parse(v)
@@ -137,5 +153,25 @@ mod tests {
                 (w, g) => panic!("{kind:?} {input}: wanted {w:?}, got {g:?}"),
             }
         }
+    }
+
+    #[test]
+    fn identity_numbers_are_checked_against_the_region_table_and_today() {
+        let f = field(FieldKind::IdNumber);
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        let today = date(2026, 5, 1);
+        // 330183 富阳市 was retired in 2014, but its numbers stay valid.
+        let former = ResidentId::from_parts("330183", date(1990, 3, 7), 123).expect("valid");
+        assert_eq!(check_value_on(&f, former.as_str(), today).as_deref(), Ok(former.as_str()));
+        let born_today = ResidentId::from_parts("330111", today, 12).expect("valid");
+        assert!(check_value_on(&f, born_today.as_str(), today).is_ok());
+        // Born tomorrow: only the check that knows today refuses it.
+        let tomorrow = ResidentId::from_parts("330111", date(2026, 5, 2), 12).expect("valid");
+        let (zh, en) = check_value_on(&f, tomorrow.as_str(), today).expect_err("future birth date");
+        assert!(zh.contains("晚于今天") && en.contains("after today"), "{zh} / {en}");
+        assert!(check_value(&f, tomorrow.as_str()).is_ok());
+        // 339999 is no county: its check character is right, the number is still refused.
+        let (zh, en) = check_value_on(&f, "339999199003071231", today).expect_err("made-up region");
+        assert!(zh.contains("339999") && en.contains("339999"), "{zh} / {en}");
     }
 }
