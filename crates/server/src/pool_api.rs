@@ -416,12 +416,12 @@ pub fn parse_purpose(kind: Option<&str>, reference: Option<&str>) -> ApiResult<O
 }
 
 /// A subject key given in a request: a valid ID number or credit code.
-pub fn parse_subject(s: &str, field: &str) -> ApiResult<String> {
+pub fn parse_subject(state: &AppState, s: &str, field: &str) -> ApiResult<String> {
     let s = s.trim();
     if let Ok(c) = CreditCode::parse(s) {
         return Ok(c.as_str().to_owned());
     }
-    ResidentId::parse(s).map(|id| id.as_str().to_owned()).map_err(|e| ApiError::from_describe(&e, field))
+    ResidentId::parse_on(s, china_date(state.now())).map(|id| id.as_str().to_owned()).map_err(|e| ApiError::from_describe(&e, field))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -716,7 +716,7 @@ pub async fn publish(State(state): State<AppState>, p: Principal, ApiJson(body):
             format!("{} records are published by {}, not your department", rt.code, rt.department),
         ));
     }
-    let subject = parse_subject(&body.subject, "subject")?;
+    let subject = parse_subject(&state, &body.subject, "subject")?;
     let kind = if CreditCode::parse(&subject).is_ok() { "enterprise" } else { "person" };
     if kind != catalog_subject(rt.subject) {
         return Err(pool_error(PoolError::InvalidSubject(subject)));
@@ -779,7 +779,7 @@ pub async fn read_record(State(state): State<AppState>, p: Principal, Path(id): 
 pub async fn list_records(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<PurposeQuery>) -> ApiResult<Json<Vec<RecordView>>> {
     let reader = reader_of(&state, &p.account).await?;
     let subject = match q.subject.as_deref() {
-        Some(s) => parse_subject(s, "subject")?,
+        Some(s) => parse_subject(&state, s, "subject")?,
         None => reader.own_key.clone().ok_or_else(|| {
             ApiError::invalid("subject_required", "subject", "请给出数据主体的身份证号码或统一社会信用代码", "Give the subject's ID number or credit code")
         })?,
@@ -1210,7 +1210,7 @@ pub async fn person_register(
     Path(id_number): Path<String>,
     ApiQuery(q): ApiQuery<PurposeQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let key = ResidentId::parse(id_number.trim()).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
+    let key = ResidentId::parse_on(id_number.trim(), china_date(state.now())).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
     let purpose = parse_purpose(q.purpose.as_deref(), value_text(&q.reference).as_deref())?;
     // Decided (and logged) before the look-up, so that a refusal never tells whether the person
     // is in the register.
@@ -1343,7 +1343,7 @@ pub fn sign_rider(state: &AppState, r: &Rider, cred_id: i64) -> CredentialRow {
     responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn register_rider(State(state): State<AppState>, p: Principal, ApiJson(body): ApiJson<RiderBody>) -> ApiResult<Response> {
     let platform = rider_scope(&state, &p)?.ok_or_else(|| ApiError::forbidden("骑手由其所属平台登记", "Riders are registered by their platform"))?;
-    let id = ResidentId::parse(body.id_number.trim()).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
+    let id = ResidentId::parse_on(body.id_number.trim(), china_date(state.now())).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
     let person = state.store.person_by_id_number(id.as_str()).await?.ok_or_else(|| {
         ApiError::invalid("not_in_register", "id_number", "人口库中没有此身份证号码", "This ID number is not in the population register")
     })?;
@@ -1678,7 +1678,7 @@ pub async fn recognition_figures(State(state): State<AppState>, p: Principal) ->
 #[utoipa::path(get, path = "/api/pool/health-records/{id_number}", tag = "recognition", params(("id_number" = String, Path)),
     responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn health_record(State(state): State<AppState>, p: Principal, Path(id_number): Path<String>, headers: axum::http::HeaderMap) -> ApiResult<Response> {
-    let key = ResidentId::parse(id_number.trim()).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
+    let key = ResidentId::parse_on(id_number.trim(), china_date(state.now())).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
     let base = crate::fhir_api::base_url(&state, &headers);
     let bundle = crate::fhir_api::patient_everything(&state, &p, key.as_str(), &base).await?;
     Ok(([(CONTENT_TYPE, pool::fhir::FHIR_JSON)], bundle).into_response())

@@ -508,3 +508,32 @@ async fn the_demo_holds_no_impossible_results() {
     assert!(checked > 100, "{checked}");
     t.shutdown().await;
 }
+
+// ---- Finding 7: identity numbers need a real region and a birth date that has happened.
+
+#[tokio::test]
+async fn identity_numbers_need_a_real_region_and_a_past_birth_date() {
+    use crate::errors::with_check_digit;
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let ga = t.login("ga_clerk").await;
+    let tomorrow = domain::china_date(t.clock.now_utc()) + chrono::Days::new(1);
+    let refused = [
+        (with_check_digit("33999919800101123"), Some("339999")),
+        (with_check_digit(&format!("330111{}123", tomorrow.format("%Y%m%d"))), None),
+    ];
+    for (id, names) in refused {
+        let r = t.get(&ga, &format!("/api/pool/registers/persons/{id}")).await;
+        assert_eq!((r.status, r.code(), r.body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_id_number", Some("id_number")), "{id}: {}", r.body);
+        if let Some(code) = names {
+            assert!(r.body["message"].as_str().is_some_and(|m| m.contains(code)), "the message names the region: {}", r.body);
+        }
+    }
+    // A retired code (富阳市 330183) and the residence permits of Hong Kong, Macao and Taiwan
+    // residents are numbers like any other: this clerk is refused for want of a purpose.
+    for region in ["330183", "810000", "820000", "830000"] {
+        let id = with_check_digit(&format!("{region}19800101123"));
+        let r = t.get(&ga, &format!("/api/pool/registers/persons/{id}")).await;
+        assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "purpose_required"), "{id}: {}", r.body);
+    }
+    t.shutdown().await;
+}

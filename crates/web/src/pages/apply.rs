@@ -225,7 +225,7 @@ async fn precheck(ctx: &Ctx, web: &Web, p: &Principal, kind: &str, code: &str, k
             None if f.required => errors.push(&name, ctx.ta("apply-field-missing", crate::args![("label", label)])),
             None => {}
             Some(v) => {
-                if let Err((zh, en)) = onething::form::check_value(f, v) {
+                if let Err((zh, en)) = onething::form::check_value_on(f, v, domain::china_date(web.state.now())) {
                     let msg = match lang {
                         crate::i18n::Lang::Zh => format!("「{}」{zh}", f.label),
                         crate::i18n::Lang::En => format!("{} {en}", f.label_en),
