@@ -45,6 +45,11 @@ struct Cli {
     /// A TOML configuration file (defaults are built in; MINSHENG__… variables override both).
     #[arg(long, global = true, env = "MINSHENG_CONFIG")]
     config: Option<PathBuf>,
+    /// How log lines are written to standard error: plain (one line of text each) or json (one
+    /// object per line). RUST_LOG chooses what is logged. Either way control characters are
+    /// escaped and ID numbers, phone numbers and credit codes masked.
+    #[arg(long, global = true, env = "MINSHENG_LOG_FORMAT", default_value = "plain")]
+    log_format: server::logging::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -168,12 +173,6 @@ enum ReportCommand {
     },
 }
 
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).compact().init();
-}
-
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     Ok(Config::load(cli.config.as_deref(), std::env::vars())?)
 }
@@ -213,7 +212,11 @@ fn bar(len: u64, prefix: &str) -> ProgressBar {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    // Every command logs through the one writer that escapes and masks (`server::logging`).
+    if let Err(e) = server::logging::init(cli.log_format) {
+        eprintln!("错误 error: logging: {e}");
+        return ExitCode::FAILURE;
+    }
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {

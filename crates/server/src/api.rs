@@ -171,9 +171,11 @@ pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginReq
             (None, false)
         }
     };
+    let known = account.as_ref().map(|a| a.id.0);
     let Some(account) = account.filter(|_| ok) else {
         state.login_guard.failed(&login);
-        tracing::info!(login = %views::mask_key(&login), "login failed");
+        // Never what was typed (a mistyped ID number, a password in the wrong field): its shape.
+        tracing::info!(kind = login_kind(&login), found = known.is_some(), account = known, "login failed");
         return Err(ApiError::BadCredentials);
     };
     if account.disabled {
@@ -181,6 +183,21 @@ pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginReq
     }
     state.login_guard.succeeded(&login);
     start_session(&state, &account).await
+}
+
+/// What a login looks like, for the log of a failed one: `id_number` (15 or 18 characters,
+/// digits but a final X, valid or not), `credit_code` (18 characters of a credit code's alphabet)
+/// or `username` (anything else, such as a password typed into the wrong field).
+fn login_kind(login: &str) -> &'static str {
+    let b = login.as_bytes();
+    let digits = |n: usize| b.get(..n).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if (b.len() == 18 && digits(17) && matches!(b[17], b'0'..=b'9' | b'X' | b'x')) || (b.len() == 15 && digits(15)) {
+        "id_number"
+    } else if b.len() == 18 && b.iter().all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !b"IOSVZ".contains(c))) {
+        "credit_code"
+    } else {
+        "username"
+    }
 }
 
 /// A valid argon2 hash of a random password, used to equalise timing for unknown logins.
@@ -1116,5 +1133,22 @@ mod tests {
         assert!(!content_matches("text/plain", b"MZ\x90\x00\x03"), "binary is not text");
         assert!(!content_matches("text/plain", &[0xff, 0xfe, 0x00]));
         assert!(!content_matches("application/x-msdownload", b"MZ"));
+    }
+
+    #[test]
+    fn a_failed_login_is_logged_by_its_shape() {
+        for (login, kind) in [
+            ("330183199001011232", "id_number"),
+            ("330183199001011231", "id_number"),
+            ("33018319900101123x", "id_number"),
+            ("330183900101123", "id_number"),
+            ("91330000742906207U", "credit_code"),
+            ("admin", "username"),
+            ("wjw_clerk", "username"),
+            ("Wo3Ai4Ni5Beijing!", "username"),
+            ("3301831990010112\n2", "username"),
+        ] {
+            assert_eq!(login_kind(login), kind, "{login:?}");
+        }
     }
 }

@@ -200,7 +200,8 @@ impl WebhookChannel {
             .body(body)
             .send()
             .await
-            .map_err(|e| format!("webhook: {e}"))?;
+            // Without the URL: it may carry the receiver's token, and this text is logged and stored.
+            .map_err(|e| format!("webhook: {}", e.without_url()))?;
         if resp.status().is_success() {
             Ok(())
         } else {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod fhir_api;
 pub mod json;
+pub mod logging;
 pub mod openapi;
 pub mod policy;
 pub mod pool_api;

@@ -1,9 +1,10 @@
 //! Tests of the `minsheng` command: the real binary as a child process — help texts, catalog
-//! checks, migrations, the demo, the reductions report, history verification, and a server
-//! killed with SIGKILL while it takes applications.
+//! checks, migrations, the demo, the reductions report, history verification, a server killed
+//! with SIGKILL while it takes applications, and the logs of a story searched for identifiers.
 
 mod circles;
 mod cli;
 mod crash;
 mod helpers;
+mod logs;
 mod pool;
