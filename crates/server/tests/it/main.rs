@@ -9,4 +9,5 @@ mod helpers;
 mod notices;
 mod pool;
 mod schema;
+mod sessions;
 mod story;
