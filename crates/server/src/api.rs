@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use store::{Account, AccountKind, AppFilter, CaseFilter, NewAccount, Page};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::{self, Principal, SESSION_COOKIE};
+use crate::auth::{self, ClientAddr, Principal, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::json::ApiJson;
 use crate::service::{self, SubmitBody, can_view};
@@ -137,8 +137,9 @@ async fn start_session(state: &AppState, account: &Account) -> ApiResult<Respons
     state.store.create_session(&hash, account.id, now, expires).await?;
     let body = LoginResponse { token: token.clone(), expires_at: expires, account: account_view(state, account) };
     let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-        state.config.session_hours * 3600
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        state.config.session_hours * 3600,
+        auth::cookie_secure(&state.config)
     );
     let mut resp = Json(body).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -147,15 +148,17 @@ async fn start_session(state: &AppState, account: &Account) -> ApiResult<Respons
     Ok(resp)
 }
 
-/// Signs in with a password; returns a bearer token.
+/// Signs in with a password; returns a bearer token. Failed attempts are throttled per login and
+/// client address, and per address (`auth::LoginGuard`): a throttled attempt answers 429
+/// `login_throttled` with `Retry-After`, whatever the password.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Response> {
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(State(state): State<AppState>, client: ClientAddr, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Response> {
     let login = normalise_login(&req.login);
     if login.is_empty() || login.len() > 100 || req.password.len() > 200 {
         return Err(ApiError::BadCredentials);
     }
-    state.login_guard.check(&login)?;
+    state.login_guard.check(&login, client, state.now())?;
     let found = state.store.account_for_login(&login).await?;
     let password = req.password.clone();
     let (account, ok) = match found {
@@ -173,7 +176,7 @@ pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginReq
     };
     let known = account.as_ref().map(|a| a.id.0);
     let Some(account) = account.filter(|_| ok) else {
-        state.login_guard.failed(&login);
+        state.login_guard.failed(&login, client, state.now());
         // Never what was typed (a mistyped ID number, a password in the wrong field): its shape.
         tracing::info!(kind = login_kind(&login), found = known.is_some(), account = known, "login failed");
         return Err(ApiError::BadCredentials);
@@ -181,7 +184,7 @@ pub async fn login(State(state): State<AppState>, ApiJson(req): ApiJson<LoginReq
     if account.disabled {
         return Err(ApiError::forbidden("账号已停用，请联系管理员", "The account is disabled"));
     }
-    state.login_guard.succeeded(&login);
+    state.login_guard.succeeded(&login, client);
     start_session(&state, &account).await
 }
 
@@ -285,7 +288,8 @@ pub async fn logout(State(state): State<AppState>, p: Principal) -> ApiResult<Re
     state.store.delete_session(&p.token_hash).await?;
     state.sessions.remove(&p.token_hash);
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")) {
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", auth::cookie_secure(&state.config));
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(SET_COOKIE, v);
     }
     Ok(resp)

@@ -1,8 +1,10 @@
 //! Authentication: argon2 password hashes, random bearer tokens stored only as their SHA-256, a
-//! short-lived session cache, a guard against password guessing, and the `Principal` extractor
-//! every protected handler takes.
+//! short-lived session cache, a guard against password guessing, the district's HMAC key, the
+//! check that a cookie-borne change comes from the site's own origin, and the `Principal`
+//! extractor every protected handler takes.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -13,12 +15,15 @@ use axum::http::request::Parts;
 use base64::Engine as _;
 use catalog::Role;
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use store::{Account, AccountKind};
 
+use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::throttle::{Backoff, seconds};
 
 /// The cookie the web pages use; the API also takes `Authorization: Bearer <token>`.
 pub const SESSION_COOKIE: &str = "ms_session";
@@ -105,50 +110,81 @@ impl SessionCache {
     }
 }
 
-/// Slows down password guessing: after 5 failures a login is locked for a minute.
-#[derive(Debug, Default)]
+/// Slows down password guessing without letting a stranger lock a resident out. Failures are
+/// counted per login *and* client address: after 5 from one address, that address waits 1 s,
+/// 2 s, 4 s … (at most 15 minutes) before it may try that login again, while the same login from
+/// any other address is untouched. Failures are also counted per address across all logins
+/// (credential stuffing): after 30, each further one makes the address wait the same way. A
+/// throttled attempt is answered `login_throttled` (429 with `Retry-After`) before the password is
+/// looked at; a success clears its login-and-address count. The counts live in this process's
+/// memory and run on the server's clock (so tests hold them still); each process of a district
+/// counts on its own.
+#[derive(Debug)]
 pub struct LoginGuard {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    /// The clock's reading when the guard was made, and the instant that stands for it.
+    start: (DateTime<Utc>, Instant),
+    pairs: Backoff<(String, IpAddr)>,
+    addresses: Backoff<IpAddr>,
 }
 
 impl LoginGuard {
-    const MAX: u32 = 5;
-    const LOCK: Duration = Duration::from_secs(60);
+    /// Failures of one login from one address before it backs off.
+    pub const PAIR_FREE: u32 = 5;
+    /// Failures from one address, over all logins, before it backs off.
+    pub const ADDRESS_FREE: u32 = 30;
+    const FIRST_WAIT: Duration = Duration::from_secs(1);
+    const LONGEST_WAIT: Duration = Duration::from_secs(15 * 60);
+    const FORGET: Duration = Duration::from_secs(60 * 60);
 
-    pub fn check(&self, login: &str) -> Result<(), ApiError> {
-        let Ok(map) = self.failures.lock() else { return Ok(()) };
-        if let Some((n, since)) = map.get(login)
-            && *n >= Self::MAX
-            && since.elapsed() < Self::LOCK
-        {
-            return Err(ApiError::Forbidden {
-                code: "login_locked",
-                zh: "密码错误次数过多，请 1 分钟后再试".to_owned(),
-                en: "Too many wrong passwords; try again in a minute".to_owned(),
-                field: None,
-            });
-        }
-        Ok(())
-    }
-
-    pub fn failed(&self, login: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            if map.len() > 100_000 {
-                map.clear();
-            }
-            let e = map.entry(login.to_owned()).or_insert((0, Instant::now()));
-            if e.1.elapsed() >= Self::LOCK {
-                *e = (0, Instant::now());
-            }
-            e.0 += 1;
-            e.1 = Instant::now();
+    /// A guard whose clock reads `now`.
+    pub fn new(now: DateTime<Utc>) -> LoginGuard {
+        LoginGuard {
+            start: (now, Instant::now()),
+            pairs: Backoff::new(Self::PAIR_FREE, Self::FIRST_WAIT, Self::LONGEST_WAIT, Self::FORGET),
+            addresses: Backoff::new(Self::ADDRESS_FREE, Self::FIRST_WAIT, Self::LONGEST_WAIT, Self::FORGET),
         }
     }
 
-    pub fn succeeded(&self, login: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(login);
-        }
+    /// The instant standing for the clock's `now` (a clock set back counts as the start).
+    fn instant(&self, now: DateTime<Utc>) -> Instant {
+        self.start.1 + (now - self.start.0).to_std().unwrap_or_default()
+    }
+
+    /// `login_throttled` while `login` from `client`, or `client` itself, must wait.
+    pub fn check(&self, login: &str, client: ClientAddr, now: DateTime<Utc>) -> Result<(), ApiError> {
+        let at = self.instant(now);
+        let pair = self.pairs.check(&(login.to_owned(), client.0), at);
+        let address = self.addresses.check(&client.0, at);
+        let wait = match (pair, address) {
+            (Ok(()), Ok(())) => return Ok(()),
+            (Err(a), Err(b)) => a.max(b),
+            (Err(w), Ok(())) | (Ok(()), Err(w)) => w,
+        };
+        let secs = seconds(wait);
+        let (zh, en) = if secs < 60 {
+            (format!("{secs} 秒"), format!("{secs} second{}", if secs == 1 { "" } else { "s" }))
+        } else {
+            let min = secs.div_ceil(60);
+            (format!("{min} 分钟"), format!("{min} minute{}", if min == 1 { "" } else { "s" }))
+        };
+        Err(ApiError::TooManyRequests {
+            code: "login_throttled",
+            zh: format!("登录失败次数过多，请 {zh}后再试"),
+            en: format!("Too many failed sign-ins; try again in {en}"),
+            retry_after: secs,
+        })
+    }
+
+    /// Counts a failed attempt at `login` from `client`.
+    pub fn failed(&self, login: &str, client: ClientAddr, now: DateTime<Utc>) {
+        let at = self.instant(now);
+        self.pairs.fail(&(login.to_owned(), client.0), at);
+        self.addresses.fail(&client.0, at);
+    }
+
+    /// Forgets the failures of `login` from `client` (the address's own count stays).
+    pub fn succeeded(&self, login: &str, client: ClientAddr) {
+        self.pairs.clear(&(login.to_owned(), client.0));
     }
 }
 
@@ -197,11 +233,17 @@ impl Principal {
 
 /// The bearer token of a request: the `Authorization` header, else the session cookie.
 pub fn request_token(parts: &Parts) -> Option<String> {
-    if let Some(v) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok())
-        && let Some(t) = v.strip_prefix("Bearer ")
-    {
-        return Some(t.trim().to_owned());
-    }
+    bearer_token(parts).or_else(|| session_cookie(parts))
+}
+
+/// The token of an `Authorization: Bearer` header.
+fn bearer_token(parts: &Parts) -> Option<String> {
+    let v = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    v.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
+}
+
+/// The session cookie's token.
+fn session_cookie(parts: &Parts) -> Option<String> {
     let cookies = parts.headers.get_all(axum::http::header::COOKIE);
     for c in cookies {
         let Ok(s) = c.to_str() else { continue };
@@ -216,15 +258,94 @@ pub fn request_token(parts: &Parts) -> Option<String> {
     None
 }
 
+/// `; Secure` when cookies must carry it (`auth.secure_cookies`), else nothing: appended to
+/// every cookie the server sets.
+pub fn cookie_secure(config: &Config) -> &'static str {
+    if config.secure_cookies { "; Secure" } else { "" }
+}
+
+/// The origin of a URL — `scheme://host[:port]`, lower case, without a default port — or `None`
+/// when it has none (`null`, a path, another scheme, a user name in it).
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return None,
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("").to_ascii_lowercase();
+    if host.is_empty() || host.contains('@') || !host.bytes().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    let host = host.strip_suffix(default_port).unwrap_or(&host);
+    Some(format!("{scheme}://{host}"))
+}
+
+/// The site's own origin: `public_url`'s when it is set; else the request's `Host` with the
+/// scheme in use (`http`, which the server speaks, unless a trusted proxy says
+/// `X-Forwarded-Proto: https`).
+pub fn site_origin(parts: &Parts, config: &Config) -> Option<String> {
+    if let Some(u) = &config.public_url {
+        return origin_of(u);
+    }
+    let host = parts.headers.get(axum::http::header::HOST)?.to_str().ok()?;
+    let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let https = peer.is_some_and(|p| config.trusted_proxies.contains(&p))
+        && parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.rsplit(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")));
+    origin_of(&format!("{}://{host}", if https { "https" } else { "http" }))
+}
+
+/// Whether a request comes from the site's own pages: its `Origin` header — or, when it has
+/// none, its `Referer` — names the site's origin. A request with neither is refused: browsers
+/// send `Origin` with every POST, so only other clients omit both, and they sign in with a bearer
+/// token instead of the cookie.
+pub fn same_origin(parts: &Parts, config: &Config) -> bool {
+    let Some(site) = site_origin(parts, config) else { return false };
+    let header = |name| parts.headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
+    let from = match header(axum::http::header::ORIGIN) {
+        Some(o) => origin_of(o),
+        None => header(axum::http::header::REFERER).and_then(origin_of),
+    };
+    from.is_some_and(|f| f == site)
+}
+
+/// The refusal of a state-changing request that rode on the session cookie from another site.
+pub fn cross_origin() -> ApiError {
+    ApiError::Forbidden {
+        code: "cross_origin",
+        zh: "请求不是从本站页面发出的（Origin 或 Referer 不是本站），已拒绝；程序调用接口请使用 Authorization: Bearer 令牌".to_owned(),
+        en: "Refused: the request does not come from this site's pages (its Origin or Referer is not this site); programs call the API with an Authorization: Bearer token".to_owned(),
+        field: None,
+    }
+}
+
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
+    /// The session of the bearer token, else of the session cookie. A request that changes
+    /// something on the strength of the cookie alone is as exposed to cross-site forgery as a
+    /// page's form, so it must come from the site's own origin (`same_origin`); bearer tokens are
+    /// never sent by a browser on its own.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        // Already looked up by the route's guard (`policy::authorise`).
+        // Already looked up by the route's guard (`policy::authorise`), origin check included.
         if let Some(p) = parts.extensions.get::<Principal>() {
             return Ok(p.clone());
         }
-        let token = request_token(parts).ok_or(ApiError::Unauthorized)?;
+        let token = match bearer_token(parts) {
+            Some(t) => t,
+            None => {
+                let t = session_cookie(parts).ok_or(ApiError::Unauthorized)?;
+                if !parts.method.is_safe() && !same_origin(parts, &state.config) {
+                    return Err(cross_origin());
+                }
+                t
+            }
+        };
         if token.len() > 200 {
             return Err(ApiError::Unauthorized);
         }
@@ -236,6 +357,58 @@ impl FromRequestParts<AppState> for Principal {
         let (account, expires) = state.store.session_account(&hash, now).await?.ok_or(ApiError::Unauthorized)?;
         state.sessions.put(hash.clone(), account.clone(), expires);
         Ok(Principal { account, token_hash: hash })
+    }
+}
+
+/// The district's key for HMAC-SHA256 tags (the web pages' CSRF tokens, one-time codes):
+/// `auth.secret` when it is configured, else a random key kept in the database
+/// (`Store::server_secret`), so that every server on one database shares it. Prints as
+/// `[redacted]`.
+#[derive(Clone)]
+pub struct SiteKey(Hmac<Sha256>);
+
+impl std::fmt::Debug for SiteKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SiteKey([redacted])")
+    }
+}
+
+impl SiteKey {
+    /// The key a server starts with (see the type).
+    pub async fn load(config: &Config, store: &store::Store) -> Result<SiteKey, crate::ServerError> {
+        let unusable = || crate::ServerError::Io("auth.secret".into(), std::io::Error::other("not usable as an HMAC key"));
+        if let Some(s) = &config.auth_secret {
+            return SiteKey::from_bytes(s.expose().as_bytes()).ok_or_else(unusable);
+        }
+        let mut fresh = [0u8; 32];
+        rand::rng().fill_bytes(&mut fresh);
+        let fresh = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(fresh);
+        let kept = store.server_secret("auth", &fresh).await?;
+        SiteKey::from_bytes(kept.as_bytes()).ok_or_else(unusable)
+    }
+
+    /// A key of these bytes (HMAC takes any length; `None` is not expected).
+    pub fn from_bytes(key: &[u8]) -> Option<SiteKey> {
+        <Hmac<Sha256> as Mac>::new_from_slice(key).ok().map(SiteKey)
+    }
+
+    fn mac(&self, purpose: &str, message: &[u8]) -> Hmac<Sha256> {
+        let mut mac = self.0.clone();
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(message);
+        mac
+    }
+
+    /// The tag of `message` for `purpose` (each purpose its own tags), base64url.
+    pub fn tag(&self, purpose: &str, message: &[u8]) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.mac(purpose, message).finalize().into_bytes())
+    }
+
+    /// Whether `tag` is the tag of `message` for `purpose` (compared in constant time).
+    pub fn verify(&self, purpose: &str, message: &[u8], tag: &str) -> bool {
+        let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag.as_bytes()) else { return false };
+        self.mac(purpose, message).verify_slice(&bytes).is_ok()
     }
 }
 
@@ -336,14 +509,89 @@ mod tests {
     }
 
     #[test]
-    fn guard_locks_after_five_failures() {
-        let g = LoginGuard::default();
-        for _ in 0..5 {
-            assert!(g.check("u").is_ok());
-            g.failed("u");
+    fn the_guard_backs_off_per_login_and_address_and_per_address() {
+        let t0 = DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z").expect("time").with_timezone(&Utc);
+        let g = LoginGuard::new(t0);
+        let (a, b) = (ClientAddr("10.0.0.1".parse().expect("ip")), ClientAddr("10.0.0.2".parse().expect("ip")));
+        for _ in 0..LoginGuard::PAIR_FREE {
+            assert!(g.check("u", a, t0).is_ok());
+            g.failed("u", a, t0);
         }
-        assert!(g.check("u").is_err());
-        g.succeeded("u");
-        assert!(g.check("u").is_ok());
+        assert!(g.check("u", a, t0).is_ok(), "five failures are free");
+        g.failed("u", a, t0);
+        let Err(ApiError::TooManyRequests { code, retry_after, zh, en }) = g.check("u", a, t0) else { panic!("the sixth failure locks") };
+        assert_eq!((code, retry_after), ("login_throttled", 1));
+        assert!(zh.contains("请 1 秒后再试") && en.ends_with("try again in 1 second"), "{zh} / {en}");
+        assert!(g.check("u", b, t0).is_ok(), "the same login from another address is not locked");
+        assert!(g.check("v", a, t0).is_ok(), "another login from the same address is not locked");
+        let t1 = t0 + chrono::Duration::seconds(1);
+        assert!(g.check("u", a, t1).is_ok(), "the wait is over");
+        g.failed("u", a, t1);
+        assert!(matches!(g.check("u", a, t1), Err(ApiError::TooManyRequests { retry_after: 2, .. })), "the next wait doubles");
+        g.succeeded("u", a);
+        assert!(g.check("u", a, t1).is_ok(), "a success clears the login and address");
+
+        // Many logins from one address: the address backs off, for every login; others do not.
+        let g = LoginGuard::new(t0);
+        for n in 0..=LoginGuard::ADDRESS_FREE {
+            assert!(g.check(&format!("user{n}"), a, t0).is_ok());
+            g.failed(&format!("user{n}"), a, t0);
+        }
+        assert!(g.check("someone-else", a, t0).is_err(), "the address is throttled");
+        assert!(g.check("someone-else", b, t0).is_ok());
+
+        // Long waits are told in minutes; a clock set back counts as the start.
+        let g = LoginGuard::new(t0);
+        for _ in 0..LoginGuard::PAIR_FREE + 12 {
+            g.failed("u", a, t0);
+        }
+        let Err(ApiError::TooManyRequests { retry_after, zh, en, .. }) = g.check("u", a, t0 - chrono::Duration::hours(1)) else { panic!("locked") };
+        assert_eq!(retry_after, 15 * 60, "at most 15 minutes");
+        assert!(zh.contains("15 分钟") && en.contains("15 minutes"), "{zh} / {en}");
+    }
+
+    #[test]
+    fn origins_are_compared_by_scheme_host_and_port() {
+        assert_eq!(origin_of("https://Gov.Example:443/path?q#f").as_deref(), Some("https://gov.example"));
+        assert_eq!(origin_of("http://127.0.0.1:8080/x").as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(origin_of("http://[::1]:80").as_deref(), Some("http://[::1]"));
+        for bad in ["null", "", "/relative", "ftp://x", "https://user@evil.example", "https://", "javascript:alert(1)"] {
+            assert_eq!(origin_of(bad), None, "{bad}");
+        }
+        let parts = |headers: &[(&str, &str)]| {
+            let mut b = axum::http::Request::builder().method("POST").uri("/login");
+            for (k, v) in headers {
+                b = b.header(*k, *v);
+            }
+            b.body(()).expect("request").into_parts().0
+        };
+        let mut c = Config::load(None, Vec::<(String, String)>::new()).expect("config");
+        let host = ("host", "127.0.0.1:8080");
+        assert!(same_origin(&parts(&[host, ("origin", "http://127.0.0.1:8080")]), &c));
+        assert!(same_origin(&parts(&[host, ("referer", "http://127.0.0.1:8080/login?next=/")]), &c), "Referer when there is no Origin");
+        assert!(!same_origin(&parts(&[host, ("origin", "https://evil.example")]), &c));
+        assert!(!same_origin(&parts(&[host, ("origin", "null")]), &c));
+        assert!(!same_origin(&parts(&[host, ("origin", "https://evil.example"), ("referer", "http://127.0.0.1:8080/")]), &c), "Origin wins");
+        assert!(!same_origin(&parts(&[host, ("origin", "https://127.0.0.1:8080")]), &c), "another scheme is another origin");
+        assert!(!same_origin(&parts(&[host]), &c), "neither header: refused");
+        assert!(!same_origin(&parts(&[("origin", "http://127.0.0.1:8080")]), &c), "no Host, no origin of our own");
+        c.public_url = Some("https://gov.example/".into());
+        assert!(same_origin(&parts(&[host, ("origin", "https://gov.example")]), &c), "the public URL is the origin");
+        assert!(!same_origin(&parts(&[host, ("origin", "http://127.0.0.1:8080")]), &c));
+    }
+
+    #[test]
+    fn site_key_tags_are_per_key_purpose_and_message() {
+        let k = SiteKey::from_bytes(b"k".repeat(32).as_slice()).expect("key");
+        let other = SiteKey::from_bytes(b"x".repeat(32).as_slice()).expect("key");
+        let t = k.tag("csrf", b"session:1");
+        assert_eq!(t.len(), 43);
+        assert!(k.verify("csrf", b"session:1", &t));
+        assert!(!k.verify("csrf", b"session:2", &t));
+        assert!(!k.verify("code", b"session:1", &t));
+        assert!(!other.verify("csrf", b"session:1", &t));
+        assert!(!k.verify("csrf", b"session:1", "garbage!"));
+        assert!(!k.verify("csrf", b"session:1", ""));
+        assert_eq!(format!("{k:?}"), "SiteKey([redacted])");
     }
 }

@@ -78,6 +78,7 @@ secret = ""
 secure_cookies = "auto"   # auto (on when public_url is https) | on | off: the Secure flag on cookies
 hsts = "auto"             # auto (on when public_url is https) | on | off: Strict-Transport-Security
 trusted_proxies = []      # reverse proxies whose X-Forwarded-For names the client (rate limits, logs)
+                          # and, without public_url, whose X-Forwarded-Proto names the scheme (CSRF origin check)
 
 [limits]
 json_body_bytes = 1048576

@@ -44,7 +44,7 @@ use tower_http::trace::TraceLayer;
 pub use config::Config;
 pub use state::AppState;
 
-use crate::auth::{LoginGuard, SessionCache};
+use crate::auth::{LoginGuard, SessionCache, SiteKey};
 use crate::state::{EngineParts, Inner};
 
 #[derive(Debug, thiserror::Error)]
@@ -142,17 +142,26 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         rules: Arc::new(rules),
     };
     let pool = Arc::new(pool_api::PoolState::load(&config, &store).await?);
+    let secret = SiteKey::load(&config, &store).await?;
+    let login_guard = LoginGuard::new(clock.now());
     Ok(AppState(Arc::new(Inner {
         config,
         store,
         parts,
         clock,
         sessions: SessionCache::new(Duration::from_secs(30)),
-        login_guard: LoginGuard::default(),
+        login_guard,
+        secret,
         upload_dir,
         circles: Arc::default(),
         pool,
     })))
+}
+
+/// The `Strict-Transport-Security` of every answer (API, FHIR and pages) when `auth.hsts` is on:
+/// browsers then reach the site over https only, for a year, subdomains included.
+pub fn hsts(config: &Config) -> Option<HeaderValue> {
+    config.hsts.then_some(HeaderValue::from_static("max-age=31536000; includeSubDomains"))
 }
 
 /// The routes of the API.
@@ -200,6 +209,10 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, {
+            let hsts = hsts(&state.config);
+            move |_: &axum::response::Response| hsts.clone()
+        }))
         .layer(CatchPanicLayer::custom(|_| {
             error::ApiError::internal(std::io::Error::other("a request handler panicked")).into_response()
         }))

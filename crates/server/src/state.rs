@@ -1,5 +1,5 @@
 //! The shared state of a running server: configuration, store, catalog, calendar, clock, engine
-//! rules, session cache and upload directory.
+//! rules, session cache, login guard, the district's HMAC key and upload directory.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use domain::{Clock, IdGenerator, WorkCalendar};
 use onething::{Engine, Rules};
 use store::Store;
 
-use crate::auth::{LoginGuard, SessionCache};
+use crate::auth::{LoginGuard, SessionCache, SiteKey};
 use crate::config::Config;
 
 /// What the engine needs, shareable with jobs that run on the writer task.
@@ -35,6 +35,8 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub sessions: SessionCache,
     pub login_guard: LoginGuard,
+    /// The key of the web pages' CSRF tokens (loaded once at start; never logged).
+    pub secret: SiteKey,
     pub upload_dir: PathBuf,
     pub circles: Arc<crate::circles_api::Registry>,
     pub pool: Arc<crate::pool_api::PoolState>,

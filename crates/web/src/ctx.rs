@@ -1,16 +1,21 @@
-//! The context of a page request: language, elder mode, the signed-in account (if any), the CSRF
-//! token, and the path (for "back" links); and the middleware that gives every browser a CSRF
-//! cookie.
+//! The context of a page request: language, elder mode, the signed-in account (if any), the
+//! client's address, the CSRF token, and the path (for "back" links); the middleware that gives
+//! every browser a pre-session id, and the one that refuses state-changing requests from other
+//! sites.
+//!
+//! A CSRF token is the HMAC (under the district's `SiteKey`) of what the browser's requests are
+//! bound to: the hash of its session token when it is signed in, else its pre-session id (a random
+//! cookie). A token from another browser, or from before a sign-in or sign-out, is refused.
 
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use rand::RngCore;
-use server::auth::Principal;
+use server::auth::{ClientAddr, Principal};
 use server::error::ApiError;
 
 use crate::Web;
@@ -18,9 +23,13 @@ use crate::i18n::Lang;
 
 pub const LANG_COOKIE: &str = "ms_lang";
 pub const ELDER_COOKIE: &str = "ms_elder";
-pub const CSRF_COOKIE: &str = "ms_csrf";
+/// The pre-session id of a browser that is not signed in (HttpOnly): anonymous forms' CSRF
+/// tokens are bound to it. (Its name is older than its use.)
+pub const PRE_SESSION_COOKIE: &str = "ms_csrf";
 /// The hidden field every form carries.
 pub const CSRF_FIELD: &str = "_csrf";
+/// The purpose under which CSRF tokens are tagged with the site key.
+const CSRF_PURPOSE: &str = "csrf";
 
 /// The value of cookie `name` in the request's headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -37,48 +46,92 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     None
 }
 
-/// A CSRF token handed out with this response (the browser had none).
+/// A pre-session id handed out with this response (the browser had none).
 #[derive(Debug, Clone)]
-pub struct NewCsrf(pub String);
+pub struct NewPreSession(pub String);
 
-fn valid_token(t: &str) -> bool {
+fn valid_id(t: &str) -> bool {
     t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Gives a browser without one a random CSRF token in a cookie (double-submit: every form
-/// repeats it in a hidden field, and a POST is refused unless both agree).
-pub async fn csrf_cookie(mut req: Request, next: Next) -> Response {
-    let have = cookie(req.headers(), CSRF_COOKIE).filter(|t| valid_token(t));
-    let fresh = if have.is_none() {
-        let mut b = [0u8; 32];
-        rand::rng().fill_bytes(&mut b);
-        let t = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-        req.extensions_mut().insert(NewCsrf(t.clone()));
-        Some(t)
-    } else {
+/// A new random pre-session id and its cookie.
+pub fn new_pre_session(web: &Web) -> (String, Option<HeaderValue>) {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let secure = server::auth::cookie_secure(&web.state.config);
+    let cookie = HeaderValue::from_str(&format!("{PRE_SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax{secure}")).ok();
+    (id, cookie)
+}
+
+/// Gives a browser without one a random pre-session id in a cookie.
+pub async fn pre_session_cookie(State(web): State<Web>, mut req: Request, next: Next) -> Response {
+    let have = cookie(req.headers(), PRE_SESSION_COOKIE).is_some_and(|t| valid_id(&t));
+    let fresh = if have {
         None
+    } else {
+        let (id, cookie) = new_pre_session(&web);
+        req.extensions_mut().insert(NewPreSession(id));
+        cookie
     };
     let mut resp = next.run(req).await;
-    if let Some(t) = fresh
-        && let Ok(v) = HeaderValue::from_str(&format!("{CSRF_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax"))
-    {
+    if let Some(v) = fresh {
         resp.headers_mut().append(SET_COOKIE, v);
     }
     resp
 }
 
-/// The CSRF token of a request: the cookie's, or the one the middleware just handed out.
-pub fn csrf_of(parts: &Parts) -> String {
-    if let Some(t) = cookie(&parts.headers, CSRF_COOKIE).filter(|t| valid_token(t)) {
-        return t;
+/// Refuses every state-changing request (anything but GET, HEAD, OPTIONS) whose `Origin` — or,
+/// without one, `Referer` — is not the site's own origin (`server::auth::same_origin`), with the
+/// CSRF error page. A request with neither header is refused too: browsers send `Origin` with
+/// every POST.
+pub async fn same_origin_only(State(web): State<Web>, req: Request, next: Next) -> Response {
+    if req.method().is_safe() {
+        return next.run(req).await;
     }
-    parts.extensions.get::<NewCsrf>().map(|n| n.0.clone()).unwrap_or_default()
+    let (parts, body) = req.into_parts();
+    if !server::auth::same_origin(&parts, &web.state.config) {
+        let lang = cookie(&parts.headers, LANG_COOKIE).and_then(|l| Lang::parse(&l)).unwrap_or_default();
+        return crate::layout::bare_error(lang, StatusCode::FORBIDDEN, &lang.t("error-csrf")).into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
 }
 
-/// Whether a submitted token matches the browser's cookie (compared in constant time).
-pub fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
-    let Some(c) = cookie(headers, CSRF_COOKIE).filter(|t| valid_token(t)) else { return false };
-    c.len() == submitted.len() && c.bytes().zip(submitted.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+/// What a browser's CSRF tokens are bound to (kept in the request's extensions once known).
+#[derive(Debug, Clone)]
+pub struct Binding(String);
+
+fn binding_of(user: Option<&Principal>, parts: &Parts) -> Binding {
+    match user {
+        Some(p) => Binding(format!("session:{}", p.token_hash)),
+        None => {
+            let id = cookie(&parts.headers, PRE_SESSION_COOKIE)
+                .filter(|t| valid_id(t))
+                .or_else(|| parts.extensions.get::<NewPreSession>().map(|n| n.0.clone()))
+                .unwrap_or_default();
+            Binding(format!("anonymous:{id}"))
+        }
+    }
+}
+
+/// What the request's CSRF tokens are bound to: its session, else its pre-session id.
+pub async fn csrf_binding(parts: &mut Parts, web: &Web) -> Result<Binding, ApiError> {
+    if let Some(b) = parts.extensions.get::<Binding>() {
+        return Ok(b.clone());
+    }
+    let user = match Principal::from_request_parts(parts, &web.state).await {
+        Ok(p) => Some(p),
+        Err(ApiError::Unauthorized) => None,
+        Err(e) => return Err(e),
+    };
+    Ok(binding_of(user.as_ref(), parts))
+}
+
+impl Binding {
+    /// Whether `submitted` is the CSRF token of this binding (compared in constant time).
+    pub fn accepts(&self, web: &Web, submitted: &str) -> bool {
+        !self.0.ends_with(':') && web.state.secret.verify(CSRF_PURPOSE, self.0.as_bytes(), submitted)
+    }
 }
 
 /// The request context every page handler takes.
@@ -87,6 +140,8 @@ pub struct Ctx {
     pub lang: Lang,
     pub elder: bool,
     pub user: Option<Principal>,
+    /// The client's address (`server::auth::ClientAddr`: login throttling).
+    pub client: ClientAddr,
     pub csrf: String,
     /// The path and query of this request, for "back" and sign-in redirects.
     pub here: String,
@@ -128,7 +183,11 @@ impl FromRequestParts<Web> for Ctx {
             Err(e) => return Err(e.into_response()),
         };
         let here = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".to_owned());
-        Ok(Ctx { lang, elder, user, csrf: csrf_of(parts), here, path: parts.uri.path().to_owned() })
+        let client = ClientAddr::of(parts, &web.state.config.trusted_proxies);
+        let binding = binding_of(user.as_ref(), parts);
+        let csrf = web.state.secret.tag(CSRF_PURPOSE, binding.0.as_bytes());
+        parts.extensions.insert(binding);
+        Ok(Ctx { lang, elder, user, client, csrf, here, path: parts.uri.path().to_owned() })
     }
 }
 
@@ -146,13 +205,15 @@ mod tests {
     }
 
     #[test]
-    fn csrf_tokens_must_match_the_cookie() {
-        let t = "a".repeat(43);
-        let mut h = HeaderMap::new();
-        h.insert(COOKIE, HeaderValue::from_str(&format!("x=1; {CSRF_COOKIE}={t}")).expect("header"));
-        assert!(csrf_ok(&h, &t));
-        assert!(!csrf_ok(&h, &"b".repeat(43)));
-        assert!(!csrf_ok(&h, ""));
-        assert!(!csrf_ok(&HeaderMap::new(), &t));
+    fn bindings_follow_the_session_else_the_pre_session() {
+        let id = "a".repeat(43);
+        let req = axum::http::Request::builder().header(COOKIE, format!("x=1; {PRE_SESSION_COOKIE}={id}")).body(()).expect("request");
+        let (parts, ()) = req.into_parts();
+        assert_eq!(binding_of(None, &parts).0, format!("anonymous:{id}"));
+        let (bare, ()) = axum::http::Request::builder().body(()).expect("request").into_parts();
+        assert_eq!(binding_of(None, &bare).0, "anonymous:", "no id: binds to nothing, which no token matches");
+        let (mut fresh, ()) = axum::http::Request::builder().header(COOKIE, format!("{PRE_SESSION_COOKIE}=short")).body(()).expect("request").into_parts();
+        fresh.extensions.insert(NewPreSession("b".repeat(43)));
+        assert_eq!(binding_of(None, &fresh).0, format!("anonymous:{}", "b".repeat(43)), "a malformed id is replaced");
     }
 }

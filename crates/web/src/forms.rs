@@ -1,5 +1,5 @@
-//! Submitted forms: URL-encoded or multipart (with files), always checked against the CSRF
-//! cookie before a handler sees them.
+//! Submitted forms: URL-encoded or multipart (with files), whose CSRF token is always checked
+//! against the browser's session (or pre-session, `ctx::Binding`) before a handler sees them.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +10,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 
 use crate::Web;
-use crate::ctx::{CSRF_FIELD, LANG_COOKIE, cookie, csrf_ok};
+use crate::ctx::{CSRF_FIELD, LANG_COOKIE, cookie, csrf_binding};
 use crate::i18n::Lang;
 
 /// A file chosen in a form.
@@ -53,9 +53,11 @@ impl FromRequest<Web> for PostForm {
     type Rejection = Response;
 
     async fn from_request(req: Request, web: &Web) -> Result<Self, Self::Rejection> {
-        let headers = req.headers().clone();
-        let lang = cookie(&headers, LANG_COOKIE).and_then(|l| Lang::parse(&l)).unwrap_or_default();
-        let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+        let (mut parts, body) = req.into_parts();
+        let lang = cookie(&parts.headers, LANG_COOKIE).and_then(|l| Lang::parse(&l)).unwrap_or_default();
+        let binding = csrf_binding(&mut parts, web).await.map_err(|e| crate::layout::bare_error(lang, e.status(), &crate::layout::message(lang, &e)))?;
+        let ct = parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+        let req = Request::from_parts(parts, body);
         let mut form = PostForm::default();
         if ct.starts_with("multipart/form-data") {
             let mut mp = Multipart::from_request(req, web).await.map_err(|_| refuse(lang, StatusCode::BAD_REQUEST, "error-bad-form"))?;
@@ -98,7 +100,7 @@ impl FromRequest<Web> for PostForm {
             }
         }
         let token = form.fields.get(CSRF_FIELD).cloned().unwrap_or_default();
-        if !csrf_ok(&headers, &token) {
+        if !binding.accepts(web, &token) {
             return Err(refuse(lang, StatusCode::FORBIDDEN, "error-csrf"));
         }
         Ok(form)

@@ -95,8 +95,9 @@ pub fn router_with(state: AppState, opts: WebOptions) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(web.clone(), guard))
         .fallback(pages::hall::not_found)
         .layer(DefaultBodyLimit::max(upload_limit))
-        .layer(axum::middleware::from_fn(ctx::csrf_cookie))
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(web.clone(), ctx::same_origin_only))
+        .layer(axum::middleware::from_fn_with_state(web.clone(), ctx::pre_session_cookie))
+        .layer(axum::middleware::map_response_with_state(web.clone(), security_headers))
         .with_state(web)
 }
 
@@ -117,10 +118,14 @@ async fn guard(axum::extract::State(web): axum::extract::State<Web>, req: axum::
 mod tower_http_headers {
     //! Security headers of every page.
     use super::*;
+    use axum::extract::State;
     use axum::response::Response;
 
-    pub async fn security_headers(mut r: Response) -> Response {
+    pub async fn security_headers(State(web): State<Web>, mut r: Response) -> Response {
         let h = r.headers_mut();
+        if let Some(v) = server::hsts(&web.state.config) {
+            h.insert(header::STRICT_TRANSPORT_SECURITY, v);
+        }
         h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));

@@ -96,7 +96,8 @@ impl TestApp {
         server::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await.expect("seed");
         let _ = Options::default();
         let app = App::serve(state.clone(), false).await.expect("serve");
-        let url = app.url();
+        // The address bound, even when `public_url` names another.
+        let url = format!("http://{}", app.addr);
         TestApp { url, http: reqwest::Client::new(), clock, state, app: Some(app), dir, pg }
     }
 

@@ -10,4 +10,5 @@ mod notices;
 mod pool;
 mod schema;
 mod security;
+mod sessions;
 mod story;

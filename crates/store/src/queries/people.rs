@@ -282,6 +282,21 @@ impl Store {
         self.flushed(r.rows_affected()).await
     }
 
+    /// The secret `name` every server on this database shares: `fresh` is stored if there is none
+    /// yet, and the stored value is returned. Two servers starting at once end with the same one
+    /// (the second insert does nothing, and both read back the first).
+    pub async fn server_secret(&self, name: &str, fresh: &str) -> Result<String> {
+        sqlx::query("INSERT INTO server_secret (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(fresh)
+            .execute(self.write_pool())
+            .await?;
+        self.durable().wait().await?;
+        let value: String =
+            sqlx::query_scalar("SELECT value FROM server_secret WHERE name = $1").bind(name).fetch_one(self.write_pool()).await?;
+        Ok(value)
+    }
+
     pub async fn person_by_id_number(&self, id_number: &str) -> Result<Option<Person>> {
         let row = sqlx::query("SELECT * FROM person WHERE id_number = $1").bind(id_number).fetch_optional(self.read_pool()).await?;
         row.as_ref().map(person_from_row).transpose()

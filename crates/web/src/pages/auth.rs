@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use maud::html;
@@ -54,6 +54,14 @@ fn copy_cookie(from: &Response, to: &mut Response) {
     }
 }
 
+/// A new pre-session id with a sign-in or sign-out, so that no token of the browser's last state
+/// works in the next.
+fn new_pre_session(web: &Web, to: &mut Response) {
+    if let (_, Some(v)) = crate::ctx::new_pre_session(web) {
+        to.headers_mut().append(SET_COOKIE, v);
+    }
+}
+
 /// `POST /login`.
 pub async fn login(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response {
     let login = form.get("login").unwrap_or_default();
@@ -69,7 +77,7 @@ pub async fn login(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response
     if !errors.is_empty() {
         return login_page(&ctx, &next, &login, &errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    match api::login(State(web.state.clone()), ApiJson(LoginRequest { login: login.clone(), password })).await {
+    match api::login(State(web.state.clone()), ctx.client, ApiJson(LoginRequest { login: login.clone(), password })).await {
         Ok(resp) => {
             let mut cookies = Response::default();
             copy_cookie(&resp, &mut cookies);
@@ -86,11 +94,18 @@ pub async fn login(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response
             };
             let mut r = redirect(&to);
             copy_cookie(&cookies, &mut r);
+            new_pre_session(&web, &mut r);
             r
         }
         Err(e @ (ApiError::BadCredentials | ApiError::Forbidden { .. })) => {
             errors.push("password", crate::layout::message(ctx.lang, &e));
             login_page(&ctx, &next, &login, &errors, e.status())
+        }
+        Err(e @ ApiError::TooManyRequests { retry_after, .. }) => {
+            errors.push("password", crate::layout::message(ctx.lang, &e));
+            let mut r = login_page(&ctx, &next, &login, &errors, e.status());
+            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
+            r
         }
         Err(e) => finish(&ctx, Err(e)),
     }
@@ -155,33 +170,35 @@ pub async fn logout(State(web): State<Web>, ctx: Ctx, _form: PostForm) -> Respon
         Ok(resp) => {
             let mut r = redirect("/");
             copy_cookie(&resp, &mut r);
+            new_pre_session(&web, &mut r);
             r
         }
         Err(e) => finish(&ctx, Err(e)),
     }
 }
 
-fn pref_cookie(name: &str, value: &str, back: Option<&str>) -> Response {
+fn pref_cookie(web: &Web, name: &str, value: &str, back: Option<&str>) -> Response {
     let mut r = redirect(&safe_back(back));
-    if let Ok(v) = HeaderValue::from_str(&format!("{name}={value}; Path=/; SameSite=Lax; Max-Age=31536000")) {
+    let secure = server::auth::cookie_secure(&web.state.config);
+    if let Ok(v) = HeaderValue::from_str(&format!("{name}={value}; Path=/; SameSite=Lax; Max-Age=31536000{secure}")) {
         r.headers_mut().append(SET_COOKIE, v);
     }
     r
 }
 
 /// `GET /prefs/lang/{zh|en}?back=…`.
-pub async fn set_lang(ctx: Ctx, Path(lang): Path<String>, Query(q): Query<NextQuery>) -> Response {
+pub async fn set_lang(State(web): State<Web>, ctx: Ctx, Path(lang): Path<String>, Query(q): Query<NextQuery>) -> Response {
     match Lang::parse(&lang) {
-        Some(l) => pref_cookie(LANG_COOKIE, l.code(), q.back.as_deref()),
+        Some(l) => pref_cookie(&web, LANG_COOKIE, l.code(), q.back.as_deref()),
         None => super::hall::not_found(ctx).await,
     }
 }
 
 /// `GET /prefs/elder/{on|off}?back=…`: the large-text elder mode (适老化).
-pub async fn set_elder(ctx: Ctx, Path(on): Path<String>, Query(q): Query<NextQuery>) -> Response {
+pub async fn set_elder(State(web): State<Web>, ctx: Ctx, Path(on): Path<String>, Query(q): Query<NextQuery>) -> Response {
     match on.as_str() {
-        "on" => pref_cookie(ELDER_COOKIE, "1", q.back.as_deref()),
-        "off" => pref_cookie(ELDER_COOKIE, "0", q.back.as_deref()),
+        "on" => pref_cookie(&web, ELDER_COOKIE, "1", q.back.as_deref()),
+        "off" => pref_cookie(&web, ELDER_COOKIE, "0", q.back.as_deref()),
         _ => super::hall::not_found(ctx).await,
     }
 }

@@ -1,5 +1,6 @@
 //! The harness: the server with its pages on port 0, a small seeded district, a manual clock,
-//! and a cookie-keeping HTTP client that reads CSRF tokens from the pages like a browser.
+//! and a cookie-keeping HTTP client that reads CSRF tokens from the pages and sends `Origin` like
+//! a browser.
 
 use std::sync::Arc;
 
@@ -25,8 +26,13 @@ pub struct TestWeb {
 impl TestWeb {
     /// A server with `history` simulated past applications.
     pub async fn spawn(history: usize) -> TestWeb {
+        Self::spawn_with(history, |_| {}).await
+    }
+
+    /// Like `spawn`; `adjust` may change the configuration first.
+    pub async fn spawn_with(history: usize, adjust: impl FnOnce(&mut Vec<(String, String)>)) -> TestWeb {
         let dir = tempfile::tempdir().expect("tempdir");
-        let env: Vec<(String, String)> = vec![
+        let mut env: Vec<(String, String)> = vec![
             ("MINSHENG__DATA_DIR".into(), dir.path().display().to_string()),
             ("MINSHENG__DATABASE__URL".into(), format!("sqlite://{}", dir.path().join("t.db").display())),
             ("MINSHENG__LISTEN".into(), "127.0.0.1:0".into()),
@@ -34,6 +40,7 @@ impl TestWeb {
             ("MINSHENG__AUTH__ARGON2_MEMORY_KIB".into(), "64".into()),
             ("MINSHENG__AUTH__ARGON2_ITERATIONS".into(), "1".into()),
         ];
+        adjust(&mut env);
         let config = Config::load(None, env).expect("config");
         let clock = ManualClock::new(start_time());
         let state = server::build_state(config, Arc::new(clock)).await.expect("state");
@@ -41,7 +48,8 @@ impl TestWeb {
         server::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await.expect("seed");
         let pages = web::router_with(state.clone(), web::WebOptions { cockpit_max_age: std::time::Duration::ZERO });
         let app = App::serve_with(state.clone(), false, pages).await.expect("serve");
-        let url = app.url();
+        // The address bound, even when `public_url` names another.
+        let url = format!("http://{}", app.addr);
         TestWeb { url, state, app: Some(app), _dir: dir }
     }
 
@@ -57,9 +65,29 @@ impl TestWeb {
         self.state.store.demo_citizen(today).await.expect("query").expect("a demo citizen").0
     }
 
-    /// A browser-like client: keeps cookies, does not follow redirects.
+    /// The site's origin, as a browser on its pages sends it.
+    pub fn origin(&self) -> String {
+        self.state.config.public_url.clone().unwrap_or_else(|| self.url.clone())
+    }
+
+    /// A browser-like client on the site's pages: keeps cookies, sends `Origin`, does not follow
+    /// redirects.
     pub fn client(&self) -> Client {
-        let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        self.client_with(&[("origin", &self.origin())])
+    }
+
+    /// A client sending `headers` with every request (say, another site's `Origin`).
+    pub fn client_with(&self, headers: &[(&str, &str)]) -> Client {
+        let mut h = reqwest::header::HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(reqwest::header::HeaderName::from_bytes(k.as_bytes()).expect("name"), v.parse().expect("value"));
+        }
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(h)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
         Client { base: self.url.clone(), http }
     }
 }
@@ -72,6 +100,7 @@ pub struct Client {
 pub struct Page {
     pub status: reqwest::StatusCode,
     pub location: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
     pub body: String,
 }
 
@@ -98,8 +127,9 @@ impl Client {
     async fn page(r: reqwest::Response) -> Page {
         let status = r.status();
         let location = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let headers = r.headers().clone();
         let body = r.text().await.expect("body");
-        Page { status, location, body }
+        Page { status, location, headers, body }
     }
 
     /// Signs in through the login page.

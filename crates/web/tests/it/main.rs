@@ -6,4 +6,5 @@ mod browser;
 mod helpers;
 mod pages;
 mod policy;
+mod sessions;
 mod webdriver;
