@@ -35,6 +35,8 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub sessions: SessionCache,
     pub login_guard: LoginGuard,
+    /// Registration's limits per client address.
+    pub registration: crate::register::Limits,
     pub upload_dir: PathBuf,
     pub circles: Arc<crate::circles_api::Registry>,
     pub pool: Arc<crate::pool_api::PoolState>,

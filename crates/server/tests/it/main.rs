@@ -8,5 +8,6 @@ mod fhir;
 mod helpers;
 mod notices;
 mod pool;
+mod register;
 mod schema;
 mod story;

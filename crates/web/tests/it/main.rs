@@ -5,4 +5,5 @@
 mod browser;
 mod helpers;
 mod pages;
+mod register;
 mod webdriver;
