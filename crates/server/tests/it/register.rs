@@ -479,3 +479,26 @@ async fn a_minor_cannot_register_and_the_parent_sees_the_child() {
     assert_eq!(t.request(Method::GET, None, "/api/me/wards", None, &[]).await.status, StatusCode::UNAUTHORIZED);
     t.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_document_shows_registrations_answers() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let doc = t.request(Method::GET, None, "/api/openapi.json", None, &[]).await.body;
+    let code = &doc["paths"]["/api/auth/register/code"]["post"];
+    for status in ["202", "400", "422", "429"] {
+        assert!(code["responses"][status].is_object(), "{status} in {code}");
+    }
+    assert!(code["responses"]["429"]["headers"]["Retry-After"].is_object(), "{code}");
+    assert!(code.get("security").is_none_or(|s| s.as_array().is_some_and(Vec::is_empty)), "public: {code}");
+    let step2 = &doc["paths"]["/api/auth/register"]["post"];
+    for status in ["200", "422", "429"] {
+        assert!(step2["responses"][status].is_object(), "{status} in {step2}");
+    }
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["RegisterRequest"]["properties"]["code"].is_object() && schemas["CodeSent"]["properties"]["sent_to"].is_object(), "{schemas}");
+    assert_eq!(schemas["CodeRequest"]["properties"]["id_number"]["pattern"], r"^\d{17}[\dXx]$");
+    for (path, method) in [("/api/accounts/claim-codes", "post"), ("/api/me/wards", "get")] {
+        assert!(doc["paths"][path][method]["security"].as_array().is_some_and(|s| !s.is_empty()), "{path} needs a session");
+    }
+    t.shutdown().await;
+}
