@@ -2,7 +2,8 @@
 //! own (the caller passes `now`): the schema of each record type, the purposes, consents and rules
 //! that decide whether a read is lawful, the hash-chained access log, record versions (corrections
 //! and revocation), signed e-certificates (电子证照) and the rider code (富春小哥码) that verify
-//! offline, HL7 FHIR R4 resource types, and the mutual recognition of medical results (医检互认).
+//! offline, HL7 FHIR R4 resource types, the mutual recognition of medical results (医检互认), and who
+//! is a minor's guardian by the household register.
 
 pub mod access;
 pub mod base45;
@@ -10,6 +11,7 @@ pub mod care;
 pub mod cert;
 pub mod error;
 pub mod fhir;
+pub mod guardian;
 pub mod log;
 pub mod qr;
 pub mod recognition;

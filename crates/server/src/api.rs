@@ -1,5 +1,6 @@
 //! The HTTP handlers of the JSON API under `/api`. Every handler but login, registration, health
 //! and the OpenAPI document requires a session; each checks the caller's role and data scope.
+//! (Registration's handlers are in `register`.)
 
 use std::collections::BTreeMap;
 
@@ -12,11 +13,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use catalog::{LifeStage, Role};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::{AccountId, ApplicationId, CaseId, Phone, RectificationId, ResidentId, UploadId};
+use domain::{ApplicationId, CaseId, RectificationId, ResidentId, UploadId};
 use onething::{ActionRequest, Known, RatingLevel, RatingRequest, Target};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use store::{Account, AccountKind, AppFilter, CaseFilter, NewAccount, Page};
+use store::{Account, AppFilter, CaseFilter, Page};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{self, ClientAddr, Principal, SESSION_COOKIE};
@@ -130,7 +131,7 @@ fn normalise_login(login: &str) -> String {
     }
 }
 
-async fn start_session(state: &AppState, account: &Account) -> ApiResult<Response> {
+pub async fn start_session(state: &AppState, account: &Account) -> ApiResult<Response> {
     let (token, hash) = auth::new_token();
     let now = state.now();
     let expires = now + chrono::Duration::hours(state.config.session_hours);
@@ -205,82 +206,6 @@ fn login_kind(login: &str) -> &'static str {
 
 /// A valid argon2 hash of a random password, used to equalise timing for unknown logins.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Ou7RZCVNVjVAdOwOeFrN8jKEJJb6JMfv3IbX1y7nzo";
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterRequest {
-    /// 18-digit resident ID number.
-    pub id_number: String,
-    /// The name as in the population register (实名核验).
-    pub name: String,
-    pub phone: String,
-    pub password: String,
-}
-
-/// A resident registers (or claims the account a window opened for them) with real-name checks.
-#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 200, body = LoginResponse), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn register(State(state): State<AppState>, ApiJson(req): ApiJson<RegisterRequest>) -> ApiResult<Response> {
-    let id = ResidentId::parse(&req.id_number).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
-    let phone = Phone::parse(&req.phone).map_err(|e| ApiError::from_describe(&e, "phone"))?;
-    auth::check_password_strength(&req.password)?;
-    let person = state.store.person_by_id_number(id.as_str()).await?;
-    let Some(person) = person.filter(|p| p.name == req.name.trim()) else {
-        return Err(ApiError::invalid(
-            "real_name_mismatch",
-            "name",
-            "身份证号码与姓名不匹配，或不在本区人口库中",
-            "The ID number and name do not match a resident of the district",
-        ));
-    };
-    let (mem, it) = (state.config.argon2_memory_kib, state.config.argon2_iterations);
-    let password = req.password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password, mem, it)).await.map_err(ApiError::internal)??;
-    let account = match state.store.account_for_login(id.as_str()).await? {
-        Some((acc, existing)) if existing == "!" => {
-            state.store.set_password(acc.id, &hash).await?;
-            acc
-        }
-        Some(_) => {
-            return Err(ApiError::Conflict {
-                code: "already_registered",
-                zh: "该身份证号码已注册，请直接登录".into(),
-                en: "This ID number is already registered; sign in".into(),
-                field: Some("id_number".into()),
-            });
-        }
-        None => {
-            let acc = NewAccount {
-                id: AccountId(state.parts.ids.next()),
-                login: id.as_str().to_owned(),
-                password_hash: hash,
-                display_name: person.name.clone(),
-                kind: AccountKind::Citizen,
-                roles: vec![Role::Applicant],
-                person_id: Some(person.id),
-                enterprise_id: None,
-                department: None,
-                division: None,
-                phone: Some(phone.as_str().to_owned()),
-                created_at: state.now(),
-            };
-            state.store.insert_accounts(std::slice::from_ref(&acc)).await.map_err(|e| {
-                if e.is_unique_violation() {
-                    ApiError::Conflict {
-                        code: "already_registered",
-                        zh: "该身份证号码已注册，请直接登录".into(),
-                        en: "This ID number is already registered".into(),
-                        field: Some("id_number".into()),
-                    }
-                } else {
-                    e.into()
-                }
-            })?;
-            state.store.account(acc.id).await?.ok_or_else(|| ApiError::internal(std::io::Error::other("account missing")))?
-        }
-    };
-    start_session(&state, &account).await
-}
 
 /// Ends the session.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", responses((status = 204)), security(("bearer" = [])))]
@@ -676,6 +601,17 @@ pub async fn submit(State(state): State<AppState>, p: Principal, headers: Header
         let mut resp = app_response(&state, &p.account, &filed.application, minimal, StatusCode::OK).await?;
         resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
         Ok(resp)
+    } else if let Some(claim) = filed.claim_code {
+        // Window intake that found the resident's account unclaimed: the claim code to hand over.
+        if minimal {
+            let brief = views::ApplicationBrief { claim_code: Some(claim), ..views::application_brief(&filed.application) };
+            let mut resp = (StatusCode::CREATED, Json(brief)).into_response();
+            resp.headers_mut().insert("preference-applied", HeaderValue::from_static("return=minimal"));
+            Ok(resp)
+        } else {
+            let view = ApplicationView { claim_code: Some(claim), ..views::application_view(&state, &p.account, &filed.application) };
+            Ok((StatusCode::CREATED, Json(view)).into_response())
+        }
     } else {
         app_response(&state, &p.account, &filed.application, minimal, StatusCode::CREATED).await
     }

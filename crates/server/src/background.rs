@@ -308,6 +308,10 @@ pub async fn scheduler(state: AppState, mut stop: tokio::sync::watch::Receiver<b
         if let Err(e) = state.store.purge_sessions(state.now()).await {
             tracing::warn!(error = %e, "purging sessions");
         }
+        // Registration challenges only count for an hour; none is kept beyond a day.
+        if let Err(e) = state.store.purge_challenges(state.now() - chrono::Duration::days(1)).await {
+            tracing::warn!(error = %e, "purging registration challenges");
+        }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = stop.changed() => return,

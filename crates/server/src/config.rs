@@ -79,6 +79,15 @@ secure_cookies = "auto"   # auto (on when public_url is https) | on | off: the S
 hsts = "auto"             # auto (on when public_url is https) | on | off: Strict-Transport-Security
 trusted_proxies = []      # reverse proxies whose X-Forwarded-For names the client (rate limits, logs)
                           # and, without public_url, whose X-Forwarded-Proto names the scheme (CSRF origin check)
+# Real-name registration: a one-time code sent to the phone, then the account. The limits per ID
+# number and per phone are counted in the database (all servers on it); per client address in memory.
+register_code_minutes = 10          # how long a registration code is valid
+register_code_tries = 5             # wrong codes after which a code is void
+register_codes_per_address = 10     # code requests per client address per hour
+register_codes_per_number = 5       # code requests per ID number per hour
+register_codes_per_phone = 5        # code requests per phone number per hour
+register_attempts_per_address = 20  # registration attempts (code and password) per client address per hour
+claim_code_days = 30                # how long a claim code handed over at a window is valid
 
 [limits]
 json_body_bytes = 1048576
@@ -184,6 +193,63 @@ struct RawAuth {
     secure_cookies: String,
     hsts: String,
     trusted_proxies: RawList,
+    register_code_minutes: i64,
+    register_code_tries: i64,
+    register_codes_per_address: usize,
+    register_codes_per_number: usize,
+    register_codes_per_phone: usize,
+    register_attempts_per_address: usize,
+    claim_code_days: i64,
+}
+
+/// Real-name registration's settings (`[auth]`, `register_…` and `claim_code_days`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationConfig {
+    /// How long a registration code is valid.
+    pub code_minutes: i64,
+    /// Wrong codes after which a code is void.
+    pub code_tries: i64,
+    /// Code requests per client address per hour (in memory, per process).
+    pub codes_per_address: usize,
+    /// Code requests per ID number per hour (counted in the database).
+    pub codes_per_number: usize,
+    /// Code requests per phone number per hour (counted in the database).
+    pub codes_per_phone: usize,
+    /// Registration attempts per client address per hour (in memory, per process).
+    pub attempts_per_address: usize,
+    /// How long a claim code handed over at a window is valid.
+    pub claim_code_days: i64,
+}
+
+fn check_registration(raw: &RawAuth) -> Result<RegistrationConfig, ConfigError> {
+    if !(1..=60).contains(&raw.register_code_minutes) {
+        return Err(err("auth.register_code_minutes", "must be 1..=60"));
+    }
+    if !(1..=10).contains(&raw.register_code_tries) {
+        return Err(err("auth.register_code_tries", "must be 1..=10"));
+    }
+    for (setting, n) in [
+        ("auth.register_codes_per_address", raw.register_codes_per_address),
+        ("auth.register_codes_per_number", raw.register_codes_per_number),
+        ("auth.register_codes_per_phone", raw.register_codes_per_phone),
+        ("auth.register_attempts_per_address", raw.register_attempts_per_address),
+    ] {
+        if !(1..=100_000).contains(&n) {
+            return Err(err(setting, "must be 1..=100000"));
+        }
+    }
+    if !(1..=365).contains(&raw.claim_code_days) {
+        return Err(err("auth.claim_code_days", "must be 1..=365"));
+    }
+    Ok(RegistrationConfig {
+        code_minutes: raw.register_code_minutes,
+        code_tries: raw.register_code_tries,
+        codes_per_address: raw.register_codes_per_address,
+        codes_per_number: raw.register_codes_per_number,
+        codes_per_phone: raw.register_codes_per_phone,
+        attempts_per_address: raw.register_attempts_per_address,
+        claim_code_days: raw.claim_code_days,
+    })
 }
 
 /// `auto | on | off` of a setting that follows the public URL's scheme.
@@ -388,6 +454,7 @@ pub struct Config {
     pub hsts: bool,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub registration: RegistrationConfig,
     pub json_body_bytes: usize,
     pub upload_bytes: usize,
     pub circles: CirclesConfig,
@@ -504,6 +571,7 @@ impl Config {
         if !raw.auth.secret.is_empty() && raw.auth.secret.expose().len() < 32 {
             return Err(err("auth.secret", "must be at least 32 characters (or empty: kept in the database)"));
         }
+        let registration = check_registration(&raw.auth)?;
         let mut trusted_proxies = Vec::new();
         for p in raw.auth.trusted_proxies.items() {
             trusted_proxies.push(p.parse().map_err(|_| err("auth.trusted_proxies", format!("{p:?} is not an IP address")))?);
@@ -536,6 +604,7 @@ impl Config {
             secure_cookies,
             hsts,
             trusted_proxies,
+            registration,
             json_body_bytes: raw.limits.json_body_bytes.max(1024),
             upload_bytes: raw.limits.upload_bytes.max(1024),
             circles: check_circles(raw.circles)?,
@@ -579,6 +648,22 @@ mod tests {
         assert_eq!(Config::load(None, env(&[("MINSHENG__AUTH__TRUSTED_PROXIES", "proxy")])).expect_err("bad").setting, "auth.trusted_proxies");
         let c = Config::load(None, env(&[("MINSHENG__AUTH__SECRET", "0123456789abcdef0123456789abcdef")])).expect("config");
         assert!(!format!("{c:?}").contains("0123456789abcdef"), "the secret never prints");
+    }
+
+    #[test]
+    fn registration_settings() {
+        let r = Config::defaults().registration;
+        assert_eq!((r.code_minutes, r.code_tries, r.codes_per_number, r.claim_code_days), (10, 5, 5, 30));
+        let env = vec![("MINSHENG__AUTH__REGISTER_CODES_PER_ADDRESS".to_owned(), "3".to_owned())];
+        assert_eq!(Config::load(None, env).expect("config").registration.codes_per_address, 3);
+        for (k, v, setting) in [
+            ("MINSHENG__AUTH__REGISTER_CODE_MINUTES", "0", "auth.register_code_minutes"),
+            ("MINSHENG__AUTH__REGISTER_CODE_TRIES", "11", "auth.register_code_tries"),
+            ("MINSHENG__AUTH__REGISTER_CODES_PER_PHONE", "0", "auth.register_codes_per_phone"),
+            ("MINSHENG__AUTH__CLAIM_CODE_DAYS", "0", "auth.claim_code_days"),
+        ] {
+            assert_eq!(Config::load(None, vec![(k.to_owned(), v.to_owned())]).expect_err(k).setting, setting);
+        }
     }
 
     #[test]

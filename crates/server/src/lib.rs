@@ -15,6 +15,7 @@ pub mod logging;
 pub mod openapi;
 pub mod policy;
 pub mod pool_api;
+pub mod register;
 pub mod seed;
 pub mod seed_pool;
 pub mod service;
@@ -144,6 +145,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
     let pool = Arc::new(pool_api::PoolState::load(&config, &store).await?);
     let secret = SiteKey::load(&config, &store).await?;
     let login_guard = LoginGuard::new(clock.now());
+    let registration = register::Limits::new(&config.registration);
     Ok(AppState(Arc::new(Inner {
         config,
         store,
@@ -152,6 +154,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         sessions: SessionCache::new(Duration::from_secs(30)),
         login_guard,
         secret,
+        registration,
         upload_dir,
         circles: Arc::default(),
         pool,
@@ -170,9 +173,12 @@ pub fn router(state: AppState) -> Router {
     let upload_limit = state.config.upload_bytes;
     let api = Router::new()
         .route("/auth/login", post(api::login))
-        .route("/auth/register", post(api::register))
+        .route("/auth/register/code", post(register::request_code_route))
+        .route("/auth/register", post(register::register_route))
         .route("/auth/logout", post(api::logout))
         .route("/me", get(api::me))
+        .route("/me/wards", get(register::my_wards))
+        .route("/accounts/claim-codes", post(register::claim_codes_route))
         .route("/catalog/stages", get(api::stages))
         .route("/catalog/bundles/{code}", get(api::bundle))
         .route("/catalog/items", get(api::items))

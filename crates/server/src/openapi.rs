@@ -7,6 +7,7 @@ use crate::api;
 use crate::circles_api;
 use crate::error::ErrorBody;
 use crate::pool_api;
+use crate::register;
 use crate::service::SubmitBody;
 use crate::views;
 
@@ -28,7 +29,8 @@ impl Modify for Bearer {
         license(name = "Apache-2.0")
     ),
     paths(
-        api::health, api::login, api::register, api::logout, api::me,
+        api::health, api::login, register::request_code_route, register::register_route, api::logout, api::me,
+        register::my_wards, register::claim_codes_route,
         api::stages, api::bundle, api::items, api::item, api::departments, api::plan,
         api::upload, api::submit, api::list_applications, api::get_application, api::history,
         api::application_notices, api::act, api::withdraw, api::rate, api::respond,
@@ -45,7 +47,7 @@ impl Modify for Bearer {
     components(schemas(ErrorBody, SubmitBody, views::ApplicationView, views::ApplicationBrief, views::PlanView)),
     modifiers(&Bearer),
     tags(
-        (name = "auth", description = "Sign in, register, sessions"),
+        (name = "auth", description = "Sign in, real-name registration in two steps (a code by text message, then the account), claim codes of accounts opened at a window, guardians' wards, sessions"),
         (name = "catalog", description = "Life stages, bundles (一件事), items (事项), departments"),
         (name = "applications", description = "Filing, following and acting on applications"),
         (name = "ratings", description = "好差评 and rectifications"),

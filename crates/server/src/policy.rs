@@ -149,6 +149,8 @@ pub enum Scope {
     Department,
     /// The caller's platform's riders (the regulator and administrators: all).
     Platform,
+    /// The residents of the caller's division (window staff).
+    Division,
 }
 
 /// Which interface a route belongs to (how its refusals are answered).
@@ -216,9 +218,12 @@ pub static ROUTES: &[Route] = &[
     api("GET", "/healthz", ANYONE, Public),
     api("GET", "/api/openapi.json", ANYONE, Public),
     api("POST", "/api/auth/login", ANYONE, Public),
+    api("POST", "/api/auth/register/code", ANYONE, Public),
     api("POST", "/api/auth/register", ANYONE, Public),
     api("POST", "/api/auth/logout", SIGNED_IN, Own),
     api("GET", "/api/me", SIGNED_IN, Own),
+    api("GET", "/api/me/wards", SIGNED_IN, Own),
+    api("POST", "/api/accounts/claim-codes", Who::WINDOW, Division),
     // ---- the catalog
     api("GET", "/api/catalog/stages", SIGNED_IN, Public),
     api("GET", "/api/catalog/bundles/{code}", SIGNED_IN, Public),
@@ -307,13 +312,14 @@ pub static ROUTES: &[Route] = &[
     web("POST", "/login", ANYONE, Public),
     web("GET", "/register", ANYONE, Public),
     web("POST", "/register", ANYONE, Public),
+    web("POST", "/register/code", ANYONE, Public),
     web("POST", "/logout", ANYONE, Own),
     web("GET", "/prefs/lang/{lang}", ANYONE, Public),
     web("GET", "/prefs/elder/{on}", ANYONE, Public),
     web("GET", "/static/app.css", ANYONE, Public),
     web("GET", "/static/app.js", ANYONE, Public),
     web("GET", "/apply/{kind}/{code}", FILER, Own),
-    web("POST", "/apply/{kind}/{code}", APPLICANT, Own),
+    web("POST", "/apply/{kind}/{code}", FILER, Own),
     web("GET", "/applications", VIEWER, Own),
     web("GET", "/applications/{id}", VIEWER, Record),
     web("POST", "/applications/{id}/cases/{case}/act", VIEWER, Record),
@@ -324,6 +330,7 @@ pub static ROUTES: &[Route] = &[
     web("GET", "/staff", HANDLER, Department),
     web("GET", "/staff/intake", Who::WINDOW, Own),
     web("POST", "/staff/intake", Who::WINDOW, Own),
+    web("POST", "/staff/claim-code", Who::WINDOW, Division),
     web("GET", "/supervision", OVERSIGHT, Department),
     web("POST", "/supervision/rectifications/{id}", OVERSIGHT, Record),
     web("GET", "/cockpit", OVERSIGHT, Public),

@@ -350,6 +350,9 @@ pub struct Filed {
     pub application: Arc<Application>,
     /// The request repeated an idempotency key: this is the first request's application.
     pub replayed: bool,
+    /// A window intake for a resident whose account the window opened and who holds no live claim
+    /// code: the new claim code to hand over (`register::claim_code_after_intake`).
+    pub claim_code: Option<crate::register::ClaimCodeView>,
 }
 
 /// Files an application.
@@ -423,10 +426,16 @@ pub async fn submit(state: &AppState, account: &Account, body: SubmitBody, idemp
     };
     let (app, id) = state.store.run(job).await??;
     match app {
-        Some(application) => Ok(Filed { application, replayed: false }),
+        Some(application) => {
+            let claim_code = match (channel, application.applicant.subject) {
+                (Channel::Window, Subject::Person) => crate::register::claim_code_after_intake(state, account, &application.applicant.key).await,
+                _ => None,
+            };
+            Ok(Filed { application, replayed: false, claim_code })
+        }
         None => {
             let application = state.store.application(id).await?.ok_or_else(hidden)?;
-            Ok(Filed { application: Arc::new(application), replayed: true })
+            Ok(Filed { application: Arc::new(application), replayed: true, claim_code: None })
         }
     }
 }

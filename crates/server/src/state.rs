@@ -37,6 +37,8 @@ pub struct Inner {
     pub login_guard: LoginGuard,
     /// The key of the web pages' CSRF tokens (loaded once at start; never logged).
     pub secret: SiteKey,
+    /// Registration's limits per client address.
+    pub registration: crate::register::Limits,
     pub upload_dir: PathBuf,
     pub circles: Arc<crate::circles_api::Registry>,
     pub pool: Arc<crate::pool_api::PoolState>,

@@ -185,6 +185,10 @@ pub struct ApplicationView {
     pub this_application: FiguresView,
     pub can_rate: bool,
     pub can_withdraw: bool,
+    /// Only in the window's answer to a filing that found the resident's account unclaimed (opened
+    /// at a window, never registered) with no live claim code: the new claim code to hand over.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_code: Option<crate::register::ClaimCodeView>,
 }
 
 pub fn application_view(state: &AppState, viewer: &Account, app: &Application) -> ApplicationView {
@@ -350,6 +354,7 @@ pub fn application_view(state: &AppState, viewer: &Account, app: &Application) -
         },
         can_rate: is_applicant && app.status.is_finished() && (app.ratings.is_empty() || awaiting_rerating),
         can_withdraw: is_applicant && !app.status.is_finished(),
+        claim_code: None,
     }
 }
 
@@ -642,6 +647,9 @@ pub struct ApplicationBrief {
     pub status: String,
     pub deadline: Option<NaiveDate>,
     pub cases: Vec<CaseBrief>,
+    /// As in `ApplicationView`: a window's new claim code for the resident.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_code: Option<crate::register::ClaimCodeView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -669,5 +677,6 @@ pub fn application_brief(app: &Application) -> ApplicationBrief {
                 state: c.state.clone(),
             })
             .collect(),
+        claim_code: None,
     }
 }

@@ -12,6 +12,11 @@
     var btn = form.querySelector("button[type=submit]");
     if (btn) { btn.setAttribute("aria-disabled", "true"); btn.classList.add("is-busy"); }
   });
+  // Print buttons (a claim slip), hidden until this script can make them work.
+  document.querySelectorAll("[data-print]").forEach(function (el) {
+    el.hidden = false;
+    el.addEventListener("click", function () { window.print(); });
+  });
   // Ask before actions that cannot be undone (withdraw, refuse).
   document.querySelectorAll("[data-confirm]").forEach(function (el) {
     el.addEventListener("click", function (e) {

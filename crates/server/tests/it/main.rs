@@ -8,6 +8,7 @@ mod fhir;
 mod helpers;
 mod notices;
 mod pool;
+mod register;
 mod schema;
 mod security;
 mod sessions;

@@ -63,7 +63,10 @@ async fn the_openapi_document_lists_the_api() {
     for want in [
         "GET /healthz",
         "POST /api/auth/login",
+        "POST /api/auth/register/code",
         "POST /api/auth/register",
+        "POST /api/accounts/claim-codes",
+        "GET /api/me/wards",
         "POST /api/auth/logout",
         "GET /api/me",
         "GET /api/catalog/stages",

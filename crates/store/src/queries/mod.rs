@@ -8,6 +8,7 @@ pub mod notices;
 pub mod people;
 pub mod datapool;
 pub mod records;
+pub mod registration;
 pub mod reports;
 
 pub use access_log::*;
@@ -18,6 +19,7 @@ pub use notices::*;
 pub use people::*;
 pub use datapool::*;
 pub use records::*;
+pub use registration::*;
 pub use reports::*;
 
 /// A filter given as an empty string is no filter.

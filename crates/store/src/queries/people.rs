@@ -159,7 +159,7 @@ pub struct Division {
     pub parent: Option<String>,
 }
 
-fn person_from_row(r: &AnyRow) -> Result<Person> {
+pub(crate) fn person_from_row(r: &AnyRow) -> Result<Person> {
     Ok(Person {
         id: PersonId(r.try_get("id")?),
         id_number: r.try_get("id_number")?,

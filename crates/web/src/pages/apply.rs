@@ -265,7 +265,11 @@ pub async fn submit(State(web): State<Web>, ctx: Ctx, Path((kind, code)): Path<(
         };
         let key = (!kept.idem.is_empty()).then(|| kept.idem.clone());
         match service::submit(&web.state, &p.account, body, key).await {
-            Ok(filed) => Ok(redirect(&format!("/applications/{}?filed=1", filed.application.id))),
+            Ok(filed) => match filed.claim_code {
+                // A window intake that opened the resident's account: the claim slip, shown once.
+                Some(slip) => Ok(super::staff::filed_with_slip(&ctx, &filed.application.id.to_string(), &slip)),
+                None => Ok(redirect(&format!("/applications/{}?filed=1", filed.application.id))),
+            },
             Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict { .. } | ApiError::BadRequest { .. })) => {
                 let errors = Errors::from_api(ctx.lang, &e);
                 render(&ctx, &web, &kind, &code, &kept, &errors, StatusCode::UNPROCESSABLE_ENTITY).await

@@ -1,16 +1,20 @@
-//! Signing in and out, registering with real-name checks, and the language and elder-mode
-//! switches (cookies, so they hold on every page and survive a restart of the browser).
+//! Signing in and out, real-name registration in two steps (a code by text message, then the
+//! password), and the language and elder-mode switches (cookies, so they hold on every page and
+//! survive a restart of the browser).
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::header::{RETRY_AFTER, SET_COOKIE};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use maud::html;
 use serde::Deserialize;
-use server::api::{self, LoginRequest, RegisterRequest};
+use server::api::{self, LoginRequest};
+use server::auth::ClientAddr;
 use server::error::ApiError;
+use server::register::{self, CodeRequest, RegisterRequest};
 use server::json::ApiJson;
 use store::AccountKind;
 
@@ -111,22 +115,98 @@ pub async fn login(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response
     }
 }
 
+/// The client address of a page request (registration's limits per address), as the API takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct PageClient(pub ClientAddr);
+
+impl FromRequestParts<Web> for PageClient {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
+        Ok(PageClient(ClientAddr::of(parts, &web.state.config.trusted_proxies)))
+    }
+}
+
+/// The fields of step one, which step two carries in hidden fields.
+const STEP1: [&str; 4] = ["id_number", "name", "phone", "claim_code"];
+
+/// An API error on a registration form: next to its field when the form shows it, else on top.
+fn form_errors(ctx: &Ctx, e: &ApiError, shown: &[&str]) -> Errors {
+    let mut errors = Errors::from_api(ctx.lang, e);
+    for (f, _) in &mut errors.0 {
+        if !shown.contains(&f.as_str()) {
+            f.clear();
+        }
+    }
+    errors
+}
+
+/// Step one: ID number, name, phone and (for an account a window opened) the claim code.
 fn register_page(ctx: &Ctx, values: &BTreeMap<String, String>, errors: &Errors, status: StatusCode) -> Response {
     let v = |k: &str| values.get(k).cloned().unwrap_or_default();
     let body = html! {
         h1 { (ctx.t("register-title")) }
         p.lead { (ctx.t("register-lead")) }
-        (error_summary(ctx, errors, &["id_number".to_owned(), "name".to_owned(), "phone".to_owned(), "password".to_owned()]))
-        form.stack method="post" action="/register" novalidate {
+        (error_summary(ctx, errors, &STEP1.map(str::to_owned)))
+        form.stack method="post" action="/register/code" novalidate {
             (csrf(ctx))
+            h2 { (ctx.t("register-step1")) }
             (input(ctx, errors, &Input { name: "id_number", label: &ctx.t("register-id-number"), hint: Some(&ctx.t("hint-id-number")), value: &v("id_number"), required: true, autocomplete: Some("off"), maxlength: Some(18), ..Default::default() }))
-            (input(ctx, errors, &Input { name: "name", label: &ctx.t("register-name"), value: &v("name"), required: true, autocomplete: Some("name"), ..Default::default() }))
+            (input(ctx, errors, &Input { name: "name", label: &ctx.t("register-name"), value: &v("name"), required: true, autocomplete: Some("name"), maxlength: Some(50), ..Default::default() }))
             (input(ctx, errors, &Input { name: "phone", label: &ctx.t("register-phone"), hint: Some(&ctx.t("hint-phone")), value: &v("phone"), kind: "tel", required: true, autocomplete: Some("tel"), inputmode: Some("tel"), width: Some("w-short"), ..Default::default() }))
-            (input(ctx, errors, &Input { name: "password", label: &ctx.t("register-password"), hint: Some(&ctx.t("register-password-hint")), kind: "password", required: true, autocomplete: Some("new-password"), ..Default::default() }))
-            button.button type="submit" { (ctx.t("register-submit")) }
+            (input(ctx, errors, &Input { name: "claim_code", label: &ctx.t("register-claim-code"), hint: Some(&ctx.t("register-claim-code-hint")), value: &v("claim_code"), autocomplete: Some("off"), maxlength: Some(12), width: Some("w-short"), ..Default::default() }))
+            p.hint { (ctx.t("register-minors")) }
+            button.button type="submit" { (ctx.t("register-send-code")) }
         }
     };
     page_status(ctx, status, &ctx.t("register-title"), body)
+}
+
+/// Step two: what was sent (the same message whoever asked), then the code and the password, with
+/// the details of step one in hidden fields.
+fn code_page(ctx: &Ctx, values: &BTreeMap<String, String>, sent: Option<&str>, errors: &Errors, status: StatusCode) -> Response {
+    let v = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let hidden = html! {
+        @for k in STEP1 { input type="hidden" name=(k) value=(v(k)); }
+    };
+    let claim = v("claim_code");
+    let body = html! {
+        h1 { (ctx.t("register-title")) }
+        @if let Some(m) = sent {
+            div.panel role="status" data-autofocus[errors.is_empty()] tabindex="-1" {
+                h2 { (ctx.t("register-sent-title")) }
+                p { (m) }
+            }
+        }
+        (error_summary(ctx, errors, &["code".to_owned(), "password".to_owned()]))
+        h2 { (ctx.t("register-details")) }
+        dl.summary {
+            dt { (ctx.t("register-id-number")) } dd { (domain::mask::id_number(&v("id_number"))) }
+            dt { (ctx.t("register-name")) } dd { (v("name")) }
+            dt { (ctx.t("register-phone")) } dd { (domain::mask::phone(&v("phone"))) }
+            @if !claim.is_empty() { dt { (ctx.t("register-claim-code")) } dd { (claim) } }
+        }
+        p { a href="/register" { (ctx.t("register-change")) } }
+        form.stack method="post" action="/register" novalidate {
+            (csrf(ctx))
+            (hidden)
+            h2 { (ctx.t("register-step2")) }
+            (input(ctx, errors, &Input { name: "code", label: &ctx.t("register-code"), hint: Some(&ctx.t("register-code-hint")), required: true, autocomplete: Some("one-time-code"), inputmode: Some("numeric"), maxlength: Some(6), width: Some("w-short"), ..Default::default() }))
+            (input(ctx, errors, &Input { name: "password", label: &ctx.t("register-password"), hint: Some(&ctx.t("register-password-hint")), kind: "password", required: true, autocomplete: Some("new-password"), ..Default::default() }))
+            button.button type="submit" { (ctx.t("register-submit")) }
+        }
+        form.actions method="post" action="/register/code" {
+            (csrf(ctx))
+            (hidden)
+            button.button.button-secondary type="submit" { (ctx.t("register-resend")) }
+        }
+    };
+    page_status(ctx, status, &ctx.t("register-title"), body)
+}
+
+/// The details of step one as the form sent them.
+fn step1_values(form: &PostForm) -> BTreeMap<String, String> {
+    STEP1.iter().map(|k| ((*k).to_owned(), form.get(k).unwrap_or_default())).collect()
 }
 
 /// `GET /register`.
@@ -134,30 +214,66 @@ pub async fn register_form(ctx: Ctx) -> Response {
     register_page(&ctx, &BTreeMap::new(), &Errors::default(), StatusCode::OK)
 }
 
-/// `POST /register`: real-name registration (or claiming the account a window opened).
-pub async fn register(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response {
-    let mut values = form.fields.clone();
-    values.remove("password");
+/// `POST /register/code`: step one — asks for a code by text message (the same use case as the
+/// API's), then shows step two with the one message every request gets.
+pub async fn register_code(State(web): State<Web>, ctx: Ctx, PageClient(client): PageClient, form: PostForm) -> Response {
+    let values = step1_values(&form);
+    let v = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let mut errors = Errors::default();
+    if v("name").is_empty() {
+        errors.push("name", ctx.t("register-name-required"));
+    }
+    if !errors.is_empty() {
+        return register_page(&ctx, &values, &errors, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let req = CodeRequest { id_number: v("id_number"), name: v("name"), phone: v("phone"), claim_code: Some(v("claim_code")).filter(|c| !c.is_empty()) };
+    match register::request_code(&web.state, client, &req).await {
+        Ok(sent) => code_page(&ctx, &values, Some(ctx.lang.pick(&sent.message, &sent.message_en)), &Errors::default(), StatusCode::OK),
+        Err(e @ (ApiError::Invalid { .. } | ApiError::BadRequest { .. } | ApiError::TooManyRequests { .. })) => {
+            let status = e.status();
+            let mut r = register_page(&ctx, &values, &form_errors(&ctx, &e, &STEP1), status);
+            copy_retry_after(&e, &mut r);
+            r
+        }
+        Err(e) => finish(&ctx, Err(e)),
+    }
+}
+
+fn copy_retry_after(e: &ApiError, to: &mut Response) {
+    if let ApiError::TooManyRequests { retry_after, .. } = e {
+        to.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from((*retry_after).max(1)));
+    }
+}
+
+/// `POST /register`: step two — the code and the password; creates the account (or claims the
+/// one a window opened) and signs in.
+pub async fn register(State(web): State<Web>, ctx: Ctx, PageClient(client): PageClient, form: PostForm) -> Response {
+    let values = step1_values(&form);
+    let v = |k: &str| values.get(k).cloned().unwrap_or_default();
     let req = RegisterRequest {
-        id_number: form.get("id_number").unwrap_or_default(),
-        name: form.get("name").unwrap_or_default(),
-        phone: form.get("phone").unwrap_or_default(),
+        id_number: v("id_number"),
+        name: v("name"),
+        phone: v("phone"),
+        code: form.get("code").unwrap_or_default(),
         password: form.fields.get("password").cloned().unwrap_or_default(),
+        claim_code: Some(v("claim_code")).filter(|c| !c.is_empty()),
     };
-    match api::register(State(web.state.clone()), ApiJson(req)).await {
+    let r = async {
+        let account = register::register(&web.state, client, &req).await?;
+        api::start_session(&web.state, &account).await
+    }
+    .await;
+    match r {
         Ok(resp) => {
             let mut r = redirect("/");
             copy_cookie(&resp, &mut r);
             r
         }
-        Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict { .. } | ApiError::BadRequest { .. })) => {
-            let mut errors = Errors::from_api(ctx.lang, &e);
-            for (f, _) in &mut errors.0 {
-                if !["id_number", "name", "phone", "password"].contains(&f.as_str()) {
-                    "id_number".clone_into(f);
-                }
-            }
-            register_page(&ctx, &values, &errors, e.status())
+        Err(e @ (ApiError::Invalid { .. } | ApiError::BadRequest { .. } | ApiError::TooManyRequests { .. })) => {
+            let status = e.status();
+            let mut r = code_page(&ctx, &values, None, &form_errors(&ctx, &e, &["code", "password"]), status);
+            copy_retry_after(&e, &mut r);
+            r
         }
         Err(e) => finish(&ctx, Err(e)),
     }

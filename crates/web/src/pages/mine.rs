@@ -1,5 +1,5 @@
 //! A resident's or an enterprise agent's own pages: their applications, their notices, and their
-//! data in the shared pool with everyone who read it (数据调阅记录).
+//! data in the shared pool with everyone who read it (数据调阅记录), and the minors in their care.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -108,6 +108,7 @@ pub async fn data(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) 
             server::pool_api::list_records(state.clone(), p.clone(), server::api::ApiQuery(server::pool_api::PurposeQuery::default())).await?;
         let page_q = server::pool_api::PageQuery { limit: Some(PER_PAGE), offset: Some(offset) };
         let axum::Json(log) = server::pool_api::my_access_log(state, p.clone(), server::api::ApiQuery(page_q)).await?;
+        let wards = server::register::wards(&web.state, &p.account).await?;
         let record_name = |resource: &str| -> String {
             match resource.strip_prefix("shared_record:") {
                 Some(id) => records.iter().find(|r| r.id == id).map_or_else(|| ctx.t("data-a-record"), |r| r.record_type_name.clone()),
@@ -119,6 +120,25 @@ pub async fn data(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) 
         let body = html! {
             h1 { (ctx.t("data-title")) }
             p { (ctx.t("data-intro")) }
+            @if !wards.is_empty() {
+                section aria-labelledby="h-wards" {
+                    h2 #h-wards { (ctx.t("data-wards")) }
+                    p { (ctx.t("data-wards-intro")) }
+                    div.table-wrap { table {
+                        (text_table_head(&ctx, "data-wards", "data-ward-name", &["data-ward-id", "data-ward-birth", "data-ward-age"]))
+                        tbody {
+                            @for w in &wards {
+                                tr {
+                                    th scope="row" { (w.name) }
+                                    td { (w.id_number) }
+                                    td { (super::date(w.birth_date)) }
+                                    td { (ctx.ta("data-ward-years", crate::args![("age", i64::from(w.age))])) }
+                                }
+                            }
+                        }
+                    } }
+                }
+            }
             section aria-labelledby="h-records" {
                 h2 #h-records { (ctx.t("data-records")) }
                 @if records.is_empty() { p { (ctx.t("data-no-records")) } }

@@ -1,6 +1,7 @@
 //! The workbench of window staff and department clerks: the department's case queue sorted by
 //! deadline with warnings (open / due within two working days / overdue), the window's recent
-//! intakes, and one-window intake (一窗受理) of any bundle or item for a person who came in.
+//! intakes, one-window intake (一窗受理) of any bundle or item for a person who came in, and the
+//! claim slips of the online accounts such an intake opens.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -9,6 +10,7 @@ use catalog::{LifeStage, Role};
 use maud::{Markup, html};
 use serde::Deserialize;
 use server::error::ApiError;
+use server::register::ClaimCodeView;
 use server::views;
 use store::{AppFilter, CaseFilter, Page};
 
@@ -196,8 +198,89 @@ fn intake_page(ctx: &Ctx, web: &Web, applicant: &str, target: &str, errors: &Err
             }
             button.button type="submit" { (ctx.t("intake-next")) }
         }
+        (claim_form(ctx, &Errors::default(), ""))
     };
     page_status(ctx, status, &ctx.t("intake-title"), body)
+}
+
+/// The form that issues a new claim code (a lost slip).
+fn claim_form(ctx: &Ctx, errors: &Errors, applicant: &str) -> Markup {
+    // Its input has a name of its own, so that its errors never stand next to the intake's.
+    html! {
+        section aria-labelledby="h-claim" {
+            h2 #h-claim { (ctx.t("intake-claim-title")) }
+            p { (ctx.t("intake-claim-lead")) }
+            form.stack method="post" action="/staff/claim-code" novalidate {
+                (csrf(ctx))
+                (input(ctx, errors, &Input { name: "resident", label: &ctx.t("intake-claim-applicant"), hint: Some(&ctx.t("hint-id-number")), value: applicant, required: true, autocomplete: Some("off"), maxlength: Some(18), ..Default::default() }))
+                button.button.button-secondary type="submit" { (ctx.t("intake-claim-submit")) }
+            }
+        }
+    }
+}
+
+/// A claim slip to print and hand over: the resident's name, the code, until when, and how to use it.
+fn claim_slip(ctx: &Ctx, slip: &ClaimCodeView) -> Markup {
+    html! {
+        section.panel.slip aria-labelledby="h-slip" {
+            h2 #h-slip { (ctx.t("intake-slip-title")) }
+            p { (ctx.t("intake-slip-lead")) }
+            dl.summary {
+                dt { (ctx.t("intake-slip-name")) } dd { (slip.name) }
+                dt { (ctx.t("intake-slip-code")) } dd { strong.claim-code { (slip.code) } }
+                dt { (ctx.t("intake-slip-valid")) } dd { (super::date(domain::china_date(slip.expires_at))) }
+            }
+            p { (ctx.lang.pick(&slip.instructions, &slip.instructions_en)) }
+            p.muted.no-print { (ctx.t("intake-slip-once")) }
+            p.no-print { button.button.button-secondary type="button" data-print hidden { (ctx.t("intake-slip-print")) } }
+        }
+    }
+}
+
+/// The answer to a window intake that opened the resident's account: filed, and the claim slip
+/// (shown this once; the application's page never shows it).
+pub fn filed_with_slip(ctx: &Ctx, app_id: &str, slip: &ClaimCodeView) -> Response {
+    let body = html! {
+        h1 { (ctx.t("intake-filed-title")) }
+        div.panel.panel-green.no-print role="status" { p { (ctx.t("intake-filed-lead")) " " a href={ "/applications/" (app_id) } { (ctx.t("intake-open-application")) } } }
+        (claim_slip(ctx, slip))
+    };
+    page_status(ctx, StatusCode::CREATED, &ctx.t("intake-filed-title"), body)
+}
+
+/// `POST /staff/claim-code`: a new claim code for a resident of the window's division whose
+/// window-opened account is unclaimed (the same use case as `POST /api/accounts/claim-codes`).
+pub async fn claim_code(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response {
+    let r = async {
+        let p = ctx.require()?;
+        require_window(&ctx)?;
+        let resident = form.get("resident").unwrap_or_default();
+        match server::register::reissue_claim_code(&web.state, &p.account, &resident).await {
+            Ok(slip) => {
+                let body = html! {
+                    h1 { (ctx.t("intake-claim-title")) }
+                    (claim_slip(&ctx, &slip))
+                    p.no-print { a href="/staff/intake" { (ctx.t("nav-intake")) } }
+                };
+                Ok(page_status(&ctx, StatusCode::CREATED, &ctx.t("intake-claim-title"), body))
+            }
+            Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict { .. } | ApiError::Forbidden { .. })) => {
+                let mut errors = Errors::from_api(ctx.lang, &e);
+                for (f, _) in &mut errors.0 {
+                    "resident".clone_into(f);
+                }
+                let body = html! {
+                    h1 { (ctx.t("intake-claim-title")) }
+                    (error_summary(&ctx, &errors, &["resident".to_owned()]))
+                    (claim_form(&ctx, &errors, &resident))
+                };
+                Ok(page_status(&ctx, e.status(), &ctx.t("intake-claim-title"), body))
+            }
+            Err(e) => Err(e),
+        }
+    }
+    .await;
+    finish(&ctx, r)
 }
 
 fn require_window(ctx: &Ctx) -> Result<(), ApiError> {

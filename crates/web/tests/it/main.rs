@@ -7,4 +7,5 @@ mod helpers;
 mod pages;
 mod policy;
 mod sessions;
+mod register;
 mod webdriver;

@@ -117,7 +117,7 @@ async fn errors_stand_next_to_their_fields_in_the_users_language() {
     let t = TestWeb::spawn(0).await;
     let c = t.client();
     let csrf = c.get("/register").await.csrf();
-    let r = c.post("/register", &[("_csrf", &csrf), ("id_number", "330183199001011233"), ("name", "张三"), ("phone", "13900001234"), ("password", "abc12345")]).await;
+    let r = c.post("/register/code", &[("_csrf", &csrf), ("id_number", "330183199001011233"), ("name", "张三"), ("phone", "13900001234")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"f-id_number-error\""), "the message is next to the ID number field");
     assert!(r.body.contains("href=\"#f-id_number\""), "the summary links to the field");
