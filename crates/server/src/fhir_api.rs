@@ -185,6 +185,8 @@ fn fhir_purpose(reader: &Reader, subject: &str, given: Option<(&str, Option<&str
     if let Some((k, r)) = given {
         return pool_api::parse_purpose(Some(k), r).map_err(FhirError);
     }
+    // A resident reading another's record gives no purpose: a guardian's read of their minor
+    // child's is decided as such (`ReadFacts::guardian`).
     Ok(match reader.kind {
         ReaderKind::Clinician => Some(Purpose::Treatment { order: None }),
         ReaderKind::Subject if reader.own_key.as_deref() == Some(subject) => Some(Purpose::Own),

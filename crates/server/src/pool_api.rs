@@ -287,6 +287,14 @@ fn store_log_error(e: store::StoreError) -> ApiError {
 /// Looks up what a purpose needs, for `subject`.
 async fn facts_for(state: &AppState, reader: &Reader, purpose: Option<&Purpose>, subject: &str, record_type: &str) -> ApiResult<ReadFacts> {
     let mut f = ReadFacts::default();
+    // A resident reading someone else's data as their own: a parent reading their minor child's.
+    if reader.kind == ReaderKind::Subject
+        && matches!(purpose, None | Some(Purpose::Own))
+        && let Some(own) = reader.own_key.as_deref()
+        && own != subject
+    {
+        f.guardian = state.store.is_guardian(own, subject, china_date(state.now())).await?;
+    }
     match purpose {
         Some(Purpose::Case { case }) => {
             f.case = state.store.case_facts(CaseId(*case)).await?.map(|c| (c.department, c.applicant_key, c.open));

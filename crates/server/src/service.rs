@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use catalog::{Role, Subject};
-use domain::{AccountId, ApplicationId, CaseId, CreditCode, RectificationId, ResidentId, UploadId};
+use domain::{AccountId, ApplicationId, CaseId, CreditCode, RectificationId, ResidentId, UploadId, china_date};
 use onething::{
     ActionRequest, Actor, Applicant, Application, Channel, Known, RatingRequest, SubmitRequest, Target,
     TickOutcome,
@@ -198,7 +198,7 @@ pub async fn check_uploads(state: &AppState, uploads: &BTreeMap<String, UploadId
 async fn applicant_for_window(state: &AppState, key: &str) -> ApiResult<Applicant> {
     let key = key.trim();
     if key.len() == 18 && ResidentId::parse(key).is_ok() {
-        let id = ResidentId::parse(key).map_err(|e| ApiError::from_describe(&e, "applicant"))?;
+        let id = ResidentId::parse_on(key, china_date(state.now())).map_err(|e| ApiError::from_describe(&e, "applicant"))?;
         let person = state.store.person_by_id_number(id.as_str()).await?.ok_or_else(|| {
             ApiError::invalid(
                 "not_in_register",

@@ -99,7 +99,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 
 /// A minor (子/女 of the head of a household) whose head has an account: (child's ID number,
 /// child's name, head's ID number).
-async fn minor_with_parent(t: &TestApp) -> (String, String, String) {
+pub async fn minor_with_parent(t: &TestApp) -> (String, String, String) {
     let rows = t
         .strings(
             "SELECT c.id_number || '|' || c.name || '|' || h.id_number FROM person c

@@ -537,3 +537,22 @@ async fn identity_numbers_need_a_real_region_and_a_past_birth_date() {
     }
     t.shutdown().await;
 }
+
+// ---- Scope 3: a minor is linked to a guardian, who reads the child's data; nobody else does.
+
+#[tokio::test]
+async fn a_parent_reads_their_minor_childs_data_and_other_residents_do_not() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let (minor, _, parent) = crate::register::minor_with_parent(&t).await;
+    let parent_token = t.login(&parent).await;
+    let (_, stranger) = t.other_citizen(&parent).await;
+    for path in [format!("/api/pool/records?subject={minor}"), format!("/api/pool/health-records/{minor}"), format!("/api/pool/registers/persons/{minor}")] {
+        let r = t.get(&parent_token, &path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path} as the parent: {}", r.body);
+        let r = t.get(&stranger, &path).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} as another resident: {}", r.body);
+    }
+    let allowed = t.strings(&format!("SELECT basis FROM access_log WHERE subject_key = '{minor}' AND outcome = 'allowed'")).await;
+    assert!(!allowed.is_empty() && allowed.iter().all(|b| b == "guardian"), "{allowed:?}");
+    t.shutdown().await;
+}

@@ -89,10 +89,17 @@ pub async fn login(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response
             let v: serde_json::Value = body.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
             let kind = v["account"]["kind"].as_str().unwrap_or("");
             let roles: Vec<&str> = v["account"]["roles"].as_array().map(|a| a.iter().filter_map(|r| r.as_str()).collect()).unwrap_or_default();
+            // Government staff go to their workbench (administrators to the cockpit); clinicians
+            // and platforms, whose work is done through the API, to the hall.
+            let department = v["account"]["department"].as_str();
+            let workbench = roles.iter().any(|r| ["window", "clerk", "reviewer", "approver", "supervisor"].contains(r))
+                && department.is_none_or(|d| web.state.catalog().department(d).is_some());
             let to = if next != "/" {
                 next
-            } else if kind == AccountKind::Staff.code() {
-                if roles.contains(&"admin") { "/cockpit".to_owned() } else { "/staff".to_owned() }
+            } else if kind == AccountKind::Staff.code() && roles.contains(&"admin") {
+                "/cockpit".to_owned()
+            } else if kind == AccountKind::Staff.code() && workbench {
+                "/staff".to_owned()
             } else {
                 "/".to_owned()
             };

@@ -224,3 +224,20 @@ async fn the_data_scopes_keep_each_account_to_its_own() {
     assert_eq!(get(vt.clone(), format!("/api/pool/health-records/{victim}")).await.0, StatusCode::OK);
     t.shutdown().await;
 }
+
+/// Signing in, every role lands on a page it may see (clinicians and platforms, who work through
+/// the API, on the hall rather than a workbench they may not open).
+#[tokio::test]
+async fn every_role_lands_on_a_page_it_may_see() {
+    let t = TestWeb::spawn(0).await;
+    let resident = t.citizen().await;
+    for (name, login, _) in roles() {
+        let login = login.map(str::to_owned).unwrap_or_else(|| resident.clone());
+        let c = t.client();
+        let r = c.login(&login).await;
+        let to = r.location.expect("a redirect");
+        let page = c.get(&to).await;
+        assert_eq!(page.status, StatusCode::OK, "{name} lands on {to}: {}", page.body.chars().take(300).collect::<String>());
+    }
+    t.shutdown().await;
+}
