@@ -379,24 +379,23 @@ pub async fn authorise(state: &AppState, parts: &mut Parts) -> Result<(), ApiErr
     }
 }
 
+/// Runs the request past `authorise`, answering a refusal with `refuse` (the interface's format).
+pub async fn guard(state: &AppState, req: axum::extract::Request, next: axum::middleware::Next, refuse: impl FnOnce(ApiError) -> axum::response::Response) -> axum::response::Response {
+    let (mut parts, body) = req.into_parts();
+    match authorise(state, &mut parts).await {
+        Ok(()) => next.run(axum::extract::Request::from_parts(parts, body)).await,
+        Err(e) => refuse(e),
+    }
+}
+
 /// The guard of the JSON API: refusals as JSON errors.
 pub async fn api_guard(axum::extract::State(state): axum::extract::State<AppState>, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let (mut parts, body) = req.into_parts();
-    match authorise(&state, &mut parts).await {
-        Ok(()) => next.run(axum::extract::Request::from_parts(parts, body)).await,
-        Err(e) => e.into_response(),
-    }
+    guard(&state, req, next, axum::response::IntoResponse::into_response).await
 }
 
 /// The guard of the FHIR interface: refusals as OperationOutcomes.
 pub async fn fhir_guard(axum::extract::State(state): axum::extract::State<AppState>, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let (mut parts, body) = req.into_parts();
-    match authorise(&state, &mut parts).await {
-        Ok(()) => next.run(axum::extract::Request::from_parts(parts, body)).await,
-        Err(e) => crate::fhir_api::FhirError(e).into_response(),
-    }
+    guard(&state, req, next, |e| axum::response::IntoResponse::into_response(crate::fhir_api::FhirError(e))).await
 }
 
 #[cfg(test)]

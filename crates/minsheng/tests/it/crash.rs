@@ -5,9 +5,7 @@
 //! history must verify, and the notice log must hold each notice exactly once.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,7 +13,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use crate::helpers::{free_port, minsheng, open_sqlite, run_in, sample, sqlite_url};
+use crate::helpers::{DemoServer, open_sqlite, run_in, sample, sqlite_url};
 
 /// How long a server may take to come up, or the notices to drain, before the test gives up
 /// (a guard against hanging, not a performance assertion).
@@ -24,65 +22,27 @@ const PATIENCE: Duration = Duration::from_secs(180);
 const WORKERS: usize = 4;
 
 /// A running `minsheng demo`, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-    stdout: PathBuf,
-    stderr: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+struct Server(DemoServer);
 
 impl Server {
     fn start(data: &Path, logs: &Path, n: usize) -> Server {
-        let port = free_port();
-        let (stdout, stderr) = (logs.join(format!("stdout-{n}.txt")), logs.join(format!("stderr-{n}.txt")));
-        let listen = format!("127.0.0.1:{port}");
-        let data_s = data.display().to_string();
-        let child = minsheng(&["demo", "--data-dir", &data_s, "--residents", "300", "--enterprises", "20", "--history", "0", "--listen", &listen])
-            .current_dir(logs)
-            .stdin(Stdio::null())
-            .stdout(File::create(&stdout).expect("stdout file"))
-            .stderr(File::create(&stderr).expect("stderr file"))
-            .spawn()
-            .expect("start minsheng demo");
-        Server { child, url: format!("http://{listen}"), stdout, stderr }
+        Server(DemoServer::start(data, logs, &n.to_string(), &[]))
     }
 
     fn output(&self) -> String {
-        format!(
-            "--- stdout\n{}\n--- stderr\n{}",
-            std::fs::read_to_string(&self.stdout).unwrap_or_default(),
-            std::fs::read_to_string(&self.stderr).unwrap_or_default()
-        )
+        self.0.output()
     }
 
     /// Waits until it answers /healthz and has printed its demo log-ins; returns the resident's.
     async fn ready(&mut self, http: &reqwest::Client) -> String {
-        let started = Instant::now();
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("minsheng demo exited with {status}\n{}", self.output());
-            }
-            let healthy = http.get(format!("{}/healthz", self.url)).send().await.is_ok_and(|r| r.status().is_success());
-            let out = std::fs::read_to_string(&self.stdout).unwrap_or_default();
-            if healthy && let Some(line) = out.lines().find(|l| l.starts_with("  ") && l.contains("居民")) {
-                return line.split_whitespace().next().expect("a login").to_owned();
-            }
-            assert!(started.elapsed() < PATIENCE, "the server did not come up\n{}", self.output());
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let logins = self.0.ready(http, PATIENCE).await;
+        logins.into_iter().find(|(_, who)| who.contains("居民")).map(|(l, _)| l).unwrap_or_else(|| panic!("a resident's log-in\n{}", self.output()))
     }
 
     /// SIGKILL, as a power cut would.
     fn kill(&mut self) {
-        self.child.kill().expect("kill -9");
-        self.child.wait().expect("reap");
+        self.0.child.kill().expect("kill -9");
+        self.0.child.wait().expect("reap");
     }
 }
 
@@ -197,10 +157,10 @@ async fn acknowledged_work_survives_kill_9_and_notices_are_sent_once() {
     for (round, kill_at) in [3usize, 30, 120].into_iter().enumerate() {
         let mut server = Server::start(&data, dir.path(), round);
         resident = server.ready(&http).await;
-        let token = login(&http, &server.url, &resident).await;
-        check_survivors(&http, &server.url, &token, &db, &ledger, &mut known, &resident).await;
-        let body = filing(&http, &server.url, &token).await;
-        let clients = spawn_clients(&http, &server.url, &token, &body, round, &ledger);
+        let token = login(&http, &server.0.url, &resident).await;
+        check_survivors(&http, &server.0.url, &token, &db, &ledger, &mut known, &resident).await;
+        let body = filing(&http, &server.0.url, &token).await;
+        let clients = spawn_clients(&http, &server.0.url, &token, &body, round, &ledger);
         let started = Instant::now();
         while ledger.lock().expect("lock").acked.len() < kill_at {
             assert!(started.elapsed() < PATIENCE, "only {} applications filed\n{}", ledger.lock().expect("lock").acked.len(), server.output());
@@ -221,9 +181,9 @@ async fn acknowledged_work_survives_kill_9_and_notices_are_sent_once() {
         };
         let mut server = Server::start(&data, dir.path(), 10 + round);
         server.ready(&http).await;
-        let token = login(&http, &server.url, &resident).await;
+        let token = login(&http, &server.0.url, &resident).await;
         let resend = |key: String| {
-            let (http, url, token, body) = (http.clone(), server.url.clone(), token.clone(), body.clone());
+            let (http, url, token, body) = (http.clone(), server.0.url.clone(), token.clone(), body.clone());
             async move {
                 let r = http.post(format!("{url}/api/applications")).bearer_auth(&token).header("idempotency-key", &key).json(&body).send().await.expect("retry");
                 let (status, replayed) = (r.status(), r.headers().contains_key("idempotent-replayed"));
@@ -241,15 +201,15 @@ async fn acknowledged_work_survives_kill_9_and_notices_are_sent_once() {
             assert!(status == StatusCode::CREATED || (status == StatusCode::OK && replayed), "retry {key}: {status}");
             known.insert(id);
         }
-        check_survivors(&http, &server.url, &token, &db, &ledger, &mut known, &resident).await;
+        check_survivors(&http, &server.0.url, &token, &db, &ledger, &mut known, &resident).await;
         drop(server);
     }
 
     // A last start: the notice worker drains the outbox, each notice once.
     let mut server = Server::start(&data, dir.path(), 99);
     server.ready(&http).await;
-    let token = login(&http, &server.url, &resident).await;
-    check_survivors(&http, &server.url, &token, &db, &ledger, &mut known, &resident).await;
+    let token = login(&http, &server.0.url, &resident).await;
+    check_survivors(&http, &server.0.url, &token, &db, &ledger, &mut known, &resident).await;
     let started = Instant::now();
     // Notices leased by a killed worker come back when the lease ends (a minute).
     while count(&db, "SELECT COUNT(*) FROM notice WHERE status = 'pending'").await > 0 {

@@ -94,3 +94,73 @@ pub fn sample(f: &serde_json::Value) -> String {
         _ => "测试".into(),
     }
 }
+
+/// A `minsheng demo` child process (300 residents, 20 enterprises, no history) serving on a free
+/// port, its standard output and error in files under `logs`; killed when dropped.
+pub struct DemoServer {
+    pub child: std::process::Child,
+    pub url: String,
+    pub stdout: PathBuf,
+    pub stderr: PathBuf,
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl DemoServer {
+    /// Starts it on the data in `data`; `name` tells its output files apart, `env` adds settings.
+    pub fn start(data: &Path, logs: &Path, name: &str, env: &[(&str, &str)]) -> DemoServer {
+        use std::fs::File;
+        use std::process::Stdio;
+        let listen = format!("127.0.0.1:{}", free_port());
+        let (stdout, stderr) = (logs.join(format!("stdout-{name}.txt")), logs.join(format!("stderr-{name}.txt")));
+        let data_s = data.display().to_string();
+        let mut cmd = minsheng(&["demo", "--data-dir", &data_s, "--residents", "300", "--enterprises", "20", "--history", "0", "--listen", &listen]);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .current_dir(logs)
+            .stdin(Stdio::null())
+            .stdout(File::create(&stdout).expect("stdout file"))
+            .stderr(File::create(&stderr).expect("stderr file"))
+            .spawn()
+            .expect("start minsheng demo");
+        DemoServer { child, url: format!("http://{listen}"), stdout, stderr }
+    }
+
+    /// What it printed so far, both streams.
+    pub fn output(&self) -> String {
+        format!(
+            "--- stdout\n{}\n--- stderr\n{}",
+            std::fs::read_to_string(&self.stdout).unwrap_or_default(),
+            std::fs::read_to_string(&self.stderr).unwrap_or_default()
+        )
+    }
+
+    /// Waits until it answers /healthz and has printed its demo log-ins (at most `patience`, a
+    /// guard against hanging); returns them as (login, who).
+    pub async fn ready(&mut self, http: &reqwest::Client, patience: std::time::Duration) -> Vec<(String, String)> {
+        let started = std::time::Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("minsheng demo exited with {status}\n{}", self.output());
+            }
+            let healthy = http.get(format!("{}/healthz", self.url)).send().await.is_ok_and(|r| r.status().is_success());
+            let out = std::fs::read_to_string(&self.stdout).unwrap_or_default();
+            if healthy && out.contains("Ctrl-C") {
+                return out
+                    .lines()
+                    .filter(|l| l.starts_with("  ") && !l.contains("http://"))
+                    .filter_map(|l| l.trim().split_once(' ').map(|(login, who)| (login.to_owned(), who.trim().to_owned())))
+                    .collect();
+            }
+            assert!(started.elapsed() < patience, "the server did not come up\n{}", self.output());
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}

@@ -7,16 +7,14 @@
 //! an ANSI escape — and the log is searched once the server has stopped, in both log formats.
 
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use crate::helpers::{free_port, minsheng, open_sqlite, sample};
+use crate::helpers::{DemoServer, open_sqlite, sample};
 
 /// How long the server may take to come up or stop (a guard against hanging).
 const PATIENCE: Duration = Duration::from_secs(180);
@@ -28,73 +26,29 @@ const FORGED_STAMP: &str = "2026-01-01T00:00:00.000000Z";
 /// A password typed into the login field.
 const TYPED_PASSWORD: &str = "Wo3Ai4Ni5Beijing!";
 
-/// `minsheng demo` with debug logs in `format`, its standard output and error in files.
-struct Server {
-    child: Child,
-    url: String,
-    stdout: PathBuf,
-    stderr: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// `minsheng demo` with debug logs in `format`.
+struct Server(DemoServer);
 
 impl Server {
     fn start(data: &Path, logs: &Path, format: &str) -> Server {
-        let listen = format!("127.0.0.1:{}", free_port());
-        let (stdout, stderr) = (logs.join(format!("stdout-{format}.txt")), logs.join(format!("stderr-{format}.txt")));
-        let data_s = data.display().to_string();
-        let child = minsheng(&["demo", "--data-dir", &data_s, "--residents", "300", "--enterprises", "20", "--history", "0", "--listen", &listen])
-            .env("RUST_LOG", "debug")
-            .env("MINSHENG_LOG_FORMAT", format)
-            .current_dir(logs)
-            .stdin(Stdio::null())
-            .stdout(File::create(&stdout).expect("stdout file"))
-            .stderr(File::create(&stderr).expect("stderr file"))
-            .spawn()
-            .expect("start minsheng demo");
-        Server { child, url: format!("http://{listen}"), stdout, stderr }
-    }
-
-    /// Waits until it answers and has printed its log-ins; returns them (login, who).
-    async fn ready(&mut self, http: &reqwest::Client) -> Vec<(String, String)> {
-        let started = Instant::now();
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("minsheng demo exited with {status}\n{}", std::fs::read_to_string(&self.stderr).unwrap_or_default());
-            }
-            let healthy = http.get(format!("{}/healthz", self.url)).send().await.is_ok_and(|r| r.status().is_success());
-            let out = std::fs::read_to_string(&self.stdout).unwrap_or_default();
-            if healthy && out.contains("Ctrl-C") {
-                return out
-                    .lines()
-                    .filter(|l| l.starts_with("  ") && !l.contains("http://"))
-                    .filter_map(|l| l.trim().split_once(' ').map(|(login, who)| (login.to_owned(), who.trim().to_owned())))
-                    .collect();
-            }
-            assert!(started.elapsed() < PATIENCE, "the server did not come up");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        Server(DemoServer::start(data, logs, format, &[("RUST_LOG", "debug"), ("MINSHENG_LOG_FORMAT", format)]))
     }
 
     /// Stops it as an operator would (SIGTERM) and returns its log.
-    fn stop(mut self) -> String {
-        let pid = self.child.id().to_string();
+    fn stop(self) -> String {
+        let mut s = self.0;
+        let pid = s.child.id().to_string();
         let _ = std::process::Command::new("kill").args(["-TERM", &pid]).status();
         let started = Instant::now();
-        while self.child.try_wait().ok().flatten().is_none() {
+        while s.child.try_wait().ok().flatten().is_none() {
             if started.elapsed() > Duration::from_secs(30) {
-                let _ = self.child.kill();
+                let _ = s.child.kill();
                 break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = self.child.wait();
-        std::fs::read_to_string(&self.stderr).expect("the log")
+        let _ = s.child.wait();
+        std::fs::read_to_string(&s.stderr).expect("the log")
     }
 }
 
@@ -352,10 +306,10 @@ async fn a_story_s_debug_log_holds_no_identifier_secret_or_forged_line() {
     // The same story in both formats; the second start finds the district already made.
     for format in ["plain", "json"] {
         let mut server = Server::start(&data, dir.path(), format);
-        let logins = server.ready(&http).await;
+        let logins = server.0.ready(&http, PATIENCE).await;
         let mut seen = Seen::default();
-        story(&Api { http: &http, url: &server.url }, &logins, &mut seen).await;
-        let url = server.url.clone();
+        story(&Api { http: &http, url: &server.0.url }, &logins, &mut seen).await;
+        let url = server.0.url.clone();
         let log = server.stop();
         let known = identifiers(&data.join("minsheng.db")).await;
         assert!(known.contains(&seen.resident) && known.contains(&seen.enterprise), "the story's log-ins are among the identifiers");

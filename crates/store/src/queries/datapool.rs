@@ -663,27 +663,31 @@ impl Store {
     /// the outbox: (id, recipient, kind, text_zh, text_en).
     pub async fn queue_plain_notices(&self, notices: &[(i64, String, String, String, String)], now: DateTime<Utc>) -> Result<()> {
         let at = codec::ts(now);
-        let rows: Vec<Vec<Value>> = notices
-            .iter()
-            .map(|(id, to, kind, zh, en)| {
-                vec![
-                    Value::I(*id),
-                    Value::S(to.clone()),
-                    Value::S(kind.clone()),
-                    Value::I(0),
-                    Value::OptI(None),
-                    Value::S(zh.clone()),
-                    Value::S(en.clone()),
-                    Value::S(at.clone()),
-                    Value::S("pending".into()),
-                    Value::I(0),
-                    Value::S(at.clone()),
-                ]
-            })
-            .collect();
-        self.insert_all("notice", &["id", "recipient", "kind", "application_id", "case_id", "text_zh", "text_en", "created_at", "status", "attempts", "next_attempt_at"], &rows, "").await?;
+        let rows: Vec<Vec<Value>> = notices.iter().map(|n| plain_notice_values(n, &at)).collect();
+        self.insert_all("notice", PLAIN_NOTICE_COLUMNS, &rows, "").await?;
         Ok(())
     }
+}
+
+/// The columns of [`plain_notice_values`].
+pub(crate) const PLAIN_NOTICE_COLUMNS: &[&str] =
+    &["id", "recipient", "kind", "application_id", "case_id", "text_zh", "text_en", "created_at", "status", "attempts", "next_attempt_at"];
+
+/// The row of a notice that belongs to no application, pending from `at`.
+pub(crate) fn plain_notice_values((id, to, kind, zh, en): &(i64, String, String, String, String), at: &str) -> Vec<Value> {
+    vec![
+        Value::I(*id),
+        Value::S(to.clone()),
+        Value::S(kind.clone()),
+        Value::I(0),
+        Value::OptI(None),
+        Value::S(zh.clone()),
+        Value::S(en.clone()),
+        Value::S(at.to_owned()),
+        Value::S("pending".into()),
+        Value::I(0),
+        Value::S(at.to_owned()),
+    ]
 }
 
 impl Store {

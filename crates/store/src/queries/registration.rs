@@ -79,7 +79,6 @@ pub struct Ward {
 }
 
 const CHALLENGE_COLUMNS: &[&str] = &["id", "id_number", "phone", "salt", "code_hash", "created_at", "expires_at", "failures"];
-const NOTICE_COLUMNS: &[&str] = &["id", "recipient", "kind", "application_id", "case_id", "text_zh", "text_en", "created_at", "status", "attempts", "next_attempt_at"];
 
 fn challenge_from_row(r: &AnyRow) -> Result<Challenge> {
     Ok(Challenge {
@@ -160,22 +159,9 @@ impl Store {
         ];
         let mut tx = self.write_pool().begin().await?;
         insert_rows(&mut tx, "registration_challenge", CHALLENGE_COLUMNS, &[row], "").await?;
-        if let Some((id, to, kind, zh, en)) = notice {
-            let at = codec::ts(c.created_at);
-            let row = vec![
-                Value::I(*id),
-                Value::S(to.clone()),
-                Value::S(kind.clone()),
-                Value::I(0),
-                Value::OptI(None),
-                Value::S(zh.clone()),
-                Value::S(en.clone()),
-                Value::S(at.clone()),
-                Value::S("pending".into()),
-                Value::I(0),
-                Value::S(at),
-            ];
-            insert_rows(&mut tx, "notice", NOTICE_COLUMNS, &[row], "").await?;
+        if let Some(n) = notice {
+            let row = super::datapool::plain_notice_values(n, &codec::ts(c.created_at));
+            insert_rows(&mut tx, "notice", super::datapool::PLAIN_NOTICE_COLUMNS, &[row], "").await?;
         }
         tx.commit().await?;
         self.flushed(()).await
