@@ -266,8 +266,22 @@ async fn the_whole_story_in_a_browser() {
     s.shot("09-cockpit").await;
     s.check("cockpit").await;
 
-    // Window intake.
+    // Registration, in two steps: the second page comes whatever the details (the same answer
+    // whether or not the person may register).
     s.logout().await;
+    s.go("/register").await;
+    s.shot("10-register").await;
+    s.check("register").await;
+    for (field, value) in [("id_number", "330183199001011232"), ("name", "测试"), ("phone", "13900001234")] {
+        let e = s.d.find(&format!("#f-{field}")).await;
+        s.d.type_into(&e, value).await;
+    }
+    let b = s.d.find("form[action='/register/code'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    s.shot("10-register-code").await;
+    s.check("register-code").await;
+
+    // Window intake.
     s.login("window").await;
     s.go("/staff/intake").await;
     s.shot("10-intake").await;
