@@ -255,7 +255,8 @@ fn bundle_brief(c: &catalog::Catalog, b: &catalog::Bundle) -> serde_json::Value 
 }
 
 /// Life stages with their bundles (9 personal, 4 enterprise).
-#[utoipa::path(get, path = "/api/catalog/stages", tag = "catalog", responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/catalog/stages", tag = "catalog",
+    responses((status = 200, body = [Object], description = "Each stage: code, name, name_en, subject and its bundles in brief")), security(("bearer" = [])))]
 pub async fn stages(State(state): State<AppState>, _p: Principal) -> Json<serde_json::Value> {
     let c = state.catalog();
     let list: Vec<serde_json::Value> = LifeStage::ALL
@@ -315,13 +316,15 @@ pub async fn bundle(State(state): State<AppState>, _p: Principal, Path(code): Pa
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ItemsQuery {
     pub department: Option<String>,
 }
 
 /// Items (事项), optionally of one department.
-#[utoipa::path(get, path = "/api/catalog/items", tag = "catalog", params(ItemsQuery), responses((status = 200, body = Object)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/catalog/items", tag = "catalog", params(ItemsQuery),
+    responses((status = 200, body = [Object], description = "The items as the catalog declares them")), security(("bearer" = [])))]
 pub async fn items(State(state): State<AppState>, _p: Principal, ApiQuery(q): ApiQuery<ItemsQuery>) -> Json<serde_json::Value> {
     let c = state.catalog();
     let list: Vec<&catalog::Item> = match &q.department {
@@ -347,22 +350,33 @@ pub async fn item(State(state): State<AppState>, _p: Principal, Path(code): Path
 }
 
 /// Departments.
-#[utoipa::path(get, path = "/api/catalog/departments", tag = "catalog", responses((status = 200, body = Object)), security(("bearer" = [])))]
-pub async fn departments(State(state): State<AppState>, _p: Principal) -> Json<serde_json::Value> {
+#[utoipa::path(get, path = "/api/catalog/departments", tag = "catalog", responses((status = 200, body = [DepartmentView])), security(("bearer" = [])))]
+pub async fn departments(State(state): State<AppState>, _p: Principal) -> Json<Vec<DepartmentView>> {
     let c = state.catalog();
-    let list: Vec<serde_json::Value> = c
-        .departments()
-        .map(|d| serde_json::json!({ "code": d.code, "name": d.name, "name_en": d.name_en, "items": c.items_of_department(&d.code).count() }))
-        .collect();
-    Json(serde_json::Value::Array(list))
+    Json(
+        c.departments()
+            .map(|d| DepartmentView { code: d.code.clone(), name: d.name.clone(), name_en: d.name_en.clone(), items: c.items_of_department(&d.code).count() })
+            .collect(),
+    )
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartmentView {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    /// How many items (事项) it handles.
+    pub items: usize,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PlanQuery {
     pub bundle: Option<String>,
     pub item: Option<String>,
     /// Window staff: the applicant's ID number or credit code.
+    #[param(pattern = "^([0-9]{17}[0-9Xx]|[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10})$")]
     pub applicant: Option<String>,
 }
 
@@ -420,11 +434,17 @@ pub struct UploadView {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     /// The file's name as the applicant knows it.
     pub name: Option<String>,
 }
+
+/// A file's raw bytes, as the body of an upload (for the document only: the handler reads `Bytes`).
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(pub Vec<u8>);
 
 const ALLOWED_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/png", "image/webp", "application/ofd", "text/plain"];
 
@@ -456,7 +476,9 @@ fn type_name_zh(content_type: &str) -> &'static str {
 
 /// Uploads one material file (the raw bytes as the body). Returns the id to cite in a filing.
 #[utoipa::path(post, path = "/api/uploads", tag = "applications", params(UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    request_body(description = "The file's raw bytes, of the type its Content-Type declares (checked against its content)",
+        content((FileBytes = "application/pdf"), (FileBytes = "image/jpeg"), (FileBytes = "image/png"), (FileBytes = "image/webp"),
+            (FileBytes = "application/ofd"), (FileBytes = "text/plain"))),
     responses((status = 201, body = UploadView), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn upload(
@@ -618,6 +640,7 @@ pub async fn submit(State(state): State<AppState>, p: Principal, headers: Header
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     pub status: Option<String>,
@@ -751,6 +774,8 @@ pub async fn withdraw(State(state): State<AppState>, p: Principal, Path(id): Pat
 #[serde(deny_unknown_fields)]
 pub struct RatingBody {
     /// very_satisfied 非常满意 | satisfied 满意 | basic 基本满意 | dissatisfied 不满意 | very_dissatisfied 非常不满意
+    /// (or the score, 5 to 1)
+    #[schema(schema_with = crate::openapi::rating_levels)]
     pub level: String,
     pub comment: Option<String>,
     /// For a bad rating: the departments it is about (default: all that handled it).
@@ -787,7 +812,7 @@ pub struct RectificationBody {
 
 /// The department supervisor answers a rectification opened by a bad rating.
 #[utoipa::path(post, path = "/api/rectifications/{id}/response", tag = "ratings", params(("id" = String, Path)),
-    request_body = RectificationBody, responses((status = 200, body = ApplicationView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
+    request_body = RectificationBody, responses((status = 200, body = ApplicationView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn respond(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<RectificationBody>) -> ApiResult<Json<ApplicationView>> {
     let rid: RectificationId = service::parse_id(&id, "没有这个整改单", "No such rectification")?;
@@ -799,6 +824,7 @@ pub async fn respond(State(state): State<AppState>, p: Principal, Path(id): Path
 // Staff queues and supervision.
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CaseQuery {
     /// waiting | active | paused | approved | rejected | cancelled (default: the open ones)
@@ -828,7 +854,7 @@ fn staff_department(p: &Principal, asked: Option<String>) -> ApiResult<Option<St
 
 /// The department's case queue, most urgent first (overdue, then by promised deadline).
 #[utoipa::path(get, path = "/api/cases", tag = "staff", params(CaseQuery),
-    responses((status = 200, body = Vec<CaseRowView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<CaseRowView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn cases(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<CaseQuery>) -> ApiResult<Json<Vec<CaseRowView>>> {
     let department = staff_department(&p, q.department)?;
     let today = domain::china_date(state.now());
@@ -867,6 +893,7 @@ pub async fn overdue(State(state): State<AppState>, p: Principal, ApiQuery(q): A
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RectQuery {
     /// open | responded | closed
@@ -923,6 +950,7 @@ pub async fn rectifications(State(state): State<AppState>, p: Principal, ApiQuer
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct NoticeQuery {
     pub limit: Option<i64>,

@@ -218,10 +218,10 @@ pub struct AnalysisView {
     pub progress: ProgressView,
     /// When done: inputs report, categories with district-wide indicators and colour counts,
     /// overall colour counts, timings (the engine's `Analysis::summary`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub summary: Option<Value>,
     /// When done and service centres are configured: the 1+2+22+N network, without the areas.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub service_network: Option<Value>,
     /// When failed: what was wrong, in Chinese and English, naming the setting at fault.
     pub error: Option<ErrorBody>,
@@ -280,6 +280,7 @@ fn view(run: &Run) -> AnalysisView {
 #[serde(deny_unknown_fields)]
 pub struct StartRequest {
     /// Walking profile: `default` (4.0 km/h) or `elderly` (3.0 km/h).
+    #[schema(schema_with = crate::openapi::walking_profiles)]
     pub profile: Option<String>,
     /// Analyse only these categories (keys such as `primary_school`, or Chinese names).
     pub categories: Option<Vec<String>>,
@@ -317,7 +318,12 @@ fn load_norms(cfg: &CirclesConfig) -> circles::Result<Norms> {
 pub async fn start(State(state): State<AppState>, p: Principal, body: Result<Bytes, axum::extract::rejection::BytesRejection>) -> ApiResult<Response> {
     staff(&p)?;
     let body = body.map_err(|e| crate::json::body_error(&e, state.config.json_body_bytes))?;
-    let req: StartRequest = if body.iter().all(u8::is_ascii_whitespace) { StartRequest::default() } else { crate::json::parse(&body)? };
+    // No body, `null` and `{}` all mean "as configured" (white space alone is not JSON).
+    let req: StartRequest = if body.is_empty() {
+        StartRequest::default()
+    } else {
+        crate::json::parse::<Option<StartRequest>>(&body)?.unwrap_or_default()
+    };
     let cfg = state.config.circles.clone();
     let profile = req.profile.unwrap_or_else(|| cfg.profile.clone());
     let categories = req.categories.unwrap_or_default();
@@ -716,6 +722,7 @@ pub async fn areas_csv(State(state): State<AppState>, p: Principal, UrlPath(id):
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MapQuery {
     /// A category key (e.g. `primary_school`) or Chinese name; without it, the overall colour.
@@ -776,6 +783,7 @@ pub async fn map_svg(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkQuery {
     /// Minutes on foot that count as near home (1–60; default from `[circles] service_minutes`).

@@ -42,8 +42,18 @@ pub fn body_error(e: &axum::extract::rejection::BytesRejection, limit: usize) ->
     }
 }
 
-/// Parses JSON, naming the path and position of the first problem.
+/// Parses a request body, naming the path and position of the first problem. Every body of the
+/// API is a JSON object (or, where a body is optional, `null`): an array is refused, which serde
+/// would otherwise read into a struct field by field (`["admin", "secret"]` as a log-in).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ApiError::BadRequest {
+            code: "malformed_json",
+            zh: "请求体须为 JSON 对象（{…}），不能是数组".to_owned(),
+            en: "The body must be a JSON object ({…}), not an array".to_owned(),
+            field: None,
+        });
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -87,5 +97,15 @@ mod tests {
         let e = parse::<Body>(b"{\"a\": 1,").expect_err("syntax error");
         assert_eq!(e.body().code, "malformed_json");
         assert!(e.body().message.contains("第 1 行"));
+    }
+
+    #[test]
+    fn a_body_is_an_object_never_an_array() {
+        let e = parse::<Inner>(br#"["x"]"#).expect_err("an array is not an object");
+        assert_eq!(e.body().code, "malformed_json");
+        let e = parse::<Option<Inner>>(b"  [null]").expect_err("nor when the body is optional");
+        assert_eq!(e.body().code, "malformed_json");
+        assert!(parse::<Option<Inner>>(b"null").expect("null where optional").is_none());
+        assert_eq!(parse::<Inner>(br#"{"b": "x"}"#).expect("an object").b, "x");
     }
 }

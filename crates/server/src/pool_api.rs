@@ -387,17 +387,33 @@ pub async fn decide_and_log_with(
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PurposeQuery {
     /// own | case | consent | treatment | filing | supervision
     pub purpose: Option<String>,
     /// The case id, consent id or application id the purpose names.
     #[serde(rename = "ref")]
+    #[param(value_type = Option<String>)]
     pub reference: Option<serde_json::Value>,
     /// The subject (ID number or credit code) when listing records.
+    #[param(pattern = "^([0-9]{17}[0-9Xx]|[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10})$")]
     pub subject: Option<String>,
     /// Also list superseded and revoked versions.
     pub history: Option<bool>,
+}
+
+/// The purpose of a read of one thing (a record version, a person in the register).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReadQuery {
+    /// own | case | consent | treatment | filing | supervision
+    pub purpose: Option<String>,
+    /// The case id, consent id or application id the purpose names.
+    #[serde(rename = "ref")]
+    #[param(value_type = Option<String>)]
+    pub reference: Option<serde_json::Value>,
 }
 
 fn value_text(v: &Option<serde_json::Value>) -> Option<String> {
@@ -641,17 +657,19 @@ pub async fn gate(State(state): State<AppState>, ApiJson(body): ApiJson<VerifyBo
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SinceQuery {
     /// RFC 3339 time; only credentials revoked since then.
+    #[param(format = DateTime)]
     pub since: Option<String>,
 }
 
 /// Revoked credential ids, for gates and verifiers that work offline (public).
-#[utoipa::path(get, path = "/api/pool/revocations", tag = "pool", params(SinceQuery), responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/pool/revocations", tag = "pool", params(SinceQuery), responses((status = 200, body = Object), (status = 422, body = ErrorBody)))]
 pub async fn revocations(State(state): State<AppState>, ApiQuery(q): ApiQuery<SinceQuery>) -> ApiResult<Json<serde_json::Value>> {
     let since = match q.since.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(s) => Some(
             DateTime::parse_from_rfc3339(s)
                 .map(|t| t.with_timezone(&Utc))
@@ -668,24 +686,43 @@ pub async fn revocations(State(state): State<AppState>, ApiQuery(q): ApiQuery<Si
 
 /// The district's medical institutions, their level and the items their results are recognised
 /// for (the HR mark).
-#[utoipa::path(get, path = "/api/pool/institutions", tag = "recognition", responses((status = 200, body = Object)))]
-pub async fn institutions(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let list: Vec<serde_json::Value> = state
-        .pool
-        .recognition
-        .institutions()
-        .map(|i| {
-            serde_json::json!({
-                "code": i.code, "name": i.name, "level": i.level.code(), "level_name": i.level.name_zh(), "kind": i.kind,
-                "division": i.division, "hr_items": i.hr_items,
+#[utoipa::path(get, path = "/api/pool/institutions", tag = "recognition", responses((status = 200, body = [InstitutionView])))]
+pub async fn institutions(State(state): State<AppState>) -> Json<Vec<InstitutionView>> {
+    Json(
+        state
+            .pool
+            .recognition
+            .institutions()
+            .map(|i| InstitutionView {
+                code: i.code.clone(),
+                name: i.name.clone(),
+                level: i.level.code().to_owned(),
+                level_name: i.level.name_zh().to_owned(),
+                kind: i.kind.clone(),
+                division: i.division.clone(),
+                hr_items: i.hr_items.clone(),
             })
-        })
-        .collect();
-    Json(serde_json::Value::Array(list))
+            .collect(),
+    )
+}
+
+/// A medical institution of the district.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstitutionView {
+    pub code: String,
+    pub name: String,
+    /// Its level's code and Chinese name.
+    pub level: String,
+    pub level_name: String,
+    pub kind: String,
+    pub division: String,
+    /// Items (or `lab` / `imaging`) its results are recognised for (the HR mark).
+    pub hr_items: Vec<String>,
 }
 
 /// The recognisable items: codes, validity window and price.
-#[utoipa::path(get, path = "/api/pool/recognition/items", tag = "recognition", responses((status = 200, body = Object)))]
+#[utoipa::path(get, path = "/api/pool/recognition/items", tag = "recognition",
+    responses((status = 200, body = [Object], description = "Each item: code, name, LOINC or local code, validity in days, price")))]
 pub async fn recognition_items(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(serde_json::to_value(state.pool.recognition.items().collect::<Vec<_>>()).unwrap_or_default())
 }
@@ -697,6 +734,7 @@ pub async fn recognition_items(State(state): State<AppState>) -> Json<serde_json
 pub struct PublishBody {
     pub record_type: String,
     /// The subject's ID number or unified social credit code.
+    #[schema(pattern = "^([0-9]{17}[0-9Xx]|[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10})$")]
     pub subject: String,
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
@@ -756,9 +794,9 @@ fn catalog_subject(s: catalog::Subject) -> &'static str {
 }
 
 /// Reads one record version for a purpose; the read (or its refusal) is logged.
-#[utoipa::path(get, path = "/api/pool/records/{id}", tag = "pool", params(("id" = String, Path), PurposeQuery),
-    responses((status = 200, body = RecordView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn read_record(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiQuery(q): ApiQuery<PurposeQuery>) -> ApiResult<Json<RecordView>> {
+#[utoipa::path(get, path = "/api/pool/records/{id}", tag = "pool", params(("id" = String, Path), ReadQuery),
+    responses((status = 200, body = RecordView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn read_record(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiQuery(q): ApiQuery<ReadQuery>) -> ApiResult<Json<RecordView>> {
     let id = parse_num(&id, "没有这条数据", "No such record")?;
     let purpose = parse_purpose(q.purpose.as_deref(), value_text(&q.reference).as_deref())?;
     let no_record = || ApiError::not_found("没有这条数据", "No such record");
@@ -783,7 +821,7 @@ pub async fn read_record(State(state): State<AppState>, p: Principal, Path(id): 
 /// Lists the records about a subject (yours without `subject`) for a purpose; each record shown
 /// is logged as read.
 #[utoipa::path(get, path = "/api/pool/records", tag = "pool", params(PurposeQuery),
-    responses((status = 200, body = [RecordView]), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = [RecordView]), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list_records(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<PurposeQuery>) -> ApiResult<Json<Vec<RecordView>>> {
     let reader = reader_of(&state, &p.account).await?;
     let subject = match q.subject.as_deref() {
@@ -884,7 +922,7 @@ fn reason_of(body: &ReasonBody) -> ApiResult<String> {
 
 /// The publishing department revokes a record version (and its e-certificates).
 #[utoipa::path(post, path = "/api/pool/records/{id}/revoke", tag = "pool", params(("id" = String, Path)), request_body = ReasonBody,
-    responses((status = 200, body = RecordView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = RecordView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn revoke(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<ReasonBody>) -> ApiResult<Json<RecordView>> {
     let dept = publisher_department(&p, &state)?.to_owned();
     let reason = reason_of(&body)?;
@@ -975,11 +1013,12 @@ pub struct EmptyBody {}
 /// department.
 #[utoipa::path(post, path = "/api/pool/records/{id}/certificate", tag = "pool", params(("id" = String, Path)),
     request_body(content = Option<EmptyBody>),
-    responses((status = 201, body = CredentialView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, body = CredentialView, description = "A new e-certificate"), (status = 200, body = CredentialView, description = "The record's live e-certificate, issued before"),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn issue_certificate(State(state): State<AppState>, p: Principal, Path(id): Path<String>, raw: Bytes) -> ApiResult<Response> {
-    // The request carries nothing: an empty body or an empty JSON object.
-    if !raw.iter().all(u8::is_ascii_whitespace) {
-        let _: EmptyBody = crate::json::parse(&raw)?;
+    // The request carries nothing: no body, `null` or an empty JSON object.
+    if !raw.is_empty() {
+        let _: Option<EmptyBody> = crate::json::parse(&raw)?;
     }
     let id = parse_num(&id, "没有这条数据", "No such record")?;
     let rec = state.store.pool_record(RecordId(id)).await?.ok_or_else(|| ApiError::not_found("没有这条数据", "No such record"))?;
@@ -1009,6 +1048,7 @@ pub async fn issue_certificate(State(state): State<AppState>, p: Principal, Path
 // ---- the citizen's side: access log and consents
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub limit: Option<i64>,
@@ -1075,6 +1115,7 @@ pub async fn my_access_log(State(state): State<AppState>, p: Principal, ApiQuery
 #[serde(deny_unknown_fields)]
 pub struct ConsentBody {
     /// org (a department, institution or platform code) or account (an account id)
+    #[schema(schema_with = crate::openapi::grantee_kinds)]
     pub grantee_kind: String,
     pub grantee: String,
     /// Record types covered, `*` for all, `health` for medical results.
@@ -1210,13 +1251,13 @@ pub async fn verify_log(State(state): State<AppState>, p: Principal) -> ApiResul
 // ---- registers
 
 /// A person in the population register with their household (户籍), for a lawful purpose; logged.
-#[utoipa::path(get, path = "/api/pool/registers/persons/{id_number}", tag = "pool", params(("id_number" = String, Path), PurposeQuery),
+#[utoipa::path(get, path = "/api/pool/registers/persons/{id_number}", tag = "pool", params(("id_number" = String, Path, pattern = "^[0-9]{17}[0-9Xx]$"), ReadQuery),
     responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn person_register(
     State(state): State<AppState>,
     p: Principal,
     Path(id_number): Path<String>,
-    ApiQuery(q): ApiQuery<PurposeQuery>,
+    ApiQuery(q): ApiQuery<ReadQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let key = ResidentId::parse_on(id_number.trim(), china_date(state.now())).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
     let purpose = parse_purpose(q.purpose.as_deref(), value_text(&q.reference).as_deref())?;
@@ -1240,7 +1281,7 @@ pub async fn person_register(
 
 /// An enterprise in the legal-entity register with its legal representative (public
 /// registration facts; the representative masked).
-#[utoipa::path(get, path = "/api/pool/registers/enterprises/{code}", tag = "pool", params(("code" = String, Path)),
+#[utoipa::path(get, path = "/api/pool/registers/enterprises/{code}", tag = "pool", params(("code" = String, Path, pattern = "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}$")),
     responses((status = 200, body = Object), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn enterprise_register(State(state): State<AppState>, _p: Principal, Path(code): Path<String>) -> ApiResult<Json<serde_json::Value>> {
     let code = CreditCode::parse(code.trim()).map_err(|e| ApiError::from_describe(&e, "code"))?;
@@ -1264,6 +1305,7 @@ pub async fn estates(State(state): State<AppState>, _p: Principal) -> ApiResult<
 #[serde(deny_unknown_fields)]
 pub struct RiderBody {
     /// The rider's resident ID number.
+    #[schema(pattern = "^[0-9]{17}[0-9Xx]$")]
     pub id_number: String,
     pub phone: Option<String>,
     /// Estate codes the rider may enter, or ["*"].
@@ -1468,6 +1510,7 @@ async fn my_rider(state: &AppState, p: &Principal, id: &str) -> ApiResult<(Strin
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RiderQuery {
     pub platform: Option<String>,
@@ -1492,7 +1535,9 @@ pub async fn list_riders(State(state): State<AppState>, p: Principal, ApiQuery(q
 }
 
 /// Riders per platform and status (the regulator's view).
-#[utoipa::path(get, path = "/api/pool/riders/summary", tag = "riders", responses((status = 200, body = Object), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/pool/riders/summary", tag = "riders",
+    responses((status = 200, body = [Object], description = "Per platform: platform, platform_name and the riders in each status (active, revoked, …)"),
+        (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn rider_summary(State(state): State<AppState>, p: Principal) -> ApiResult<Json<serde_json::Value>> {
     if rider_scope(&state, &p)?.is_some() {
         return Err(ApiError::forbidden("只有监管部门可以查看各平台的骑手", "Only the regulator sees every platform"));
@@ -1553,7 +1598,7 @@ pub async fn my_rider_codes(State(state): State<AppState>, p: Principal) -> ApiR
 
 /// The platform (or the regulator) revokes a rider and their code.
 #[utoipa::path(post, path = "/api/pool/riders/{id}/revoke", tag = "riders", params(("id" = String, Path)), request_body = ReasonBody,
-    responses((status = 200, body = RiderView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = RiderView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn revoke_rider(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<ReasonBody>) -> ApiResult<Json<RiderView>> {
     let scope = rider_scope(&state, &p)?;
     let reason = reason_of(&body)?;
@@ -1573,6 +1618,7 @@ pub async fn revoke_rider(State(state): State<AppState>, p: Principal, Path(id):
 #[serde(deny_unknown_fields)]
 pub struct RiderNoticeBody {
     /// welfare (关爱福利) | policy (保障政策)
+    #[schema(schema_with = crate::openapi::rider_notice_kinds)]
     pub kind: String,
     /// Only this platform's riders; all riders without it.
     pub platform: Option<String>,
@@ -1618,8 +1664,10 @@ pub async fn rider_notices(State(state): State<AppState>, p: Principal, ApiJson(
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     /// accepted | retest
+    #[schema(schema_with = crate::openapi::recognition_decisions)]
     pub decision: String,
     /// For a re-test: condition_changed | result_doubtful | emergency | patient_request | other
+    #[schema(schema_with = crate::openapi::retest_reasons)]
     pub reason: Option<String>,
     pub note: Option<String>,
 }
@@ -1683,8 +1731,9 @@ pub async fn recognition_figures(State(state): State<AppState>, p: Principal) ->
 
 /// B4: an authorised clinician reads a patient's health record (Patient and recent results as a
 /// FHIR Bundle); the read is logged in the patient's access log.
-#[utoipa::path(get, path = "/api/pool/health-records/{id_number}", tag = "recognition", params(("id_number" = String, Path)),
-    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/pool/health-records/{id_number}", tag = "recognition", params(("id_number" = String, Path, pattern = "^[0-9]{17}[0-9Xx]$")),
+    responses((status = 200, description = "A FHIR R4 Bundle: the Patient and their recent results", content_type = "application/fhir+json"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn health_record(State(state): State<AppState>, p: Principal, Path(id_number): Path<String>, headers: axum::http::HeaderMap) -> ApiResult<Response> {
     let key = ResidentId::parse_on(id_number.trim(), china_date(state.now())).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
     let base = crate::fhir_api::base_url(&state, &headers);

@@ -195,7 +195,7 @@ async fn limit_in_db(state: &AppState, key: ChallengeKey, value: &str, limit: us
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
     /// 18-digit resident ID number.
-    #[schema(pattern = r"^\d{17}[\dXx]$", example = "330183199001011232")]
+    #[schema(pattern = "^[0-9]{17}[0-9Xx]$", example = "330183199001011232")]
     pub id_number: String,
     /// The name as in the population register (实名核验).
     pub name: String,
@@ -280,14 +280,14 @@ pub async fn request_code(state: &AppState, client: ClientAddr, req: &CodeReques
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// 18-digit resident ID number, as in step one.
-    #[schema(pattern = r"^\d{17}[\dXx]$", example = "330183199001011232")]
+    #[schema(pattern = "^[0-9]{17}[0-9Xx]$", example = "330183199001011232")]
     pub id_number: String,
     pub name: String,
     /// The phone the code was sent to.
     #[schema(example = "13900001234")]
     pub phone: String,
     /// The 6-digit code from the text message.
-    #[schema(pattern = r"^\d{6}$", example = "123456")]
+    #[schema(pattern = "^[0-9]{6}$", example = "123456")]
     pub code: String,
     /// 8–128 characters with letters and digits.
     pub password: String,
@@ -526,7 +526,7 @@ pub async fn register_route(State(state): State<AppState>, client: ClientAddr, A
 #[serde(deny_unknown_fields)]
 pub struct ClaimCodeRequest {
     /// The resident's ID number.
-    #[schema(pattern = r"^\d{17}[\dXx]$", example = "330183199001011232")]
+    #[schema(pattern = "^[0-9]{17}[0-9Xx]$", example = "330183199001011232")]
     pub applicant: String,
 }
 

@@ -140,6 +140,7 @@ pub struct SubmitBody {
     pub materials: BTreeMap<String, String>,
     /// Window intake only (一窗受理): the resident ID number or credit code of the person or
     /// enterprise who came to the window.
+    #[schema(pattern = "^([0-9]{17}[0-9Xx]|[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10})$")]
     pub applicant: Option<String>,
     /// The town or village code where it is handled (defaults to the window's division).
     pub division: Option<String>,

@@ -309,5 +309,12 @@ async fn a_failing_analysis_says_why_in_both_languages() {
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     let next = wait(&t, &admin, r.body["id"].as_str().expect("id")).await;
     assert_eq!((next["status"].as_str(), next["inputs"]["profile"].as_str()), (Some("failed"), Some("elderly")));
+    // The body is optional: `null` is no body, as documented; an array is no body at all (serde
+    // would read `[null, null]` as the two fields).
+    let r = t.raw(Method::POST, Some(&admin), "/api/circles/analyses", Some("application/json"), b"null".to_vec(), &[]).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    wait(&t, &admin, r.body["id"].as_str().expect("id")).await;
+    let r = t.raw(Method::POST, Some(&admin), "/api/circles/analyses", Some("application/json"), b"[null, null]".to_vec(), &[]).await;
+    assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "malformed_json"), "{}", r.body);
     t.shutdown().await;
 }

@@ -462,6 +462,20 @@ async fn a_wrong_method_gets_a_json_405() {
     t.shutdown().await;
 }
 
+/// A body is a JSON object: an array with the fields in order (which serde would read into the
+/// struct) is refused, even one that would sign in.
+#[tokio::test]
+async fn a_json_array_is_not_a_body() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let r = t.raw(Method::POST, None, "/api/auth/login", Some("application/json"), br#"["admin", "demo1234"]"#.to_vec(), &[]).await;
+    assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "malformed_json"), "{}", r.body);
+    assert_error_shape("an array as the log-in", &r);
+    let (_, citizen) = t.citizen().await;
+    let r = t.raw(Method::POST, Some(&citizen), "/api/pool/records/1/certificate", Some("application/json"), b"[]".to_vec(), &[]).await;
+    assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "malformed_json"), "{}", r.body);
+    t.shutdown().await;
+}
+
 /// An upload over its own limit gets the same JSON 413 as any other body.
 #[tokio::test]
 async fn uploads_over_their_limit_get_413_in_json() {

@@ -195,6 +195,11 @@ async fn certificate_story(t: &TestApp) {
     assert_eq!((v.status, v.code()), (StatusCode::UNPROCESSABLE_ENTITY, "credential_revoked"), "{}", v.body);
     let list = t.request(Method::GET, None, "/api/pool/revocations", None, &[]).await;
     assert!(list.body["revoked"].as_array().is_some_and(|l| l.iter().any(|x| x["id"] == c.body["id"])), "{}", list.body);
+    // `since` is an RFC 3339 time, as documented; an empty one is not.
+    let r = t.request(Method::GET, None, "/api/pool/revocations?since=", None, &[]).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_time"), "{}", r.body);
+    let r = t.request(Method::GET, None, "/api/pool/revocations?since=2020-01-01T00:00:00Z", None, &[]).await;
+    assert_eq!(r.body["revoked"], list.body["revoked"], "{}", r.body);
 
     t.clock.advance(chrono::Duration::days(550));
     let v = t.request(Method::POST, None, "/api/pool/verify", Some(json!({"credential": permit})), &[]).await;

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use reqwest::{Method, StatusCode};
+use serde_json::Value;
 
 use crate::helpers::{Db, PG_ENV, TestApp};
 
@@ -109,6 +110,298 @@ async fn the_openapi_document_lists_the_api() {
     let err = &doc["components"]["schemas"]["ErrorBody"]["properties"];
     for f in ["code", "message", "message_en", "field"] {
         assert!(err[f].is_object(), "ErrorBody.{f} in {err}");
+    }
+    t.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The document against the server (issue 27: what an outside run of schemathesis found wrong).
+
+/// The document as served.
+async fn document(t: &TestApp) -> Value {
+    let r = t.request(Method::GET, None, "/api/openapi.json", None, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    r.body
+}
+
+/// Every operation: (method in capitals, path, operation).
+fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            out.push((method.to_ascii_uppercase(), path.clone(), op));
+        }
+    }
+    out
+}
+
+/// Follows a `$ref` (`#/components/…`) to what it names.
+fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+    match v["$ref"].as_str() {
+        Some(r) => {
+            let target = r.strip_prefix("#/").and_then(|p| doc.pointer(&format!("/{p}"))).unwrap_or_else(|| panic!("dangling {r}"));
+            resolve(doc, target)
+        }
+        None => v,
+    }
+}
+
+/// The JSON schema of an operation's answer with `status`, as `application/json`.
+fn answer_schema<'a>(doc: &'a Value, op: &'a Value, status: &str) -> Option<&'a Value> {
+    let resp = resolve(doc, op["responses"].get(status)?);
+    resp["content"]["application/json"].get("schema").map(|s| resolve(doc, s))
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Whether `value` conforms to `schema` in what a client relies on: types (with `null`), required
+/// properties, enums, array items, `oneOf`/`anyOf`/`allOf`. Formats and patterns are left to
+/// schemathesis. The error names the JSON path.
+fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+    let schema = resolve(doc, schema);
+    if let Some(all) = schema["allOf"].as_array() {
+        for s in all {
+            conforms(doc, s, value, at)?;
+        }
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(alts) = schema[key].as_array()
+            && !alts.iter().any(|s| conforms(doc, s, value, at).is_ok())
+        {
+            return Err(format!("{at}: {value} matches none of {key} {}", Value::Array(alts.clone())));
+        }
+    }
+    if let Some(values) = schema["enum"].as_array()
+        && !values.contains(value)
+    {
+        return Err(format!("{at}: {value} is not one of {}", Value::Array(values.clone())));
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let actual = json_type(value);
+    if !types.is_empty() && !types.contains(&actual) && !(actual == "integer" && types.contains(&"number")) {
+        return Err(format!("{at}: a {actual} where the document says {types:?}"));
+    }
+    match value {
+        Value::Object(o) => {
+            for r in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                if !o.contains_key(r) {
+                    return Err(format!("{at}: required {r} missing"));
+                }
+            }
+            if let Some(props) = schema["properties"].as_object() {
+                for (k, v) in o {
+                    if let Some(s) = props.get(k) {
+                        conforms(doc, s, v, &format!("{at}.{k}"))?;
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(s) = schema.get("items") {
+                for (i, v) in items.iter().enumerate() {
+                    conforms(doc, s, v, &format!("{at}[{i}]"))?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+#[test]
+fn the_conformance_check_can_fail() {
+    let doc = serde_json::json!({ "components": { "schemas": { "A": { "type": "object", "required": ["x"], "properties": { "x": { "type": "object" } } } } } });
+    let a = serde_json::json!({ "$ref": "#/components/schemas/A" });
+    assert!(conforms(&doc, &a, &serde_json::json!({ "x": {} }), "$").is_ok());
+    assert!(conforms(&doc, &a, &serde_json::json!({ "x": null }), "$").is_err(), "null where an object is required");
+    assert!(conforms(&doc, &a, &serde_json::json!([{ "x": {} }]), "$").is_err(), "an array where an object is documented");
+    assert!(conforms(&doc, &serde_json::json!({ "type": "string", "enum": ["a"] }), &serde_json::json!("b"), "$").is_err());
+}
+
+#[tokio::test]
+async fn parameters_are_declared_where_the_server_reads_them() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let doc = document(&t).await;
+    let mut query = 0;
+    for (method, path, op) in operations(&doc) {
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        for p in &params {
+            let name = p["name"].as_str().expect("name");
+            match p["in"].as_str() {
+                Some("path") => {
+                    assert!(path.contains(&format!("{{{name}}}")), "{method} {path}: {name} is declared in the path but is not a segment of it");
+                    assert_eq!(p["required"], true, "{method} {path}: path parameter {name}");
+                }
+                Some("query") => query += 1,
+                _ => {}
+            }
+        }
+        for seg in path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))) {
+            assert!(params.iter().any(|p| p["name"] == seg && p["in"] == "path"), "{method} {path}: segment {seg} is not declared");
+        }
+    }
+    assert!(query >= 40, "the query parameters are in the query: {query}");
+    // A generated client calls /api/plan?bundle=… (neither is required: one of the two).
+    let plan = &doc["paths"]["/api/plan"]["get"]["parameters"];
+    for name in ["bundle", "item", "applicant"] {
+        let p = plan.as_array().and_then(|ps| ps.iter().find(|p| p["name"] == name)).unwrap_or_else(|| panic!("{name} in {plan}"));
+        assert_eq!((p["in"].as_str(), p["required"].as_bool().unwrap_or(false)), (Some("query"), false), "{p}");
+    }
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_route_documents_the_refusals_it_can_give() {
+    use server::policy::{ROUTES, Surface, Who};
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let doc = document(&t).await;
+    let ops = operations(&doc);
+    for (method, path, op) in &ops {
+        let route = ROUTES
+            .iter()
+            .find(|r| r.surface == Surface::Api && r.method == method && r.path == path)
+            .unwrap_or_else(|| panic!("{method} {path} has no policy"));
+        let has = |status: &str| op["responses"].get(status).is_some();
+        let error_body = |status: &str| {
+            let s = answer_schema(&doc, op, status).unwrap_or_else(|| panic!("{method} {path}: {status} has no JSON body"));
+            assert!(s["properties"]["code"].is_object() && s["properties"]["message_en"].is_object(), "{method} {path}: {status} is an ErrorBody: {s}");
+        };
+        if !route.who.meets(Who::ANONYMOUS) {
+            assert!(has("401"), "{method} {path}: the guard answers 401 without a session");
+            error_body("401");
+            let bearer = op["security"].as_array().is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            assert!(bearer, "{method} {path}: needs the bearer token");
+        }
+        if route.who.or(Who::ANONYMOUS) != Who::ANYONE {
+            assert!(has("403"), "{method} {path}: the guard answers 403 role_forbidden outside {:?}", route.who.names());
+            error_body("403");
+        }
+        if path.contains('{') {
+            assert!(has("404"), "{method} {path}: a path id that does not exist");
+        }
+        if let Some(body) = op["requestBody"]["content"].as_object() {
+            assert!(has("400") && has("413"), "{method} {path}: an unreadable or oversized body");
+            if body.contains_key("application/json") {
+                assert!(has("415"), "{method} {path}: a body that is not JSON");
+            }
+        }
+        if op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"] == "query")) {
+            assert!(has("400"), "{method} {path}: invalid_query");
+        }
+    }
+    let login = ops.iter().find(|(m, p, _)| m == "POST" && p == "/api/auth/login").expect("login");
+    assert!(login.2["responses"].get("429").is_some(), "login is throttled");
+
+    // And the server gives them so: staff on a resident's own pages, a JSON body of another type,
+    // malformed JSON, an unknown id.
+    let clerk = t.login("ga_clerk").await;
+    let r = t.get(&clerk, "/api/pool/me/consents").await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "role_forbidden"));
+    let (_, resident) = t.citizen().await;
+    let r = t.raw(Method::POST, Some(&resident), "/api/pool/me/consents", Some("text/plain"), b"{}".to_vec(), &[]).await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", r.body);
+    let r = t.raw(Method::POST, Some(&resident), "/api/pool/me/consents", Some("application/json"), b"{".to_vec(), &[]).await;
+    assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "malformed_json"));
+    let r = t.post(&resident, "/api/pool/me/consents/123/revoke", serde_json::json!({})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let r = t.request(Method::GET, None, "/api/me", None, &[]).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn lists_and_documents_are_what_the_server_sends() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let doc = document(&t).await;
+    let ops = operations(&doc);
+    // The lists the outside run found documented as objects.
+    for path in [
+        "/api/catalog/stages",
+        "/api/catalog/items",
+        "/api/catalog/departments",
+        "/api/pool/institutions",
+        "/api/pool/recognition/items",
+        "/api/pool/riders/summary",
+    ] {
+        let op = ops.iter().find(|(m, p, _)| m == "GET" && p == path).map(|o| o.2).unwrap_or_else(|| panic!("GET {path}"));
+        let s = answer_schema(&doc, op, "200").unwrap_or_else(|| panic!("{path}: a JSON answer"));
+        assert_eq!(s["type"], "array", "{path}: {s}");
+    }
+    // Every GET that needs no path id or query, as each kind of account: a 200 conforms to its
+    // documented answer, any other status is documented.
+    let (_, resident) = t.citizen().await;
+    let (_, enterprise) = t.enterprise().await;
+    let accounts = [resident, enterprise, t.login("ga_clerk").await, t.login("ga_supervisor").await, t.login("admin").await];
+    let mut checked = 0;
+    for (method, path, op) in &ops {
+        let required_query = op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["required"] == true));
+        if method != "GET" || path.contains('{') || required_query || path.ends_with(".csv") || path.ends_with(".svg") {
+            continue;
+        }
+        for token in &accounts {
+            let r = t.get(token, path).await;
+            let status = r.status.as_u16().to_string();
+            assert!(op["responses"].get(&status).is_some(), "GET {path}: {status} is not documented: {}", r.body);
+            if let Some(schema) = answer_schema(&doc, op, &status) {
+                conforms(&doc, schema, &r.body, "$").unwrap_or_else(|e| panic!("GET {path} ({status}): {e}"));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 60, "{checked} answers checked");
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn request_schemas_name_their_codes_patterns_and_media() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let doc = document(&t).await;
+    let schema = |name: &str| doc["components"]["schemas"][name].clone();
+    let enum_of = |s: &Value| -> Vec<Value> { s["enum"].as_array().cloned().unwrap_or_else(|| panic!("an enum: {s}")) };
+    let profile = enum_of(&schema("StartRequest")["properties"]["profile"]);
+    assert!(profile.contains(&"default".into()) && profile.contains(&"elderly".into()) && profile.contains(&Value::Null), "{profile:?}");
+    let level = enum_of(&schema("RatingBody")["properties"]["level"]);
+    assert!(level.contains(&"very_satisfied".into()) && level.contains(&"5".into()) && !level.contains(&"great".into()), "{level:?}");
+    assert_eq!(enum_of(&schema("RiderNoticeBody")["properties"]["kind"]), vec![Value::from("welfare"), Value::from("policy")]);
+    assert_eq!(enum_of(&schema("ConsentBody")["properties"]["grantee_kind"]), vec![Value::from("org"), Value::from("account")]);
+    assert_eq!(enum_of(&schema("DecisionBody")["properties"]["decision"]), vec![Value::from("accepted"), Value::from("retest")]);
+    // ID numbers (and subjects that may be one) have their pattern.
+    let id = "^[0-9]{17}[0-9Xx]$";
+    assert_eq!(schema("RegisterRequest")["properties"]["id_number"]["pattern"], id);
+    assert_eq!(schema("RiderBody")["properties"]["id_number"]["pattern"], id);
+    for (name, field) in [("PublishBody", "subject"), ("SubmitBody", "applicant")] {
+        let p = schema(name)["properties"][field]["pattern"].as_str().unwrap_or_default().to_owned();
+        assert!(p.contains("[0-9]{17}[0-9Xx]") && p.contains("[0-9]{6}"), "{name}.{field}: {p}");
+    }
+    for path in ["/api/pool/registers/persons/{id_number}", "/api/pool/health-records/{id_number}"] {
+        let ps = doc["paths"][path]["get"]["parameters"].as_array().cloned().unwrap_or_default();
+        let p = ps.iter().find(|p| p["name"] == "id_number").unwrap_or_else(|| panic!("{path}"));
+        assert_eq!(p["schema"]["pattern"], id, "{path}");
+    }
+    // A failed analysis has no summary and no service network.
+    let view = schema("AnalysisView");
+    for field in ["summary", "service_network"] {
+        assert!(conforms(&doc, &view["properties"][field], &Value::Null, field).is_ok(), "AnalysisView.{field} may be null: {}", view["properties"][field]);
+    }
+    // An upload is the file's bytes, of one of the accepted types.
+    let content = doc["paths"]["/api/uploads"]["post"]["requestBody"]["content"].as_object().cloned().unwrap_or_default();
+    for ct in ["application/pdf", "image/jpeg", "image/png", "image/webp", "application/ofd", "text/plain"] {
+        let s = resolve(&doc, &content.get(ct).unwrap_or_else(|| panic!("{ct} in {content:?}"))["schema"]).clone();
+        assert_eq!((s["type"].as_str(), s["format"].as_str()), (Some("string"), Some("binary")), "{ct}: {s}");
     }
     t.shutdown().await;
 }

@@ -458,6 +458,11 @@ async fn records_answer_garbage_and_other_departments_plainly() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let r = t.raw(Method::POST, Some(&citizen), &path, None, Vec::new(), &[]).await;
     assert_eq!(r.status, StatusCode::OK, "the live certificate again: {}", r.body);
+    // As documented, the optional body may be `null`; white space alone is not JSON.
+    let r = t.raw(Method::POST, Some(&citizen), &path, Some("application/json"), b"null".to_vec(), &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = t.raw(Method::POST, Some(&citizen), &path, Some("application/json"), b"\n".to_vec(), &[]).await;
+    assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "malformed_json"), "{}", r.body);
     t.shutdown().await;
 }
 
