@@ -3,8 +3,9 @@
 //! anonymous, and each answer is compared with `server::policy::ROUTES` — a caller outside the
 //! route's audience gets exactly 401 / the sign-in redirect or 403 `role_forbidden`, a caller in
 //! it never does (nor a 5xx). The document and the table must list the same API routes, so a
-//! route added without a policy entry (or without documentation) fails here. A second test checks
-//! the data scopes with another person's data.
+//! route added without a policy entry (or without documentation) fails here, and so does any route
+//! the routers' source declares without one. Further tests check the data scopes with another
+//! person's data and that every role lands on a page it may see.
 
 use std::collections::BTreeSet;
 
@@ -240,4 +241,61 @@ async fn every_role_lands_on_a_page_it_may_see() {
         assert_eq!(page.status, StatusCode::OK, "{name} lands on {to}: {}", page.body.chars().take(300).collect::<String>());
     }
     t.shutdown().await;
+}
+
+/// Every route the source declares (`.route("…", get(…).post(…))` in the routers of the API, FHIR
+/// and the pages) has a policy entry, and every entry a route: a route added without one fails
+/// here even before any test calls it (the guard would refuse it with a 500).
+#[test]
+fn every_route_in_the_source_has_a_policy_entry() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // (file, the prefix its routes are nested under)
+    let routers = [
+        ("server/src/lib.rs", "/api"),
+        ("server/src/pool_api.rs", "/api"),
+        ("server/src/circles_api.rs", "/api"),
+        ("server/src/fhir_api.rs", "/fhir"),
+        ("web/src/lib.rs", ""),
+    ];
+    let mut found = BTreeSet::new();
+    for (file, prefix) in routers {
+        let text = std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        for call in text.split(".route(\"").skip(1) {
+            let Some((path, rest)) = call.split_once('"') else { continue };
+            // The methods are the calls of the route's first argument list, up to its closing
+            // parenthesis at depth zero.
+            let mut depth = 1;
+            let args: String = rest
+                .chars()
+                .take_while(|c| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth > 0
+                })
+                .collect();
+            let full = match (prefix, path) {
+                (_, "/healthz") => "/healthz".to_owned(),
+                ("/fhir", "/") => "/fhir".to_owned(),
+                (p, path) => format!("{p}{path}"),
+            };
+            let mut methods = 0;
+            for m in ["get", "post", "put", "patch", "delete"] {
+                let at_start = args.trim_start_matches([',', ' ']).starts_with(&format!("{m}("));
+                if at_start || args.contains(&format!(".{m}(")) {
+                    found.insert((m.to_uppercase(), full.clone()));
+                    methods += 1;
+                }
+            }
+            assert!(methods > 0, "{file}: no method found for {path}: {args}");
+        }
+    }
+    let declared: BTreeSet<(String, String)> = ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
+    let missing: Vec<_> = found.difference(&declared).collect();
+    let stale: Vec<_> = declared.difference(&found).collect();
+    assert!(missing.is_empty(), "routes without a policy entry in server::policy::ROUTES: {missing:?}");
+    assert!(stale.is_empty(), "policy entries of routes that do not exist: {stale:?}");
+    assert!(found.len() > 100, "{} routes found", found.len());
 }
