@@ -899,9 +899,9 @@ pub async fn correct(State(state): State<AppState>, p: Principal, Path(id): Path
         data,
         ..old.record.clone()
     };
-    state.store.correct_record(old.record.id, &new, meta.version, Some(p.id().0)).await?;
-    // The certificate of the old version no longer stands.
-    state.store.revoke_record_certificates(old.record.id, now, &format!("更正为第 {} 版：{reason}", meta.version)).await?;
+    // The certificates of the old version no longer stand: revoked in the same transaction.
+    let revoked = format!("更正为第 {} 版：{reason}", meta.version);
+    state.store.correct_record(old.record.id, &new, meta.version, Some(p.id().0), now, &revoked).await?;
     let stored = state.store.pool_record(new.id).await?.ok_or_else(|| ApiError::not_found("没有这条数据", "No such record"))?;
     Ok((StatusCode::CREATED, Json(record_view(&state, &stored))).into_response())
 }

@@ -303,3 +303,53 @@ async fn riders_codes_are_issued_checked_at_gates_and_revoked() {
         t.shutdown().await;
     }
 }
+
+/// Correcting a record revokes its e-certificates in the same transaction: when the revocation
+/// fails (a trigger makes it fail here), the correction is not made either, and the certificate of
+/// the old version never stands beside a newer one.
+async fn correction_story(t: &TestApp, db: Db) {
+    use sqlx::Executor;
+    let (_, citizen) = t.citizen().await;
+    let own = t.get(&citizen, "/api/pool/records").await.body;
+    let card = record_of(&own, "resident_id_card").clone();
+    let rid = card["id"].as_str().expect("id").to_owned();
+    let c = t.post(&citizen, &format!("/api/pool/records/{rid}/certificate"), json!({})).await;
+    assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
+    let credential = c.body["credential"].as_str().expect("credential").to_owned();
+    let clerk = t.login(&format!("{}_clerk", card["department"].as_str().expect("dept"))).await;
+    let fail = match db {
+        Db::Sqlite => vec!["CREATE TRIGGER fail_revoke BEFORE UPDATE ON credential BEGIN SELECT RAISE(ABORT, 'the disk is on fire'); END".to_owned()],
+        Db::Postgres => vec![
+            "CREATE FUNCTION fail_revoke() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'the disk is on fire'; END $$ LANGUAGE plpgsql".to_owned(),
+            "CREATE TRIGGER fail_revoke BEFORE UPDATE ON credential FOR EACH ROW EXECUTE FUNCTION fail_revoke()".to_owned(),
+        ],
+    };
+    for sql in fail {
+        t.state.store.write_pool().execute(sqlx::AssertSqlSafe(sql)).await.expect("trigger");
+    }
+    let versions = t.count("shared_record").await;
+    let body = json!({"data": card["data"], "reason": "更正住址"});
+    let r = t.post(&clerk, &format!("/api/pool/records/{rid}/corrections"), body.clone()).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+    assert_eq!(t.count("shared_record").await, versions, "no new version");
+    assert_eq!(t.get(&citizen, &format!("/api/pool/records/{rid}")).await.body["status"], "current", "the old version stands");
+    let v = t.request(Method::POST, None, "/api/pool/verify", Some(json!({"credential": credential})), &[]).await;
+    assert_eq!(v.status, StatusCode::OK, "its certificate too: {}", v.body);
+
+    let drop = if db == Db::Postgres { "DROP TRIGGER fail_revoke ON credential" } else { "DROP TRIGGER fail_revoke" };
+    t.state.store.write_pool().execute(drop).await.expect("drop");
+    let r = t.post(&clerk, &format!("/api/pool/records/{rid}/corrections"), body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(t.get(&citizen, &format!("/api/pool/records/{rid}")).await.body["status"], "superseded");
+    let v = t.request(Method::POST, None, "/api/pool/verify", Some(json!({"credential": credential})), &[]).await;
+    assert_eq!((v.status, v.code()), (StatusCode::UNPROCESSABLE_ENTITY, "credential_revoked"), "{}", v.body);
+}
+
+#[tokio::test]
+async fn a_correction_and_the_revocation_of_its_certificates_are_one_transaction() {
+    for db in backends() {
+        let t = TestApp::spawn(db).await;
+        correction_story(&t, db).await;
+        t.shutdown().await;
+    }
+}

@@ -274,9 +274,11 @@ impl Store {
         Ok(())
     }
 
-    /// Publishes a correction: the new version and the old one's `superseded_by`, together. A
-    /// concurrent correction or revocation of the old version is a `Conflict`.
-    pub async fn correct_record(&self, old: RecordId, new: &SharedRecord, version: i64, by: Option<i64>) -> Result<()> {
+    /// Publishes a correction: the new version, the old one's `superseded_by`, and the revocation
+    /// of the old one's live e-certificates (`at`, `reason`), in one transaction — a certificate
+    /// never outlives its record's correction, whatever fails on the way. A concurrent correction
+    /// or revocation of the old version is a `Conflict`.
+    pub async fn correct_record(&self, old: RecordId, new: &SharedRecord, version: i64, by: Option<i64>, at: DateTime<Utc>, reason: &str) -> Result<()> {
         let mut tx = self.write_pool().begin().await?;
         let n = sqlx::query("UPDATE shared_record SET superseded_by = $1 WHERE id = $2 AND superseded_by IS NULL AND revoked_at IS NULL")
             .bind(new.id.0)
@@ -288,6 +290,7 @@ impl Store {
             return Err(StoreError::Conflict);
         }
         insert_rows(&mut tx, "shared_record", &record_columns_versioned(), &[with_version(new, version, Some(old), by)], "").await?;
+        revoke_certificates_of(&mut tx, old, at, reason).await?;
         tx.commit().await?;
         self.flushed(()).await
     }
@@ -302,12 +305,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        sqlx::query("UPDATE credential SET revoked_at = $1, revoked_reason = $2 WHERE record_id = $3 AND revoked_at IS NULL")
-            .bind(codec::ts(at))
-            .bind(reason)
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
+        revoke_certificates_of(&mut tx, id, at, reason).await?;
         tx.commit().await?;
         self.flushed(n == 1).await
     }
@@ -669,6 +667,17 @@ impl Store {
     }
 }
 
+/// Revokes the live e-certificates of a record version, inside the transaction that voids it.
+async fn revoke_certificates_of(tx: &mut sqlx::Transaction<'_, sqlx::Any>, record: RecordId, at: DateTime<Utc>, reason: &str) -> Result<()> {
+    sqlx::query("UPDATE credential SET revoked_at = $1, revoked_reason = $2 WHERE record_id = $3 AND revoked_at IS NULL")
+        .bind(codec::ts(at))
+        .bind(reason)
+        .bind(record.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// The columns of [`plain_notice_values`].
 pub(crate) const PLAIN_NOTICE_COLUMNS: &[&str] =
     &["id", "recipient", "kind", "application_id", "case_id", "text_zh", "text_en", "created_at", "status", "attempts", "next_attempt_at"];
@@ -688,20 +697,6 @@ pub(crate) fn plain_notice_values((id, to, kind, zh, en): &(i64, String, String,
         Value::I(0),
         Value::S(at.to_owned()),
     ]
-}
-
-impl Store {
-    /// Revokes the live certificates of a record version (after a correction).
-    pub async fn revoke_record_certificates(&self, record: RecordId, at: DateTime<Utc>, reason: &str) -> Result<u64> {
-        let n = sqlx::query("UPDATE credential SET revoked_at = $1, revoked_reason = $2 WHERE record_id = $3 AND revoked_at IS NULL")
-            .bind(codec::ts(at))
-            .bind(reason)
-            .bind(record.0)
-            .execute(self.write_pool())
-            .await?
-            .rows_affected();
-        self.flushed(n).await
-    }
 }
 
 impl Store {
