@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::{CatalogError, CatalogErrors, Source};
 pub use model::{
-    Action, Bundle, BundleReduction, CatalogStats, Choice, Department, Field, FieldKind, Item,
+    Action, Bundle, BundleReduction, CatalogStats, Choice, Department, Duty, Field, FieldKind, Item,
     LifeStage, Material, MaterialNeed, Outcome, RecordType, RejectPolicy, Role, ServiceLevel,
     State, Subject, UnknownCode, Workflow,
 };

@@ -132,6 +132,21 @@ coded_enum! {
 }
 
 coded_enum! {
+    /// What a department answers for beyond its own items and records: the roles the platform
+    /// gives its staff (`duties = [...]` in `departments.toml`), so that no department code is
+    /// written in Rust.
+    Duty, "duty" {
+        /// Keeps the district's health records: imports results and care records of any
+        /// institution, and reads the recognition figures (卫健).
+        HealthRecords => "health_records", "健康档案管理", "Health records";
+        /// Pays for care: reads the recognition figures and money saved (医保).
+        MedicalInsurance => "medical_insurance", "医疗保障", "Medical insurance";
+        /// Oversees delivery platforms and their riders (市场监管).
+        RiderOversight => "rider_oversight", "骑手监管", "Rider oversight";
+    }
+}
+
+coded_enum! {
     /// The levels of the service network that may handle an item.
     ServiceLevel, "service level" {
         District => "district", "区级", "District";
@@ -164,6 +179,14 @@ pub struct Department {
     pub code: String,
     pub name: String,
     pub name_en: String,
+    /// What the department answers for beyond its items and records.
+    pub duties: Vec<Duty>,
+}
+
+impl Department {
+    pub fn has(&self, duty: Duty) -> bool {
+        self.duties.contains(&duty)
+    }
 }
 
 /// A kind of shared record (数据同池) a department publishes about a person or an enterprise.

@@ -11,7 +11,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::error::Diag;
-use crate::model::{LifeStage, Outcome, RejectPolicy, Role, ServiceLevel, Subject, UnknownCode};
+use crate::model::{Duty, LifeStage, Outcome, RejectPolicy, Role, ServiceLevel, Subject, UnknownCode};
 
 pub(crate) type Span = Range<usize>;
 pub(crate) type S<T> = Spanned<T>;
@@ -38,6 +38,7 @@ pub(crate) struct RawDepartment {
     pub code: Option<S<String>>,
     pub name: Option<S<String>>,
     pub name_en: Option<S<String>>,
+    pub duties: Option<S<Vec<S<Duty>>>>,
 }
 
 #[derive(Debug)]
@@ -629,6 +630,7 @@ fn read_department(d: &mut Diag, t: &mut Tab<'_, '_>) -> RawDepartment {
         code,
         name: t.string(d, "name", true),
         name_en: t.string(d, "name_en", true),
+        duties: t.codes(d, "duties", false),
         at: t.at.clone(),
     }
 }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use crate::Catalog;
 use crate::error::Diag;
 use crate::model::{
-    Action, Bundle, Choice, Department, Field, FieldKind, Item, Material, Outcome, RecordType,
+    Action, Bundle, Choice, Department, Duty, Field, FieldKind, Item, Material, Outcome, RecordType,
     RejectPolicy, Role, State, Subject, Workflow,
 };
 use crate::raw::{Head, Raw, RawBundle, RawField, RawItem, RawWorkflow, S, Span};
@@ -1199,10 +1199,14 @@ fn build_fields(fields: &[RawField]) -> Vec<Field> {
 fn build(raw: &Raw) -> Option<Catalog> {
     let mut c = Catalog::default();
     for e in &raw.departments {
+        let mut duties: Vec<Duty> = e.duties.as_ref().map(|l| l.get_ref().iter().map(|x| *x.get_ref()).collect()).unwrap_or_default();
+        duties.sort();
+        duties.dedup();
         let d = Department {
             code: text(&e.code),
             name: text(&e.name),
             name_en: text(&e.name_en),
+            duties,
         };
         c.departments.insert(d.code.clone(), d);
     }

@@ -923,7 +923,7 @@ pub async fn import(
     let reader = reader_of(&state, &p.account).await?;
     let institution = match (reader.kind, reader.org.as_deref()) {
         (ReaderKind::Clinician, Some(o)) => Some(o.to_owned()),
-        (ReaderKind::Department, Some("wjw")) => None,
+        (ReaderKind::Department, Some(d)) if state.catalog().department(d).is_some_and(|d| d.has(catalog::Duty::HealthRecords)) => None,
         (ReaderKind::Admin, _) => None,
         _ => return Err(FhirError(ApiError::forbidden("只有卫健部门和医疗机构可以导入诊疗记录", "Only the health commission and institutions import health records"))),
     };

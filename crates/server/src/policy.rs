@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::request::Parts;
-use catalog::Role;
+use catalog::{Duty, Role};
 use store::{Account, AccountKind};
 
 use crate::auth::Principal;
@@ -43,11 +43,12 @@ impl Who {
     pub const CLINICIAN: Who = Who(1 << 9);
     /// Staff of a delivery platform.
     pub const PLATFORM: Who = Who(1 << 10);
-    /// Staff of the market regulator (市场监管, which oversees riders and their platforms).
+    /// Staff of the department that oversees riders and their platforms (duty `rider_oversight`:
+    /// 市场监管).
     pub const REGULATOR: Who = Who(1 << 11);
-    /// Staff of the health commission (卫健).
+    /// Staff of the department that keeps health records (duty `health_records`: 卫健).
     pub const HEALTH: Who = Who(1 << 12);
-    /// Staff of the medical insurance bureau (医保).
+    /// Staff of the department that pays for care (duty `medical_insurance`: 医保).
     pub const INSURANCE: Who = Who(1 << 13);
 
     /// Department staff in any workflow role.
@@ -108,18 +109,18 @@ impl Who {
                     w = w.or(Who::WINDOW);
                 }
                 if let Some(d) = a.department.as_deref() {
-                    if state.catalog().department(d).is_some() {
+                    if let Some(dept) = state.catalog().department(d) {
                         for (role, who) in [(Role::Clerk, Who::CLERK), (Role::Reviewer, Who::REVIEWER), (Role::Approver, Who::APPROVER), (Role::Supervisor, Who::SUPERVISOR)] {
                             if a.has(role) {
                                 w = w.or(who);
                             }
                         }
-                        w = w.or(match d {
-                            "scjg" => Who::REGULATOR,
-                            "wjw" => Who::HEALTH,
-                            "ybj" => Who::INSURANCE,
-                            _ => Who(0),
-                        });
+                        // The department's duties, from the catalog.
+                        for (duty, who) in [(Duty::RiderOversight, Who::REGULATOR), (Duty::HealthRecords, Who::HEALTH), (Duty::MedicalInsurance, Who::INSURANCE)] {
+                            if dept.has(duty) {
+                                w = w.or(who);
+                            }
+                        }
                     } else if state.pool.recognition.institution(d).is_some() {
                         w = w.or(Who::CLINICIAN);
                     } else if pool::rider::platform_name(d).is_some() {

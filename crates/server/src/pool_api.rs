@@ -1348,12 +1348,9 @@ fn rider_view(r: &Rider) -> RiderView {
 fn rider_scope(state: &AppState, p: &Principal) -> ApiResult<Option<String>> {
     match p.department() {
         Some(d) if rider::platform_name(d).is_some() => Ok(Some(d.to_owned())),
-        Some("scjg") => Ok(None),
+        Some(d) if state.catalog().department(d).is_some_and(|d| d.has(catalog::Duty::RiderOversight)) => Ok(None),
         _ if p.is_admin() => Ok(None),
-        _ => {
-            let _ = state;
-            Err(ApiError::forbidden("只有外卖平台和市场监管部门可以管理骑手", "Only delivery platforms and the market regulator manage riders"))
-        }
+        _ => Err(ApiError::forbidden("只有外卖平台和市场监管部门可以管理骑手", "Only delivery platforms and the market regulator manage riders")),
     }
 }
 
@@ -1699,7 +1696,9 @@ pub async fn decide_offer(State(state): State<AppState>, p: Principal, Path(id):
 /// administrators).
 #[utoipa::path(get, path = "/api/pool/recognition/figures", tag = "recognition", responses((status = 200, body = Object), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn recognition_figures(State(state): State<AppState>, p: Principal) -> ApiResult<Json<serde_json::Value>> {
-    let allowed = p.is_admin() || p.department().is_some_and(|d| d == "wjw" || d == "ybj" || state.pool.recognition.institution(d).is_some());
+    let pays_or_keeps = |d: &catalog::Department| d.has(catalog::Duty::HealthRecords) || d.has(catalog::Duty::MedicalInsurance);
+    let allowed = p.is_admin()
+        || p.department().is_some_and(|d| state.catalog().department(d).is_some_and(pays_or_keeps) || state.pool.recognition.institution(d).is_some());
     if !allowed {
         return Err(ApiError::forbidden("只有卫健、医保部门、医疗机构和管理员可以查看互认统计", "Only health and insurance staff, institutions and administrators see these figures"));
     }

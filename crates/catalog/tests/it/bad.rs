@@ -255,6 +255,13 @@ fn cases() -> Vec<Case> {
             "未知的键",
         ),
         case(
+            "unknown duty of a department",
+            "[[department]]\ncode = \"x\"\nname = \"部门\"\nname_en = \"Dept\"\nduties = [\"nursing\"]\n",
+            "\"nursing\"",
+            "department[x].duties[0]",
+            "nursing",
+        ),
+        case(
             "unknown key in a nested table",
             wf("to = \"done\", roles", "to = \"done\", rolez = [], roles"),
             "rolez",
