@@ -2,6 +2,7 @@
 //! checks, migrations, the demo, the reductions report, history verification, a server killed
 //! with SIGKILL while it takes applications, and the logs of a story searched for identifiers.
 
+mod architecture;
 mod circles;
 mod cli;
 mod crash;

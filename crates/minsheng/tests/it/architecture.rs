@@ -1,0 +1,110 @@
+//! The workspace's dependency rules, checked from `cargo metadata` and the source (in the manner
+//! of rust-analyzer's tidy tests): engines know no database, HTTP or runtime; only the store knows
+//! SQL (neither the server's handlers nor the pages hold any); every module says what it is for
+//! in a `//!` line.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::helpers::workspace;
+
+/// The crates that are plain Rust over plain data.
+const ENGINES: &[&str] = &["domain", "catalog", "onething", "pool", "circles", "demo"];
+/// What an engine may never depend on: databases, HTTP, async runtimes, MQTT, page templates.
+const IO: &[&str] = &[
+    "sqlx", "rusqlite", "axum", "tower", "tower-http", "hyper", "hyper-util", "reqwest", "tokio", "utoipa", "maud", "rumqttc", "rumqttd",
+];
+/// The only crates that may talk to a database directly.
+const SQL_CRATES: &[&str] = &["sqlx", "rusqlite"];
+
+/// Each workspace crate's normal (not dev, not build) dependencies, by name.
+fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let out = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(workspace())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(out.status.success(), "cargo metadata: {}", String::from_utf8_lossy(&out.stderr));
+    let m: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata is JSON");
+    m["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            let deps = p["dependencies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|d| d["kind"].is_null())
+                .filter_map(|d| d["name"].as_str().map(str::to_owned))
+                .collect();
+            (p["name"].as_str().expect("name").to_owned(), deps)
+        })
+        .collect()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn engines_know_no_database_http_or_runtime() {
+    let deps = dependencies();
+    let mut wrong = Vec::new();
+    for engine in ENGINES {
+        let d = deps.get(*engine).unwrap_or_else(|| panic!("crate {engine} in the workspace"));
+        for io in IO {
+            if d.contains(*io) {
+                wrong.push(format!("{engine} depends on {io}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "engines must stay plain Rust over plain data:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn only_the_store_knows_sql() {
+    let deps = dependencies();
+    let users: Vec<String> = deps.iter().filter(|(_, d)| SQL_CRATES.iter().any(|s| d.contains(*s))).map(|(c, _)| c.clone()).collect();
+    assert_eq!(users, vec!["store".to_owned()], "crates that depend on a database driver");
+    // Nor do the server's handlers or the pages write SQL of their own through the store.
+    let mut files = Vec::new();
+    for krate in ["server", "web"] {
+        rust_files(&workspace().join("crates").join(krate).join("src"), &mut files);
+    }
+    let mut wrong = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("source");
+        for (n, line) in text.lines().enumerate() {
+            if ["\"SELECT ", "\"INSERT ", "\"UPDATE ", "\"DELETE ", "sqlx::"].iter().any(|k| line.contains(k)) {
+                wrong.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "SQL outside the store:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn every_module_says_what_it_is_for() {
+    let mut files = Vec::new();
+    rust_files(&workspace().join("crates"), &mut files);
+    let missing: Vec<String> = files
+        .iter()
+        .filter(|f| !f.components().any(|c| c.as_os_str() == "target"))
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap_or_default();
+            !text.trim_start().starts_with("//!")
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(files.len() > 100, "{} files", files.len());
+    assert!(missing.is_empty(), "modules without a `//!` line saying what they are for:\n{}", missing.join("\n"));
+}
