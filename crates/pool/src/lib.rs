@@ -17,6 +17,7 @@ pub mod qr;
 pub mod recognition;
 pub mod rider;
 pub mod schema;
+pub mod validity;
 pub mod version;
 
 pub use access::{Basis, Consent, Decision, FilingFacts, GranteeKind, Purpose, Reader, ReaderKind, ReadFacts};

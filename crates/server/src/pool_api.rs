@@ -1122,7 +1122,8 @@ pub struct ConsentBody {
     pub record_types: Vec<String>,
     /// What for, in the subject's words.
     pub purpose: String,
-    /// Days the consent lasts (1–365).
+    /// Days the consent lasts (1–366: `pool::validity`).
+    #[schema(minimum = 1, maximum = 366)]
     pub valid_days: i64,
 }
 
@@ -1195,9 +1196,7 @@ pub async fn grant_consent(State(state): State<AppState>, p: Principal, ApiJson(
             return Err(ApiError::invalid("unknown_record_type", "record_types", format!("没有这种数据类型：{t}"), format!("No record type {t}")));
         }
     }
-    if !(1..=365).contains(&body.valid_days) {
-        return Err(ApiError::invalid("invalid_valid_days", "valid_days", "授权期限须为 1–365 天", "valid_days must be 1–365"));
-    }
+    let days = pool::validity::days(body.valid_days).map_err(|e| ApiError::from_describe(&e, "valid_days"))?;
     let purpose = body.purpose.trim();
     if purpose.is_empty() || purpose.chars().count() > 200 {
         return Err(ApiError::invalid("purpose_required", "purpose", "请写明授权用途（200 字以内）", "Say what the consent is for (up to 200 characters)"));
@@ -1211,7 +1210,7 @@ pub async fn grant_consent(State(state): State<AppState>, p: Principal, ApiJson(
         record_types: types,
         purpose: purpose.to_owned(),
         granted_at: now,
-        valid_until: china_date(now) + chrono::Days::new(u64::try_from(body.valid_days).unwrap_or(1)),
+        valid_until: china_date(now) + chrono::Days::new(days),
         revoked_at: None,
     };
     state.store.insert_consents(std::slice::from_ref(&c)).await?;
@@ -1310,7 +1309,8 @@ pub struct RiderBody {
     pub phone: Option<String>,
     /// Estate codes the rider may enter, or ["*"].
     pub estates: Vec<String>,
-    /// Days the rider code is valid (1–366).
+    /// Days the rider code is valid (1–366: `pool::validity`).
+    #[schema(minimum = 1, maximum = 366)]
     pub valid_days: i64,
 }
 
@@ -1394,9 +1394,7 @@ pub async fn register_rider(State(state): State<AppState>, p: Principal, ApiJson
     let person = state.store.person_by_id_number(id.as_str()).await?.ok_or_else(|| {
         ApiError::invalid("not_in_register", "id_number", "人口库中没有此身份证号码", "This ID number is not in the population register")
     })?;
-    if id.age_on(china_date(state.now())) < 16 {
-        return Err(ApiError::invalid("rider_too_young", "id_number", "骑手须年满 16 周岁", "A rider must be at least 16"));
-    }
+    pool::validity::rider_age(&id, china_date(state.now())).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
     let phone = match body.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => Some(domain::Phone::parse(s).map_err(|e| ApiError::from_describe(&e, "phone"))?.as_str().to_owned()),
         None => person.phone.clone(),
@@ -1411,9 +1409,7 @@ pub async fn register_rider(State(state): State<AppState>, p: Principal, ApiJson
             return Err(ApiError::invalid("unknown_estate", "estates", format!("没有这个小区：{e}"), format!("No estate {e}")));
         }
     }
-    if !(1..=366).contains(&body.valid_days) {
-        return Err(ApiError::invalid("invalid_valid_days", "valid_days", "有效期须为 1–366 天", "valid_days must be 1–366"));
-    }
+    let days = pool::validity::days(body.valid_days).map_err(|e| ApiError::from_describe(&e, "valid_days"))?;
     let now = state.now();
     if state.store.riders_of_person(id.as_str()).await?.iter().any(|r| (r.status == "active" || r.status == "pending") && r.platform == platform) {
         return Err(ApiError::Conflict {
@@ -1431,7 +1427,7 @@ pub async fn register_rider(State(state): State<AppState>, p: Principal, ApiJson
         platform,
         estates,
         valid_from: now,
-        valid_until: now + chrono::Duration::days(body.valid_days),
+        valid_until: now + chrono::Days::new(days),
         status: "pending".into(),
         created_by: Some(p.id().0),
         created_at: now,
