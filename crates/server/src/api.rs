@@ -131,37 +131,63 @@ fn normalise_login(login: &str) -> String {
     }
 }
 
-pub async fn start_session(state: &AppState, account: &Account) -> ApiResult<Response> {
-    let (token, hash) = auth::new_token();
-    let now = state.now();
-    let expires = now + chrono::Duration::hours(state.config.session_hours);
-    state.store.create_session(&hash, account.id, now, expires).await?;
-    let body = LoginResponse { token: token.clone(), expires_at: expires, account: account_view(state, account) };
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        state.config.session_hours * 3600,
-        auth::cookie_secure(&state.config)
-    );
-    let mut resp = Json(body).into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        resp.headers_mut().insert(SET_COOKIE, v);
-    }
-    Ok(resp)
+/// A new session of an account: the bearer token (given once, stored only as its hash) and when
+/// it ends.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub account: Account,
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
 }
 
-/// Signs in with a password; returns a bearer token. Failed attempts are throttled per login and
-/// client address, and per address (`auth::LoginGuard`): a throttled attempt answers 429
-/// `login_throttled` with `Retry-After`, whatever the password.
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn login(State(state): State<AppState>, client: ClientAddr, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Response> {
-    let login = normalise_login(&req.login);
-    if login.is_empty() || login.len() > 100 || req.password.len() > 200 {
+impl Session {
+    /// The `Set-Cookie` value that carries the session to a browser.
+    pub fn cookie(&self, state: &AppState) -> Option<HeaderValue> {
+        let cookie = format!(
+            "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+            self.token,
+            state.config.session_hours * 3600,
+            auth::cookie_secure(&state.config)
+        );
+        HeaderValue::from_str(&cookie).ok()
+    }
+}
+
+/// Opens a session for an account that has just proved who it is.
+pub async fn open_session(state: &AppState, account: &Account) -> ApiResult<Session> {
+    let (token, hash) = auth::new_token();
+    let now = state.now();
+    let expires_at = now + chrono::Duration::hours(state.config.session_hours);
+    state.store.create_session(&hash, account.id, now, expires_at).await?;
+    Ok(Session { account: account.clone(), token, expires_at })
+}
+
+/// The API's answer to a new session: the token in JSON, and the session cookie.
+fn session_response(state: &AppState, session: &Session) -> Response {
+    let body = LoginResponse { token: session.token.clone(), expires_at: session.expires_at, account: account_view(state, &session.account) };
+    let mut resp = Json(body).into_response();
+    if let Some(v) = session.cookie(state) {
+        resp.headers_mut().insert(SET_COOKIE, v);
+    }
+    resp
+}
+
+/// Opens a session for an account and answers with it (the API's registration).
+pub async fn start_session(state: &AppState, account: &Account) -> ApiResult<Response> {
+    Ok(session_response(state, &open_session(state, account).await?))
+}
+
+/// Signing in with a password (the use case behind the API's and the page's log-in). Failed
+/// attempts are throttled per login and client address, and per address (`auth::LoginGuard`):
+/// a throttled attempt is refused with 429 `login_throttled`, whatever the password.
+pub async fn sign_in(state: &AppState, client: ClientAddr, login: &str, password: &str) -> ApiResult<Session> {
+    let login = normalise_login(login);
+    if login.is_empty() || login.len() > 100 || password.len() > 200 {
         return Err(ApiError::BadCredentials);
     }
     state.login_guard.check(&login, client, state.now())?;
     let found = state.store.account_for_login(&login).await?;
-    let password = req.password.clone();
+    let password = password.to_owned();
     let (account, ok) = match found {
         Some((account, hash)) => {
             let ok = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
@@ -186,7 +212,16 @@ pub async fn login(State(state): State<AppState>, client: ClientAddr, ApiJson(re
         return Err(ApiError::forbidden("账号已停用，请联系管理员", "The account is disabled"));
     }
     state.login_guard.succeeded(&login, client);
-    start_session(&state, &account).await
+    open_session(state, &account).await
+}
+
+/// Signs in with a password; returns a bearer token. Failed attempts are throttled per login and
+/// client address, and per address (`auth::LoginGuard`): a throttled attempt answers 429
+/// `login_throttled` with `Retry-After`, whatever the password.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(State(state): State<AppState>, client: ClientAddr, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Response> {
+    Ok(session_response(&state, &sign_in(&state, client, &req.login, &req.password).await?))
 }
 
 /// What a login looks like, for the log of a failed one: `id_number` (15 or 18 characters,

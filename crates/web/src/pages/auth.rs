@@ -11,12 +11,11 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use maud::html;
 use serde::Deserialize;
-use server::api::{self, LoginRequest};
+use server::api;
+use server::policy::Who;
 use server::auth::ClientAddr;
 use server::error::ApiError;
 use server::register::{self, CodeRequest, RegisterRequest};
-use server::json::ApiJson;
-use store::AccountKind;
 
 use crate::Web;
 use crate::ctx::{Ctx, ELDER_COOKIE, LANG_COOKIE, safe_back};
@@ -81,30 +80,24 @@ pub async fn login(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response
     if !errors.is_empty() {
         return login_page(&ctx, &next, &login, &errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    match api::login(State(web.state.clone()), ctx.client, ApiJson(LoginRequest { login: login.clone(), password })).await {
-        Ok(resp) => {
-            let mut cookies = Response::default();
-            copy_cookie(&resp, &mut cookies);
-            let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.ok();
-            let v: serde_json::Value = body.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-            let kind = v["account"]["kind"].as_str().unwrap_or("");
-            let roles: Vec<&str> = v["account"]["roles"].as_array().map(|a| a.iter().filter_map(|r| r.as_str()).collect()).unwrap_or_default();
+    match api::sign_in(&web.state, ctx.client, &login, &password).await {
+        Ok(session) => {
             // Government staff go to their workbench (administrators to the cockpit); clinicians
             // and platforms, whose work is done through the API, to the hall.
-            let department = v["account"]["department"].as_str();
-            let workbench = roles.iter().any(|r| ["window", "clerk", "reviewer", "approver", "supervisor"].contains(r))
-                && department.is_none_or(|d| web.state.catalog().department(d).is_some());
+            let who = Who::of(&web.state, Some(&session.account));
             let to = if next != "/" {
                 next
-            } else if kind == AccountKind::Staff.code() && roles.contains(&"admin") {
+            } else if who.meets(Who::ADMIN) {
                 "/cockpit".to_owned()
-            } else if kind == AccountKind::Staff.code() && workbench {
+            } else if who.meets(Who::HANDLER) {
                 "/staff".to_owned()
             } else {
                 "/".to_owned()
             };
             let mut r = redirect(&to);
-            copy_cookie(&cookies, &mut r);
+            if let Some(v) = session.cookie(&web.state) {
+                r.headers_mut().append(SET_COOKIE, v);
+            }
             new_pre_session(&web, &mut r);
             r
         }
@@ -267,13 +260,15 @@ pub async fn register(State(web): State<Web>, ctx: Ctx, PageClient(client): Page
     };
     let r = async {
         let account = register::register(&web.state, client, &req).await?;
-        api::start_session(&web.state, &account).await
+        api::open_session(&web.state, &account).await
     }
     .await;
     match r {
-        Ok(resp) => {
+        Ok(session) => {
             let mut r = redirect("/");
-            copy_cookie(&resp, &mut r);
+            if let Some(v) = session.cookie(&web.state) {
+                r.headers_mut().append(SET_COOKIE, v);
+            }
             r
         }
         Err(e @ (ApiError::Invalid { .. } | ApiError::BadRequest { .. } | ApiError::TooManyRequests { .. })) => {
