@@ -245,14 +245,20 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 /// Ends the session.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", responses((status = 204)), security(("bearer" = [])))]
 pub async fn logout(State(state): State<AppState>, p: Principal) -> ApiResult<Response> {
-    state.store.delete_session(&p.token_hash).await?;
-    state.sessions.remove(&p.token_hash);
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", auth::cookie_secure(&state.config));
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
+    if let Some(v) = sign_out(&state, &p).await? {
         resp.headers_mut().insert(SET_COOKIE, v);
     }
     Ok(resp)
+}
+
+/// Ends a session (the use case behind the API's and the page's sign-out); the `Set-Cookie`
+/// value that clears the browser's session cookie.
+pub async fn sign_out(state: &AppState, p: &Principal) -> ApiResult<Option<HeaderValue>> {
+    state.store.delete_session(&p.token_hash).await?;
+    state.sessions.remove(&p.token_hash);
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", auth::cookie_secure(&state.config));
+    Ok(HeaderValue::from_str(&cookie).ok())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -420,6 +426,12 @@ pub struct PlanQuery {
 #[utoipa::path(get, path = "/api/plan", tag = "applications", params(PlanQuery),
     responses((status = 200, body = PlanView), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn plan(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<PlanQuery>) -> ApiResult<Json<PlanView>> {
+    Ok(Json(plan_view(&state, &p, q).await?))
+}
+
+/// The plan of a filing for the signed-in applicant (or, for window staff, the applicant named):
+/// the use case behind `GET /api/plan` and the pages' plans.
+pub async fn plan_view(state: &AppState, p: &Principal, q: PlanQuery) -> ApiResult<PlanView> {
     let target = match (q.bundle, q.item) {
         (Some(b), None) => Target::Bundle(b),
         (None, Some(i)) => Target::Item(i),
@@ -427,7 +439,7 @@ pub async fn plan(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQ
             return Err(ApiError::invalid("bundle_or_item", "bundle", "请指定 bundle 或 item 之一", "Give either bundle or item"));
         }
     };
-    let (applicant, _) = service::applicant_for(&state, &p.account, q.applicant.as_deref()).await?;
+    let (applicant, _) = service::applicant_for(state, &p.account, q.applicant.as_deref()).await?;
     let records = state.store.records_of(&applicant.key).await?;
     let prior = state.store.prior_application(&applicant.key, target.code()).await?;
     let today = domain::china_date(state.now());
@@ -440,7 +452,7 @@ pub async fn plan(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQ
         }
         .into());
     }
-    Ok(Json(PlanView {
+    Ok(PlanView {
         target: views::target_view(c, target.kind(), target.code()),
         applicant: views::ApplicantView {
             subject: store::codec::subject_code(applicant.subject).into(),
@@ -453,7 +465,7 @@ pub async fn plan(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQ
         prior: plan.prior.map(|x| x.to_string()),
         item_by_item_materials: plan.item_by_item_materials(c),
         to_upload: plan.to_upload().count(),
-    }))
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,11 +535,16 @@ pub async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let content_type = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let view = store_upload(&state, &p.account, q.name, content_type, body).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// Stores one material file of an account (its type checked against its content; written to
+/// disk durably before it is recorded): the use case behind `POST /api/uploads` and the pages'
+/// file fields.
+pub async fn store_upload(state: &AppState, account: &Account, name: Option<String>, content_type: &str, body: Bytes) -> ApiResult<UploadView> {
+    let content_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if !ALLOWED_TYPES.contains(&content_type.as_str()) {
         return Err(ApiError::invalid(
             "unsupported_file_type",
@@ -547,7 +564,7 @@ pub async fn upload(
             format!("The file's content is not {content_type}; upload a real file of that type"),
         ));
     }
-    let name = q.name.unwrap_or_else(|| "材料".into());
+    let name = name.unwrap_or_else(|| "材料".into());
     if name.chars().count() > 200 || name.contains(['/', '\\', '\0']) {
         return Err(ApiError::invalid("invalid_file_name", "name", "文件名过长或含有非法字符", "Bad file name"));
     }
@@ -575,7 +592,7 @@ pub async fn upload(
     .map_err(ApiError::internal)?;
     let u = store::Upload {
         id: UploadId(state.parts.ids.next()),
-        account: p.id(),
+        account: account.id,
         sha256: sha.clone(),
         size: i64::try_from(body.len()).unwrap_or(i64::MAX),
         content_type: content_type.clone(),
@@ -583,8 +600,7 @@ pub async fn upload(
         created_at: state.now(),
     };
     state.store.insert_upload(&u).await?;
-    let view = UploadView { id: u.id.to_string(), sha256: sha, size: u.size, content_type, file_name: name };
-    Ok((StatusCode::CREATED, Json(view)).into_response())
+    Ok(UploadView { id: u.id.to_string(), sha256: sha, size: u.size, content_type, file_name: name })
 }
 
 /// The route of `upload`: a body over the upload limit becomes the API's JSON 413.

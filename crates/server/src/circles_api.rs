@@ -664,12 +664,16 @@ pub async fn status(State(state): State<AppState>, p: Principal, UrlPath(id): Ur
     responses((status = 200, body = AnalysisView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn latest(State(state): State<AppState>, p: Principal) -> ApiResult<Json<AnalysisView>> {
     staff(&p)?;
+    latest_view(&state).map(Json)
+}
+
+/// The latest finished analysis (the use case behind `GET /api/circles/latest` and the cockpit's
+/// map); the caller has checked the role.
+pub fn latest_view(state: &AppState) -> ApiResult<AnalysisView> {
     if let Some(run) = state.circles.latest_done() {
-        return Ok(Json(view(&run)));
+        return Ok(view(&run));
     }
-    read_saved(&state)
-        .map(|s| Json(s.view))
-        .ok_or_else(|| ApiError::not_found("还没有完成的服务圈分析", "No service-circle analysis has finished yet"))
+    read_saved(state).map(|s| s.view).ok_or_else(|| ApiError::not_found("还没有完成的服务圈分析", "No service-circle analysis has finished yet"))
 }
 
 /// The areas with every indicator per category (coverage within 5/10/15 minutes and the norm,

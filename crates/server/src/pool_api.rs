@@ -823,9 +823,15 @@ pub async fn read_record(State(state): State<AppState>, p: Principal, Path(id): 
 #[utoipa::path(get, path = "/api/pool/records", tag = "pool", params(PurposeQuery),
     responses((status = 200, body = [RecordView]), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list_records(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<PurposeQuery>) -> ApiResult<Json<Vec<RecordView>>> {
-    let reader = reader_of(&state, &p.account).await?;
+    Ok(Json(records_of(&state, &p.account, &q).await?))
+}
+
+/// The records about a subject (the reader's own without one) that the reader may read for the
+/// purpose given, every one logged: the use case behind `GET /api/pool/records` and "my data".
+pub async fn records_of(state: &AppState, account: &Account, q: &PurposeQuery) -> ApiResult<Vec<RecordView>> {
+    let reader = reader_of(state, account).await?;
     let subject = match q.subject.as_deref() {
-        Some(s) => parse_subject(&state, s, "subject")?,
+        Some(s) => parse_subject(state, s, "subject")?,
         None => reader.own_key.clone().ok_or_else(|| {
             ApiError::invalid("subject_required", "subject", "请给出数据主体的身份证号码或统一社会信用代码", "Give the subject's ID number or credit code")
         })?,
@@ -835,14 +841,14 @@ pub async fn list_records(State(state): State<AppState>, p: Principal, ApiQuery(
     // Every kind of record must be lawful to read; the log names each record.
     let mut allowed = Vec::new();
     let mut refused: Option<Decision> = None;
-    let facts = facts_for(&state, &reader, purpose.as_ref(), &subject, "*").await?;
+    let facts = facts_for(state, &reader, purpose.as_ref(), &subject, "*").await?;
     let now = state.now();
     let mut entries = Vec::new();
     for r in &records {
         let d = pool::access::decide(&reader, &subject, &r.record.record_type, purpose.as_ref(), &facts, china_date(now));
         entries.push(entry(&reader, now, &subject, format!("shared_record:{}", r.record.id), purpose.as_ref(), &d));
         if d.is_allowed() {
-            allowed.push(record_view(&state, r));
+            allowed.push(record_view(state, r));
         } else if refused.is_none() {
             refused = Some(d);
         }
@@ -857,7 +863,7 @@ pub async fn list_records(State(state): State<AppState>, p: Principal, ApiQuery(
     state.pool.appender.append(entries, Vec::new()).await.map_err(store_log_error)?;
     match refused {
         Some(d) if allowed.is_empty() => Err(refusal(&d)),
-        _ => Ok(Json(allowed)),
+        _ => Ok(allowed),
     }
 }
 
@@ -1087,7 +1093,13 @@ fn access_view(state: &AppState, e: &AccessEntry, titles: &HashMap<i64, String>)
 #[utoipa::path(get, path = "/api/pool/me/access-log", tag = "pool", params(PageQuery),
     responses((status = 200, body = [AccessView])), security(("bearer" = [])))]
 pub async fn my_access_log(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<PageQuery>) -> ApiResult<Json<Vec<AccessView>>> {
-    let reader = reader_of(&state, &p.account).await?;
+    Ok(Json(access_log_of(&state, &p.account, &q).await?))
+}
+
+/// A page of who read the account's subject's data and why (refusals too), newest first: the use
+/// case behind `GET /api/pool/me/access-log` and "my data".
+pub async fn access_log_of(state: &AppState, account: &Account, q: &PageQuery) -> ApiResult<Vec<AccessView>> {
+    let reader = reader_of(state, account).await?;
     let key = reader.own_key.ok_or_else(|| ApiError::forbidden("只有居民和企业可以查看自己数据的调阅记录", "Only residents and enterprises have an access log of their own data"))?;
     let list = state.store.access_log_of(&key, q.limit.unwrap_or(50).clamp(1, 500), q.offset.unwrap_or(0).max(0)).await?;
     let mut titles = HashMap::new();
@@ -1100,7 +1112,7 @@ pub async fn my_access_log(State(state): State<AppState>, p: Principal, ApiQuery
             // else (never their name).
             let title = if a.kind == AccountKind::Staff {
                 a.display_name
-            } else if a.id == p.id() {
+            } else if a.id == account.id {
                 "本人".to_owned()
             } else {
                 "其他居民或企业的账号".to_owned()
@@ -1108,7 +1120,7 @@ pub async fn my_access_log(State(state): State<AppState>, p: Principal, ApiQuery
             titles.insert(r, title);
         }
     }
-    Ok(Json(list.iter().map(|e| access_view(&state, e, &titles)).collect()))
+    Ok(list.iter().map(|e| access_view(state, e, &titles)).collect())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -108,3 +108,21 @@ fn every_module_says_what_it_is_for() {
     assert!(files.len() > 100, "{} files", files.len());
     assert!(missing.is_empty(), "modules without a `//!` line saying what they are for:\n{}", missing.join("\n"));
 }
+
+#[test]
+fn pages_call_use_cases_never_a_handler() {
+    // A handler takes axum's extractors; a page that hands it `State(…)`, `ApiQuery(…)` or
+    // `ApiJson(…)` is calling the HTTP layer instead of the use case behind it.
+    let mut files = Vec::new();
+    rust_files(&workspace().join("crates/web/src"), &mut files);
+    let mut wrong = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("source");
+        for (n, line) in text.lines().enumerate() {
+            if ["State(web.state", "ApiQuery(", "ApiJson("].iter().any(|k| line.contains(k)) {
+                wrong.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "pages calling the API's handlers:\n{}", wrong.join("\n"));
+}

@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use base64::Engine as _;
 use maud::{Markup, html};
 use rand::RngCore;
-use server::api::{self, UploadQuery};
+use server::api;
 use server::auth::Principal;
 use server::error::ApiError;
 use server::service::{self, SubmitBody};
@@ -171,15 +171,10 @@ pub async fn form(State(web): State<Web>, ctx: Ctx, Path((kind, code)): Path<(St
     finish(&ctx, r)
 }
 
-/// Stores one chosen file through the API's upload handler (same checks, same storage).
+/// Stores one chosen file through the API's upload use case (same checks, same storage).
 pub async fn save_upload(web: &Web, p: &Principal, f: &FileField) -> Result<String, ApiError> {
-    let mut headers = HeaderMap::new();
-    let ct = HeaderValue::from_str(&f.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    headers.insert(axum::http::header::CONTENT_TYPE, ct);
-    let resp = api::upload(State(web.state.clone()), p.clone(), api::ApiQuery(UploadQuery { name: Some(f.file_name.clone()) }), headers, f.bytes.clone()).await?;
-    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16).await.map_err(ApiError::internal)?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(ApiError::internal)?;
-    v["id"].as_str().map(str::to_owned).ok_or_else(|| ApiError::internal(std::io::Error::other("upload answered without an id")))
+    let view = api::store_upload(&web.state, &p.account, Some(f.file_name.clone()), &f.content_type, f.bytes.clone()).await?;
+    Ok(view.id)
 }
 
 /// Uploads the files of a form whose names start with `prefix`; returns material code →

@@ -51,12 +51,6 @@ pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
     login_page(&ctx, &next, "", &Errors::default(), StatusCode::OK)
 }
 
-fn copy_cookie(from: &Response, to: &mut Response) {
-    for v in from.headers().get_all(SET_COOKIE) {
-        to.headers_mut().append(SET_COOKIE, v.clone());
-    }
-}
-
 /// A new pre-session id with a sign-in or sign-out, so that no token of the browser's last state
 /// works in the next.
 fn new_pre_session(web: &Web, to: &mut Response) {
@@ -284,10 +278,12 @@ pub async fn register(State(web): State<Web>, ctx: Ctx, PageClient(client): Page
 /// `POST /logout`.
 pub async fn logout(State(web): State<Web>, ctx: Ctx, _form: PostForm) -> Response {
     let Some(p) = ctx.user.clone() else { return redirect("/") };
-    match api::logout(State(web.state.clone()), p).await {
-        Ok(resp) => {
+    match api::sign_out(&web.state, &p).await {
+        Ok(cookie) => {
             let mut r = redirect("/");
-            copy_cookie(&resp, &mut r);
+            if let Some(v) = cookie {
+                r.headers_mut().append(SET_COOKIE, v);
+            }
             new_pre_session(&web, &mut r);
             r
         }

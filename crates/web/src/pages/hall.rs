@@ -92,8 +92,7 @@ pub async fn plan_for(web: &Web, p: &Principal, kind: &str, code: &str, applican
         item: (kind == "item").then(|| code.to_owned()),
         applicant,
     };
-    let axum::Json(v) = api::plan(State(web.state.clone()), p.clone(), api::ApiQuery(q)).await?;
-    Ok(v)
+    api::plan_view(&web.state, p, q).await
 }
 
 /// The materials of a plan: what is filled in (and from where), what remains to upload.

@@ -103,11 +103,9 @@ pub async fn data(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) 
     let r = async {
         let Some(p) = applicant(&ctx)? else { return Ok(redirect("/staff")) };
         let offset = q.offset();
-        let state = axum::extract::State(web.state.clone());
-        let axum::Json(records) =
-            server::pool_api::list_records(state.clone(), p.clone(), server::api::ApiQuery(server::pool_api::PurposeQuery::default())).await?;
+        let records = server::pool_api::records_of(&web.state, &p.account, &server::pool_api::PurposeQuery::default()).await?;
         let page_q = server::pool_api::PageQuery { limit: Some(PER_PAGE), offset: Some(offset) };
-        let axum::Json(log) = server::pool_api::my_access_log(state, p.clone(), server::api::ApiQuery(page_q)).await?;
+        let log = server::pool_api::access_log_of(&web.state, &p.account, &page_q).await?;
         let wards = server::register::wards(&web.state, &p.account).await?;
         let record_name = |resource: &str| -> String {
             match resource.strip_prefix("shared_record:") {
