@@ -13,3 +13,32 @@ pub trait Describe {
     /// The same in English.
     fn message_en(&self) -> String;
 }
+
+/// What sort of failure an error is: the one vocabulary engines, use cases and front ends share.
+/// Only the HTTP layer turns a kind into a status code (`server::http_error`), in one place; the
+/// web pages and the command line show the same error their own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The request could not be read at all (not JSON, not the expected shape).
+    Malformed,
+    /// No valid session.
+    Unauthenticated,
+    /// A wrong login or password.
+    BadCredentials,
+    /// Signed in, but the actor may not do this.
+    Forbidden,
+    /// Something named does not exist, or the caller may not know of it.
+    NotFound,
+    /// Not possible in the current state.
+    Conflict,
+    /// The request is over a size limit.
+    TooLarge,
+    /// The content is not of a type the operation takes.
+    UnsupportedMedia,
+    /// Well-formed, but wrong: a field fails a rule.
+    Invalid,
+    /// Too many attempts; try again later.
+    TooMany,
+    /// Our fault, never the user's: logged with its cause, shown as a generic message.
+    Internal,
+}

@@ -18,7 +18,7 @@ mod time;
 
 pub use calendar::{CalendarError, DayKind, HolidayStatus, WorkCalendar};
 pub use credit_code::{CreditCode, CreditCodeError};
-pub use describe::Describe;
+pub use describe::{Describe, ErrorKind};
 pub use division::{
     DivisionCode, DivisionCodeError, DivisionLevel, Region, RegionStatus, lookup_region,
 };

@@ -148,14 +148,14 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
             let p = patient(i)?;
             let res = server::seed_pool::patient_resource(&p, &mut rng, cat);
             row_id += 1;
-            batch.push(server::fhir_api::index_row(&gen_state, &res, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
+            batch.push(server::areas::fhir::cases::index_row(&gen_state, &res, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
             // The patient's visit to one institution (patient i to institution i mod n) in the last
             // fortnight: the treatment relation that lets its clinicians check and read.
             let seen_at = now - chrono::Duration::minutes(rng.random_range(60..14 * 24 * 60));
             let visit = server::seed_pool::visit(insts[i % insts.len()], &p.logical_id, seen_at, format!("be{i}"));
             row_id += 1;
-            batch.push(server::fhir_api::index_row(&gen_state, &visit, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
-            care.extend(server::fhir_api::care_row(&gen_state, &visit, &p.key, "").map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
+            batch.push(server::areas::fhir::cases::index_row(&gen_state, &visit, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
+            care.extend(server::areas::fhir::cases::care_row(&gen_state, &visit, &p.key, "").map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
             for k in 0..per_patient {
                 if made >= results {
                     break;
@@ -181,7 +181,7 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
                         _ => continue,
                     }
                     row_id += 1;
-                    batch.push(server::fhir_api::index_row(&gen_state, &r, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
+                    batch.push(server::areas::fhir::cases::index_row(&gen_state, &r, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
                 }
             }
             if batch.len() >= 20_000 {

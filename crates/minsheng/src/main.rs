@@ -245,7 +245,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report { command: ReportCommand::Reductions { db, format } } => {
             let config = with_database(load_config(&cli)?, db);
             let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
-            let r = server::api::reduction_report(&state).await.map_err(|e| anyhow::anyhow!("{}", e.body().message))?;
+            let r = server::areas::onething::cases::reduction_report(&state).await.map_err(|e| anyhow::anyhow!("{}", e.body().message))?;
             match format.as_str() {
                 "json" => say!("{}", serde_json::to_string_pretty(&r)?),
                 "table" => say!("{}", report::reductions_table(&r).trim_end()),

@@ -103,7 +103,7 @@ fn public_key(config: &Config, given: Option<&str>) -> anyhow::Result<PublicKey>
     if let Some(s) = &config.pool.signing_key {
         return pool::DistrictKey::from_text(s.expose()).map(|k| k.public()).context("pool.signing_key is not a key");
     }
-    let path = server::pool_api::key_path(config);
+    let path = server::areas::pool::cases::key_path(config);
     let text = std::fs::read_to_string(&path).with_context(|| format!("no --public-key and no key file {} (start the server once, or pass the published key)", path.display()))?;
     pool::DistrictKey::from_text(&text).map(|k| k.public()).with_context(|| format!("{} is not a signing key", path.display()))
 }
@@ -199,7 +199,7 @@ pub async fn fhir(args: &FhirArgs, config: Config) -> anyhow::Result<ExitCode> {
                 bail!("{} bundle {}: not FHIR JSON: {e}", file.display(), i + 1);
             }
         };
-        match server::fhir_api::import_bundle(&state, bundle, &server::fhir_api::Importer::command_line()).await {
+        match server::areas::fhir::cases::import_bundle(&state, bundle, &server::areas::fhir::cases::Importer::command_line()).await {
             Ok((_, r)) => {
                 patients += r.patients;
                 results += r.results;

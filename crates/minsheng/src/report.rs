@@ -1,6 +1,7 @@
 //! Plain-text rendering of reports for the terminal.
 
-use server::api::{ReductionLine, ReductionReport};
+use server::areas::onething::views::ReductionLine;
+use server::areas::onething::views::ReductionReport;
 
 fn pct(v: &serde_json::Value, key: &str) -> String {
     match v.get(key).and_then(serde_json::Value::as_f64) {

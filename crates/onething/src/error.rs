@@ -6,18 +6,9 @@ use domain::{CaseId, Describe, RectificationId};
 
 use crate::application::RectificationStatus;
 
-/// What sort of failure it is; the API turns this into a status code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// The request is wrong (422).
-    Invalid,
-    /// Something named does not exist (404).
-    NotFound,
-    /// The actor may not do this (403).
-    Forbidden,
-    /// Not possible in the current state (409).
-    Conflict,
-}
+/// What sort of failure it is (the shared vocabulary of `domain`); the engine uses four kinds:
+/// `Invalid`, `NotFound`, `Forbidden` and `Conflict`.
+pub use domain::ErrorKind;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EngineError {

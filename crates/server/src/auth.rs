@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use store::{Account, AccountKind};
 
 use crate::config::Config;
-use crate::error::ApiError;
+use crate::failure::Failure;
 use crate::state::AppState;
 use crate::throttle::{Backoff, seconds};
 
@@ -29,16 +29,16 @@ use crate::throttle::{Backoff, seconds};
 pub const SESSION_COOKIE: &str = "ms_session";
 
 /// Hashes a password with Argon2id.
-pub fn hash_password(password: &str, memory_kib: u32, iterations: u32) -> Result<String, ApiError> {
-    let params = Params::new(memory_kib, iterations, 1, None).map_err(|e| ApiError::internal(std::io::Error::other(e.to_string())))?;
+pub fn hash_password(password: &str, memory_kib: u32, iterations: u32) -> Result<String, Failure> {
+    let params = Params::new(memory_kib, iterations, 1, None).map_err(|e| Failure::internal(std::io::Error::other(e.to_string())))?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
     let mut salt_bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut salt_bytes);
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| ApiError::internal(std::io::Error::other(e.to_string())))?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| Failure::internal(std::io::Error::other(e.to_string())))?;
     argon
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| ApiError::internal(std::io::Error::other(e.to_string())))
+        .map_err(|e| Failure::internal(std::io::Error::other(e.to_string())))
 }
 
 /// Checks a password against a stored hash (the parameters travel inside the hash).
@@ -47,12 +47,12 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
 }
 
 /// The rules a new password must meet.
-pub fn check_password_strength(password: &str) -> Result<(), ApiError> {
+pub fn check_password_strength(password: &str) -> Result<(), Failure> {
     let n = password.chars().count();
     let letters = password.chars().any(|c| c.is_ascii_alphabetic());
     let digits = password.chars().any(|c| c.is_ascii_digit());
     if !(8..=128).contains(&n) || !letters || !digits {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "weak_password",
             "password",
             "密码须为 8–128 位，且同时包含字母和数字",
@@ -151,7 +151,7 @@ impl LoginGuard {
     }
 
     /// `login_throttled` while `login` from `client`, or `client` itself, must wait.
-    pub fn check(&self, login: &str, client: ClientAddr, now: DateTime<Utc>) -> Result<(), ApiError> {
+    pub fn check(&self, login: &str, client: ClientAddr, now: DateTime<Utc>) -> Result<(), Failure> {
         let at = self.instant(now);
         let pair = self.pairs.check(&(login.to_owned(), client.0), at);
         let address = self.addresses.check(&client.0, at);
@@ -167,7 +167,7 @@ impl LoginGuard {
             let min = secs.div_ceil(60);
             (format!("{min} 分钟"), format!("{min} minute{}", if min == 1 { "" } else { "s" }))
         };
-        Err(ApiError::TooManyRequests {
+        Err(Failure::TooManyRequests {
             code: "login_throttled",
             zh: format!("登录失败次数过多，请 {zh}后再试"),
             en: format!("Too many failed sign-ins; try again in {en}"),
@@ -213,11 +213,11 @@ impl Principal {
         self.account.department.as_deref()
     }
     /// Requires one of `roles`, else 403.
-    pub fn require_any(&self, roles: &[Role]) -> Result<(), ApiError> {
+    pub fn require_any(&self, roles: &[Role]) -> Result<(), Failure> {
         if roles.iter().any(|r| self.has(*r)) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(
+            Err(Failure::forbidden(
                 format!(
                     "您的账号无权访问此功能，需要以下岗位之一：{}",
                     roles.iter().map(|r| r.name_zh()).collect::<Vec<_>>().join("、")
@@ -315,8 +315,8 @@ pub fn same_origin(parts: &Parts, config: &Config) -> bool {
 }
 
 /// The refusal of a state-changing request that rode on the session cookie from another site.
-pub fn cross_origin() -> ApiError {
-    ApiError::Forbidden {
+pub fn cross_origin() -> Failure {
+    Failure::Forbidden {
         code: "cross_origin",
         zh: "请求不是从本站页面发出的（Origin 或 Referer 不是本站），已拒绝；程序调用接口请使用 Authorization: Bearer 令牌".to_owned(),
         en: "Refused: the request does not come from this site's pages (its Origin or Referer is not this site); programs call the API with an Authorization: Bearer token".to_owned(),
@@ -325,7 +325,7 @@ pub fn cross_origin() -> ApiError {
 }
 
 impl FromRequestParts<AppState> for Principal {
-    type Rejection = ApiError;
+    type Rejection = Failure;
 
     /// The session of the bearer token, else of the session cookie. A request that changes
     /// something on the strength of the cookie alone is as exposed to cross-site forgery as a
@@ -339,7 +339,7 @@ impl FromRequestParts<AppState> for Principal {
         let token = match bearer_token(parts) {
             Some(t) => t,
             None => {
-                let t = session_cookie(parts).ok_or(ApiError::Unauthorized)?;
+                let t = session_cookie(parts).ok_or(Failure::Unauthorized)?;
                 if !parts.method.is_safe() && !same_origin(parts, &state.config) {
                     return Err(cross_origin());
                 }
@@ -347,14 +347,14 @@ impl FromRequestParts<AppState> for Principal {
             }
         };
         if token.len() > 200 {
-            return Err(ApiError::Unauthorized);
+            return Err(Failure::Unauthorized);
         }
         let hash = token_hash(&token);
         let now = state.now();
         if let Some(account) = state.sessions.get(&hash, now) {
             return Ok(Principal { account, token_hash: hash });
         }
-        let (account, expires) = state.store.session_account(&hash, now).await?.ok_or(ApiError::Unauthorized)?;
+        let (account, expires) = state.store.session_account(&hash, now).await?.ok_or(Failure::Unauthorized)?;
         state.sessions.put(hash.clone(), account.clone(), expires);
         Ok(Principal { account, token_hash: hash })
     }
@@ -449,12 +449,12 @@ impl FromRequestParts<AppState> for ClientAddr {
 pub struct MaybePrincipal(pub Option<Principal>);
 
 impl FromRequestParts<AppState> for MaybePrincipal {
-    type Rejection = ApiError;
+    type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match Principal::from_request_parts(parts, state).await {
             Ok(p) => Ok(MaybePrincipal(Some(p))),
-            Err(ApiError::Unauthorized) => Ok(MaybePrincipal(None)),
+            Err(Failure::Unauthorized) => Ok(MaybePrincipal(None)),
             Err(e) => Err(e),
         }
     }
@@ -519,7 +519,7 @@ mod tests {
         }
         assert!(g.check("u", a, t0).is_ok(), "five failures are free");
         g.failed("u", a, t0);
-        let Err(ApiError::TooManyRequests { code, retry_after, zh, en }) = g.check("u", a, t0) else { panic!("the sixth failure locks") };
+        let Err(Failure::TooManyRequests { code, retry_after, zh, en }) = g.check("u", a, t0) else { panic!("the sixth failure locks") };
         assert_eq!((code, retry_after), ("login_throttled", 1));
         assert!(zh.contains("请 1 秒后再试") && en.ends_with("try again in 1 second"), "{zh} / {en}");
         assert!(g.check("u", b, t0).is_ok(), "the same login from another address is not locked");
@@ -527,7 +527,7 @@ mod tests {
         let t1 = t0 + chrono::Duration::seconds(1);
         assert!(g.check("u", a, t1).is_ok(), "the wait is over");
         g.failed("u", a, t1);
-        assert!(matches!(g.check("u", a, t1), Err(ApiError::TooManyRequests { retry_after: 2, .. })), "the next wait doubles");
+        assert!(matches!(g.check("u", a, t1), Err(Failure::TooManyRequests { retry_after: 2, .. })), "the next wait doubles");
         g.succeeded("u", a);
         assert!(g.check("u", a, t1).is_ok(), "a success clears the login and address");
 
@@ -545,7 +545,7 @@ mod tests {
         for _ in 0..LoginGuard::PAIR_FREE + 12 {
             g.failed("u", a, t0);
         }
-        let Err(ApiError::TooManyRequests { retry_after, zh, en, .. }) = g.check("u", a, t0 - chrono::Duration::hours(1)) else { panic!("locked") };
+        let Err(Failure::TooManyRequests { retry_after, zh, en, .. }) = g.check("u", a, t0 - chrono::Duration::hours(1)) else { panic!("locked") };
         assert_eq!(retry_after, 15 * 60, "at most 15 minutes");
         assert!(zh.contains("15 分钟") && en.contains("15 minutes"), "{zh} / {en}");
     }

@@ -297,7 +297,7 @@ async fn poll_due(state: &AppState, channel: &Channel, batch_max: usize) -> Resu
 pub async fn scheduler(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let every = Duration::from_secs(state.config.tick_seconds);
     loop {
-        match crate::service::tick(&state).await {
+        match crate::areas::onething::cases::tick(&state).await {
             Ok(o) if !o.is_empty() => tracing::info!(
                 warned = o.warned, overdue = o.overdue, legal_overdue = o.legal_overdue,
                 state_overdue = o.state_overdue, rectifications_overdue = o.rectifications_overdue, "deadline tick"

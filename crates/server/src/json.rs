@@ -2,18 +2,21 @@
 //! field path and position, a body over the limit a 413, never axum's plain-text rejection.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::FromRequest;
+use axum::extract::Request;
 use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
-
-use crate::error::ApiError;
+use crate::failure::Failure;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use crate::failure::Fallible;
 
 /// Like `axum::Json`, with errors in the API's error format.
 #[derive(Debug, Clone)]
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = Failure;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let json = req
@@ -22,7 +25,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
         if !json {
-            return Err(ApiError::UnsupportedMediaType {
+            return Err(Failure::UnsupportedMediaType {
                 zh: "请求体必须是 JSON，并带 Content-Type: application/json".to_owned(),
                 en: "The body must be JSON with Content-Type: application/json".to_owned(),
             });
@@ -34,20 +37,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 /// A body that could not be read, in the API's format: over the limit (413, naming `limit` when
 /// known, else 0), or cut off (400) — never axum's plain-text rejection.
-pub fn body_error(e: &axum::extract::rejection::BytesRejection, limit: usize) -> ApiError {
+pub fn body_error(e: &axum::extract::rejection::BytesRejection, limit: usize) -> Failure {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::TooLarge { limit }
+        Failure::TooLarge { limit }
     } else {
-        ApiError::BadRequest { code: "unreadable_body", zh: "无法读取请求体".to_owned(), en: format!("Could not read the body: {e}"), field: None }
+        Failure::BadRequest { code: "unreadable_body", zh: "无法读取请求体".to_owned(), en: format!("Could not read the body: {e}"), field: None }
     }
 }
 
 /// Parses a request body, naming the path and position of the first problem. Every body of the
 /// API is a JSON object (or, where a body is optional, `null`): an array is refused, which serde
 /// would otherwise read into a struct field by field (`["admin", "secret"]` as a log-in).
-pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Failure> {
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return Err(ApiError::BadRequest {
+        return Err(Failure::BadRequest {
             code: "malformed_json",
             zh: "请求体须为 JSON 对象（{…}），不能是数组".to_owned(),
             en: "The body must be a JSON object ({…}), not an array".to_owned(),
@@ -69,7 +72,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 format!("Field '{path}' is wrong: {inner}"),
             ),
         };
-        ApiError::BadRequest { code: "malformed_json", zh, en, field }
+        Failure::BadRequest { code: "malformed_json", zh, en, field }
     })
 }
 
@@ -108,4 +111,27 @@ mod tests {
         assert!(parse::<Option<Inner>>(b"null").expect("null where optional").is_none());
         assert_eq!(parse::<Inner>(br#"{"b": "x"}"#).expect("an object").b, "x");
     }
+}
+
+/// Query-string parameters, with errors in the API's format.
+#[derive(Debug, Clone)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Failure;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        serde_urlencoded_parse(q).map(ApiQuery)
+    }
+}
+
+pub(crate) fn serde_urlencoded_parse<T: serde::de::DeserializeOwned>(q: &str) -> Fallible<T> {
+    // serde_urlencoded types each value by its target field: an ID number stays a string, a
+    // `limit` becomes a number.
+    serde_urlencoded::from_str(q).map_err(|e| Failure::BadRequest {
+        code: "invalid_query",
+        zh: format!("查询参数有误：{e}"),
+        en: format!("Invalid query parameters: {e}"),
+        field: None,
+    })
 }

@@ -3,25 +3,22 @@
 //! whole server (tests start it on port 0), `run` serves until interrupted. Only this crate knows
 //! HTTP and JSON.
 
-pub mod api;
+pub mod areas;
 pub mod auth;
 pub mod background;
-pub mod circles_api;
 pub mod config;
-pub mod error;
-pub mod fhir_api;
+pub mod failure;
+pub mod http_error;
+pub mod http_shared;
+pub mod ids;
 pub mod json;
 pub mod logging;
 pub mod openapi;
 pub mod policy;
-pub mod pool_api;
-pub mod register;
 pub mod seed;
 pub mod seed_pool;
-pub mod service;
 pub mod state;
 pub mod throttle;
-pub mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -142,10 +139,10 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         ids: store.id_generator(),
         rules: Arc::new(rules),
     };
-    let pool = Arc::new(pool_api::PoolState::load(&config, &store).await?);
+    let pool = Arc::new(crate::areas::pool::cases::PoolState::load(&config, &store).await?);
     let secret = SiteKey::load(&config, &store).await?;
     let login_guard = LoginGuard::new(clock.now());
-    let registration = register::Limits::new(&config.registration);
+    let registration = crate::areas::identity::cases::Limits::new(&config.registration);
     Ok(AppState(Arc::new(Inner {
         config,
         store,
@@ -172,45 +169,45 @@ pub fn router(state: AppState) -> Router {
     let json_limit = state.config.json_body_bytes;
     let upload_limit = state.config.upload_bytes;
     let api = Router::new()
-        .route("/auth/login", post(api::login))
-        .route("/auth/register/code", post(register::request_code_route))
-        .route("/auth/register", post(register::register_route))
-        .route("/auth/logout", post(api::logout))
-        .route("/me", get(api::me))
-        .route("/me/wards", get(register::my_wards))
-        .route("/accounts/claim-codes", post(register::claim_codes_route))
-        .route("/catalog/stages", get(api::stages))
-        .route("/catalog/bundles/{code}", get(api::bundle))
-        .route("/catalog/items", get(api::items))
-        .route("/catalog/items/{code}", get(api::item))
-        .route("/catalog/departments", get(api::departments))
-        .route("/plan", get(api::plan))
-        .route("/uploads", post(api::upload_route).layer(DefaultBodyLimit::max(upload_limit)))
-        .route("/applications", post(api::submit).get(api::list_applications))
-        .route("/applications/{id}", get(api::get_application))
-        .route("/applications/{id}/history", get(api::history))
-        .route("/applications/{id}/notices", get(api::application_notices))
-        .route("/applications/{id}/cases/{case}/actions", post(api::act))
-        .route("/applications/{id}/withdraw", post(api::withdraw))
-        .route("/applications/{id}/rating", post(api::rate))
-        .route("/rectifications", get(api::rectifications))
-        .route("/rectifications/{id}/response", post(api::respond))
-        .route("/cases", get(api::cases))
-        .route("/supervision/overdue", get(api::overdue))
-        .route("/notices", get(api::notices))
-        .route("/reports/reductions", get(api::reductions))
-        .route("/reports/overview", get(api::overview))
-        .merge(circles_api::routes())
-        .merge(pool_api::routes())
+        .route("/auth/login", post(crate::areas::identity::http::login))
+        .route("/auth/register/code", post(crate::areas::identity::http::request_code_route))
+        .route("/auth/register", post(crate::areas::identity::http::register_route))
+        .route("/auth/logout", post(crate::areas::identity::http::logout))
+        .route("/me", get(crate::areas::identity::http::me))
+        .route("/me/wards", get(crate::areas::identity::http::my_wards))
+        .route("/accounts/claim-codes", post(crate::areas::identity::http::claim_codes_route))
+        .route("/catalog/stages", get(crate::areas::onething::http::stages))
+        .route("/catalog/bundles/{code}", get(crate::areas::onething::http::bundle))
+        .route("/catalog/items", get(crate::areas::onething::http::items))
+        .route("/catalog/items/{code}", get(crate::areas::onething::http::item))
+        .route("/catalog/departments", get(crate::areas::onething::http::departments))
+        .route("/plan", get(crate::areas::onething::http::plan))
+        .route("/uploads", post(crate::areas::onething::http::upload_route).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/applications", post(crate::areas::onething::http::submit).get(crate::areas::onething::http::list_applications))
+        .route("/applications/{id}", get(crate::areas::onething::http::get_application))
+        .route("/applications/{id}/history", get(crate::areas::onething::http::history))
+        .route("/applications/{id}/notices", get(crate::areas::onething::http::application_notices))
+        .route("/applications/{id}/cases/{case}/actions", post(crate::areas::onething::http::act))
+        .route("/applications/{id}/withdraw", post(crate::areas::onething::http::withdraw))
+        .route("/applications/{id}/rating", post(crate::areas::onething::http::rate))
+        .route("/rectifications", get(crate::areas::onething::http::rectifications))
+        .route("/rectifications/{id}/response", post(crate::areas::onething::http::respond))
+        .route("/cases", get(crate::areas::onething::http::cases))
+        .route("/supervision/overdue", get(crate::areas::onething::http::overdue))
+        .route("/notices", get(crate::areas::onething::http::notices))
+        .route("/reports/reductions", get(crate::areas::onething::http::reductions))
+        .route("/reports/overview", get(crate::areas::onething::http::overview))
+        .merge(crate::areas::circles::http::routes())
+        .merge(crate::areas::pool::http::routes())
         .route("/openapi.json", get(|| async { axum::Json(openapi::document()) }))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::api_guard))
-        .fallback(api::fallback)
-        .method_not_allowed_fallback(api::method_not_allowed)
+        .fallback(crate::http_shared::fallback)
+        .method_not_allowed_fallback(crate::http_shared::method_not_allowed)
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     Router::new()
         .nest("/api", api)
-        .nest("/fhir", fhir_api::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::fhir_guard)))
-        .route("/healthz", get(api::health).route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::api_guard)))
+        .nest("/fhir", crate::areas::fhir::http::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::fhir_guard)))
+        .route("/healthz", get(crate::http_shared::health).route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::api_guard)))
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
@@ -220,7 +217,7 @@ pub fn router(state: AppState) -> Router {
             move |_: &axum::response::Response| hsts.clone()
         }))
         .layer(CatchPanicLayer::custom(|_| {
-            error::ApiError::internal(std::io::Error::other("a request handler panicked")).into_response()
+            failure::Failure::internal(std::io::Error::other("a request handler panicked")).into_response()
         }))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             // The path only: query strings may carry ID numbers.
@@ -271,7 +268,7 @@ impl App {
         }));
         if background {
             tasks.push(tokio::spawn(background::scheduler(state.clone(), stop_rx.clone())));
-            tasks.push(tokio::spawn(pool_api::filing_reads_logger(state.clone(), stop_rx.clone())));
+            tasks.push(tokio::spawn(crate::areas::pool::cases::filing_reads_logger(state.clone(), stop_rx.clone())));
             tasks.push(tokio::spawn(background::notifier(state.clone(), channel, stop_rx)));
         }
         Ok(App { state, addr, stop, tasks })
@@ -282,8 +279,8 @@ impl App {
     }
 
     /// Runs one deadline tick now.
-    pub async fn tick(&self) -> Result<TickOutcome, error::ApiError> {
-        service::tick(&self.state).await
+    pub async fn tick(&self) -> Result<TickOutcome, failure::Failure> {
+        crate::areas::onething::cases::tick(&self.state).await
     }
 
     /// Stops serving and the background tasks, and closes the store.

@@ -12,14 +12,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
-use crate::api;
-use crate::circles_api;
-use crate::error::ErrorBody;
+use crate::http_error::ErrorBody;
 use crate::policy::{self, Surface, Who};
-use crate::pool_api;
-use crate::register;
-use crate::service::SubmitBody;
-use crate::views;
+use crate::areas::onething::cases::SubmitBody;
 
 struct Bearer;
 
@@ -168,22 +163,22 @@ pub fn retest_reasons() -> Schema {
         license(name = "Apache-2.0")
     ),
     paths(
-        api::health, api::login, register::request_code_route, register::register_route, api::logout, api::me,
-        register::my_wards, register::claim_codes_route,
-        api::stages, api::bundle, api::items, api::item, api::departments, api::plan,
-        api::upload, api::submit, api::list_applications, api::get_application, api::history,
-        api::application_notices, api::act, api::withdraw, api::rate, api::respond,
-        api::cases, api::overdue, api::rectifications, api::notices, api::reductions, api::overview,
-        circles_api::start, circles_api::status, circles_api::latest, circles_api::areas, circles_api::areas_geojson,
-        circles_api::facilities_geojson, circles_api::areas_csv, circles_api::map_svg, circles_api::service_network,
-        pool_api::public_key, pool_api::verify, pool_api::gate, pool_api::revocations, pool_api::publish, pool_api::list_records,
-        pool_api::read_record, pool_api::correct, pool_api::revoke, pool_api::issue_certificate, pool_api::my_access_log,
-        pool_api::grant_consent, pool_api::my_consents, pool_api::withdraw_consent, pool_api::verify_log, pool_api::person_register,
-        pool_api::enterprise_register, pool_api::estates, pool_api::register_rider, pool_api::list_riders, pool_api::rider_summary,
-        pool_api::rider_code, pool_api::my_rider_codes, pool_api::my_riders, pool_api::confirm_rider, pool_api::decline_rider, pool_api::revoke_rider, pool_api::rider_notices, pool_api::institutions,
-        pool_api::recognition_items, pool_api::decide_offer, pool_api::recognition_figures, pool_api::health_record,
+        crate::http_shared::health, crate::areas::identity::http::login, crate::areas::identity::http::request_code_route, crate::areas::identity::http::register_route, crate::areas::identity::http::logout, crate::areas::identity::http::me,
+        crate::areas::identity::http::my_wards, crate::areas::identity::http::claim_codes_route,
+        crate::areas::onething::http::stages, crate::areas::onething::http::bundle, crate::areas::onething::http::items, crate::areas::onething::http::item, crate::areas::onething::http::departments, crate::areas::onething::http::plan,
+        crate::areas::onething::http::upload, crate::areas::onething::http::submit, crate::areas::onething::http::list_applications, crate::areas::onething::http::get_application, crate::areas::onething::http::history,
+        crate::areas::onething::http::application_notices, crate::areas::onething::http::act, crate::areas::onething::http::withdraw, crate::areas::onething::http::rate, crate::areas::onething::http::respond,
+        crate::areas::onething::http::cases, crate::areas::onething::http::overdue, crate::areas::onething::http::rectifications, crate::areas::onething::http::notices, crate::areas::onething::http::reductions, crate::areas::onething::http::overview,
+        crate::areas::circles::http::start, crate::areas::circles::http::status, crate::areas::circles::http::latest, crate::areas::circles::http::areas, crate::areas::circles::http::areas_geojson,
+        crate::areas::circles::http::facilities_geojson, crate::areas::circles::http::areas_csv, crate::areas::circles::http::map_svg, crate::areas::circles::http::service_network,
+        crate::areas::pool::http::public_key, crate::areas::pool::http::verify, crate::areas::pool::http::gate, crate::areas::pool::http::revocations, crate::areas::pool::http::publish, crate::areas::pool::http::list_records,
+        crate::areas::pool::http::read_record, crate::areas::pool::http::correct, crate::areas::pool::http::revoke, crate::areas::pool::http::issue_certificate, crate::areas::pool::http::my_access_log,
+        crate::areas::pool::http::grant_consent, crate::areas::pool::http::my_consents, crate::areas::pool::http::withdraw_consent, crate::areas::pool::http::verify_log, crate::areas::pool::http::person_register,
+        crate::areas::pool::http::enterprise_register, crate::areas::pool::http::estates, crate::areas::pool::http::register_rider, crate::areas::pool::http::list_riders, crate::areas::pool::http::rider_summary,
+        crate::areas::pool::http::rider_code, crate::areas::pool::http::my_rider_codes, crate::areas::pool::http::my_riders, crate::areas::pool::http::confirm_rider, crate::areas::pool::http::decline_rider, crate::areas::pool::http::revoke_rider, crate::areas::pool::http::rider_notices, crate::areas::pool::http::institutions,
+        crate::areas::pool::http::recognition_items, crate::areas::pool::http::decide_offer, crate::areas::pool::http::recognition_figures, crate::areas::pool::http::health_record,
     ),
-    components(schemas(ErrorBody, SubmitBody, views::ApplicationView, views::ApplicationBrief, views::PlanView)),
+    components(schemas(ErrorBody, SubmitBody, crate::areas::onething::views::ApplicationView, crate::areas::onething::views::ApplicationBrief, crate::areas::onething::views::PlanView)),
     modifiers(&Bearer, &Shared),
     tags(
         (name = "auth", description = "Sign in, real-name registration in two steps (a code by text message, then the account), claim codes of accounts opened at a window, guardians' wards, sessions"),

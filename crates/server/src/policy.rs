@@ -15,7 +15,7 @@ use catalog::{Duty, Role};
 use store::{Account, AccountKind};
 
 use crate::auth::Principal;
-use crate::error::ApiError;
+use crate::failure::Failure;
 use crate::state::AppState;
 
 /// Who may call a route: a set of audiences. An account belongs to every audience its kind,
@@ -349,17 +349,17 @@ pub fn lookup(method: &str, path: &str) -> Option<&'static Route> {
 /// caller must be in its audience. The signed-in principal (if any) is left in the request's
 /// extensions, so that the handler does not look the session up again. `Ok` for requests that
 /// matched no route (they get the router's own 404 or 405).
-pub async fn authorise(state: &AppState, parts: &mut Parts) -> Result<(), ApiError> {
+pub async fn authorise(state: &AppState, parts: &mut Parts) -> Result<(), Failure> {
     let Some(path) = parts.extensions.get::<MatchedPath>().map(|m| m.as_str().to_owned()) else { return Ok(()) };
     let Some(route) = lookup(parts.method.as_str(), &path) else {
-        return Err(ApiError::internal(std::io::Error::other(format!("no policy for {} {path}: add it to server::policy::ROUTES", parts.method))));
+        return Err(Failure::internal(std::io::Error::other(format!("no policy for {} {path}: add it to server::policy::ROUTES", parts.method))));
     };
     if route.who == Who::ANYONE {
         return Ok(());
     }
     let principal = match Principal::from_request_parts(parts, state).await {
         Ok(p) => Some(p),
-        Err(ApiError::Unauthorized) => None,
+        Err(Failure::Unauthorized) => None,
         Err(e) => return Err(e),
     };
     let who = Who::of(state, principal.as_ref().map(|p| &p.account));
@@ -369,9 +369,9 @@ pub async fn authorise(state: &AppState, parts: &mut Parts) -> Result<(), ApiErr
     if who.meets(route.who) {
         Ok(())
     } else if who == Who::ANONYMOUS {
-        Err(ApiError::Unauthorized)
+        Err(Failure::Unauthorized)
     } else {
-        Err(ApiError::Forbidden {
+        Err(Failure::Forbidden {
             code: "role_forbidden",
             zh: "您的账号无权使用此功能".to_owned(),
             en: format!("Your account may not use this; it is for: {}", route.who.names().join(", ")),
@@ -381,7 +381,7 @@ pub async fn authorise(state: &AppState, parts: &mut Parts) -> Result<(), ApiErr
 }
 
 /// Runs the request past `authorise`, answering a refusal with `refuse` (the interface's format).
-pub async fn guard(state: &AppState, req: axum::extract::Request, next: axum::middleware::Next, refuse: impl FnOnce(ApiError) -> axum::response::Response) -> axum::response::Response {
+pub async fn guard(state: &AppState, req: axum::extract::Request, next: axum::middleware::Next, refuse: impl FnOnce(Failure) -> axum::response::Response) -> axum::response::Response {
     let (mut parts, body) = req.into_parts();
     match authorise(state, &mut parts).await {
         Ok(()) => next.run(axum::extract::Request::from_parts(parts, body)).await,
@@ -396,7 +396,7 @@ pub async fn api_guard(axum::extract::State(state): axum::extract::State<AppStat
 
 /// The guard of the FHIR interface: refusals as OperationOutcomes.
 pub async fn fhir_guard(axum::extract::State(state): axum::extract::State<AppState>, req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    guard(&state, req, next, |e| axum::response::IntoResponse::into_response(crate::fhir_api::FhirError(e))).await
+    guard(&state, req, next, |e| axum::response::IntoResponse::into_response(crate::areas::fhir::cases::FhirError(e))).await
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use rand::{Rng, SeedableRng};
 use store::{AccountKind, NewAccount};
 
 use crate::ServerError;
-use crate::service::FnJob;
+use crate::areas::onething::cases::FnJob;
 use crate::state::AppState;
 
 /// The password of every demo account. Demo data only: never seed a real deployment.

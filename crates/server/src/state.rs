@@ -38,10 +38,10 @@ pub struct Inner {
     /// The key of the web pages' CSRF tokens (loaded once at start; never logged).
     pub secret: SiteKey,
     /// Registration's limits per client address.
-    pub registration: crate::register::Limits,
+    pub registration: crate::areas::identity::cases::Limits,
     pub upload_dir: PathBuf,
-    pub circles: Arc<crate::circles_api::Registry>,
-    pub pool: Arc<crate::pool_api::PoolState>,
+    pub circles: Arc<crate::areas::circles::cases::Registry>,
+    pub pool: Arc<crate::areas::pool::cases::PoolState>,
 }
 
 /// The server state handed to every handler (cheap to clone).

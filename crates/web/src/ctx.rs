@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use rand::RngCore;
 use server::auth::{ClientAddr, Principal};
-use server::error::ApiError;
+use server::failure::Failure;
 
 use crate::Web;
 use crate::i18n::Lang;
@@ -115,13 +115,13 @@ fn binding_of(user: Option<&Principal>, parts: &Parts) -> Binding {
 }
 
 /// What the request's CSRF tokens are bound to: its session, else its pre-session id.
-pub async fn csrf_binding(parts: &mut Parts, web: &Web) -> Result<Binding, ApiError> {
+pub async fn csrf_binding(parts: &mut Parts, web: &Web) -> Result<Binding, Failure> {
     if let Some(b) = parts.extensions.get::<Binding>() {
         return Ok(b.clone());
     }
     let user = match Principal::from_request_parts(parts, &web.state).await {
         Ok(p) => Some(p),
-        Err(ApiError::Unauthorized) => None,
+        Err(Failure::Unauthorized) => None,
         Err(e) => return Err(e),
     };
     Ok(binding_of(user.as_ref(), parts))
@@ -158,8 +158,8 @@ impl Ctx {
     }
 
     /// The account, or an error that sends the browser to sign in.
-    pub fn require(&self) -> Result<&Principal, ApiError> {
-        self.user.as_ref().ok_or(ApiError::Unauthorized)
+    pub fn require(&self) -> Result<&Principal, Failure> {
+        self.user.as_ref().ok_or(Failure::Unauthorized)
     }
 }
 
@@ -179,7 +179,7 @@ impl FromRequestParts<Web> for Ctx {
         let elder = cookie(&parts.headers, ELDER_COOKIE).is_some_and(|v| v == "1");
         let user = match Principal::from_request_parts(parts, &web.state).await {
             Ok(p) => Some(p),
-            Err(ApiError::Unauthorized) => None,
+            Err(Failure::Unauthorized) => None,
             Err(e) => return Err(e.into_response()),
         };
         let here = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".to_owned());

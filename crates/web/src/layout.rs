@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use catalog::Role;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use server::error::ApiError;
+use server::failure::Failure;
 use store::AccountKind;
 
 use crate::assets;
@@ -195,14 +195,14 @@ pub fn redirect(to: &str) -> Response {
 }
 
 /// The message of an API error in the page's language.
-pub fn message(lang: Lang, e: &ApiError) -> String {
+pub fn message(lang: Lang, e: &Failure) -> String {
     let b = e.body();
     lang.pick(&b.message, &b.message_en).to_owned()
 }
 
 /// An error as a page: sign in when there is no session, else the message in the user's language.
-pub fn error_page(ctx: &Ctx, e: ApiError) -> Response {
-    if matches!(e, ApiError::Unauthorized) {
+pub fn error_page(ctx: &Ctx, e: Failure) -> Response {
+    if matches!(e, Failure::Unauthorized) {
         return redirect(&format!("/login?next={}", url_encode(&ctx.here)));
     }
     let status = e.status();
@@ -220,7 +220,7 @@ pub fn error_page(ctx: &Ctx, e: ApiError) -> Response {
     };
     let r = page_status(ctx, status, &title, body);
     // Logged with its cause chain (the page shows a generic message).
-    if let ApiError::Internal(_) = e {
+    if let Failure::Internal(_) = e {
         let _ = e.into_response();
     }
     r
@@ -235,7 +235,7 @@ pub fn bare_error(lang: Lang, status: StatusCode, msg: &str) -> Response {
 }
 
 /// Runs a handler body; errors become pages.
-pub fn finish(ctx: &Ctx, r: Result<Response, ApiError>) -> Response {
+pub fn finish(ctx: &Ctx, r: Result<Response, Failure>) -> Response {
     match r {
         Ok(r) => r,
         Err(e) => error_page(ctx, e),
@@ -251,7 +251,7 @@ pub struct Errors(pub Vec<(String, String)>);
 
 impl Errors {
     /// An API error on a form: next to its field when it names one the form has, else on top.
-    pub fn from_api(lang: Lang, e: &ApiError) -> Errors {
+    pub fn from_api(lang: Lang, e: &Failure) -> Errors {
         let b = e.body();
         let field = b.field.unwrap_or_default();
         Errors(vec![(field, lang.pick(&b.message, &b.message_en).to_owned())])

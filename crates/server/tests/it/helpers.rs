@@ -321,7 +321,7 @@ impl TestApp {
     }
 
     pub async fn tick(&self) -> onething::TickOutcome {
-        server::service::tick(&self.state).await.expect("tick")
+        server::areas::onething::cases::tick(&self.state).await.expect("tick")
     }
 
     /// Delivers due notices through the configured channel once.

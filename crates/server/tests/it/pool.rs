@@ -222,9 +222,9 @@ async fn a_filings_shared_data_look_ups_are_logged_with_the_filing_as_purpose() 
     let app = t.file(&citizen, "birth").await;
     let id = app["id"].as_str().expect("id").to_owned();
     let shared = app["materials"].as_array().expect("materials").iter().filter(|m| m["source"] == "shared" || m["status"] == "shared").count();
-    let n = server::pool_api::log_filing_reads(&t.state).await.expect("log");
+    let n = server::areas::pool::cases::log_filing_reads(&t.state).await.expect("log");
     assert!(n >= 1);
-    assert_eq!(server::pool_api::log_filing_reads(&t.state).await.expect("again"), 0, "each filing is logged once");
+    assert_eq!(server::areas::pool::cases::log_filing_reads(&t.state).await.expect("again"), 0, "each filing is logged once");
     let log = t.get(&citizen, "/api/pool/me/access-log").await.body;
     let filing: Vec<&Value> = log.as_array().expect("log").iter().filter(|e| e["purpose"] == "filing" && e["purpose_ref"] == id.as_str()).collect();
     assert!(!filing.is_empty(), "{log}");

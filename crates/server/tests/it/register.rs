@@ -287,8 +287,8 @@ async fn code_requests_are_limited_per_number_and_phone_across_servers() {
     let other = server::build_state(t.state.config.clone(), std::sync::Arc::new(t.clock.clone())).await.expect("a second server");
     let there = server::auth::ClientAddr("10.1.2.3".parse().expect("ip"));
     for i in 3..5 {
-        let req = server::register::CodeRequest { id_number: id.clone(), name: "赵磊".into(), phone: format!("1360000000{i}"), claim_code: None };
-        server::register::request_code(&other, there, &req).await.expect("accepted");
+        let req = server::areas::identity::views::CodeRequest { id_number: id.clone(), name: "赵磊".into(), phone: format!("1360000000{i}"), claim_code: None };
+        server::areas::identity::cases::request_code(&other, there, &req).await.expect("accepted");
     }
     let r = ask_code(&t, &id, "赵磊", "13600000009", None).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
@@ -296,8 +296,8 @@ async fn code_requests_are_limited_per_number_and_phone_across_servers() {
     let wait: u64 = r.headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).expect("Retry-After");
     assert!((3500..=3600).contains(&wait), "{wait}");
     // The same for someone else asking about that number; another number is not held up.
-    let req = server::register::CodeRequest { id_number: id.clone(), name: "赵磊".into(), phone: "13600000008".into(), claim_code: None };
-    assert!(matches!(server::register::request_code(&other, there, &req).await, Err(server::error::ApiError::TooManyRequests { .. })));
+    let req = server::areas::identity::views::CodeRequest { id_number: id.clone(), name: "赵磊".into(), phone: "13600000008".into(), claim_code: None };
+    assert!(matches!(server::areas::identity::cases::request_code(&other, there, &req).await, Err(server::failure::Failure::TooManyRequests { .. })));
     other.store.close().await;
     let someone = new_resident(&t, "钱多", d(1970, 7, 7)).await;
     assert_eq!(ask_code(&t, &someone, "钱多", "13600000007", None).await.status, StatusCode::ACCEPTED);

@@ -3,25 +3,38 @@
 //! for a resident or an enterprise agent, or for a person at the window (一窗受理).
 
 use std::collections::BTreeMap;
-
-use axum::extract::{Path, State};
+use axum::extract::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use base64::Engine as _;
-use maud::{Markup, html};
+use maud::Markup;
+use maud::html;
 use rand::RngCore;
-use server::api;
 use server::auth::Principal;
-use server::error::ApiError;
-use server::service::{self, SubmitBody};
-use server::views::FieldView;
-
-use super::hall::{plan_for, plan_table};
+use server::failure::Failure;
+use server::areas::onething::cases::SubmitBody;
+use server::areas::onething::views::FieldView;
+use super::hall::plan_for;
+use super::hall::plan_table;
 use super::item_name;
 use crate::Web;
 use crate::ctx::Ctx;
-use crate::forms::{FileField, PostForm};
-use crate::layout::{self, Errors, Input, breadcrumbs, csrf, error_summary, file_input, finish, input, page_status, radios, redirect, textarea};
+use crate::forms::FileField;
+use crate::forms::PostForm;
+use crate::layout;
+use crate::layout::Errors;
+use crate::layout::Input;
+use crate::layout::breadcrumbs;
+use crate::layout::csrf;
+use crate::layout::error_summary;
+use crate::layout::file_input;
+use crate::layout::finish;
+use crate::layout::input;
+use crate::layout::page_status;
+use crate::layout::radios;
+use crate::layout::redirect;
+use crate::layout::textarea;
 
 /// What the form shows again after a failed attempt.
 #[derive(Debug, Clone, Default)]
@@ -40,12 +53,12 @@ fn new_key() -> String {
     format!("web-{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b))
 }
 
-fn check_target(web: &Web, kind: &str, code: &str) -> Result<String, ApiError> {
+fn check_target(web: &Web, kind: &str, code: &str) -> Result<String, Failure> {
     let c = web.state.catalog();
     match kind {
         "bundle" if c.bundle(code).is_some() => Ok(kind.to_owned()),
         "item" if c.item(code).is_some() => Ok(kind.to_owned()),
-        _ => Err(ApiError::not_found("没有这个一件事或事项", "No such bundle or item")),
+        _ => Err(Failure::not_found("没有这个一件事或事项", "No such bundle or item")),
     }
 }
 
@@ -94,7 +107,7 @@ fn field_input(ctx: &Ctx, errors: &Errors, f: &FieldView, value: &str) -> Markup
 }
 
 /// The application form; `applicant` is set for a window intake.
-pub async fn render(ctx: &Ctx, web: &Web, kind: &str, code: &str, kept: &Kept, errors: &Errors, status: StatusCode) -> Result<Response, ApiError> {
+pub async fn render(ctx: &Ctx, web: &Web, kind: &str, code: &str, kept: &Kept, errors: &Errors, status: StatusCode) -> Result<Response, Failure> {
     let p = ctx.require()?;
     let applicant = kept.applicant.clone();
     let kind = check_target(web, kind, code)?;
@@ -172,8 +185,8 @@ pub async fn form(State(web): State<Web>, ctx: Ctx, Path((kind, code)): Path<(St
 }
 
 /// Stores one chosen file through the API's upload use case (same checks, same storage).
-pub async fn save_upload(web: &Web, p: &Principal, f: &FileField) -> Result<String, ApiError> {
-    let view = api::store_upload(&web.state, &p.account, Some(f.file_name.clone()), &f.content_type, f.bytes.clone()).await?;
+pub async fn save_upload(web: &Web, p: &Principal, f: &FileField) -> Result<String, Failure> {
+    let view = server::areas::onething::cases::store_upload(&web.state, &p.account, Some(f.file_name.clone()), &f.content_type, f.bytes.clone()).await?;
     Ok(view.id)
 }
 
@@ -199,7 +212,7 @@ pub async fn collect_uploads(ctx: &Ctx, web: &Web, p: &Principal, form: &PostFor
 
 /// Checks the whole form against the plan: every required field, every value's format, every
 /// material still to upload. The engine checks all of it again when filing.
-async fn precheck(ctx: &Ctx, web: &Web, p: &Principal, kind: &str, code: &str, kept: &Kept) -> Result<Errors, ApiError> {
+async fn precheck(ctx: &Ctx, web: &Web, p: &Principal, kind: &str, code: &str, kept: &Kept) -> Result<Errors, Failure> {
     let plan = plan_for(web, p, kind, code, kept.applicant.clone()).await?;
     let c = web.state.catalog();
     let lang = ctx.lang;
@@ -259,13 +272,13 @@ pub async fn submit(State(web): State<Web>, ctx: Ctx, Path((kind, code)): Path<(
             division: None,
         };
         let key = (!kept.idem.is_empty()).then(|| kept.idem.clone());
-        match service::submit(&web.state, &p.account, body, key).await {
+        match server::areas::onething::cases::submit(&web.state, &p.account, body, key).await {
             Ok(filed) => match filed.claim_code {
                 // A window intake that opened the resident's account: the claim slip, shown once.
                 Some(slip) => Ok(super::staff::filed_with_slip(&ctx, &filed.application.id.to_string(), &slip)),
                 None => Ok(redirect(&format!("/applications/{}?filed=1", filed.application.id))),
             },
-            Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict { .. } | ApiError::BadRequest { .. })) => {
+            Err(e @ (Failure::Invalid { .. } | Failure::Conflict { .. } | Failure::BadRequest { .. })) => {
                 let errors = Errors::from_api(ctx.lang, &e);
                 render(&ctx, &web, &kind, &code, &kept, &errors, StatusCode::UNPROCESSABLE_ENTITY).await
             }

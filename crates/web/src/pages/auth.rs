@@ -3,25 +3,38 @@
 //! survive a restart of the browser).
 
 use std::collections::BTreeMap;
-
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::header::{RETRY_AFTER, SET_COOKIE};
+use axum::extract::FromRequestParts;
+use axum::extract::Path;
+use axum::extract::Query;
+use axum::extract::State;
+use axum::http::header::RETRY_AFTER;
+use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::HeaderValue;
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 use serde::Deserialize;
-use server::api;
 use server::policy::Who;
 use server::auth::ClientAddr;
-use server::error::ApiError;
-use server::register::{self, CodeRequest, RegisterRequest};
-
+use server::failure::Failure;
+use server::areas::identity::views::CodeRequest;
+use server::areas::identity::views::RegisterRequest;
 use crate::Web;
-use crate::ctx::{Ctx, ELDER_COOKIE, LANG_COOKIE, safe_back};
+use crate::ctx::Ctx;
+use crate::ctx::ELDER_COOKIE;
+use crate::ctx::LANG_COOKIE;
+use crate::ctx::safe_back;
 use crate::forms::PostForm;
 use crate::i18n::Lang;
-use crate::layout::{Errors, Input, csrf, error_summary, finish, input, page_status, redirect};
+use crate::layout::Errors;
+use crate::layout::Input;
+use crate::layout::csrf;
+use crate::layout::error_summary;
+use crate::layout::finish;
+use crate::layout::input;
+use crate::layout::page_status;
+use crate::layout::redirect;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct NextQuery {
@@ -74,7 +87,7 @@ pub async fn login(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response
     if !errors.is_empty() {
         return login_page(&ctx, &next, &login, &errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    match api::sign_in(&web.state, ctx.client, &login, &password).await {
+    match server::areas::identity::cases::sign_in(&web.state, ctx.client, &login, &password).await {
         Ok(session) => {
             // Government staff go to their workbench (administrators to the cockpit); clinicians
             // and platforms, whose work is done through the API, to the hall.
@@ -95,11 +108,11 @@ pub async fn login(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response
             new_pre_session(&web, &mut r);
             r
         }
-        Err(e @ (ApiError::BadCredentials | ApiError::Forbidden { .. })) => {
+        Err(e @ (Failure::BadCredentials | Failure::Forbidden { .. })) => {
             errors.push("password", crate::layout::message(ctx.lang, &e));
             login_page(&ctx, &next, &login, &errors, e.status())
         }
-        Err(e @ ApiError::TooManyRequests { retry_after, .. }) => {
+        Err(e @ Failure::TooManyRequests { retry_after, .. }) => {
             errors.push("password", crate::layout::message(ctx.lang, &e));
             let mut r = login_page(&ctx, &next, &login, &errors, e.status());
             r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after.max(1)));
@@ -125,7 +138,7 @@ impl FromRequestParts<Web> for PageClient {
 const STEP1: [&str; 4] = ["id_number", "name", "phone", "claim_code"];
 
 /// An API error on a registration form: next to its field when the form shows it, else on top.
-fn form_errors(ctx: &Ctx, e: &ApiError, shown: &[&str]) -> Errors {
+fn form_errors(ctx: &Ctx, e: &Failure, shown: &[&str]) -> Errors {
     let mut errors = Errors::from_api(ctx.lang, e);
     for (f, _) in &mut errors.0 {
         if !shown.contains(&f.as_str()) {
@@ -221,9 +234,9 @@ pub async fn register_code(State(web): State<Web>, ctx: Ctx, PageClient(client):
         return register_page(&ctx, &values, &errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let req = CodeRequest { id_number: v("id_number"), name: v("name"), phone: v("phone"), claim_code: Some(v("claim_code")).filter(|c| !c.is_empty()) };
-    match register::request_code(&web.state, client, &req).await {
+    match server::areas::identity::cases::request_code(&web.state, client, &req).await {
         Ok(sent) => code_page(&ctx, &values, Some(ctx.lang.pick(&sent.message, &sent.message_en)), &Errors::default(), StatusCode::OK),
-        Err(e @ (ApiError::Invalid { .. } | ApiError::BadRequest { .. } | ApiError::TooManyRequests { .. })) => {
+        Err(e @ (Failure::Invalid { .. } | Failure::BadRequest { .. } | Failure::TooManyRequests { .. })) => {
             let status = e.status();
             let mut r = register_page(&ctx, &values, &form_errors(&ctx, &e, &STEP1), status);
             copy_retry_after(&e, &mut r);
@@ -233,8 +246,8 @@ pub async fn register_code(State(web): State<Web>, ctx: Ctx, PageClient(client):
     }
 }
 
-fn copy_retry_after(e: &ApiError, to: &mut Response) {
-    if let ApiError::TooManyRequests { retry_after, .. } = e {
+fn copy_retry_after(e: &Failure, to: &mut Response) {
+    if let Failure::TooManyRequests { retry_after, .. } = e {
         to.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from((*retry_after).max(1)));
     }
 }
@@ -253,8 +266,8 @@ pub async fn register(State(web): State<Web>, ctx: Ctx, PageClient(client): Page
         claim_code: Some(v("claim_code")).filter(|c| !c.is_empty()),
     };
     let r = async {
-        let account = register::register(&web.state, client, &req).await?;
-        api::open_session(&web.state, &account).await
+        let account = server::areas::identity::cases::register(&web.state, client, &req).await?;
+        server::areas::identity::cases::open_session(&web.state, &account).await
     }
     .await;
     match r {
@@ -265,7 +278,7 @@ pub async fn register(State(web): State<Web>, ctx: Ctx, PageClient(client): Page
             }
             r
         }
-        Err(e @ (ApiError::Invalid { .. } | ApiError::BadRequest { .. } | ApiError::TooManyRequests { .. })) => {
+        Err(e @ (Failure::Invalid { .. } | Failure::BadRequest { .. } | Failure::TooManyRequests { .. })) => {
             let status = e.status();
             let mut r = code_page(&ctx, &values, None, &form_errors(&ctx, &e, &["code", "password"]), status);
             copy_retry_after(&e, &mut r);
@@ -278,7 +291,7 @@ pub async fn register(State(web): State<Web>, ctx: Ctx, PageClient(client): Page
 /// `POST /logout`.
 pub async fn logout(State(web): State<Web>, ctx: Ctx, _form: PostForm) -> Response {
     let Some(p) = ctx.user.clone() else { return redirect("/") };
-    match api::sign_out(&web.state, &p).await {
+    match server::areas::identity::cases::sign_out(&web.state, &p).await {
         Ok(cookie) => {
             let mut r = redirect("/");
             if let Some(v) = cookie {

@@ -8,7 +8,7 @@ use axum::response::Response;
 use catalog::Role;
 use maud::{Markup, html};
 use serde::Deserialize;
-use server::error::ApiError;
+use server::failure::Failure;
 
 use super::{dept_name, pct, time};
 use crate::Web;
@@ -259,7 +259,7 @@ async fn circles_map(ctx: &Ctx, web: &Web) -> Markup {
         return html! {};
     }
     // The page's own guard has let only supervisors and administrators in.
-    let latest = server::circles_api::latest_view(&web.state);
+    let latest = server::areas::circles::cases::latest_view(&web.state);
     html! {
         section aria-labelledby="h-circles" {
             h2 #h-circles { (ctx.t("ck-circles")) }
@@ -285,7 +285,7 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
         let snap = web.cockpit.get(&web.state).await?;
         let town = q.town.as_deref().filter(|t| !t.is_empty());
         let area = match town {
-            Some(t) => snap.town(t).ok_or_else(|| ApiError::not_found("没有这个镇街", "No such town"))?,
+            Some(t) => snap.town(t).ok_or_else(|| Failure::not_found("没有这个镇街", "No such town"))?,
             None => &snap.district,
         };
         let place = match town {
@@ -315,7 +315,7 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
             (map)
             @if town.is_none() { (pool_section(&ctx, &web, &snap)) }
         };
-        Ok::<_, ApiError>(page(&ctx, &title, body))
+        Ok::<_, Failure>(page(&ctx, &title, body))
     }
     .await;
     finish(&ctx, r)

@@ -4,25 +4,46 @@
 //! refuse), the applicant's supplement, withdrawal and rating (好差评).
 
 use std::collections::BTreeMap;
-
-use axum::extract::{Path, Query, State};
+use axum::extract::Path;
+use axum::extract::Query;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use domain::{ApplicationId, CaseId};
-use maud::{Markup, html};
-use onething::{ActionRequest, RatingLevel, RatingRequest};
+use domain::ApplicationId;
+use domain::CaseId;
+use maud::Markup;
+use maud::html;
+use onething::ActionRequest;
+use onething::RatingLevel;
+use onething::RatingRequest;
 use serde::Deserialize;
-use server::error::ApiError;
-use server::service::{self, can_view};
-use server::views::{self, ApplicationView, CaseView};
+use server::failure::Failure;
+use server::areas::onething::cases::can_view;
+use server::areas::onething::views::ApplicationView;
+use server::areas::onething::views::CaseView;
 use store::AccountKind;
-
 use super::apply::collect_uploads;
-use super::{app_status_tag, case_status_tag, dept_name, item_name, opt_date, target_name, time};
+use super::app_status_tag;
+use super::case_status_tag;
+use super::dept_name;
+use super::item_name;
+use super::opt_date;
+use super::target_name;
+use super::time;
 use crate::Web;
 use crate::ctx::Ctx;
 use crate::forms::PostForm;
-use crate::layout::{Errors, breadcrumbs, csrf, error_summary, file_input, finish, page_status, radios, redirect, tag, textarea};
+use crate::layout::Errors;
+use crate::layout::breadcrumbs;
+use crate::layout::csrf;
+use crate::layout::error_summary;
+use crate::layout::file_input;
+use crate::layout::finish;
+use crate::layout::page_status;
+use crate::layout::radios;
+use crate::layout::redirect;
+use crate::layout::tag;
+use crate::layout::textarea;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ShowQuery {
@@ -70,12 +91,12 @@ fn history_detail(ctx: &Ctx, c: &catalog::Catalog, detail: &str) -> Markup {
     }
 }
 
-fn app_id(id: &str) -> Result<ApplicationId, ApiError> {
-    service::parse_id(id, "没有这个申请", "No such application")
+fn app_id(id: &str) -> Result<ApplicationId, Failure> {
+    server::areas::onething::cases::parse_id(id, "没有这个申请", "No such application")
 }
 
-fn hidden() -> ApiError {
-    ApiError::not_found("没有这个申请，或您无权查看", "No such application, or you may not see it")
+fn hidden() -> Failure {
+    Failure::not_found("没有这个申请，或您无权查看", "No such application, or you may not see it")
 }
 
 fn case_form(ctx: &Ctx, web: &Web, v: &ApplicationView, k: &CaseView, fs: Option<&FormState>) -> Markup {
@@ -180,15 +201,15 @@ fn withdraw_form(ctx: &Ctx, v: &ApplicationView, fs: Option<&FormState>) -> Mark
 }
 
 /// The page of one application.
-pub async fn render(ctx: &Ctx, web: &Web, id: &str, banner: Option<String>, fs: Option<&FormState>, status: StatusCode) -> Result<Response, ApiError> {
+pub async fn render(ctx: &Ctx, web: &Web, id: &str, banner: Option<String>, fs: Option<&FormState>, status: StatusCode) -> Result<Response, Failure> {
     let p = ctx.require()?;
     let id = app_id(id)?;
     let app = match web.state.store.application(id).await? {
         Some(a) if can_view(&p.account, &a) => a,
         _ => return Err(hidden()),
     };
-    server::pool_api::log_application_read(&web.state, &p.account, &app).await?;
-    let v = views::application_view(&web.state, &p.account, &app);
+    server::areas::pool::cases::log_application_read(&web.state, &p.account, &app).await?;
+    let v = server::areas::onething::views::application_view(&web.state, &p.account, &app);
     let c = web.state.catalog();
     let lang = ctx.lang;
     let staff = p.account.kind == AccountKind::Staff;
@@ -400,10 +421,10 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>, Quer
     finish(&ctx, r)
 }
 
-async fn after(ctx: &Ctx, web: &Web, id: &str, r: Result<std::sync::Arc<onething::Application>, ApiError>, fs: FormState, done: &str) -> Result<Response, ApiError> {
+async fn after(ctx: &Ctx, web: &Web, id: &str, r: Result<std::sync::Arc<onething::Application>, Failure>, fs: FormState, done: &str) -> Result<Response, Failure> {
     match r {
         Ok(app) => Ok(redirect(&format!("/applications/{}?done={done}", app.id))),
-        Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict { .. } | ApiError::BadRequest { .. } | ApiError::Forbidden { .. })) => {
+        Err(e @ (Failure::Invalid { .. } | Failure::Conflict { .. } | Failure::BadRequest { .. } | Failure::Forbidden { .. })) => {
             let status = e.status();
             let mut fs = fs;
             let mut errs = Errors::from_api(ctx.lang, &e);
@@ -430,7 +451,7 @@ pub async fn act(State(web): State<Web>, ctx: Ctx, Path((id, case)): Path<(Strin
     let r = async {
         let p = ctx.require()?.clone();
         let app = app_id(&id)?;
-        let case_id: CaseId = service::parse_id(&case, "本申请中没有这个办件", "No such case")?;
+        let case_id: CaseId = server::areas::onething::cases::parse_id(&case, "本申请中没有这个办件", "No such case")?;
         let mut fs = FormState { form: format!("case-{case}"), errors: Errors::default(), values: form.fields.clone() };
         let Some(action) = form.get("action") else {
             fs.errors.push("action", ctx.t("action-required"));
@@ -443,9 +464,9 @@ pub async fn act(State(web): State<Web>, ctx: Ctx, Path((id, case)): Path<(Strin
             return render(&ctx, &web, &id, None, Some(&fs), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         let uploads: BTreeMap<String, String> = uploads.into_iter().map(|(k, (v, _))| (k, v)).collect();
-        let uploads = service::parse_uploads(&uploads, "materials")?;
+        let uploads = server::areas::onething::cases::parse_uploads(&uploads, "materials")?;
         let req = ActionRequest { case: case_id, action: action.chars().take(64).collect(), comment: form.get("comment"), uploads };
-        let r = service::act(&web.state, &p.account, app, req).await;
+        let r = server::areas::onething::cases::act(&web.state, &p.account, app, req).await;
         after(&ctx, &web, &id, r, fs, "act").await
     }
     .await;
@@ -464,7 +485,7 @@ pub async fn rate(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>, form
         };
         let departments: Vec<String> = form.prefixed("dept.").into_keys().collect();
         let req = RatingRequest { level, comment: form.get("comment"), departments };
-        let r = service::rate(&web.state, &p.account, app, req).await;
+        let r = server::areas::onething::cases::rate(&web.state, &p.account, app, req).await;
         after(&ctx, &web, &id, r, fs, "rate").await
     }
     .await;
@@ -477,7 +498,7 @@ pub async fn withdraw(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>, 
         let p = ctx.require()?.clone();
         let app = app_id(&id)?;
         let fs = FormState { form: "withdraw".into(), errors: Errors::default(), values: form.fields.clone() };
-        let r = service::withdraw(&web.state, &p.account, app, form.get("reason")).await;
+        let r = server::areas::onething::cases::withdraw(&web.state, &p.account, app, form.get("reason")).await;
         after(&ctx, &web, &id, r, fs, "withdraw").await
     }
     .await;

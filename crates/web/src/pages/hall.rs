@@ -2,21 +2,31 @@
 //! departments, time limits and de-duplicated materials (and, signed in, what is already filled
 //! in from shared data and from where), a single item, the accessibility statement, 404.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use catalog::{Bundle, LifeStage, Subject};
-use maud::{Markup, html};
-use server::api::{self, PlanQuery};
+use catalog::Bundle;
+use catalog::LifeStage;
+use catalog::Subject;
+use maud::Markup;
+use maud::html;
+use server::areas::onething::views::PlanQuery;
 use server::auth::Principal;
-use server::error::ApiError;
-use server::views::PlanView;
+use server::failure::Failure;
+use server::areas::onething::views::PlanView;
 use store::AccountKind;
-
-use super::{dept_name, item_name, pct};
+use super::dept_name;
+use super::item_name;
+use super::pct;
 use crate::Web;
 use crate::ctx::Ctx;
-use crate::layout::{breadcrumbs, finish, page, page_status, q, tag};
+use crate::layout::breadcrumbs;
+use crate::layout::finish;
+use crate::layout::page;
+use crate::layout::page_status;
+use crate::layout::q;
+use crate::layout::tag;
 
 fn bundle_card(ctx: &Ctx, c: &catalog::Catalog, b: &Bundle) -> Markup {
     let d = onething::reduction::designed(b, c);
@@ -86,13 +96,13 @@ pub async fn home(State(web): State<Web>, ctx: Ctx) -> Response {
 }
 
 /// The plan for the signed-in applicant, or why there is none.
-pub async fn plan_for(web: &Web, p: &Principal, kind: &str, code: &str, applicant: Option<String>) -> Result<PlanView, ApiError> {
+pub async fn plan_for(web: &Web, p: &Principal, kind: &str, code: &str, applicant: Option<String>) -> Result<PlanView, Failure> {
     let q = PlanQuery {
         bundle: (kind == "bundle").then(|| code.to_owned()),
         item: (kind == "item").then(|| code.to_owned()),
         applicant,
     };
-    api::plan_view(&web.state, p, q).await
+    server::areas::onething::cases::plan_view(&web.state, p, q).await
 }
 
 /// The materials of a plan: what is filled in (and from where), what remains to upload.
@@ -183,7 +193,7 @@ async fn apply_box(ctx: &Ctx, web: &Web, kind: &str, code: &str, subject: Subjec
 pub async fn bundle(State(web): State<Web>, ctx: Ctx, Path(code): Path<String>) -> Response {
     let c = web.state.catalog();
     let Some(b) = c.bundle(&code) else {
-        return finish(&ctx, Err(ApiError::not_found("没有这个一件事", "No such bundle")));
+        return finish(&ctx, Err(Failure::not_found("没有这个一件事", "No such bundle")));
     };
     let lang = ctx.lang;
     let d = onething::reduction::designed(b, c);
@@ -249,7 +259,7 @@ pub async fn bundle(State(web): State<Web>, ctx: Ctx, Path(code): Path<String>) 
 pub async fn item(State(web): State<Web>, ctx: Ctx, Path(code): Path<String>) -> Response {
     let c = web.state.catalog();
     let Some(i) = c.item(&code) else {
-        return finish(&ctx, Err(ApiError::not_found("没有这个事项", "No such item")));
+        return finish(&ctx, Err(Failure::not_found("没有这个事项", "No such item")));
     };
     let lang = ctx.lang;
     let name = lang.pick(&i.name, &i.name_en).to_owned();

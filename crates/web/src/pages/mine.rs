@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use maud::html;
 use serde::Deserialize;
-use server::error::ApiError;
+use server::failure::Failure;
 use store::{AppFilter, Page};
 
 use super::{app_status_tag, opt_date, target_name, time};
@@ -27,7 +27,7 @@ impl PageQuery {
 }
 
 /// The signed-in resident or enterprise agent; `None` for staff, whose pages these are not.
-fn applicant(ctx: &Ctx) -> Result<Option<&server::auth::Principal>, ApiError> {
+fn applicant(ctx: &Ctx) -> Result<Option<&server::auth::Principal>, Failure> {
     let p = ctx.require()?;
     Ok((!p.is_staff()).then_some(p))
 }
@@ -74,7 +74,7 @@ pub async fn list(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) 
 pub async fn notices(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) -> Response {
     let r = async {
         let p = ctx.require()?;
-        let keys = server::service::notice_recipients(p);
+        let keys = server::areas::onething::cases::notice_recipients(p);
         let offset = q.offset();
         let list = web.state.store.notices_for(&keys, Page::new(30, offset)).await?;
         let body = html! {
@@ -91,7 +91,7 @@ pub async fn notices(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery
             }
             (super::staff::pager(&ctx, "/notices?", offset, 30, list.len()))
         };
-        Ok::<_, ApiError>(page(&ctx, &ctx.t("notices-title"), body))
+        Ok::<_, Failure>(page(&ctx, &ctx.t("notices-title"), body))
     }
     .await;
     finish(&ctx, r)
@@ -103,10 +103,10 @@ pub async fn data(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) 
     let r = async {
         let Some(p) = applicant(&ctx)? else { return Ok(redirect("/staff")) };
         let offset = q.offset();
-        let records = server::pool_api::records_of(&web.state, &p.account, &server::pool_api::PurposeQuery::default()).await?;
-        let page_q = server::pool_api::PageQuery { limit: Some(PER_PAGE), offset: Some(offset) };
-        let log = server::pool_api::access_log_of(&web.state, &p.account, &page_q).await?;
-        let wards = server::register::wards(&web.state, &p.account).await?;
+        let records = server::areas::pool::cases::records_of(&web.state, &p.account, &server::areas::pool::views::PurposeQuery::default()).await?;
+        let page_q = server::areas::pool::views::PageQuery { limit: Some(PER_PAGE), offset: Some(offset) };
+        let log = server::areas::pool::cases::access_log_of(&web.state, &p.account, &page_q).await?;
+        let wards = server::areas::identity::cases::wards(&web.state, &p.account).await?;
         let record_name = |resource: &str| -> String {
             match resource.strip_prefix("shared_record:") {
                 Some(id) => records.iter().find(|r| r.id == id).map_or_else(|| ctx.t("data-a-record"), |r| r.record_type_name.clone()),
@@ -185,15 +185,15 @@ pub async fn data(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) 
                 p.muted { (ctx.t("data-chain")) }
             }
         };
-        Ok::<_, ApiError>(page(&ctx, &ctx.t("data-title"), body))
+        Ok::<_, Failure>(page(&ctx, &ctx.t("data-title"), body))
     }
     .await;
     finish(&ctx, r)
 }
 
 /// A read's purpose in the page's language (the API gives it in Chinese).
-fn purpose_name(ctx: &Ctx, e: &server::pool_api::AccessView) -> String {
-    let code = server::pool_api::shown_purpose(&e.purpose, &e.basis);
+fn purpose_name(ctx: &Ctx, e: &server::areas::pool::views::AccessView) -> String {
+    let code = server::areas::pool::cases::shown_purpose(&e.purpose, &e.basis);
     ctx.lang.try_t(&format!("purpose-{code}")).unwrap_or_else(|| e.purpose_name.clone())
 }
 

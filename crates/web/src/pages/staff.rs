@@ -9,9 +9,8 @@ use axum::response::Response;
 use catalog::{LifeStage, Role};
 use maud::{Markup, html};
 use serde::Deserialize;
-use server::error::ApiError;
-use server::register::ClaimCodeView;
-use server::views;
+use server::failure::Failure;
+use server::areas::identity::views::ClaimCodeView;
 use store::{AppFilter, CaseFilter, Page};
 
 use super::{app_status_tag, dept_name, opt_date, target_name, time};
@@ -41,8 +40,8 @@ pub struct QueueQuery {
     pub offset: Option<i64>,
 }
 
-fn forbidden_staff() -> ApiError {
-    ApiError::forbidden("只有工作人员可以使用工作台", "Only staff use the workbench")
+fn forbidden_staff() -> Failure {
+    Failure::forbidden("只有工作人员可以使用工作台", "Only staff use the workbench")
 }
 
 /// `/staff`.
@@ -68,7 +67,7 @@ pub async fn queue(State(web): State<Web>, ctx: Ctx, Query(q): Query<QueueQuery>
                     thead { tr { th scope="col" { (ctx.t("col-application")) } th scope="col" { (ctx.t("col-applicant")) } th scope="col" { (ctx.t("app-submitted")) } th scope="col" { (ctx.t("col-status")) } th scope="col" { (ctx.t("app-deadline")) } } }
                     tbody {
                         @for a in &rows {
-                            @let v = views::summary_view(c, a, false);
+                            @let v = server::areas::onething::views::summary_view(c, a, false);
                             tr {
                                 th scope="row" { a href={ "/applications/" (a.id) } { (target_name(c, &a.target_kind, &a.target_code, lang)) } }
                                 td { (v.applicant_name) " " span.muted { (v.applicant_key) } }
@@ -134,7 +133,7 @@ pub async fn queue(State(web): State<Web>, ctx: Ctx, Query(q): Query<QueueQuery>
                     } }
                     tbody {
                         @for r in &rows {
-                            @let v = views::case_row_view(&web.state, r);
+                            @let v = server::areas::onething::views::case_row_view(&web.state, r);
                             tr {
                                 td { (super::deadline_tag(lang, v.days_left, v.overdue, v.warned)) }
                                 th scope="row" { (super::item_name(c, &v.item, lang)) br; span.muted { (target_name(c, &r.target_kind, &r.target_code, lang)) } }
@@ -255,7 +254,7 @@ pub async fn claim_code(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Res
         let p = ctx.require()?;
         require_window(&ctx)?;
         let resident = form.get("resident").unwrap_or_default();
-        match server::register::reissue_claim_code(&web.state, &p.account, &resident).await {
+        match server::areas::identity::cases::reissue_claim_code(&web.state, &p.account, &resident).await {
             Ok(slip) => {
                 let body = html! {
                     h1 { (ctx.t("intake-claim-title")) }
@@ -264,7 +263,7 @@ pub async fn claim_code(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Res
                 };
                 Ok(page_status(&ctx, StatusCode::CREATED, &ctx.t("intake-claim-title"), body))
             }
-            Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict { .. } | ApiError::Forbidden { .. })) => {
+            Err(e @ (Failure::Invalid { .. } | Failure::Conflict { .. } | Failure::Forbidden { .. })) => {
                 let mut errors = Errors::from_api(ctx.lang, &e);
                 for (f, _) in &mut errors.0 {
                     "resident".clone_into(f);
@@ -283,10 +282,10 @@ pub async fn claim_code(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Res
     finish(&ctx, r)
 }
 
-fn require_window(ctx: &Ctx) -> Result<(), ApiError> {
+fn require_window(ctx: &Ctx) -> Result<(), Failure> {
     let p = ctx.require()?;
     if !p.has(Role::Window) {
-        return Err(ApiError::forbidden("只有窗口人员可以代为受理申请", "Only window staff may take in applications"));
+        return Err(Failure::forbidden("只有窗口人员可以代为受理申请", "Only window staff may take in applications"));
     }
     Ok(())
 }
@@ -318,10 +317,10 @@ pub async fn intake_start(State(web): State<Web>, ctx: Ctx, form: PostForm) -> R
         let kept = super::apply::Kept { applicant: Some(applicant.clone()), ..Default::default() };
         match super::apply::render(&ctx, &web, kind, code, &kept, &Errors::default(), StatusCode::OK).await {
             Ok(r) => Ok(r),
-            Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict { .. } | ApiError::Forbidden { .. } | ApiError::NotFound { .. })) => {
+            Err(e @ (Failure::Invalid { .. } | Failure::Conflict { .. } | Failure::Forbidden { .. } | Failure::NotFound { .. })) => {
                 let mut errors = Errors::from_api(ctx.lang, &e);
                 for (f, _) in &mut errors.0 {
-                    *f = if f == "applicant" || f.is_empty() && !matches!(e, ApiError::NotFound { .. }) { "applicant".to_owned() } else { "target".to_owned() };
+                    *f = if f == "applicant" || f.is_empty() && !matches!(e, Failure::NotFound { .. }) { "applicant".to_owned() } else { "target".to_owned() };
                 }
                 Ok(intake_page(&ctx, &web, &applicant, &target, &errors, StatusCode::UNPROCESSABLE_ENTITY))
             }

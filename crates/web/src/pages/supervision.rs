@@ -10,9 +10,7 @@ use catalog::Role;
 use domain::RectificationId;
 use maud::{Markup, html};
 use serde::Deserialize;
-use server::error::ApiError;
-use server::service;
-use server::views;
+use server::failure::Failure;
 use store::{CaseFilter, CaseRow, Page};
 
 use super::{dept_name, opt_date, target_name};
@@ -28,13 +26,13 @@ pub struct SupQuery {
 }
 
 /// The department a supervisor sees (admins: all, or the one asked for).
-fn scope(ctx: &Ctx, web: &Web, asked: Option<String>) -> Result<Option<String>, ApiError> {
+fn scope(ctx: &Ctx, web: &Web, asked: Option<String>) -> Result<Option<String>, Failure> {
     let p = ctx.require()?;
     p.require_any(&[Role::Supervisor, Role::Admin])?;
     if p.is_admin() {
         return Ok(asked.filter(|d| web.state.catalog().department(d).is_some()));
     }
-    p.department().map(|d| Some(d.to_owned())).ok_or_else(|| ApiError::forbidden("您的账号不属于任何部门", "Your account belongs to no department"))
+    p.department().map(|d| Some(d.to_owned())).ok_or_else(|| Failure::forbidden("您的账号不属于任何部门", "Your account belongs to no department"))
 }
 
 fn case_table(ctx: &Ctx, web: &Web, caption: &str, rows: &[CaseRow]) -> Markup {
@@ -51,7 +49,7 @@ fn case_table(ctx: &Ctx, web: &Web, caption: &str, rows: &[CaseRow]) -> Markup {
                 } }
                 tbody {
                     @for r in rows {
-                        @let v = views::case_row_view(&web.state, r);
+                        @let v = server::areas::onething::views::case_row_view(&web.state, r);
                         tr {
                             td { (super::deadline_tag(lang, v.days_left, v.overdue, v.warned)) @if v.legal_overdue { " " (tag("bad", &ctx.t("deadline-legal-overdue"))) } }
                             th scope="row" { a href={ "/applications/" (v.application) "#case-" (v.id) } { (super::item_name(c, &v.item, lang)) } }
@@ -67,7 +65,7 @@ fn case_table(ctx: &Ctx, web: &Web, caption: &str, rows: &[CaseRow]) -> Markup {
     }
 }
 
-async fn render(ctx: &Ctx, web: &Web, department: Option<String>, banner: Option<String>, failed: Option<(String, Errors, String)>, status: StatusCode) -> Result<Response, ApiError> {
+async fn render(ctx: &Ctx, web: &Web, department: Option<String>, banner: Option<String>, failed: Option<(String, Errors, String)>, status: StatusCode) -> Result<Response, Failure> {
     let p = ctx.require()?;
     let c = web.state.catalog();
     let lang = ctx.lang;
@@ -161,7 +159,7 @@ pub async fn respond(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>, f
     let r = async {
         let dept = scope(&ctx, &web, None)?;
         let p = ctx.require()?.clone();
-        let rid: RectificationId = service::parse_id(&id, "没有这个整改单", "No such rectification")?;
+        let rid: RectificationId = server::areas::onething::cases::parse_id(&id, "没有这个整改单", "No such rectification")?;
         let field = format!("response-{id}");
         let text = form.get(&field).unwrap_or_default();
         let values: BTreeMap<String, String> = BTreeMap::new();
@@ -171,9 +169,9 @@ pub async fn respond(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>, f
             e.push(&field, ctx.t("sup-response-required"));
             return render(&ctx, &web, dept, None, Some((id.clone(), e, text)), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
-        match service::respond_rectification(&web.state, &p.account, rid, text.clone()).await {
+        match server::areas::onething::cases::respond_rectification(&web.state, &p.account, rid, text.clone()).await {
             Ok(_) => Ok(redirect(&format!("/supervision?done=1#rect-{id}"))),
-            Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict { .. } | ApiError::Forbidden { .. })) => {
+            Err(e @ (Failure::Invalid { .. } | Failure::Conflict { .. } | Failure::Forbidden { .. })) => {
                 let mut errs = Errors::from_api(ctx.lang, &e);
                 for (f, _) in &mut errs.0 {
                     f.clone_from(&field);

@@ -146,7 +146,7 @@ async fn a_guardian_sees_the_minors_in_their_care() {
     let someone = t.citizen().await;
     let other = t.client();
     other.login(&someone).await;
-    let wards = server::register::wards(&t.state, &t.state.store.account_for_login(&someone).await.expect("query").expect("account").0).await.expect("wards");
+    let wards = server::areas::identity::cases::wards(&t.state, &t.state.store.account_for_login(&someone).await.expect("query").expect("account").0).await.expect("wards");
     assert_eq!(other.get("/me/data").await.body.contains("我监护的未成年人"), !wards.is_empty());
     t.shutdown().await;
 }

@@ -1,48 +1,164 @@
-//! Real-name registration (实名注册) in two steps, the claim codes of accounts opened at a window,
-//! and the guardian link of minors.
-//!
-//! Step one (`request_code`) answers the same whoever asks: a one-time code goes to the phone only
-//! when the ID number is in the population register, the name matches, the resident is 18 or
-//! over, and there is no account yet — or the account was opened at a window and the claim code
-//! handed over there is given. Step two (`register`) checks that code (five wrong tries void it;
-//! it works once), checks the resident again, and creates the account (or claims the window's).
-//! Every failure that could tell who exists is the one `registration_failed`. Requests are limited
-//! per client address (in memory) and per ID number and phone (counted from the challenges in the
-//! database, so every server on it counts them). Minors do not register: their guardians by the
-//! household register (`pool::guardian`) see them as wards.
+//! Identity's use cases: signing in and out, sessions, and registration with an SMS code (real
+//! name, claim codes for accounts opened at a window, guardians and their wards). No HTTP here.
 
-use std::time::Instant;
-
-use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderValue;
 use catalog::Role;
-use chrono::{DateTime, NaiveDate, Utc};
-use domain::{AccountId, Phone, ResidentId};
-use pool::guardian;
-use rand::{Rng, RngCore};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use store::{Account, AccountKind, Challenge, ChallengeKey, NewAccount, RegistrationSubject, StoredCode};
-use utoipa::ToSchema;
-
-use crate::api;
-use crate::auth::{self, ClientAddr, Principal};
-use crate::config::RegistrationConfig;
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::json::ApiJson;
+use chrono::DateTime;
+use chrono::Utc;
+use domain::ResidentId;
+use sha2::Digest;
+use sha2::Sha256;
+use store::Account;
+use crate::auth;
+use crate::auth::ClientAddr;
+use crate::auth::Principal;
+use crate::auth::SESSION_COOKIE;
+use crate::failure::Failure;
+use crate::failure::Fallible;
 use crate::state::AppState;
-use crate::throttle::{self, Quota};
+use std::time::Instant;
+use domain::AccountId;
+use domain::Phone;
+use pool::guardian;
+use rand::Rng;
+use rand::RngCore;
+use store::AccountKind;
+use store::Challenge;
+use store::ChallengeKey;
+use store::NewAccount;
+use store::RegistrationSubject;
+use store::StoredCode;
+use crate::config::RegistrationConfig;
+use crate::throttle;
+use crate::throttle::Quota;
+use super::views::*;
+
+pub(crate) fn account_view(state: &AppState, a: &Account) -> AccountView {
+    AccountView {
+        id: a.id.to_string(),
+        login: crate::areas::onething::views::mask_key(&a.login),
+        display_name: a.display_name.clone(),
+        kind: a.kind.code().into(),
+        roles: a.roles.iter().map(|r| r.code().to_owned()).collect(),
+        role_names: a.roles.iter().map(|r| r.name_zh().to_owned()).collect(),
+        department_name: a.department.as_deref().and_then(|d| state.catalog().department(d)).map(|d| d.name.clone()),
+        department: a.department.clone(),
+        division: a.division.clone(),
+    }
+}
+
+pub(crate) fn normalise_login(login: &str) -> String {
+    let t = login.trim();
+    match ResidentId::parse(t) {
+        Ok(id) => id.as_str().to_owned(),
+        Err(_) => domain::CreditCode::parse(t).map(|c| c.as_str().to_owned()).unwrap_or_else(|_| t.to_owned()),
+    }
+}
+
+/// A new session of an account: the bearer token (given once, stored only as its hash) and when
+/// it ends.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub account: Account,
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Session {
+    /// The `Set-Cookie` value that carries the session to a browser.
+    pub fn cookie(&self, state: &AppState) -> Option<HeaderValue> {
+        let cookie = format!(
+            "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+            self.token,
+            state.config.session_hours * 3600,
+            auth::cookie_secure(&state.config)
+        );
+        HeaderValue::from_str(&cookie).ok()
+    }
+}
+
+/// Opens a session for an account that has just proved who it is.
+pub async fn open_session(state: &AppState, account: &Account) -> Fallible<Session> {
+    let (token, hash) = auth::new_token();
+    let now = state.now();
+    let expires_at = now + chrono::Duration::hours(state.config.session_hours);
+    state.store.create_session(&hash, account.id, now, expires_at).await?;
+    Ok(Session { account: account.clone(), token, expires_at })
+}
+
+/// Signing in with a password (the use case behind the API's and the page's log-in). Failed
+/// attempts are throttled per login and client address, and per address (`auth::LoginGuard`):
+/// a throttled attempt is refused with 429 `login_throttled`, whatever the password.
+pub async fn sign_in(state: &AppState, client: ClientAddr, login: &str, password: &str) -> Fallible<Session> {
+    let login = normalise_login(login);
+    if login.is_empty() || login.len() > 100 || password.len() > 200 {
+        return Err(Failure::BadCredentials);
+    }
+    state.login_guard.check(&login, client, state.now())?;
+    let found = state.store.account_for_login(&login).await?;
+    let password = password.to_owned();
+    let (account, ok) = match found {
+        Some((account, hash)) => {
+            let ok = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
+                .await
+                .map_err(Failure::internal)?;
+            (Some(account), ok)
+        }
+        None => {
+            // Spend the same time as a real check so that logins cannot be probed by timing.
+            let _ = tokio::task::spawn_blocking(move || auth::verify_password(DUMMY_HASH, &password)).await;
+            (None, false)
+        }
+    };
+    let known = account.as_ref().map(|a| a.id.0);
+    let Some(account) = account.filter(|_| ok) else {
+        state.login_guard.failed(&login, client, state.now());
+        // Never what was typed (a mistyped ID number, a password in the wrong field): its shape.
+        tracing::info!(kind = login_kind(&login), found = known.is_some(), account = known, "login failed");
+        return Err(Failure::BadCredentials);
+    };
+    if account.disabled {
+        return Err(Failure::forbidden("账号已停用，请联系管理员", "The account is disabled"));
+    }
+    state.login_guard.succeeded(&login, client);
+    open_session(state, &account).await
+}
+
+/// What a login looks like, for the log of a failed one: `id_number` (15 or 18 characters,
+/// digits but a final X, valid or not), `credit_code` (18 characters of a credit code's alphabet)
+/// or `username` (anything else, such as a password typed into the wrong field).
+pub(crate) fn login_kind(login: &str) -> &'static str {
+    let b = login.as_bytes();
+    let digits = |n: usize| b.get(..n).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if (b.len() == 18 && digits(17) && matches!(b[17], b'0'..=b'9' | b'X' | b'x')) || (b.len() == 15 && digits(15)) {
+        "id_number"
+    } else if b.len() == 18 && b.iter().all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !b"IOSVZ".contains(c))) {
+        "credit_code"
+    } else {
+        "username"
+    }
+}
+
+/// A valid argon2 hash of a random password, used to equalise timing for unknown logins.
+pub(crate) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Ou7RZCVNVjVAdOwOeFrN8jKEJJb6JMfv3IbX1y7nzo";
+
+/// Ends a session (the use case behind the API's and the page's sign-out); the `Set-Cookie`
+/// value that clears the browser's session cookie.
+pub async fn sign_out(state: &AppState, p: &Principal) -> Fallible<Option<HeaderValue>> {
+    state.store.delete_session(&p.token_hash).await?;
+    state.sessions.remove(&p.token_hash);
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", auth::cookie_secure(&state.config));
+    Ok(HeaderValue::from_str(&cookie).ok())
+}
 
 /// The window of every registration limit.
-const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
+pub(crate) const HOUR: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// The characters of a claim code: no 0/O, 1/I/L, which are read wrongly off a slip.
-const CLAIM_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+pub(crate) const CLAIM_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
 /// Characters of a claim code.
-const CLAIM_LEN: usize = 8;
+pub(crate) const CLAIM_LEN: usize = 8;
 
 /// The notice kind of a registration code.
 pub const CODE_NOTICE_KIND: &str = "registration_code";
@@ -50,8 +166,8 @@ pub const CODE_NOTICE_KIND: &str = "registration_code";
 /// The per-process limits per client address.
 #[derive(Debug)]
 pub struct Limits {
-    codes: Quota<std::net::IpAddr>,
-    attempts: Quota<std::net::IpAddr>,
+    pub(crate) codes: Quota<std::net::IpAddr>,
+    pub(crate) attempts: Quota<std::net::IpAddr>,
 }
 
 impl Limits {
@@ -60,10 +176,10 @@ impl Limits {
     }
 }
 
-fn too_many(wait: std::time::Duration) -> ApiError {
+pub(crate) fn too_many(wait: std::time::Duration) -> Failure {
     let secs = throttle::seconds(wait);
     let minutes = secs.div_ceil(60);
-    ApiError::TooManyRequests {
+    Failure::TooManyRequests {
         code: "too_many_attempts",
         zh: format!("尝试次数过多，请 {minutes} 分钟后再试"),
         en: format!("Too many attempts; try again in {minutes} minute(s)"),
@@ -72,8 +188,8 @@ fn too_many(wait: std::time::Duration) -> ApiError {
 }
 
 /// The one answer to a registration that failed for any reason that could tell who exists.
-fn failed() -> ApiError {
-    ApiError::invalid(
+pub(crate) fn failed() -> Failure {
+    Failure::invalid(
         "registration_failed",
         "code",
         "验证码不正确或已失效，或所填信息与人口库不一致。请核对后重试，或重新获取验证码",
@@ -86,29 +202,29 @@ fn failed() -> ApiError {
 
 /// A 6-digit code from the operating system's cryptographic generator (through `rand`'s thread
 /// generator, a CSPRNG seeded from it).
-fn new_code() -> String {
+pub(crate) fn new_code() -> String {
     format!("{:06}", rand::rng().random_range(0..1_000_000u32))
 }
 
 /// A claim code: 8 characters of [`CLAIM_ALPHABET`].
-fn new_claim_code() -> String {
+pub(crate) fn new_claim_code() -> String {
     let mut rng = rand::rng();
     (0..CLAIM_LEN).map(|_| char::from(CLAIM_ALPHABET[rng.random_range(0..CLAIM_ALPHABET.len())])).collect()
 }
 
-fn new_salt() -> String {
+pub(crate) fn new_salt() -> String {
     let mut b = [0u8; 16];
     rand::rng().fill_bytes(&mut b);
     hex::encode(b)
 }
 
 /// SHA-256 of the salt and the code, hex.
-fn code_hash(salt: &str, code: &str) -> String {
+pub(crate) fn code_hash(salt: &str, code: &str) -> String {
     hex::encode(Sha256::digest(format!("{salt}:{code}").as_bytes()))
 }
 
 /// Equality that takes as long however early the texts differ.
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut diff = a.len() ^ b.len();
     for i in 0..a.len().max(b.len()) {
@@ -118,7 +234,7 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 /// Whether `code` is the live code kept as `stored` at `now`.
-fn matches(stored: &StoredCode, code: &str, now: DateTime<Utc>) -> bool {
+pub(crate) fn matches(stored: &StoredCode, code: &str, now: DateTime<Utc>) -> bool {
     let right = same(&code_hash(&stored.salt, code), &stored.code_hash);
     right && stored.live(now)
 }
@@ -131,16 +247,16 @@ pub fn normalise_claim_code(s: &str) -> Option<String> {
 }
 
 /// A claim code as printed: `ABCD-EFGH`.
-fn printed(code: &str) -> String {
+pub(crate) fn printed(code: &str) -> String {
     let (a, b) = code.split_at(code.len() / 2);
     format!("{a}-{b}")
 }
 
-fn parse_claim(s: Option<&str>) -> ApiResult<Option<String>> {
+pub(crate) fn parse_claim(s: Option<&str>) -> Fallible<Option<String>> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(c) => normalise_claim_code(c).map(Some).ok_or_else(|| {
-            ApiError::invalid(
+            Failure::invalid(
                 "invalid_claim_code",
                 "claim_code",
                 "认领码为 8 位字母和数字（如 ABCD-EFGH），请按窗口给您的凭条填写",
@@ -152,19 +268,19 @@ fn parse_claim(s: Option<&str>) -> ApiResult<Option<String>> {
 
 /// The ID number and phone of a request, each checked for its form (which says nothing about who
 /// exists), and that a name was given.
-fn parse_person(id_number: &str, name: &str, phone: &str) -> ApiResult<(ResidentId, Phone)> {
-    let id = ResidentId::parse(id_number.trim()).map_err(|e| ApiError::from_describe(&e, "id_number"))?;
+pub(crate) fn parse_person(id_number: &str, name: &str, phone: &str) -> Fallible<(ResidentId, Phone)> {
+    let id = ResidentId::parse(id_number.trim()).map_err(|e| Failure::from_describe(&e, "id_number"))?;
     let n = name.trim().chars().count();
     if n == 0 || n > 50 {
-        return Err(ApiError::invalid("invalid_name", "name", "请填写与身份证一致的姓名（50 字以内）", "Enter your name as on your ID card (up to 50 characters)"));
+        return Err(Failure::invalid("invalid_name", "name", "请填写与身份证一致的姓名（50 字以内）", "Enter your name as on your ID card (up to 50 characters)"));
     }
-    let phone = Phone::parse(phone).map_err(|e| ApiError::from_describe(&e, "phone"))?;
+    let phone = Phone::parse(phone).map_err(|e| Failure::from_describe(&e, "phone"))?;
     Ok((id, phone))
 }
 
 /// Whether the register lets this resident register now: the name matches, they are an adult,
 /// and they have no account — or an account a window opened whose live claim code is `claim`.
-fn may_register(s: &RegistrationSubject, name: &str, claim: Option<&str>, now: DateTime<Utc>) -> bool {
+pub(crate) fn may_register(s: &RegistrationSubject, name: &str, claim: Option<&str>, now: DateTime<Utc>) -> bool {
     let today = domain::china_date(now);
     if s.person.name != name.trim() || !guardian::is_adult(s.person.birth_date, today) {
         return false;
@@ -177,7 +293,7 @@ fn may_register(s: &RegistrationSubject, name: &str, claim: Option<&str>, now: D
 }
 
 /// 429 if `key` already asked for `limit` codes within the hour (counted from the challenges).
-async fn limit_in_db(state: &AppState, key: ChallengeKey, value: &str, limit: usize, now: DateTime<Utc>) -> ApiResult<()> {
+pub(crate) async fn limit_in_db(state: &AppState, key: ChallengeKey, value: &str, limit: usize, now: DateTime<Utc>) -> Fallible<()> {
     let hour = chrono::Duration::hours(1);
     let times = state.store.challenge_times(key, value, now - hour).await?;
     if times.len() < limit {
@@ -188,39 +304,9 @@ async fn limit_in_db(state: &AppState, key: ChallengeKey, value: &str, limit: us
     Err(too_many((frees_at - now).to_std().unwrap_or_default()))
 }
 
-// ---------------------------------------------------------------------------------------------
-// Step one: a code to the phone.
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CodeRequest {
-    /// 18-digit resident ID number.
-    #[schema(pattern = "^[0-9]{17}[0-9Xx]$", example = "330183199001011232")]
-    pub id_number: String,
-    /// The name as in the population register (实名核验).
-    pub name: String,
-    /// The mainland mobile number the code goes to.
-    #[schema(example = "13900001234")]
-    pub phone: String,
-    /// For an account opened at a service window: the claim code on the slip the window handed
-    /// over (在窗口办理时领取的认领码).
-    #[schema(example = "ABCD-EFGH")]
-    pub claim_code: Option<String>,
-}
-
-/// The answer to every well-formed code request, whoever asks.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct CodeSent {
-    /// The phone the code was sent to, if it was, masked: `139****1234`.
-    pub sent_to: String,
-    pub expires_in_seconds: i64,
-    pub message: String,
-    pub message_en: String,
-}
-
 /// Step one: sends a registration code to the phone when the resident may register (see the
 /// module's documentation); answers the same in every case.
-pub async fn request_code(state: &AppState, client: ClientAddr, req: &CodeRequest) -> ApiResult<CodeSent> {
+pub async fn request_code(state: &AppState, client: ClientAddr, req: &CodeRequest) -> Fallible<CodeSent> {
     let cfg = &state.config.registration;
     let (id, phone) = parse_person(&req.id_number, &req.name, &req.phone)?;
     let claim = parse_claim(req.claim_code.as_deref())?;
@@ -273,38 +359,16 @@ pub async fn request_code(state: &AppState, client: ClientAddr, req: &CodeReques
     })
 }
 
-// ---------------------------------------------------------------------------------------------
-// Step two: the account.
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterRequest {
-    /// 18-digit resident ID number, as in step one.
-    #[schema(pattern = "^[0-9]{17}[0-9Xx]$", example = "330183199001011232")]
-    pub id_number: String,
-    pub name: String,
-    /// The phone the code was sent to.
-    #[schema(example = "13900001234")]
-    pub phone: String,
-    /// The 6-digit code from the text message.
-    #[schema(pattern = "^[0-9]{6}$", example = "123456")]
-    pub code: String,
-    /// 8–128 characters with letters and digits.
-    pub password: String,
-    /// For an account opened at a window: its claim code, as in step one.
-    pub claim_code: Option<String>,
-}
-
 /// Step two: checks the code and the resident again and creates the account (or claims the one a
 /// window opened, setting its password and phone). Returns the account to start a session for.
-pub async fn register(state: &AppState, client: ClientAddr, req: &RegisterRequest) -> ApiResult<Account> {
+pub async fn register(state: &AppState, client: ClientAddr, req: &RegisterRequest) -> Fallible<Account> {
     auth::check_password_strength(&req.password)?;
     state.registration.attempts.take(&client.0, Instant::now()).map_err(too_many)?;
     let cfg = &state.config.registration;
     let (id, phone) = parse_person(&req.id_number, &req.name, &req.phone)?;
     let code = req.code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::invalid("invalid_code", "code", "验证码为短信中的 6 位数字", "The code is the 6 digits in the text message"));
+        return Err(Failure::invalid("invalid_code", "code", "验证码为短信中的 6 位数字", "The code is the 6 digits in the text message"));
     }
     let claim = parse_claim(req.claim_code.as_deref())?;
     let now = state.now();
@@ -326,7 +390,7 @@ pub async fn register(state: &AppState, client: ClientAddr, req: &RegisterReques
     }
     let (mem, it) = (state.config.argon2_memory_kib, state.config.argon2_iterations);
     let password = req.password.clone();
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password, mem, it)).await.map_err(ApiError::internal)??;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password, mem, it)).await.map_err(Failure::internal)??;
     let id = match subject.account {
         Some(a) => {
             let stored = a.claim.ok_or_else(failed)?;
@@ -358,26 +422,10 @@ pub async fn register(state: &AppState, client: ClientAddr, req: &RegisterReques
             }
         }
     };
-    state.store.account(id).await?.ok_or_else(|| ApiError::internal(std::io::Error::other("the registered account is missing")))
+    state.store.account(id).await?.ok_or_else(|| Failure::internal(std::io::Error::other("the registered account is missing")))
 }
 
-// ---------------------------------------------------------------------------------------------
-// Claim codes.
-
-/// A claim code for window staff to hand over, with what to tell the resident.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ClaimCodeView {
-    /// As printed on the slip: `ABCD-EFGH`.
-    pub code: String,
-    pub expires_at: DateTime<Utc>,
-    /// The resident's name, for the slip.
-    pub name: String,
-    /// What the resident does with it.
-    pub instructions: String,
-    pub instructions_en: String,
-}
-
-fn claim_view(code: &str, name: &str, expires_at: DateTime<Utc>) -> ClaimCodeView {
+pub(crate) fn claim_view(code: &str, name: &str, expires_at: DateTime<Utc>) -> ClaimCodeView {
     let day = domain::china_date(expires_at);
     let printed = printed(code);
     ClaimCodeView {
@@ -395,7 +443,7 @@ fn claim_view(code: &str, name: &str, expires_at: DateTime<Utc>) -> ClaimCodeVie
 
 /// Stores a new claim code for `account`; `replace`: see `Store::issue_claim_code`. `None` when
 /// one was live and not replaced.
-async fn new_claim_code_for(state: &AppState, account: AccountId, name: &str, issued_by: AccountId, replace: bool) -> ApiResult<Option<ClaimCodeView>> {
+pub(crate) async fn new_claim_code_for(state: &AppState, account: AccountId, name: &str, issued_by: AccountId, replace: bool) -> Fallible<Option<ClaimCodeView>> {
     let now = state.now();
     let expires = now + chrono::Duration::days(state.config.registration.claim_code_days);
     let (code, salt) = (new_claim_code(), new_salt());
@@ -418,7 +466,7 @@ pub async fn claim_code_after_intake(state: &AppState, window: &Account, id_numb
         }
     }
     .await;
-    r.unwrap_or_else(|e: ApiError| {
+    r.unwrap_or_else(|e: Failure| {
         tracing::warn!(error = ?e, "no claim code after a window intake");
         None
     })
@@ -426,25 +474,25 @@ pub async fn claim_code_after_intake(state: &AppState, window: &Account, id_numb
 
 /// Window staff issue a fresh claim code (the slip was lost) for a resident of their division
 /// whose account, opened at a window, is still unclaimed. The earlier code stops working.
-pub async fn reissue_claim_code(state: &AppState, staff: &Account, applicant: &str) -> ApiResult<ClaimCodeView> {
+pub async fn reissue_claim_code(state: &AppState, staff: &Account, applicant: &str) -> Fallible<ClaimCodeView> {
     if staff.kind != AccountKind::Staff || !staff.has(Role::Window) {
-        return Err(ApiError::forbidden("只有窗口人员可以补发认领码", "Only window staff may issue claim codes"));
+        return Err(Failure::forbidden("只有窗口人员可以补发认领码", "Only window staff may issue claim codes"));
     }
-    let id = ResidentId::parse(applicant.trim()).map_err(|e| ApiError::from_describe(&e, "applicant"))?;
+    let id = ResidentId::parse(applicant.trim()).map_err(|e| Failure::from_describe(&e, "applicant"))?;
     let s = state.store.registration_subject(id.as_str()).await?.ok_or_else(|| {
-        ApiError::invalid("not_in_register", "applicant", "人口库中没有此身份证号码，请核对后再试", "This ID number is not in the population register")
+        Failure::invalid("not_in_register", "applicant", "人口库中没有此身份证号码，请核对后再试", "This ID number is not in the population register")
     })?;
     if let Some(d) = &staff.division
         && !s.person.division.starts_with(d.as_str())
     {
-        return Err(ApiError::Forbidden {
+        return Err(Failure::Forbidden {
             code: "forbidden",
             zh: "只能为本辖区的居民补发认领码".into(),
             en: "You may issue claim codes only to residents of your division".into(),
             field: Some("applicant".into()),
         });
     }
-    let conflict = |code: &'static str, zh: &str, en: &str| ApiError::Conflict { code, zh: zh.into(), en: en.into(), field: Some("applicant".into()) };
+    let conflict = |code: &'static str, zh: &str, en: &str| Failure::Conflict { code, zh: zh.into(), en: en.into(), field: Some("applicant".into()) };
     if !guardian::is_adult(s.person.birth_date, domain::china_date(state.now())) {
         return Err(conflict(
             "minor_cannot_register",
@@ -457,26 +505,12 @@ pub async fn reissue_claim_code(state: &AppState, staff: &Account, applicant: &s
         Some(a) if !a.unclaimed => Err(conflict("already_claimed", "该居民的账号已经注册认领，无需认领码", "This resident's account is already registered")),
         Some(a) => new_claim_code_for(state, a.id, &s.person.name, staff.id, true)
             .await?
-            .ok_or_else(|| ApiError::internal(std::io::Error::other("a replacing claim code was not stored"))),
+            .ok_or_else(|| Failure::internal(std::io::Error::other("a replacing claim code was not stored"))),
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Guardians.
-
-/// A minor in the caller's care, by the household register.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct WardView {
-    /// Masked: `330183********1232`.
-    pub id_number: String,
-    pub name: String,
-    pub birth_date: NaiveDate,
-    /// Full years today.
-    pub age: u32,
-}
-
 /// The minors a resident is guardian of (none for enterprise agents and staff).
-pub async fn wards(state: &AppState, account: &Account) -> ApiResult<Vec<WardView>> {
+pub async fn wards(state: &AppState, account: &Account) -> Fallible<Vec<WardView>> {
     let person = match (account.kind, account.person_id) {
         (AccountKind::Citizen, Some(pid)) => state.store.person(pid).await?,
         _ => None,
@@ -488,68 +522,6 @@ pub async fn wards(state: &AppState, account: &Account) -> ApiResult<Vec<WardVie
         .into_iter()
         .map(|w| WardView { id_number: domain::mask::id_number(&w.id_number), age: guardian::full_years(w.birth_date, today), name: w.name, birth_date: w.birth_date })
         .collect())
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTTP.
-
-/// Step one of registration: asks for a code by text message. The answer is the same whether or
-/// not the resident exists, the name matches, an account exists or the resident is a minor; the
-/// code is sent only when they may register.
-#[utoipa::path(post, path = "/api/auth/register/code", tag = "auth", request_body = CodeRequest,
-    responses(
-        (status = 202, body = CodeSent, description = "Always, for a well-formed request: a code was sent if the resident may register"),
-        (status = 400, body = ErrorBody, description = "Not the JSON expected"),
-        (status = 422, body = ErrorBody, description = "An invalid ID number, phone number or claim code (`field` names it)"),
-        (status = 429, body = ErrorBody, description = "Too many requests from this address, for this ID number or this phone (`too_many_attempts`)",
-            headers(("Retry-After" = u64, description = "Seconds to wait")))))]
-pub async fn request_code_route(State(state): State<AppState>, client: ClientAddr, ApiJson(req): ApiJson<CodeRequest>) -> ApiResult<Response> {
-    let sent = request_code(&state, client, &req).await?;
-    Ok((StatusCode::ACCEPTED, Json(sent)).into_response())
-}
-
-/// Step two of registration: the code from the text message and a password; creates the account
-/// (or claims the one a window opened, with its claim code) and signs in.
-#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses(
-        (status = 200, body = api::LoginResponse, description = "Registered and signed in; also sets the session cookie"),
-        (status = 400, body = ErrorBody, description = "Not the JSON expected"),
-        (status = 422, body = ErrorBody, description = "`weak_password`; an invalid ID number, phone, code or claim code; or `registration_failed` (field `code`) for a wrong or used code or details that do not match"),
-        (status = 429, body = ErrorBody, description = "Too many attempts from this address (`too_many_attempts`)",
-            headers(("Retry-After" = u64, description = "Seconds to wait")))))]
-pub async fn register_route(State(state): State<AppState>, client: ClientAddr, ApiJson(req): ApiJson<RegisterRequest>) -> ApiResult<Response> {
-    let account = register(&state, client, &req).await?;
-    api::start_session(&state, &account).await
-}
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClaimCodeRequest {
-    /// The resident's ID number.
-    #[schema(pattern = "^[0-9]{17}[0-9Xx]$", example = "330183199001011232")]
-    pub applicant: String,
-}
-
-/// Window staff issue a new claim code for a resident of their division whose window-opened
-/// account is still unclaimed (a lost slip); the earlier code stops working.
-#[utoipa::path(post, path = "/api/accounts/claim-codes", tag = "auth", request_body = ClaimCodeRequest,
-    responses(
-        (status = 201, body = ClaimCodeView),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody, description = "Not window staff, or the resident is outside the window's division"),
-        (status = 409, body = ErrorBody, description = "No window-opened account, already claimed, or a minor"),
-        (status = 422, body = ErrorBody)),
-    security(("bearer" = [])))]
-pub async fn claim_codes_route(State(state): State<AppState>, p: Principal, ApiJson(req): ApiJson<ClaimCodeRequest>) -> ApiResult<Response> {
-    let view = reissue_claim_code(&state, &p.account, &req.applicant).await?;
-    Ok((StatusCode::CREATED, Json(view)).into_response())
-}
-
-/// The minors the signed-in resident is guardian of, by the household register.
-#[utoipa::path(get, path = "/api/me/wards", tag = "auth",
-    responses((status = 200, body = Vec<WardView>), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn my_wards(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Vec<WardView>>> {
-    Ok(Json(wards(&state, &p.account).await?))
 }
 
 #[cfg(test)]

@@ -1,28 +1,54 @@
-//! The service layer: who may do what to which application (roles and data scope), and the use
-//! cases — file, act, withdraw, rate, answer a rectification, run the deadline tick — each run as
-//! a job on the store's group-commit writer so it is durable when it returns.
+//! The one-thing area's use cases (一件事): who may do what to which application (roles and data
+//! scope), and file, act, withdraw, rate, answer a rectification, upload a material, plan, report
+//! and run the deadline tick — each run as a job on the store's group-commit writer so it is
+//! durable when it returns. No HTTP here: handlers and pages call these.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-use catalog::{Role, Subject};
-use domain::{AccountId, ApplicationId, CaseId, CreditCode, RectificationId, ResidentId, UploadId, china_date};
-use onething::{
-    ActionRequest, Actor, Applicant, Application, Channel, Known, RatingRequest, SubmitRequest, Target,
-    TickOutcome,
-};
-use sha2::{Digest, Sha256};
-use store::{Account, AccountKind, Job, NewAccount, UnitOfWork, UowError};
-
-use crate::error::{ApiError, ApiResult};
-use crate::state::{AppState, EngineParts};
+use catalog::Role;
+use catalog::Subject;
+use domain::AccountId;
+use domain::ApplicationId;
+use domain::CaseId;
+use domain::CreditCode;
+use domain::RectificationId;
+use domain::ResidentId;
+use domain::UploadId;
+use domain::china_date;
+use onething::ActionRequest;
+use onething::Actor;
+use onething::Applicant;
+use onething::Application;
+use onething::Channel;
+use onething::Known;
+use onething::RatingRequest;
+use onething::SubmitRequest;
+use onething::Target;
+use onething::TickOutcome;
+use sha2::Digest;
+use sha2::Sha256;
+use store::Account;
+use store::AccountKind;
+use store::Job;
+use store::NewAccount;
+use store::UnitOfWork;
+use store::UowError;
+use crate::failure::Failure;
+use crate::failure::Fallible;
+use crate::state::AppState;
+use crate::state::EngineParts;
+use axum::body::Bytes;
+use crate::auth::Principal;
+use crate::areas::onething::views::PlanView;
+use crate::ids::app_id;
+use super::views::*;
 
 /// A job made of a closure.
 pub struct FnJob<F> {
-    apps: Vec<ApplicationId>,
-    idem: Option<(AccountId, String)>,
-    route: u64,
-    f: F,
+    pub(crate) apps: Vec<ApplicationId>,
+    pub(crate) idem: Option<(AccountId, String)>,
+    pub(crate) route: u64,
+    pub(crate) f: F,
 }
 
 impl<F> FnJob<F> {
@@ -52,7 +78,7 @@ where
     }
 }
 
-fn route_of(id: i64) -> u64 {
+pub(crate) fn route_of(id: i64) -> u64 {
     // Ids are time-ordered; mix the bits so consecutive ids spread over writers.
     (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 1 | 1
 }
@@ -60,7 +86,7 @@ fn route_of(id: i64) -> u64 {
 // ---------------------------------------------------------------------------------------------
 // Roles and data scope.
 
-fn in_division(account: &Account, app: &Application) -> bool {
+pub(crate) fn in_division(account: &Account, app: &Application) -> bool {
     match &account.division {
         None => true,
         Some(d) => app.division.as_deref().is_some_and(|a| a.starts_with(d.as_str())),
@@ -117,8 +143,8 @@ pub fn actor_for(account: &Account, app: &Application, case: Option<CaseId>) -> 
     Actor { account: account.id, roles, name: account.display_name.clone() }
 }
 
-fn hidden() -> ApiError {
-    ApiError::not_found("没有这个申请，或您无权查看", "No such application, or you may not see it")
+pub(crate) fn hidden() -> Failure {
+    Failure::not_found("没有这个申请，或您无权查看", "No such application, or you may not see it")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,11 +172,11 @@ pub struct SubmitBody {
     pub division: Option<String>,
 }
 
-fn parse_target(body_bundle: &Option<String>, body_item: &Option<String>) -> ApiResult<Target> {
+pub(crate) fn parse_target(body_bundle: &Option<String>, body_item: &Option<String>) -> Fallible<Target> {
     match (body_bundle, body_item) {
         (Some(b), None) => Ok(Target::Bundle(b.trim().to_owned())),
         (None, Some(i)) => Ok(Target::Item(i.trim().to_owned())),
-        _ => Err(ApiError::invalid(
+        _ => Err(Failure::invalid(
             "bundle_or_item",
             "bundle",
             "请指定要申请的一件事（bundle）或单个事项（item），二者选一",
@@ -159,11 +185,11 @@ fn parse_target(body_bundle: &Option<String>, body_item: &Option<String>) -> Api
     }
 }
 
-pub fn parse_uploads(m: &BTreeMap<String, String>, field: &str) -> ApiResult<BTreeMap<String, UploadId>> {
+pub fn parse_uploads(m: &BTreeMap<String, String>, field: &str) -> Fallible<BTreeMap<String, UploadId>> {
     m.iter()
         .map(|(k, v)| {
             v.trim().parse::<i64>().map(|n| (k.clone(), UploadId(n))).map_err(|_| {
-                ApiError::invalid(
+                Failure::invalid(
                     "invalid_upload",
                     &format!("{field}.{k}"),
                     format!("材料「{k}」的上传编号「{v}」无效，请先上传文件"),
@@ -175,14 +201,14 @@ pub fn parse_uploads(m: &BTreeMap<String, String>, field: &str) -> ApiResult<BTr
 }
 
 /// Checks that every upload exists and was uploaded by `owner`.
-pub async fn check_uploads(state: &AppState, uploads: &BTreeMap<String, UploadId>, owner: AccountId, field: &str) -> ApiResult<()> {
+pub async fn check_uploads(state: &AppState, uploads: &BTreeMap<String, UploadId>, owner: AccountId, field: &str) -> Fallible<()> {
     let ids: Vec<UploadId> = uploads.values().copied().collect();
     let found = state.store.uploads(&ids).await?;
     for (code, id) in uploads {
         match found.iter().find(|u| u.id == *id) {
             Some(u) if u.account == owner => {}
             _ => {
-                return Err(ApiError::invalid(
+                return Err(Failure::invalid(
                     "unknown_upload",
                     &format!("{field}.{code}"),
                     format!("找不到您上传的文件 {id}（材料「{code}」），请重新上传"),
@@ -196,12 +222,12 @@ pub async fn check_uploads(state: &AppState, uploads: &BTreeMap<String, UploadId
 
 /// The applicant for a window intake: the person or enterprise, and their own account (created
 /// without a password if they have none yet, so that they can claim it and follow online).
-async fn applicant_for_window(state: &AppState, key: &str) -> ApiResult<Applicant> {
+pub(crate) async fn applicant_for_window(state: &AppState, key: &str) -> Fallible<Applicant> {
     let key = key.trim();
     if key.len() == 18 && ResidentId::parse(key).is_ok() {
-        let id = ResidentId::parse_on(key, china_date(state.now())).map_err(|e| ApiError::from_describe(&e, "applicant"))?;
+        let id = ResidentId::parse_on(key, china_date(state.now())).map_err(|e| Failure::from_describe(&e, "applicant"))?;
         let person = state.store.person_by_id_number(id.as_str()).await?.ok_or_else(|| {
-            ApiError::invalid(
+            Failure::invalid(
                 "not_in_register",
                 "applicant",
                 "人口库中没有此身份证号码，请核对后再试",
@@ -213,7 +239,7 @@ async fn applicant_for_window(state: &AppState, key: &str) -> ApiResult<Applican
     }
     if let Ok(code) = CreditCode::parse(key) {
         let ent = state.store.enterprise_by_credit_code(code.as_str()).await?.ok_or_else(|| {
-            ApiError::invalid(
+            Failure::invalid(
                 "not_in_register",
                 "applicant",
                 "法人库中没有此统一社会信用代码，请核对后再试",
@@ -229,14 +255,14 @@ async fn applicant_for_window(state: &AppState, key: &str) -> ApiResult<Applican
     let digits = key.chars().rev().skip(1).all(|c| c.is_ascii_digit());
     let looks_like_id = digits && matches!(id_err, Some(ref e) if !matches!(e, domain::ResidentIdError::Region));
     match (looks_like_id, id_err, CreditCode::parse(key)) {
-        (true, Some(e), _) => Err(ApiError::from_describe(&e, "applicant")),
-        (_, _, Err(e)) => Err(ApiError::from_describe(&e, "applicant")),
-        _ => Err(ApiError::invalid("invalid_applicant", "applicant", "申请人证件号码无效", "Invalid applicant identifier")),
+        (true, Some(e), _) => Err(Failure::from_describe(&e, "applicant")),
+        (_, _, Err(e)) => Err(Failure::from_describe(&e, "applicant")),
+        _ => Err(Failure::invalid("invalid_applicant", "applicant", "申请人证件号码无效", "Invalid applicant identifier")),
     }
 }
 
 /// The account of a person or enterprise, created (without a usable password) if missing.
-async fn ensure_account(state: &AppState, person: Option<&store::Person>, ent: Option<&store::Enterprise>) -> ApiResult<AccountId> {
+pub(crate) async fn ensure_account(state: &AppState, person: Option<&store::Person>, ent: Option<&store::Enterprise>) -> Fallible<AccountId> {
     let existing = state.store.accounts_of_subject(person.map(|p| p.id), ent.map(|e| e.id)).await?;
     if let Some(a) = existing.first() {
         return Ok(a.id);
@@ -268,13 +294,13 @@ async fn ensure_account(state: &AppState, person: Option<&store::Person>, ent: O
             .account_for_login(&login)
             .await?
             .map(|(a, _)| a.id)
-            .ok_or_else(|| ApiError::internal(std::io::Error::other("account vanished"))),
+            .ok_or_else(|| Failure::internal(std::io::Error::other("account vanished"))),
         Err(e) => Err(e.into()),
     }
 }
 
 /// The applicant a signed-in citizen or enterprise agent files for.
-pub async fn own_applicant(state: &AppState, account: &Account) -> ApiResult<Applicant> {
+pub async fn own_applicant(state: &AppState, account: &Account) -> Fallible<Applicant> {
     match account.kind {
         // A resident's login is their ID number (set at registration), so most filings need no read.
         AccountKind::Citizen if account.person_id.is_some() && ResidentId::parse(&account.login).is_ok() => Ok(Applicant {
@@ -284,22 +310,22 @@ pub async fn own_applicant(state: &AppState, account: &Account) -> ApiResult<App
             account: account.id,
         }),
         AccountKind::Citizen => {
-            let pid = account.person_id.ok_or_else(|| ApiError::forbidden("账号未实名", "The account is not linked to a resident"))?;
-            let p = state.store.person(pid).await?.ok_or_else(|| ApiError::forbidden("账号未实名", "The account is not linked to a resident"))?;
+            let pid = account.person_id.ok_or_else(|| Failure::forbidden("账号未实名", "The account is not linked to a resident"))?;
+            let p = state.store.person(pid).await?.ok_or_else(|| Failure::forbidden("账号未实名", "The account is not linked to a resident"))?;
             Ok(Applicant { subject: Subject::Person, key: p.id_number, name: p.name, account: account.id })
         }
         AccountKind::Enterprise => {
             let eid = account
                 .enterprise_id
-                .ok_or_else(|| ApiError::forbidden("账号未关联企业", "The account is not linked to an enterprise"))?;
+                .ok_or_else(|| Failure::forbidden("账号未关联企业", "The account is not linked to an enterprise"))?;
             let e = state
                 .store
                 .enterprise(eid)
                 .await?
-                .ok_or_else(|| ApiError::forbidden("账号未关联企业", "The account is not linked to an enterprise"))?;
+                .ok_or_else(|| Failure::forbidden("账号未关联企业", "The account is not linked to an enterprise"))?;
             Ok(Applicant { subject: Subject::Enterprise, key: e.credit_code, name: e.name, account: account.id })
         }
-        AccountKind::Staff => Err(ApiError::forbidden(
+        AccountKind::Staff => Err(Failure::forbidden(
             "工作人员请通过「一窗受理」代为申请，并填写申请人证件号码",
             "Staff file on behalf of an applicant through window intake, giving the applicant's identifier",
         )),
@@ -307,21 +333,21 @@ pub async fn own_applicant(state: &AppState, account: &Account) -> ApiResult<App
 }
 
 /// Resolves who a filing (or a plan) is for.
-pub async fn applicant_for(state: &AppState, account: &Account, on_behalf: Option<&str>) -> ApiResult<(Applicant, Channel)> {
+pub async fn applicant_for(state: &AppState, account: &Account, on_behalf: Option<&str>) -> Fallible<(Applicant, Channel)> {
     match (account.kind, on_behalf) {
         (AccountKind::Staff, Some(key)) => {
             if !account.has(Role::Window) {
-                return Err(ApiError::forbidden("只有窗口人员可以代为受理申请", "Only window staff may take in applications"));
+                return Err(Failure::forbidden("只有窗口人员可以代为受理申请", "Only window staff may take in applications"));
             }
             Ok((applicant_for_window(state, key).await?, Channel::Window))
         }
-        (AccountKind::Staff, None) => Err(ApiError::invalid(
+        (AccountKind::Staff, None) => Err(Failure::invalid(
             "applicant_required",
             "applicant",
             "一窗受理请填写申请人的身份证号码或统一社会信用代码",
             "Window intake needs the applicant's ID number or credit code",
         )),
-        (_, Some(_)) => Err(ApiError::invalid(
+        (_, Some(_)) => Err(Failure::invalid(
             "applicant_not_allowed",
             "applicant",
             "只能为本人（本企业）申请",
@@ -331,12 +357,12 @@ pub async fn applicant_for(state: &AppState, account: &Account, on_behalf: Optio
     }
 }
 
-async fn check_division(state: &AppState, division: Option<&str>) -> ApiResult<Option<String>> {
+pub(crate) async fn check_division(state: &AppState, division: Option<&str>) -> Fallible<Option<String>> {
     let Some(d) = division else { return Ok(None) };
-    let code = domain::DivisionCode::parse(d).map_err(|e| ApiError::from_describe(&e, "division"))?;
+    let code = domain::DivisionCode::parse(d).map_err(|e| Failure::from_describe(&e, "division"))?;
     let known = state.store.divisions(None).await?;
     if !known.iter().any(|k| k.code == code.as_str()) {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "unknown_division",
             "division",
             format!("本区没有行政区划代码为 {d} 的镇街或村社"),
@@ -353,11 +379,11 @@ pub struct Filed {
     pub replayed: bool,
     /// A window intake for a resident whose account the window opened and who holds no live claim
     /// code: the new claim code to hand over (`register::claim_code_after_intake`).
-    pub claim_code: Option<crate::register::ClaimCodeView>,
+    pub claim_code: Option<crate::areas::identity::views::ClaimCodeView>,
 }
 
 /// Files an application.
-pub async fn submit(state: &AppState, account: &Account, body: SubmitBody, idempotency_key: Option<String>) -> ApiResult<Filed> {
+pub async fn submit(state: &AppState, account: &Account, body: SubmitBody, idempotency_key: Option<String>) -> Fallible<Filed> {
     let target = parse_target(&body.bundle, &body.item)?;
     let (applicant, channel) = applicant_for(state, account, body.applicant.as_deref()).await?;
     let division = match body.division.as_deref() {
@@ -371,7 +397,7 @@ pub async fn submit(state: &AppState, account: &Account, body: SubmitBody, idemp
         Some(k) => {
             let k = k.trim().to_owned();
             if k.is_empty() || k.len() > 128 || !k.chars().all(|c| c.is_ascii_graphic()) {
-                return Err(ApiError::invalid(
+                return Err(Failure::invalid(
                     "invalid_idempotency_key",
                     "Idempotency-Key",
                     "Idempotency-Key 须为 1–128 个可见 ASCII 字符",
@@ -401,14 +427,14 @@ pub async fn submit(state: &AppState, account: &Account, body: SubmitBody, idemp
         apps: Vec::new(),
         idem: idem.as_ref().map(|(a, k, _)| (*a, k.clone())),
         route: route_of(account.id.0),
-        f: move |uow: &mut UnitOfWork| -> ApiResult<(Option<Arc<Application>>, ApplicationId)> {
+        f: move |uow: &mut UnitOfWork| -> Fallible<(Option<Arc<Application>>, ApplicationId)> {
             if let Some((acc, key, hash)) = &idem
                 && let Some(saved) = uow.idempotency(*acc, key)
             {
                 if &saved.request_hash == hash {
                     return Ok((None, saved.application));
                 }
-                return Err(ApiError::Conflict {
+                return Err(Failure::Conflict {
                     code: "idempotency_key_reused",
                     zh: "该 Idempotency-Key 已用于另一份不同的申请，请换一个".to_owned(),
                     en: "This Idempotency-Key was used for a different request".to_owned(),
@@ -429,7 +455,7 @@ pub async fn submit(state: &AppState, account: &Account, body: SubmitBody, idemp
     match app {
         Some(application) => {
             let claim_code = match (channel, application.applicant.subject) {
-                (Channel::Window, Subject::Person) => crate::register::claim_code_after_intake(state, account, &application.applicant.key).await,
+                (Channel::Window, Subject::Person) => crate::areas::identity::cases::claim_code_after_intake(state, account, &application.applicant.key).await,
                 _ => None,
             };
             Ok(Filed { application, replayed: false, claim_code })
@@ -445,9 +471,9 @@ pub async fn submit(state: &AppState, account: &Account, body: SubmitBody, idemp
 // Changing an application.
 
 /// Runs `f` on one application for `account`, after the scope check, through the writer.
-async fn change<F>(state: &AppState, account: &Account, id: ApplicationId, mut f: F) -> ApiResult<Arc<Application>>
+pub(crate) async fn change<F>(state: &AppState, account: &Account, id: ApplicationId, mut f: F) -> Fallible<Arc<Application>>
 where
-    F: FnMut(&EngineParts, &Account, &mut Application) -> ApiResult<onething::Effects> + Send + 'static,
+    F: FnMut(&EngineParts, &Account, &mut Application) -> Fallible<onething::Effects> + Send + 'static,
 {
     let parts = state.parts.clone();
     let account = account.clone();
@@ -455,12 +481,12 @@ where
         apps: vec![id],
         idem: None,
         route: route_of(id.0),
-        f: move |uow: &mut UnitOfWork| -> ApiResult<Arc<Application>> {
+        f: move |uow: &mut UnitOfWork| -> Fallible<Arc<Application>> {
             match uow.get(id) {
                 Some(app) if can_view(&account, app) => {}
                 _ => return Err(hidden()),
             }
-            let r = uow.change(id, |app| Ok::<_, ApiError>(((), f(&parts, &account, app)?)));
+            let r = uow.change(id, |app| Ok::<_, Failure>(((), f(&parts, &account, app)?)));
             match r {
                 Ok(()) => uow.shared(id).ok_or_else(hidden),
                 Err(UowError::NotFound(_)) => Err(hidden()),
@@ -472,11 +498,11 @@ where
 }
 
 /// An action on a case.
-pub async fn act(state: &AppState, account: &Account, app: ApplicationId, req: ActionRequest) -> ApiResult<Arc<Application>> {
+pub async fn act(state: &AppState, account: &Account, app: ApplicationId, req: ActionRequest) -> Fallible<Arc<Application>> {
     let now = state.now();
     change(state, account, app, move |parts, account, app| {
         if app.case(req.case).is_none() {
-            return Err(ApiError::not_found("本申请中没有这个办件", "This application has no such case"));
+            return Err(Failure::not_found("本申请中没有这个办件", "This application has no such case"));
         }
         let actor = actor_for(account, app, Some(req.case));
         Ok(parts.engine().act(app, req.clone(), &actor, now)?)
@@ -484,7 +510,7 @@ pub async fn act(state: &AppState, account: &Account, app: ApplicationId, req: A
     .await
 }
 
-pub async fn withdraw(state: &AppState, account: &Account, app: ApplicationId, reason: Option<String>) -> ApiResult<Arc<Application>> {
+pub async fn withdraw(state: &AppState, account: &Account, app: ApplicationId, reason: Option<String>) -> Fallible<Arc<Application>> {
     let now = state.now();
     change(state, account, app, move |parts, account, app| {
         Ok(parts.engine().withdraw(app, account.id, reason.as_deref(), now)?)
@@ -492,20 +518,20 @@ pub async fn withdraw(state: &AppState, account: &Account, app: ApplicationId, r
     .await
 }
 
-pub async fn rate(state: &AppState, account: &Account, app: ApplicationId, req: RatingRequest) -> ApiResult<Arc<Application>> {
+pub async fn rate(state: &AppState, account: &Account, app: ApplicationId, req: RatingRequest) -> Fallible<Arc<Application>> {
     let now = state.now();
     change(state, account, app, move |parts, account, app| Ok(parts.engine().rate(app, account.id, req.clone(), now)?)).await
 }
 
-pub async fn respond_rectification(state: &AppState, account: &Account, rect: RectificationId, response: String) -> ApiResult<Arc<Application>> {
+pub async fn respond_rectification(state: &AppState, account: &Account, rect: RectificationId, response: String) -> Fallible<Arc<Application>> {
     let (app_id, dept) = state
         .store
         .rectification_owner(rect)
         .await?
-        .ok_or_else(|| ApiError::not_found("没有这个整改单", "No such rectification"))?;
+        .ok_or_else(|| Failure::not_found("没有这个整改单", "No such rectification"))?;
     let allowed = account.has(Role::Admin) || (account.has(Role::Supervisor) && account.department.as_deref() == Some(dept.as_str()));
     if !allowed {
-        return Err(ApiError::forbidden(
+        return Err(Failure::forbidden(
             "只有该部门的督办人员可以答复整改单",
             "Only a supervisor of the department may answer this rectification",
         ));
@@ -518,7 +544,7 @@ pub async fn respond_rectification(state: &AppState, account: &Account, rect: Re
 }
 
 /// One pass of the deadline scheduler at the state's `now`: every application due for a check.
-pub async fn tick(state: &AppState) -> ApiResult<TickOutcome> {
+pub async fn tick(state: &AppState) -> Fallible<TickOutcome> {
     let now = state.now();
     let today = domain::china_date(now);
     let mut total = TickOutcome::default();
@@ -562,8 +588,8 @@ pub async fn tick(state: &AppState) -> ApiResult<TickOutcome> {
 }
 
 /// A parse helper for identifiers in paths.
-pub fn parse_id<T: std::str::FromStr>(s: &str, what_zh: &'static str, what_en: &'static str) -> ApiResult<T> {
-    s.parse().map_err(|_| ApiError::NotFound { zh: what_zh, en: what_en })
+pub fn parse_id<T: std::str::FromStr>(s: &str, what_zh: &'static str, what_en: &'static str) -> Fallible<T> {
+    s.parse().map_err(|_| Failure::NotFound { zh: what_zh, en: what_en })
 }
 
 /// The notice recipients an account reads as: itself, and for staff their department role
@@ -582,4 +608,258 @@ pub fn notice_recipients(p: &crate::auth::Principal) -> Vec<String> {
         keys.push("district".into());
     }
     keys
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalog.
+
+pub(crate) fn bundle_brief(c: &catalog::Catalog, b: &catalog::Bundle) -> serde_json::Value {
+    let d = onething::reduction::designed(b, c);
+    serde_json::json!({
+        "code": b.code, "name": b.name, "name_en": b.name_en, "stage": b.stage.code(),
+        "subject": b.subject, "items": b.items.len(), "departments": b.departments(c).len(),
+        "description": b.description, "designed": d,
+    })
+}
+
+/// The plan of a filing for the signed-in applicant (or, for window staff, the applicant named):
+/// the use case behind `GET /api/plan` and the pages' plans.
+pub async fn plan_view(state: &AppState, p: &Principal, q: PlanQuery) -> Fallible<PlanView> {
+    let target = match (q.bundle, q.item) {
+        (Some(b), None) => Target::Bundle(b),
+        (None, Some(i)) => Target::Item(i),
+        _ => {
+            return Err(Failure::invalid("bundle_or_item", "bundle", "请指定 bundle 或 item 之一", "Give either bundle or item"));
+        }
+    };
+    let (applicant, _) = crate::areas::onething::cases::applicant_for(state, &p.account, q.applicant.as_deref()).await?;
+    let records = state.store.records_of(&applicant.key).await?;
+    let prior = state.store.prior_application(&applicant.key, target.code()).await?;
+    let today = domain::china_date(state.now());
+    let c = state.catalog();
+    let plan = onething::plan::plan(c, &target, Known { records: &records, prior: prior.as_ref() }, today)?;
+    if plan.subject != applicant.subject {
+        return Err(onething::EngineError::WrongSubject {
+            target: crate::areas::onething::views::target_view(c, target.kind(), target.code()).name,
+            expected: store::codec::subject_code(plan.subject),
+        }
+        .into());
+    }
+    Ok(PlanView {
+        target: crate::areas::onething::views::target_view(c, target.kind(), target.code()),
+        applicant: crate::areas::onething::views::ApplicantView {
+            subject: store::codec::subject_code(applicant.subject).into(),
+            name: applicant.name.clone(),
+            key: if p.is_staff() { applicant.key.clone() } else { crate::areas::onething::views::mask_key(&applicant.key) },
+        },
+        items: plan.items.clone(),
+        materials: plan.materials.iter().map(|m| crate::areas::onething::views::planned_material_view(c, m)).collect(),
+        fields: plan.fields.iter().map(|f| crate::areas::onething::views::field_view(&f.field, f.prefilled.clone())).collect(),
+        prior: plan.prior.map(|x| x.to_string()),
+        item_by_item_materials: plan.item_by_item_materials(c),
+        to_upload: plan.to_upload().count(),
+    })
+}
+
+pub(crate) const ALLOWED_TYPES: &[&str] = &["application/pdf", "image/jpeg", "image/png", "image/webp", "application/ofd", "text/plain"];
+
+/// Whether a file's first bytes are those of the type it was declared as (its signature): a
+/// declared type is never trusted on its own, since the file is later served to staff as that type.
+pub fn content_matches(content_type: &str, bytes: &[u8]) -> bool {
+    match content_type {
+        "application/pdf" => bytes.starts_with(b"%PDF-"),
+        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "image/png" => bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]),
+        "image/webp" => bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP",
+        // OFD (GB/T 33190) is a ZIP container.
+        "application/ofd" => bytes.starts_with(b"PK\x03\x04"),
+        "text/plain" => std::str::from_utf8(bytes).is_ok_and(|t| !t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))),
+        _ => false,
+    }
+}
+
+pub(crate) fn type_name_zh(content_type: &str) -> &'static str {
+    match content_type {
+        "application/pdf" => "PDF",
+        "image/jpeg" => "JPG",
+        "image/png" => "PNG",
+        "image/webp" => "WEBP",
+        "application/ofd" => "OFD",
+        _ => "文本",
+    }
+}
+
+/// Stores one material file of an account (its type checked against its content; written to
+/// disk durably before it is recorded): the use case behind `POST /api/uploads` and the pages'
+/// file fields.
+pub async fn store_upload(state: &AppState, account: &Account, name: Option<String>, content_type: &str, body: Bytes) -> Fallible<UploadView> {
+    let content_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if !ALLOWED_TYPES.contains(&content_type.as_str()) {
+        return Err(Failure::invalid(
+            "unsupported_file_type",
+            "Content-Type",
+            format!("只接受 PDF、JPG、PNG、WEBP、OFD 或 TXT 文件（收到 {content_type:?}）"),
+            format!("Only PDF, JPEG, PNG, WEBP, OFD or text files are accepted (got {content_type:?})"),
+        ));
+    }
+    if body.is_empty() {
+        return Err(Failure::invalid("empty_file", "body", "文件是空的", "The file is empty"));
+    }
+    if !content_matches(&content_type, &body) {
+        return Err(Failure::invalid(
+            "file_content_mismatch",
+            "body",
+            format!("文件内容不是声明的 {} 格式，请上传真实的 {} 文件", type_name_zh(&content_type), type_name_zh(&content_type)),
+            format!("The file's content is not {content_type}; upload a real file of that type"),
+        ));
+    }
+    let name = name.unwrap_or_else(|| "材料".into());
+    if name.chars().count() > 200 || name.contains(['/', '\\', '\0']) {
+        return Err(Failure::invalid("invalid_file_name", "name", "文件名过长或含有非法字符", "Bad file name"));
+    }
+    let sha = hex::encode(Sha256::digest(&body));
+    let dir = state.upload_dir.join(&sha[..2]);
+    let path = dir.join(&sha);
+    let bytes = body.clone();
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        if path.exists() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&dir)?;
+        let tmp = dir.join(format!(".{}.tmp", rand_suffix()));
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, &path)?;
+        std::fs::File::open(&dir)?.sync_all()
+    })
+    .await
+    .map_err(Failure::internal)?
+    .map_err(Failure::internal)?;
+    let u = store::Upload {
+        id: UploadId(state.parts.ids.next()),
+        account: account.id,
+        sha256: sha.clone(),
+        size: i64::try_from(body.len()).unwrap_or(i64::MAX),
+        content_type: content_type.clone(),
+        file_name: name.clone(),
+        created_at: state.now(),
+    };
+    state.store.insert_upload(&u).await?;
+    Ok(UploadView { id: u.id.to_string(), sha256: sha, size: u.size, content_type, file_name: name })
+}
+
+pub(crate) fn rand_suffix() -> String {
+    use rand::RngCore;
+    format!("{:016x}", rand::rng().next_u64())
+}
+
+pub(crate) async fn load_visible(state: &AppState, p: &Principal, id: &str) -> Fallible<onething::Application> {
+    let id = app_id(id)?;
+    match state.store.application(id).await? {
+        Some(app) if can_view(&p.account, &app) => Ok(app),
+        _ => Err(Failure::not_found("没有这个申请，或您无权查看", "No such application, or you may not see it")),
+    }
+}
+
+pub(crate) fn staff_department(p: &Principal, asked: Option<String>) -> Fallible<Option<String>> {
+    if !p.is_staff() {
+        return Err(Failure::forbidden("只有工作人员可以查看办件队列", "Only staff see case queues"));
+    }
+    if p.is_admin() {
+        return Ok(asked);
+    }
+    match (p.department(), asked) {
+        (Some(mine), Some(a)) if a != mine => Err(Failure::forbidden("只能查看本部门的办件", "You can only see your department's cases")),
+        (Some(mine), _) => Ok(Some(mine.to_owned())),
+        (None, _) => Err(Failure::forbidden("您的账号不属于任何部门", "Your account belongs to no department")),
+    }
+}
+
+pub const REDUCTION_FORMULA: &str = "reduction = 1 − Σ actual ÷ Σ item-by-item, over completed bundle applications; \
+item-by-item: materials = Σ materials of each item, trips = Σ in-person visits of each item, days = Σ promised working days; \
+actual: materials uploaded by the applicant, trips = 1 for window filing (0 online) + supplements handed in at a window, \
+days = working days from filing to completion";
+
+/// Measured reductions (减材料、减跑动、减时间) per bundle and in total.
+pub async fn reduction_report(state: &AppState) -> Fallible<ReductionReport> {
+    let c = state.catalog();
+    let sums = state.store.reduction_sums().await?;
+    let mut total_b = onething::reduction::Figures::default();
+    let mut total_a = onething::reduction::Figures::default();
+    let mut total_n = 0;
+    let mut lines = Vec::new();
+    for b in c.bundles() {
+        let s = sums.iter().find(|s| s.bundle == b.code);
+        let (n, base, act) = s.map(|s| (s.applications, s.baseline, s.actual)).unwrap_or_default();
+        total_b.add(base);
+        total_a.add(act);
+        total_n += n;
+        lines.push(ReductionLine {
+            bundle: b.code.clone(),
+            name: b.name.clone(),
+            name_en: b.name_en.clone(),
+            applications: n,
+            baseline: serde_json::to_value(base).unwrap_or_default(),
+            actual: serde_json::to_value(act).unwrap_or_default(),
+            reduction: serde_json::to_value(onething::reduction::Percentages::of(base, act)).unwrap_or_default(),
+            designed: serde_json::to_value(onething::reduction::designed(b, c)).unwrap_or_default(),
+        });
+    }
+    Ok(ReductionReport {
+        total: ReductionLine {
+            bundle: "*".into(),
+            name: "全部一件事".into(),
+            name_en: "All bundles".into(),
+            applications: total_n,
+            baseline: serde_json::to_value(total_b).unwrap_or_default(),
+            actual: serde_json::to_value(total_a).unwrap_or_default(),
+            reduction: serde_json::to_value(onething::reduction::Percentages::of(total_b, total_a)).unwrap_or_default(),
+            designed: serde_json::Value::Null,
+        },
+        bundles: lines,
+        formula: REDUCTION_FORMULA.into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::areas::identity::cases::login_kind;
+
+    #[test]
+    fn a_files_content_must_be_of_its_declared_type() {
+        assert!(content_matches("application/pdf", b"%PDF-1.7\n..."));
+        assert!(!content_matches("application/pdf", b"<html><script>alert(1)</script>"));
+        assert!(content_matches("image/png", &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0]));
+        assert!(!content_matches("image/png", b"%PDF-1.7"));
+        assert!(content_matches("image/jpeg", &[0xFF, 0xD8, 0xFF, 0xE0]));
+        assert!(content_matches("image/webp", b"RIFF\x10\x00\x00\x00WEBPVP8 "));
+        assert!(!content_matches("image/webp", b"RIFF\x10\x00\x00\x00WAVEfmt "));
+        assert!(content_matches("application/ofd", b"PK\x03\x04\x14\x00"));
+        assert!(content_matches("text/plain", "情况说明\r\n第二行\t完".as_bytes()));
+        assert!(!content_matches("text/plain", b"MZ\x90\x00\x03"), "binary is not text");
+        assert!(!content_matches("text/plain", &[0xff, 0xfe, 0x00]));
+        assert!(!content_matches("application/x-msdownload", b"MZ"));
+    }
+
+    #[test]
+    fn a_failed_login_is_logged_by_its_shape() {
+        for (login, kind) in [
+            ("330183199001011232", "id_number"),
+            ("330183199001011231", "id_number"),
+            ("33018319900101123x", "id_number"),
+            ("330183900101123", "id_number"),
+            ("91330000742906207U", "credit_code"),
+            ("admin", "username"),
+            ("wjw_clerk", "username"),
+            ("Wo3Ai4Ni5Beijing!", "username"),
+            ("3301831990010112\n2", "username"),
+        ] {
+            assert_eq!(login_kind(login), kind, "{login:?}");
+        }
+    }
 }

@@ -1,23 +1,36 @@
-//! What the API returns: views of applications, cases, notices, plans and the catalog, in Chinese
-//! with English beside, personal data masked in lists, and only the actions the viewer may take.
+//! What the one-thing area answers and takes: views of applications, cases, notices, plans and the
+//! catalog, in Chinese with English beside, personal data masked in lists, and only the actions the
+//! viewer may take; and the typed inputs of its use cases.
 
 use std::collections::BTreeMap;
-
-use catalog::{Catalog, Field, FieldKind};
-use chrono::{DateTime, NaiveDate, Utc};
-use onething::{AppStatus, Application, CaseStatus, MaterialSource, PlannedMaterial, Provision, RectificationStatus};
-use serde::Serialize;
-use store::{Account, AccountKind};
-use utoipa::ToSchema;
-
-use crate::service::{actor_for, can_view};
+use onething::Application;
+use store::Account;
+use store::AccountKind;
 use crate::state::AppState;
+use catalog::Catalog;
+use catalog::Field;
+use catalog::FieldKind;
+use chrono::DateTime;
+use chrono::NaiveDate;
+use chrono::Utc;
+use onething::AppStatus;
+use onething::CaseStatus;
+use onething::MaterialSource;
+use onething::PlannedMaterial;
+use onething::Provision;
+use onething::RectificationStatus;
+use serde::Serialize;
+use utoipa::ToSchema;
+use crate::areas::onething::cases::actor_for;
+use crate::areas::onething::cases::can_view;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-fn dept_name(c: &Catalog, code: &str) -> String {
+pub(crate) fn dept_name(c: &Catalog, code: &str) -> String {
     c.department(code).map(|d| d.name.clone()).unwrap_or_else(|| code.to_owned())
 }
 
-fn item_names(c: &Catalog, code: &str) -> (String, String) {
+pub(crate) fn item_names(c: &Catalog, code: &str) -> (String, String) {
     c.item(code).map(|i| (i.name.clone(), i.name_en.clone())).unwrap_or_else(|| (code.to_owned(), code.to_owned()))
 }
 
@@ -73,7 +86,7 @@ pub struct MaterialView {
     pub from_application: Option<String>,
 }
 
-fn source_name(code: &str) -> &'static str {
+pub(crate) fn source_name(code: &str) -> &'static str {
     match code {
         "shared" => "共享数据自动获取",
         "issued_in_bundle" => "由本件事前置事项出具",
@@ -188,7 +201,7 @@ pub struct ApplicationView {
     /// Only in the window's answer to a filing that found the resident's account unclaimed (opened
     /// at a window, never registered) with no live claim code: the new claim code to hand over.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub claim_code: Option<crate::register::ClaimCodeView>,
+    pub claim_code: Option<crate::areas::identity::views::ClaimCodeView>,
 }
 
 pub fn application_view(state: &AppState, viewer: &Account, app: &Application) -> ApplicationView {
@@ -649,7 +662,7 @@ pub struct ApplicationBrief {
     pub cases: Vec<CaseBrief>,
     /// As in `ApplicationView`: a window's new claim code for the resident.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub claim_code: Option<crate::register::ClaimCodeView>,
+    pub claim_code: Option<crate::areas::identity::views::ClaimCodeView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -679,4 +692,192 @@ pub fn application_brief(app: &Application) -> ApplicationBrief {
             .collect(),
         claim_code: None,
     }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ItemsQuery {
+    pub department: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartmentView {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    /// How many items (事项) it handles.
+    pub items: usize,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PlanQuery {
+    pub bundle: Option<String>,
+    pub item: Option<String>,
+    /// Window staff: the applicant's ID number or credit code.
+    #[param(pattern = "^([0-9]{17}[0-9Xx]|[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10})$")]
+    pub applicant: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uploads.
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadView {
+    pub id: String,
+    pub sha256: String,
+    pub size: i64,
+    pub content_type: String,
+    pub file_name: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    /// The file's name as the applicant knows it.
+    pub name: Option<String>,
+}
+
+/// A file's raw bytes, as the body of an upload (for the document only: the handler reads `Bytes`).
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(pub Vec<u8>);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub target: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionBody {
+    /// The action code, e.g. `accept`, `approve`, `request_supplement`, `supplement`, `reject`.
+    pub action: String,
+    /// Opinion or reason (required for rejections and supplement requests).
+    pub comment: Option<String>,
+    /// Supplementary uploads by material code (for the `supplement` action).
+    #[serde(default)]
+    pub materials: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawBody {
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingBody {
+    /// very_satisfied 非常满意 | satisfied 满意 | basic 基本满意 | dissatisfied 不满意 | very_dissatisfied 非常不满意
+    /// (or the score, 5 to 1)
+    #[schema(schema_with = crate::openapi::rating_levels)]
+    pub level: String,
+    pub comment: Option<String>,
+    /// For a bad rating: the departments it is about (default: all that handled it).
+    #[serde(default)]
+    pub departments: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RectificationBody {
+    /// What was found and put right (整改情况).
+    pub response: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff queues and supervision.
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    /// waiting | active | paused | approved | rejected | cancelled (default: the open ones)
+    pub status: Option<String>,
+    pub overdue: Option<bool>,
+    /// Only cases due within this many working days.
+    pub due_within: Option<i64>,
+    /// Admins: one department.
+    pub department: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct RectQuery {
+    /// open | responded | closed
+    pub status: Option<String>,
+    pub department: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RectificationRowView {
+    pub id: String,
+    pub application: String,
+    pub department: String,
+    pub department_name: String,
+    pub status: String,
+    pub status_name: String,
+    pub opened_at: DateTime<Utc>,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+    pub response: Option<String>,
+    pub target: crate::areas::onething::views::TargetView,
+    pub applicant_name: String,
+    pub rating: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeQuery {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports.
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReductionLine {
+    pub bundle: String,
+    pub name: String,
+    pub name_en: String,
+    /// Completed applications measured.
+    pub applications: i64,
+    /// Σ item by item over those applications.
+    pub baseline: serde_json::Value,
+    /// Σ what the applicants actually did.
+    pub actual: serde_json::Value,
+    /// 1 − actual ÷ baseline for materials, trips and days (0.8 = −80%).
+    pub reduction: serde_json::Value,
+    /// The same as designed in the catalog, for one application.
+    pub designed: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReductionReport {
+    pub total: ReductionLine,
+    pub bundles: Vec<ReductionLine>,
+    pub formula: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Overview {
+    pub applications_by_status: BTreeMap<String, i64>,
+    pub notices: serde_json::Value,
+    pub satisfaction: serde_json::Value,
 }

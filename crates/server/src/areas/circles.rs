@@ -1,0 +1,5 @@
+//! 15-minute service circles: the analysis, its maps and files.
+
+pub mod cases;
+pub mod views;
+pub mod http;
