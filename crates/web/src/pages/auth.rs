@@ -102,7 +102,7 @@ pub async fn login(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response
                 "/".to_owned()
             };
             let mut r = redirect(&to);
-            if let Some(v) = session.cookie(&web.state) {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&session.cookie(&web.state)) {
                 r.headers_mut().append(SET_COOKIE, v);
             }
             new_pre_session(&web, &mut r);
@@ -273,7 +273,7 @@ pub async fn register(State(web): State<Web>, ctx: Ctx, PageClient(client): Page
     match r {
         Ok(session) => {
             let mut r = redirect("/");
-            if let Some(v) = session.cookie(&web.state) {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&session.cookie(&web.state)) {
                 r.headers_mut().append(SET_COOKIE, v);
             }
             r
@@ -294,7 +294,7 @@ pub async fn logout(State(web): State<Web>, ctx: Ctx, _form: PostForm) -> Respon
     match server::areas::identity::cases::sign_out(&web.state, &p).await {
         Ok(cookie) => {
             let mut r = redirect("/");
-            if let Some(v) = cookie {
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
                 r.headers_mut().append(SET_COOKIE, v);
             }
             new_pre_session(&web, &mut r);

@@ -442,6 +442,228 @@ pub fn latest_view(state: &AppState) -> Fallible<AnalysisView> {
     read_saved(state).map(|s| s.view).ok_or_else(|| Failure::not_found("还没有完成的服务圈分析", "No service-circle analysis has finished yet"))
 }
 
+/// An analysis: status, progress (stage, done/total) and, when done, its summary.
+pub async fn status(state: &AppState, p: &Principal, id: String) -> Fallible<AnalysisView> {
+    staff(&p)?;
+    if let Some(run) = state.circles.get(&id) {
+        return Ok(view(&run));
+    }
+    match read_saved(&state) {
+        Some(s) if s.view.id == id => Ok(s.view),
+        _ => Err(not_found()),
+    }
+}
+
+/// Starts an analysis in the background (one at a time) with the configured inputs and the
+/// request's walking profile and categories; its progress is at its link.
+pub async fn start(state: &AppState, p: &Principal, req: StartRequest) -> Fallible<StartedView> {
+    staff(p)?;
+    let cfg = state.config.circles.clone();
+    let profile = req.profile.unwrap_or_else(|| cfg.profile.clone());
+    let categories = req.categories.unwrap_or_default();
+    if cfg.norms.is_none() {
+        let norms = Norms::default();
+        if norms.profile(&profile).is_err() {
+            return Err(Failure::invalid(
+                "unknown_profile",
+                "profile",
+                format!("没有步行方式「{profile}」，可选 default、elderly"),
+                format!("No walking profile {profile:?}; use default or elderly"),
+            ));
+        }
+        if let Some((i, k)) = categories.iter().enumerate().find(|(_, k)| norms.category_index(k).is_none()) {
+            let keys: Vec<&str> = norms.categories.iter().map(|c| c.key.as_str()).collect();
+            return Err(Failure::invalid(
+                "unknown_category",
+                &format!("categories[{i}]"),
+                format!("没有设施类别「{k}」，可选：{}", keys.join("、")),
+                format!("No facility category {k:?}; known: {}", keys.join(", ")),
+            ));
+        }
+    }
+    let id = new_id();
+    let inputs = InputsView {
+        osm: show(&cfg.osm),
+        population: cfg.population.as_deref().map(show),
+        facilities: cfg.facilities.iter().map(|p| show(p)).collect(),
+        facility_columns: cfg.facility_columns.iter().map(|(c, k)| format!("{c}={k}")).collect(),
+        osm_facilities: cfg.osm_facilities,
+        areas: cfg.areas.as_deref().map(show),
+        centres: cfg.centres.as_deref().map(show),
+        profile: profile.clone(),
+        categories: categories.clone(),
+    };
+    let run = Run {
+        id: id.clone(),
+        started_at: state.now(),
+        requested_by: p.account.login.clone(),
+        inputs,
+        progress: RecordingProgress::default(),
+        outcome: OnceLock::new(),
+    };
+    let run = state.circles.begin(run).map_err(|running| Failure::Conflict {
+        code: "analysis_running",
+        zh: format!("已有一项分析（{running}）正在运行，请等它完成后再开始"),
+        en: format!("Analysis {running} is still running; start another when it has finished"),
+        field: None,
+    })?;
+    let options = AnalysisOptions { profile, categories, include_empty_categories: false };
+    let catalog = state.parts.catalog.clone();
+    let data_dir = state.config.data_dir.join("circles");
+    let st = state.clone();
+    tokio::spawn(async move {
+        let job = run.clone();
+        let result = tokio::task::spawn_blocking(move || execute(&cfg, &options, &catalog, &job, &data_dir)).await;
+        let now = st.now();
+        let outcome = match result {
+            Ok(Ok((result, persisted))) => Outcome::Done { finished_at: now, result: Arc::new(result), persisted },
+            Ok(Err(error)) => Outcome::Failed { finished_at: now, error },
+            Err(join) => {
+                tracing::error!(error = %join, id = %run.id, "a circles analysis panicked");
+                Outcome::Failed { finished_at: now, error: Failure::internal(std::io::Error::other("the analysis stopped")).body() }
+            }
+        };
+        st.circles.end(&run, outcome);
+    });
+    let links = LinksView::of(&id);
+    Ok(StartedView { id, status: "running".into(), progress_url: links.this.clone(), links })
+}
+
+/// The files of a finished analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// The areas with every indicator, as a JSON array.
+    Areas,
+    /// The areas as a GeoJSON FeatureCollection.
+    AreasGeojson,
+    /// The facilities as GeoJSON points.
+    FacilitiesGeojson,
+    /// One row per area and category, as CSV.
+    AreasCsv,
+}
+
+/// A file of a finished analysis (staff), from memory or, after a restart, from disk.
+pub fn output(state: &AppState, p: &Principal, id: &str, which: Output) -> Fallible<Vec<u8>> {
+    staff(p)?;
+    let field: fn(&Finished) -> &String = match which {
+        Output::Areas => |f| &f.areas_json,
+        Output::AreasGeojson => |f| &f.areas_geojson,
+        Output::FacilitiesGeojson => |f| &f.facilities_geojson,
+        Output::AreasCsv => |f| &f.areas_csv,
+    };
+    let file = match which {
+        Output::Areas => "areas.json",
+        Output::AreasGeojson => "areas.geojson",
+        Output::FacilitiesGeojson => "facilities.geojson",
+        Output::AreasCsv => "areas.csv",
+    };
+    Ok(match finished(state, id)? {
+        Source::Memory(f) => field(&f).clone().into_bytes(),
+        Source::Disk(_) => saved_file(state, file)?,
+    })
+}
+
+/// The five-colour warning map of a finished analysis as SVG, for all categories or one.
+pub async fn map_svg(state: &AppState, p: &Principal, id: &str, category: Option<String>) -> Fallible<Vec<u8>> {
+    staff(p)?;
+    let source = finished(state, id)?;
+    let Some(category) = category.filter(|c| !c.is_empty()) else {
+        return Ok(match source {
+            Source::Memory(f) => f.map_svg.clone().into_bytes(),
+            Source::Disk(_) => saved_file(state, "map.svg")?,
+        });
+    };
+    let categories = match &source {
+        Source::Memory(f) => serde_json::to_value(&f.analysis.categories).unwrap_or(Value::Null),
+        Source::Disk(s) => s.view.summary.as_ref().map_or(Value::Null, |v| v["categories"].clone()),
+    };
+    let list = categories.as_array().cloned().unwrap_or_default();
+    let Some(found) = list.iter().find(|c| c["key"] == category.as_str() || c["name_zh"] == category.as_str()) else {
+        let keys: Vec<&str> = list.iter().filter_map(|c| c["key"].as_str()).collect();
+        return Err(Failure::invalid(
+            "unknown_category",
+            "category",
+            format!("没有设施类别「{category}」，可选：{}", keys.join("、")),
+            format!("No facility category {category:?}; known: {}", keys.join(", ")),
+        ));
+    };
+    let key = found["key"].as_str().unwrap_or_default().to_owned();
+    if found["analysed"] != true {
+        return Err(Failure::invalid(
+            "category_not_analysed",
+            "category",
+            format!("设施类别「{key}」没有设施数据，未参与分析"),
+            format!("Category {key:?} has no facilities and was not analysed"),
+        ));
+    }
+    match source {
+        Source::Memory(f) => {
+            let svg = tokio::task::spawn_blocking(move || circles::output::to_svg(&f.analysis, &f.graph, Some(&key)))
+                .await
+                .map_err(Failure::internal)?
+                .map_err(Failure::internal)?;
+            Ok(svg.into_bytes())
+        }
+        Source::Disk(_) => Ok(saved_file(state, &format!("map-{key}.svg"))?),
+    }
+}
+
+/// The "1+2+22+N" service network of a finished analysis as JSON, for a time limit and a target
+/// share (the configured ones by default).
+pub async fn service_network(state: &AppState, p: &Principal, id: &str, q: NetworkQuery) -> Fallible<Vec<u8>> {
+    staff(p)?;
+    if q.minutes.is_some_and(|m| !(1..=60).contains(&m)) {
+        return Err(Failure::invalid("invalid_minutes", "minutes", "分钟数应在 1 到 60 之间", "minutes must be 1 to 60"));
+    }
+    if q.target_percent.is_some_and(|t| !(1..=100).contains(&t)) {
+        return Err(Failure::invalid(
+            "invalid_target",
+            "target_percent",
+            "目标比例应在 1 到 100（%）之间",
+            "target_percent must be 1 to 100",
+        ));
+    }
+    let no_centres = || Failure::Conflict {
+        code: "no_service_centres",
+        zh: "这项分析没有配置服务中心（[circles] centres），无法计算服务网络".into(),
+        en: "This analysis had no service centres configured ([circles] centres)".into(),
+        field: Some("circles.centres".into()),
+    };
+    let cfg = &state.config.circles;
+    let minutes = f64::from(q.minutes.unwrap_or(cfg.service_minutes));
+    let target = q.target_percent.map_or(cfg.service_target, |t| f64::from(t) / 100.0);
+    let same = |r_minutes: f64, r_target: f64| (r_minutes - minutes).abs() < 1e-9 && (r_target - target).abs() < 1e-9;
+    match finished(state, id)? {
+        Source::Memory(f) => {
+            let Some(cached) = &f.network else { return Err(no_centres()) };
+            if same(cached.minutes, cached.target) {
+                return serde_json::to_vec(cached).map_err(Failure::internal);
+            }
+            let r = tokio::task::spawn_blocking(move || {
+                service_network::report(&f.graph, &f.analysis, &f.centres, &f.items, minutes, target, f.max_snap_m)
+            })
+            .await
+            .map_err(Failure::internal)?
+            .map_err(Failure::internal)?;
+            serde_json::to_vec(&r).map_err(Failure::internal)
+        }
+        Source::Disk(s) => {
+            if s.view.service_network.is_none() {
+                return Err(no_centres());
+            }
+            if !same(s.service_minutes, s.service_target) {
+                return Err(Failure::Conflict {
+                    code: "analysis_not_in_memory",
+                    zh: "这项分析是重启前保存的结果，只能按保存时的参数查看服务网络；请重新运行分析".into(),
+                    en: "This analysis was saved before a restart; its service network is only available with the saved parameters. Run the analysis again".into(),
+                    field: None,
+                });
+            }
+            saved_file(state, "service-network.json")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,6 @@
 //! Identity's use cases: signing in and out, sessions, and registration with an SMS code (real
 //! name, claim codes for accounts opened at a window, guardians and their wards). No HTTP here.
 
-use axum::http::HeaderValue;
 use catalog::Role;
 use chrono::DateTime;
 use chrono::Utc;
@@ -66,14 +65,13 @@ pub struct Session {
 
 impl Session {
     /// The `Set-Cookie` value that carries the session to a browser.
-    pub fn cookie(&self, state: &AppState) -> Option<HeaderValue> {
-        let cookie = format!(
+    pub fn cookie(&self, state: &AppState) -> String {
+        format!(
             "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
             self.token,
             state.config.session_hours * 3600,
             auth::cookie_secure(&state.config)
-        );
-        HeaderValue::from_str(&cookie).ok()
+        )
     }
 }
 
@@ -144,11 +142,10 @@ pub(crate) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRz
 
 /// Ends a session (the use case behind the API's and the page's sign-out); the `Set-Cookie`
 /// value that clears the browser's session cookie.
-pub async fn sign_out(state: &AppState, p: &Principal) -> Fallible<Option<HeaderValue>> {
+pub async fn sign_out(state: &AppState, p: &Principal) -> Fallible<String> {
     state.store.delete_session(&p.token_hash).await?;
     state.sessions.remove(&p.token_hash);
-    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", auth::cookie_secure(&state.config));
-    Ok(HeaderValue::from_str(&cookie).ok())
+    Ok(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", auth::cookie_secure(&state.config)))
 }
 
 /// The window of every registration limit.
@@ -522,6 +519,19 @@ pub async fn wards(state: &AppState, account: &Account) -> Fallible<Vec<WardView
         .into_iter()
         .map(|w| WardView { id_number: domain::mask::id_number(&w.id_number), age: guardian::full_years(w.birth_date, today), name: w.name, birth_date: w.birth_date })
         .collect())
+}
+
+/// The signed-in account.
+pub async fn me(state: &AppState, p: &Principal) -> Fallible<MeView> {
+    let person = match p.account.person_id {
+        Some(id) => state.store.person(id).await?.map(|x| serde_json::to_value(x).unwrap_or_default()),
+        None => None,
+    };
+    let enterprise = match p.account.enterprise_id {
+        Some(id) => state.store.enterprise(id).await?.map(|x| serde_json::to_value(x).unwrap_or_default()),
+        None => None,
+    };
+    Ok(MeView { account: account_view(&state, &p.account), person, enterprise })
 }
 
 #[cfg(test)]

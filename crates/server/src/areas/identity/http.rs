@@ -14,6 +14,7 @@ use crate::failure::Fallible;
 use crate::http_error::ErrorBody;
 use crate::json::ApiJson;
 use crate::state::AppState;
+use super::cases;
 use super::cases::*;
 use super::views::*;
 
@@ -21,7 +22,7 @@ use super::views::*;
 pub(crate) fn session_response(state: &AppState, session: &Session) -> Response {
     let body = LoginResponse { token: session.token.clone(), expires_at: session.expires_at, account: account_view(state, &session.account) };
     let mut resp = Json(body).into_response();
-    if let Some(v) = session.cookie(state) {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&session.cookie(state)) {
         resp.headers_mut().insert(SET_COOKIE, v);
     }
     resp
@@ -45,7 +46,7 @@ pub async fn login(State(state): State<AppState>, client: ClientAddr, ApiJson(re
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", responses((status = 204)), security(("bearer" = [])))]
 pub async fn logout(State(state): State<AppState>, p: Principal) -> Fallible<Response> {
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    if let Some(v) = sign_out(&state, &p).await? {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&sign_out(&state, &p).await?) {
         resp.headers_mut().insert(SET_COOKIE, v);
     }
     Ok(resp)
@@ -54,15 +55,7 @@ pub async fn logout(State(state): State<AppState>, p: Principal) -> Fallible<Res
 /// The signed-in account.
 #[utoipa::path(get, path = "/api/me", tag = "auth", responses((status = 200, body = MeView), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn me(State(state): State<AppState>, p: Principal) -> Fallible<Json<MeView>> {
-    let person = match p.account.person_id {
-        Some(id) => state.store.person(id).await?.map(|x| serde_json::to_value(x).unwrap_or_default()),
-        None => None,
-    };
-    let enterprise = match p.account.enterprise_id {
-        Some(id) => state.store.enterprise(id).await?.map(|x| serde_json::to_value(x).unwrap_or_default()),
-        None => None,
-    };
-    Ok(Json(MeView { account: account_view(&state, &p.account), person, enterprise }))
+    Ok(Json(cases::me(&state, &p).await?))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -37,11 +37,18 @@ use crate::failure::Failure;
 use crate::failure::Fallible;
 use crate::state::AppState;
 use crate::state::EngineParts;
-use axum::body::Bytes;
 use crate::auth::Principal;
 use crate::areas::onething::views::PlanView;
 use crate::ids::app_id;
 use super::views::*;
+use store::AppFilter;
+use store::CaseFilter;
+use crate::areas::onething::views::AppSummaryView;
+use crate::areas::onething::views::CaseRowView;
+use crate::areas::onething::views::NoticeView;
+use crate::ids::page;
+use catalog::LifeStage;
+use crate::areas::onething::views::HistoryView;
 
 /// A job made of a closure.
 pub struct FnJob<F> {
@@ -692,7 +699,7 @@ pub(crate) fn type_name_zh(content_type: &str) -> &'static str {
 /// Stores one material file of an account (its type checked against its content; written to
 /// disk durably before it is recorded): the use case behind `POST /api/uploads` and the pages'
 /// file fields.
-pub async fn store_upload(state: &AppState, account: &Account, name: Option<String>, content_type: &str, body: Bytes) -> Fallible<UploadView> {
+pub async fn store_upload(state: &AppState, account: &Account, name: Option<String>, content_type: &str, body: bytes::Bytes) -> Fallible<UploadView> {
     let content_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if !ALLOWED_TYPES.contains(&content_type.as_str()) {
         return Err(Failure::invalid(
@@ -822,6 +829,218 @@ pub async fn reduction_report(state: &AppState) -> Fallible<ReductionReport> {
         },
         bundles: lines,
         formula: REDUCTION_FORMULA.into(),
+    })
+}
+
+/// One bundle: its items, departments, limits, de-duplicated materials, form and designed reductions.
+pub async fn bundle(state: &AppState, code: String) -> Fallible<serde_json::Value> {
+    let c = state.catalog();
+    let b = c.bundle(&code).ok_or_else(|| Failure::not_found("没有这个一件事", "No such bundle"))?;
+    let items: Vec<serde_json::Value> = b
+        .topo_order()
+        .iter()
+        .filter_map(|i| c.item(i))
+        .map(|i| {
+            serde_json::json!({
+                "code": i.code, "name": i.name, "name_en": i.name_en, "department": i.department,
+                "department_name": c.department(&i.department).map(|d| d.name.clone()),
+                "legal_days": i.legal_days, "promised_days": i.promised_days, "levels": i.levels,
+                "online": i.online, "visits": i.visits, "materials": i.materials, "outputs": i.outputs,
+                "prerequisites": b.prerequisites_of(&i.code),
+            })
+        })
+        .collect();
+    let materials: Vec<serde_json::Value> = b
+        .materials(c)
+        .into_iter()
+        .map(|m| {
+            let mat = c.material(&m.material);
+            serde_json::json!({
+                "code": m.material, "name": mat.map(|x| x.name.clone()), "name_en": mat.map(|x| x.name_en.clone()),
+                "needed_by": m.needed_by, "issued_in_bundle_by": m.issued_in_bundle_by,
+                "satisfied_by": mat.and_then(|x| x.satisfied_by.clone()), "reusable": mat.map(|x| x.reusable),
+            })
+        })
+        .collect();
+    let fields: Vec<crate::areas::onething::views::FieldView> = b.form_fields(c).iter().map(|f| crate::areas::onething::views::field_view(f, None)).collect();
+    let mut v = bundle_brief(c, b);
+    if let serde_json::Value::Object(o) = &mut v {
+        o.insert("items".into(), serde_json::Value::Array(items));
+        o.insert("materials".into(), serde_json::Value::Array(materials));
+        o.insert("fields".into(), serde_json::to_value(fields).unwrap_or_default());
+        o.insert("on_reject".into(), serde_json::to_value(b.on_reject).unwrap_or_default());
+        o.insert("departments".into(), serde_json::to_value(b.departments(c)).unwrap_or_default());
+    }
+    Ok(v)
+}
+
+/// Applications the caller may see: their own; their department's; their window's; all (admin).
+pub async fn list_applications(state: &AppState, p: &Principal, q: ListQuery) -> Fallible<Vec<AppSummaryView>> {
+    if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty())
+        && onething::AppStatus::parse(s).is_none()
+    {
+        return Err(Failure::invalid("invalid_status", "status", "申请状态取值有误", "Unknown application status"));
+    }
+    let mut f = AppFilter { status: q.status, target: q.target, ..Default::default() };
+    let own = !p.is_staff();
+    if own {
+        f.applicant_account = Some(p.id());
+    } else if !p.is_admin() {
+        match p.department() {
+            Some(d) => f.department = Some(d.to_owned()),
+            None if p.has(Role::Window) => {}
+            None => return Err(Failure::forbidden("无权查看申请列表", "You may not list applications")),
+        }
+        f.division = p.account.division.clone();
+    }
+    let rows = state.store.applications(&f, page(q.limit, q.offset)).await?;
+    Ok(rows.iter().map(|s| crate::areas::onething::views::summary_view(state.catalog(), s, own)).collect())
+}
+
+/// The notices written for an application.
+pub async fn application_notices(state: &AppState, p: &Principal, id: String) -> Fallible<Vec<NoticeView>> {
+    let app = load_visible(&state, &p, &id).await?;
+    let list = state.store.notices_of_application(app.id).await?;
+    let mine = format!("account:{}", p.id());
+    let shown: Vec<NoticeView> = list
+        .iter()
+        .filter(|n| p.is_staff() || n.recipient == mine)
+        .map(crate::areas::onething::views::notice_view)
+        .collect();
+    Ok(shown)
+}
+
+/// The department's case queue, most urgent first (overdue, then by promised deadline).
+pub async fn cases(state: &AppState, p: &Principal, q: CaseQuery) -> Fallible<Vec<CaseRowView>> {
+    let department = staff_department(&p, q.department)?;
+    let today = domain::china_date(state.now());
+    let due_by = q.due_within.map(|n| state.calendar().add_working_days(today, u32::try_from(n.clamp(0, 365)).unwrap_or(0)));
+    if let Some(s) = &q.status
+        && onething::CaseStatus::parse(s).is_none()
+    {
+        return Err(Failure::invalid("invalid_status", "status", "办件状态取值有误", "Unknown case status"));
+    }
+    let f = CaseFilter {
+        department,
+        division: p.account.division.clone(),
+        statuses: q.status.into_iter().collect(),
+        overdue_only: q.overdue.unwrap_or(false),
+        due_by,
+    };
+    let rows = state.store.case_queue(&f, page(q.limit, q.offset)).await?;
+    Ok(rows.iter().map(|r| crate::areas::onething::views::case_row_view(&state, r)).collect())
+}
+
+/// Overdue cases escalated to the supervisor (督办).
+pub async fn overdue(state: &AppState, p: &Principal, q: CaseQuery) -> Fallible<Vec<CaseRowView>> {
+    p.require_any(&[Role::Supervisor, Role::Admin])?;
+    let department = staff_department(&p, q.department)?;
+    let f = CaseFilter {
+        department,
+        division: p.account.division.clone(),
+        statuses: vec![],
+        overdue_only: true,
+        due_by: None,
+    };
+    let rows = state.store.case_queue(&f, page(q.limit, q.offset)).await?;
+    Ok(rows.iter().map(|r| crate::areas::onething::views::case_row_view(&state, r)).collect())
+}
+
+/// Life stages with their bundles (9 personal, 4 enterprise).
+pub async fn stages(state: &AppState) -> Fallible<serde_json::Value> {
+    let c = state.catalog();
+    let list: Vec<serde_json::Value> = LifeStage::ALL
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "code": s.code(), "name": s.name_zh(), "name_en": s.name_en(), "subject": s.subject(),
+                "bundles": c.bundles_in_stage(*s).map(|b| bundle_brief(c, b)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(serde_json::Value::Array(list))
+}
+
+/// Items (事项), optionally of one department.
+pub async fn items(state: &AppState, q: ItemsQuery) -> Fallible<serde_json::Value> {
+    let c = state.catalog();
+    let list: Vec<&catalog::Item> = match &q.department {
+        Some(d) => c.items_of_department(d).collect(),
+        None => c.items().collect(),
+    };
+    Ok(serde_json::to_value(list).unwrap_or_default())
+}
+
+/// One item with its materials and workflow.
+pub async fn item(state: &AppState, code: String) -> Fallible<serde_json::Value> {
+    let c = state.catalog();
+    let i = c.item(&code).ok_or_else(|| Failure::not_found("没有这个事项", "No such item"))?;
+    Ok(serde_json::json!({
+        "item": i,
+        "department_name": c.department(&i.department).map(|d| d.name.clone()),
+        "workflow": c.workflow(&i.workflow),
+        "materials": i.materials.iter().filter_map(|m| c.material(m)).collect::<Vec<_>>(),
+        "bundles": c.bundles_with_item(&i.code).map(|b| b.code.clone()).collect::<Vec<_>>(),
+    }))
+}
+
+/// Departments.
+pub async fn departments(state: &AppState) -> Fallible<Vec<DepartmentView>> {
+    let c = state.catalog();
+    Ok(
+        c.departments()
+            .map(|d| DepartmentView { code: d.code.clone(), name: d.name.clone(), name_en: d.name_en.clone(), items: c.items_of_department(&d.code).count() })
+            .collect(),
+    )
+}
+
+/// The hash-chained history of an application.
+pub async fn history(state: &AppState, p: &Principal, id: String) -> Fallible<Vec<HistoryView>> {
+    let app = load_visible(&state, &p, &id).await?;
+    let entries = state.store.history(app.id).await?;
+    Ok(entries.iter().map(crate::areas::onething::views::history_view).collect())
+}
+
+/// Rectifications opened by bad ratings, for the department's supervisor.
+pub async fn rectifications(state: &AppState, p: &Principal, q: RectQuery) -> Fallible<Vec<RectificationRowView>> {
+    p.require_any(&[Role::Supervisor, Role::Admin])?;
+    let department = staff_department(&p, q.department)?;
+    let rows = state.store.rectifications(department.as_deref(), q.status.as_deref(), page(q.limit, q.offset)).await?;
+    let c = state.catalog();
+    Ok(
+        rows.iter()
+            .map(|r| RectificationRowView {
+                id: r.id.to_string(),
+                application: r.application.to_string(),
+                department_name: c.department(&r.department).map(|d| d.name.clone()).unwrap_or_default(),
+                department: r.department.clone(),
+                status_name: onething::RectificationStatus::parse(&r.status).map(|s| s.name_zh().to_owned()).unwrap_or_default(),
+                status: r.status.clone(),
+                opened_at: r.opened_at,
+                due_on: r.due_on,
+                overdue: r.overdue,
+                response: r.response.clone(),
+                target: crate::areas::onething::views::target_view(c, "bundle", &r.target_code),
+                applicant_name: domain::mask::name(&r.applicant_name),
+                rating: r.first_rating,
+            })
+            .collect(),
+    )
+}
+
+/// The caller's notices: their own, and for staff those to their department role or the district.
+pub async fn notices(state: &AppState, p: &Principal, q: NoticeQuery) -> Fallible<Vec<NoticeView>> {
+    let list = state.store.notices_for(&crate::areas::onething::cases::notice_recipients(&p), page(q.limit, q.offset)).await?;
+    Ok(list.iter().map(crate::areas::onething::views::notice_view).collect())
+}
+
+/// Applications by status, the notice outbox and satisfaction per department.
+pub async fn overview(state: &AppState, p: &Principal) -> Fallible<Overview> {
+    p.require_any(&[Role::Supervisor, Role::Admin])?;
+    Ok(Overview {
+        applications_by_status: state.store.applications_by_status().await?,
+        notices: serde_json::to_value(state.store.outbox_counts().await?).unwrap_or_default(),
+        satisfaction: serde_json::to_value(state.store.satisfaction_by_department().await?).unwrap_or_default(),
     })
 }
 

@@ -2,7 +2,6 @@
 //! rectifications, notices, reports): each extracts, calls one use case and answers with the
 //! area's views. The area's routes are registered here.
 
-use catalog::Role;
 use domain::CaseId;
 use domain::RectificationId;
 use onething::ActionRequest;
@@ -21,10 +20,7 @@ use axum::http::HeaderValue;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Response;
-use catalog::LifeStage;
 use onething::RatingLevel;
-use store::AppFilter;
-use store::CaseFilter;
 use crate::auth::Principal;
 use crate::http_error::ErrorBody;
 use crate::json::ApiJson;
@@ -36,108 +32,43 @@ use crate::areas::onething::views::HistoryView;
 use crate::areas::onething::views::NoticeView;
 use crate::areas::onething::views::PlanView;
 use crate::ids::app_id;
-use crate::ids::page;
 use crate::json::ApiQuery;
+use super::cases;
 use super::cases::*;
 use super::views::*;
 
 /// Life stages with their bundles (9 personal, 4 enterprise).
 #[utoipa::path(get, path = "/api/catalog/stages", tag = "catalog",
     responses((status = 200, body = [Object], description = "Each stage: code, name, name_en, subject and its bundles in brief")), security(("bearer" = [])))]
-pub async fn stages(State(state): State<AppState>, _p: Principal) -> Json<serde_json::Value> {
-    let c = state.catalog();
-    let list: Vec<serde_json::Value> = LifeStage::ALL
-        .iter()
-        .map(|s| {
-            serde_json::json!({
-                "code": s.code(), "name": s.name_zh(), "name_en": s.name_en(), "subject": s.subject(),
-                "bundles": c.bundles_in_stage(*s).map(|b| bundle_brief(c, b)).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    Json(serde_json::Value::Array(list))
+pub async fn stages(State(state): State<AppState>, _p: Principal) -> Fallible<Json<serde_json::Value>> {
+    Ok(Json(cases::stages(&state).await?))
 }
 
 /// One bundle: its items, departments, limits, de-duplicated materials, form and designed reductions.
 #[utoipa::path(get, path = "/api/catalog/bundles/{code}", tag = "catalog", params(("code" = String, Path)),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn bundle(State(state): State<AppState>, _p: Principal, Path(code): Path<String>) -> Fallible<Json<serde_json::Value>> {
-    let c = state.catalog();
-    let b = c.bundle(&code).ok_or_else(|| Failure::not_found("没有这个一件事", "No such bundle"))?;
-    let items: Vec<serde_json::Value> = b
-        .topo_order()
-        .iter()
-        .filter_map(|i| c.item(i))
-        .map(|i| {
-            serde_json::json!({
-                "code": i.code, "name": i.name, "name_en": i.name_en, "department": i.department,
-                "department_name": c.department(&i.department).map(|d| d.name.clone()),
-                "legal_days": i.legal_days, "promised_days": i.promised_days, "levels": i.levels,
-                "online": i.online, "visits": i.visits, "materials": i.materials, "outputs": i.outputs,
-                "prerequisites": b.prerequisites_of(&i.code),
-            })
-        })
-        .collect();
-    let materials: Vec<serde_json::Value> = b
-        .materials(c)
-        .into_iter()
-        .map(|m| {
-            let mat = c.material(&m.material);
-            serde_json::json!({
-                "code": m.material, "name": mat.map(|x| x.name.clone()), "name_en": mat.map(|x| x.name_en.clone()),
-                "needed_by": m.needed_by, "issued_in_bundle_by": m.issued_in_bundle_by,
-                "satisfied_by": mat.and_then(|x| x.satisfied_by.clone()), "reusable": mat.map(|x| x.reusable),
-            })
-        })
-        .collect();
-    let fields: Vec<crate::areas::onething::views::FieldView> = b.form_fields(c).iter().map(|f| crate::areas::onething::views::field_view(f, None)).collect();
-    let mut v = bundle_brief(c, b);
-    if let serde_json::Value::Object(o) = &mut v {
-        o.insert("items".into(), serde_json::Value::Array(items));
-        o.insert("materials".into(), serde_json::Value::Array(materials));
-        o.insert("fields".into(), serde_json::to_value(fields).unwrap_or_default());
-        o.insert("on_reject".into(), serde_json::to_value(b.on_reject).unwrap_or_default());
-        o.insert("departments".into(), serde_json::to_value(b.departments(c)).unwrap_or_default());
-    }
-    Ok(Json(v))
+    Ok(Json(cases::bundle(&state, code).await?))
 }
 
 /// Items (事项), optionally of one department.
 #[utoipa::path(get, path = "/api/catalog/items", tag = "catalog", params(ItemsQuery),
     responses((status = 200, body = [Object], description = "The items as the catalog declares them")), security(("bearer" = [])))]
-pub async fn items(State(state): State<AppState>, _p: Principal, ApiQuery(q): ApiQuery<ItemsQuery>) -> Json<serde_json::Value> {
-    let c = state.catalog();
-    let list: Vec<&catalog::Item> = match &q.department {
-        Some(d) => c.items_of_department(d).collect(),
-        None => c.items().collect(),
-    };
-    Json(serde_json::to_value(list).unwrap_or_default())
+pub async fn items(State(state): State<AppState>, _p: Principal, ApiQuery(q): ApiQuery<ItemsQuery>) -> Fallible<Json<serde_json::Value>> {
+    Ok(Json(cases::items(&state, q).await?))
 }
 
 /// One item with its materials and workflow.
 #[utoipa::path(get, path = "/api/catalog/items/{code}", tag = "catalog", params(("code" = String, Path)),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn item(State(state): State<AppState>, _p: Principal, Path(code): Path<String>) -> Fallible<Json<serde_json::Value>> {
-    let c = state.catalog();
-    let i = c.item(&code).ok_or_else(|| Failure::not_found("没有这个事项", "No such item"))?;
-    Ok(Json(serde_json::json!({
-        "item": i,
-        "department_name": c.department(&i.department).map(|d| d.name.clone()),
-        "workflow": c.workflow(&i.workflow),
-        "materials": i.materials.iter().filter_map(|m| c.material(m)).collect::<Vec<_>>(),
-        "bundles": c.bundles_with_item(&i.code).map(|b| b.code.clone()).collect::<Vec<_>>(),
-    })))
+    Ok(Json(cases::item(&state, code).await?))
 }
 
 /// Departments.
 #[utoipa::path(get, path = "/api/catalog/departments", tag = "catalog", responses((status = 200, body = [DepartmentView])), security(("bearer" = [])))]
-pub async fn departments(State(state): State<AppState>, _p: Principal) -> Json<Vec<DepartmentView>> {
-    let c = state.catalog();
-    Json(
-        c.departments()
-            .map(|d| DepartmentView { code: d.code.clone(), name: d.name.clone(), name_en: d.name_en.clone(), items: c.items_of_department(&d.code).count() })
-            .collect(),
-    )
+pub async fn departments(State(state): State<AppState>, _p: Principal) -> Fallible<Json<Vec<DepartmentView>>> {
+    Ok(Json(cases::departments(&state).await?))
 }
 
 /// Collect once: what the applicant must still upload for a bundle or item, what is filled in
@@ -253,25 +184,7 @@ pub async fn submit(State(state): State<AppState>, p: Principal, headers: Header
 #[utoipa::path(get, path = "/api/applications", tag = "applications", params(ListQuery),
     responses((status = 200, body = Vec<AppSummaryView>), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list_applications(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<ListQuery>) -> Fallible<Json<Vec<AppSummaryView>>> {
-    if let Some(s) = q.status.as_deref().filter(|s| !s.is_empty())
-        && onething::AppStatus::parse(s).is_none()
-    {
-        return Err(Failure::invalid("invalid_status", "status", "申请状态取值有误", "Unknown application status"));
-    }
-    let mut f = AppFilter { status: q.status, target: q.target, ..Default::default() };
-    let own = !p.is_staff();
-    if own {
-        f.applicant_account = Some(p.id());
-    } else if !p.is_admin() {
-        match p.department() {
-            Some(d) => f.department = Some(d.to_owned()),
-            None if p.has(Role::Window) => {}
-            None => return Err(Failure::forbidden("无权查看申请列表", "You may not list applications")),
-        }
-        f.division = p.account.division.clone();
-    }
-    let rows = state.store.applications(&f, page(q.limit, q.offset)).await?;
-    Ok(Json(rows.iter().map(|s| crate::areas::onething::views::summary_view(state.catalog(), s, own)).collect()))
+    Ok(Json(cases::list_applications(&state, &p, q).await?))
 }
 
 /// One application with its cases, materials (with provenance), deadlines, ratings and the
@@ -288,24 +201,14 @@ pub async fn get_application(State(state): State<AppState>, p: Principal, Path(i
 #[utoipa::path(get, path = "/api/applications/{id}/history", tag = "applications", params(("id" = String, Path)),
     responses((status = 200, body = Vec<HistoryView>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn history(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Fallible<Json<Vec<HistoryView>>> {
-    let app = load_visible(&state, &p, &id).await?;
-    let entries = state.store.history(app.id).await?;
-    Ok(Json(entries.iter().map(crate::areas::onething::views::history_view).collect()))
+    Ok(Json(cases::history(&state, &p, id).await?))
 }
 
 /// The notices written for an application.
 #[utoipa::path(get, path = "/api/applications/{id}/notices", tag = "applications", params(("id" = String, Path)),
     responses((status = 200, body = Vec<NoticeView>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn application_notices(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Fallible<Json<Vec<NoticeView>>> {
-    let app = load_visible(&state, &p, &id).await?;
-    let list = state.store.notices_of_application(app.id).await?;
-    let mine = format!("account:{}", p.id());
-    let shown: Vec<NoticeView> = list
-        .iter()
-        .filter(|n| p.is_staff() || n.recipient == mine)
-        .map(crate::areas::onething::views::notice_view)
-        .collect();
-    Ok(Json(shown))
+    Ok(Json(cases::application_notices(&state, &p, id).await?))
 }
 
 /// Takes a workflow action on one case of an application.
@@ -378,77 +281,28 @@ pub async fn respond(State(state): State<AppState>, p: Principal, Path(id): Path
 #[utoipa::path(get, path = "/api/cases", tag = "staff", params(CaseQuery),
     responses((status = 200, body = Vec<CaseRowView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn cases(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<CaseQuery>) -> Fallible<Json<Vec<CaseRowView>>> {
-    let department = staff_department(&p, q.department)?;
-    let today = domain::china_date(state.now());
-    let due_by = q.due_within.map(|n| state.calendar().add_working_days(today, u32::try_from(n.clamp(0, 365)).unwrap_or(0)));
-    if let Some(s) = &q.status
-        && onething::CaseStatus::parse(s).is_none()
-    {
-        return Err(Failure::invalid("invalid_status", "status", "办件状态取值有误", "Unknown case status"));
-    }
-    let f = CaseFilter {
-        department,
-        division: p.account.division.clone(),
-        statuses: q.status.into_iter().collect(),
-        overdue_only: q.overdue.unwrap_or(false),
-        due_by,
-    };
-    let rows = state.store.case_queue(&f, page(q.limit, q.offset)).await?;
-    Ok(Json(rows.iter().map(|r| crate::areas::onething::views::case_row_view(&state, r)).collect()))
+    Ok(Json(cases::cases(&state, &p, q).await?))
 }
 
 /// Overdue cases escalated to the supervisor (督办).
 #[utoipa::path(get, path = "/api/supervision/overdue", tag = "staff", params(CaseQuery),
     responses((status = 200, body = Vec<CaseRowView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn overdue(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<CaseQuery>) -> Fallible<Json<Vec<CaseRowView>>> {
-    p.require_any(&[Role::Supervisor, Role::Admin])?;
-    let department = staff_department(&p, q.department)?;
-    let f = CaseFilter {
-        department,
-        division: p.account.division.clone(),
-        statuses: vec![],
-        overdue_only: true,
-        due_by: None,
-    };
-    let rows = state.store.case_queue(&f, page(q.limit, q.offset)).await?;
-    Ok(Json(rows.iter().map(|r| crate::areas::onething::views::case_row_view(&state, r)).collect()))
+    Ok(Json(cases::overdue(&state, &p, q).await?))
 }
 
 /// Rectifications opened by bad ratings, for the department's supervisor.
 #[utoipa::path(get, path = "/api/rectifications", tag = "ratings", params(RectQuery),
     responses((status = 200, body = Vec<RectificationRowView>), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn rectifications(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<RectQuery>) -> Fallible<Json<Vec<RectificationRowView>>> {
-    p.require_any(&[Role::Supervisor, Role::Admin])?;
-    let department = staff_department(&p, q.department)?;
-    let rows = state.store.rectifications(department.as_deref(), q.status.as_deref(), page(q.limit, q.offset)).await?;
-    let c = state.catalog();
-    Ok(Json(
-        rows.iter()
-            .map(|r| RectificationRowView {
-                id: r.id.to_string(),
-                application: r.application.to_string(),
-                department_name: c.department(&r.department).map(|d| d.name.clone()).unwrap_or_default(),
-                department: r.department.clone(),
-                status_name: onething::RectificationStatus::parse(&r.status).map(|s| s.name_zh().to_owned()).unwrap_or_default(),
-                status: r.status.clone(),
-                opened_at: r.opened_at,
-                due_on: r.due_on,
-                overdue: r.overdue,
-                response: r.response.clone(),
-                target: crate::areas::onething::views::target_view(c, "bundle", &r.target_code),
-                applicant_name: domain::mask::name(&r.applicant_name),
-                rating: r.first_rating,
-            })
-            .collect(),
-    ))
+    Ok(Json(cases::rectifications(&state, &p, q).await?))
 }
 
 /// The caller's notices: their own, and for staff those to their department role or the district.
 #[utoipa::path(get, path = "/api/notices", tag = "notices", params(NoticeQuery),
     responses((status = 200, body = Vec<NoticeView>)), security(("bearer" = [])))]
 pub async fn notices(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<NoticeQuery>) -> Fallible<Json<Vec<NoticeView>>> {
-    let list = state.store.notices_for(&crate::areas::onething::cases::notice_recipients(&p), page(q.limit, q.offset)).await?;
-    Ok(Json(list.iter().map(crate::areas::onething::views::notice_view).collect()))
+    Ok(Json(cases::notices(&state, &p, q).await?))
 }
 
 /// Reductions of trips, materials and days against applying item by item, per bundle and in total.
@@ -465,10 +319,5 @@ pub async fn reductions(State(state): State<AppState>, p: Principal) -> Fallible
 #[utoipa::path(get, path = "/api/reports/overview", tag = "reports",
     responses((status = 200, body = Overview), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn overview(State(state): State<AppState>, p: Principal) -> Fallible<Json<Overview>> {
-    p.require_any(&[Role::Supervisor, Role::Admin])?;
-    Ok(Json(Overview {
-        applications_by_status: state.store.applications_by_status().await?,
-        notices: serde_json::to_value(state.store.outbox_counts().await?).unwrap_or_default(),
-        satisfaction: serde_json::to_value(state.store.satisfaction_by_department().await?).unwrap_or_default(),
-    }))
+    Ok(Json(cases::overview(&state, &p).await?))
 }

@@ -46,6 +46,8 @@ use crate::failure::Fallible;
 use crate::state::AppState;
 use crate::ServerError;
 use super::views::*;
+use pool::rider::GateResult;
+use store::SharedRecord;
 
 /// The pool's part of the server state: the district key, schemas, the recognition catalog, the
 /// access-log appender and a cache of treatment relations.
@@ -800,6 +802,617 @@ pub async fn filing_reads_logger(state: AppState, mut stop: tokio::sync::watch::
             _ = stop.changed() => return,
         }
     }
+}
+
+/// A property gate's check of a rider code for its estate (public; the same check runs offline
+/// with the published key and the revocation list).
+pub async fn gate(state: &AppState, body: VerifyBody) -> Fallible<serde_json::Value> {
+    let estate = body.estate.as_deref().map(str::trim).filter(|e| !e.is_empty()).ok_or_else(|| {
+        Failure::invalid("estate_required", "estate", "请给出小区编号", "Give the estate code")
+    })?;
+    // Online: revocation from the database; then the same check a gate runs offline.
+    verify_credential(&state, &body.credential).await?;
+    match rider::gate_check(&body.credential, &state.pool.keys, estate, state.now(), |_| false) {
+        GateResult::Admit { rider } => {
+            Ok(serde_json::json!({ "result": "admit", "platform": rider.p, "platform_name": rider::platform_name(&rider.p), "rider": rider.n, "valid_until": DateTime::from_timestamp(rider.exp, 0) }))
+        }
+        GateResult::Deny { code, reason_zh, reason_en } => Err(Failure::Forbidden { code, zh: reason_zh, en: reason_en, field: None }),
+    }
+}
+
+/// A department publishes a record about a person or enterprise (validated against its type's
+/// schema).
+pub async fn publish(state: &AppState, p: &Principal, body: PublishBody) -> Fallible<RecordView> {
+    let dept = publisher_department(&p, &state)?;
+    let rt = state.catalog().record_type(body.record_type.trim()).ok_or_else(|| pool_error(PoolError::UnknownRecordType(body.record_type.clone())))?;
+    if rt.department != dept {
+        return Err(Failure::forbidden(
+            format!("「{}」由{}发布，您的部门不能发布", rt.name, org_name(&state, &rt.department)),
+            format!("{} records are published by {}, not your department", rt.code, rt.department),
+        ));
+    }
+    let subject = parse_subject(&state, &body.subject, "subject")?;
+    let kind = if CreditCode::parse(&subject).is_ok() { "enterprise" } else { "person" };
+    if kind != catalog_subject(rt.subject) {
+        return Err(pool_error(PoolError::InvalidSubject(subject)));
+    }
+    state.pool.schemas.validate(&rt.code, &body.data).map_err(pool_error)?;
+    let now = state.now();
+    let rec = SharedRecord {
+        id: RecordId(state.parts.ids.next()),
+        record_type: rt.code.clone(),
+        subject_kind: kind.into(),
+        subject_key: subject,
+        department: dept.to_owned(),
+        issued_at: now,
+        valid_until: body.valid_until.or_else(|| rt.validity_days.map(|d| china_date(now) + chrono::Days::new(u64::from(d)))),
+        application: None,
+        case: None,
+        data: body.data,
+    };
+    state.store.publish_records(std::slice::from_ref(&rec), Some(p.id().0)).await?;
+    let stored = state.store.pool_record(rec.id).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
+    Ok(record_view(&state, &stored))
+}
+
+/// Reads one record version for a purpose; the read (or its refusal) is logged.
+pub async fn read_record(state: &AppState, p: &Principal, id: String, q: ReadQuery) -> Fallible<RecordView> {
+    let id = parse_num(&id, "没有这条数据", "No such record")?;
+    let purpose = parse_purpose(q.purpose.as_deref(), value_text(&q.reference).as_deref())?;
+    let no_record = || Failure::not_found("没有这条数据", "No such record");
+    let reader = reader_of(&state, &p.account).await?;
+    let resource = vec![format!("shared_record:{id}")];
+    let (rec, facts) = if let Some(Purpose::Consent { consent }) = &purpose {
+        // The record and the consent in one round trip: the most common read by another department.
+        let (rec, consent) = state.store.pool_record_and_consent(RecordId(id), *consent).await?.ok_or_else(no_record)?;
+        (rec, ReadFacts { consent, ..Default::default() })
+    } else {
+        let rec = state.store.pool_record(RecordId(id)).await?.ok_or_else(no_record)?;
+        let facts = facts_for(&state, &reader, purpose.as_ref(), &rec.record.subject_key, &rec.record.record_type).await?;
+        (rec, facts)
+    };
+    let d = decide_and_log_with(&state, &reader, &rec.record.subject_key, &rec.record.record_type, resource, purpose.as_ref(), &facts).await?;
+    if !d.is_allowed() {
+        return Err(refusal(&d));
+    }
+    Ok(record_view(&state, &rec))
+}
+
+/// The publishing department corrects a record: a new version supersedes it (never overwritten).
+pub async fn correct(state: &AppState, p: &Principal, id: String, body: CorrectBody) -> Fallible<RecordView> {
+    let dept = publisher_department(&p, &state)?.to_owned();
+    let id = parse_num(&id, "没有这条数据", "No such record")?;
+    let reason = body.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(Failure::invalid("reason_required", "reason", "请填写更正理由（500 字以内）", "Give the reason for the correction (up to 500 characters)"));
+    }
+    let old = state.store.pool_record(RecordId(id)).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
+    old.meta().check_correctable(&dept).map_err(pool_error)?;
+    state.pool.schemas.validate(&old.record.record_type, &body.data).map_err(pool_error)?;
+    let now = state.now();
+    let meta = old.meta().corrected(state.parts.ids.next(), now, body.valid_until);
+    let mut data = body.data;
+    if let serde_json::Value::Object(m) = &mut data
+        && !state.pool.schemas.has_own(&old.record.record_type)
+    {
+        m.insert("correction_reason".into(), serde_json::Value::String(reason.to_owned()));
+    }
+    let new = SharedRecord {
+        id: RecordId(meta.id),
+        issued_at: now,
+        valid_until: meta.valid_until,
+        data,
+        ..old.record.clone()
+    };
+    // The certificates of the old version no longer stand: revoked in the same transaction.
+    let revoked = format!("更正为第 {} 版：{reason}", meta.version);
+    state.store.correct_record(old.record.id, &new, meta.version, Some(p.id().0), now, &revoked).await?;
+    let stored = state.store.pool_record(new.id).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
+    Ok(record_view(&state, &stored))
+}
+
+/// The publishing department revokes a record version (and its e-certificates).
+pub async fn revoke(state: &AppState, p: &Principal, id: String, body: ReasonBody) -> Fallible<RecordView> {
+    let dept = publisher_department(&p, &state)?.to_owned();
+    let reason = reason_of(&body)?;
+    let id = parse_num(&id, "没有这条数据", "No such record")?;
+    let rec = state.store.pool_record(RecordId(id)).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
+    if rec.record.department != dept {
+        return Err(Failure::Forbidden {
+            code: "not_publisher",
+            zh: format!("这条数据由{}发布，只有发布部门可以撤销", org_name(&state, &rec.record.department)),
+            en: format!("This record was published by {}; only the publishing department may revoke it", rec.record.department),
+            field: None,
+        });
+    }
+    if rec.revoked_at.is_some() || !state.store.revoke_record(rec.record.id, state.now(), &reason).await? {
+        return Err(pool_error(PoolError::Revoked));
+    }
+    let stored = state.store.pool_record(rec.record.id).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
+    Ok(record_view(&state, &stored))
+}
+
+/// A citizen or enterprise consents to a grantee reading some of their records.
+pub async fn grant_consent(state: &AppState, p: &Principal, body: ConsentBody) -> Fallible<ConsentView> {
+    let reader = reader_of(&state, &p.account).await?;
+    let key = reader.own_key.ok_or_else(|| Failure::forbidden("只有居民和企业可以授权", "Only residents and enterprises give consents"))?;
+    let kind = match body.grantee_kind.as_str() {
+        "org" => {
+            let known = state.catalog().department(&body.grantee).is_some()
+                || state.pool.recognition.institution(&body.grantee).is_some()
+                || rider::platform_name(&body.grantee).is_some();
+            if !known {
+                return Err(Failure::invalid("unknown_grantee", "grantee", "没有这个部门、医疗机构或平台", "No such department, institution or platform"));
+            }
+            GranteeKind::Org
+        }
+        "account" => {
+            let id: i64 = body.grantee.trim().parse().map_err(|_| Failure::invalid("unknown_grantee", "grantee", "账号编号无效", "Invalid account id"))?;
+            if state.store.account(domain::AccountId(id)).await?.is_none() {
+                return Err(Failure::invalid("unknown_grantee", "grantee", "没有这个账号", "No such account"));
+            }
+            GranteeKind::Account
+        }
+        _ => return Err(Failure::invalid("invalid_grantee_kind", "grantee_kind", "授权对象类型须为 org 或 account", "grantee_kind must be org or account")),
+    };
+    let types: Vec<String> = body.record_types.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    if types.is_empty() {
+        return Err(Failure::invalid("record_types_required", "record_types", "请选择授权的数据类型", "Name the record types the consent covers"));
+    }
+    for t in &types {
+        if t != "*" && t != "health" && state.catalog().record_type(t).is_none() {
+            return Err(Failure::invalid("unknown_record_type", "record_types", format!("没有这种数据类型：{t}"), format!("No record type {t}")));
+        }
+    }
+    let days = pool::validity::days(body.valid_days).map_err(|e| Failure::from_describe(&e, "valid_days"))?;
+    let purpose = body.purpose.trim();
+    if purpose.is_empty() || purpose.chars().count() > 200 {
+        return Err(Failure::invalid("purpose_required", "purpose", "请写明授权用途（200 字以内）", "Say what the consent is for (up to 200 characters)"));
+    }
+    let now = state.now();
+    let c = Consent {
+        id: state.parts.ids.next(),
+        subject_key: key,
+        grantee_kind: kind,
+        grantee: body.grantee.trim().to_owned(),
+        record_types: types,
+        purpose: purpose.to_owned(),
+        granted_at: now,
+        valid_until: china_date(now) + chrono::Days::new(days),
+        revoked_at: None,
+    };
+    state.store.insert_consents(std::slice::from_ref(&c)).await?;
+    Ok(consent_view(&state, &c))
+}
+
+/// Withdraws one of my consents.
+pub async fn withdraw_consent(state: &AppState, p: &Principal, id: String) -> Fallible<ConsentView> {
+    let id = parse_num(&id, "没有这个授权", "No such consent")?;
+    let reader = reader_of(&state, &p.account).await?;
+    let key = reader.own_key.ok_or_else(|| Failure::not_found("没有这个授权", "No such consent"))?;
+    if !state.store.revoke_consent(id, &key, state.now()).await? {
+        return Err(Failure::not_found("没有这个有效的授权", "No such active consent of yours"));
+    }
+    let c = state.store.consent(id).await?.ok_or_else(|| Failure::not_found("没有这个授权", "No such consent"))?;
+    Ok(consent_view(&state, &c))
+}
+
+/// A platform registers one of its riders, pending the rider's consent: the rider confirms in
+/// their own account (`POST /api/pool/me/riders/{id}/confirm`), which issues the rider code. The
+/// platform's look-up of the person is logged where the person sees it.
+pub async fn register_rider(state: &AppState, p: &Principal, body: RiderBody) -> Fallible<serde_json::Value> {
+    let platform = rider_scope(&state, &p)?.ok_or_else(|| Failure::forbidden("骑手由其所属平台登记", "Riders are registered by their platform"))?;
+    let id = ResidentId::parse_on(body.id_number.trim(), china_date(state.now())).map_err(|e| Failure::from_describe(&e, "id_number"))?;
+    let person = state.store.person_by_id_number(id.as_str()).await?.ok_or_else(|| {
+        Failure::invalid("not_in_register", "id_number", "人口库中没有此身份证号码", "This ID number is not in the population register")
+    })?;
+    pool::validity::rider_age(&id, china_date(state.now())).map_err(|e| Failure::from_describe(&e, "id_number"))?;
+    let phone = match body.phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Some(domain::Phone::parse(s).map_err(|e| Failure::from_describe(&e, "phone"))?.as_str().to_owned()),
+        None => person.phone.clone(),
+    };
+    let known: Vec<String> = state.store.estates().await?.into_iter().map(|e| e.code).collect();
+    let estates: Vec<String> = body.estates.iter().map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()).collect();
+    if estates.is_empty() {
+        return Err(Failure::invalid("estates_required", "estates", "请至少选择一个小区（或 *）", "Name at least one estate, or *"));
+    }
+    for e in &estates {
+        if e != "*" && !known.contains(e) {
+            return Err(Failure::invalid("unknown_estate", "estates", format!("没有这个小区：{e}"), format!("No estate {e}")));
+        }
+    }
+    let days = pool::validity::days(body.valid_days).map_err(|e| Failure::from_describe(&e, "valid_days"))?;
+    let now = state.now();
+    if state.store.riders_of_person(id.as_str()).await?.iter().any(|r| (r.status == "active" || r.status == "pending") && r.platform == platform) {
+        return Err(Failure::Conflict {
+            code: "rider_exists",
+            zh: "该骑手已在本平台登记".into(),
+            en: "This rider is already registered on your platform".into(),
+            field: Some("id_number".into()),
+        });
+    }
+    let r = Rider {
+        id: state.parts.ids.next(),
+        person_key: id.as_str().to_owned(),
+        name: person.name,
+        phone,
+        platform,
+        estates,
+        valid_from: now,
+        valid_until: now + chrono::Days::new(days),
+        status: "pending".into(),
+        created_by: Some(p.id().0),
+        created_at: now,
+        revoked_at: None,
+    };
+    // The platform read the person's name and phone from the register: logged for the person.
+    let reader = reader_of(&state, &p.account).await?;
+    let looked_up = entry(&reader, now, id.as_str(), format!("rider-registration:{}", r.id), Some(&Purpose::Supervision), &Decision::Allowed { basis: pool::Basis::Supervision });
+    state.pool.appender.append(vec![looked_up], Vec::new()).await.map_err(store_log_error)?;
+    state.store.insert_riders(std::slice::from_ref(&r), &[]).await?;
+    let platform_name = rider::platform_name(&r.platform).unwrap_or(&r.platform).to_owned();
+    let to: Vec<(i64, String, String, String, String)> = state
+        .store
+        .accounts_of_subject(Some(person.id), None)
+        .await?
+        .iter()
+        .map(|a| {
+            (
+                state.parts.ids.next(),
+                format!("account:{}", a.id),
+                "rider_invitation".to_owned(),
+                format!("【富春小哥】{platform_name}申请将您登记为其骑手。如属实，请在「我的小哥码」中确认后领取小哥码；如不知情，请拒绝。"),
+                format!("{platform_name} asks to register you as its rider. If so, confirm under 'My rider codes' to get your code; if not, decline."),
+            )
+        })
+        .collect();
+    state.store.queue_plain_notices(&to, now).await?;
+    Ok(serde_json::json!({ "rider": rider_view(&r), "code": null }))
+}
+
+/// I confirm a platform's registration of me as its rider; the rider code is issued.
+pub async fn confirm_rider(state: &AppState, p: &Principal, id: String) -> Fallible<CredentialView> {
+    let (key, r) = my_rider(&state, &p, &id).await?;
+    if r.status != "pending" {
+        return Err(Failure::Conflict { code: "rider_not_pending", zh: "该登记已处理".into(), en: "This registration was already answered".into(), field: None });
+    }
+    let cred = sign_rider(&state, &r, state.parts.ids.next());
+    if !state.store.confirm_rider(r.id, &key, &cred).await? {
+        return Err(Failure::Conflict { code: "rider_not_pending", zh: "该登记已处理".into(), en: "This registration was already answered".into(), field: None });
+    }
+    Ok(credential_view(&cred))
+}
+
+/// I decline a platform's registration of me as its rider.
+pub async fn decline_rider(state: &AppState, p: &Principal, id: String) -> Fallible<RiderView> {
+    let (key, r) = my_rider(&state, &p, &id).await?;
+    if !state.store.decline_rider(r.id, &key, state.now()).await? {
+        return Err(Failure::Conflict { code: "rider_not_pending", zh: "该登记已处理".into(), en: "This registration was already answered".into(), field: None });
+    }
+    let r = state.store.rider(r.id).await?.ok_or_else(|| Failure::not_found("没有这个骑手登记", "No such rider registration"))?;
+    Ok(rider_view(&r))
+}
+
+/// Riders (masked): a platform sees its own, the regulator every platform's.
+pub async fn list_riders(state: &AppState, p: &Principal, q: RiderQuery) -> Fallible<Vec<RiderView>> {
+    let scope = rider_scope(&state, &p)?;
+    let platform = match (&scope, q.platform.as_deref()) {
+        (Some(mine), Some(other)) if mine != other => {
+            return Err(Failure::forbidden("只能查看本平台的骑手", "You may see only your platform's riders"));
+        }
+        (Some(mine), _) => Some(mine.clone()),
+        (None, asked) => asked.map(str::to_owned),
+    };
+    let list = state.store.riders(platform.as_deref(), q.limit.unwrap_or(50).clamp(1, 500), q.offset.unwrap_or(0).max(0)).await?;
+    Ok(list.iter().map(rider_view).collect())
+}
+
+/// Riders per platform and status (the regulator's view).
+pub async fn rider_summary(state: &AppState, p: &Principal) -> Fallible<serde_json::Value> {
+    if rider_scope(&state, &p)?.is_some() {
+        return Err(Failure::forbidden("只有监管部门可以查看各平台的骑手", "Only the regulator sees every platform"));
+    }
+    let counts = state.store.rider_counts().await?;
+    let mut by: std::collections::BTreeMap<String, serde_json::Value> = std::collections::BTreeMap::new();
+    for (platform, status, n) in counts {
+        let e = by.entry(platform.clone()).or_insert_with(|| {
+            serde_json::json!({ "platform": platform, "platform_name": rider::platform_name(&platform), "active": 0, "revoked": 0 })
+        });
+        e[status.as_str()] = serde_json::Value::from(n);
+    }
+    Ok(serde_json::Value::Array(by.into_values().collect()))
+}
+
+/// The rider code of a rider: for the rider themself and their platform.
+pub async fn rider_code(state: &AppState, p: &Principal, id: String) -> Fallible<CredentialView> {
+    let id = parse_num(&id, "没有这个骑手", "No such rider")?;
+    let r = state.store.rider(id).await?.ok_or_else(|| Failure::not_found("没有这个骑手", "No such rider"))?;
+    let reader = reader_of(&state, &p.account).await?;
+    let own = reader.own_key.as_deref() == Some(r.person_key.as_str());
+    let platform = p.department() == Some(r.platform.as_str());
+    if !own && !platform {
+        return Err(Failure::not_found("没有这个骑手", "No such rider"));
+    }
+    if r.status == "pending" {
+        return Err(Failure::Conflict {
+            code: "rider_pending",
+            zh: "骑手本人尚未确认登记，小哥码还未签发".into(),
+            en: "The rider has not confirmed the registration yet; no code was issued".into(),
+            field: None,
+        });
+    }
+    let c = state.store.credential_of_rider(r.id).await?.ok_or_else(|| Failure::Conflict {
+        code: "rider_revoked",
+        zh: "该骑手的小哥码已被撤销".into(),
+        en: "This rider's code was revoked".into(),
+        field: None,
+    })?;
+    Ok(credential_view(&c))
+}
+
+/// My rider codes (a rider may ride for several platforms).
+pub async fn my_rider_codes(state: &AppState, p: &Principal) -> Fallible<Vec<CredentialView>> {
+    let reader = reader_of(&state, &p.account).await?;
+    let Some(key) = reader.own_key else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for r in state.store.riders_of_person(&key).await? {
+        if let Some(c) = state.store.credential_of_rider(r.id).await? {
+            out.push(credential_view(&c));
+        }
+    }
+    Ok(out)
+}
+
+/// The platform (or the regulator) revokes a rider and their code.
+pub async fn revoke_rider(state: &AppState, p: &Principal, id: String, body: ReasonBody) -> Fallible<RiderView> {
+    let scope = rider_scope(&state, &p)?;
+    let reason = reason_of(&body)?;
+    let id = parse_num(&id, "没有这个骑手", "No such rider")?;
+    let r = state.store.rider(id).await?.ok_or_else(|| Failure::not_found("没有这个骑手", "No such rider"))?;
+    if scope.as_deref().is_some_and(|s| s != r.platform) {
+        return Err(Failure::not_found("没有这个骑手", "No such rider"));
+    }
+    if !state.store.revoke_rider(r.id, state.now(), &reason).await? {
+        return Err(Failure::Conflict { code: "rider_revoked", zh: "该骑手已被撤销".into(), en: "The rider was already revoked".into(), field: None });
+    }
+    let r = state.store.rider(id).await?.ok_or_else(|| Failure::not_found("没有这个骑手", "No such rider"))?;
+    Ok(rider_view(&r))
+}
+
+/// The regulator (or a platform, to its own riders) sends a welfare or policy notice to riders.
+pub async fn rider_notices(state: &AppState, p: &Principal, body: RiderNoticeBody) -> Fallible<serde_json::Value> {
+    let scope = rider_scope(&state, &p)?;
+    let kind = match body.kind.as_str() {
+        "welfare" => "rider_welfare",
+        "policy" => "rider_policy",
+        _ => return Err(Failure::invalid("invalid_notice_kind", "kind", "通知类型须为 welfare 或 policy", "kind must be welfare or policy")),
+    };
+    let text = body.text.trim();
+    if text.is_empty() || text.chars().count() > 500 {
+        return Err(Failure::invalid("text_required", "text", "请填写通知内容（500 字以内）", "Write the notice (up to 500 characters)"));
+    }
+    let platform = match (&scope, body.platform.as_deref()) {
+        (Some(mine), Some(other)) if mine != other => return Err(Failure::forbidden("只能通知本平台的骑手", "You may notify only your platform's riders")),
+        (Some(mine), _) => Some(mine.clone()),
+        (None, Some(pl)) if rider::platform_name(pl).is_none() => {
+            return Err(Failure::invalid("unknown_platform", "platform", "没有这个平台", "No such platform"));
+        }
+        (None, pl) => pl.map(str::to_owned),
+    };
+    let accounts = state.store.rider_accounts(platform.as_deref()).await?;
+    let en = body.text_en.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or(text).to_owned();
+    let rows: Vec<(i64, String, String, String, String)> = accounts
+        .iter()
+        .map(|a| (state.parts.ids.next(), format!("account:{a}"), kind.to_owned(), format!("【富春小哥】{text}"), en.clone()))
+        .collect();
+    state.store.queue_plain_notices(&rows, state.now()).await?;
+    Ok(serde_json::json!({ "queued": rows.len(), "platform": platform, "kind": kind }))
+}
+
+/// The ordering clinician records the decision on a recognition offer (the DetectedIssue id).
+pub async fn decide_offer(state: &AppState, p: &Principal, id: String, body: DecisionBody) -> Fallible<store::Offer> {
+    let id = parse_num(&id, "没有这条互认提示", "No such recognition offer")?;
+    let offer = state.store.offer(id).await?.ok_or_else(|| Failure::not_found("没有这条互认提示", "No such recognition offer"))?;
+    if p.department() != Some(offer.ordering_institution.as_str()) {
+        return Err(Failure::not_found("没有这条互认提示", "No such recognition offer"));
+    }
+    let d = pool::RecognitionDecision::parse(body.decision.trim(), body.reason.as_deref(), body.note.as_deref()).map_err(|e| match e {
+        PoolError::InvalidField { field, message, message_zh } => Failure::Invalid { code: "invalid_decision", zh: message_zh, en: message, field: Some(field) },
+        other => pool_error(other),
+    })?;
+    let (reason, note) = match &d {
+        pool::RecognitionDecision::Accepted => (None, None),
+        pool::RecognitionDecision::Retest { reason, note } => (Some(reason.code()), note.clone()),
+    };
+    if !state.store.decide_offer(id, d.code(), reason, note.as_deref(), state.now(), p.id().0).await? {
+        return Err(Failure::Conflict { code: "already_decided", zh: "该互认提示已有处理结果".into(), en: "This offer was already decided".into(), field: None });
+    }
+    Ok(state.store.offer(id).await?.ok_or_else(|| Failure::not_found("没有这条互认提示", "No such recognition offer"))?)
+}
+
+/// The district's public key for offline verification of e-certificates and rider codes.
+pub async fn public_key(state: &AppState) -> Fallible<serde_json::Value> {
+    Ok(state.pool.public().document(&state.pool.issuer))
+}
+
+/// Verifies an e-certificate or rider code (public). A forged, altered, expired or revoked
+/// credential is a 422 with its reason.
+pub async fn verify(state: &AppState, body: VerifyBody) -> Fallible<VerifyView> {
+    let (v, record_status) = verify_credential(&state, &body.credential).await?;
+    Ok(VerifyView {
+        valid: true,
+        kind: v.body.kind().into(),
+        key_id: v.key_id.clone(),
+        body: serde_json::to_value(&v.body).unwrap_or_default(),
+        record_status,
+    })
+}
+
+/// Revoked credential ids, for gates and verifiers that work offline (public).
+pub async fn revocations(state: &AppState, q: SinceQuery) -> Fallible<serde_json::Value> {
+    let since = match q.since.as_deref() {
+        None => None,
+        Some(s) => Some(
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| Failure::invalid("invalid_time", "since", "since 须为 RFC 3339 时间", "since must be an RFC 3339 time"))?,
+        ),
+    };
+    let list = state.store.revoked_credentials(since).await?;
+    Ok(serde_json::json!({
+        "as_of": state.now(),
+        "key_id": state.pool.public().key_id(),
+        "revoked": list.iter().map(|(id, at)| serde_json::json!({ "id": id.to_string(), "revoked_at": at })).collect::<Vec<_>>(),
+    }))
+}
+
+/// The district's medical institutions, their level and the items their results are recognised
+/// for (the HR mark).
+pub async fn institutions(state: &AppState) -> Fallible<Vec<InstitutionView>> {
+    Ok(
+        state
+            .pool
+            .recognition
+            .institutions()
+            .map(|i| InstitutionView {
+                code: i.code.clone(),
+                name: i.name.clone(),
+                level: i.level.code().to_owned(),
+                level_name: i.level.name_zh().to_owned(),
+                kind: i.kind.clone(),
+                division: i.division.clone(),
+                hr_items: i.hr_items.clone(),
+            })
+            .collect(),
+    )
+}
+
+/// The recognisable items: codes, validity window and price.
+pub async fn recognition_items(state: &AppState) -> Fallible<serde_json::Value> {
+    Ok(serde_json::to_value(state.pool.recognition.items().collect::<Vec<_>>()).unwrap_or_default())
+}
+
+/// My consents, newest first.
+pub async fn my_consents(state: &AppState, p: &Principal) -> Fallible<Vec<ConsentView>> {
+    let reader = reader_of(&state, &p.account).await?;
+    let key = reader.own_key.ok_or_else(|| Failure::forbidden("只有居民和企业有授权", "Only residents and enterprises have consents"))?;
+    let list = state.store.consents_of(&key).await?;
+    Ok(list.iter().map(|c| consent_view(&state, c)).collect())
+}
+
+/// Verifies every chain of the access log (administrators).
+pub async fn verify_log(state: &AppState, p: &Principal) -> Fallible<store::LogVerification> {
+    p.require_any(&[Role::Admin])?;
+    Ok(state.store.verify_access_log(|_, _| {}).await?)
+}
+
+/// A person in the population register with their household (户籍), for a lawful purpose; logged.
+pub async fn person_register(state: &AppState, p: &Principal, id_number: String, q: ReadQuery) -> Fallible<serde_json::Value> {
+    let key = ResidentId::parse_on(id_number.trim(), china_date(state.now())).map_err(|e| Failure::from_describe(&e, "id_number"))?;
+    let purpose = parse_purpose(q.purpose.as_deref(), value_text(&q.reference).as_deref())?;
+    // Decided (and logged) before the look-up, so that a refusal never tells whether the person
+    // is in the register.
+    let reader = reader_of(&state, &p.account).await?;
+    let d = decide_and_log(&state, &reader, key.as_str(), "household_register", vec![format!("person:{}", mask::id_number(key.as_str()))], purpose.as_ref()).await?;
+    if !d.is_allowed() {
+        return Err(refusal(&d));
+    }
+    let person = state.store.person_by_id_number(key.as_str()).await?.ok_or_else(|| Failure::not_found("人口库中没有此人", "Not in the population register"))?;
+    let members = state.store.household_members(person.household).await?;
+    Ok(serde_json::json!({
+        "id_number": person.id_number, "name": person.name, "sex": person.sex, "birth_date": person.birth_date,
+        "division": person.division, "household": person.household.to_string(), "relation": person.relation,
+        "household_members": members.iter().map(|m| serde_json::json!({
+            "name": mask::name(&m.name), "id_number": mask::id_number(&m.id_number), "relation": m.relation,
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// An enterprise in the legal-entity register with its legal representative (public
+/// registration facts; the representative masked).
+pub async fn enterprise_register(state: &AppState, code: String) -> Fallible<serde_json::Value> {
+    let code = CreditCode::parse(code.trim()).map_err(|e| Failure::from_describe(&e, "code"))?;
+    let e = state.store.enterprise_by_credit_code(code.as_str()).await?.ok_or_else(|| Failure::not_found("法人库中没有此企业", "Not in the legal-entity register"))?;
+    let rep = state.store.person(e.legal_rep).await?;
+    Ok(serde_json::json!({
+        "credit_code": e.credit_code, "name": e.name, "kind": e.kind, "division": e.division, "established_on": e.established_on,
+        "legal_representative": rep.map(|r| serde_json::json!({ "name": mask::name(&r.name), "id_number": mask::id_number(&r.id_number) })),
+    }))
+}
+
+/// The estates riders may be allowed into.
+pub async fn estates(state: &AppState) -> Fallible<Vec<store::Estate>> {
+    Ok(state.store.estates().await?)
+}
+
+/// A platform's registrations of me as its rider (pending, active, revoked, declined).
+pub async fn my_riders(state: &AppState, p: &Principal) -> Fallible<Vec<RiderView>> {
+    let reader = reader_of(&state, &p.account).await?;
+    let Some(key) = reader.own_key else { return Ok(Vec::new()) };
+    Ok(state.store.riders_of_person(&key).await?.iter().map(rider_view).collect())
+}
+
+/// Recognitions and money saved per institution, and look-ups in all (health staff, clinicians,
+/// administrators).
+pub async fn recognition_figures(state: &AppState, p: &Principal) -> Fallible<serde_json::Value> {
+    let pays_or_keeps = |d: &catalog::Department| d.has(catalog::Duty::HealthRecords) || d.has(catalog::Duty::MedicalInsurance);
+    let allowed = p.is_admin()
+        || p.department().is_some_and(|d| state.catalog().department(d).is_some_and(pays_or_keeps) || state.pool.recognition.institution(d).is_some());
+    if !allowed {
+        return Err(Failure::forbidden("只有卫健、医保部门、医疗机构和管理员可以查看互认统计", "Only health and insurance staff, institutions and administrators see these figures"));
+    }
+    let figures = state.store.recognition_figures().await?;
+    let lookups = state.store.health_lookups().await?;
+    let (mut offered, mut accepted, mut saved) = (0i64, 0i64, 0i64);
+    let rows: Vec<serde_json::Value> = figures
+        .iter()
+        .map(|f| {
+            offered += f.offered;
+            accepted += f.accepted;
+            saved += f.saved_fen;
+            let inst = state.pool.recognition.institution(&f.institution);
+            serde_json::json!({
+                "institution": f.institution, "name": inst.map(|i| i.name.clone()), "level": inst.map(|i| i.level.name_zh()),
+                "offered": f.offered, "accepted": f.accepted, "retested": f.retested,
+                "saved_fen": f.saved_fen, "saved_yuan": domain::Fen(f.saved_fen).to_yuan_string(),
+                "recognised_elsewhere": f.recognised_elsewhere,
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "institutions": state.pool.recognition.institutions().count(),
+        "health_record_lookups": lookups,
+        "offers": offered, "recognitions": accepted, "saved_fen": saved, "saved_yuan": domain::Fen(saved).to_yuan_string(),
+        "by_institution": rows,
+    }))
+}
+
+/// The subject or the publishing department issues the e-certificate of a current record; a
+/// record that has one gets it back. The answer says whether it is new.
+pub async fn issue_certificate(state: &AppState, p: &Principal, id: String) -> Fallible<(CredentialView, bool)> {
+    let id = parse_num(&id, "没有这条数据", "No such record")?;
+    let rec = state.store.pool_record(RecordId(id)).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
+    let reader = reader_of(&state, &p.account).await?;
+    let own = reader.own_key.as_deref() == Some(rec.record.subject_key.as_str());
+    let publisher = reader.kind == ReaderKind::Department && reader.org.as_deref() == Some(rec.record.department.as_str());
+    if !own && !publisher {
+        return Err(Failure::forbidden("只有数据主体本人或发布部门可以生成电子证照", "Only the subject or the publishing department may issue its e-certificate"));
+    }
+    match rec.meta().status(china_date(state.now())) {
+        pool::RecordStatus::Current => {}
+        pool::RecordStatus::Superseded => return Err(pool_error(PoolError::Superseded)),
+        pool::RecordStatus::Revoked => return Err(pool_error(PoolError::Revoked)),
+        pool::RecordStatus::Expired => {
+            return Err(Failure::Conflict { code: "record_expired", zh: "该数据已过期，不能生成电子证照".into(), en: "The record has expired".into(), field: None });
+        }
+    }
+    if let Some(c) = state.store.certificate_of_record(rec.record.id).await? {
+        return Ok((credential_view(&c), false));
+    }
+    let holder = rec.record.data.get("name").and_then(|v| v.as_str()).unwrap_or("").to_owned();
+    let row = sign_record(&state, &rec, &holder, state.parts.ids.next());
+    state.store.insert_credentials(std::slice::from_ref(&row)).await?;
+    Ok((credential_view(&row), true))
 }
 
 #[cfg(test)]
