@@ -28,7 +28,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Request, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::serve::ListenerExt;
 use catalog::Catalog;
 use domain::{Clock, SystemClock, WorkCalendar};
@@ -167,38 +167,9 @@ pub fn hsts(config: &Config) -> Option<HeaderValue> {
 /// The routes of the API.
 pub fn router(state: AppState) -> Router {
     let json_limit = state.config.json_body_bytes;
-    let upload_limit = state.config.upload_bytes;
+    let _upload_limit = state.config.upload_bytes;
     let api = Router::new()
-        .route("/auth/login", post(crate::areas::identity::http::login))
-        .route("/auth/register/code", post(crate::areas::identity::http::request_code_route))
-        .route("/auth/register", post(crate::areas::identity::http::register_route))
-        .route("/auth/logout", post(crate::areas::identity::http::logout))
-        .route("/me", get(crate::areas::identity::http::me))
-        .route("/me/wards", get(crate::areas::identity::http::my_wards))
-        .route("/accounts/claim-codes", post(crate::areas::identity::http::claim_codes_route))
-        .route("/catalog/stages", get(crate::areas::onething::http::stages))
-        .route("/catalog/bundles/{code}", get(crate::areas::onething::http::bundle))
-        .route("/catalog/items", get(crate::areas::onething::http::items))
-        .route("/catalog/items/{code}", get(crate::areas::onething::http::item))
-        .route("/catalog/departments", get(crate::areas::onething::http::departments))
-        .route("/plan", get(crate::areas::onething::http::plan))
-        .route("/uploads", post(crate::areas::onething::http::upload_route).layer(DefaultBodyLimit::max(upload_limit)))
-        .route("/applications", post(crate::areas::onething::http::submit).get(crate::areas::onething::http::list_applications))
-        .route("/applications/{id}", get(crate::areas::onething::http::get_application))
-        .route("/applications/{id}/history", get(crate::areas::onething::http::history))
-        .route("/applications/{id}/notices", get(crate::areas::onething::http::application_notices))
-        .route("/applications/{id}/cases/{case}/actions", post(crate::areas::onething::http::act))
-        .route("/applications/{id}/withdraw", post(crate::areas::onething::http::withdraw))
-        .route("/applications/{id}/rating", post(crate::areas::onething::http::rate))
-        .route("/rectifications", get(crate::areas::onething::http::rectifications))
-        .route("/rectifications/{id}/response", post(crate::areas::onething::http::respond))
-        .route("/cases", get(crate::areas::onething::http::cases))
-        .route("/supervision/overdue", get(crate::areas::onething::http::overdue))
-        .route("/notices", get(crate::areas::onething::http::notices))
-        .route("/reports/reductions", get(crate::areas::onething::http::reductions))
-        .route("/reports/overview", get(crate::areas::onething::http::overview))
-        .merge(crate::areas::circles::http::routes())
-        .merge(crate::areas::pool::http::routes())
+        .merge(areas::api_routes(&state))
         .route("/openapi.json", get(|| async { axum::Json(openapi::document()) }))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::api_guard))
         .fallback(crate::http_shared::fallback)
@@ -206,7 +177,7 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     Router::new()
         .nest("/api", api)
-        .nest("/fhir", crate::areas::fhir::http::routes().route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::fhir_guard)))
+        .nest("/fhir", areas::fhir_routes(&state).route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::fhir_guard)))
         .route("/healthz", get(crate::http_shared::health).route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::api_guard)))
         .layer(DefaultBodyLimit::max(json_limit))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

@@ -14,7 +14,6 @@ use utoipa::{Modify, OpenApi};
 
 use crate::http_error::ErrorBody;
 use crate::policy::{self, Surface, Who};
-use crate::areas::onething::cases::SubmitBody;
 
 struct Bearer;
 
@@ -162,41 +161,24 @@ pub fn retest_reasons() -> Schema {
         description = "一件事 (one-thing) services of a district: file one application for a life event, follow every department's progress, rate the service. Errors are JSON with a stable `code`, a Chinese `message`, an English `message_en` and the offending `field`.",
         license(name = "Apache-2.0")
     ),
-    paths(
-        crate::http_shared::health, crate::areas::identity::http::login, crate::areas::identity::http::request_code_route, crate::areas::identity::http::register_route, crate::areas::identity::http::logout, crate::areas::identity::http::me,
-        crate::areas::identity::http::my_wards, crate::areas::identity::http::claim_codes_route,
-        crate::areas::onething::http::stages, crate::areas::onething::http::bundle, crate::areas::onething::http::items, crate::areas::onething::http::item, crate::areas::onething::http::departments, crate::areas::onething::http::plan,
-        crate::areas::onething::http::upload, crate::areas::onething::http::submit, crate::areas::onething::http::list_applications, crate::areas::onething::http::get_application, crate::areas::onething::http::history,
-        crate::areas::onething::http::application_notices, crate::areas::onething::http::act, crate::areas::onething::http::withdraw, crate::areas::onething::http::rate, crate::areas::onething::http::respond,
-        crate::areas::onething::http::cases, crate::areas::onething::http::overdue, crate::areas::onething::http::rectifications, crate::areas::onething::http::notices, crate::areas::onething::http::reductions, crate::areas::onething::http::overview,
-        crate::areas::circles::http::start, crate::areas::circles::http::status, crate::areas::circles::http::latest, crate::areas::circles::http::areas, crate::areas::circles::http::areas_geojson,
-        crate::areas::circles::http::facilities_geojson, crate::areas::circles::http::areas_csv, crate::areas::circles::http::map_svg, crate::areas::circles::http::service_network,
-        crate::areas::pool::http::public_key, crate::areas::pool::http::verify, crate::areas::pool::http::gate, crate::areas::pool::http::revocations, crate::areas::pool::http::publish, crate::areas::pool::http::list_records,
-        crate::areas::pool::http::read_record, crate::areas::pool::http::correct, crate::areas::pool::http::revoke, crate::areas::pool::http::issue_certificate, crate::areas::pool::http::my_access_log,
-        crate::areas::pool::http::grant_consent, crate::areas::pool::http::my_consents, crate::areas::pool::http::withdraw_consent, crate::areas::pool::http::verify_log, crate::areas::pool::http::person_register,
-        crate::areas::pool::http::enterprise_register, crate::areas::pool::http::estates, crate::areas::pool::http::register_rider, crate::areas::pool::http::list_riders, crate::areas::pool::http::rider_summary,
-        crate::areas::pool::http::rider_code, crate::areas::pool::http::my_rider_codes, crate::areas::pool::http::my_riders, crate::areas::pool::http::confirm_rider, crate::areas::pool::http::decline_rider, crate::areas::pool::http::revoke_rider, crate::areas::pool::http::rider_notices, crate::areas::pool::http::institutions,
-        crate::areas::pool::http::recognition_items, crate::areas::pool::http::decide_offer, crate::areas::pool::http::recognition_figures, crate::areas::pool::http::health_record,
-    ),
-    components(schemas(ErrorBody, SubmitBody, crate::areas::onething::views::ApplicationView, crate::areas::onething::views::ApplicationBrief, crate::areas::onething::views::PlanView)),
-    modifiers(&Bearer, &Shared),
+    paths(crate::http_shared::health),
+    components(schemas(ErrorBody)),
     tags(
-        (name = "auth", description = "Sign in, real-name registration in two steps (a code by text message, then the account), claim codes of accounts opened at a window, guardians' wards, sessions"),
-        (name = "catalog", description = "Life stages, bundles (一件事), items (事项), departments"),
-        (name = "applications", description = "Filing, following and acting on applications"),
-        (name = "ratings", description = "好差评 and rectifications"),
-        (name = "staff", description = "Department queues and supervision"),
-        (name = "notices", description = "Notices to applicants and staff"),
-        (name = "reports", description = "Reductions and overview"),
-        (name = "circles", description = "15-minute service circles: reach, balance index, five-colour warning map, 1+2+22+N service network"),
-        (name = "pool", description = "数据同池: publish, correct and revoke records; purpose-bound, logged reads; consents; e-certificates and public verification. FHIR R4 is at /fhir (see /fhir/metadata)"),
-        (name = "riders", description = "富春小哥码: riders, their platforms, rider codes, gate checks, notices"),
-        (name = "recognition", description = "医检互认: institutions, recognisable items, decisions, figures; health-record look-up"),
         (name = "system", description = "Health"),
     )
 )]
 pub struct ApiDoc;
 
+/// The whole document: the shared part, each area's part (`crate::areas::ALL`), then the answers
+/// every operation shares and the bearer scheme.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    for area in crate::areas::ALL {
+        if let Some(part) = area.openapi {
+            doc.merge(part());
+        }
+    }
+    Bearer.modify(&mut doc);
+    Shared.modify(&mut doc);
+    doc
 }

@@ -175,136 +175,52 @@ pub struct Route {
     pub scope: Scope,
 }
 
-const fn api(method: &'static str, path: &'static str, who: Who, scope: Scope) -> Route {
+pub const fn api(method: &'static str, path: &'static str, who: Who, scope: Scope) -> Route {
     Route { surface: Surface::Api, method, path, who, scope }
 }
-const fn fhir(method: &'static str, path: &'static str, who: Who, scope: Scope) -> Route {
+pub const fn fhir(method: &'static str, path: &'static str, who: Who, scope: Scope) -> Route {
     Route { surface: Surface::Fhir, method, path, who, scope }
 }
-const fn web(method: &'static str, path: &'static str, who: Who, scope: Scope) -> Route {
+pub const fn web(method: &'static str, path: &'static str, who: Who, scope: Scope) -> Route {
     Route { surface: Surface::Web, method, path, who, scope }
 }
 
 use Scope::*;
 
 /// Shorthands for the table.
-const ANYONE: Who = Who::ANYONE;
-const SIGNED_IN: Who = Who::SIGNED_IN;
-const APPLICANT: Who = Who::APPLICANT;
-const RESIDENT: Who = Who::RESIDENT;
-const HANDLER: Who = Who::HANDLER;
-const OVERSIGHT: Who = Who::OVERSIGHT;
-const DEPARTMENT: Who = Who::DEPARTMENT;
-const ADMIN: Who = Who::ADMIN;
-const CLINICIAN: Who = Who::CLINICIAN;
-const PLATFORM: Who = Who::PLATFORM;
+pub const ANYONE: Who = Who::ANYONE;
+pub const SIGNED_IN: Who = Who::SIGNED_IN;
+pub const APPLICANT: Who = Who::APPLICANT;
+pub const RESIDENT: Who = Who::RESIDENT;
+pub const HANDLER: Who = Who::HANDLER;
+pub const OVERSIGHT: Who = Who::OVERSIGHT;
+pub const DEPARTMENT: Who = Who::DEPARTMENT;
+pub const ADMIN: Who = Who::ADMIN;
+pub const CLINICIAN: Who = Who::CLINICIAN;
+pub const PLATFORM: Who = Who::PLATFORM;
 /// Those who file or take in filings: residents, enterprises and window staff.
-const FILER: Who = Who::APPLICANT.or(Who::WINDOW);
+pub const FILER: Who = Who::APPLICANT.or(Who::WINDOW);
 /// Those who see and act on filings.
-const VIEWER: Who = Who::APPLICANT.or(Who::HANDLER);
+pub const VIEWER: Who = Who::APPLICANT.or(Who::HANDLER);
 /// Whoever attaches files: filers and department staff (with an action).
-const UPLOADER: Who = Who::APPLICANT.or(Who::WINDOW).or(Who::DEPARTMENT);
+pub const UPLOADER: Who = Who::APPLICANT.or(Who::WINDOW).or(Who::DEPARTMENT);
 /// Riders' oversight: the regulator and the administrator.
-const RIDER_OVERSIGHT: Who = Who::REGULATOR.or(Who::ADMIN);
+pub const RIDER_OVERSIGHT: Who = Who::REGULATOR.or(Who::ADMIN);
 /// Whoever manages riders: their platforms and their oversight.
-const RIDER_MANAGERS: Who = Who::PLATFORM.or(RIDER_OVERSIGHT);
+pub const RIDER_MANAGERS: Who = Who::PLATFORM.or(RIDER_OVERSIGHT);
 /// Recognition figures: health and insurance staff, institutions, the administrator.
-const RECOGNITION: Who = Who::HEALTH.or(Who::INSURANCE).or(Who::CLINICIAN).or(Who::ADMIN);
+pub const RECOGNITION: Who = Who::HEALTH.or(Who::INSURANCE).or(Who::CLINICIAN).or(Who::ADMIN);
 /// Who imports health records: institutions (their own), the health commission, the administrator.
-const IMPORTER: Who = Who::CLINICIAN.or(Who::HEALTH).or(Who::ADMIN);
+pub const IMPORTER: Who = Who::CLINICIAN.or(Who::HEALTH).or(Who::ADMIN);
 
-/// Every route of the server.
-pub static ROUTES: &[Route] = &[
-    // ---- the JSON API: health, the document, sessions
+/// The routes every area shares: the health check and the API's document.
+pub const SHARED: &[Route] = &[
     api("GET", "/healthz", ANYONE, Public),
     api("GET", "/api/openapi.json", ANYONE, Public),
-    api("POST", "/api/auth/login", ANYONE, Public),
-    api("POST", "/api/auth/register/code", ANYONE, Public),
-    api("POST", "/api/auth/register", ANYONE, Public),
-    api("POST", "/api/auth/logout", SIGNED_IN, Own),
-    api("GET", "/api/me", SIGNED_IN, Own),
-    api("GET", "/api/me/wards", SIGNED_IN, Own),
-    api("POST", "/api/accounts/claim-codes", Who::WINDOW, Division),
-    // ---- the catalog
-    api("GET", "/api/catalog/stages", SIGNED_IN, Public),
-    api("GET", "/api/catalog/bundles/{code}", SIGNED_IN, Public),
-    api("GET", "/api/catalog/items", SIGNED_IN, Public),
-    api("GET", "/api/catalog/items/{code}", SIGNED_IN, Public),
-    api("GET", "/api/catalog/departments", SIGNED_IN, Public),
-    // ---- one-thing services
-    api("GET", "/api/plan", FILER, Own),
-    api("POST", "/api/uploads", UPLOADER, Own),
-    api("POST", "/api/applications", FILER, Own),
-    api("GET", "/api/applications", VIEWER, Department),
-    api("GET", "/api/applications/{id}", VIEWER, Record),
-    api("GET", "/api/applications/{id}/history", VIEWER, Record),
-    api("GET", "/api/applications/{id}/notices", VIEWER, Record),
-    api("POST", "/api/applications/{id}/cases/{case}/actions", VIEWER, Record),
-    api("POST", "/api/applications/{id}/withdraw", APPLICANT, Record),
-    api("POST", "/api/applications/{id}/rating", APPLICANT, Record),
-    api("GET", "/api/rectifications", OVERSIGHT, Department),
-    api("POST", "/api/rectifications/{id}/response", OVERSIGHT, Record),
-    api("GET", "/api/cases", DEPARTMENT.or(ADMIN), Department),
-    api("GET", "/api/supervision/overdue", OVERSIGHT, Department),
-    api("GET", "/api/notices", SIGNED_IN, Own),
-    api("GET", "/api/reports/reductions", HANDLER, Public),
-    api("GET", "/api/reports/overview", OVERSIGHT, Public),
-    // ---- 15-minute service circles
-    api("POST", "/api/circles/analyses", OVERSIGHT, Public),
-    api("GET", "/api/circles/latest", OVERSIGHT, Public),
-    api("GET", "/api/circles/analyses/{id}", OVERSIGHT, Record),
-    api("GET", "/api/circles/analyses/{id}/areas", OVERSIGHT, Record),
-    api("GET", "/api/circles/analyses/{id}/areas.geojson", OVERSIGHT, Record),
-    api("GET", "/api/circles/analyses/{id}/facilities.geojson", OVERSIGHT, Record),
-    api("GET", "/api/circles/analyses/{id}/areas.csv", OVERSIGHT, Record),
-    api("GET", "/api/circles/analyses/{id}/map.svg", OVERSIGHT, Record),
-    api("GET", "/api/circles/analyses/{id}/service-network", OVERSIGHT, Record),
-    // ---- the shared data pool: public verification
-    api("GET", "/api/pool/public-key", ANYONE, Public),
-    api("POST", "/api/pool/verify", ANYONE, Public),
-    api("POST", "/api/pool/gate", ANYONE, Public),
-    api("GET", "/api/pool/revocations", ANYONE, Public),
-    api("GET", "/api/pool/institutions", ANYONE, Public),
-    api("GET", "/api/pool/recognition/items", ANYONE, Public),
-    // ---- records: published by departments, read for a purpose
-    api("POST", "/api/pool/records", DEPARTMENT, Department),
-    api("GET", "/api/pool/records", SIGNED_IN, Purpose),
-    api("GET", "/api/pool/records/{id}", SIGNED_IN, Purpose),
-    api("POST", "/api/pool/records/{id}/corrections", DEPARTMENT, Department),
-    api("POST", "/api/pool/records/{id}/revoke", DEPARTMENT, Department),
-    api("POST", "/api/pool/records/{id}/certificate", APPLICANT.or(DEPARTMENT), Record),
-    api("GET", "/api/pool/registers/persons/{id_number}", SIGNED_IN, Purpose),
-    api("GET", "/api/pool/registers/enterprises/{code}", SIGNED_IN, Public),
-    // ---- the subject's own side
-    api("GET", "/api/pool/me/access-log", APPLICANT, Own),
-    api("POST", "/api/pool/me/consents", APPLICANT, Own),
-    api("GET", "/api/pool/me/consents", APPLICANT, Own),
-    api("POST", "/api/pool/me/consents/{id}/revoke", APPLICANT, Own),
-    api("GET", "/api/pool/me/rider-codes", RESIDENT, Own),
-    api("GET", "/api/pool/me/riders", RESIDENT, Own),
-    api("POST", "/api/pool/me/riders/{id}/confirm", RESIDENT, Own),
-    api("POST", "/api/pool/me/riders/{id}/decline", RESIDENT, Own),
-    api("GET", "/api/pool/access-log/verify", ADMIN, Public),
-    // ---- riders
-    api("GET", "/api/pool/estates", SIGNED_IN, Public),
-    api("POST", "/api/pool/riders", PLATFORM, Platform),
-    api("GET", "/api/pool/riders", RIDER_MANAGERS, Platform),
-    api("GET", "/api/pool/riders/summary", RIDER_OVERSIGHT, Public),
-    api("POST", "/api/pool/riders/notices", RIDER_MANAGERS, Platform),
-    api("GET", "/api/pool/riders/{id}/code", PLATFORM.or(RESIDENT), Record),
-    api("POST", "/api/pool/riders/{id}/revoke", RIDER_MANAGERS, Platform),
-    // ---- mutual recognition and health records
-    api("GET", "/api/pool/recognition/figures", RECOGNITION, Public),
-    api("POST", "/api/pool/recognition/offers/{id}/decision", CLINICIAN, Record),
-    api("GET", "/api/pool/health-records/{id_number}", SIGNED_IN, Purpose),
-    // ---- FHIR R4
-    fhir("GET", "/fhir/metadata", ANYONE, Public),
-    fhir("POST", "/fhir", IMPORTER, Record),
-    fhir("POST", "/fhir/ServiceRequest/$recognition-check", CLINICIAN, Purpose),
-    fhir("GET", "/fhir/Patient/{id}/$everything", SIGNED_IN, Purpose),
-    fhir("GET", "/fhir/{rtype}", SIGNED_IN, Purpose),
-    fhir("GET", "/fhir/{rtype}/{id}", SIGNED_IN, Purpose),
-    // ---- web pages
+];
+
+/// The web pages (the `web` crate serves them; their policy is kept beside the API's).
+pub const PAGES: &[Route] = &[
     web("GET", "/", ANYONE, Public),
     web("GET", "/accessibility", ANYONE, Public),
     web("GET", "/bundles/{code}", ANYONE, Public),
@@ -336,6 +252,17 @@ pub static ROUTES: &[Route] = &[
     web("POST", "/supervision/rectifications/{id}", OVERSIGHT, Record),
     web("GET", "/cockpit", OVERSIGHT, Public),
 ];
+
+/// Every route of the server: the shared ones, each area's (`crate::areas::ALL`, declared in its
+/// `http` module beside its routes) and the pages'.
+pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
+    let mut all: Vec<Route> = SHARED.to_vec();
+    for area in crate::areas::ALL {
+        all.extend_from_slice(area.policy);
+    }
+    all.extend_from_slice(PAGES);
+    all
+});
 
 static INDEX: LazyLock<HashMap<(&'static str, &'static str), &'static Route>> = LazyLock::new(|| ROUTES.iter().map(|r| ((r.method, r.path), r)).collect());
 
@@ -406,7 +333,7 @@ mod tests {
     #[test]
     fn every_route_is_declared_once_with_an_audience() {
         let mut seen = std::collections::HashSet::new();
-        for r in ROUTES {
+        for r in ROUTES.iter() {
             assert!(seen.insert((r.method, r.path)), "{} {} twice", r.method, r.path);
             assert_ne!(r.who, Who(0), "{} {} allows nobody", r.method, r.path);
             assert!(matches!(r.method, "GET" | "POST"), "{} {}", r.method, r.path);

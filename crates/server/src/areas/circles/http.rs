@@ -21,12 +21,14 @@ use crate::failure::Failure;
 use crate::failure::Fallible;
 use crate::http_error::ErrorBody;
 use crate::state::AppState;
+#[allow(unused_imports)]
+use crate::policy::*;
 use super::cases;
 use super::cases::*;
 use super::views::*;
 
 /// The routes, to be nested under `/api`.
-pub fn routes() -> Router<AppState> {
+pub fn routes(_state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/circles/analyses", post(start))
         .route("/circles/latest", get(latest))
@@ -136,3 +138,27 @@ pub async fn service_network(
 ) -> Fallible<Response> {
     Ok(typed("application/json", cases::service_network(&state, &p, &id, q).await?))
 }
+
+/// The area's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(start, status, latest, areas, areas_geojson, facilities_geojson, areas_csv, map_svg, service_network),
+    tags(
+        (name = "circles", description = "15-minute service circles: reach, balance index, five-colour warning map, 1+2+22+N service network"),
+    )
+)]
+pub struct Doc;
+
+/// Who may call each of the area's routes, and the data scope its use case applies: the area's
+/// part of the policy table (`crate::policy::ROUTES`).
+pub const POLICY: &[Route] = &[
+    api("POST", "/api/circles/analyses", OVERSIGHT, Scope::Public),
+    api("GET", "/api/circles/latest", OVERSIGHT, Scope::Public),
+    api("GET", "/api/circles/analyses/{id}", OVERSIGHT, Scope::Record),
+    api("GET", "/api/circles/analyses/{id}/areas", OVERSIGHT, Scope::Record),
+    api("GET", "/api/circles/analyses/{id}/areas.geojson", OVERSIGHT, Scope::Record),
+    api("GET", "/api/circles/analyses/{id}/facilities.geojson", OVERSIGHT, Scope::Record),
+    api("GET", "/api/circles/analyses/{id}/areas.csv", OVERSIGHT, Scope::Record),
+    api("GET", "/api/circles/analyses/{id}/map.svg", OVERSIGHT, Scope::Record),
+    api("GET", "/api/circles/analyses/{id}/service-network", OVERSIGHT, Scope::Record),
+];

@@ -22,6 +22,8 @@ use pool::fhir::Resource;
 use crate::auth::Principal;
 use crate::failure::Failure;
 use crate::state::AppState;
+#[allow(unused_imports)]
+use crate::policy::*;
 use super::cases;
 use super::cases::*;
 
@@ -53,7 +55,7 @@ pub(crate) fn fhir_json(status: StatusCode, body: String) -> Response {
     (status, [(CONTENT_TYPE, HeaderValue::from_static(fhir::FHIR_JSON))], body).into_response()
 }
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(_state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", post(import))
         .route("/metadata", get(metadata))
@@ -186,3 +188,14 @@ pub async fn import(
     let json = serde_json::to_string(&Resource::Bundle(Box::new(out))).map_err(|e| FhirError(Failure::internal(e)))?;
     Ok(fhir_json(StatusCode::OK, json))
 }
+
+/// Who may call each of the area's routes, and the data scope its use case applies: the area's
+/// part of the policy table (`crate::policy::ROUTES`).
+pub const POLICY: &[Route] = &[
+    fhir("GET", "/fhir/metadata", ANYONE, Scope::Public),
+    fhir("POST", "/fhir", IMPORTER, Scope::Record),
+    fhir("POST", "/fhir/ServiceRequest/$recognition-check", CLINICIAN, Scope::Purpose),
+    fhir("GET", "/fhir/Patient/{id}/$everything", SIGNED_IN, Scope::Purpose),
+    fhir("GET", "/fhir/{rtype}", SIGNED_IN, Scope::Purpose),
+    fhir("GET", "/fhir/{rtype}/{id}", SIGNED_IN, Scope::Purpose),
+];

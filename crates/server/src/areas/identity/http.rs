@@ -14,9 +14,14 @@ use crate::failure::Fallible;
 use crate::http_error::ErrorBody;
 use crate::json::ApiJson;
 use crate::state::AppState;
+use crate::policy::*;
+use axum::Router;
+use axum::routing::get;
+use axum::routing::post;
 use super::cases;
 use super::cases::*;
 use super::views::*;
+#[allow(unused_imports)]
 
 /// The API's answer to a new session: the token in JSON, and the session cookie.
 pub(crate) fn session_response(state: &AppState, session: &Session) -> Response {
@@ -111,3 +116,37 @@ pub async fn claim_codes_route(State(state): State<AppState>, p: Principal, ApiJ
 pub async fn my_wards(State(state): State<AppState>, p: Principal) -> Fallible<Json<Vec<WardView>>> {
     Ok(Json(wards(&state, &p.account).await?))
 }
+
+/// The area's routes, under `/api`.
+pub fn routes(_state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/register/code", post(request_code_route))
+        .route("/auth/register", post(register_route))
+        .route("/auth/logout", post(logout))
+        .route("/me", get(me))
+        .route("/me/wards", get(my_wards))
+        .route("/accounts/claim-codes", post(claim_codes_route))
+}
+
+/// The area's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(login, request_code_route, register_route, logout, me, my_wards, claim_codes_route),
+    tags(
+        (name = "auth", description = "Sign in, real-name registration in two steps (a code by text message, then the account), claim codes of accounts opened at a window, guardians' wards, sessions"),
+    )
+)]
+pub struct Doc;
+
+/// Who may call each of the area's routes, and the data scope its use case applies: the area's
+/// part of the policy table (`crate::policy::ROUTES`).
+pub const POLICY: &[Route] = &[
+    api("POST", "/api/auth/login", ANYONE, Scope::Public),
+    api("POST", "/api/auth/register/code", ANYONE, Scope::Public),
+    api("POST", "/api/auth/register", ANYONE, Scope::Public),
+    api("POST", "/api/auth/logout", SIGNED_IN, Scope::Own),
+    api("GET", "/api/me", SIGNED_IN, Scope::Own),
+    api("GET", "/api/me/wards", SIGNED_IN, Scope::Own),
+    api("POST", "/api/accounts/claim-codes", Who::WINDOW, Scope::Division),
+];

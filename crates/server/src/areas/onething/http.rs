@@ -33,9 +33,15 @@ use crate::areas::onething::views::NoticeView;
 use crate::areas::onething::views::PlanView;
 use crate::ids::app_id;
 use crate::json::ApiQuery;
+use crate::policy::*;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::routing::post;
 use super::cases;
 use super::cases::*;
 use super::views::*;
+#[allow(unused_imports)]
 
 /// Life stages with their bundles (9 personal, 4 enterprise).
 #[utoipa::path(get, path = "/api/catalog/stages", tag = "catalog",
@@ -321,3 +327,73 @@ pub async fn reductions(State(state): State<AppState>, p: Principal) -> Fallible
 pub async fn overview(State(state): State<AppState>, p: Principal) -> Fallible<Json<Overview>> {
     Ok(Json(cases::overview(&state, &p).await?))
 }
+
+/// The area's routes, under `/api`.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let upload_limit = state.config.upload_bytes;
+    Router::new()
+        .route("/catalog/stages", get(stages))
+        .route("/catalog/bundles/{code}", get(bundle))
+        .route("/catalog/items", get(items))
+        .route("/catalog/items/{code}", get(item))
+        .route("/catalog/departments", get(departments))
+        .route("/plan", get(plan))
+        .route("/uploads", post(upload_route).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/applications", post(submit).get(list_applications))
+        .route("/applications/{id}", get(get_application))
+        .route("/applications/{id}/history", get(history))
+        .route("/applications/{id}/notices", get(application_notices))
+        .route("/applications/{id}/cases/{case}/actions", post(act))
+        .route("/applications/{id}/withdraw", post(withdraw))
+        .route("/applications/{id}/rating", post(rate))
+        .route("/rectifications", get(rectifications))
+        .route("/rectifications/{id}/response", post(respond))
+        .route("/cases", get(cases))
+        .route("/supervision/overdue", get(overdue))
+        .route("/notices", get(notices))
+        .route("/reports/reductions", get(reductions))
+        .route("/reports/overview", get(overview))
+}
+
+/// The area's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(stages, bundle, items, item, departments, plan, upload, submit, list_applications, get_application, history, application_notices, act, withdraw, rate, respond, cases, overdue, rectifications, notices, reductions, overview),
+    components(schemas(SubmitBody, ApplicationView, ApplicationBrief, PlanView)),
+    tags(
+        (name = "catalog", description = "Life stages, bundles (一件事), items (事项), departments"),
+        (name = "applications", description = "Filing, following and acting on applications"),
+        (name = "ratings", description = "好差评 and rectifications"),
+        (name = "staff", description = "Department queues and supervision"),
+        (name = "notices", description = "Notices to applicants and staff"),
+        (name = "reports", description = "Reductions and overview"),
+    )
+)]
+pub struct Doc;
+
+/// Who may call each of the area's routes, and the data scope its use case applies: the area's
+/// part of the policy table (`crate::policy::ROUTES`).
+pub const POLICY: &[Route] = &[
+    api("GET", "/api/catalog/stages", SIGNED_IN, Scope::Public),
+    api("GET", "/api/catalog/bundles/{code}", SIGNED_IN, Scope::Public),
+    api("GET", "/api/catalog/items", SIGNED_IN, Scope::Public),
+    api("GET", "/api/catalog/items/{code}", SIGNED_IN, Scope::Public),
+    api("GET", "/api/catalog/departments", SIGNED_IN, Scope::Public),
+    api("GET", "/api/plan", FILER, Scope::Own),
+    api("POST", "/api/uploads", UPLOADER, Scope::Own),
+    api("POST", "/api/applications", FILER, Scope::Own),
+    api("GET", "/api/applications", VIEWER, Scope::Department),
+    api("GET", "/api/applications/{id}", VIEWER, Scope::Record),
+    api("GET", "/api/applications/{id}/history", VIEWER, Scope::Record),
+    api("GET", "/api/applications/{id}/notices", VIEWER, Scope::Record),
+    api("POST", "/api/applications/{id}/cases/{case}/actions", VIEWER, Scope::Record),
+    api("POST", "/api/applications/{id}/withdraw", APPLICANT, Scope::Record),
+    api("POST", "/api/applications/{id}/rating", APPLICANT, Scope::Record),
+    api("GET", "/api/rectifications", OVERSIGHT, Scope::Department),
+    api("POST", "/api/rectifications/{id}/response", OVERSIGHT, Scope::Record),
+    api("GET", "/api/cases", DEPARTMENT.or(ADMIN), Scope::Department),
+    api("GET", "/api/supervision/overdue", OVERSIGHT, Scope::Department),
+    api("GET", "/api/notices", SIGNED_IN, Scope::Own),
+    api("GET", "/api/reports/reductions", HANDLER, Scope::Public),
+    api("GET", "/api/reports/overview", OVERSIGHT, Scope::Public),
+];

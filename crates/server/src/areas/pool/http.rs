@@ -21,6 +21,8 @@ use crate::failure::Fallible;
 use crate::http_error::ErrorBody;
 use crate::json::ApiJson;
 use crate::state::AppState;
+#[allow(unused_imports)]
+use crate::policy::*;
 use super::cases;
 use super::cases::*;
 use super::views::*;
@@ -28,7 +30,7 @@ use super::views::*;
 // ---------------------------------------------------------------------------------------------
 // Routes.
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(_state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/pool/public-key", get(public_key))
         .route("/pool/verify", post(verify))
@@ -317,3 +319,53 @@ pub async fn health_record(State(state): State<AppState>, p: Principal, Path(id_
     let bundle = crate::areas::fhir::cases::patient_everything(&state, &p, key.as_str(), &base).await?;
     Ok(([(CONTENT_TYPE, pool::fhir::FHIR_JSON)], bundle).into_response())
 }
+
+/// The area's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(public_key, verify, gate, revocations, publish, list_records, read_record, correct, revoke, issue_certificate, my_access_log, grant_consent, my_consents, withdraw_consent, verify_log, person_register, enterprise_register, estates, register_rider, list_riders, rider_summary, rider_code, my_rider_codes, my_riders, confirm_rider, decline_rider, revoke_rider, rider_notices, institutions, recognition_items, decide_offer, recognition_figures, health_record),
+    tags(
+        (name = "pool", description = "数据同池: publish, correct and revoke records; purpose-bound, logged reads; consents; e-certificates and public verification. FHIR R4 is at /fhir (see /fhir/metadata)"),
+        (name = "riders", description = "富春小哥码: riders, their platforms, rider codes, gate checks, notices"),
+        (name = "recognition", description = "医检互认: institutions, recognisable items, decisions, figures; health-record look-up"),
+    )
+)]
+pub struct Doc;
+
+/// Who may call each of the area's routes, and the data scope its use case applies: the area's
+/// part of the policy table (`crate::policy::ROUTES`).
+pub const POLICY: &[Route] = &[
+    api("GET", "/api/pool/public-key", ANYONE, Scope::Public),
+    api("POST", "/api/pool/verify", ANYONE, Scope::Public),
+    api("POST", "/api/pool/gate", ANYONE, Scope::Public),
+    api("GET", "/api/pool/revocations", ANYONE, Scope::Public),
+    api("GET", "/api/pool/institutions", ANYONE, Scope::Public),
+    api("GET", "/api/pool/recognition/items", ANYONE, Scope::Public),
+    api("POST", "/api/pool/records", DEPARTMENT, Scope::Department),
+    api("GET", "/api/pool/records", SIGNED_IN, Scope::Purpose),
+    api("GET", "/api/pool/records/{id}", SIGNED_IN, Scope::Purpose),
+    api("POST", "/api/pool/records/{id}/corrections", DEPARTMENT, Scope::Department),
+    api("POST", "/api/pool/records/{id}/revoke", DEPARTMENT, Scope::Department),
+    api("POST", "/api/pool/records/{id}/certificate", APPLICANT.or(DEPARTMENT), Scope::Record),
+    api("GET", "/api/pool/registers/persons/{id_number}", SIGNED_IN, Scope::Purpose),
+    api("GET", "/api/pool/registers/enterprises/{code}", SIGNED_IN, Scope::Public),
+    api("GET", "/api/pool/me/access-log", APPLICANT, Scope::Own),
+    api("POST", "/api/pool/me/consents", APPLICANT, Scope::Own),
+    api("GET", "/api/pool/me/consents", APPLICANT, Scope::Own),
+    api("POST", "/api/pool/me/consents/{id}/revoke", APPLICANT, Scope::Own),
+    api("GET", "/api/pool/me/rider-codes", RESIDENT, Scope::Own),
+    api("GET", "/api/pool/me/riders", RESIDENT, Scope::Own),
+    api("POST", "/api/pool/me/riders/{id}/confirm", RESIDENT, Scope::Own),
+    api("POST", "/api/pool/me/riders/{id}/decline", RESIDENT, Scope::Own),
+    api("GET", "/api/pool/access-log/verify", ADMIN, Scope::Public),
+    api("GET", "/api/pool/estates", SIGNED_IN, Scope::Public),
+    api("POST", "/api/pool/riders", PLATFORM, Scope::Platform),
+    api("GET", "/api/pool/riders", RIDER_MANAGERS, Scope::Platform),
+    api("GET", "/api/pool/riders/summary", RIDER_OVERSIGHT, Scope::Public),
+    api("POST", "/api/pool/riders/notices", RIDER_MANAGERS, Scope::Platform),
+    api("GET", "/api/pool/riders/{id}/code", PLATFORM.or(RESIDENT), Scope::Record),
+    api("POST", "/api/pool/riders/{id}/revoke", RIDER_MANAGERS, Scope::Platform),
+    api("GET", "/api/pool/recognition/figures", RECOGNITION, Scope::Public),
+    api("POST", "/api/pool/recognition/offers/{id}/decision", CLINICIAN, Scope::Record),
+    api("GET", "/api/pool/health-records/{id_number}", SIGNED_IN, Scope::Purpose),
+];
