@@ -18,6 +18,8 @@ mod enterprises;
 mod names;
 mod people;
 mod records;
+pub mod seed;
+pub mod seed_pool;
 #[cfg(test)]
 mod tests;
 

@@ -135,11 +135,11 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
     let (scratch, state) = Scratch::start("bench", args.database_url.as_deref(), &base).await?;
     let backend = state.store.backend().name().to_owned();
     eprintln!("准备数据 preparing the registers on {backend} …");
-    let opts = server::seed::SeedOptions { residents: 3000, enterprises: 20, history: 0, ..Default::default() };
-    server::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await?;
+    let opts = demo::seed::SeedOptions { residents: 3000, enterprises: 20, history: 0, ..Default::default() };
+    demo::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await?;
     // One account per department holding every staff role, for the clerk clients.
-    let hash = server::auth::hash_password(server::seed::DEMO_PASSWORD, state.config.argon2_memory_kib, state.config.argon2_iterations)
-        .map_err(|e| anyhow::anyhow!("{}", e.body().message))?;
+    let hash = server::auth::hash_password(demo::seed::DEMO_PASSWORD, state.config.argon2_memory_kib, state.config.argon2_iterations)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut staff = Vec::new();
     for d in state.catalog().departments() {
         staff.push(store::NewAccount {
@@ -169,7 +169,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
             for s in &wf.states {
                 if s.outcome.is_none()
                     && !s.pauses_clock
-                    && let Some(a) = server::seed::toward_approval(wf, &s.code)
+                    && let Some(a) = demo::seed::toward_approval(wf, &s.code)
                 {
                     next_action.insert((item.code.clone(), s.code.clone()), a.code.clone());
                 }

@@ -215,7 +215,7 @@ struct Token {
 pub async fn login(client: &reqwest::Client, url: &str, login: &str) -> anyhow::Result<String> {
     let r = client
         .post(format!("{url}/api/auth/login"))
-        .json(&serde_json::json!({ "login": login, "password": server::seed::DEMO_PASSWORD }))
+        .json(&serde_json::json!({ "login": login, "password": demo::seed::DEMO_PASSWORD }))
         .send()
         .await?;
     if !r.status().is_success() {

@@ -83,13 +83,13 @@ struct Figures {
 }
 
 /// The synthetic patient number `i`: a valid, unique resident ID number.
-fn patient(i: usize) -> anyhow::Result<server::seed_pool::SynthPatient> {
+fn patient(i: usize) -> anyhow::Result<demo::seed_pool::SynthPatient> {
     let base = NaiveDate::from_ymd_opt(1940, 1, 1).context("date")?;
     let birth = base + chrono::Days::new((i / 900) as u64 * 3 % 29_000 + (i / 900) as u64 / 10);
     let seq = u16::try_from(i % 900 + 1).unwrap_or(1);
     let region = ["330111", "330183", "330122", "330127"][(i / 900 / 9000) % 4];
     let id = ResidentId::from_parts(region, birth, seq).map_err(|e| anyhow::anyhow!("synthetic ID {i}: {e}"))?;
-    Ok(server::seed_pool::SynthPatient {
+    Ok(demo::seed_pool::SynthPatient {
         key: id.as_str().to_owned(),
         logical_id: format!("bp{i}"),
         name: format!("患者{i}"),
@@ -104,8 +104,8 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
     let now = Utc::now();
 
     // Accounts: a clinician per institution, a clerk of the public security bureau.
-    let hash = server::auth::hash_password(server::seed::DEMO_PASSWORD, state.config.argon2_memory_kib, state.config.argon2_iterations)
-        .map_err(|e| anyhow::anyhow!("{}", e.body().message))?;
+    let hash = server::auth::hash_password(demo::seed::DEMO_PASSWORD, state.config.argon2_memory_kib, state.config.argon2_iterations)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let institutions: Vec<String> = state.pool.recognition.institutions().map(|i| i.code.clone()).collect();
     let mut accounts = Vec::new();
     for (login, dept) in institutions.iter().map(|i| (format!("bench_{i}"), i.clone())).chain([("bench_ga".to_owned(), "ga".to_owned())]) {
@@ -146,16 +146,16 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
         let mut row_id = 1_000_000_000_i64;
         for i in 0..patients {
             let p = patient(i)?;
-            let res = server::seed_pool::patient_resource(&p, &mut rng, cat);
+            let res = demo::seed_pool::patient_resource(&p, &mut rng, cat);
             row_id += 1;
-            batch.push(server::areas::fhir::cases::index_row(&gen_state, &res, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
+            batch.push(server::areas::fhir::cases::index_row(&gen_state, &res, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0))?);
             // The patient's visit to one institution (patient i to institution i mod n) in the last
             // fortnight: the treatment relation that lets its clinicians check and read.
             let seen_at = now - chrono::Duration::minutes(rng.random_range(60..14 * 24 * 60));
-            let visit = server::seed_pool::visit(insts[i % insts.len()], &p.logical_id, seen_at, format!("be{i}"));
+            let visit = demo::seed_pool::visit(insts[i % insts.len()], &p.logical_id, seen_at, format!("be{i}"));
             row_id += 1;
-            batch.push(server::areas::fhir::cases::index_row(&gen_state, &visit, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
-            care.extend(server::areas::fhir::cases::care_row(&gen_state, &visit, &p.key, "").map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
+            batch.push(server::areas::fhir::cases::index_row(&gen_state, &visit, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0))?);
+            care.extend(server::areas::fhir::cases::care_row(&gen_state, &visit, &p.key, "").map_err(|e| anyhow::anyhow!("{}", e.0))?);
             for k in 0..per_patient {
                 if made >= results {
                     break;
@@ -170,7 +170,7 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
                     n += 1;
                     n
                 };
-                for mut r in server::seed_pool::result_resources(item, inst, &p.logical_id, at, &mut rng, &mut next) {
+                for mut r in demo::seed_pool::result_resources(item, inst, &p.logical_id, at, &mut rng, &mut next) {
                     // A result row per report or study; its observations are left out of the load.
                     match &mut r {
                         pool::fhir::Resource::DiagnosticReport(d) => {
@@ -181,7 +181,7 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
                         _ => continue,
                     }
                     row_id += 1;
-                    batch.push(server::areas::fhir::cases::index_row(&gen_state, &r, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0.body().message_en))?);
+                    batch.push(server::areas::fhir::cases::index_row(&gen_state, &r, row_id, &p.key, now).map_err(|e| anyhow::anyhow!("{}", e.0))?);
                 }
             }
             if batch.len() >= 20_000 {

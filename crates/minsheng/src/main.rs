@@ -245,7 +245,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report { command: ReportCommand::Reductions { db, format } } => {
             let config = with_database(load_config(&cli)?, db);
             let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
-            let r = server::areas::onething::cases::reduction_report(&state).await.map_err(|e| anyhow::anyhow!("{}", e.body().message))?;
+            let r = server::areas::onething::cases::reduction_report(&state).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             match format.as_str() {
                 "json" => say!("{}", serde_json::to_string_pretty(&r)?),
                 "table" => say!("{}", report::reductions_table(&r).trim_end()),
@@ -338,14 +338,14 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     env.extend(std::env::vars().filter(|(k, _)| k.starts_with("MINSHENG__")));
     let config = Config::load(cli.config.as_deref(), env)?;
     let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
-    let opts = server::seed::SeedOptions {
+    let opts = demo::seed::SeedOptions {
         residents: args.residents,
         enterprises: args.enterprises,
         history: args.history,
         ..Default::default()
     };
     let pb = bar(0, "demo");
-    let report = server::seed::seed_demo(&state, &opts, &mut staged(&pb)).await?;
+    let report = demo::seed::seed_demo(&state, &opts, &mut staged(&pb)).await?;
     pb.finish_and_clear();
     if report.already_seeded {
         println!("演示数据已存在（使用 --fresh 重新生成） demo data already present in {}", args.data_dir.display());
@@ -371,12 +371,12 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     println!("  OpenAPI    {url}/api/openapi.json");
     println!("  Health     {url}/healthz");
     println!();
-    println!("演示账号 demo log-ins (password 密码: {}):", server::seed::DEMO_PASSWORD);
+    println!("演示账号 demo log-ins (password 密码: {}):", demo::seed::DEMO_PASSWORD);
     for l in &report.logins {
         println!("  {:<22} {}", l.login, l.who);
     }
     println!();
-    println!("例如 e.g.: curl -s {url}/api/auth/login -H 'content-type: application/json' -d '{{\"login\":\"admin\",\"password\":\"{}\"}}'", server::seed::DEMO_PASSWORD);
+    println!("例如 e.g.: curl -s {url}/api/auth/login -H 'content-type: application/json' -d '{{\"login\":\"admin\",\"password\":\"{}\"}}'", demo::seed::DEMO_PASSWORD);
     println!("按 Ctrl-C 停止 press Ctrl-C to stop");
     let stop = app.stopper();
     tokio::spawn(async move {

@@ -207,8 +207,7 @@ pub async fn fhir(args: &FhirArgs, config: Config) -> anyhow::Result<ExitCode> {
             }
             Err(e) => {
                 pb.abandon();
-                let b = e.0.body();
-                bail!("{} bundle {}: {} ({}){}", file.display(), i + 1, b.message, b.message_en, b.field.map(|f| format!(" at {f}")).unwrap_or_default());
+                bail!("{} bundle {}: {}", file.display(), i + 1, e.0);
             }
         }
         pb.inc(1);

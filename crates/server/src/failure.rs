@@ -149,5 +149,17 @@ impl From<store::StoreError> for Failure {
     }
 }
 
+/// Chinese first, then English, then the field: how the command line shows a failure.
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (_, zh, en, field) = self.parts();
+        write!(f, "{zh} ({en})")?;
+        if let Some(field) = field {
+            write!(f, " at {field}")?;
+        }
+        Ok(())
+    }
+}
+
 /// What a use case answers.
 pub type Fallible<T> = Result<T, Failure>;

@@ -15,8 +15,6 @@ pub mod json;
 pub mod logging;
 pub mod openapi;
 pub mod policy;
-pub mod seed;
-pub mod seed_pool;
 pub mod state;
 pub mod throttle;
 

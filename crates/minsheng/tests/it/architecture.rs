@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::helpers::workspace;
 
 /// The crates that are plain Rust over plain data.
-const ENGINES: &[&str] = &["domain", "catalog", "onething", "pool", "circles", "demo"];
+const ENGINES: &[&str] = &["domain", "catalog", "onething", "pool", "circles"];
 /// What an engine may never depend on: databases, HTTP, async runtimes, MQTT, page templates.
 const IO: &[&str] = &[
     "sqlx", "rusqlite", "axum", "tower", "tower-http", "hyper", "hyper-util", "reqwest", "tokio", "utoipa", "maud", "rumqttc", "rumqttd",
@@ -125,4 +125,110 @@ fn pages_call_use_cases_never_a_handler() {
         }
     }
     assert!(wrong.is_empty(), "pages calling the API's handlers:\n{}", wrong.join("\n"));
+}
+
+/// The capability areas' folders under `crates/server/src/areas`.
+fn area_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(workspace().join("crates/server/src/areas"))
+        .expect("the areas folder")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Lines of `file` that contain any of `needles`, as `path:line: text`.
+fn lines_with(file: &Path, needles: &[&str]) -> Vec<String> {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim_start().starts_with("//"))
+        .filter(|(_, l)| needles.iter().any(|k| l.contains(k)))
+        .map(|(n, l)| format!("{}:{}: {}", file.display(), n + 1, l.trim()))
+        .collect()
+}
+
+#[test]
+fn every_area_has_the_same_parts_and_registers_itself() {
+    let dirs = area_dirs();
+    assert!(dirs.len() >= 5, "areas: {dirs:?}");
+    let registry = std::fs::read_to_string(workspace().join("crates/server/src/areas.rs")).expect("areas.rs");
+    let mut wrong = Vec::new();
+    for dir in &dirs {
+        let name = dir.file_name().and_then(|n| n.to_str()).expect("a name");
+        for part in ["cases.rs", "views.rs", "http.rs"] {
+            if !dir.join(part).exists() {
+                wrong.push(format!("{name}: no {part}"));
+            }
+        }
+        let http = std::fs::read_to_string(dir.join("http.rs")).unwrap_or_default();
+        for decl in ["pub fn routes(", "pub const POLICY: &[Route]"] {
+            if !http.contains(decl) {
+                wrong.push(format!("{name}/http.rs does not declare `{decl}`"));
+            }
+        }
+        if !registry.contains(&format!("name: \"{name}\"")) {
+            wrong.push(format!("{name} is not in areas::ALL"));
+        }
+    }
+    assert!(wrong.is_empty(), "every area has cases, views and http, and registers its routes and policy:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn use_cases_know_nothing_of_http() {
+    // The use cases and their views are called by handlers, pages and commands alike: no axum,
+    // no status codes, no headers, no JSON responses. The error contract is HTTP-free too.
+    const HTTP: &[&str] = &["axum", "StatusCode", "IntoResponse", "HeaderMap", "HeaderValue", "Json("];
+    let mut files = vec![workspace().join("crates/server/src/failure.rs")];
+    for dir in area_dirs() {
+        files.push(dir.join("cases.rs"));
+        files.push(dir.join("views.rs"));
+    }
+    let wrong: Vec<String> = files.iter().flat_map(|f| lines_with(f, HTTP)).collect();
+    assert!(wrong.is_empty(), "HTTP in use cases:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn handlers_hold_no_data_access() {
+    // A handler extracts, calls one use case and answers: it never reads or writes the store
+    // itself, and never answers with a store row (the area's views are its answers). The signed-in
+    // `store::Account` is the one exception: identity, shared by every area.
+    let wrong: Vec<String> = area_dirs()
+        .iter()
+        .flat_map(|d| lines_with(&d.join("http.rs"), &[".store.", "store::"]))
+        .filter(|l| !l.ends_with("use store::Account;"))
+        .collect();
+    assert!(wrong.is_empty(), "handlers touching the store:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn front_ends_never_call_a_handler() {
+    // Pages, commands, benchmarks and the demo seeding call use cases, never an area's `http`
+    // module, and never read an error back through the HTTP mapping.
+    let mut files = Vec::new();
+    for krate in ["web", "minsheng", "demo"] {
+        rust_files(&workspace().join("crates").join(krate).join("src"), &mut files);
+    }
+    let mut wrong = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("source");
+        for (n, line) in text.lines().enumerate() {
+            let handler = line.find("areas::").is_some_and(|i| line[i..].split("::").nth(2) == Some("http"));
+            if handler || line.contains("http_error") {
+                wrong.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "front ends calling handlers:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_server_does_not_seed_the_demo() {
+    // The demo district (its generation and its seeding) is the `demo` crate's: the server that
+    // runs a real district carries none of it.
+    let deps = dependencies();
+    assert!(!deps["server"].contains("demo"), "server depends on demo");
+    assert!(deps["demo"].contains("server"), "the demo seeds through the server's use cases");
 }

@@ -151,7 +151,7 @@ async fn story(api: &Api<'_>, logins: &[(String, String)], seen: &mut Seen) {
     let case = app["cases"].as_array().and_then(|cs| cs.iter().find(|c| c["status"] == "active")).cloned().expect("an active case");
     let catalog = catalog::Catalog::demo();
     let wf = catalog.item(case["item"].as_str().expect("item")).and_then(|i| catalog.workflow(&i.workflow)).expect("workflow");
-    let action = server::seed::toward_approval(wf, case["state"].as_str().expect("state")).expect("a way to approval").code.clone();
+    let action = demo::seed::toward_approval(wf, case["state"].as_str().expect("state")).expect("a way to approval").code.clone();
     let dept = case["department"].as_str().expect("department");
     let mut acted = false;
     for role in ["clerk", "reviewer", "approver"] {

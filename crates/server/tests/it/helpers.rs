@@ -92,8 +92,8 @@ impl TestApp {
         let config = Config::load(None, env).expect("config");
         let clock = ManualClock::new(start_time());
         let state = server::build_state(config, Arc::new(clock.clone())).await.expect("state");
-        let opts = server::seed::SeedOptions { residents: 400, enterprises: 30, history: 0, ..Default::default() };
-        server::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await.expect("seed");
+        let opts = demo::seed::SeedOptions { residents: 400, enterprises: 30, history: 0, ..Default::default() };
+        demo::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await.expect("seed");
         let _ = Options::default();
         let app = App::serve(state.clone(), false).await.expect("serve");
         // The address bound, even when `public_url` names another.
@@ -303,7 +303,7 @@ impl TestApp {
         let state = case["state"].as_str().expect("state");
         let catalog = self.state.catalog();
         let wf = catalog.item(item).and_then(|i| catalog.workflow(&i.workflow)).expect("workflow");
-        let action = server::seed::toward_approval(wf, state).expect("a way to approval").code.clone();
+        let action = demo::seed::toward_approval(wf, state).expect("a way to approval").code.clone();
         for role in ["clerk", "reviewer", "approver"] {
             let token = self.login(&format!("{dept}_{role}")).await;
             let view = self.get(&token, &format!("/api/applications/{app_id}")).await;

@@ -58,7 +58,7 @@ impl Story {
         let l = self.d.find("#f-login").await;
         self.d.type_into(&l, login).await;
         let p = self.d.find("#f-password").await;
-        self.d.type_into(&p, server::seed::DEMO_PASSWORD).await;
+        self.d.type_into(&p, demo::seed::DEMO_PASSWORD).await;
         let b = self.d.find("form[action='/login'] button[type=submit]").await;
         self.d.click_nav(&b).await;
         assert!(!self.path().await.starts_with("/login"), "signed in as {login}");

@@ -44,8 +44,8 @@ impl TestWeb {
         let config = Config::load(None, env).expect("config");
         let clock = ManualClock::new(start_time());
         let state = server::build_state(config, Arc::new(clock)).await.expect("state");
-        let opts = server::seed::SeedOptions { residents: 400, enterprises: 30, history, history_days: 40, ..Default::default() };
-        server::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await.expect("seed");
+        let opts = demo::seed::SeedOptions { residents: 400, enterprises: 30, history, history_days: 40, ..Default::default() };
+        demo::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await.expect("seed");
         let pages = web::router_with(state.clone(), web::WebOptions { cockpit_max_age: std::time::Duration::ZERO });
         let app = App::serve_with(state.clone(), false, pages).await.expect("serve");
         // The address bound, even when `public_url` names another.
@@ -136,7 +136,7 @@ impl Client {
     pub async fn login(&self, login: &str) -> Page {
         let form = self.get("/login").await;
         let csrf = form.csrf();
-        let r = self.post("/login", &[("_csrf", &csrf), ("login", login), ("password", server::seed::DEMO_PASSWORD), ("next", "/")]).await;
+        let r = self.post("/login", &[("_csrf", &csrf), ("login", login), ("password", demo::seed::DEMO_PASSWORD), ("next", "/")]).await;
         assert_eq!(r.status, reqwest::StatusCode::SEE_OTHER, "login {login}: {}", r.body);
         r
     }

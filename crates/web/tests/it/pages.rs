@@ -100,14 +100,14 @@ async fn forms_without_the_csrf_token_are_refused() {
     let t = TestWeb::spawn(0).await;
     let c = t.client();
     c.get("/login").await;
-    let r = c.post("/login", &[("login", "admin"), ("password", server::seed::DEMO_PASSWORD)]).await;
+    let r = c.post("/login", &[("login", "admin"), ("password", demo::seed::DEMO_PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = c.post("/login", &[("_csrf", "x"), ("login", "admin"), ("password", server::seed::DEMO_PASSWORD)]).await;
+    let r = c.post("/login", &[("_csrf", "x"), ("login", "admin"), ("password", demo::seed::DEMO_PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Another browser's token does not work either.
     let other = t.client();
     let token = other.get("/login").await.csrf();
-    let r = c.post("/login", &[("_csrf", &token), ("login", "admin"), ("password", server::seed::DEMO_PASSWORD)]).await;
+    let r = c.post("/login", &[("_csrf", &token), ("login", "admin"), ("password", demo::seed::DEMO_PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     t.shutdown().await;
 }
@@ -293,7 +293,7 @@ async fn a_resident_sees_who_read_their_data() {
         let api = api.clone();
         let url = t.url.clone();
         async move {
-            let r = api.post(format!("{url}/api/auth/login")).json(&serde_json::json!({"login": login, "password": server::seed::DEMO_PASSWORD})).send().await.expect("login");
+            let r = api.post(format!("{url}/api/auth/login")).json(&serde_json::json!({"login": login, "password": demo::seed::DEMO_PASSWORD})).send().await.expect("login");
             r.json::<serde_json::Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
         }
     };

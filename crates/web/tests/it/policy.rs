@@ -53,7 +53,7 @@ struct Caller {
 async fn api_token(t: &TestWeb, login: &str) -> String {
     let r = reqwest::Client::new()
         .post(format!("{}/api/auth/login", t.url))
-        .json(&json!({"login": login, "password": server::seed::DEMO_PASSWORD}))
+        .json(&json!({"login": login, "password": demo::seed::DEMO_PASSWORD}))
         .send()
         .await
         .expect("login");

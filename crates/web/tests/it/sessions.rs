@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::{Client, TestWeb};
 
-const PASSWORD: &str = server::seed::DEMO_PASSWORD;
+const PASSWORD: &str = demo::seed::DEMO_PASSWORD;
 
 /// Whether `page` is the CSRF refusal.
 fn refused(page: &crate::helpers::Page) -> bool {

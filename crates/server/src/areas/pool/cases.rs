@@ -1210,7 +1210,7 @@ pub async fn rider_notices(state: &AppState, p: &Principal, body: RiderNoticeBod
 }
 
 /// The ordering clinician records the decision on a recognition offer (the DetectedIssue id).
-pub async fn decide_offer(state: &AppState, p: &Principal, id: String, body: DecisionBody) -> Fallible<store::Offer> {
+pub async fn decide_offer(state: &AppState, p: &Principal, id: String, body: DecisionBody) -> Fallible<OfferView> {
     let id = parse_num(&id, "没有这条互认提示", "No such recognition offer")?;
     let offer = state.store.offer(id).await?.ok_or_else(|| Failure::not_found("没有这条互认提示", "No such recognition offer"))?;
     if p.department() != Some(offer.ordering_institution.as_str()) {
@@ -1227,7 +1227,7 @@ pub async fn decide_offer(state: &AppState, p: &Principal, id: String, body: Dec
     if !state.store.decide_offer(id, d.code(), reason, note.as_deref(), state.now(), p.id().0).await? {
         return Err(Failure::Conflict { code: "already_decided", zh: "该互认提示已有处理结果".into(), en: "This offer was already decided".into(), field: None });
     }
-    Ok(state.store.offer(id).await?.ok_or_else(|| Failure::not_found("没有这条互认提示", "No such recognition offer"))?)
+    Ok(state.store.offer(id).await?.ok_or_else(|| Failure::not_found("没有这条互认提示", "No such recognition offer"))?.into())
 }
 
 /// The district's public key for offline verification of e-certificates and rider codes.
@@ -1301,9 +1301,9 @@ pub async fn my_consents(state: &AppState, p: &Principal) -> Fallible<Vec<Consen
 }
 
 /// Verifies every chain of the access log (administrators).
-pub async fn verify_log(state: &AppState, p: &Principal) -> Fallible<store::LogVerification> {
+pub async fn verify_log(state: &AppState, p: &Principal) -> Fallible<LogVerificationView> {
     p.require_any(&[Role::Admin])?;
-    Ok(state.store.verify_access_log(|_, _| {}).await?)
+    Ok(state.store.verify_access_log(|_, _| {}).await?.into())
 }
 
 /// A person in the population register with their household (户籍), for a lawful purpose; logged.
@@ -1341,8 +1341,8 @@ pub async fn enterprise_register(state: &AppState, code: String) -> Fallible<ser
 }
 
 /// The estates riders may be allowed into.
-pub async fn estates(state: &AppState) -> Fallible<Vec<store::Estate>> {
-    Ok(state.store.estates().await?)
+pub async fn estates(state: &AppState) -> Fallible<Vec<EstateView>> {
+    Ok(state.store.estates().await?.into_iter().map(EstateView::from).collect())
 }
 
 /// A platform's registrations of me as its rider (pending, active, revoked, declined).

@@ -189,7 +189,7 @@ pub async fn withdraw_consent(State(state): State<AppState>, p: Principal, Path(
 
 /// Verifies every chain of the access log (administrators).
 #[utoipa::path(get, path = "/api/pool/access-log/verify", tag = "pool", responses((status = 200, body = Object)), security(("bearer" = [])))]
-pub async fn verify_log(State(state): State<AppState>, p: Principal) -> Fallible<Json<store::LogVerification>> {
+pub async fn verify_log(State(state): State<AppState>, p: Principal) -> Fallible<Json<LogVerificationView>> {
     Ok(Json(cases::verify_log(&state, &p).await?))
 }
 
@@ -219,7 +219,7 @@ pub async fn enterprise_register(State(state): State<AppState>, _p: Principal, P
 
 /// The estates riders may be allowed into.
 #[utoipa::path(get, path = "/api/pool/estates", tag = "riders", responses((status = 200, body = [Object])), security(("bearer" = [])))]
-pub async fn estates(State(state): State<AppState>, _p: Principal) -> Fallible<Json<Vec<store::Estate>>> {
+pub async fn estates(State(state): State<AppState>, _p: Principal) -> Fallible<Json<Vec<EstateView>>> {
     Ok(Json(cases::estates(&state).await?))
 }
 
@@ -297,7 +297,7 @@ pub async fn rider_notices(State(state): State<AppState>, p: Principal, ApiJson(
 /// The ordering clinician records the decision on a recognition offer (the DetectedIssue id).
 #[utoipa::path(post, path = "/api/pool/recognition/offers/{id}/decision", tag = "recognition", params(("id" = String, Path)), request_body = DecisionBody,
     responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn decide_offer(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<DecisionBody>) -> Fallible<Json<store::Offer>> {
+pub async fn decide_offer(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<DecisionBody>) -> Fallible<Json<OfferView>> {
     Ok(Json(cases::decide_offer(&state, &p, id, body).await?))
 }
 

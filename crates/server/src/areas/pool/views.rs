@@ -282,3 +282,73 @@ pub struct DecisionBody {
     pub reason: Option<String>,
     pub note: Option<String>,
 }
+
+/// A recognition offer and the clinician's decision on it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfferView {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub patient_key: String,
+    pub item: String,
+    pub ordering_institution: String,
+    pub clinician: Option<String>,
+    pub result_type: String,
+    pub result_id: String,
+    pub result_institution: String,
+    pub price_fen: i64,
+    pub decision: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl From<store::Offer> for OfferView {
+    fn from(o: store::Offer) -> OfferView {
+        OfferView {
+            id: o.id,
+            at: o.at,
+            patient_key: o.patient_key,
+            item: o.item,
+            ordering_institution: o.ordering_institution,
+            clinician: o.clinician,
+            result_type: o.result_type,
+            result_id: o.result_id,
+            result_institution: o.result_institution,
+            price_fen: o.price_fen,
+            decision: o.decision,
+            reason: o.reason,
+            note: o.note,
+            decided_at: o.decided_at,
+        }
+    }
+}
+
+/// An estate riders may be allowed into.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EstateView {
+    pub code: String,
+    pub name: String,
+    pub division: String,
+    pub property_company: String,
+}
+
+impl From<store::Estate> for EstateView {
+    fn from(e: store::Estate) -> EstateView {
+        EstateView { code: e.code, name: e.name, division: e.division, property_company: e.property_company }
+    }
+}
+
+/// What checking every chain of the access log found.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogVerificationView {
+    pub chains: usize,
+    pub entries: u64,
+    /// Where a chain is broken (empty when the log is intact).
+    pub broken: Vec<pool::ChainBreak>,
+}
+
+impl From<store::LogVerification> for LogVerificationView {
+    fn from(v: store::LogVerification) -> LogVerificationView {
+        LogVerificationView { chains: v.chains, entries: v.entries, broken: v.broken }
+    }
+}

@@ -15,9 +15,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use store::{AccountKind, Estate, FhirRow, NewAccount, OfferRow, Rider};
 
-use crate::ServerError;
+use server::ServerError;
 use crate::seed::{DEMO_PASSWORD, DemoLogin};
-use crate::state::AppState;
+use server::state::AppState;
 
 const ESTATES: &[&str] = &[
     "富春花园", "金桥北苑", "江滨西苑", "春江花月", "银湖花苑", "鹿山新村", "东洲新城", "恩波小区", "文教小区", "桂花苑", "阳光城",
@@ -278,7 +278,7 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
 
     // Clinicians of the hospitals and two health centres; platform operators.
     let (mem, it) = (state.config.argon2_memory_kib, state.config.argon2_iterations);
-    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(DEMO_PASSWORD, mem, it))
+    let hash = tokio::task::spawn_blocking(move || server::auth::hash_password(DEMO_PASSWORD, mem, it))
         .await
         .map_err(|e| ServerError::Io("hashing".into(), std::io::Error::other(e.to_string())))?
         .map_err(|_| ServerError::Io("hashing".into(), std::io::Error::other("argon2")))?;
@@ -323,7 +323,7 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
     for (n, p) in persons.iter().enumerate() {
         let sp = SynthPatient { key: p.id_number.clone(), logical_id: format!("p{}", p.id.0), name: p.name.clone(), sex: p.sex.clone(), birth: p.birth_date };
         let patient = patient_resource(&sp, &mut rng, cat);
-        rows.push(crate::areas::fhir::cases::index_row(state, &patient, next(), &sp.key, now).map_err(|e| io_err(e.0))?);
+        rows.push(server::areas::fhir::cases::index_row(state, &patient, next(), &sp.key, now).map_err(|e| io_err(e.0))?);
         if rng.random_bool(0.6) {
             with_results.push((sp.key.clone(), sp.logical_id.clone()));
             for _ in 0..rng.random_range(1..=3) {
@@ -334,12 +334,12 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
                     && let Ok(at) = pool::care::instant("effective", eff)
                 {
                     let v = visit(inst, &sp.logical_id, at - Duration::minutes(30), format!("e{}", next()));
-                    care.extend(crate::areas::fhir::cases::care_row(state, &v, &sp.key, "").map_err(|e| io_err(e.0))?);
-                    rows.push(crate::areas::fhir::cases::index_row(state, &v, next(), &sp.key, now).map_err(|e| io_err(e.0))?);
+                    care.extend(server::areas::fhir::cases::care_row(state, &v, &sp.key, "").map_err(|e| io_err(e.0))?);
+                    rows.push(server::areas::fhir::cases::index_row(state, &v, next(), &sp.key, now).map_err(|e| io_err(e.0))?);
                 }
                 for res in result {
                     let res = with_mark(cat, res);
-                    rows.push(crate::areas::fhir::cases::index_row(state, &res, next(), &sp.key, now).map_err(|e| io_err(e.0))?);
+                    rows.push(server::areas::fhir::cases::index_row(state, &res, next(), &sp.key, now).map_err(|e| io_err(e.0))?);
                 }
             }
         }
@@ -356,8 +356,8 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
         for (key, pid) in with_results.iter().skip(50).take(100) {
             let from = today - chrono::Days::new(rng.random_range(1..300));
             let c = home_doctor_contract(centre, pid, from, format!("c{}", next()));
-            care.extend(crate::areas::fhir::cases::care_row(state, &c, key, "").map_err(|e| io_err(e.0))?);
-            rows.push(crate::areas::fhir::cases::index_row(state, &c, next(), key, now).map_err(|e| io_err(e.0))?);
+            care.extend(server::areas::fhir::cases::care_row(state, &c, key, "").map_err(|e| io_err(e.0))?);
+            rows.push(server::areas::fhir::cases::index_row(state, &c, next(), key, now).map_err(|e| io_err(e.0))?);
         }
     }
     store.insert_fhir(&rows).await.map_err(store_err)?;
@@ -396,7 +396,7 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
             created_at: now,
             revoked_at: None,
         };
-        creds.push(crate::areas::pool::cases::sign_rider(state, &r, ids.next()));
+        creds.push(server::areas::pool::cases::sign_rider(state, &r, ids.next()));
         riders.push(r);
     }
     store.insert_riders(&riders, &creds).await?;
@@ -437,13 +437,13 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
         // The visit at the ordering institution during which the doctor ran the check.
         if let Some(pid) = with_results.iter().find(|(k, _)| k == key).map(|(_, p)| p.clone()) {
             let v = visit(orderer, &pid, at - Duration::minutes(10), format!("e{}", ids.next()));
-            care.extend(crate::areas::fhir::cases::care_row(state, &v, key, "").map_err(|e| io_err(e.0))?);
-            rows.push(crate::areas::fhir::cases::index_row(state, &v, ids.next(), key, now).map_err(|e| io_err(e.0))?);
+            care.extend(server::areas::fhir::cases::care_row(state, &v, key, "").map_err(|e| io_err(e.0))?);
+            rows.push(server::areas::fhir::cases::index_row(state, &v, ids.next(), key, now).map_err(|e| io_err(e.0))?);
         }
         let purpose = pool::Purpose::Treatment { order: Some(format!("order:{}:-", item.code)) };
         let reader = pool::Reader { account: None, kind: pool::ReaderKind::Clinician, org: Some(orderer.code.clone()), own_key: None };
         let d = pool::Decision::Allowed { basis: pool::Basis::Treatment };
-        let e = crate::areas::pool::cases::entry(&reader, at, key, format!("recognition-check:{}", item.code), Some(&purpose), &d);
+        let e = server::areas::pool::cases::entry(&reader, at, key, format!("recognition-check:{}", item.code), Some(&purpose), &d);
         let offer = OfferRow {
             id,
             at,
@@ -497,6 +497,6 @@ fn with_mark(cat: &RecognitionCatalog, mut res: Resource) -> Resource {
     res
 }
 
-fn io_err(e: crate::failure::Failure) -> ServerError {
+fn io_err(e: server::failure::Failure) -> ServerError {
     ServerError::Io("seeding the pool".into(), std::io::Error::other(e.body().message_en))
 }

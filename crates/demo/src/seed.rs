@@ -7,16 +7,16 @@ use std::collections::BTreeMap;
 
 use catalog::{Catalog, Outcome, Role, Subject, Workflow};
 use chrono::{DateTime, Duration, Utc};
-use demo::DemoConfig;
+use crate::DemoConfig;
 use domain::{AccountId, UploadId, china_date};
 use onething::{ActionRequest, Actor, Applicant, Application, CaseStatus, Channel, Known, Prior, RatingLevel, RatingRequest, SubmitRequest, Target};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use store::{AccountKind, NewAccount};
 
-use crate::ServerError;
-use crate::areas::onething::cases::FnJob;
-use crate::state::AppState;
+use server::ServerError;
+use server::areas::onething::cases::FnJob;
+use server::state::AppState;
 
 /// The password of every demo account. Demo data only: never seed a real deployment.
 pub const DEMO_PASSWORD: &str = "demo1234";
@@ -83,7 +83,7 @@ pub async fn seed_demo(
     let ids = state.parts.ids.clone();
     let cfg = DemoConfig { residents: opts.residents, enterprises: opts.enterprises, seed: opts.seed, today };
     progress("生成人口、企业与共享数据 generating registers", 0, 1);
-    let district = demo::generate(&cfg, &ids);
+    let district = crate::generate(&cfg, &ids);
     progress("生成人口、企业与共享数据 generating registers", 1, 1);
 
     let divisions: Vec<store::Division> = district
@@ -185,7 +185,7 @@ pub async fn seed_demo(
 
     // Accounts: one password hash for every demo account.
     let (mem, it) = (state.config.argon2_memory_kib, state.config.argon2_iterations);
-    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(DEMO_PASSWORD, mem, it))
+    let hash = tokio::task::spawn_blocking(move || server::auth::hash_password(DEMO_PASSWORD, mem, it))
         .await
         .map_err(|e| ServerError::Io("hashing".into(), std::io::Error::other(e.to_string())))?
         .map_err(|_| ServerError::Io("hashing".into(), std::io::Error::other("argon2")))?;
