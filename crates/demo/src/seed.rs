@@ -71,7 +71,7 @@ pub async fn seed_demo(
     progress: &mut (dyn FnMut(&str, u64, u64) + Send),
 ) -> Result<SeedReport, ServerError> {
     let store = &state.store;
-    let (_, persons, _, _) = store.register_counts().await?;
+    let (_, persons, _, _) = store.registers().register_counts().await?;
     let mut report = SeedReport::default();
     if persons > 0 {
         report.already_seeded = true;
@@ -91,7 +91,7 @@ pub async fn seed_demo(
         .iter()
         .map(|d| store::Division { code: d.code.clone(), name: d.name.clone(), level: d.level.clone(), parent: d.parent.clone() })
         .collect();
-    store.insert_divisions(&divisions).await.map_err(store_err)?;
+    store.registers().insert_divisions(&divisions).await.map_err(store_err)?;
     report.divisions = divisions.len();
 
     let persons: Vec<store::Person> = district
@@ -114,7 +114,7 @@ pub async fn seed_demo(
         .collect();
     let total = persons.len() as u64;
     for (i, chunk) in persons.chunks(1000).enumerate() {
-        store.insert_persons(chunk, now).await?;
+        store.registers().insert_persons(chunk, now).await?;
         progress("人口库 population register", ((i + 1) * 1000).min(persons.len()) as u64, total);
     }
     report.persons = persons.len();
@@ -132,7 +132,7 @@ pub async fn seed_demo(
             established_on: e.established_on,
         })
         .collect();
-    store.insert_enterprises(&enterprises, now).await?;
+    store.registers().insert_enterprises(&enterprises, now).await?;
     report.enterprises = enterprises.len();
 
     // Building projects under way: every third company holds a construction permit (施工许可),
@@ -178,7 +178,7 @@ pub async fn seed_demo(
         .collect();
     let total = records.len() as u64;
     for (i, chunk) in records.chunks(2000).enumerate() {
-        store.insert_records(chunk).await?;
+        store.onething().insert_records(chunk).await?;
         progress("共享数据 shared records", ((i + 1) * 2000).min(records.len()) as u64, total);
     }
     report.records = records.len();
@@ -266,7 +266,7 @@ pub async fn seed_demo(
     }
     let total = accounts.len() as u64;
     for (i, chunk) in accounts.chunks(1000).enumerate() {
-        store.insert_accounts(chunk).await?;
+        store.identity().insert_accounts(chunk).await?;
         progress("账号 accounts", ((i + 1) * 1000).min(accounts.len()) as u64, total);
     }
     report.accounts = accounts.len();
@@ -297,7 +297,7 @@ pub async fn seed_demo(
         })
         .collect();
     report.applications = simulate(state, opts, &applicants, &firms, &roster, window_id, progress).await?;
-    store.mark_history_delivered(now).await?;
+    store.notices().mark_history_delivered(now).await?;
     report.logins = demo_logins(state).await?;
     report.logins.extend(crate::seed_pool::seed_pool(state, opts.seed, progress).await?);
     Ok(report)
@@ -314,10 +314,10 @@ async fn demo_logins(state: &AppState) -> Result<Vec<DemoLogin>, ServerError> {
     ];
     // A resident in her late twenties or thirties (出生一件事), and an enterprise agent (夜间施工).
     let today = china_date(state.now());
-    if let Some((login, name)) = state.store.demo_citizen(today).await? {
+    if let Some((login, name)) = state.store.registers().demo_citizen(today).await? {
         out.push(DemoLogin { login, who: format!("居民 {name}（本人申请，如出生一件事）resident") });
     }
-    if let Some((login, name)) = state.store.demo_enterprise().await? {
+    if let Some((login, name)) = state.store.registers().demo_enterprise().await? {
         out.push(DemoLogin { login, who: format!("{name} 经办人（如夜间施工一件事）enterprise agent") });
     }
     Ok(out)
@@ -440,7 +440,7 @@ async fn simulate(
             if at >= now {
                 continue;
             }
-            let records = state.store.records_of(&applicant.key).await?;
+            let records = state.store.onething().records_of(&applicant.key).await?;
             let prior = last_by_key.get(&(applicant.key.clone(), target.code().to_owned())).cloned();
             let known = Known { records: &records, prior: prior.as_ref() };
             let Ok(plan) = onething::plan::plan(catalog, &target, known, china_date(at)) else { continue };
@@ -476,7 +476,7 @@ async fn simulate(
             };
             plans.push((req, records, prior, at));
         }
-        state.store.insert_uploads(&uploads).await?;
+        state.store.onething().insert_uploads(&uploads).await?;
         // Run each application's life in memory through the engine, then save the batch at once.
         let mut finished: Vec<(Application, onething::Effects)> = Vec::new();
         let engine = state.engine();

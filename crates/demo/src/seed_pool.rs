@@ -263,7 +263,7 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
     let cat = &state.pool.recognition;
 
     // Estates of the sub-districts and central towns.
-    let towns: Vec<store::Division> = store.divisions(Some("330111")).await?;
+    let towns: Vec<store::Division> = store.registers().divisions(Some("330111")).await?;
     let mut estates = Vec::new();
     for (i, name) in ESTATES.iter().enumerate() {
         let Some(town) = towns.get(i % towns.len().max(1)) else { break };
@@ -274,7 +274,7 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
             property_company: PROPERTY[i % PROPERTY.len()].to_owned(),
         });
     }
-    store.insert_estates(&estates).await?;
+    store.pool().insert_estates(&estates).await?;
 
     // Clinicians of the hospitals and two health centres; platform operators.
     let (mem, it) = (state.config.argon2_memory_kib, state.config.argon2_iterations);
@@ -303,12 +303,12 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
     for (code, name) in pool::rider::PLATFORMS {
         accounts.push(staff(format!("{code}_ops"), format!("{name} 富阳站点 运营"), code));
     }
-    store.insert_accounts(&accounts).await?;
+    store.identity().insert_accounts(&accounts).await?;
 
     // Residents: FHIR patients with results, riders.
     let mut persons = Vec::new();
     loop {
-        let page = store.persons_page(persons.len() as i64, 2000).await?;
+        let page = store.pool().persons_page(persons.len() as i64, 2000).await?;
         if page.is_empty() {
             break;
         }
@@ -344,8 +344,8 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
             }
         }
         if rows.len() > 5000 {
-            store.insert_fhir(&rows).await.map_err(store_err)?;
-            store.upsert_fhir_and_care(&[], &care).await.map_err(store_err)?;
+            store.fhir().insert_fhir(&rows).await.map_err(store_err)?;
+            store.fhir().upsert_fhir_and_care(&[], &care).await.map_err(store_err)?;
             rows.clear();
             care.clear();
             progress("健康档案与检查检验结果 health records", n as u64 + 1, total);
@@ -360,8 +360,8 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
             rows.push(server::areas::fhir::cases::index_row(state, &c, next(), key, now).map_err(|e| io_err(e.0))?);
         }
     }
-    store.insert_fhir(&rows).await.map_err(store_err)?;
-    store.upsert_fhir_and_care(&[], &care).await.map_err(store_err)?;
+    store.fhir().insert_fhir(&rows).await.map_err(store_err)?;
+    store.fhir().upsert_fhir_and_care(&[], &care).await.map_err(store_err)?;
     rows.clear();
     care.clear();
     progress("健康档案与检查检验结果 health records", total, total);
@@ -399,7 +399,7 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
         creds.push(server::areas::pool::cases::sign_rider(state, &r, ids.next()));
         riders.push(r);
     }
-    store.insert_riders(&riders, &creds).await?;
+    store.pool().insert_riders(&riders, &creds).await?;
 
     // Consents: some residents let their family doctors' centre read their results.
     let mut consents = Vec::new();
@@ -416,7 +416,7 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
             revoked_at: None,
         });
     }
-    store.insert_consents(&consents).await?;
+    store.pool().insert_consents(&consents).await?;
 
     // A history of recognition checks: a second institution about to repeat a test.
     let doctors: Vec<&pool::Institution> = cat.institutions().filter(|i| i.level >= pool::InstitutionLevel::SecondaryB).collect();
@@ -425,7 +425,7 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
     for (key, _) in with_results.iter().take(persons.len() / 4) {
         let Some(item) = cat.items().nth(rng.random_range(0..6)) else { continue };
         let since = now - Duration::days(i64::from(item.validity_days));
-        let candidates = store.results_for_item(key, &item.code, since).await?;
+        let candidates = store.fhir().results_for_item(key, &item.code, since).await?;
         let summaries: Vec<pool::ResultSummary> = candidates.into_iter().map(|(s, _)| s).collect();
         let Some(best) = pool::recognition::recognisable(cat, item, &summaries, now).into_iter().next() else { continue };
         let orderer = doctors[rng.random_range(0..doctors.len())];
@@ -465,9 +465,9 @@ pub async fn seed_pool(state: &AppState, seed: u64, progress: &mut (dyn FnMut(&s
         });
         n_offers += 1;
     }
-    store.insert_fhir(&rows).await.map_err(store_err)?;
-    store.upsert_fhir_and_care(&[], &care).await.map_err(store_err)?;
-    store.decide_offers(&decisions, now).await?;
+    store.fhir().insert_fhir(&rows).await.map_err(store_err)?;
+    store.fhir().upsert_fhir_and_care(&[], &care).await.map_err(store_err)?;
+    store.fhir().decide_offers(&decisions, now).await?;
     progress("互认记录 recognitions", n_offers, n_offers);
 
     let mut logins = vec![

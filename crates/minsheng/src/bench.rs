@@ -157,8 +157,8 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
             created_at: chrono::Utc::now(),
         });
     }
-    state.store.insert_accounts(&staff).await?;
-    let citizens = state.store.bench_citizens(args.clients as i64).await?;
+    state.store.identity().insert_accounts(&staff).await?;
+    let citizens = state.store.registers().bench_citizens(args.clients as i64).await?;
     if citizens.len() < args.clients {
         bail!("only {} residents with accounts for {} clients", citizens.len(), args.clients);
     }

@@ -124,7 +124,7 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
             created_at: now,
         });
     }
-    state.store.insert_accounts(&accounts).await?;
+    state.store.identity().insert_accounts(&accounts).await?;
 
     // Load: patients and results, generated on a blocking thread, inserted in multi-row batches.
     eprintln!("装载 loading {} patients and {} results into {backend} …", args.patients, args.results);
@@ -198,8 +198,8 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
     let t0 = Instant::now();
     let mut loaded = 0usize;
     while let Some((rows, care)) = rx.recv().await {
-        state.store.insert_fhir(&rows).await?;
-        state.store.upsert_fhir_and_care(&[], &care).await?;
+        state.store.fhir().insert_fhir(&rows).await?;
+        state.store.fhir().upsert_fhir_and_care(&[], &care).await?;
         loaded += rows.len();
         pb.set_position(loaded as u64);
     }
@@ -239,8 +239,8 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
         });
     }
     for (r, c) in records.chunks(2000).zip(consents.chunks(2000)) {
-        state.store.insert_records(r).await?;
-        state.store.insert_consents(c).await?;
+        state.store.onething().insert_records(r).await?;
+        state.store.pool().insert_consents(c).await?;
     }
     let reads: Arc<Vec<(i64, i64)>> = Arc::new(records.iter().zip(&consents).map(|(r, c)| (r.id.0, c.id)).collect());
 
@@ -356,11 +356,11 @@ pub async fn run(args: &BenchPoolArgs, base: Config) -> anyhow::Result<ExitCode>
     }
     let record_reads = gather(tasks, start, rate).await?;
 
-    let [_, _, access_log_entries, _, _, _] = app.state.store.pool_counts().await?;
+    let [_, _, access_log_entries, _, _, _] = app.state.store.pool().pool_counts().await?;
     let (mut verify_log_seconds, mut intact) = (None, None);
     if args.verify_log {
         let t = Instant::now();
-        let v = app.state.store.verify_access_log(|_, _| {}).await?;
+        let v = app.state.store.access_log().verify_access_log(|_, _| {}).await?;
         verify_log_seconds = Some(t.elapsed().as_secs_f64());
         intact = Some(v.broken.is_empty());
     }

@@ -259,7 +259,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = server::open_store(&config).await?;
             let pb = bar(0, "verify");
             let report = store
-                .verify_histories(|done, total| {
+                .onething().verify_histories(|done, total| {
                     pb.set_length(total);
                     pb.set_position(done);
                 })

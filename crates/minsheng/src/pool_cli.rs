@@ -126,11 +126,11 @@ pub async fn cert(args: &CertArgs, config: Config) -> anyhow::Result<ExitCode> {
             let cfg = with_db(config.clone(), &Some(url.clone()));
             let store = server::open_store(&cfg).await?;
             if let Ok(id) = v.body.id().parse::<i64>() {
-                revoked = store.credential(id).await?.is_some_and(|c| c.revoked_at.is_some());
+                revoked = store.pool().credential(id).await?.is_some_and(|c| c.revoked_at.is_some());
             }
             if let CredentialBody::Record(c) = &v.body
                 && let Ok(rid) = c.rid.parse::<i64>()
-                && let Some(r) = store.pool_record(domain::RecordId(rid)).await?
+                && let Some(r) = store.pool().pool_record(domain::RecordId(rid)).await?
             {
                 record_status = Some(r.meta().status(domain::china_date(now)).code().to_owned());
             }
@@ -224,7 +224,7 @@ pub async fn pool_command(args: &PoolArgs, config: Config) -> anyhow::Result<Exi
     let store = server::open_store(&config).await?;
     let pb = bar(0, "verify-log");
     let report = store
-        .verify_access_log(|done, total| {
+        .access_log().verify_access_log(|done, total| {
             pb.set_length(total);
             pb.set_position(done);
         })

@@ -354,7 +354,7 @@ impl FromRequestParts<AppState> for Principal {
         if let Some(account) = state.sessions.get(&hash, now) {
             return Ok(Principal { account, token_hash: hash });
         }
-        let (account, expires) = state.store.session_account(&hash, now).await?.ok_or(Failure::Unauthorized)?;
+        let (account, expires) = state.store.identity().session_account(&hash, now).await?.ok_or(Failure::Unauthorized)?;
         state.sessions.put(hash.clone(), account.clone(), expires);
         Ok(Principal { account, token_hash: hash })
     }
@@ -383,7 +383,7 @@ impl SiteKey {
         let mut fresh = [0u8; 32];
         rand::rng().fill_bytes(&mut fresh);
         let fresh = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(fresh);
-        let kept = store.server_secret("auth", &fresh).await?;
+        let kept = store.identity().server_secret("auth", &fresh).await?;
         SiteKey::from_bytes(kept.as_bytes()).ok_or_else(unusable)
     }
 

@@ -220,7 +220,7 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
 pub async fn deliver_once(state: &AppState, channel: &Channel) -> Result<usize, store::StoreError> {
     let now = state.now();
     let lease = now + chrono::Duration::seconds(LEASE_SECONDS);
-    let batch = state.store.claim_notices(now, lease, state.config.notice_batch).await?;
+    let batch = state.store.notices().claim_notices(now, lease, state.config.notice_batch).await?;
     deliver(state, channel, &batch).await
 }
 
@@ -239,11 +239,11 @@ async fn deliver(state: &AppState, channel: &Channel, batch: &[Notice]) -> Resul
             Err(e) => {
                 let give_up = n.attempts + 1 >= i64::from(state.config.notice_max_attempts);
                 tracing::warn!(notice = %n.id, attempts = n.attempts + 1, give_up, error = %e, "notice delivery failed");
-                state.store.mark_attempt_failed(n.id, &e, now + backoff(n.attempts), give_up).await?;
+                state.store.notices().mark_attempt_failed(n.id, &e, now + backoff(n.attempts), give_up).await?;
             }
         }
     }
-    state.store.mark_delivered(&ok, state.now()).await?;
+    state.store.notices().mark_delivered(&ok, state.now()).await?;
     Ok(ok.len())
 }
 
@@ -253,7 +253,7 @@ async fn deliver(state: &AppState, channel: &Channel, batch: &[Notice]) -> Resul
 /// handed over too late to deliver in time).
 pub async fn notifier(state: AppState, channel: Channel, mut stop: tokio::sync::watch::Receiver<bool>) {
     let lease = chrono::Duration::seconds(LEASE_SECONDS);
-    let mut feed = state.store.notice_feed(lease);
+    let mut feed = state.store.notices().notice_feed(lease);
     let mut feed_open = true;
     let batch_max = usize::try_from(state.config.notice_batch).unwrap_or(usize::MAX);
     let mut poll = tokio::time::interval(Duration::from_millis(state.config.notice_poll_millis));
@@ -305,11 +305,11 @@ pub async fn scheduler(state: AppState, mut stop: tokio::sync::watch::Receiver<b
             Ok(_) => {}
             Err(e) => tracing::error!(error = ?e, "deadline tick failed"),
         }
-        if let Err(e) = state.store.purge_sessions(state.now()).await {
+        if let Err(e) = state.store.identity().purge_sessions(state.now()).await {
             tracing::warn!(error = %e, "purging sessions");
         }
         // Registration challenges only count for an hour; none is kept beyond a day.
-        if let Err(e) = state.store.purge_challenges(state.now() - chrono::Duration::days(1)).await {
+        if let Err(e) = state.store.identity().purge_challenges(state.now() - chrono::Duration::days(1)).await {
             tracing::warn!(error = %e, "purging registration challenges");
         }
         tokio::select! {

@@ -4,6 +4,7 @@
 //! aggregates, and the queries the API and the reports need. Only this crate knows SQL.
 
 pub mod codec;
+pub mod handles;
 pub mod lookup;
 pub mod queries;
 pub mod sync;
@@ -18,6 +19,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use domain::IdGenerator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
+pub use handles::*;
 pub use queries::*;
 pub use lookup::Cols;
 pub use sync::Durable;
@@ -502,7 +504,7 @@ mod tests {
         }
         sqlx::query("INSERT INTO access_log_head (chain, seq, hash) VALUES (1, 3, ''), (2, 2, '')").execute(old.write_pool()).await.unwrap();
         old.migrate().await.unwrap();
-        assert_eq!(old.health_lookups().await.unwrap(), 3);
+        assert_eq!(old.fhir().health_lookups().await.unwrap(), 3);
         old.close().await;
     }
 

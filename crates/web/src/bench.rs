@@ -92,10 +92,10 @@ async fn get(app: &axum::Router, path: &str, cookie: &str) -> Result<(Duration, 
 
 /// A session for `login`, as the browser would carry it (its cookie).
 async fn session(state: &server::AppState, login: &str) -> Result<String, BenchError> {
-    let (account, _) = state.store.account_for_login(login).await?.ok_or_else(|| BenchError::Other(format!("no account {login}")))?;
+    let (account, _) = state.store.identity().account_for_login(login).await?.ok_or_else(|| BenchError::Other(format!("no account {login}")))?;
     let (token, hash) = server::auth::new_token();
     let now = state.now();
-    state.store.create_session(&hash, account.id, now, now + chrono::Duration::hours(1)).await?;
+    state.store.identity().create_session(&hash, account.id, now, now + chrono::Duration::hours(1)).await?;
     Ok(format!("{}={token}", server::auth::SESSION_COOKIE))
 }
 
@@ -124,8 +124,8 @@ pub async fn cockpit(opts: &BenchOptions, progress: &mut (dyn FnMut(&str, u64, u
     demo::seed::seed_demo(&state, &seed, progress).await?;
     let fill_seconds = started.elapsed().as_secs_f64();
     // Item cases finished or open (cancelled ones are not counted).
-    let cases: i64 = state.store.cockpit_cases().await?.iter().map(|r| r.finished + r.open).sum();
-    let applications: i64 = state.store.cockpit_applications().await?.iter().map(|a| a.applications).sum();
+    let cases: i64 = state.store.cockpit().cockpit_cases().await?.iter().map(|r| r.finished + r.open).sum();
+    let applications: i64 = state.store.cockpit().cockpit_applications().await?.iter().map(|a| a.applications).sum();
 
     let mut snaps = Vec::new();
     for i in 0..3 {
@@ -150,7 +150,7 @@ pub async fn cockpit(opts: &BenchOptions, progress: &mut (dyn FnMut(&str, u64, u
     }
     // The lists people open most, which must not slow down as applications accumulate.
     let clerk = session(&state, "ga_clerk").await?;
-    let resident = match state.store.demo_citizen(domain::china_date(state.now())).await? {
+    let resident = match state.store.registers().demo_citizen(domain::china_date(state.now())).await? {
         Some((login, _)) => session(&state, &login).await?,
         None => return Err(BenchError::Other("no resident to log in as".into())),
     };

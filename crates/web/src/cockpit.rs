@@ -156,17 +156,17 @@ pub async fn compute(state: &AppState) -> Result<Snapshot, StoreError> {
     let months = last_months(now, 12);
     let since = months.first().cloned().unwrap_or_default();
     let (apps, cases, sat, notices, rects, monthly, divisions, shared, reads, recognition, health_lookups) = tokio::try_join!(
-        store.cockpit_applications(),
-        store.cockpit_cases(),
-        store.cockpit_satisfaction(),
-        store.cockpit_notices(),
-        store.cockpit_rectifications(),
-        store.cockpit_months(&since),
-        store.divisions(None),
-        store.cockpit_shared_records(),
-        store.cockpit_data_reads(),
-        store.recognition_figures(),
-        store.health_lookups(),
+        store.cockpit().cockpit_applications(),
+        store.cockpit().cockpit_cases(),
+        store.cockpit().cockpit_satisfaction(),
+        store.cockpit().cockpit_notices(),
+        store.cockpit().cockpit_rectifications(),
+        store.cockpit().cockpit_months(&since),
+        store.registers().divisions(None),
+        store.cockpit().cockpit_shared_records(),
+        store.cockpit().cockpit_data_reads(),
+        store.fhir().recognition_figures(),
+        store.fhir().health_lookups(),
     )?;
     let mut towns: BTreeMap<String, Area> = BTreeMap::new();
     for d in divisions.iter().filter(|d| d.code.len() == 9) {

@@ -52,7 +52,7 @@ async fn cert_verify_fhir_import_and_verify_log() {
     let cred = key.sign(&body(900_001, Some(now + 86_400)));
     let short = key.sign(&body(900_002, Some(now + 60)));
     store
-        .insert_credentials(&[store::CredentialRow {
+        .pool().insert_credentials(&[store::CredentialRow {
             id: 900_001,
             kind: "certificate".into(),
             record_id: Some(record),
@@ -110,7 +110,7 @@ async fn cert_verify_fhir_import_and_verify_log() {
 
     // Revoked: only a verifier with the database knows.
     let store = store::Store::open(&store::StoreOptions::new(&url)).await.expect("store");
-    assert!(store.revoke_record(domain::RecordId(record), Utc::now(), "测试撤销").await.expect("revoke"));
+    assert!(store.pool().revoke_record(domain::RecordId(record), Utc::now(), "测试撤销").await.expect("revoke"));
     store.close().await;
     run_in(dir.path(), &["cert", "verify", &cred.text, "--public-key", &pk]).expect_code(0, "offline cannot know");
     let r = run_in(dir.path(), &["cert", "verify", &cred.text, "--public-key", &pk, "--database-url", &url]);

@@ -202,21 +202,21 @@ impl TestApp {
     /// A resident with an account (a woman aged 25–35): (login, token).
     pub async fn citizen(&self) -> (String, String) {
         let today = domain::china_date(self.clock.now_utc());
-        let (login, _) = self.state.store.demo_citizen(today).await.expect("query").expect("a demo citizen");
+        let (login, _) = self.state.store.registers().demo_citizen(today).await.expect("query").expect("a demo citizen");
         let token = self.login(&login).await;
         (login, token)
     }
 
     /// Another resident with an account, different from `not`.
     pub async fn other_citizen(&self, not: &str) -> (String, String) {
-        let logins = self.state.store.bench_citizens(5).await.expect("citizens");
+        let logins = self.state.store.registers().bench_citizens(5).await.expect("citizens");
         let login = logins.into_iter().find(|l| l != not).expect("another citizen");
         let token = self.login(&login).await;
         (login, token)
     }
 
     pub async fn enterprise(&self) -> (String, String) {
-        let (login, _) = self.state.store.demo_enterprise().await.expect("query").expect("a demo enterprise");
+        let (login, _) = self.state.store.registers().demo_enterprise().await.expect("query").expect("a demo enterprise");
         let token = self.login(&login).await;
         (login, token)
     }

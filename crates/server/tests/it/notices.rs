@@ -292,7 +292,7 @@ async fn handed_over(db: Db) {
 
     // A feed nobody reads: its notices are written leased, and polling leaves them alone until
     // the lease has run out.
-    let feed = t.state.store.notice_feed(chrono::Duration::seconds(15));
+    let feed = t.state.store.notices().notice_feed(chrono::Duration::seconds(15));
     let (_, citizen) = t.citizen().await;
     t.file(&citizen, "marriage-childbirth").await;
     drop(feed);

@@ -108,14 +108,14 @@ async fn records_story(t: &TestApp) {
     let old = history.as_array().expect("list").iter().find(|r| r["id"] == v1id.as_str()).expect("v1 kept");
     assert_eq!((old["status"].as_str(), old["data"]["spouse_name"].as_str()), (Some("superseded"), Some("王二")));
     // The engine fills in current versions only.
-    let refs = t.state.store.records_of(&me).await.expect("records_of");
+    let refs = t.state.store.onething().records_of(&me).await.expect("records_of");
     assert!(refs.iter().any(|r| r.id.to_string() == v2id) && !refs.iter().any(|r| r.id.to_string() == v1id));
 
     let rv = t.post(&mzj, &format!("/api/pool/records/{v2id}/revoke"), json!({"reason": "登记撤销"})).await;
     assert_eq!((rv.status, rv.body["status"].as_str()), (StatusCode::OK, Some("revoked")), "{}", rv.body);
     let rv = t.post(&mzj, &format!("/api/pool/records/{v2id}/revoke"), json!({"reason": "again"})).await;
     assert_eq!((rv.status, rv.code()), (StatusCode::CONFLICT, "record_revoked"));
-    let refs = t.state.store.records_of(&me).await.expect("records_of");
+    let refs = t.state.store.onething().records_of(&me).await.expect("records_of");
     assert!(!refs.iter().any(|r| r.id.to_string() == v2id), "a revoked record is not filled in");
 
     // The log's chain verifies, and an edited entry is found.

@@ -16,7 +16,7 @@ pub async fn new_resident(t: &TestApp, name: &str, birth: NaiveDate) -> String {
     let division = t.strings("SELECT division FROM person ORDER BY id LIMIT 1").await.remove(0);
     for seq in 700..999u16 {
         let id = ResidentId::from_parts("330183", birth, seq).expect("a valid number");
-        if t.state.store.person_by_id_number(id.as_str()).await.expect("query").is_some() {
+        if t.state.store.registers().person_by_id_number(id.as_str()).await.expect("query").is_some() {
             continue;
         }
         let p = store::Person {
@@ -30,7 +30,7 @@ pub async fn new_resident(t: &TestApp, name: &str, birth: NaiveDate) -> String {
             household: HouseholdId(t.state.parts.ids.next()),
             relation: "户主".to_owned(),
         };
-        t.state.store.insert_persons(&[p], t.state.now()).await.expect("insert a resident");
+        t.state.store.registers().insert_persons(&[p], t.state.now()).await.expect("insert a resident");
         return id.as_str().to_owned();
     }
     panic!("no free ID number");
@@ -192,7 +192,7 @@ async fn every_code_request_gets_the_same_answer_and_only_the_right_one_a_code()
     let citizen_name = t.strings(&format!("SELECT name FROM person WHERE id_number = '{citizen}'")).await.remove(0);
     let (minor, minor_name, _) = minor_with_parent(&t).await;
     let unknown = ResidentId::from_parts("330183", d(1991, 1, 1), 998).expect("valid").as_str().to_owned();
-    assert!(t.state.store.person_by_id_number(&unknown).await.expect("query").is_none());
+    assert!(t.state.store.registers().person_by_id_number(&unknown).await.expect("query").is_none());
     let notices = t.count("notice").await;
     for (what, id, name) in [
         ("wrong name", id.as_str(), "陈思远不是我"),
@@ -226,7 +226,7 @@ async fn five_wrong_codes_void_the_code_and_an_old_code_expires() {
         failed(&finish(&t, &id, "李明", phone, wrong, "abc12345").await);
     }
     failed(&finish(&t, &id, "李明", phone, &code, "abc12345").await);
-    assert!(t.state.store.account_for_login(&id).await.expect("query").is_none());
+    assert!(t.state.store.identity().account_for_login(&id).await.expect("query").is_none());
 
     // A new code works, but not after ten minutes.
     ask_code(&t, &id, "李明", phone, None).await;
@@ -467,14 +467,14 @@ async fn a_minor_cannot_register_and_the_parent_sees_the_child() {
     assert!(!wards.body.to_string().contains(&minor), "ID numbers are masked");
     // The same as the store's link, both ways.
     let today = domain::china_date(t.state.now());
-    assert!(t.state.store.is_guardian(&parent, &minor, today).await.expect("query"));
-    assert!(!t.state.store.is_guardian(&minor, &parent, today).await.expect("query"));
+    assert!(t.state.store.identity().is_guardian(&parent, &minor, today).await.expect("query"));
+    assert!(!t.state.store.identity().is_guardian(&minor, &parent, today).await.expect("query"));
     // An adult of another household is not; staff have no wards.
     let other = t
         .strings(&format!("SELECT id_number FROM person WHERE household <> (SELECT household FROM person WHERE id_number = '{minor}') AND birth_date < '1990-01-01' ORDER BY id LIMIT 1"))
         .await
         .remove(0);
-    assert!(!t.state.store.is_guardian(&other, &minor, today).await.expect("query"));
+    assert!(!t.state.store.identity().is_guardian(&other, &minor, today).await.expect("query"));
     assert_eq!(t.get(&t.login("window").await, "/api/me/wards").await.body, json!([]));
     assert_eq!(t.request(Method::GET, None, "/api/me/wards", None, &[]).await.status, StatusCode::UNAUTHORIZED);
     t.shutdown().await;

@@ -18,7 +18,7 @@ const CORE: &[&str] = &[
 #[tokio::test]
 async fn both_backends_have_the_same_tables_and_columns() {
     let sqlite = TestApp::spawn(Db::Sqlite).await;
-    let lite = sqlite.state.store.schema_columns().await.expect("sqlite schema");
+    let lite = sqlite.state.store.onething().schema_columns().await.expect("sqlite schema");
     let tables: BTreeSet<&str> = lite.keys().map(String::as_str).collect();
     for t in CORE {
         assert!(tables.contains(t), "table {t} in {tables:?}");
@@ -29,7 +29,7 @@ async fn both_backends_have_the_same_tables_and_columns() {
 
     if std::env::var(PG_ENV).is_ok_and(|u| !u.is_empty()) {
         let pg = TestApp::spawn(Db::Postgres).await;
-        let post = pg.state.store.schema_columns().await.expect("postgres schema");
+        let post = pg.state.store.onething().schema_columns().await.expect("postgres schema");
         pg.shutdown().await;
         let l: BTreeSet<&String> = lite.keys().collect();
         let p: BTreeSet<&String> = post.keys().collect();

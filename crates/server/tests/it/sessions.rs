@@ -98,8 +98,8 @@ async fn the_districts_key_is_kept_in_the_database_and_shared() {
         let kept = t.strings("SELECT value FROM server_secret WHERE name = 'auth'").await;
         assert_eq!(kept.len(), 1, "{db:?}");
         assert!(kept[0].len() >= 43, "{db:?}: 32 random bytes");
-        assert_eq!(store.server_secret("auth", "another value").await.expect("secret"), kept[0], "{db:?}: the first value stays");
-        let (a, b) = tokio::join!(store.server_secret("race", "first"), store.server_secret("race", "second"));
+        assert_eq!(store.identity().server_secret("auth", "another value").await.expect("secret"), kept[0], "{db:?}: the first value stays");
+        let (a, b) = tokio::join!(store.identity().server_secret("race", "first"), store.identity().server_secret("race", "second"));
         let (a, b) = (a.expect("secret"), b.expect("secret"));
         assert_eq!(a, b, "{db:?}: both starters read the same key");
         assert!(a == "first" || a == "second");

@@ -164,7 +164,7 @@ async fn birth_story(t: &TestApp) {
     for a in ["submitted", "started", "request_supplement", "rated", "rectification_opened", "rectification_responded", "rectification_closed"] {
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }
-    let report = t.state.store.verify_histories(|_, _| {}).await.expect("verify");
+    let report = t.state.store.onething().verify_histories(|_, _| {}).await.expect("verify");
     assert!(report.broken.is_empty(), "{:?}", report.broken);
     assert!(report.entries >= h.as_array().expect("h").len() as u64);
 }

@@ -5,6 +5,7 @@
 //! is flushed to disk — a read is served only once its log entry is durable. The next batch is
 //! written after that, so the entries that arrive meanwhile share its commit.
 
+use crate::handles::*;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -129,7 +130,7 @@ impl Appender {
         let mut senders = Vec::with_capacity(lanes);
         for lane in 0..lanes {
             let chain = chain_of(node, lane);
-            let head = store.chain_head(chain).await?.unwrap_or((0, GENESIS.to_owned()));
+            let head = store.access_log().chain_head(chain).await?.unwrap_or((0, GENESIS.to_owned()));
             let (tx, rx) = mpsc::channel::<Msg>(batch_max * 16);
             let lane = Lane { store: store.clone(), chain, head, rx, batch_max, interval: opts.interval };
             match (store.file(), store.thread_conn()) {
@@ -261,7 +262,7 @@ async fn run(mut lane: Lane) {
                 lane.committed(b, &flushed, t0.elapsed().as_micros());
             }
             Err(e) => {
-                let head = lane.store.chain_head(lane.chain).await.ok().flatten();
+                let head = lane.store.access_log().chain_head(lane.chain).await.ok().flatten();
                 lane.failed(b, &e, head);
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
@@ -320,7 +321,7 @@ fn run_on_thread(mut lane: Lane, conn: crate::ThreadConn, wal: &std::path::Path,
                 }
             }
             Err(e) => {
-                let head = rt.block_on(lane.store.chain_head(lane.chain)).ok().flatten();
+                let head = rt.block_on(lane.store.access_log().chain_head(lane.chain)).ok().flatten();
                 lane.failed(b, &e, head);
                 std::thread::sleep(Duration::from_millis(10));
             }
@@ -367,15 +368,15 @@ pub struct LogVerification {
     pub broken: Vec<ChainBreak>,
 }
 
-impl Store {
+impl AccessLogQueries<'_> {
     /// The stored head (seq, hash) of a chain.
-    pub async fn chain_head(&self, chain: i64) -> Result<Option<(i64, String)>> {
+    pub async fn chain_head(self, chain: i64) -> Result<Option<(i64, String)>> {
         let row = sqlx::query("SELECT seq, hash FROM access_log_head WHERE chain = $1").bind(chain).fetch_optional(self.write_pool()).await?;
         row.map(|r| Ok((r.try_get("seq")?, r.try_get("hash")?))).transpose()
     }
 
     /// Who read a subject's data and why, newest first.
-    pub async fn access_log_of(&self, subject_key: &str, limit: i64, offset: i64) -> Result<Vec<AccessEntry>> {
+    pub async fn access_log_of(self, subject_key: &str, limit: i64, offset: i64) -> Result<Vec<AccessEntry>> {
         let rows = sqlx::query("SELECT * FROM access_log WHERE subject_key = $1 ORDER BY at DESC, chain, seq DESC LIMIT $2 OFFSET $3")
             .bind(subject_key)
             .bind(limit)
@@ -386,7 +387,7 @@ impl Store {
     }
 
     /// Verifies every chain from its first entry to its stored head, `progress(done, total)`.
-    pub async fn verify_access_log(&self, mut progress: impl FnMut(u64, u64)) -> Result<LogVerification> {
+    pub async fn verify_access_log(self, mut progress: impl FnMut(u64, u64)) -> Result<LogVerification> {
         let heads = sqlx::query("SELECT chain, seq, hash FROM access_log_head ORDER BY chain").fetch_all(self.read_pool()).await?;
         let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM access_log").fetch_one(self.read_pool()).await?.try_get("n")?;
         let mut out = LogVerification::default();
@@ -520,16 +521,16 @@ mod tests {
         busy.await.unwrap();
         seqs.sort_unstable();
         assert_eq!(seqs, (1..=320).collect::<Vec<i64>>(), "each entry has its own place on the chain");
-        let v = store.verify_access_log(|_, _| {}).await.unwrap();
+        let v = store.access_log().verify_access_log(|_, _| {}).await.unwrap();
         assert_eq!((v.chains, v.entries, v.broken.len()), (1, 320, 0));
-        assert_eq!(store.health_lookups().await.unwrap(), 40, "callers 0 and 8 read health data, 20 times each");
+        assert_eq!(store.fhir().health_lookups().await.unwrap(), 40, "callers 0 and 8 read health data, 20 times each");
         drop(log);
         let again = Appender::start(&store, 3, OPTS).await.unwrap();
         let sealed = again.append(vec![entry("330102199001011234", "shared_record:last".into())], Vec::new()).await.unwrap();
         assert_eq!(sealed[0].seq, 321);
-        let v = store.verify_access_log(|_, _| {}).await.unwrap();
+        let v = store.access_log().verify_access_log(|_, _| {}).await.unwrap();
         assert_eq!((v.entries, v.broken.len()), (321, 0));
-        let of = store.access_log_of("330102199001011234", 1, 0).await.unwrap();
+        let of = store.access_log().access_log_of("330102199001011234", 1, 0).await.unwrap();
         assert_eq!(of.len(), 1);
     }
 
@@ -573,10 +574,10 @@ mod tests {
         for c in callers {
             c.await.unwrap();
         }
-        let v = store.verify_access_log(|_, _| {}).await.unwrap();
+        let v = store.access_log().verify_access_log(|_, _| {}).await.unwrap();
         assert_eq!((v.entries, v.broken.len()), (80, 0));
         assert!(v.chains > 1, "several lanes on PostgreSQL");
-        assert_eq!(store.health_lookups().await.unwrap(), 40, "the lanes' heads count the health-record reads between them");
+        assert_eq!(store.fhir().health_lookups().await.unwrap(), 40, "the lanes' heads count the health-record reads between them");
     }
 
     /// Another process wrote this chain (same node number): the batch fails with a clear error,
@@ -592,7 +593,7 @@ mod tests {
         assert!(matches!(&clash, Err(StoreError::Corrupt(m)) if m.contains("could not be written")), "{clash:?}");
         let sealed = second.append(vec![entry("330102199001011234", "c".into())], Vec::new()).await.unwrap();
         assert_eq!(sealed[0].seq, 2);
-        let v = store.verify_access_log(|_, _| {}).await.unwrap();
+        let v = store.access_log().verify_access_log(|_, _| {}).await.unwrap();
         assert_eq!((v.entries, v.broken.len()), (2, 0));
     }
 }

@@ -1,6 +1,7 @@
 //! Reading applications, case queues, rectifications and histories; the scheduler's and the
 //! verifier's passes over them.
 
+use crate::handles::*;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{AccountId, ApplicationId, CaseId, RectificationId};
 use onething::{Application, ChainBreak, ChainHead, HistoryEntry, MaterialEntry, Prior};
@@ -301,21 +302,21 @@ fn case_queue_query(f: &CaseFilter, page: Page, departments: &[String]) -> Optio
     Some((sql, w))
 }
 
-impl Store {
+impl OnethingQueries<'_> {
     /// A whole application aggregate, read outside the writer.
-    pub async fn application(&self, id: ApplicationId) -> Result<Option<Application>> {
+    pub async fn application(self, id: ApplicationId) -> Result<Option<Application>> {
         let mut conn = self.read_pool().acquire().await?;
         let mut apps = load_aggregates(&mut conn, &[id.0]).await?;
         Ok(apps.pop())
     }
 
-    pub async fn applications(&self, f: &AppFilter, page: Page) -> Result<Vec<AppSummary>> {
+    pub async fn applications(self, f: &AppFilter, page: Page) -> Result<Vec<AppSummary>> {
         let (sql, w) = applications_query(f, page);
         self.rows(sql, &w).await?.iter().map(summary_from_row).collect()
     }
 
     /// The applicant's last application of the same bundle or item, for a repeat.
-    pub async fn prior_application(&self, applicant_key: &str, target_code: &str) -> Result<Option<Prior>> {
+    pub async fn prior_application(self, applicant_key: &str, target_code: &str) -> Result<Option<Prior>> {
         // A point look-up (see `lookup`): every filing asks it.
         self.lookup_one(
             "SELECT a.id, d.form, d.materials FROM application a JOIN application_doc d ON d.application_id = a.id
@@ -335,7 +336,7 @@ impl Store {
     }
 
     /// A department's (or everyone's) cases, most urgent first.
-    pub async fn case_queue(&self, f: &CaseFilter, page: Page) -> Result<Vec<CaseRow>> {
+    pub async fn case_queue(self, f: &CaseFilter, page: Page) -> Result<Vec<CaseRow>> {
         let departments = match given(f.department.as_deref()) {
             Some(d) => vec![d.to_owned()],
             None => self.case_departments().await?,
@@ -344,14 +345,8 @@ impl Store {
         self.rows(sql, &w).await?.iter().map(case_row).collect()
     }
 
-    /// The departments that have cases, in order.
-    async fn case_departments(&self) -> Result<Vec<String>> {
-        let rows = sqlx::query(CASE_DEPARTMENTS).fetch_all(self.read_pool()).await?;
-        rows.iter().map(|r| Ok(r.try_get("dep")?)).collect()
-    }
-
     /// The department (and application) a case belongs to.
-    pub async fn case_owner(&self, case: CaseId) -> Result<Option<(ApplicationId, String)>> {
+    pub async fn case_owner(self, case: CaseId) -> Result<Option<(ApplicationId, String)>> {
         let row = sqlx::query("SELECT application_id, department FROM item_case WHERE id = $1")
             .bind(case.0)
             .fetch_optional(self.read_pool())
@@ -359,7 +354,7 @@ impl Store {
         row.map(|r| Ok((ApplicationId(r.try_get("application_id")?), r.try_get("department")?))).transpose()
     }
 
-    pub async fn rectifications(&self, department: Option<&str>, status: Option<&str>, page: Page) -> Result<Vec<RectificationRow>> {
+    pub async fn rectifications(self, department: Option<&str>, status: Option<&str>, page: Page) -> Result<Vec<RectificationRow>> {
         let mut w = Conditions::default();
         if let Some(d) = given(department) {
             w.equals("r.department", Value::S(d.to_owned()));
@@ -396,7 +391,7 @@ impl Store {
     }
 
     /// The application a rectification belongs to and its department.
-    pub async fn rectification_owner(&self, id: RectificationId) -> Result<Option<(ApplicationId, String)>> {
+    pub async fn rectification_owner(self, id: RectificationId) -> Result<Option<(ApplicationId, String)>> {
         let row = sqlx::query("SELECT application_id, department FROM rectification WHERE id = $1")
             .bind(id.0)
             .fetch_optional(self.read_pool())
@@ -404,7 +399,7 @@ impl Store {
         row.map(|r| Ok((ApplicationId(r.try_get("application_id")?), r.try_get("department")?))).transpose()
     }
 
-    pub async fn history(&self, app: ApplicationId) -> Result<Vec<HistoryEntry>> {
+    pub async fn history(self, app: ApplicationId) -> Result<Vec<HistoryEntry>> {
         let rows = sqlx::query("SELECT * FROM history WHERE application_id = $1 ORDER BY seq")
             .bind(app.0)
             .fetch_all(self.read_pool())
@@ -413,7 +408,7 @@ impl Store {
     }
 
     /// Applications the deadline scheduler must look at on `today`.
-    pub async fn due_applications(&self, today: NaiveDate, limit: i64) -> Result<Vec<ApplicationId>> {
+    pub async fn due_applications(self, today: NaiveDate, limit: i64) -> Result<Vec<ApplicationId>> {
         let rows = sqlx::query(
             "SELECT id FROM application WHERE next_check_on IS NOT NULL AND next_check_on <= $1 ORDER BY next_check_on, id LIMIT $2",
         )
@@ -426,7 +421,7 @@ impl Store {
 
     /// Checks every application's hash chain against its recorded head, calling `progress` with
     /// the number of applications checked so far.
-    pub async fn verify_histories(&self, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport> {
+    pub async fn verify_histories(self, mut progress: impl FnMut(u64, u64)) -> Result<VerifyReport> {
         let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM application").fetch_one(self.read_pool()).await?.try_get("n")?;
         let total = u64::try_from(total).unwrap_or(0);
         let mut report = VerifyReport::default();
@@ -474,6 +469,15 @@ impl Store {
         .try_get("n")?;
         report.orphans = u64::try_from(orphans).unwrap_or(0);
         Ok(report)
+    }
+}
+
+impl Store {
+
+    /// The departments that have cases, in order.
+    async fn case_departments(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query(CASE_DEPARTMENTS).fetch_all(self.read_pool()).await?;
+        rows.iter().map(|r| Ok(r.try_get("dep")?)).collect()
     }
 }
 

@@ -3,10 +3,11 @@
 //! the district and every town. The web crate keeps the result as a periodically refreshed
 //! snapshot; these queries are the only place that reads the case tables for it.
 
+use crate::handles::*;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::{Result, Store};
+use crate::Result;
 
 /// Application → town, for joining. `''` when neither the application nor the register knows.
 const TOWN_OF: &str = "SELECT a.id AS app, SUBSTR(COALESCE(a.division, p.division, e.division, ''), 1, 9) AS town
@@ -62,9 +63,9 @@ fn key_counts(rows: &[sqlx::any::AnyRow]) -> Result<Vec<KeyCount>> {
     rows.iter().map(|r| Ok(KeyCount { town: r.try_get("town")?, key: r.try_get("k")?, n: r.try_get("n")? })).collect()
 }
 
-impl Store {
+impl CockpitQueries<'_> {
     /// Applications by town and status, with Σ baseline and Σ actual of the bundle applications.
-    pub async fn cockpit_applications(&self) -> Result<Vec<AppAgg>> {
+    pub async fn cockpit_applications(self) -> Result<Vec<AppAgg>> {
         let sql = format!(
             "WITH t AS ({TOWN_OF})
              SELECT t.town, a.status, COUNT(*) AS n,
@@ -98,7 +99,7 @@ impl Store {
     }
 
     /// Item cases by town: finished and on time (never past the promised deadline), open and overdue.
-    pub async fn cockpit_cases(&self) -> Result<Vec<CaseAgg>> {
+    pub async fn cockpit_cases(self) -> Result<Vec<CaseAgg>> {
         let sql = format!(
             "WITH t AS ({TOWN_OF})
              SELECT t.town,
@@ -124,7 +125,7 @@ impl Store {
     }
 
     /// First ratings by town and department (a bundle's rating counts for each department in it).
-    pub async fn cockpit_satisfaction(&self) -> Result<Vec<SatisfactionAgg>> {
+    pub async fn cockpit_satisfaction(self) -> Result<Vec<SatisfactionAgg>> {
         let sql = format!(
             "WITH t AS ({TOWN_OF}),
                   d AS (SELECT DISTINCT application_id, department FROM item_case)
@@ -152,7 +153,7 @@ impl Store {
     }
 
     /// Notices by town and delivery status (pending, delivered, failed).
-    pub async fn cockpit_notices(&self) -> Result<Vec<KeyCount>> {
+    pub async fn cockpit_notices(self) -> Result<Vec<KeyCount>> {
         let sql = format!(
             "WITH t AS ({TOWN_OF})
              SELECT t.town, n.status AS k, COUNT(*) AS n FROM notice n JOIN t ON t.app = n.application_id
@@ -162,7 +163,7 @@ impl Store {
     }
 
     /// Rectifications by town and status (open, responded, closed).
-    pub async fn cockpit_rectifications(&self) -> Result<Vec<KeyCount>> {
+    pub async fn cockpit_rectifications(self) -> Result<Vec<KeyCount>> {
         let sql = format!(
             "WITH t AS ({TOWN_OF})
              SELECT t.town, r.status AS k, COUNT(*) AS n FROM rectification r JOIN t ON t.app = r.application_id
@@ -173,7 +174,7 @@ impl Store {
 
     /// Applications filed per month (`YYYY-MM`, China time is close enough at month scale) by town,
     /// from `since` (an RFC 3339 timestamp prefix such as `2025-04`).
-    pub async fn cockpit_months(&self, since: &str) -> Result<Vec<KeyCount>> {
+    pub async fn cockpit_months(self, since: &str) -> Result<Vec<KeyCount>> {
         let sql = format!(
             "WITH t AS ({TOWN_OF})
              SELECT t.town, SUBSTR(a.submitted_at, 1, 7) AS k, COUNT(*) AS n
@@ -185,7 +186,7 @@ impl Store {
     }
 
     /// Shared records in the data pool (数据同池), by record type.
-    pub async fn cockpit_shared_records(&self) -> Result<Vec<(String, i64)>> {
+    pub async fn cockpit_shared_records(self) -> Result<Vec<(String, i64)>> {
         let rows = sqlx::query("SELECT record_type, COUNT(*) AS n FROM shared_record GROUP BY record_type ORDER BY record_type")
             .fetch_all(self.read_pool())
             .await?;
@@ -195,7 +196,7 @@ impl Store {
     /// Reads of shared data (数据共享调用) by reading organisation: allowed and refused, from the
     /// access log. Reads by residents of their own data and by the engine's filings count under
     /// the organisation the log names (`''` when none).
-    pub async fn cockpit_data_reads(&self) -> Result<Vec<OrgReads>> {
+    pub async fn cockpit_data_reads(self) -> Result<Vec<OrgReads>> {
         let rows = sqlx::query(
             "SELECT COALESCE(reader_org, '') AS org,
                     CAST(COALESCE(SUM(CASE WHEN outcome = 'allowed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS allowed,

@@ -2,6 +2,7 @@
 //! credentials (e-certificates and rider codes), estates, riders, institutions, and the facts a
 //! lawfulness check needs (a case's department and applicant, a filing's applicant).
 
+use crate::handles::*;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{ApplicationId, CaseId, RecordId};
 use pool::{Consent, GranteeKind};
@@ -13,7 +14,7 @@ use crate::codec::{self, Value};
 use crate::queries::records::{RECORD_COLUMNS, SharedRecord, record_values};
 use crate::queries::{Conditions, Page, given};
 use crate::writer::insert_rows;
-use crate::{Cols, Result, Store, StoreError};
+use crate::{Cols, Result, StoreError};
 
 /// A shared record with its version fields.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -233,17 +234,17 @@ pub struct FilingReads {
     pub records: Vec<(i64, String)>,
 }
 
-impl Store {
+impl PoolQueries<'_> {
     // ---- records
 
     /// One version of a record with its version fields.
-    pub async fn pool_record(&self, id: RecordId) -> Result<Option<PoolRecord>> {
+    pub async fn pool_record(self, id: RecordId) -> Result<Option<PoolRecord>> {
         self.lookup_one("SELECT * FROM shared_record WHERE id = $1", &[Value::I(id.0)], pool_record).await
     }
 
     /// A record version and the consent a read of it names, in one query (one round trip): the
     /// consent is `None` if there is no such consent, and both are `None` without the record.
-    pub async fn pool_record_and_consent(&self, id: RecordId, consent: i64) -> Result<Option<(PoolRecord, Option<Consent>)>> {
+    pub async fn pool_record_and_consent(self, id: RecordId, consent: i64) -> Result<Option<(PoolRecord, Option<Consent>)>> {
         self.lookup_one(
             "SELECT r.*, c.id AS c_id, c.subject_key AS c_subject_key, c.grantee_kind AS c_grantee_kind, c.grantee AS c_grantee, \
              c.record_types AS c_record_types, c.purpose AS c_purpose, c.granted_at AS c_granted_at, c.valid_until AS c_valid_until, \
@@ -258,7 +259,7 @@ impl Store {
     }
 
     /// The records about a subject: current versions only, or every version with `history`.
-    pub async fn pool_records_of(&self, subject_key: &str, history: bool) -> Result<Vec<PoolRecord>> {
+    pub async fn pool_records_of(self, subject_key: &str, history: bool) -> Result<Vec<PoolRecord>> {
         let sql = if history {
             "SELECT * FROM shared_record WHERE subject_key = $1 ORDER BY record_type, version DESC, id DESC"
         } else {
@@ -268,7 +269,7 @@ impl Store {
     }
 
     /// Publishes new records (version 1) in one transaction.
-    pub async fn publish_records(&self, records: &[SharedRecord], by: Option<i64>) -> Result<()> {
+    pub async fn publish_records(self, records: &[SharedRecord], by: Option<i64>) -> Result<()> {
         let rows: Vec<Vec<Value>> = records.iter().map(|r| with_version(r, 1, None, by)).collect();
         self.insert_all("shared_record", &record_columns_versioned(), &rows, "").await?;
         Ok(())
@@ -278,7 +279,7 @@ impl Store {
     /// of the old one's live e-certificates (`at`, `reason`), in one transaction — a certificate
     /// never outlives its record's correction, whatever fails on the way. A concurrent correction
     /// or revocation of the old version is a `Conflict`.
-    pub async fn correct_record(&self, old: RecordId, new: &SharedRecord, version: i64, by: Option<i64>, at: DateTime<Utc>, reason: &str) -> Result<()> {
+    pub async fn correct_record(self, old: RecordId, new: &SharedRecord, version: i64, by: Option<i64>, at: DateTime<Utc>, reason: &str) -> Result<()> {
         let mut tx = self.write_pool().begin().await?;
         let n = sqlx::query("UPDATE shared_record SET superseded_by = $1 WHERE id = $2 AND superseded_by IS NULL AND revoked_at IS NULL")
             .bind(new.id.0)
@@ -296,7 +297,7 @@ impl Store {
     }
 
     /// Revokes a version (and the certificates issued for it); `false` if it was already revoked.
-    pub async fn revoke_record(&self, id: RecordId, at: DateTime<Utc>, reason: &str) -> Result<bool> {
+    pub async fn revoke_record(self, id: RecordId, at: DateTime<Utc>, reason: &str) -> Result<bool> {
         let mut tx = self.write_pool().begin().await?;
         let n = sqlx::query("UPDATE shared_record SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL")
             .bind(codec::ts(at))
@@ -311,7 +312,7 @@ impl Store {
     }
 
     /// The department, applicant and openness of a case.
-    pub async fn case_facts(&self, case: CaseId) -> Result<Option<CaseFacts>> {
+    pub async fn case_facts(self, case: CaseId) -> Result<Option<CaseFacts>> {
         self.lookup_one(
             "SELECT c.department, c.status, a.applicant_key FROM item_case c JOIN application a ON a.id = c.application_id WHERE c.id = $1",
             &[Value::I(case.0)],
@@ -324,7 +325,7 @@ impl Store {
     }
 
     /// The applicant of a filing, the account that submitted it and the departments with a case of it.
-    pub async fn filing_facts(&self, app: ApplicationId) -> Result<Option<pool::FilingFacts>> {
+    pub async fn filing_facts(self, app: ApplicationId) -> Result<Option<pool::FilingFacts>> {
         let Some(mut f) = self
             .lookup_one("SELECT applicant_key, applicant_account, submitted_by FROM application WHERE id = $1", &[Value::I(app.0)], |r| {
                 Ok(pool::FilingFacts {
@@ -346,7 +347,7 @@ impl Store {
 
     /// Filings not yet logged as reads of the pool, oldest first, with the shared records their
     /// materials were filled from.
-    pub async fn unlogged_filings(&self, limit: i64) -> Result<Vec<FilingReads>> {
+    pub async fn unlogged_filings(self, limit: i64) -> Result<Vec<FilingReads>> {
         let rows = sqlx::query(
             "SELECT a.id, a.applicant_key, a.submitted_by, a.submitted_at, d.materials FROM pool_filing_pending p
              JOIN application a ON a.id = p.application_id
@@ -379,7 +380,7 @@ impl Store {
     }
 
     /// Marks filings as logged: takes them off the queue, through the writer.
-    pub async fn mark_filings_logged(&self, apps: &[ApplicationId]) -> Result<()> {
+    pub async fn mark_filings_logged(self, apps: &[ApplicationId]) -> Result<()> {
         if apps.is_empty() {
             return Ok(());
         }
@@ -388,7 +389,7 @@ impl Store {
 
     // ---- consents
 
-    pub async fn insert_consents(&self, consents: &[Consent]) -> Result<()> {
+    pub async fn insert_consents(self, consents: &[Consent]) -> Result<()> {
         let rows: Vec<Vec<Value>> = consents
             .iter()
             .map(|c| {
@@ -411,17 +412,17 @@ impl Store {
         Ok(())
     }
 
-    pub async fn consent(&self, id: i64) -> Result<Option<Consent>> {
+    pub async fn consent(self, id: i64) -> Result<Option<Consent>> {
         self.lookup_one("SELECT * FROM record_consent WHERE id = $1", &[Value::I(id)], consent_from_row).await
     }
 
-    pub async fn consents_of(&self, subject_key: &str) -> Result<Vec<Consent>> {
+    pub async fn consents_of(self, subject_key: &str) -> Result<Vec<Consent>> {
         self.lookup("SELECT * FROM record_consent WHERE subject_key = $1 ORDER BY granted_at DESC, id DESC", &[Value::S(subject_key.to_owned())], consent_from_row).await
     }
 
     /// Whether `subject_key` has an active consent for `grantee` (an org code) covering
     /// `record_type` on `today`.
-    pub async fn has_org_consent(&self, subject_key: &str, grantee: &str, record_type: &str, today: NaiveDate) -> Result<bool> {
+    pub async fn has_org_consent(self, subject_key: &str, grantee: &str, record_type: &str, today: NaiveDate) -> Result<bool> {
         let consents = self
             .lookup(
                 "SELECT * FROM record_consent WHERE grantee = $1 AND subject_key = $2 AND grantee_kind = 'org' AND revoked_at IS NULL AND valid_until >= $3",
@@ -433,7 +434,7 @@ impl Store {
     }
 
     /// Withdraws a consent of `subject_key`; `false` if there is no such active consent.
-    pub async fn revoke_consent(&self, id: i64, subject_key: &str, at: DateTime<Utc>) -> Result<bool> {
+    pub async fn revoke_consent(self, id: i64, subject_key: &str, at: DateTime<Utc>) -> Result<bool> {
         let n = sqlx::query("UPDATE record_consent SET revoked_at = $1 WHERE id = $2 AND subject_key = $3 AND revoked_at IS NULL")
             .bind(codec::ts(at))
             .bind(id)
@@ -446,19 +447,19 @@ impl Store {
 
     // ---- credentials
 
-    pub async fn insert_credentials(&self, list: &[CredentialRow]) -> Result<()> {
+    pub async fn insert_credentials(self, list: &[CredentialRow]) -> Result<()> {
         let rows: Vec<Vec<Value>> = list.iter().map(credential_values).collect();
         self.insert_all("credential", CREDENTIAL_COLUMNS, &rows, "").await?;
         Ok(())
     }
 
-    pub async fn credential(&self, id: i64) -> Result<Option<CredentialRow>> {
+    pub async fn credential(self, id: i64) -> Result<Option<CredentialRow>> {
         let row = sqlx::query("SELECT * FROM credential WHERE id = $1").bind(id).fetch_optional(self.read_pool()).await?;
         row.as_ref().map(credential_from_row).transpose()
     }
 
     /// The live certificate of a record version, if one was issued.
-    pub async fn certificate_of_record(&self, record: RecordId) -> Result<Option<CredentialRow>> {
+    pub async fn certificate_of_record(self, record: RecordId) -> Result<Option<CredentialRow>> {
         let row = sqlx::query("SELECT * FROM credential WHERE record_id = $1 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1")
             .bind(record.0)
             .fetch_optional(self.read_pool())
@@ -467,7 +468,7 @@ impl Store {
     }
 
     /// The live rider code of a rider, if any.
-    pub async fn credential_of_rider(&self, rider: i64) -> Result<Option<CredentialRow>> {
+    pub async fn credential_of_rider(self, rider: i64) -> Result<Option<CredentialRow>> {
         let row = sqlx::query("SELECT * FROM credential WHERE rider_id = $1 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1")
             .bind(rider)
             .fetch_optional(self.read_pool())
@@ -476,7 +477,7 @@ impl Store {
     }
 
     /// Ids of revoked credentials (the list gates synchronise), revoked at or after `since`.
-    pub async fn revoked_credentials(&self, since: Option<DateTime<Utc>>) -> Result<Vec<(i64, DateTime<Utc>)>> {
+    pub async fn revoked_credentials(self, since: Option<DateTime<Utc>>) -> Result<Vec<(i64, DateTime<Utc>)>> {
         let rows = sqlx::query("SELECT id, revoked_at FROM credential WHERE revoked_at IS NOT NULL AND revoked_at >= $1 ORDER BY revoked_at, id")
             .bind(since.map(codec::ts).unwrap_or_default())
             .fetch_all(self.read_pool())
@@ -486,7 +487,7 @@ impl Store {
 
     // ---- estates and riders
 
-    pub async fn insert_estates(&self, list: &[Estate]) -> Result<()> {
+    pub async fn insert_estates(self, list: &[Estate]) -> Result<()> {
         let rows: Vec<Vec<Value>> = list
             .iter()
             .map(|e| vec![Value::S(e.code.clone()), Value::S(e.name.clone()), Value::S(e.division.clone()), Value::S(e.property_company.clone())])
@@ -495,7 +496,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn estates(&self) -> Result<Vec<Estate>> {
+    pub async fn estates(self) -> Result<Vec<Estate>> {
         let rows = sqlx::query("SELECT * FROM estate ORDER BY code").fetch_all(self.read_pool()).await?;
         rows.iter()
             .map(|r| {
@@ -510,7 +511,7 @@ impl Store {
     }
 
     /// Registers riders with their first rider codes, in one transaction.
-    pub async fn insert_riders(&self, riders: &[Rider], credentials: &[CredentialRow]) -> Result<()> {
+    pub async fn insert_riders(self, riders: &[Rider], credentials: &[CredentialRow]) -> Result<()> {
         let rows: Vec<Vec<Value>> = riders.iter().map(rider_values).collect();
         let creds: Vec<Vec<Value>> = credentials.iter().map(credential_values).collect();
         let mut tx = self.write_pool().begin().await?;
@@ -522,13 +523,13 @@ impl Store {
         self.flushed(()).await
     }
 
-    pub async fn rider(&self, id: i64) -> Result<Option<Rider>> {
+    pub async fn rider(self, id: i64) -> Result<Option<Rider>> {
         let row = sqlx::query("SELECT * FROM rider WHERE id = $1").bind(id).fetch_optional(self.read_pool()).await?;
         row.as_ref().map(rider_from_row).transpose()
     }
 
     /// Riders of a platform (all platforms with `None`), newest first.
-    pub async fn riders(&self, platform: Option<&str>, limit: i64, offset: i64) -> Result<Vec<Rider>> {
+    pub async fn riders(self, platform: Option<&str>, limit: i64, offset: i64) -> Result<Vec<Rider>> {
         let mut w = Conditions::default();
         if let Some(p) = given(platform) {
             w.equals("platform", Value::S(p.to_owned()));
@@ -539,13 +540,13 @@ impl Store {
     }
 
     /// Active riders of a person.
-    pub async fn riders_of_person(&self, person_key: &str) -> Result<Vec<Rider>> {
+    pub async fn riders_of_person(self, person_key: &str) -> Result<Vec<Rider>> {
         let rows = sqlx::query("SELECT * FROM rider WHERE person_key = $1 ORDER BY created_at DESC").bind(person_key).fetch_all(self.read_pool()).await?;
         rows.iter().map(rider_from_row).collect()
     }
 
     /// Riders per platform and status: (platform, status, count).
-    pub async fn rider_counts(&self) -> Result<Vec<(String, String, i64)>> {
+    pub async fn rider_counts(self) -> Result<Vec<(String, String, i64)>> {
         let rows = sqlx::query("SELECT platform, status, COUNT(*) AS n FROM rider GROUP BY platform, status ORDER BY platform, status")
             .fetch_all(self.read_pool())
             .await?;
@@ -553,7 +554,7 @@ impl Store {
     }
 
     /// Revokes a rider and their rider codes; `false` if already revoked.
-    pub async fn revoke_rider(&self, id: i64, at: DateTime<Utc>, reason: &str) -> Result<bool> {
+    pub async fn revoke_rider(self, id: i64, at: DateTime<Utc>, reason: &str) -> Result<bool> {
         let mut tx = self.write_pool().begin().await?;
         let n = sqlx::query("UPDATE rider SET status = 'revoked', revoked_at = $1 WHERE id = $2 AND status IN ('active', 'pending')")
             .bind(codec::ts(at))
@@ -574,7 +575,7 @@ impl Store {
     /// The person `person_key` confirms a platform's registration of them as its rider: the rider
     /// becomes active and its code (`credential`) is stored, in one transaction. `false` if the
     /// rider is not theirs or not pending.
-    pub async fn confirm_rider(&self, id: i64, person_key: &str, credential: &CredentialRow) -> Result<bool> {
+    pub async fn confirm_rider(self, id: i64, person_key: &str, credential: &CredentialRow) -> Result<bool> {
         let mut tx = self.write_pool().begin().await?;
         let n = sqlx::query("UPDATE rider SET status = 'active' WHERE id = $1 AND person_key = $2 AND status = 'pending'")
             .bind(id)
@@ -593,7 +594,7 @@ impl Store {
 
     /// The person declines a platform's pending registration of them. `false` if the rider is
     /// not theirs or not pending.
-    pub async fn decline_rider(&self, id: i64, person_key: &str, at: DateTime<Utc>) -> Result<bool> {
+    pub async fn decline_rider(self, id: i64, person_key: &str, at: DateTime<Utc>) -> Result<bool> {
         let n = sqlx::query("UPDATE rider SET status = 'declined', revoked_at = $1 WHERE id = $2 AND person_key = $3 AND status = 'pending'")
             .bind(codec::ts(at))
             .bind(id)
@@ -607,7 +608,7 @@ impl Store {
     // ---- institutions
 
     /// Registers institutions, leaving existing ones as they are.
-    pub async fn upsert_institutions(&self, list: &[pool::Institution]) -> Result<()> {
+    pub async fn upsert_institutions(self, list: &[pool::Institution]) -> Result<()> {
         let rows: Vec<Vec<Value>> = list
             .iter()
             .map(|i| {
@@ -627,7 +628,7 @@ impl Store {
 
     /// Counts of the pool: (current records, consents, access-log entries, credentials, riders,
     /// FHIR resources).
-    pub async fn pool_counts(&self) -> Result<[i64; 6]> {
+    pub async fn pool_counts(self) -> Result<[i64; 6]> {
         let r = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM shared_record WHERE superseded_by IS NULL AND revoked_at IS NULL) AS a,
                     (SELECT COUNT(*) FROM record_consent) AS b, (SELECT COUNT(*) FROM access_log) AS c,
@@ -640,9 +641,9 @@ impl Store {
     }
 }
 
-impl Store {
+impl PoolQueries<'_> {
     /// Accounts of the active riders of a platform (every platform with `None`).
-    pub async fn rider_accounts(&self, platform: Option<&str>) -> Result<Vec<i64>> {
+    pub async fn rider_accounts(self, platform: Option<&str>) -> Result<Vec<i64>> {
         let mut w = Conditions::default();
         w.and("r.status = 'active'".to_owned());
         if let Some(p) = given(platform) {
@@ -659,7 +660,7 @@ impl Store {
 
     /// Queues notices that belong to no application (welfare and policy notices to riders) in
     /// the outbox: (id, recipient, kind, text_zh, text_en).
-    pub async fn queue_plain_notices(&self, notices: &[(i64, String, String, String, String)], now: DateTime<Utc>) -> Result<()> {
+    pub async fn queue_plain_notices(self, notices: &[(i64, String, String, String, String)], now: DateTime<Utc>) -> Result<()> {
         let at = codec::ts(now);
         let rows: Vec<Vec<Value>> = notices.iter().map(|n| plain_notice_values(n, &at)).collect();
         self.insert_all("notice", PLAIN_NOTICE_COLUMNS, &rows, "").await?;
@@ -699,9 +700,9 @@ pub(crate) fn plain_notice_values((id, to, kind, zh, en): &(i64, String, String,
     ]
 }
 
-impl Store {
+impl PoolQueries<'_> {
     /// Persons of the register in id order, a page at a time (demo seeding).
-    pub async fn persons_page(&self, offset: i64, limit: i64) -> Result<Vec<crate::Person>> {
+    pub async fn persons_page(self, offset: i64, limit: i64) -> Result<Vec<crate::Person>> {
         let rows = sqlx::query("SELECT id, id_number, name, sex, birth_date, division, phone, household, relation FROM person ORDER BY id LIMIT $1 OFFSET $2")
             .bind(limit)
             .bind(offset)

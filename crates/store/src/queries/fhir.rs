@@ -1,6 +1,7 @@
 //! HL7 FHIR R4 resources (stored as JSON with the columns search and the recognition check need),
 //! recognition offers and the doctor's decisions, and the recognition figures per institution.
 
+use crate::handles::*;
 use chrono::{DateTime, Utc};
 use pool::ResultSummary;
 use serde::Serialize;
@@ -9,7 +10,7 @@ use sqlx::any::AnyArguments;
 use sqlx::Arguments;
 
 use crate::codec::{self, Value};
-use crate::{Cols, Result, Store, StoreError};
+use crate::{Cols, Result, StoreError};
 
 /// A resource with its index columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,9 +142,9 @@ fn code_filter(code: &str) -> (bool, String) {
     }
 }
 
-impl Store {
+impl FhirQueries<'_> {
     /// Inserts resources that are new (bulk loads); a logical id that exists is an error.
-    pub async fn insert_fhir(&self, rows: &[FhirRow]) -> Result<()> {
+    pub async fn insert_fhir(self, rows: &[FhirRow]) -> Result<()> {
         let values: Vec<Vec<Value>> = rows.iter().map(fhir_values).collect();
         self.insert_all("fhir_resource", FHIR_COLUMNS, &values, "").await?;
         Ok(())
@@ -151,13 +152,13 @@ impl Store {
 
     /// Creates or updates resources by (type, logical id), in one transaction; an update keeps
     /// the row and increments its version. Rows must not repeat a logical id.
-    pub async fn upsert_fhir(&self, rows: &[FhirRow]) -> Result<()> {
+    pub async fn upsert_fhir(self, rows: &[FhirRow]) -> Result<()> {
         self.upsert_fhir_and_care(rows, &[]).await
     }
 
     /// Like [`Store::upsert_fhir`], with the treatment relations the care resources among the
     /// rows establish (created or updated by resource), in the same transaction.
-    pub async fn upsert_fhir_and_care(&self, rows: &[FhirRow], care: &[CareRow]) -> Result<()> {
+    pub async fn upsert_fhir_and_care(self, rows: &[FhirRow], care: &[CareRow]) -> Result<()> {
         let values: Vec<Vec<Value>> = rows.iter().map(fhir_values).collect();
         let tail = "ON CONFLICT (resource_type, logical_id) DO UPDATE SET patient_key = excluded.patient_key, code = excluded.code, \
                     item = excluded.item, institution = excluded.institution, effective = excluded.effective, status = excluded.status, \
@@ -190,7 +191,7 @@ impl Store {
 
     /// The end of `institution`'s treatment relation to a patient that holds at `now` (the
     /// latest-ending one): `Some(None)` for an open one, `None` if none holds.
-    pub async fn care_relation_until(&self, institution: &str, patient_key: &str, now: DateTime<Utc>) -> Result<Option<Option<DateTime<Utc>>>> {
+    pub async fn care_relation_until(self, institution: &str, patient_key: &str, now: DateTime<Utc>) -> Result<Option<Option<DateTime<Utc>>>> {
         let at = codec::ts(now);
         let ends = self
             .lookup(
@@ -209,7 +210,7 @@ impl Store {
         Ok(Some(latest))
     }
 
-    pub async fn fhir_get(&self, resource_type: &str, logical_id: &str) -> Result<Option<StoredFhir>> {
+    pub async fn fhir_get(self, resource_type: &str, logical_id: &str) -> Result<Option<StoredFhir>> {
         self.lookup_one(
             "SELECT logical_id, patient_key, institution, version, updated_at, data FROM fhir_resource WHERE resource_type = $1 AND logical_id = $2",
             &[Value::S(resource_type.to_owned()), Value::S(logical_id.to_owned())],
@@ -219,7 +220,7 @@ impl Store {
     }
 
     /// The Patient resource of a person (by ID number or other key).
-    pub async fn fhir_patient_of(&self, patient_key: &str) -> Result<Option<StoredFhir>> {
+    pub async fn fhir_patient_of(self, patient_key: &str) -> Result<Option<StoredFhir>> {
         self.lookup_one(
             "SELECT logical_id, patient_key, institution, version, updated_at, data FROM fhir_resource WHERE patient_key = $1 AND resource_type = 'Patient' LIMIT 1",
             &[Value::S(patient_key.to_owned())],
@@ -229,7 +230,7 @@ impl Store {
     }
 
     /// A page of a search, newest first, and the total number of matches.
-    pub async fn fhir_search(&self, q: &FhirQuery) -> Result<(Vec<(String, String)>, i64)> {
+    pub async fn fhir_search(self, q: &FhirQuery) -> Result<(Vec<(String, String)>, i64)> {
         let mut filter = String::from("resource_type = $1 AND patient_key = $2");
         let mut params: Vec<String> = vec![q.resource_type.clone(), q.patient_key.clone()];
         if let Some(code) = &q.code {
@@ -274,7 +275,7 @@ impl Store {
     }
 
     /// A patient's results for one recognisable item taken since `since`, with their JSON.
-    pub async fn results_for_item(&self, patient_key: &str, item: &str, since: DateTime<Utc>) -> Result<Vec<(ResultSummary, String)>> {
+    pub async fn results_for_item(self, patient_key: &str, item: &str, since: DateTime<Utc>) -> Result<Vec<(ResultSummary, String)>> {
         self.lookup(
             "SELECT id, resource_type, logical_id, item, institution, effective, status, data FROM fhir_resource
              WHERE patient_key = $1 AND item = $2 AND effective >= $3 ORDER BY effective DESC LIMIT 20",
@@ -298,7 +299,7 @@ impl Store {
     }
 
     /// A patient's latest results of every type (the health-record summary).
-    pub async fn fhir_recent(&self, patient_key: &str, limit: i64) -> Result<Vec<(String, String, String)>> {
+    pub async fn fhir_recent(self, patient_key: &str, limit: i64) -> Result<Vec<(String, String, String)>> {
         let rows = sqlx::query(
             "SELECT resource_type, logical_id, data FROM fhir_resource WHERE patient_key = $1 AND resource_type <> 'Patient'
              ORDER BY effective DESC, id DESC LIMIT $2",
@@ -312,7 +313,7 @@ impl Store {
 
     // ---- recognition offers
 
-    pub async fn offer(&self, id: i64) -> Result<Option<Offer>> {
+    pub async fn offer(self, id: i64) -> Result<Option<Offer>> {
         let row = sqlx::query("SELECT * FROM recognition_offer WHERE id = $1").bind(id).fetch_optional(self.read_pool()).await?;
         row.map(|r| {
             Ok(Offer {
@@ -336,7 +337,7 @@ impl Store {
     }
 
     /// Records the decision on a pending offer; `false` if it was decided already.
-    pub async fn decide_offer(&self, id: i64, decision: &str, reason: Option<&str>, note: Option<&str>, at: DateTime<Utc>, by: i64) -> Result<bool> {
+    pub async fn decide_offer(self, id: i64, decision: &str, reason: Option<&str>, note: Option<&str>, at: DateTime<Utc>, by: i64) -> Result<bool> {
         let n = sqlx::query(
             "UPDATE recognition_offer SET decision = $1, reason = $2, note = $3, decided_at = $4, decided_by = $5 WHERE id = $6 AND decision = 'pending'",
         )
@@ -353,7 +354,7 @@ impl Store {
     }
 
     /// Records decisions in bulk (the demo district's history): (offer id, decision, reason).
-    pub async fn decide_offers(&self, decisions: &[(i64, &str, Option<&str>)], at: DateTime<Utc>) -> Result<()> {
+    pub async fn decide_offers(self, decisions: &[(i64, &str, Option<&str>)], at: DateTime<Utc>) -> Result<()> {
         let mut tx = self.write_pool().begin().await?;
         for (id, d, reason) in decisions {
             sqlx::query("UPDATE recognition_offer SET decision = $1, reason = $2, decided_at = $3 WHERE id = $4")
@@ -369,7 +370,7 @@ impl Store {
     }
 
     /// Recognition figures per institution (as the orderer and as the producer of results).
-    pub async fn recognition_figures(&self) -> Result<Vec<InstitutionFigures>> {
+    pub async fn recognition_figures(self) -> Result<Vec<InstitutionFigures>> {
         let mut by: std::collections::BTreeMap<String, InstitutionFigures> = std::collections::BTreeMap::new();
         let rows = sqlx::query(
             "SELECT ordering_institution AS inst, COUNT(*) AS offered,
@@ -404,7 +405,7 @@ impl Store {
     /// Health-record look-ups: reads of health data for treatment (allowed), in all. Each chain's
     /// head counts them as its entries are written (migration 0009), so this adds up one row per
     /// chain instead of scanning the access log.
-    pub async fn health_lookups(&self) -> Result<i64> {
+    pub async fn health_lookups(self) -> Result<i64> {
         let r = sqlx::query("SELECT CAST(COALESCE(SUM(health_reads), 0) AS BIGINT) AS n FROM access_log_head")
             .fetch_one(self.read_pool())
             .await?;

@@ -1,6 +1,7 @@
 //! The notice outbox: reading a recipient's notices, and the delivery worker's claim, success and
 //! retry bookkeeping.
 
+use crate::handles::*;
 use chrono::{DateTime, Utc};
 use domain::{ApplicationId, CaseId, NoticeId};
 use serde::Serialize;
@@ -9,7 +10,7 @@ use sqlx::any::AnyRow;
 
 use crate::codec;
 use crate::queries::cases::Page;
-use crate::{Result, Store};
+use crate::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notice {
@@ -70,9 +71,9 @@ pub(crate) const OUTBOX_COUNTS: &str = "SELECT (SELECT COUNT(*) FROM notice) AS 
     (SELECT COUNT(*) FROM notice WHERE status = 'pending' AND next_attempt_at >= '') AS pending,
     (SELECT COUNT(*) FROM notice WHERE status = 'failed' AND next_attempt_at >= '') AS failed";
 
-impl Store {
+impl NoticeQueries<'_> {
     /// Notices addressed to any of `recipients` (e.g. `account:1`, `dept:ga:clerk`), newest first.
-    pub async fn notices_for(&self, recipients: &[String], page: Page) -> Result<Vec<Notice>> {
+    pub async fn notices_for(self, recipients: &[String], page: Page) -> Result<Vec<Notice>> {
         // A notice to an account is about an application the account filed as applicant, or about
         // none (application_id 0); the others have an index of their own (migration 0006).
         let account = recipients.iter().find_map(|k| k.strip_prefix("account:")?.parse::<i64>().ok()).unwrap_or(-1);
@@ -100,7 +101,7 @@ impl Store {
         rows.iter().map(notice_from_row).collect()
     }
 
-    pub async fn notices_of_application(&self, app: ApplicationId) -> Result<Vec<Notice>> {
+    pub async fn notices_of_application(self, app: ApplicationId) -> Result<Vec<Notice>> {
         let rows = sqlx::query("SELECT * FROM notice WHERE application_id = $1 ORDER BY created_at, id")
             .bind(app.0)
             .fetch_all(self.read_pool())
@@ -110,7 +111,7 @@ impl Store {
 
     /// Leases up to `limit` pending notices that are due, so that no other worker takes them
     /// until `lease_until`.
-    pub async fn claim_notices(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Notice>> {
+    pub async fn claim_notices(self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Notice>> {
         let now = codec::ts(now);
         let rows = sqlx::query(
             "UPDATE notice SET lease_until = $1
@@ -133,7 +134,7 @@ impl Store {
     /// Marks notices delivered, through the writer: on SQLite the outbox's bookkeeping then rides
     /// on the writer's batches instead of being a transaction of its own on another connection
     /// (which would also empty the writer's page cache each time).
-    pub async fn mark_delivered(&self, ids: &[NoticeId], at: DateTime<Utc>) -> Result<()> {
+    pub async fn mark_delivered(self, ids: &[NoticeId], at: DateTime<Utc>) -> Result<()> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -143,12 +144,12 @@ impl Store {
     /// The notices of every change from now on, handed over as soon as they are durable and
     /// leased to the receiver for `lease` (see [`crate::writer`]); the outbox worker delivers
     /// these without polling for them. One receiver at a time: a new one replaces the last.
-    pub fn notice_feed(&self, lease: chrono::Duration) -> tokio::sync::mpsc::UnboundedReceiver<Vec<Notice>> {
+    pub fn notice_feed(self, lease: chrono::Duration) -> tokio::sync::mpsc::UnboundedReceiver<Vec<Notice>> {
         self.writer.notice_feed(lease)
     }
 
     /// Records a failed attempt; after `give_up` attempts the notice is marked failed.
-    pub async fn mark_attempt_failed(&self, id: NoticeId, error: &str, next_attempt: DateTime<Utc>, give_up: bool) -> Result<()> {
+    pub async fn mark_attempt_failed(self, id: NoticeId, error: &str, next_attempt: DateTime<Utc>, give_up: bool) -> Result<()> {
         let error: String = error.chars().take(500).collect();
         sqlx::query(
             "UPDATE notice SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, lease_until = NULL,
@@ -166,7 +167,7 @@ impl Store {
 
     /// Marks every pending notice created before `before` as delivered at its creation time
     /// (notices of a simulated past, which were never meant to be sent now).
-    pub async fn mark_history_delivered(&self, before: DateTime<Utc>) -> Result<u64> {
+    pub async fn mark_history_delivered(self, before: DateTime<Utc>) -> Result<u64> {
         let r = sqlx::query(
             "UPDATE notice SET status = 'delivered', delivered_at = created_at, attempts = 1 WHERE status = 'pending' AND created_at < $1",
         )
@@ -179,7 +180,7 @@ impl Store {
     /// Notices pending, delivered and failed, counted without reading the notices: pending and
     /// failed ones through their partial indexes (a condition on `next_attempt_at` lets the planner
     /// use them), the rest delivered.
-    pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
+    pub async fn outbox_counts(self) -> Result<OutboxCounts> {
         let r = sqlx::query(OUTBOX_COUNTS).fetch_one(self.read_pool()).await?;
         let (total, pending, failed): (i64, i64, i64) = (r.try_get("total")?, r.try_get("pending")?, r.try_get("failed")?);
         Ok(OutboxCounts { pending, delivered: total - pending - failed, failed })

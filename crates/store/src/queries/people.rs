@@ -1,5 +1,6 @@
 //! Accounts, sessions, and the registers of divisions, persons (人口库) and enterprises (法人库).
 
+use crate::handles::*;
 use std::str::FromStr;
 
 use catalog::Role;
@@ -185,9 +186,9 @@ fn enterprise_from_row(r: &AnyRow) -> Result<Enterprise> {
     })
 }
 
-impl Store {
+impl IdentityQueries<'_> {
     /// Creates accounts; a login that exists already is a `Duplicate` error and nothing is written.
-    pub async fn insert_accounts(&self, accounts: &[NewAccount]) -> Result<()> {
+    pub async fn insert_accounts(self, accounts: &[NewAccount]) -> Result<()> {
         let rows: Vec<Vec<Value>> = accounts.iter().map(account_values).collect();
         let mut tx = self.write_pool().begin().await?;
         match insert_rows(&mut tx, "account", ACCOUNT_COLUMNS, &rows, "").await {
@@ -202,7 +203,7 @@ impl Store {
     }
 
     /// The account with this login and its password hash.
-    pub async fn account_for_login(&self, login: &str) -> Result<Option<(Account, String)>> {
+    pub async fn account_for_login(self, login: &str) -> Result<Option<(Account, String)>> {
         let row = sqlx::query("SELECT * FROM account WHERE login = $1")
             .bind(login)
             .fetch_optional(self.read_pool())
@@ -211,7 +212,7 @@ impl Store {
     }
 
     /// Sets the password of an account (claiming one created at a window without a password).
-    pub async fn set_password(&self, id: AccountId, password_hash: &str) -> Result<()> {
+    pub async fn set_password(self, id: AccountId, password_hash: &str) -> Result<()> {
         sqlx::query("UPDATE account SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(id.0)
@@ -220,13 +221,13 @@ impl Store {
         self.flushed(()).await
     }
 
-    pub async fn account(&self, id: AccountId) -> Result<Option<Account>> {
+    pub async fn account(self, id: AccountId) -> Result<Option<Account>> {
         let row = sqlx::query("SELECT * FROM account WHERE id = $1").bind(id.0).fetch_optional(self.read_pool()).await?;
         row.as_ref().map(account_from_row).transpose()
     }
 
     /// Accounts of a person or an enterprise (to address notices and check ownership).
-    pub async fn accounts_of_subject(&self, person: Option<PersonId>, enterprise: Option<EnterpriseId>) -> Result<Vec<Account>> {
+    pub async fn accounts_of_subject(self, person: Option<PersonId>, enterprise: Option<EnterpriseId>) -> Result<Vec<Account>> {
         let rows = sqlx::query("SELECT * FROM account WHERE person_id = $1 OR enterprise_id = $2 ORDER BY id")
             .bind(person.map(|p| p.0).unwrap_or(-1))
             .bind(enterprise.map(|e| e.0).unwrap_or(-1))
@@ -236,7 +237,7 @@ impl Store {
     }
 
     /// Staff accounts, optionally of one department.
-    pub async fn staff(&self, department: Option<&str>) -> Result<Vec<Account>> {
+    pub async fn staff(self, department: Option<&str>) -> Result<Vec<Account>> {
         let rows = sqlx::query(
             "SELECT * FROM account WHERE kind = 'staff' AND ($1 = '' OR department = $1) ORDER BY department, login",
         )
@@ -246,7 +247,7 @@ impl Store {
         rows.iter().map(account_from_row).collect()
     }
 
-    pub async fn create_session(&self, token_hash: &str, account: AccountId, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<()> {
+    pub async fn create_session(self, token_hash: &str, account: AccountId, now: DateTime<Utc>, expires: DateTime<Utc>) -> Result<()> {
         sqlx::query("INSERT INTO session (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(account.0)
@@ -258,7 +259,7 @@ impl Store {
     }
 
     /// The account behind a live session.
-    pub async fn session_account(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(Account, DateTime<Utc>)>> {
+    pub async fn session_account(self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(Account, DateTime<Utc>)>> {
         let row = sqlx::query(
             "SELECT a.*, s.expires_at AS session_expires FROM session s JOIN account a ON a.id = s.account_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
@@ -271,13 +272,13 @@ impl Store {
             .transpose()
     }
 
-    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+    pub async fn delete_session(self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM session WHERE token_hash = $1").bind(token_hash).execute(self.write_pool()).await?;
         self.flushed(()).await
     }
 
     /// Removes expired sessions; returns how many.
-    pub async fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+    pub async fn purge_sessions(self, now: DateTime<Utc>) -> Result<u64> {
         let r = sqlx::query("DELETE FROM session WHERE expires_at <= $1").bind(codec::ts(now)).execute(self.write_pool()).await?;
         self.flushed(r.rows_affected()).await
     }
@@ -285,7 +286,7 @@ impl Store {
     /// The secret `name` every server on this database shares: `fresh` is stored if there is none
     /// yet, and the stored value is returned. Two servers starting at once end with the same one
     /// (the second insert does nothing, and both read back the first).
-    pub async fn server_secret(&self, name: &str, fresh: &str) -> Result<String> {
+    pub async fn server_secret(self, name: &str, fresh: &str) -> Result<String> {
         sqlx::query("INSERT INTO server_secret (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(name)
             .bind(fresh)
@@ -296,18 +297,21 @@ impl Store {
             sqlx::query_scalar("SELECT value FROM server_secret WHERE name = $1").bind(name).fetch_one(self.write_pool()).await?;
         Ok(value)
     }
+}
 
-    pub async fn person_by_id_number(&self, id_number: &str) -> Result<Option<Person>> {
+impl RegisterQueries<'_> {
+
+    pub async fn person_by_id_number(self, id_number: &str) -> Result<Option<Person>> {
         let row = sqlx::query("SELECT * FROM person WHERE id_number = $1").bind(id_number).fetch_optional(self.read_pool()).await?;
         row.as_ref().map(person_from_row).transpose()
     }
 
-    pub async fn person(&self, id: PersonId) -> Result<Option<Person>> {
+    pub async fn person(self, id: PersonId) -> Result<Option<Person>> {
         let row = sqlx::query("SELECT * FROM person WHERE id = $1").bind(id.0).fetch_optional(self.read_pool()).await?;
         row.as_ref().map(person_from_row).transpose()
     }
 
-    pub async fn household_members(&self, household: HouseholdId) -> Result<Vec<Person>> {
+    pub async fn household_members(self, household: HouseholdId) -> Result<Vec<Person>> {
         let rows = sqlx::query("SELECT * FROM person WHERE household = $1 ORDER BY birth_date")
             .bind(household.0)
             .fetch_all(self.read_pool())
@@ -315,17 +319,17 @@ impl Store {
         rows.iter().map(person_from_row).collect()
     }
 
-    pub async fn enterprise_by_credit_code(&self, code: &str) -> Result<Option<Enterprise>> {
+    pub async fn enterprise_by_credit_code(self, code: &str) -> Result<Option<Enterprise>> {
         let row = sqlx::query("SELECT * FROM enterprise WHERE credit_code = $1").bind(code).fetch_optional(self.read_pool()).await?;
         row.as_ref().map(enterprise_from_row).transpose()
     }
 
-    pub async fn enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>> {
+    pub async fn enterprise(self, id: EnterpriseId) -> Result<Option<Enterprise>> {
         let row = sqlx::query("SELECT * FROM enterprise WHERE id = $1").bind(id.0).fetch_optional(self.read_pool()).await?;
         row.as_ref().map(enterprise_from_row).transpose()
     }
 
-    pub async fn divisions(&self, parent: Option<&str>) -> Result<Vec<Division>> {
+    pub async fn divisions(self, parent: Option<&str>) -> Result<Vec<Division>> {
         let rows = match parent {
             Some(p) => sqlx::query("SELECT * FROM division WHERE parent = $1 ORDER BY code").bind(p).fetch_all(self.read_pool()).await?,
             None => sqlx::query("SELECT * FROM division ORDER BY code").fetch_all(self.read_pool()).await?,
@@ -343,7 +347,7 @@ impl Store {
     }
 
     /// A demo resident to show: a woman aged 25–35 with an account (出生一件事 fits her).
-    pub async fn demo_citizen(&self, today: NaiveDate) -> Result<Option<(String, String)>> {
+    pub async fn demo_citizen(self, today: NaiveDate) -> Result<Option<(String, String)>> {
         let from = codec::date(today - chrono::Days::new(35 * 365));
         let to = codec::date(today - chrono::Days::new(25 * 365));
         let row = sqlx::query(
@@ -358,7 +362,7 @@ impl Store {
     }
 
     /// A demo enterprise with an agent account and a construction permit in the data pool.
-    pub async fn demo_enterprise(&self) -> Result<Option<(String, String)>> {
+    pub async fn demo_enterprise(self) -> Result<Option<(String, String)>> {
         let row = sqlx::query(
             "SELECT e.credit_code, e.name FROM enterprise e JOIN account a ON a.enterprise_id = e.id
              WHERE e.kind <> '个体工商户'
@@ -371,7 +375,7 @@ impl Store {
     }
 
     /// Logins of residents with accounts, for benchmark clients.
-    pub async fn bench_citizens(&self, n: i64) -> Result<Vec<String>> {
+    pub async fn bench_citizens(self, n: i64) -> Result<Vec<String>> {
         let rows = sqlx::query("SELECT login FROM account WHERE kind = 'citizen' AND password_hash <> '!' ORDER BY id LIMIT $1")
             .bind(n)
             .fetch_all(self.read_pool())
@@ -379,14 +383,8 @@ impl Store {
         rows.iter().map(|r| Ok(r.try_get("login")?)).collect()
     }
 
-    /// Whether the database answers (for liveness probes): one statement that reads nothing.
-    pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").fetch_one(self.read_pool()).await?;
-        Ok(())
-    }
-
     /// Counts of the registers: (divisions, persons, enterprises, accounts).
-    pub async fn register_counts(&self) -> Result<(i64, i64, i64, i64)> {
+    pub async fn register_counts(self) -> Result<(i64, i64, i64, i64)> {
         let r = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM division) AS d, (SELECT COUNT(*) FROM person) AS p,
                     (SELECT COUNT(*) FROM enterprise) AS e, (SELECT COUNT(*) FROM account) AS a",
@@ -398,7 +396,7 @@ impl Store {
 
     // ---- bulk loading of the registers (the demo district, imports)
 
-    pub async fn insert_divisions(&self, rows: &[Division]) -> Result<()> {
+    pub async fn insert_divisions(self, rows: &[Division]) -> Result<()> {
         let rows: Vec<Vec<Value>> = rows
             .iter()
             .map(|d| vec![Value::S(d.code.clone()), Value::S(d.name.clone()), Value::S(d.level.clone()), Value::OptS(d.parent.clone())])
@@ -407,7 +405,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn insert_persons(&self, persons: &[Person], now: DateTime<Utc>) -> Result<()> {
+    pub async fn insert_persons(self, persons: &[Person], now: DateTime<Utc>) -> Result<()> {
         let now = codec::ts(now);
         let rows: Vec<Vec<Value>> = persons
             .iter()
@@ -430,7 +428,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn insert_enterprises(&self, list: &[Enterprise], now: DateTime<Utc>) -> Result<()> {
+    pub async fn insert_enterprises(self, list: &[Enterprise], now: DateTime<Utc>) -> Result<()> {
         let now = codec::ts(now);
         let rows: Vec<Vec<Value>> = list
             .iter()
@@ -448,6 +446,15 @@ impl Store {
             })
             .collect();
         self.insert_all("enterprise", &["id", "credit_code", "name", "legal_rep", "division", "kind", "established_on", "created_at"], &rows, "").await?;
+        Ok(())
+    }
+}
+
+impl Store {
+
+    /// Whether the database answers (for liveness probes): one statement that reads nothing.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").fetch_one(self.read_pool()).await?;
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! Shared records (数据同池) about persons and enterprises, and the applicants' uploaded files.
 
+use crate::handles::*;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{AccountId, ApplicationId, CaseId, RecordId, UploadId};
 use onething::SharedRecordRef;
@@ -8,7 +9,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::codec::{self, Value};
-use crate::{Cols, Result, Store};
+use crate::{Cols, Result};
 
 pub const RECORD_COLUMNS: &[&str] = &[
     "id", "record_type", "subject_kind", "subject_key", "department", "issued_at", "valid_until",
@@ -86,11 +87,11 @@ fn upload_from_row(r: &dyn Cols) -> Result<Upload> {
     })
 }
 
-impl Store {
+impl OnethingQueries<'_> {
     /// The records held about a subject (by ID number or credit code), newest first: current
     /// versions only — a corrected record is filled in by its latest version, a revoked one not
     /// at all (migration 0002). A point look-up (see `lookup`): every filing asks it.
-    pub async fn records_of(&self, subject_key: &str) -> Result<Vec<SharedRecordRef>> {
+    pub async fn records_of(self, subject_key: &str) -> Result<Vec<SharedRecordRef>> {
         self.lookup(
             "SELECT id, record_type, department, issued_at, valid_until FROM shared_record
              WHERE subject_key = $1 AND superseded_by IS NULL AND revoked_at IS NULL ORDER BY issued_at DESC, id DESC",
@@ -108,13 +109,13 @@ impl Store {
         .await
     }
 
-    pub async fn record(&self, id: RecordId) -> Result<Option<SharedRecord>> {
+    pub async fn record(self, id: RecordId) -> Result<Option<SharedRecord>> {
         let row = sqlx::query("SELECT * FROM shared_record WHERE id = $1").bind(id.0).fetch_optional(self.read_pool()).await?;
         row.as_ref().map(record_from_row).transpose()
     }
 
     /// Full records of a subject, newest first.
-    pub async fn records_full(&self, subject_key: &str) -> Result<Vec<SharedRecord>> {
+    pub async fn records_full(self, subject_key: &str) -> Result<Vec<SharedRecord>> {
         let rows = sqlx::query("SELECT * FROM shared_record WHERE subject_key = $1 ORDER BY issued_at DESC, id DESC")
             .bind(subject_key)
             .fetch_all(self.read_pool())
@@ -123,13 +124,13 @@ impl Store {
     }
 
     /// Publishes records in bulk (the demo district's registers).
-    pub async fn insert_records(&self, records: &[SharedRecord]) -> Result<()> {
+    pub async fn insert_records(self, records: &[SharedRecord]) -> Result<()> {
         let rows: Vec<Vec<Value>> = records.iter().map(record_values).collect();
         self.insert_all("shared_record", RECORD_COLUMNS, &rows, "").await?;
         Ok(())
     }
 
-    pub async fn insert_upload(&self, u: &Upload) -> Result<()> {
+    pub async fn insert_upload(self, u: &Upload) -> Result<()> {
         sqlx::query(
             "INSERT INTO upload (id, account_id, sha256, size, content_type, file_name, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -147,7 +148,7 @@ impl Store {
     }
 
     /// Records many uploads at once (the demo district's simulated history).
-    pub async fn insert_uploads(&self, uploads: &[Upload]) -> Result<()> {
+    pub async fn insert_uploads(self, uploads: &[Upload]) -> Result<()> {
         let rows: Vec<Vec<Value>> = uploads
             .iter()
             .map(|u| {
@@ -168,7 +169,7 @@ impl Store {
 
     /// The uploads among `ids` that exist (a point look-up for each distinct id: a filing names a
     /// few, often one for several materials).
-    pub async fn uploads(&self, ids: &[UploadId]) -> Result<Vec<Upload>> {
+    pub async fn uploads(self, ids: &[UploadId]) -> Result<Vec<Upload>> {
         let distinct: std::collections::BTreeSet<UploadId> = ids.iter().copied().collect();
         let mut found = Vec::with_capacity(distinct.len());
         for id in distinct {
@@ -177,7 +178,7 @@ impl Store {
         Ok(found)
     }
 
-    pub async fn upload(&self, id: UploadId) -> Result<Option<Upload>> {
+    pub async fn upload(self, id: UploadId) -> Result<Option<Upload>> {
         self.lookup_one("SELECT * FROM upload WHERE id = $1", &[Value::I(id.0)], upload_from_row).await
     }
 }

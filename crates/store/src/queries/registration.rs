@@ -2,6 +2,7 @@
 //! that sends the code, in one commit), the claim codes of accounts a window opened, claiming
 //! such an account, and the guardians of minors by the household register (`pool::guardian`).
 
+use crate::handles::*;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::AccountId;
 use pool::guardian::{self, Member};
@@ -100,10 +101,10 @@ fn member(p: &Person) -> Member {
     Member { id_number: p.id_number.clone(), name: p.name.clone(), birth_date: p.birth_date, relation: p.relation.clone() }
 }
 
-impl Store {
+impl IdentityQueries<'_> {
     /// The resident with this ID number and the account whose login it is, with that account's
     /// claim code: one look-up, whatever exists.
-    pub async fn registration_subject(&self, id_number: &str) -> Result<Option<RegistrationSubject>> {
+    pub async fn registration_subject(self, id_number: &str) -> Result<Option<RegistrationSubject>> {
         let row = sqlx::query(
             "SELECT p.*, a.id AS account_id, a.password_hash AS account_password, a.disabled AS account_disabled,
                     c.salt AS claim_salt, c.code_hash AS claim_hash, c.expires_at AS claim_expires, c.used_at AS claim_used
@@ -136,7 +137,7 @@ impl Store {
     }
 
     /// When the code requests for this ID number (or phone) since `since` were made, oldest first.
-    pub async fn challenge_times(&self, key: ChallengeKey, value: &str, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
+    pub async fn challenge_times(self, key: ChallengeKey, value: &str, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
         let sql = match key {
             ChallengeKey::IdNumber => "SELECT created_at FROM registration_challenge WHERE id_number = $1 AND created_at > $2 ORDER BY created_at",
             ChallengeKey::Phone => "SELECT created_at FROM registration_challenge WHERE phone = $1 AND created_at > $2 ORDER BY created_at",
@@ -146,7 +147,7 @@ impl Store {
     }
 
     /// Stores a challenge and, when a code is sent, the notice that sends it, in one commit.
-    pub async fn create_challenge(&self, c: &Challenge, notice: Option<&PlainNotice>) -> Result<()> {
+    pub async fn create_challenge(self, c: &Challenge, notice: Option<&PlainNotice>) -> Result<()> {
         let row = vec![
             Value::I(c.id),
             Value::S(c.id_number.clone()),
@@ -168,7 +169,7 @@ impl Store {
     }
 
     /// The last challenge for this ID number and phone, whatever its state.
-    pub async fn latest_challenge(&self, id_number: &str, phone: &str) -> Result<Option<Challenge>> {
+    pub async fn latest_challenge(self, id_number: &str, phone: &str) -> Result<Option<Challenge>> {
         let row = sqlx::query(
             "SELECT * FROM registration_challenge WHERE id_number = $1 AND phone = $2 ORDER BY created_at DESC, id DESC LIMIT 1",
         )
@@ -180,7 +181,7 @@ impl Store {
     }
 
     /// Counts a wrong code against a challenge.
-    pub async fn challenge_failed(&self, id: i64) -> Result<()> {
+    pub async fn challenge_failed(self, id: i64) -> Result<()> {
         sqlx::query("UPDATE registration_challenge SET failures = failures + 1 WHERE id = $1 AND used_at IS NULL")
             .bind(id)
             .execute(self.write_pool())
@@ -190,7 +191,7 @@ impl Store {
 
     /// Uses up a challenge whose code was right: false if it was used, void (`max_failures` wrong
     /// codes) or expired meanwhile, so that a code works once even when sent twice at once.
-    pub async fn use_challenge(&self, id: i64, now: DateTime<Utc>, max_failures: i64) -> Result<bool> {
+    pub async fn use_challenge(self, id: i64, now: DateTime<Utc>, max_failures: i64) -> Result<bool> {
         let n = sqlx::query(
             "UPDATE registration_challenge SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND failures < $3 AND expires_at > $1",
         )
@@ -204,7 +205,7 @@ impl Store {
     }
 
     /// Removes the challenges made before `before`; returns how many.
-    pub async fn purge_challenges(&self, before: DateTime<Utc>) -> Result<u64> {
+    pub async fn purge_challenges(self, before: DateTime<Utc>) -> Result<u64> {
         let r = sqlx::query("DELETE FROM registration_challenge WHERE created_at < $1").bind(codec::ts(before)).execute(self.write_pool()).await?;
         self.flushed(r.rows_affected()).await
     }
@@ -249,7 +250,7 @@ impl Store {
     /// Claims an account a window opened: uses up its claim code (the one whose hash is
     /// `claim_hash`, still live) and sets its password and phone, in one commit. False, with
     /// nothing changed, if the account was claimed or the code used, replaced or expired meanwhile.
-    pub async fn claim_account(&self, account: AccountId, claim_hash: &str, password_hash: &str, phone: &str, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn claim_account(self, account: AccountId, claim_hash: &str, password_hash: &str, phone: &str, now: DateTime<Utc>) -> Result<bool> {
         let now = codec::ts(now);
         let mut tx = self.write_pool().begin().await?;
         let used = sqlx::query("UPDATE claim_code SET used_at = $1 WHERE account_id = $2 AND code_hash = $3 AND used_at IS NULL AND expires_at > $1")
@@ -274,18 +275,9 @@ impl Store {
         self.flushed(true).await
     }
 
-    /// The members of the household of the resident with this ID number (none if unknown).
-    async fn household_of(&self, id_number: &str) -> Result<Vec<Member>> {
-        let rows = sqlx::query("SELECT * FROM person WHERE household = (SELECT household FROM person WHERE id_number = $1) ORDER BY birth_date, id")
-            .bind(id_number)
-            .fetch_all(self.read_pool())
-            .await?;
-        rows.iter().map(|r| person_from_row(r).map(|p| member(&p))).collect()
-    }
-
     /// The minors in the care of the resident with this ID number on `today`, by the household
     /// register (`pool::guardian`), oldest first.
-    pub async fn wards_of(&self, guardian_id_number: &str, today: NaiveDate) -> Result<Vec<Ward>> {
+    pub async fn wards_of(self, guardian_id_number: &str, today: NaiveDate) -> Result<Vec<Ward>> {
         let members = self.household_of(guardian_id_number).await?;
         let Some(me) = members.iter().find(|m| m.id_number == guardian_id_number) else { return Ok(Vec::new()) };
         Ok(guardian::wards_of(me, &members, today)
@@ -296,10 +288,22 @@ impl Store {
 
     /// Whether the first resident is a guardian of the second on `today`, by the household
     /// register.
-    pub async fn is_guardian(&self, guardian_id_number: &str, ward_id_number: &str, today: NaiveDate) -> Result<bool> {
+    pub async fn is_guardian(self, guardian_id_number: &str, ward_id_number: &str, today: NaiveDate) -> Result<bool> {
         let members = self.household_of(guardian_id_number).await?;
         let me = members.iter().find(|m| m.id_number == guardian_id_number);
         let ward = members.iter().find(|m| m.id_number == ward_id_number);
         Ok(matches!((me, ward), (Some(g), Some(w)) if guardian::is_guardian_of(g, w, today)))
+    }
+}
+
+impl Store {
+
+    /// The members of the household of the resident with this ID number (none if unknown).
+    async fn household_of(&self, id_number: &str) -> Result<Vec<Member>> {
+        let rows = sqlx::query("SELECT * FROM person WHERE household = (SELECT household FROM person WHERE id_number = $1) ORDER BY birth_date, id")
+            .bind(id_number)
+            .fetch_all(self.read_pool())
+            .await?;
+        rows.iter().map(|r| person_from_row(r).map(|p| member(&p))).collect()
     }
 }

@@ -1,13 +1,14 @@
 //! Aggregates for reports and the cockpit: reduction sums of completed bundle applications,
 //! applications by status, satisfaction per department; and the schema as the database sees it.
 
+use crate::handles::*;
 use std::collections::BTreeMap;
 
 use onething::reduction::Figures;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::{Backend, Result, Store};
+use crate::{Backend, Result};
 
 /// The sums the reductions report needs for one bundle, over its completed applications.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -33,9 +34,9 @@ fn u(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-impl Store {
+impl OnethingQueries<'_> {
     /// Σ baseline and Σ measured figures per bundle, over completed bundle applications.
-    pub async fn reduction_sums(&self) -> Result<Vec<ReductionSums>> {
+    pub async fn reduction_sums(self) -> Result<Vec<ReductionSums>> {
         let rows = sqlx::query(
             "SELECT target_code, COUNT(*) AS n,
                     CAST(SUM(baseline_materials) AS BIGINT) AS bm, CAST(SUM(baseline_trips) AS BIGINT) AS bt,
@@ -59,13 +60,13 @@ impl Store {
     }
 
     /// Applications by status.
-    pub async fn applications_by_status(&self) -> Result<BTreeMap<String, i64>> {
+    pub async fn applications_by_status(self) -> Result<BTreeMap<String, i64>> {
         let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM application GROUP BY status").fetch_all(self.read_pool()).await?;
         rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
     }
 
     /// Satisfaction per department from first ratings (差评 before rectification counts).
-    pub async fn satisfaction_by_department(&self) -> Result<Vec<DepartmentSatisfaction>> {
+    pub async fn satisfaction_by_department(self) -> Result<Vec<DepartmentSatisfaction>> {
         let rows = sqlx::query(
             "SELECT d.department, COUNT(*) AS n,
                     CAST(SUM(CASE WHEN a.first_rating >= 4 THEN 1 ELSE 0 END) AS BIGINT) AS good,
@@ -97,7 +98,7 @@ impl Store {
 
     /// Tables and their columns as the database reports them, for checking that both backends
     /// end up with the same schema.
-    pub async fn schema_columns(&self) -> Result<BTreeMap<String, Vec<String>>> {
+    pub async fn schema_columns(self) -> Result<BTreeMap<String, Vec<String>>> {
         let rows = match self.backend() {
             Backend::Sqlite => {
                 sqlx::query(

@@ -204,7 +204,7 @@ fn withdraw_form(ctx: &Ctx, v: &ApplicationView, fs: Option<&FormState>) -> Mark
 pub async fn render(ctx: &Ctx, web: &Web, id: &str, banner: Option<String>, fs: Option<&FormState>, status: StatusCode) -> Result<Response, Failure> {
     let p = ctx.require()?;
     let id = app_id(id)?;
-    let app = match web.state.store.application(id).await? {
+    let app = match web.state.store.onething().application(id).await? {
         Some(a) if can_view(&p.account, &a) => a,
         _ => return Err(hidden()),
     };
@@ -213,10 +213,10 @@ pub async fn render(ctx: &Ctx, web: &Web, id: &str, banner: Option<String>, fs: 
     let c = web.state.catalog();
     let lang = ctx.lang;
     let staff = p.account.kind == AccountKind::Staff;
-    let history = if staff { web.state.store.history(app.id).await? } else { Vec::new() };
+    let history = if staff { web.state.store.onething().history(app.id).await? } else { Vec::new() };
     let mine = format!("account:{}", p.id());
     let notices: Vec<store::Notice> =
-        web.state.store.notices_of_application(app.id).await?.into_iter().filter(|n| staff || n.recipient == mine).collect();
+        web.state.store.notices().notices_of_application(app.id).await?.into_iter().filter(|n| staff || n.recipient == mine).collect();
     let name = target_name(c, &v.target.kind, &v.target.code, lang);
     let today = domain::china_date(web.state.now());
     let done = v.cases.iter().filter(|k| k.status == "approved").count();

@@ -38,7 +38,7 @@ pub async fn list(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery>) 
         let Some(p) = applicant(&ctx)? else { return Ok(redirect("/staff")) };
         let offset = q.offset();
         let f = AppFilter { applicant_account: Some(p.id()), ..Default::default() };
-        let rows = web.state.store.applications(&f, Page::new(20, offset)).await?;
+        let rows = web.state.store.onething().applications(&f, Page::new(20, offset)).await?;
         let c = web.state.catalog();
         let lang = ctx.lang;
         let body = html! {
@@ -76,7 +76,7 @@ pub async fn notices(State(web): State<Web>, ctx: Ctx, Query(q): Query<PageQuery
         let p = ctx.require()?;
         let keys = server::areas::onething::cases::notice_recipients(p);
         let offset = q.offset();
-        let list = web.state.store.notices_for(&keys, Page::new(30, offset)).await?;
+        let list = web.state.store.notices().notices_for(&keys, Page::new(30, offset)).await?;
         let body = html! {
             h1 { (ctx.t("notices-title")) }
             @if list.is_empty() { p { (ctx.t("notices-empty")) } }

@@ -57,7 +57,7 @@ pub async fn queue(State(web): State<Web>, ctx: Ctx, Query(q): Query<QueueQuery>
         // Window staff without a department: intake, and what their window took in.
         if p.department().is_none() && !p.is_admin() {
             let f = AppFilter { division: p.account.division.clone(), ..Default::default() };
-            let rows = web.state.store.applications(&f, Page::new(30, offset)).await?;
+            let rows = web.state.store.onething().applications(&f, Page::new(30, offset)).await?;
             let body = html! {
                 h1 { (ctx.t("workbench-window-title")) }
                 p { a.button href="/staff/intake" { (ctx.t("nav-intake")) } }
@@ -92,7 +92,7 @@ pub async fn queue(State(web): State<Web>, ctx: Ctx, Query(q): Query<QueueQuery>
             overdue_only: view == "overdue",
             due_by: (view == "soon").then(|| web.state.calendar().add_working_days(today, 2)),
         };
-        let rows = web.state.store.case_queue(&f, Page::new(50, offset)).await?;
+        let rows = web.state.store.onething().case_queue(&f, Page::new(50, offset)).await?;
         let title = match &department {
             Some(d) => ctx.ta("workbench-title", crate::args![("department", dept_name(c, d, lang))]),
             None => ctx.t("workbench-title-all"),

@@ -71,17 +71,17 @@ async fn render(ctx: &Ctx, web: &Web, department: Option<String>, banner: Option
     let lang = ctx.lang;
     let today = domain::china_date(web.state.now());
     let base = CaseFilter { department: department.clone(), division: p.account.division.clone(), statuses: vec![], overdue_only: false, due_by: None };
-    let overdue = web.state.store.case_queue(&CaseFilter { overdue_only: true, ..base.clone() }, Page::new(100, 0)).await?;
+    let overdue = web.state.store.onething().case_queue(&CaseFilter { overdue_only: true, ..base.clone() }, Page::new(100, 0)).await?;
     let soon_by = web.state.calendar().add_working_days(today, 2);
     let at_risk: Vec<CaseRow> = web
         .state
         .store
-        .case_queue(&CaseFilter { due_by: Some(soon_by), ..base.clone() }, Page::new(100, 0))
+        .onething().case_queue(&CaseFilter { due_by: Some(soon_by), ..base.clone() }, Page::new(100, 0))
         .await?
         .into_iter()
         .filter(|r| !r.overdue)
         .collect();
-    let rects = web.state.store.rectifications(department.as_deref(), None, Page::new(100, 0)).await?;
+    let rects = web.state.store.onething().rectifications(department.as_deref(), None, Page::new(100, 0)).await?;
     let may_answer = |dept: &str| p.is_admin() || (p.has(Role::Supervisor) && p.department() == Some(dept));
     let title = match &department {
         Some(d) => ctx.ta("sup-title", crate::args![("department", dept_name(c, d, lang))]),

@@ -208,13 +208,13 @@ async fn the_whole_story_in_a_browser() {
             *acted.entry(dept).or_insert(0) += s.act_all(&app).await;
             s.logout().await;
         }
-        let a = t.state.store.application(id).await.expect("load").expect("app");
+        let a = t.state.store.onething().application(id).await.expect("load").expect("app");
         if a.status == onething::AppStatus::Completed {
             break;
         }
     }
     assert!(acted["wjw"] >= 2 && acted["ga"] >= 2, "two departments acted through their pages: {acted:?}");
-    let a = t.state.store.application(id).await.expect("load").expect("app");
+    let a = t.state.store.onething().application(id).await.expect("load").expect("app");
     assert_eq!(a.status, onething::AppStatus::Completed, "{acted:?}");
 
     // The resident sees it completed and rates it badly, about the police.

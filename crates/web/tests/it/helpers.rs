@@ -62,7 +62,7 @@ impl TestWeb {
     /// The demo resident (a woman of 25–35) and her ID number.
     pub async fn citizen(&self) -> String {
         let today = domain::china_date(self.state.now());
-        self.state.store.demo_citizen(today).await.expect("query").expect("a demo citizen").0
+        self.state.store.registers().demo_citizen(today).await.expect("query").expect("a demo citizen").0
     }
 
     /// The site's origin, as a browser on its pages sends it.

@@ -154,7 +154,7 @@ async fn every_page_checks_role_and_data_scope() {
     }
     // Another resident cannot see it; the police clerk can (a police item is in it), the
     // housing clerk cannot.
-    let other_id = t.state.store.bench_citizens(5).await.expect("citizens").into_iter().find(|x| *x != id).expect("another resident");
+    let other_id = t.state.store.registers().bench_citizens(5).await.expect("citizens").into_iter().find(|x| *x != id).expect("another resident");
     let other = t.client();
     other.login(&other_id).await;
     assert_eq!(other.get(&format!("/applications/{app}")).await.status, StatusCode::NOT_FOUND);
@@ -206,11 +206,11 @@ async fn the_cockpit_shows_the_district_and_each_town() {
     assert!(r.body.contains("数字驾驶舱") && r.body.contains("<svg") && r.body.contains("role=\"img\""));
     assert!(r.body.contains("富春街道"), "towns listed");
     let snap = web::cockpit::compute(&t.state).await.expect("snapshot");
-    let total: i64 = t.state.store.applications_by_status().await.expect("counts").values().sum();
+    let total: i64 = t.state.store.onething().applications_by_status().await.expect("counts").values().sum();
     assert!(total > 0);
     assert_eq!(snap.district.applications, total, "every application counted once, in some town");
     // The data pool's figures: reads of shared data and recognitions of results, as the store has them.
-    let figures = t.state.store.recognition_figures().await.expect("figures");
+    let figures = t.state.store.fhir().recognition_figures().await.expect("figures");
     let (offered, accepted) = figures.iter().fold((0, 0), |(o, a), f| (o + f.offered, a + f.accepted));
     assert!(accepted > 0, "the demo district has recognised results");
     assert!(r.body.contains(&format!("<span class=\"num\">{accepted}</span><span class=\"lbl\">检查检验互认（共提示 {offered} 次）</span>")), "recognitions shown");
@@ -235,7 +235,7 @@ async fn the_cockpit_shows_the_district_and_each_town() {
 #[tokio::test]
 async fn the_night_construction_repeat_is_pre_filled() {
     let t = TestWeb::spawn(0).await;
-    let (credit_code, _) = t.state.store.demo_enterprise().await.expect("query").expect("an enterprise");
+    let (credit_code, _) = t.state.store.registers().demo_enterprise().await.expect("query").expect("an enterprise");
     let c = t.client();
     c.login(&credit_code).await;
     let home = c.get("/").await.body;

@@ -117,7 +117,7 @@ fn refused_by_role(route: &Route, a: &Answer) -> bool {
 async fn every_route_answers_every_role_as_the_policy_table_says() {
     let t = TestWeb::spawn(0).await;
     let resident = t.citizen().await;
-    let enterprise = t.state.store.demo_enterprise().await.expect("query").expect("an enterprise").0;
+    let enterprise = t.state.store.registers().demo_enterprise().await.expect("query").expect("an enterprise").0;
     let mut callers: Vec<(&str, Caller, Who)> = Vec::new();
     for (name, login, who) in roles().into_iter().chain([("resident", None, Who::RESIDENT), ("enterprise", None, Who::ENTERPRISE)]) {
         let login = match name {
@@ -188,7 +188,7 @@ async fn every_route_answers_every_role_as_the_policy_table_says() {
 async fn the_data_scopes_keep_each_account_to_its_own() {
     let t = TestWeb::spawn(3).await;
     let victim = t.citizen().await;
-    let others = t.state.store.bench_citizens(5).await.expect("citizens");
+    let others = t.state.store.registers().bench_citizens(5).await.expect("citizens");
     let attacker = others.iter().find(|l| **l != victim).expect("another resident").clone();
     let (vt, at) = (api_token(&t, &victim).await, api_token(&t, &attacker).await);
     let http = reqwest::Client::new();

@@ -14,10 +14,10 @@ use crate::pages::{input_names, sample};
 async fn new_resident(t: &TestWeb, name: &str, birth: NaiveDate) -> String {
     for seq in 700..999u16 {
         let id = ResidentId::from_parts("330183", birth, seq).expect("a valid number");
-        if t.state.store.person_by_id_number(id.as_str()).await.expect("query").is_some() {
+        if t.state.store.registers().person_by_id_number(id.as_str()).await.expect("query").is_some() {
             continue;
         }
-        let any = t.state.store.persons_page(0, 1).await.expect("a resident").remove(0);
+        let any = t.state.store.pool().persons_page(0, 1).await.expect("a resident").remove(0);
         let p = store::Person {
             id: PersonId(t.state.parts.ids.next()),
             id_number: id.as_str().to_owned(),
@@ -29,7 +29,7 @@ async fn new_resident(t: &TestWeb, name: &str, birth: NaiveDate) -> String {
             household: HouseholdId(t.state.parts.ids.next()),
             relation: "户主".to_owned(),
         };
-        t.state.store.insert_persons(&[p], t.state.now()).await.expect("insert a resident");
+        t.state.store.registers().insert_persons(&[p], t.state.now()).await.expect("insert a resident");
         return id.as_str().to_owned();
     }
     panic!("no free ID number");
@@ -146,7 +146,7 @@ async fn a_guardian_sees_the_minors_in_their_care() {
     let someone = t.citizen().await;
     let other = t.client();
     other.login(&someone).await;
-    let wards = server::areas::identity::cases::wards(&t.state, &t.state.store.account_for_login(&someone).await.expect("query").expect("account").0).await.expect("wards");
+    let wards = server::areas::identity::cases::wards(&t.state, &t.state.store.identity().account_for_login(&someone).await.expect("query").expect("account").0).await.expect("wards");
     assert_eq!(other.get("/me/data").await.body.contains("我监护的未成年人"), !wards.is_empty());
     t.shutdown().await;
 }

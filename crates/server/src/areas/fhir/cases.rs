@@ -136,7 +136,7 @@ pub(crate) async fn patient_key(state: &AppState, reference: &str) -> FhirResult
     if let Some(found) = state.pool.cached_patient(id) {
         return Ok(Some(found));
     }
-    let found = state.store.fhir_get("Patient", id).await?.map(|p| (p.patient_key, p.logical_id));
+    let found = state.store.fhir().fhir_get("Patient", id).await?.map(|p| (p.patient_key, p.logical_id));
     if let Some(f) = &found {
         state.pool.cache_patient(id, f);
     }
@@ -189,7 +189,7 @@ pub(crate) fn json_str(s: &str) -> String {
 /// Whether the person has a Patient here or not, the read is decided (and logged) first: a
 /// refusal never tells whether there is a record.
 pub async fn patient_everything(state: &AppState, p: &Principal, key: &str, base: &str) -> Result<String, Failure> {
-    let patient = state.store.fhir_patient_of(key).await?;
+    let patient = state.store.fhir().fhir_patient_of(key).await?;
     let reader = reader_of(state, &p.account).await?;
     let purpose = fhir_purpose(&reader, key, None).map_err(|e| e.0)?;
     let resource = match &patient {
@@ -201,7 +201,7 @@ pub async fn patient_everything(state: &AppState, p: &Principal, key: &str, base
         return Err(refusal(&d));
     }
     let patient = patient.ok_or_else(|| Failure::not_found("没有这个患者的健康档案", "No health record for this patient"))?;
-    let recent = state.store.fhir_recent(key, 100).await?;
+    let recent = state.store.fhir().fhir_recent(key, 100).await?;
     let mut entries = vec![format!(
         r#"{{"fullUrl":{},"resource":{},"search":{{"mode":"match"}}}}"#,
         json_str(&format!("{base}/Patient/{}", patient.logical_id)),
@@ -307,7 +307,7 @@ pub(crate) fn forbidden_write(i: usize, zh: String, en: String) -> FhirError {
 pub(crate) async fn new_patient(state: &AppState, given: &Patient, key: &str) -> FhirResult<Patient> {
     let mut p = given.clone();
     if let Ok(id) = ResidentId::parse(key)
-        && let Some(person) = state.store.person_by_id_number(id.as_str()).await?
+        && let Some(person) = state.store.registers().person_by_id_number(id.as_str()).await?
     {
         let mut chars = person.name.chars();
         let family: String = chars.next().map(String::from).unwrap_or_default();
@@ -362,7 +362,7 @@ pub async fn import_bundle(state: &AppState, bundle: Bundle, importer: &Importer
     for (i, e) in bundle.entry.iter().enumerate() {
         let Some(Resource::Patient(p)) = &e.resource else { continue };
         let key = patient_key_of(p).ok_or_else(|| invalid(pool::PoolError::fhir(format!("entry[{i}].resource.identifier"), "a patient needs an identifier")))?;
-        let existing = state.store.fhir_patient_of(&key).await?;
+        let existing = state.store.fhir().fhir_patient_of(&key).await?;
         let (logical, to_write) = match &existing {
             Some(x) => {
                 let stored: Patient = match serde_json::from_str::<Resource>(&x.data) {
@@ -374,7 +374,7 @@ pub async fn import_bundle(state: &AppState, bundle: Bundle, importer: &Importer
             None => {
                 // A given id already naming someone else's Patient is not taken over.
                 let free = match &p.id {
-                    Some(id) => state.store.fhir_get("Patient", id).await?.is_none() && !seen.contains(&("Patient".to_owned(), id.clone())),
+                    Some(id) => state.store.fhir().fhir_get("Patient", id).await?.is_none() && !seen.contains(&("Patient".to_owned(), id.clone())),
                     None => false,
                 };
                 let logical = match &p.id {
@@ -431,7 +431,7 @@ pub async fn import_bundle(state: &AppState, bundle: Bundle, importer: &Importer
                 // A resident ID number in the reference's identifier will do if the patient is known.
                 let key = subject.identifier.as_ref().and_then(|i| i.value.as_deref()).and_then(|v| ResidentId::parse(v).ok()).map(|r| r.as_str().to_owned());
                 match key {
-                    Some(k) => match state.store.fhir_patient_of(&k).await? {
+                    Some(k) => match state.store.fhir().fhir_patient_of(&k).await? {
                         Some(p) => (p.patient_key, p.logical_id),
                         None => return Err(invalid(pool::PoolError::fhir(path, "the patient is neither in the Bundle nor on this server"))),
                     },
@@ -461,7 +461,7 @@ pub async fn import_bundle(state: &AppState, bundle: Bundle, importer: &Importer
         }
         let logical = res.id().unwrap_or_default().to_owned();
         // An existing resource stays its institution's and its patient's.
-        if let Some(stored) = state.store.fhir_get(res.type_name(), &logical).await? {
+        if let Some(stored) = state.store.fhir().fhir_get(res.type_name(), &logical).await? {
             if stored.institution.as_deref() != Some(inst.as_str()) {
                 return Err(forbidden_write(
                     i,
@@ -506,7 +506,7 @@ pub async fn import_bundle(state: &AppState, bundle: Bundle, importer: &Importer
     if !log.is_empty() {
         state.pool.appender.append(log, Vec::new()).await.map_err(|e| FhirError(Failure::internal(e)))?;
     }
-    state.store.upsert_fhir_and_care(&rows, &care).await?;
+    state.store.fhir().upsert_fhir_and_care(&rows, &care).await?;
     if report.patients > 0 {
         state.pool.forget_patients();
     }
@@ -597,7 +597,7 @@ pub async fn read(state: &AppState, p: &Principal, rtype: &str, id: &str, q: Opt
     check_type(rtype)?;
     let reader = reader_of(&state, &p.account).await?;
     let ps = params(q);
-    let Some(stored) = state.store.fhir_get(rtype, id).await? else {
+    let Some(stored) = state.store.fhir().fhir_get(rtype, id).await? else {
         if rtype == "Patient" {
             let asked = format!("Patient/{}", id.trim());
             return Err(unknown_patient(&state, &reader, &asked, asked.clone(), given_purpose(&ps)).await);
@@ -633,7 +633,7 @@ pub async fn search(state: &AppState, p: &Principal, rtype: &str, q: Option<&str
                     Ok(id) => id.as_str().to_owned(),
                     Err(_) => v.trim().to_owned(),
                 };
-                match state.store.fhir_patient_of(&key).await? {
+                match state.store.fhir().fhir_patient_of(&key).await? {
                     Some(f) => subject = Some((f.patient_key, f.logical_id)),
                     None => {
                         let resource = format!("Patient?identifier={}", domain::mask::id_number(&key));
@@ -680,7 +680,7 @@ pub async fn search(state: &AppState, p: &Principal, rtype: &str, q: Option<&str
     query.patient_key = key;
     query.limit = count;
     query.offset = offset;
-    let (rows, total) = state.store.fhir_search(&query).await?;
+    let (rows, total) = state.store.fhir().fhir_search(&query).await?;
     // The self link repeats the query; next/previous move the offset.
     let kept: Vec<(String, String)> = ps.iter().filter(|(k, _)| k != "_offset" && k != "_count").cloned().collect();
     let link = |off: i64| -> String {
@@ -743,7 +743,7 @@ pub async fn recognition_check(state: &AppState, p: &Principal, base: &str, body
         patient_key(&state, id).await?
     } else {
         match req.subject.identifier.as_ref().and_then(|i| i.value.as_deref()).and_then(|v| ResidentId::parse(v).ok()) {
-            Some(k) => state.store.fhir_patient_of(k.as_str()).await?.map(|x| (x.patient_key, x.logical_id)),
+            Some(k) => state.store.fhir().fhir_patient_of(k.as_str()).await?.map(|x| (x.patient_key, x.logical_id)),
             None => None,
         }
     };
@@ -768,7 +768,7 @@ pub async fn recognition_check(state: &AppState, p: &Principal, base: &str, body
         return Err(FhirError(refusal(&d)));
     }
     let since = now - chrono::Duration::days(i64::from(item.validity_days)) - chrono::Duration::seconds(1);
-    let candidates = state.store.results_for_item(&key, &item.code, since).await?;
+    let candidates = state.store.fhir().results_for_item(&key, &item.code, since).await?;
     let summaries: Vec<pool::ResultSummary> = candidates.iter().map(|(s, _)| s.clone()).collect();
     let recognisable = recognition::recognisable(&state.pool.recognition, &item, &summaries, now);
     let mut results = Vec::with_capacity(recognisable.len());

@@ -80,7 +80,7 @@ pub async fn open_session(state: &AppState, account: &Account) -> Fallible<Sessi
     let (token, hash) = auth::new_token();
     let now = state.now();
     let expires_at = now + chrono::Duration::hours(state.config.session_hours);
-    state.store.create_session(&hash, account.id, now, expires_at).await?;
+    state.store.identity().create_session(&hash, account.id, now, expires_at).await?;
     Ok(Session { account: account.clone(), token, expires_at })
 }
 
@@ -93,7 +93,7 @@ pub async fn sign_in(state: &AppState, client: ClientAddr, login: &str, password
         return Err(Failure::BadCredentials);
     }
     state.login_guard.check(&login, client, state.now())?;
-    let found = state.store.account_for_login(&login).await?;
+    let found = state.store.identity().account_for_login(&login).await?;
     let password = password.to_owned();
     let (account, ok) = match found {
         Some((account, hash)) => {
@@ -143,7 +143,7 @@ pub(crate) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRz
 /// Ends a session (the use case behind the API's and the page's sign-out); the `Set-Cookie`
 /// value that clears the browser's session cookie.
 pub async fn sign_out(state: &AppState, p: &Principal) -> Fallible<String> {
-    state.store.delete_session(&p.token_hash).await?;
+    state.store.identity().delete_session(&p.token_hash).await?;
     state.sessions.remove(&p.token_hash);
     Ok(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", auth::cookie_secure(&state.config)))
 }
@@ -292,7 +292,7 @@ pub(crate) fn may_register(s: &RegistrationSubject, name: &str, claim: Option<&s
 /// 429 if `key` already asked for `limit` codes within the hour (counted from the challenges).
 pub(crate) async fn limit_in_db(state: &AppState, key: ChallengeKey, value: &str, limit: usize, now: DateTime<Utc>) -> Fallible<()> {
     let hour = chrono::Duration::hours(1);
-    let times = state.store.challenge_times(key, value, now - hour).await?;
+    let times = state.store.identity().challenge_times(key, value, now - hour).await?;
     if times.len() < limit {
         return Ok(());
     }
@@ -311,7 +311,7 @@ pub async fn request_code(state: &AppState, client: ClientAddr, req: &CodeReques
     let now = state.now();
     limit_in_db(state, ChallengeKey::IdNumber, id.as_str(), cfg.codes_per_number, now).await?;
     limit_in_db(state, ChallengeKey::Phone, phone.as_str(), cfg.codes_per_phone, now).await?;
-    let subject = state.store.registration_subject(id.as_str()).await?;
+    let subject = state.store.identity().registration_subject(id.as_str()).await?;
     let eligible = subject.as_ref().is_some_and(|s| may_register(s, &req.name, claim.as_deref(), now));
     // The same work whether or not a code goes out: a challenge is stored either way (the limits
     // count it), with the notice that sends the code in the same commit when there is one.
@@ -339,7 +339,7 @@ pub async fn request_code(state: &AppState, client: ClientAddr, req: &CodeReques
             format!("[Fuyang Government Services] Your registration code is {code}, valid for {minutes} minutes. Do not share it with anyone."),
         )
     });
-    state.store.create_challenge(&challenge, notice.as_ref()).await?;
+    state.store.identity().create_challenge(&challenge, notice.as_ref()).await?;
     let masked = domain::mask::phone(phone.as_str());
     Ok(CodeSent {
         message: format!(
@@ -369,19 +369,19 @@ pub async fn register(state: &AppState, client: ClientAddr, req: &RegisterReques
     }
     let claim = parse_claim(req.claim_code.as_deref())?;
     let now = state.now();
-    let challenge = state.store.latest_challenge(id.as_str(), phone.as_str()).await?;
+    let challenge = state.store.identity().latest_challenge(id.as_str(), phone.as_str()).await?;
     let Some(challenge) = challenge.filter(|c| c.code.live(now) && c.failures < cfg.code_tries) else {
         return Err(failed());
     };
     if !matches(&challenge.code, code, now) {
-        state.store.challenge_failed(challenge.id).await?;
+        state.store.identity().challenge_failed(challenge.id).await?;
         return Err(failed());
     }
-    if !state.store.use_challenge(challenge.id, now, cfg.code_tries).await? {
+    if !state.store.identity().use_challenge(challenge.id, now, cfg.code_tries).await? {
         return Err(failed());
     }
     // The register and the account may have changed since the code was sent.
-    let subject = state.store.registration_subject(id.as_str()).await?.ok_or_else(failed)?;
+    let subject = state.store.identity().registration_subject(id.as_str()).await?.ok_or_else(failed)?;
     if !may_register(&subject, &req.name, claim.as_deref(), now) {
         return Err(failed());
     }
@@ -391,7 +391,7 @@ pub async fn register(state: &AppState, client: ClientAddr, req: &RegisterReques
     let id = match subject.account {
         Some(a) => {
             let stored = a.claim.ok_or_else(failed)?;
-            if !state.store.claim_account(a.id, &stored.code_hash, &hash, phone.as_str(), now).await? {
+            if !state.store.identity().claim_account(a.id, &stored.code_hash, &hash, phone.as_str(), now).await? {
                 return Err(failed());
             }
             a.id
@@ -411,7 +411,7 @@ pub async fn register(state: &AppState, client: ClientAddr, req: &RegisterReques
                 phone: Some(phone.as_str().to_owned()),
                 created_at: now,
             };
-            match state.store.insert_accounts(std::slice::from_ref(&acc)).await {
+            match state.store.identity().insert_accounts(std::slice::from_ref(&acc)).await {
                 Ok(()) => acc.id,
                 // Registered at the same moment by another request with its own code.
                 Err(e) if e.is_unique_violation() => return Err(failed()),
@@ -419,7 +419,7 @@ pub async fn register(state: &AppState, client: ClientAddr, req: &RegisterReques
             }
         }
     };
-    state.store.account(id).await?.ok_or_else(|| Failure::internal(std::io::Error::other("the registered account is missing")))
+    state.store.identity().account(id).await?.ok_or_else(|| Failure::internal(std::io::Error::other("the registered account is missing")))
 }
 
 pub(crate) fn claim_view(code: &str, name: &str, expires_at: DateTime<Utc>) -> ClaimCodeView {
@@ -444,7 +444,7 @@ pub(crate) async fn new_claim_code_for(state: &AppState, account: AccountId, nam
     let now = state.now();
     let expires = now + chrono::Duration::days(state.config.registration.claim_code_days);
     let (code, salt) = (new_claim_code(), new_salt());
-    let stored = state.store.issue_claim_code(account, &salt, &code_hash(&salt, &code), issued_by, now, expires, replace).await?;
+    let stored = state.store.identity().issue_claim_code(account, &salt, &code_hash(&salt, &code), issued_by, now, expires, replace).await?;
     Ok(stored.then(|| claim_view(&code, name, expires)))
 }
 
@@ -453,7 +453,7 @@ pub(crate) async fn new_claim_code_for(state: &AppState, account: AccountId, nam
 /// failure here does not undo the filing: it is logged, and the window can issue a code later.
 pub async fn claim_code_after_intake(state: &AppState, window: &Account, id_number: &str) -> Option<ClaimCodeView> {
     let r = async {
-        let Some(s) = state.store.registration_subject(id_number).await? else { return Ok(None) };
+        let Some(s) = state.store.identity().registration_subject(id_number).await? else { return Ok(None) };
         let today = domain::china_date(state.now());
         match &s.account {
             Some(a) if a.unclaimed && guardian::is_adult(s.person.birth_date, today) => {
@@ -476,7 +476,7 @@ pub async fn reissue_claim_code(state: &AppState, staff: &Account, applicant: &s
         return Err(Failure::forbidden("只有窗口人员可以补发认领码", "Only window staff may issue claim codes"));
     }
     let id = ResidentId::parse(applicant.trim()).map_err(|e| Failure::from_describe(&e, "applicant"))?;
-    let s = state.store.registration_subject(id.as_str()).await?.ok_or_else(|| {
+    let s = state.store.identity().registration_subject(id.as_str()).await?.ok_or_else(|| {
         Failure::invalid("not_in_register", "applicant", "人口库中没有此身份证号码，请核对后再试", "This ID number is not in the population register")
     })?;
     if let Some(d) = &staff.division
@@ -509,12 +509,12 @@ pub async fn reissue_claim_code(state: &AppState, staff: &Account, applicant: &s
 /// The minors a resident is guardian of (none for enterprise agents and staff).
 pub async fn wards(state: &AppState, account: &Account) -> Fallible<Vec<WardView>> {
     let person = match (account.kind, account.person_id) {
-        (AccountKind::Citizen, Some(pid)) => state.store.person(pid).await?,
+        (AccountKind::Citizen, Some(pid)) => state.store.registers().person(pid).await?,
         _ => None,
     };
     let Some(person) = person else { return Ok(Vec::new()) };
     let today = domain::china_date(state.now());
-    let list = state.store.wards_of(&person.id_number, today).await?;
+    let list = state.store.identity().wards_of(&person.id_number, today).await?;
     Ok(list
         .into_iter()
         .map(|w| WardView { id_number: domain::mask::id_number(&w.id_number), age: guardian::full_years(w.birth_date, today), name: w.name, birth_date: w.birth_date })
@@ -524,11 +524,11 @@ pub async fn wards(state: &AppState, account: &Account) -> Fallible<Vec<WardView
 /// The signed-in account.
 pub async fn me(state: &AppState, p: &Principal) -> Fallible<MeView> {
     let person = match p.account.person_id {
-        Some(id) => state.store.person(id).await?.map(|x| serde_json::to_value(x).unwrap_or_default()),
+        Some(id) => state.store.registers().person(id).await?.map(|x| serde_json::to_value(x).unwrap_or_default()),
         None => None,
     };
     let enterprise = match p.account.enterprise_id {
-        Some(id) => state.store.enterprise(id).await?.map(|x| serde_json::to_value(x).unwrap_or_default()),
+        Some(id) => state.store.registers().enterprise(id).await?.map(|x| serde_json::to_value(x).unwrap_or_default()),
         None => None,
     };
     Ok(MeView { account: account_view(&state, &p.account), person, enterprise })

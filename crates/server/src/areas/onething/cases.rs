@@ -210,7 +210,7 @@ pub fn parse_uploads(m: &BTreeMap<String, String>, field: &str) -> Fallible<BTre
 /// Checks that every upload exists and was uploaded by `owner`.
 pub async fn check_uploads(state: &AppState, uploads: &BTreeMap<String, UploadId>, owner: AccountId, field: &str) -> Fallible<()> {
     let ids: Vec<UploadId> = uploads.values().copied().collect();
-    let found = state.store.uploads(&ids).await?;
+    let found = state.store.onething().uploads(&ids).await?;
     for (code, id) in uploads {
         match found.iter().find(|u| u.id == *id) {
             Some(u) if u.account == owner => {}
@@ -233,7 +233,7 @@ pub(crate) async fn applicant_for_window(state: &AppState, key: &str) -> Fallibl
     let key = key.trim();
     if key.len() == 18 && ResidentId::parse(key).is_ok() {
         let id = ResidentId::parse_on(key, china_date(state.now())).map_err(|e| Failure::from_describe(&e, "applicant"))?;
-        let person = state.store.person_by_id_number(id.as_str()).await?.ok_or_else(|| {
+        let person = state.store.registers().person_by_id_number(id.as_str()).await?.ok_or_else(|| {
             Failure::invalid(
                 "not_in_register",
                 "applicant",
@@ -245,7 +245,7 @@ pub(crate) async fn applicant_for_window(state: &AppState, key: &str) -> Fallibl
         return Ok(Applicant { subject: Subject::Person, key: person.id_number, name: person.name, account });
     }
     if let Ok(code) = CreditCode::parse(key) {
-        let ent = state.store.enterprise_by_credit_code(code.as_str()).await?.ok_or_else(|| {
+        let ent = state.store.registers().enterprise_by_credit_code(code.as_str()).await?.ok_or_else(|| {
             Failure::invalid(
                 "not_in_register",
                 "applicant",
@@ -270,7 +270,7 @@ pub(crate) async fn applicant_for_window(state: &AppState, key: &str) -> Fallibl
 
 /// The account of a person or enterprise, created (without a usable password) if missing.
 pub(crate) async fn ensure_account(state: &AppState, person: Option<&store::Person>, ent: Option<&store::Enterprise>) -> Fallible<AccountId> {
-    let existing = state.store.accounts_of_subject(person.map(|p| p.id), ent.map(|e| e.id)).await?;
+    let existing = state.store.identity().accounts_of_subject(person.map(|p| p.id), ent.map(|e| e.id)).await?;
     if let Some(a) = existing.first() {
         return Ok(a.id);
     }
@@ -294,11 +294,11 @@ pub(crate) async fn ensure_account(state: &AppState, person: Option<&store::Pers
         phone: person.and_then(|p| p.phone.clone()),
         created_at: state.now(),
     };
-    match state.store.insert_accounts(&[acc]).await {
+    match state.store.identity().insert_accounts(&[acc]).await {
         Ok(()) => Ok(id),
         Err(e) if e.is_unique_violation() => state
             .store
-            .account_for_login(&login)
+            .identity().account_for_login(&login)
             .await?
             .map(|(a, _)| a.id)
             .ok_or_else(|| Failure::internal(std::io::Error::other("account vanished"))),
@@ -318,7 +318,7 @@ pub async fn own_applicant(state: &AppState, account: &Account) -> Fallible<Appl
         }),
         AccountKind::Citizen => {
             let pid = account.person_id.ok_or_else(|| Failure::forbidden("账号未实名", "The account is not linked to a resident"))?;
-            let p = state.store.person(pid).await?.ok_or_else(|| Failure::forbidden("账号未实名", "The account is not linked to a resident"))?;
+            let p = state.store.registers().person(pid).await?.ok_or_else(|| Failure::forbidden("账号未实名", "The account is not linked to a resident"))?;
             Ok(Applicant { subject: Subject::Person, key: p.id_number, name: p.name, account: account.id })
         }
         AccountKind::Enterprise => {
@@ -327,7 +327,7 @@ pub async fn own_applicant(state: &AppState, account: &Account) -> Fallible<Appl
                 .ok_or_else(|| Failure::forbidden("账号未关联企业", "The account is not linked to an enterprise"))?;
             let e = state
                 .store
-                .enterprise(eid)
+                .registers().enterprise(eid)
                 .await?
                 .ok_or_else(|| Failure::forbidden("账号未关联企业", "The account is not linked to an enterprise"))?;
             Ok(Applicant { subject: Subject::Enterprise, key: e.credit_code, name: e.name, account: account.id })
@@ -367,7 +367,7 @@ pub async fn applicant_for(state: &AppState, account: &Account, on_behalf: Optio
 pub(crate) async fn check_division(state: &AppState, division: Option<&str>) -> Fallible<Option<String>> {
     let Some(d) = division else { return Ok(None) };
     let code = domain::DivisionCode::parse(d).map_err(|e| Failure::from_describe(&e, "division"))?;
-    let known = state.store.divisions(None).await?;
+    let known = state.store.registers().divisions(None).await?;
     if !known.iter().any(|k| k.code == code.as_str()) {
         return Err(Failure::invalid(
             "unknown_division",
@@ -417,8 +417,8 @@ pub async fn submit(state: &AppState, account: &Account, body: SubmitBody, idemp
         }
         None => None,
     };
-    let records = state.store.records_of(&applicant.key).await?;
-    let prior = state.store.prior_application(&applicant.key, target.code()).await?;
+    let records = state.store.onething().records_of(&applicant.key).await?;
+    let prior = state.store.onething().prior_application(&applicant.key, target.code()).await?;
     let req = SubmitRequest {
         target,
         applicant,
@@ -468,7 +468,7 @@ pub async fn submit(state: &AppState, account: &Account, body: SubmitBody, idemp
             Ok(Filed { application, replayed: false, claim_code })
         }
         None => {
-            let application = state.store.application(id).await?.ok_or_else(hidden)?;
+            let application = state.store.onething().application(id).await?.ok_or_else(hidden)?;
             Ok(Filed { application: Arc::new(application), replayed: true, claim_code: None })
         }
     }
@@ -533,7 +533,7 @@ pub async fn rate(state: &AppState, account: &Account, app: ApplicationId, req: 
 pub async fn respond_rectification(state: &AppState, account: &Account, rect: RectificationId, response: String) -> Fallible<Arc<Application>> {
     let (app_id, dept) = state
         .store
-        .rectification_owner(rect)
+        .onething().rectification_owner(rect)
         .await?
         .ok_or_else(|| Failure::not_found("没有这个整改单", "No such rectification"))?;
     let allowed = account.has(Role::Admin) || (account.has(Role::Supervisor) && account.department.as_deref() == Some(dept.as_str()));
@@ -556,7 +556,7 @@ pub async fn tick(state: &AppState) -> Fallible<TickOutcome> {
     let today = domain::china_date(now);
     let mut total = TickOutcome::default();
     loop {
-        let due = state.store.due_applications(today, 256).await?;
+        let due = state.store.onething().due_applications(today, 256).await?;
         if due.is_empty() {
             break;
         }
@@ -640,8 +640,8 @@ pub async fn plan_view(state: &AppState, p: &Principal, q: PlanQuery) -> Fallibl
         }
     };
     let (applicant, _) = crate::areas::onething::cases::applicant_for(state, &p.account, q.applicant.as_deref()).await?;
-    let records = state.store.records_of(&applicant.key).await?;
-    let prior = state.store.prior_application(&applicant.key, target.code()).await?;
+    let records = state.store.onething().records_of(&applicant.key).await?;
+    let prior = state.store.onething().prior_application(&applicant.key, target.code()).await?;
     let today = domain::china_date(state.now());
     let c = state.catalog();
     let plan = onething::plan::plan(c, &target, Known { records: &records, prior: prior.as_ref() }, today)?;
@@ -755,7 +755,7 @@ pub async fn store_upload(state: &AppState, account: &Account, name: Option<Stri
         file_name: name.clone(),
         created_at: state.now(),
     };
-    state.store.insert_upload(&u).await?;
+    state.store.onething().insert_upload(&u).await?;
     Ok(UploadView { id: u.id.to_string(), sha256: sha, size: u.size, content_type, file_name: name })
 }
 
@@ -766,7 +766,7 @@ pub(crate) fn rand_suffix() -> String {
 
 pub(crate) async fn load_visible(state: &AppState, p: &Principal, id: &str) -> Fallible<onething::Application> {
     let id = app_id(id)?;
-    match state.store.application(id).await? {
+    match state.store.onething().application(id).await? {
         Some(app) if can_view(&p.account, &app) => Ok(app),
         _ => Err(Failure::not_found("没有这个申请，或您无权查看", "No such application, or you may not see it")),
     }
@@ -794,7 +794,7 @@ days = working days from filing to completion";
 /// Measured reductions (减材料、减跑动、减时间) per bundle and in total.
 pub async fn reduction_report(state: &AppState) -> Fallible<ReductionReport> {
     let c = state.catalog();
-    let sums = state.store.reduction_sums().await?;
+    let sums = state.store.onething().reduction_sums().await?;
     let mut total_b = onething::reduction::Figures::default();
     let mut total_a = onething::reduction::Figures::default();
     let mut total_n = 0;
@@ -893,14 +893,14 @@ pub async fn list_applications(state: &AppState, p: &Principal, q: ListQuery) ->
         }
         f.division = p.account.division.clone();
     }
-    let rows = state.store.applications(&f, page(q.limit, q.offset)).await?;
+    let rows = state.store.onething().applications(&f, page(q.limit, q.offset)).await?;
     Ok(rows.iter().map(|s| crate::areas::onething::views::summary_view(state.catalog(), s, own)).collect())
 }
 
 /// The notices written for an application.
 pub async fn application_notices(state: &AppState, p: &Principal, id: String) -> Fallible<Vec<NoticeView>> {
     let app = load_visible(&state, &p, &id).await?;
-    let list = state.store.notices_of_application(app.id).await?;
+    let list = state.store.notices().notices_of_application(app.id).await?;
     let mine = format!("account:{}", p.id());
     let shown: Vec<NoticeView> = list
         .iter()
@@ -927,7 +927,7 @@ pub async fn cases(state: &AppState, p: &Principal, q: CaseQuery) -> Fallible<Ve
         overdue_only: q.overdue.unwrap_or(false),
         due_by,
     };
-    let rows = state.store.case_queue(&f, page(q.limit, q.offset)).await?;
+    let rows = state.store.onething().case_queue(&f, page(q.limit, q.offset)).await?;
     Ok(rows.iter().map(|r| crate::areas::onething::views::case_row_view(&state, r)).collect())
 }
 
@@ -942,7 +942,7 @@ pub async fn overdue(state: &AppState, p: &Principal, q: CaseQuery) -> Fallible<
         overdue_only: true,
         due_by: None,
     };
-    let rows = state.store.case_queue(&f, page(q.limit, q.offset)).await?;
+    let rows = state.store.onething().case_queue(&f, page(q.limit, q.offset)).await?;
     Ok(rows.iter().map(|r| crate::areas::onething::views::case_row_view(&state, r)).collect())
 }
 
@@ -997,7 +997,7 @@ pub async fn departments(state: &AppState) -> Fallible<Vec<DepartmentView>> {
 /// The hash-chained history of an application.
 pub async fn history(state: &AppState, p: &Principal, id: String) -> Fallible<Vec<HistoryView>> {
     let app = load_visible(&state, &p, &id).await?;
-    let entries = state.store.history(app.id).await?;
+    let entries = state.store.onething().history(app.id).await?;
     Ok(entries.iter().map(crate::areas::onething::views::history_view).collect())
 }
 
@@ -1005,7 +1005,7 @@ pub async fn history(state: &AppState, p: &Principal, id: String) -> Fallible<Ve
 pub async fn rectifications(state: &AppState, p: &Principal, q: RectQuery) -> Fallible<Vec<RectificationRowView>> {
     p.require_any(&[Role::Supervisor, Role::Admin])?;
     let department = staff_department(&p, q.department)?;
-    let rows = state.store.rectifications(department.as_deref(), q.status.as_deref(), page(q.limit, q.offset)).await?;
+    let rows = state.store.onething().rectifications(department.as_deref(), q.status.as_deref(), page(q.limit, q.offset)).await?;
     let c = state.catalog();
     Ok(
         rows.iter()
@@ -1030,7 +1030,7 @@ pub async fn rectifications(state: &AppState, p: &Principal, q: RectQuery) -> Fa
 
 /// The caller's notices: their own, and for staff those to their department role or the district.
 pub async fn notices(state: &AppState, p: &Principal, q: NoticeQuery) -> Fallible<Vec<NoticeView>> {
-    let list = state.store.notices_for(&crate::areas::onething::cases::notice_recipients(&p), page(q.limit, q.offset)).await?;
+    let list = state.store.notices().notices_for(&crate::areas::onething::cases::notice_recipients(&p), page(q.limit, q.offset)).await?;
     Ok(list.iter().map(crate::areas::onething::views::notice_view).collect())
 }
 
@@ -1038,9 +1038,9 @@ pub async fn notices(state: &AppState, p: &Principal, q: NoticeQuery) -> Fallibl
 pub async fn overview(state: &AppState, p: &Principal) -> Fallible<Overview> {
     p.require_any(&[Role::Supervisor, Role::Admin])?;
     Ok(Overview {
-        applications_by_status: state.store.applications_by_status().await?,
-        notices: serde_json::to_value(state.store.outbox_counts().await?).unwrap_or_default(),
-        satisfaction: serde_json::to_value(state.store.satisfaction_by_department().await?).unwrap_or_default(),
+        applications_by_status: state.store.onething().applications_by_status().await?,
+        notices: serde_json::to_value(state.store.notices().outbox_counts().await?).unwrap_or_default(),
+        satisfaction: serde_json::to_value(state.store.onething().satisfaction_by_department().await?).unwrap_or_default(),
     })
 }
 

@@ -135,7 +135,7 @@ impl PoolState {
         let insts = read(&config.pool.institutions, pool::recognition::EMBEDDED_INSTITUTIONS)?;
         let recognition = pool::RecognitionCatalog::parse(&items, &insts).map_err(|e| io("recognition catalog", e))?;
         let list: Vec<pool::Institution> = recognition.institutions().cloned().collect();
-        store.upsert_institutions(&list).await?;
+        store.pool().upsert_institutions(&list).await?;
         let appender = store::Appender::start(
             store,
             i64::from(config.node),
@@ -306,17 +306,17 @@ pub(crate) async fn facts_for(state: &AppState, reader: &Reader, purpose: Option
         && let Some(own) = reader.own_key.as_deref()
         && own != subject
     {
-        f.guardian = state.store.is_guardian(own, subject, china_date(state.now())).await?;
+        f.guardian = state.store.identity().is_guardian(own, subject, china_date(state.now())).await?;
     }
     match purpose {
         Some(Purpose::Case { case }) => {
-            f.case = state.store.case_facts(CaseId(*case)).await?.map(|c| (c.department, c.applicant_key, c.open));
+            f.case = state.store.pool().case_facts(CaseId(*case)).await?.map(|c| (c.department, c.applicant_key, c.open));
         }
         Some(Purpose::Filing { application } | Purpose::Intake { application }) => {
-            f.filing = state.store.filing_facts(domain::ApplicationId(*application)).await?;
+            f.filing = state.store.pool().filing_facts(domain::ApplicationId(*application)).await?;
         }
         Some(Purpose::Consent { consent }) => {
-            f.consent = state.store.consent(*consent).await?;
+            f.consent = state.store.pool().consent(*consent).await?;
         }
         Some(Purpose::Treatment { .. }) => {
             if let Some(org) = &reader.org {
@@ -340,11 +340,11 @@ pub async fn treatment_relation(state: &AppState, org: &str, patient: &str, reco
     if state.pool.cached_care(org, patient, now) {
         return Ok(true);
     }
-    if let Some(until) = state.store.care_relation_until(org, patient, now).await? {
+    if let Some(until) = state.store.fhir().care_relation_until(org, patient, now).await? {
         state.pool.remember_care(org, patient, until);
         return Ok(true);
     }
-    Ok(state.store.has_org_consent(patient, org, record_type, china_date(now)).await?)
+    Ok(state.store.pool().has_org_consent(patient, org, record_type, china_date(now)).await?)
 }
 
 /// Logs that staff read an application with its applicant's unmasked ID number, phone and form
@@ -479,13 +479,13 @@ pub async fn verify_credential(state: &AppState, text: &str) -> Fallible<(cert::
     let now = state.now();
     let opened = cert::open(text, &state.pool.keys).map_err(|e| Failure::from_describe(&e, "credential"))?;
     let revoked = match credential_id(&opened) {
-        Some(id) => state.store.credential(id).await?.is_some_and(|c| c.revoked_at.is_some()),
+        Some(id) => state.store.pool().credential(id).await?.is_some_and(|c| c.revoked_at.is_some()),
         None => false,
     };
     let v = cert::verify(text, &state.pool.keys, now, |_| revoked).map_err(|e| Failure::from_describe(&e, "credential"))?;
     let status = match &v.body {
         CredentialBody::Record(c) => match c.rid.parse::<i64>() {
-            Ok(rid) => state.store.pool_record(RecordId(rid)).await?.map(|r| r.meta().status(china_date(now)).code().to_owned()),
+            Ok(rid) => state.store.pool().pool_record(RecordId(rid)).await?.map(|r| r.meta().status(china_date(now)).code().to_owned()),
             Err(_) => None,
         },
         CredentialBody::Rider(_) => None,
@@ -519,7 +519,7 @@ pub async fn records_of(state: &AppState, account: &Account, q: &PurposeQuery) -
         })?,
     };
     let purpose = parse_purpose(q.purpose.as_deref(), value_text(&q.reference).as_deref())?;
-    let records = state.store.pool_records_of(&subject, q.history.unwrap_or(false)).await?;
+    let records = state.store.pool().pool_records_of(&subject, q.history.unwrap_or(false)).await?;
     // Every kind of record must be lawful to read; the log names each record.
     let mut allowed = Vec::new();
     let mut refused: Option<Decision> = None;
@@ -637,12 +637,12 @@ pub(crate) fn access_view(state: &AppState, e: &AccessEntry, titles: &HashMap<i6
 pub async fn access_log_of(state: &AppState, account: &Account, q: &PageQuery) -> Fallible<Vec<AccessView>> {
     let reader = reader_of(state, account).await?;
     let key = reader.own_key.ok_or_else(|| Failure::forbidden("只有居民和企业可以查看自己数据的调阅记录", "Only residents and enterprises have an access log of their own data"))?;
-    let list = state.store.access_log_of(&key, q.limit.unwrap_or(50).clamp(1, 500), q.offset.unwrap_or(0).max(0)).await?;
+    let list = state.store.access_log().access_log_of(&key, q.limit.unwrap_or(50).clamp(1, 500), q.offset.unwrap_or(0).max(0)).await?;
     let mut titles = HashMap::new();
     for e in &list {
         if let Some(r) = e.reader
             && !titles.contains_key(&r)
-            && let Some(a) = state.store.account(domain::AccountId(r)).await?
+            && let Some(a) = state.store.identity().account(domain::AccountId(r)).await?
         {
             // Staff titles are shown; a resident or enterprise reader only as themself or as someone
             // else (never their name).
@@ -739,7 +739,7 @@ pub(crate) async fn my_rider(state: &AppState, p: &Principal, id: &str) -> Falli
     let none = || Failure::not_found("没有这个骑手登记", "No such rider registration");
     let id = parse_num(id, "没有这个骑手登记", "No such rider registration")?;
     let key = reader_of(state, &p.account).await?.own_key.ok_or_else(none)?;
-    let r = state.store.rider(id).await?.filter(|r| r.person_key == key).ok_or_else(none)?;
+    let r = state.store.pool().rider(id).await?.filter(|r| r.person_key == key).ok_or_else(none)?;
     Ok((key, r))
 }
 
@@ -758,7 +758,7 @@ pub(crate) const FILINGS_PER_APPEND: i64 = 128;
 pub async fn log_filing_reads(state: &AppState) -> Fallible<usize> {
     let mut total = 0;
     loop {
-        let list = state.store.unlogged_filings(FILINGS_PER_APPEND).await?;
+        let list = state.store.pool().unlogged_filings(FILINGS_PER_APPEND).await?;
         if list.is_empty() {
             return Ok(total);
         }
@@ -784,7 +784,7 @@ pub async fn log_filing_reads(state: &AppState) -> Fallible<usize> {
             state.pool.appender.append(entries, Vec::new()).await.map_err(store_log_error)?;
         }
         let ids: Vec<domain::ApplicationId> = list.iter().map(|f| f.application).collect();
-        state.store.mark_filings_logged(&ids).await?;
+        state.store.pool().mark_filings_logged(&ids).await?;
         total += list.len();
     }
 }
@@ -850,8 +850,8 @@ pub async fn publish(state: &AppState, p: &Principal, body: PublishBody) -> Fall
         case: None,
         data: body.data,
     };
-    state.store.publish_records(std::slice::from_ref(&rec), Some(p.id().0)).await?;
-    let stored = state.store.pool_record(rec.id).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
+    state.store.pool().publish_records(std::slice::from_ref(&rec), Some(p.id().0)).await?;
+    let stored = state.store.pool().pool_record(rec.id).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
     Ok(record_view(&state, &stored))
 }
 
@@ -864,10 +864,10 @@ pub async fn read_record(state: &AppState, p: &Principal, id: String, q: ReadQue
     let resource = vec![format!("shared_record:{id}")];
     let (rec, facts) = if let Some(Purpose::Consent { consent }) = &purpose {
         // The record and the consent in one round trip: the most common read by another department.
-        let (rec, consent) = state.store.pool_record_and_consent(RecordId(id), *consent).await?.ok_or_else(no_record)?;
+        let (rec, consent) = state.store.pool().pool_record_and_consent(RecordId(id), *consent).await?.ok_or_else(no_record)?;
         (rec, ReadFacts { consent, ..Default::default() })
     } else {
-        let rec = state.store.pool_record(RecordId(id)).await?.ok_or_else(no_record)?;
+        let rec = state.store.pool().pool_record(RecordId(id)).await?.ok_or_else(no_record)?;
         let facts = facts_for(&state, &reader, purpose.as_ref(), &rec.record.subject_key, &rec.record.record_type).await?;
         (rec, facts)
     };
@@ -886,7 +886,7 @@ pub async fn correct(state: &AppState, p: &Principal, id: String, body: CorrectB
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(Failure::invalid("reason_required", "reason", "请填写更正理由（500 字以内）", "Give the reason for the correction (up to 500 characters)"));
     }
-    let old = state.store.pool_record(RecordId(id)).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
+    let old = state.store.pool().pool_record(RecordId(id)).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
     old.meta().check_correctable(&dept).map_err(pool_error)?;
     state.pool.schemas.validate(&old.record.record_type, &body.data).map_err(pool_error)?;
     let now = state.now();
@@ -906,8 +906,8 @@ pub async fn correct(state: &AppState, p: &Principal, id: String, body: CorrectB
     };
     // The certificates of the old version no longer stand: revoked in the same transaction.
     let revoked = format!("更正为第 {} 版：{reason}", meta.version);
-    state.store.correct_record(old.record.id, &new, meta.version, Some(p.id().0), now, &revoked).await?;
-    let stored = state.store.pool_record(new.id).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
+    state.store.pool().correct_record(old.record.id, &new, meta.version, Some(p.id().0), now, &revoked).await?;
+    let stored = state.store.pool().pool_record(new.id).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
     Ok(record_view(&state, &stored))
 }
 
@@ -916,7 +916,7 @@ pub async fn revoke(state: &AppState, p: &Principal, id: String, body: ReasonBod
     let dept = publisher_department(&p, &state)?.to_owned();
     let reason = reason_of(&body)?;
     let id = parse_num(&id, "没有这条数据", "No such record")?;
-    let rec = state.store.pool_record(RecordId(id)).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
+    let rec = state.store.pool().pool_record(RecordId(id)).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
     if rec.record.department != dept {
         return Err(Failure::Forbidden {
             code: "not_publisher",
@@ -925,10 +925,10 @@ pub async fn revoke(state: &AppState, p: &Principal, id: String, body: ReasonBod
             field: None,
         });
     }
-    if rec.revoked_at.is_some() || !state.store.revoke_record(rec.record.id, state.now(), &reason).await? {
+    if rec.revoked_at.is_some() || !state.store.pool().revoke_record(rec.record.id, state.now(), &reason).await? {
         return Err(pool_error(PoolError::Revoked));
     }
-    let stored = state.store.pool_record(rec.record.id).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
+    let stored = state.store.pool().pool_record(rec.record.id).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
     Ok(record_view(&state, &stored))
 }
 
@@ -948,7 +948,7 @@ pub async fn grant_consent(state: &AppState, p: &Principal, body: ConsentBody) -
         }
         "account" => {
             let id: i64 = body.grantee.trim().parse().map_err(|_| Failure::invalid("unknown_grantee", "grantee", "账号编号无效", "Invalid account id"))?;
-            if state.store.account(domain::AccountId(id)).await?.is_none() {
+            if state.store.identity().account(domain::AccountId(id)).await?.is_none() {
                 return Err(Failure::invalid("unknown_grantee", "grantee", "没有这个账号", "No such account"));
             }
             GranteeKind::Account
@@ -981,7 +981,7 @@ pub async fn grant_consent(state: &AppState, p: &Principal, body: ConsentBody) -
         valid_until: china_date(now) + chrono::Days::new(days),
         revoked_at: None,
     };
-    state.store.insert_consents(std::slice::from_ref(&c)).await?;
+    state.store.pool().insert_consents(std::slice::from_ref(&c)).await?;
     Ok(consent_view(&state, &c))
 }
 
@@ -990,10 +990,10 @@ pub async fn withdraw_consent(state: &AppState, p: &Principal, id: String) -> Fa
     let id = parse_num(&id, "没有这个授权", "No such consent")?;
     let reader = reader_of(&state, &p.account).await?;
     let key = reader.own_key.ok_or_else(|| Failure::not_found("没有这个授权", "No such consent"))?;
-    if !state.store.revoke_consent(id, &key, state.now()).await? {
+    if !state.store.pool().revoke_consent(id, &key, state.now()).await? {
         return Err(Failure::not_found("没有这个有效的授权", "No such active consent of yours"));
     }
-    let c = state.store.consent(id).await?.ok_or_else(|| Failure::not_found("没有这个授权", "No such consent"))?;
+    let c = state.store.pool().consent(id).await?.ok_or_else(|| Failure::not_found("没有这个授权", "No such consent"))?;
     Ok(consent_view(&state, &c))
 }
 
@@ -1003,7 +1003,7 @@ pub async fn withdraw_consent(state: &AppState, p: &Principal, id: String) -> Fa
 pub async fn register_rider(state: &AppState, p: &Principal, body: RiderBody) -> Fallible<serde_json::Value> {
     let platform = rider_scope(&state, &p)?.ok_or_else(|| Failure::forbidden("骑手由其所属平台登记", "Riders are registered by their platform"))?;
     let id = ResidentId::parse_on(body.id_number.trim(), china_date(state.now())).map_err(|e| Failure::from_describe(&e, "id_number"))?;
-    let person = state.store.person_by_id_number(id.as_str()).await?.ok_or_else(|| {
+    let person = state.store.registers().person_by_id_number(id.as_str()).await?.ok_or_else(|| {
         Failure::invalid("not_in_register", "id_number", "人口库中没有此身份证号码", "This ID number is not in the population register")
     })?;
     pool::validity::rider_age(&id, china_date(state.now())).map_err(|e| Failure::from_describe(&e, "id_number"))?;
@@ -1011,7 +1011,7 @@ pub async fn register_rider(state: &AppState, p: &Principal, body: RiderBody) ->
         Some(s) => Some(domain::Phone::parse(s).map_err(|e| Failure::from_describe(&e, "phone"))?.as_str().to_owned()),
         None => person.phone.clone(),
     };
-    let known: Vec<String> = state.store.estates().await?.into_iter().map(|e| e.code).collect();
+    let known: Vec<String> = state.store.pool().estates().await?.into_iter().map(|e| e.code).collect();
     let estates: Vec<String> = body.estates.iter().map(|e| e.trim().to_owned()).filter(|e| !e.is_empty()).collect();
     if estates.is_empty() {
         return Err(Failure::invalid("estates_required", "estates", "请至少选择一个小区（或 *）", "Name at least one estate, or *"));
@@ -1023,7 +1023,7 @@ pub async fn register_rider(state: &AppState, p: &Principal, body: RiderBody) ->
     }
     let days = pool::validity::days(body.valid_days).map_err(|e| Failure::from_describe(&e, "valid_days"))?;
     let now = state.now();
-    if state.store.riders_of_person(id.as_str()).await?.iter().any(|r| (r.status == "active" || r.status == "pending") && r.platform == platform) {
+    if state.store.pool().riders_of_person(id.as_str()).await?.iter().any(|r| (r.status == "active" || r.status == "pending") && r.platform == platform) {
         return Err(Failure::Conflict {
             code: "rider_exists",
             zh: "该骑手已在本平台登记".into(),
@@ -1049,11 +1049,11 @@ pub async fn register_rider(state: &AppState, p: &Principal, body: RiderBody) ->
     let reader = reader_of(&state, &p.account).await?;
     let looked_up = entry(&reader, now, id.as_str(), format!("rider-registration:{}", r.id), Some(&Purpose::Supervision), &Decision::Allowed { basis: pool::Basis::Supervision });
     state.pool.appender.append(vec![looked_up], Vec::new()).await.map_err(store_log_error)?;
-    state.store.insert_riders(std::slice::from_ref(&r), &[]).await?;
+    state.store.pool().insert_riders(std::slice::from_ref(&r), &[]).await?;
     let platform_name = rider::platform_name(&r.platform).unwrap_or(&r.platform).to_owned();
     let to: Vec<(i64, String, String, String, String)> = state
         .store
-        .accounts_of_subject(Some(person.id), None)
+        .identity().accounts_of_subject(Some(person.id), None)
         .await?
         .iter()
         .map(|a| {
@@ -1066,7 +1066,7 @@ pub async fn register_rider(state: &AppState, p: &Principal, body: RiderBody) ->
             )
         })
         .collect();
-    state.store.queue_plain_notices(&to, now).await?;
+    state.store.pool().queue_plain_notices(&to, now).await?;
     Ok(serde_json::json!({ "rider": rider_view(&r), "code": null }))
 }
 
@@ -1077,7 +1077,7 @@ pub async fn confirm_rider(state: &AppState, p: &Principal, id: String) -> Falli
         return Err(Failure::Conflict { code: "rider_not_pending", zh: "该登记已处理".into(), en: "This registration was already answered".into(), field: None });
     }
     let cred = sign_rider(&state, &r, state.parts.ids.next());
-    if !state.store.confirm_rider(r.id, &key, &cred).await? {
+    if !state.store.pool().confirm_rider(r.id, &key, &cred).await? {
         return Err(Failure::Conflict { code: "rider_not_pending", zh: "该登记已处理".into(), en: "This registration was already answered".into(), field: None });
     }
     Ok(credential_view(&cred))
@@ -1086,10 +1086,10 @@ pub async fn confirm_rider(state: &AppState, p: &Principal, id: String) -> Falli
 /// I decline a platform's registration of me as its rider.
 pub async fn decline_rider(state: &AppState, p: &Principal, id: String) -> Fallible<RiderView> {
     let (key, r) = my_rider(&state, &p, &id).await?;
-    if !state.store.decline_rider(r.id, &key, state.now()).await? {
+    if !state.store.pool().decline_rider(r.id, &key, state.now()).await? {
         return Err(Failure::Conflict { code: "rider_not_pending", zh: "该登记已处理".into(), en: "This registration was already answered".into(), field: None });
     }
-    let r = state.store.rider(r.id).await?.ok_or_else(|| Failure::not_found("没有这个骑手登记", "No such rider registration"))?;
+    let r = state.store.pool().rider(r.id).await?.ok_or_else(|| Failure::not_found("没有这个骑手登记", "No such rider registration"))?;
     Ok(rider_view(&r))
 }
 
@@ -1103,7 +1103,7 @@ pub async fn list_riders(state: &AppState, p: &Principal, q: RiderQuery) -> Fall
         (Some(mine), _) => Some(mine.clone()),
         (None, asked) => asked.map(str::to_owned),
     };
-    let list = state.store.riders(platform.as_deref(), q.limit.unwrap_or(50).clamp(1, 500), q.offset.unwrap_or(0).max(0)).await?;
+    let list = state.store.pool().riders(platform.as_deref(), q.limit.unwrap_or(50).clamp(1, 500), q.offset.unwrap_or(0).max(0)).await?;
     Ok(list.iter().map(rider_view).collect())
 }
 
@@ -1112,7 +1112,7 @@ pub async fn rider_summary(state: &AppState, p: &Principal) -> Fallible<serde_js
     if rider_scope(&state, &p)?.is_some() {
         return Err(Failure::forbidden("只有监管部门可以查看各平台的骑手", "Only the regulator sees every platform"));
     }
-    let counts = state.store.rider_counts().await?;
+    let counts = state.store.pool().rider_counts().await?;
     let mut by: std::collections::BTreeMap<String, serde_json::Value> = std::collections::BTreeMap::new();
     for (platform, status, n) in counts {
         let e = by.entry(platform.clone()).or_insert_with(|| {
@@ -1126,7 +1126,7 @@ pub async fn rider_summary(state: &AppState, p: &Principal) -> Fallible<serde_js
 /// The rider code of a rider: for the rider themself and their platform.
 pub async fn rider_code(state: &AppState, p: &Principal, id: String) -> Fallible<CredentialView> {
     let id = parse_num(&id, "没有这个骑手", "No such rider")?;
-    let r = state.store.rider(id).await?.ok_or_else(|| Failure::not_found("没有这个骑手", "No such rider"))?;
+    let r = state.store.pool().rider(id).await?.ok_or_else(|| Failure::not_found("没有这个骑手", "No such rider"))?;
     let reader = reader_of(&state, &p.account).await?;
     let own = reader.own_key.as_deref() == Some(r.person_key.as_str());
     let platform = p.department() == Some(r.platform.as_str());
@@ -1141,7 +1141,7 @@ pub async fn rider_code(state: &AppState, p: &Principal, id: String) -> Fallible
             field: None,
         });
     }
-    let c = state.store.credential_of_rider(r.id).await?.ok_or_else(|| Failure::Conflict {
+    let c = state.store.pool().credential_of_rider(r.id).await?.ok_or_else(|| Failure::Conflict {
         code: "rider_revoked",
         zh: "该骑手的小哥码已被撤销".into(),
         en: "This rider's code was revoked".into(),
@@ -1155,8 +1155,8 @@ pub async fn my_rider_codes(state: &AppState, p: &Principal) -> Fallible<Vec<Cre
     let reader = reader_of(&state, &p.account).await?;
     let Some(key) = reader.own_key else { return Ok(Vec::new()) };
     let mut out = Vec::new();
-    for r in state.store.riders_of_person(&key).await? {
-        if let Some(c) = state.store.credential_of_rider(r.id).await? {
+    for r in state.store.pool().riders_of_person(&key).await? {
+        if let Some(c) = state.store.pool().credential_of_rider(r.id).await? {
             out.push(credential_view(&c));
         }
     }
@@ -1168,14 +1168,14 @@ pub async fn revoke_rider(state: &AppState, p: &Principal, id: String, body: Rea
     let scope = rider_scope(&state, &p)?;
     let reason = reason_of(&body)?;
     let id = parse_num(&id, "没有这个骑手", "No such rider")?;
-    let r = state.store.rider(id).await?.ok_or_else(|| Failure::not_found("没有这个骑手", "No such rider"))?;
+    let r = state.store.pool().rider(id).await?.ok_or_else(|| Failure::not_found("没有这个骑手", "No such rider"))?;
     if scope.as_deref().is_some_and(|s| s != r.platform) {
         return Err(Failure::not_found("没有这个骑手", "No such rider"));
     }
-    if !state.store.revoke_rider(r.id, state.now(), &reason).await? {
+    if !state.store.pool().revoke_rider(r.id, state.now(), &reason).await? {
         return Err(Failure::Conflict { code: "rider_revoked", zh: "该骑手已被撤销".into(), en: "The rider was already revoked".into(), field: None });
     }
-    let r = state.store.rider(id).await?.ok_or_else(|| Failure::not_found("没有这个骑手", "No such rider"))?;
+    let r = state.store.pool().rider(id).await?.ok_or_else(|| Failure::not_found("没有这个骑手", "No such rider"))?;
     Ok(rider_view(&r))
 }
 
@@ -1199,20 +1199,20 @@ pub async fn rider_notices(state: &AppState, p: &Principal, body: RiderNoticeBod
         }
         (None, pl) => pl.map(str::to_owned),
     };
-    let accounts = state.store.rider_accounts(platform.as_deref()).await?;
+    let accounts = state.store.pool().rider_accounts(platform.as_deref()).await?;
     let en = body.text_en.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or(text).to_owned();
     let rows: Vec<(i64, String, String, String, String)> = accounts
         .iter()
         .map(|a| (state.parts.ids.next(), format!("account:{a}"), kind.to_owned(), format!("【富春小哥】{text}"), en.clone()))
         .collect();
-    state.store.queue_plain_notices(&rows, state.now()).await?;
+    state.store.pool().queue_plain_notices(&rows, state.now()).await?;
     Ok(serde_json::json!({ "queued": rows.len(), "platform": platform, "kind": kind }))
 }
 
 /// The ordering clinician records the decision on a recognition offer (the DetectedIssue id).
 pub async fn decide_offer(state: &AppState, p: &Principal, id: String, body: DecisionBody) -> Fallible<OfferView> {
     let id = parse_num(&id, "没有这条互认提示", "No such recognition offer")?;
-    let offer = state.store.offer(id).await?.ok_or_else(|| Failure::not_found("没有这条互认提示", "No such recognition offer"))?;
+    let offer = state.store.fhir().offer(id).await?.ok_or_else(|| Failure::not_found("没有这条互认提示", "No such recognition offer"))?;
     if p.department() != Some(offer.ordering_institution.as_str()) {
         return Err(Failure::not_found("没有这条互认提示", "No such recognition offer"));
     }
@@ -1224,10 +1224,10 @@ pub async fn decide_offer(state: &AppState, p: &Principal, id: String, body: Dec
         pool::RecognitionDecision::Accepted => (None, None),
         pool::RecognitionDecision::Retest { reason, note } => (Some(reason.code()), note.clone()),
     };
-    if !state.store.decide_offer(id, d.code(), reason, note.as_deref(), state.now(), p.id().0).await? {
+    if !state.store.fhir().decide_offer(id, d.code(), reason, note.as_deref(), state.now(), p.id().0).await? {
         return Err(Failure::Conflict { code: "already_decided", zh: "该互认提示已有处理结果".into(), en: "This offer was already decided".into(), field: None });
     }
-    Ok(state.store.offer(id).await?.ok_or_else(|| Failure::not_found("没有这条互认提示", "No such recognition offer"))?.into())
+    Ok(state.store.fhir().offer(id).await?.ok_or_else(|| Failure::not_found("没有这条互认提示", "No such recognition offer"))?.into())
 }
 
 /// The district's public key for offline verification of e-certificates and rider codes.
@@ -1258,7 +1258,7 @@ pub async fn revocations(state: &AppState, q: SinceQuery) -> Fallible<serde_json
                 .map_err(|_| Failure::invalid("invalid_time", "since", "since 须为 RFC 3339 时间", "since must be an RFC 3339 time"))?,
         ),
     };
-    let list = state.store.revoked_credentials(since).await?;
+    let list = state.store.pool().revoked_credentials(since).await?;
     Ok(serde_json::json!({
         "as_of": state.now(),
         "key_id": state.pool.public().key_id(),
@@ -1296,14 +1296,14 @@ pub async fn recognition_items(state: &AppState) -> Fallible<serde_json::Value> 
 pub async fn my_consents(state: &AppState, p: &Principal) -> Fallible<Vec<ConsentView>> {
     let reader = reader_of(&state, &p.account).await?;
     let key = reader.own_key.ok_or_else(|| Failure::forbidden("只有居民和企业有授权", "Only residents and enterprises have consents"))?;
-    let list = state.store.consents_of(&key).await?;
+    let list = state.store.pool().consents_of(&key).await?;
     Ok(list.iter().map(|c| consent_view(&state, c)).collect())
 }
 
 /// Verifies every chain of the access log (administrators).
 pub async fn verify_log(state: &AppState, p: &Principal) -> Fallible<LogVerificationView> {
     p.require_any(&[Role::Admin])?;
-    Ok(state.store.verify_access_log(|_, _| {}).await?.into())
+    Ok(state.store.access_log().verify_access_log(|_, _| {}).await?.into())
 }
 
 /// A person in the population register with their household (户籍), for a lawful purpose; logged.
@@ -1317,8 +1317,8 @@ pub async fn person_register(state: &AppState, p: &Principal, id_number: String,
     if !d.is_allowed() {
         return Err(refusal(&d));
     }
-    let person = state.store.person_by_id_number(key.as_str()).await?.ok_or_else(|| Failure::not_found("人口库中没有此人", "Not in the population register"))?;
-    let members = state.store.household_members(person.household).await?;
+    let person = state.store.registers().person_by_id_number(key.as_str()).await?.ok_or_else(|| Failure::not_found("人口库中没有此人", "Not in the population register"))?;
+    let members = state.store.registers().household_members(person.household).await?;
     Ok(serde_json::json!({
         "id_number": person.id_number, "name": person.name, "sex": person.sex, "birth_date": person.birth_date,
         "division": person.division, "household": person.household.to_string(), "relation": person.relation,
@@ -1332,8 +1332,8 @@ pub async fn person_register(state: &AppState, p: &Principal, id_number: String,
 /// registration facts; the representative masked).
 pub async fn enterprise_register(state: &AppState, code: String) -> Fallible<serde_json::Value> {
     let code = CreditCode::parse(code.trim()).map_err(|e| Failure::from_describe(&e, "code"))?;
-    let e = state.store.enterprise_by_credit_code(code.as_str()).await?.ok_or_else(|| Failure::not_found("法人库中没有此企业", "Not in the legal-entity register"))?;
-    let rep = state.store.person(e.legal_rep).await?;
+    let e = state.store.registers().enterprise_by_credit_code(code.as_str()).await?.ok_or_else(|| Failure::not_found("法人库中没有此企业", "Not in the legal-entity register"))?;
+    let rep = state.store.registers().person(e.legal_rep).await?;
     Ok(serde_json::json!({
         "credit_code": e.credit_code, "name": e.name, "kind": e.kind, "division": e.division, "established_on": e.established_on,
         "legal_representative": rep.map(|r| serde_json::json!({ "name": mask::name(&r.name), "id_number": mask::id_number(&r.id_number) })),
@@ -1342,14 +1342,14 @@ pub async fn enterprise_register(state: &AppState, code: String) -> Fallible<ser
 
 /// The estates riders may be allowed into.
 pub async fn estates(state: &AppState) -> Fallible<Vec<EstateView>> {
-    Ok(state.store.estates().await?.into_iter().map(EstateView::from).collect())
+    Ok(state.store.pool().estates().await?.into_iter().map(EstateView::from).collect())
 }
 
 /// A platform's registrations of me as its rider (pending, active, revoked, declined).
 pub async fn my_riders(state: &AppState, p: &Principal) -> Fallible<Vec<RiderView>> {
     let reader = reader_of(&state, &p.account).await?;
     let Some(key) = reader.own_key else { return Ok(Vec::new()) };
-    Ok(state.store.riders_of_person(&key).await?.iter().map(rider_view).collect())
+    Ok(state.store.pool().riders_of_person(&key).await?.iter().map(rider_view).collect())
 }
 
 /// Recognitions and money saved per institution, and look-ups in all (health staff, clinicians,
@@ -1361,8 +1361,8 @@ pub async fn recognition_figures(state: &AppState, p: &Principal) -> Fallible<se
     if !allowed {
         return Err(Failure::forbidden("只有卫健、医保部门、医疗机构和管理员可以查看互认统计", "Only health and insurance staff, institutions and administrators see these figures"));
     }
-    let figures = state.store.recognition_figures().await?;
-    let lookups = state.store.health_lookups().await?;
+    let figures = state.store.fhir().recognition_figures().await?;
+    let lookups = state.store.fhir().health_lookups().await?;
     let (mut offered, mut accepted, mut saved) = (0i64, 0i64, 0i64);
     let rows: Vec<serde_json::Value> = figures
         .iter()
@@ -1391,7 +1391,7 @@ pub async fn recognition_figures(state: &AppState, p: &Principal) -> Fallible<se
 /// record that has one gets it back. The answer says whether it is new.
 pub async fn issue_certificate(state: &AppState, p: &Principal, id: String) -> Fallible<(CredentialView, bool)> {
     let id = parse_num(&id, "没有这条数据", "No such record")?;
-    let rec = state.store.pool_record(RecordId(id)).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
+    let rec = state.store.pool().pool_record(RecordId(id)).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
     let reader = reader_of(&state, &p.account).await?;
     let own = reader.own_key.as_deref() == Some(rec.record.subject_key.as_str());
     let publisher = reader.kind == ReaderKind::Department && reader.org.as_deref() == Some(rec.record.department.as_str());
@@ -1406,12 +1406,12 @@ pub async fn issue_certificate(state: &AppState, p: &Principal, id: String) -> F
             return Err(Failure::Conflict { code: "record_expired", zh: "该数据已过期，不能生成电子证照".into(), en: "The record has expired".into(), field: None });
         }
     }
-    if let Some(c) = state.store.certificate_of_record(rec.record.id).await? {
+    if let Some(c) = state.store.pool().certificate_of_record(rec.record.id).await? {
         return Ok((credential_view(&c), false));
     }
     let holder = rec.record.data.get("name").and_then(|v| v.as_str()).unwrap_or("").to_owned();
     let row = sign_record(&state, &rec, &holder, state.parts.ids.next());
-    state.store.insert_credentials(std::slice::from_ref(&row)).await?;
+    state.store.pool().insert_credentials(std::slice::from_ref(&row)).await?;
     Ok((credential_view(&row), true))
 }
 

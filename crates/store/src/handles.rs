@@ -1,0 +1,128 @@
+//! Each area's handle on the store: `store.pool()`, `store.onething()` … give that area's queries
+//! and nothing else, so a call says which area's tables it touches. Each handle derefs to the
+//! `Store` for its connections.
+
+use crate::Store;
+
+/// The one-thing area's queries: applications, cases, rectifications, history, collect-once records, uploads and reductions (`store.onething().…`).
+#[derive(Clone, Copy)]
+pub struct OnethingQueries<'a>(&'a Store);
+
+impl std::ops::Deref for OnethingQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
+/// The district cockpit's read-only figures across areas (`store.cockpit().…`).
+#[derive(Clone, Copy)]
+pub struct CockpitQueries<'a>(&'a Store);
+
+impl std::ops::Deref for CockpitQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
+/// The notice outbox every area writes to: notices for a recipient, claiming, delivery (`store.notices().…`).
+#[derive(Clone, Copy)]
+pub struct NoticeQueries<'a>(&'a Store);
+
+impl std::ops::Deref for NoticeQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
+/// The shared data pool's queries: records and their versions, consents, credentials, estates, riders and institutions (`store.pool().…`).
+#[derive(Clone, Copy)]
+pub struct PoolQueries<'a>(&'a Store);
+
+impl std::ops::Deref for PoolQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
+/// The hash-chained access log every area's reads are written to (`store.access_log().…`).
+#[derive(Clone, Copy)]
+pub struct AccessLogQueries<'a>(&'a Store);
+
+impl std::ops::Deref for AccessLogQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
+/// Mutual recognition's queries: FHIR resources, treatment relations, recognition offers and figures (`store.fhir().…`).
+#[derive(Clone, Copy)]
+pub struct FhirQueries<'a>(&'a Store);
+
+impl std::ops::Deref for FhirQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
+/// Identity's queries: accounts, sessions, the server secret, registration challenges, claim codes and guardians (`store.identity().…`).
+#[derive(Clone, Copy)]
+pub struct IdentityQueries<'a>(&'a Store);
+
+impl std::ops::Deref for IdentityQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
+/// The base registers: divisions, persons and households, enterprises (`store.registers().…`).
+#[derive(Clone, Copy)]
+pub struct RegisterQueries<'a>(&'a Store);
+
+impl std::ops::Deref for RegisterQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
+impl Store {
+    /// The one-thing area's queries: applications, cases, rectifications, history, collect-once records, uploads and reductions.
+    pub fn onething(&self) -> OnethingQueries<'_> {
+        OnethingQueries(self)
+    }
+    /// The district cockpit's read-only figures across areas.
+    pub fn cockpit(&self) -> CockpitQueries<'_> {
+        CockpitQueries(self)
+    }
+    /// The notice outbox every area writes to: notices for a recipient, claiming, delivery.
+    pub fn notices(&self) -> NoticeQueries<'_> {
+        NoticeQueries(self)
+    }
+    /// The shared data pool's queries: records and their versions, consents, credentials, estates, riders and institutions.
+    pub fn pool(&self) -> PoolQueries<'_> {
+        PoolQueries(self)
+    }
+    /// The hash-chained access log every area's reads are written to.
+    pub fn access_log(&self) -> AccessLogQueries<'_> {
+        AccessLogQueries(self)
+    }
+    /// Mutual recognition's queries: FHIR resources, treatment relations, recognition offers and figures.
+    pub fn fhir(&self) -> FhirQueries<'_> {
+        FhirQueries(self)
+    }
+    /// Identity's queries: accounts, sessions, the server secret, registration challenges, claim codes and guardians.
+    pub fn identity(&self) -> IdentityQueries<'_> {
+        IdentityQueries(self)
+    }
+    /// The base registers: divisions, persons and households, enterprises.
+    pub fn registers(&self) -> RegisterQueries<'_> {
+        RegisterQueries(self)
+    }
+}
