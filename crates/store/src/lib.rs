@@ -3,6 +3,7 @@
 //! `lookup`), one set of portable migrations, a group-commit writer for the application
 //! aggregates, and the queries the API and the reports need. Only this crate knows SQL.
 
+pub mod aggregate;
 pub mod codec;
 pub mod handles;
 pub mod lookup;
@@ -23,6 +24,7 @@ pub use handles::*;
 pub use queries::*;
 pub use lookup::Cols;
 pub use sync::Durable;
+pub use aggregate::{Aggregate, Wanted};
 pub use writer::{Job, Saved, UnitOfWork, UowError};
 
 /// Which database is behind the store.

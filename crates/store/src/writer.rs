@@ -17,6 +17,7 @@ use sqlx::{Any, AnyConnection, AnyPool, Arguments, Row};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::aggregate::{self, Aggregate, Others, Wanted};
 use crate::codec::{self, Value};
 use crate::lookup::Cols;
 use crate::sync::{Durable, Flusher, again};
@@ -33,6 +34,10 @@ pub trait Job: Send + 'static {
     fn idempotency(&self) -> Option<(AccountId, String)> {
         None
     }
+    /// The other aggregates to load before `run` (see `crate::aggregate`).
+    fn aggregates(&self) -> Vec<Wanted> {
+        Vec::new()
+    }
     /// Jobs with the same route always go to the same writer task (PostgreSQL runs several).
     fn route(&self) -> u64;
     /// Applies the job to the unit of work. May run more than once (after a failed batch), each
@@ -44,6 +49,8 @@ pub trait Job: Send + 'static {
 #[derive(Debug)]
 pub enum UowError<E> {
     NotFound(ApplicationId),
+    /// An aggregate of `table` the job did not load, or that does not exist.
+    NotLoaded { table: &'static str, id: i64 },
     Job(E),
 }
 
@@ -69,6 +76,8 @@ pub struct UnitOfWork {
     delivered: Vec<(NoticeId, chrono::DateTime<chrono::Utc>)>,
     /// Filings whose look-ups the access log now holds.
     filings_logged: Vec<ApplicationId>,
+    /// The other aggregates the jobs loaded, changed or created.
+    others: Others,
 }
 
 impl UnitOfWork {
@@ -112,6 +121,30 @@ impl UnitOfWork {
         self.effects.extend(effects);
     }
 
+    /// An aggregate of another kind, as the jobs so far left it (loaded if a job wanted it).
+    pub fn aggregate<A: Aggregate>(&self, id: i64) -> Option<&A> {
+        self.others.get::<A>(id)
+    }
+
+    /// Runs `f` on a copy of an aggregate of another kind; keeps the copy and the effects only if
+    /// `f` succeeds.
+    pub fn change_aggregate<A: Aggregate, T, E>(&mut self, id: i64, f: impl FnOnce(&mut A) -> std::result::Result<(T, Effects), E>) -> std::result::Result<T, UowError<E>> {
+        match self.others.change::<A, _, _>(id, f) {
+            None => Err(UowError::NotLoaded { table: A::TABLE, id }),
+            Some(Err(e)) => Err(UowError::Job(e)),
+            Some(Ok((out, effects))) => {
+                self.effects.extend(effects);
+                Ok(out)
+            }
+        }
+    }
+
+    /// Adds a new aggregate of another kind with the effects of its creation.
+    pub fn insert_aggregate<A: Aggregate>(&mut self, a: A, effects: Effects) {
+        self.others.insert(a);
+        self.effects.extend(effects);
+    }
+
     pub fn idempotency(&self, account: AccountId, key: &str) -> Option<&Saved> {
         self.idem.get(&(account, key.to_owned()))
     }
@@ -139,6 +172,7 @@ impl UnitOfWork {
 
 trait Erased: Send {
     fn applications(&self) -> Vec<ApplicationId>;
+    fn aggregates(&self) -> Vec<Wanted>;
     fn idempotency(&self) -> Option<(AccountId, String)>;
     fn run(&mut self, uow: &mut UnitOfWork);
     fn finish(self: Box<Self>, result: Result<()>);
@@ -153,6 +187,9 @@ struct Wrap<J: Job> {
 impl<J: Job> Erased for Wrap<J> {
     fn applications(&self) -> Vec<ApplicationId> {
         self.job.applications()
+    }
+    fn aggregates(&self) -> Vec<Wanted> {
+        self.job.aggregates()
     }
     fn idempotency(&self) -> Option<(AccountId, String)> {
         self.job.idempotency()
@@ -465,6 +502,8 @@ fn try_batch_on(w: &Writer, conn: &mut rusqlite::Connection, cache: &mut Cache, 
             }
         }
     }
+    let wanted: Vec<Wanted> = jobs.iter().flat_map(|j| j.aggregates()).collect();
+    aggregate::load_on(&tx, &wanted, &mut uow.others)?;
     let t1 = std::time::Instant::now();
     for j in jobs.iter_mut() {
         j.run(&mut uow);
@@ -491,6 +530,7 @@ fn try_batch_on(w: &Writer, conn: &mut rusqlite::Connection, cache: &mut Cache, 
         }
     }
     plan.check(returned)?;
+    aggregate::save_on(&tx, &uow.others)?;
     let t3 = std::time::Instant::now();
     tx.commit()?;
     let t4 = std::time::Instant::now();
@@ -540,6 +580,8 @@ async fn try_batch(w: &Writer, cache: &mut Cache, jobs: &mut [Box<dyn Erased>]) 
     let (mut uow, missing, keys) = from_cache(cache, jobs);
     load_applications(&mut tx, &missing, &mut uow).await?;
     load_idempotency(&mut tx, &keys, &mut uow).await?;
+    let wanted: Vec<Wanted> = jobs.iter().flat_map(|j| j.aggregates()).collect();
+    aggregate::load(&mut tx, &wanted, &mut uow.others).await?;
     let t1 = std::time::Instant::now();
     for j in jobs.iter_mut() {
         j.run(&mut uow);
@@ -555,6 +597,7 @@ async fn try_batch(w: &Writer, cache: &mut Cache, jobs: &mut [Box<dyn Erased>]) 
     }
     let returned = script.fetch(&mut tx).await?.len();
     plan.check(returned)?;
+    aggregate::save(&mut tx, &uow.others).await?;
     let t3 = std::time::Instant::now();
     tx.commit().await?;
     let t4 = std::time::Instant::now();
@@ -1208,4 +1251,152 @@ mod tests {
         one_bad_job_fails_alone(store).await;
         crate::drop_scratch_database(&base, &name).await.unwrap();
     }
+
+    /// A counter kept in a table of its own: the smallest aggregate of another kind.
+    #[derive(Debug, Clone, PartialEq)]
+    struct Counter {
+        id: i64,
+        n: i64,
+        label: String,
+    }
+
+    impl Aggregate for Counter {
+        const TABLE: &'static str = "test_counter";
+        const COLUMNS: &'static [&'static str] = &["n", "label"];
+        fn id(&self) -> i64 {
+            self.id
+        }
+        fn values(&self) -> Vec<Value> {
+            vec![Value::I(self.n), Value::S(self.label.clone())]
+        }
+        fn from_row(row: &dyn Cols) -> Result<Counter> {
+            Ok(Counter { id: row.int("id")?, n: row.int("n")?, label: row.text("label")? })
+        }
+    }
+
+    /// Creates a counter, bumps one, or bumps one and remembers an idempotency key (which may
+    /// clash, failing the whole job).
+    enum CounterJob {
+        Create(i64),
+        Bump(i64),
+        BumpAndRemember(i64, String),
+    }
+
+    impl Job for CounterJob {
+        type Output = std::result::Result<i64, String>;
+        fn aggregates(&self) -> Vec<Wanted> {
+            match self {
+                CounterJob::Create(_) => Vec::new(),
+                CounterJob::Bump(id) | CounterJob::BumpAndRemember(id, _) => vec![Wanted::of::<Counter>([*id])],
+            }
+        }
+        /// Jobs on one counter go to one writer, as jobs on one application do.
+        fn route(&self) -> u64 {
+            match self {
+                CounterJob::Create(id) | CounterJob::Bump(id) | CounterJob::BumpAndRemember(id, _) => id.unsigned_abs(),
+            }
+        }
+        fn run(&mut self, uow: &mut UnitOfWork) -> Self::Output {
+            match self {
+                CounterJob::Create(id) => {
+                    uow.insert_aggregate(Counter { id: *id, n: 0, label: "计数".into() }, Effects::default());
+                    Ok(0)
+                }
+                CounterJob::Bump(id) | CounterJob::BumpAndRemember(id, _) => {
+                    let n = uow
+                        .change_aggregate::<Counter, _, String>(*id, |c| {
+                            c.n += 1;
+                            Ok((c.n, Effects::default()))
+                        })
+                        .map_err(|e| format!("{e:?}"))?;
+                    if let CounterJob::BumpAndRemember(_, key) = self {
+                        uow.remember(AccountId(1), key, "h", ApplicationId(1));
+                    }
+                    Ok(n)
+                }
+            }
+        }
+    }
+
+    async fn counter(store: &crate::Store, id: i64) -> (i64, i64) {
+        let row = sqlx::query("SELECT n, version FROM test_counter WHERE id = $1").bind(id).fetch_one(store.read_pool()).await.unwrap();
+        (row.int("n").unwrap(), row.int("version").unwrap())
+    }
+
+    /// Aggregates of another kind go through the writer like applications: created and changed
+    /// in batches, each acknowledged change counted once; one the job did not load is refused;
+    /// and a job whose other write fails leaves its aggregate as it was (one commit).
+    async fn other_aggregates_commit_with_their_batch(store: crate::Store) {
+        sqlx::query("CREATE TABLE test_counter (id BIGINT PRIMARY KEY, version BIGINT NOT NULL, n BIGINT NOT NULL, label TEXT NOT NULL)")
+            .execute(store.write_pool())
+            .await
+            .unwrap();
+        assert_eq!(store.run(CounterJob::Create(7)).await.unwrap(), Ok(0));
+        let mut tasks = Vec::new();
+        for _ in 0..60 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move { store.run(CounterJob::Bump(7)).await }));
+        }
+        let mut seen = Vec::new();
+        for t in tasks {
+            seen.push(t.await.unwrap().unwrap().unwrap());
+        }
+        seen.sort_unstable();
+        assert_eq!(seen, (1..=60).collect::<Vec<i64>>(), "each bump saw its own count");
+        assert_eq!(counter(&store, 7).await.0, 60);
+        // Not loaded, not there: refused, nothing written.
+        let missing = store.run(CounterJob::Bump(8)).await.unwrap();
+        assert!(missing.unwrap_err().contains("NotLoaded"));
+        // The bump and a clashing idempotency key are one commit: neither happens.
+        store.run(Remember("taken".into())).await.unwrap();
+        let before = counter(&store, 7).await;
+        assert_eq!(before.0, 60);
+        let clash = store.run(CounterJob::BumpAndRemember(7, "taken".into())).await;
+        assert!(clash.is_err_and(|e| e.is_unique_violation()));
+        assert_eq!(counter(&store, 7).await, before, "the failed job left the counter (and its version) as it was");
+        assert_eq!(store.run(CounterJob::BumpAndRemember(7, "free".into())).await.unwrap(), Ok(61));
+        assert_eq!(counter(&store, 7).await.0, 61);
+        assert_eq!(sqlx::query_scalar::<_, String>("SELECT label FROM test_counter WHERE id = 7").fetch_one(store.read_pool()).await.unwrap(), "计数");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_file_writer_commits_other_aggregates_with_their_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = file_store(&dir).await;
+        other_aggregates_commit_with_their_batch(store.clone()).await;
+        store.close().await;
+    }
+
+    /// On PostgreSQL, through sqlx; and two servers (stores) bumping one counter at once lose no
+    /// acknowledged bump and count none twice: a version that moved fails the batch, whose jobs
+    /// are retried alone on fresh state.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_writers_commit_other_aggregates_and_two_servers_lose_no_change() {
+        let Some(base) = std::env::var("MINSHENG_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) else {
+            eprintln!("skipped: MINSHENG_TEST_POSTGRES is not set");
+            return;
+        };
+        let name = format!("aggregate_{}_{}", std::process::id(), chrono::Utc::now().timestamp_micros());
+        let url = crate::create_scratch_database(&base, &name).await.unwrap();
+        let one = crate::Store::open(&crate::StoreOptions::new(&url)).await.unwrap();
+        other_aggregates_commit_with_their_batch(one.clone()).await;
+        let two = crate::Store::open(&crate::StoreOptions { node: 1, ..crate::StoreOptions::new(&url) }).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let store = if i % 2 == 0 { one.clone() } else { two.clone() };
+            tasks.push(tokio::spawn(async move { store.run(CounterJob::Bump(7)).await }));
+        }
+        let mut acknowledged = 0;
+        for t in tasks {
+            if let Ok(Ok(_)) = t.await.unwrap() {
+                acknowledged += 1;
+            }
+        }
+        assert!(acknowledged > 0);
+        assert_eq!(counter(&one, 7).await.0, 61 + acknowledged, "every acknowledged bump counted once");
+        one.close().await;
+        two.close().await;
+        crate::drop_scratch_database(&base, &name).await.unwrap();
+    }
+
 }

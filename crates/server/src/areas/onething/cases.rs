@@ -496,7 +496,7 @@ where
             let r = uow.change(id, |app| Ok::<_, Failure>(((), f(&parts, &account, app)?)));
             match r {
                 Ok(()) => uow.shared(id).ok_or_else(hidden),
-                Err(UowError::NotFound(_)) => Err(hidden()),
+                Err(UowError::NotFound(_) | UowError::NotLoaded { .. }) => Err(hidden()),
                 Err(UowError::Job(e)) => Err(e),
             }
         },
