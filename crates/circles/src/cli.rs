@@ -93,19 +93,23 @@ pub enum CirclesCommand {
         out: PathBuf,
     },
     /// Benchmark import, nearest facility, counts within 15 minutes, E2SFCA and memory.
-    Bench {
-        /// Network sizes in nodes, comma-separated.
-        #[arg(long, value_delimiter = ',', default_values_t = [100_000usize, 1_000_000, 4_000_000])]
-        nodes: Vec<usize>,
-        #[arg(long, default_value_t = 5000)]
-        facilities: usize,
-        /// Also write the figures as JSON here.
-        #[arg(long)]
-        json: Option<PathBuf>,
-        /// Scratch directory for the synthetic files (default: the system temp dir).
-        #[arg(long)]
-        dir: Option<PathBuf>,
-    },
+    Bench(BenchArgs),
+}
+
+/// The circles benchmark's options (`minsheng circles bench`, `minsheng bench circles`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// Network sizes in nodes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [100_000usize, 1_000_000, 4_000_000])]
+    nodes: Vec<usize>,
+    #[arg(long, default_value_t = 5000)]
+    facilities: usize,
+    /// Also write the figures as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Scratch directory for the synthetic files (default: the system temp dir).
+    #[arg(long)]
+    dir: Option<PathBuf>,
 }
 
 /// A progress bar on stderr, one stage after another.
@@ -298,12 +302,12 @@ pub fn run(cmd: CirclesCommand) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&r)?);
             Ok(())
         }
-        CirclesCommand::Bench {
+        CirclesCommand::Bench(BenchArgs {
             nodes,
             facilities,
             json,
             dir,
-        } => {
+        }) => {
             let dir = dir.unwrap_or_else(|| std::env::temp_dir().join("minsheng-circles-bench"));
             let bar = Bar::new();
             let rows = bench::run(

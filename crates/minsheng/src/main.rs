@@ -77,9 +77,17 @@ enum Command {
     },
     /// Check every application's hash-chained history; exits 1 if any entry was edited or deleted.
     VerifyHistory(DbArgs),
-    /// Benchmark the real HTTP server with concurrent clients.
-    Bench(bench::BenchArgs),
-    /// Benchmark the shared data pool over HTTP: recognition checks and record reads on a million results.
+    /// Benchmarks, one per area: `bench` (or `bench onething`) files and acts on applications over
+    /// HTTP; `bench pool`, `bench cockpit`, `bench circles`.
+    #[command(args_conflicts_with_subcommands = true)]
+    Bench {
+        #[command(subcommand)]
+        area: Option<BenchArea>,
+        #[command(flatten)]
+        args: bench::BenchArgs,
+    },
+    /// The same as `bench pool`.
+    #[command(hide = true)]
     BenchPool(bench_pool::BenchPoolArgs),
     /// E-certificates and rider codes: verify one offline (and its revocation with a database).
     Cert(pool_cli::CertArgs),
@@ -87,14 +95,28 @@ enum Command {
     Fhir(pool_cli::FhirArgs),
     /// The shared data pool: verify the hash-chained access log.
     Pool(pool_cli::PoolArgs),
-    /// Benchmark the cockpit page and the busiest lists (a clerk's queue, a resident's applications) on a
-    /// district filled with simulated applications.
+    /// The same as `bench cockpit`.
+    #[command(hide = true)]
     BenchCockpit(BenchCockpitArgs),
     /// 15-minute service circles: analyse a street network, write a synthetic one, benchmark.
     Circles {
         #[command(subcommand)]
         cmd: circles::cli::CirclesCommand,
     },
+}
+
+/// The benchmarks, by area.
+#[derive(Debug, Subcommand)]
+enum BenchArea {
+    /// One-thing services: filings and item actions over HTTP with concurrent clients (the default).
+    Onething(bench::BenchArgs),
+    /// The shared data pool over HTTP: recognition checks and record reads on a million results.
+    Pool(bench_pool::BenchPoolArgs),
+    /// The cockpit page and the busiest lists (a clerk's queue, a resident's applications) on a
+    /// district filled with simulated applications.
+    Cockpit(BenchCockpitArgs),
+    /// 15-minute circles: import, nearest facility, counts within 15 minutes, E2SFCA and memory.
+    Circles(circles::cli::BenchArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -284,8 +306,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         }
-        Command::Bench(args) => {
+        Command::Bench { area: Some(BenchArea::Onething(args)), .. } | Command::Bench { area: None, args } => {
             bench::run(args, load_config(&cli)?).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { area: Some(BenchArea::Pool(args)), .. } => bench_pool::run(args, load_config(&cli)?).await,
+        Command::Bench { area: Some(BenchArea::Cockpit(args)), .. } => bench_cockpit(args).await,
+        Command::Bench { area: Some(BenchArea::Circles(args)), .. } => {
+            let cmd = circles::cli::CirclesCommand::Bench(args.clone());
+            tokio::task::spawn_blocking(move || circles::cli::run(cmd)).await??;
             Ok(ExitCode::SUCCESS)
         }
         Command::BenchPool(args) => bench_pool::run(args, load_config(&cli)?).await,

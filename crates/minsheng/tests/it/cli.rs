@@ -28,7 +28,12 @@ fn help_describes_every_command() {
         (&["report"], &["reductions"]),
         (&["report", "reductions"], &["item by item", "--format", "--database-url"]),
         (&["verify-history"], &["hash-chained history", "--database-url"]),
-        (&["bench"], &["Benchmark"]),
+        (&["bench"], &["Benchmark", "onething", "pool", "cockpit", "circles", "--seconds"]),
+        // The benchmarks live together, one per area.
+        (&["bench", "onething"], &["filings", "--seconds"]),
+        (&["bench", "pool"], &["recognition checks", "--clients"]),
+        (&["bench", "cockpit"], &["cockpit"]),
+        (&["bench", "circles"], &["--nodes", "--facilities"]),
     ] {
         let mut a = args.to_vec();
         a.push("--help");
