@@ -214,7 +214,7 @@ impl Describe for IdGeneratorError {
 /// millisecond). Run one generator per process, each process with its own node number. The
 /// 41 bits of milliseconds last until 2093.
 pub struct IdGenerator {
-    node: i64,
+    node: AtomicI64,
     last: AtomicI64,
     clock: Arc<dyn Clock>,
 }
@@ -237,7 +237,7 @@ impl IdGenerator {
     /// A generator reading time from `clock` (node reduced modulo 1024).
     pub fn with_clock(node: u16, clock: Arc<dyn Clock>) -> IdGenerator {
         IdGenerator {
-            node: i64::from(node & MAX_NODE),
+            node: AtomicI64::new(i64::from(node & MAX_NODE)),
             last: AtomicI64::new(0),
             clock,
         }
@@ -245,13 +245,19 @@ impl IdGenerator {
 
     /// The node number.
     pub fn node(&self) -> u16 {
-        u16::try_from(self.node).unwrap_or(0)
+        u16::try_from(self.node.load(Ordering::Relaxed)).unwrap_or(0)
+    }
+
+    /// Sets the node number (reduced modulo 1024): once, at start, when the store has leased it
+    /// and before the first id.
+    pub fn set_node(&self, node: u16) {
+        self.node.store(i64::from(node & MAX_NODE), Ordering::Relaxed);
     }
 
     /// The next id: unique and greater than every id this generator gave before.
     pub fn next(&self) -> i64 {
         let ms = (self.clock.now().timestamp_millis() - EPOCH_MS).clamp(0, MAX_MS);
-        let fresh = (ms << (NODE_BITS + SEQ_BITS)) | (self.node << SEQ_BITS);
+        let fresh = (ms << (NODE_BITS + SEQ_BITS)) | (self.node.load(Ordering::Relaxed) << SEQ_BITS);
         let mut last = self.last.load(Ordering::Relaxed);
         loop {
             let next = if fresh > last {
@@ -261,7 +267,7 @@ impl IdGenerator {
             } else {
                 // Sequence exhausted (or the clock stepped back): borrow the next millisecond.
                 let last_ms = last >> (NODE_BITS + SEQ_BITS);
-                ((last_ms + 1) << (NODE_BITS + SEQ_BITS)) | (self.node << SEQ_BITS)
+                ((last_ms + 1) << (NODE_BITS + SEQ_BITS)) | (self.node.load(Ordering::Relaxed) << SEQ_BITS)
             };
             match self
                 .last

@@ -46,7 +46,7 @@ url = "sqlite://var/minsheng.db"
 max_connections = 8
 writers = 4
 batch_max = 256
-node = 0
+# node = 0        # the node number of ids; unset, each server takes a free one from the database
 
 [catalog]
 # path = "catalog"        # a directory of TOML files; without it the embedded demo catalog is used
@@ -154,7 +154,8 @@ struct RawDatabase {
     max_connections: u32,
     writers: usize,
     batch_max: usize,
-    node: u16,
+    #[serde(default)]
+    node: Option<u16>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -433,7 +434,8 @@ pub struct Config {
     pub max_connections: u32,
     pub writers: usize,
     pub batch_max: usize,
-    pub node: u16,
+    /// The node number of ids, if configured (checked against the database's leases).
+    pub node: Option<u16>,
     pub catalog_path: Option<PathBuf>,
     pub calendar_path: Option<PathBuf>,
     pub warn_working_days: u32,
@@ -539,7 +541,7 @@ impl Config {
         if store::Backend::from_url(url.expose()).is_none() {
             return Err(err("database.url", "must start with sqlite: or postgres://"));
         }
-        if raw.database.node > 1023 {
+        if raw.database.node.is_some_and(|n| n > 1023) {
             return Err(err("database.node", "must be 0..=1023"));
         }
         let channel = match raw.notices.channel.as_str() {

@@ -6,6 +6,7 @@
 pub mod aggregate;
 pub mod codec;
 pub mod handles;
+pub mod lease;
 pub mod lookup;
 pub mod queries;
 pub mod sync;
@@ -72,6 +73,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the store is shutting down")]
     Closed,
+    #[error("node number {node} is held by another live server ({holder}, last heartbeat {heartbeat_at}); give each server its own database.node, or leave it unset to take a free one")]
+    NodeTaken { node: u16, holder: String, heartbeat_at: String },
+    #[error("every node number (0..=1023) is held by a live server")]
+    NoFreeNode,
+    #[error("another server took this server's node number (it was stopped longer than the lease); restart it")]
+    NodeLost,
     #[error("committed, but the write-ahead log could not be flushed to disk: {0}")]
     Flush(String),
 }
@@ -139,7 +146,9 @@ pub struct StoreOptions {
     /// Most jobs one group commit takes.
     pub batch_max: usize,
     /// This process's node number for id generation (distinct per process sharing a database).
-    pub node: u16,
+    /// The node number of ids: `None` takes the lowest free one from the database's leases; a
+    /// number is taken only if no live server holds it.
+    pub node: Option<u16>,
     /// SQLite: frames the write-ahead log may hold before the checkpointer starts it over (see
     /// `wal`).
     pub wal_bound_frames: i64,
@@ -149,7 +158,7 @@ pub struct StoreOptions {
 
 impl StoreOptions {
     pub fn new(url: &str) -> StoreOptions {
-        StoreOptions { url: url.to_owned(), max_connections: 8, writers: 4, batch_max: 256, node: 0, wal_bound_frames: wal::BOUND_FRAMES, checkpoint_every: wal::CHECKPOINT_EVERY }
+        StoreOptions { url: url.to_owned(), max_connections: 8, writers: 4, batch_max: 256, node: None, wal_bound_frames: wal::BOUND_FRAMES, checkpoint_every: wal::CHECKPOINT_EVERY }
     }
 }
 
@@ -165,6 +174,8 @@ pub struct Store {
     flusher: Option<sync::Flusher>,
     lookups: Option<Arc<lookup::Lookups>>,
     thread_conn: Option<ThreadConn>,
+    /// This server's node number, leased from the database (`open`).
+    lease: Arc<std::sync::OnceLock<lease::Lease>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -209,13 +220,30 @@ fn sqlite_dialect(sql: &str) -> String {
 
 impl Store {
     /// Opens (and for SQLite creates) the database and runs the migrations.
+    /// Then takes this server's node number from the database's leases (`lease`): the configured
+    /// one if it is free, else the lowest free one; fails if it cannot.
     pub async fn open(opts: &StoreOptions) -> Result<Store> {
         let store = Store::connect(opts).await?;
         store.migrate().await?;
+        let held = match lease::take(&store.write, opts.node).await {
+            Ok(l) => l,
+            Err(e) => {
+                store.close().await;
+                return Err(e);
+            }
+        };
+        store.ids.set_node(held.node);
+        let _ = store.lease.set(held);
         Ok(store)
     }
 
-    /// Opens the database without migrating it.
+    /// The node number this server holds (`None` before `open` took one).
+    pub fn node(&self) -> Option<u16> {
+        self.lease.get().map(|l| l.node)
+    }
+
+    /// Opens the database without migrating it or taking a node number: for commands that only
+    /// read or migrate (ids made through it use the configured node, unchecked).
     pub async fn connect(opts: &StoreOptions) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(&opts.url).ok_or_else(|| StoreError::BadUrl(redact_url(&opts.url)))?;
@@ -289,7 +317,7 @@ impl Store {
         if backend == Backend::Sqlite {
             wal::spawn_checkpointer(&read, &write, file.as_deref().map(std::path::PathBuf::from), opts.wal_bound_frames, opts.checkpoint_every);
         }
-        let ids = Arc::new(IdGenerator::new(opts.node));
+        let ids = Arc::new(IdGenerator::new(opts.node.unwrap_or(0)));
         let thread_conn = match file.as_deref() {
             Some(f) => {
                 let c = open_sqlite(f, &writer_setup("NORMAL"))?;
@@ -300,7 +328,7 @@ impl Store {
         };
         let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone(), thread_conn.as_ref())?;
         let lookups = file.as_deref().map(|f| Arc::new(lookup::Lookups::new(f)));
-        Ok(Store { backend, read, write, writer, ids, flusher, lookups, thread_conn })
+        Ok(Store { backend, read, write, writer, ids, flusher, lookups, thread_conn, lease: Arc::default() })
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -344,6 +372,9 @@ impl Store {
     /// Runs a job on the application aggregates through the group-commit writer; returns once its
     /// changes are committed (durable) or have failed.
     pub async fn run<J: Job>(&self, job: J) -> Result<J::Output> {
+        if self.lease.get().is_some_and(lease::Lease::lost) {
+            return Err(StoreError::NodeLost);
+        }
         self.writer.submit(job).await
     }
 
@@ -369,6 +400,9 @@ impl Store {
     pub async fn close(&self) {
         self.writer.shutdown().await;
         let _ = self.durable().wait().await;
+        if let Some(l) = self.lease.get() {
+            l.release(&self.write).await;
+        }
         if let Some(f) = &self.flusher {
             f.close();
         }

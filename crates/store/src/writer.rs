@@ -1020,30 +1020,37 @@ fn plan_save(ids: &IdGenerator, uow: &UnitOfWork, feed: Option<Feed>) -> SavePla
     let mut new_apps = Vec::new();
     let mut filed = Vec::new();
     let mut updated_apps = Vec::new();
-    let mut doc_rows = Vec::new();
-    let mut case_rows = Vec::new();
-    let mut rect_rows = Vec::new();
+    // The rows of new applications are inserted (an id that clashes is an error, never an
+    // overwrite: issue 29); those of changed ones are upserted, each only over a row of the same
+    // application, and each returns its id, so that a clash with another application's row fails
+    // the batch.
+    let (mut doc_rows, mut new_doc_rows) = (Vec::new(), Vec::new());
+    let (mut case_rows, mut new_case_rows) = (Vec::new(), Vec::new());
+    let (mut rect_rows, mut new_rect_rows) = (Vec::new(), Vec::new());
     for id in &uow.changed {
         let Some(app) = uow.apps.get(id) else { continue };
-        match uow.loaded_versions.get(id) {
-            None => {
-                new_apps.push(codec::application_values(app, 1));
-                filed.push(vec![Value::I(id.0)]);
-            }
-            Some(v) => updated_apps.push(codec::application_values(app, v + 1)),
+        let new = !uow.loaded_versions.contains_key(id);
+        if new {
+            new_apps.push(codec::application_values(app, 1));
+            filed.push(vec![Value::I(id.0)]);
+        } else if let Some(v) = uow.loaded_versions.get(id) {
+            updated_apps.push(codec::application_values(app, v + 1));
         }
         if app.touched.created || app.touched.docs {
             let [form, materials, ratings] = codec::doc_values(app);
-            doc_rows.push(vec![Value::I(id.0), Value::S(form), Value::S(materials), Value::S(ratings)]);
+            let row = vec![Value::I(id.0), Value::S(form), Value::S(materials), Value::S(ratings)];
+            if new { new_doc_rows.push(row) } else { doc_rows.push(row) }
         }
         for (pos, c) in app.cases.iter().enumerate() {
             if app.touched.created || app.touched.cases.contains(&c.id) {
-                case_rows.push(codec::case_values(app, pos, c));
+                let row = codec::case_values(app, pos, c);
+                if new { new_case_rows.push(row) } else { case_rows.push(row) }
             }
         }
         for r in &app.rectifications {
             if app.touched.created || app.touched.rectifications.contains(&r.id) {
-                rect_rows.push(codec::rectification_values(app, r));
+                let row = codec::rectification_values(app, r);
+                if new { new_rect_rows.push(row) } else { rect_rows.push(row) }
             }
         }
     }
@@ -1058,15 +1065,20 @@ fn plan_save(ids: &IdGenerator, uow: &UnitOfWork, feed: Option<Feed>) -> SavePla
     if !uow.filings_logged.is_empty() {
         per_id.push(PerId { head: unqueued_head, fixed: None, ids: uow.filings_logged.iter().map(|a| a.0).collect() });
     }
-    let mut plan = SavePlan { inserts: Vec::new(), per_id, fresh: None, updated: updated_apps.len() };
+    let mut plan = SavePlan { inserts: Vec::new(), per_id, fresh: None, updated: updated_apps.len() + case_rows.len() + rect_rows.len() };
     plan.add("application", codec::APPLICATION_COLUMNS, new_apps, String::new());
     // Queued for the access log's record of the look-ups the filing was filled from.
     plan.add("pool_filing_pending", &["application_id"], filed, String::new());
     let tail = upsert_tail("id", codec::APPLICATION_MUTABLE, "WHERE application.version = excluded.version - 1");
     plan.add("application", codec::APPLICATION_COLUMNS, updated_apps, format!("{tail} RETURNING id"));
+    plan.add("application_doc", codec::DOC_COLUMNS, new_doc_rows, String::new());
+    plan.add("item_case", codec::CASE_COLUMNS, new_case_rows, String::new());
+    plan.add("rectification", codec::RECTIFICATION_COLUMNS, new_rect_rows, String::new());
     plan.add("application_doc", codec::DOC_COLUMNS, doc_rows, upsert_tail("application_id", &codec::DOC_COLUMNS[1..], ""));
-    plan.add("item_case", codec::CASE_COLUMNS, case_rows, upsert_tail("id", codec::CASE_MUTABLE, ""));
-    plan.add("rectification", codec::RECTIFICATION_COLUMNS, rect_rows, upsert_tail("id", codec::RECTIFICATION_MUTABLE, ""));
+    let own_case = "WHERE item_case.application_id = excluded.application_id RETURNING id";
+    plan.add("item_case", codec::CASE_COLUMNS, case_rows, upsert_tail("id", codec::CASE_MUTABLE, own_case));
+    let own_rect = "WHERE rectification.application_id = excluded.application_id RETURNING id";
+    plan.add("rectification", codec::RECTIFICATION_COLUMNS, rect_rows, upsert_tail("id", codec::RECTIFICATION_MUTABLE, own_rect));
     let e = &uow.effects;
     plan.add("history", HISTORY_COLUMNS, e.history.iter().map(history_values).collect(), String::new());
     let mut fresh = Vec::new();
@@ -1380,7 +1392,8 @@ mod tests {
         let url = crate::create_scratch_database(&base, &name).await.unwrap();
         let one = crate::Store::open(&crate::StoreOptions::new(&url)).await.unwrap();
         other_aggregates_commit_with_their_batch(one.clone()).await;
-        let two = crate::Store::open(&crate::StoreOptions { node: 1, ..crate::StoreOptions::new(&url) }).await.unwrap();
+        let two = crate::Store::open(&crate::StoreOptions::new(&url)).await.unwrap();
+        assert_ne!(one.node(), two.node(), "two servers on one database take different node numbers");
         let mut tasks = Vec::new();
         for i in 0..200 {
             let store = if i % 2 == 0 { one.clone() } else { two.clone() };

@@ -10,6 +10,7 @@ mod notices;
 mod pool;
 mod register;
 mod schema;
+mod scaleout;
 mod security;
 mod sessions;
 mod story;

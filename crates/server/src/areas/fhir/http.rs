@@ -158,12 +158,16 @@ pub async fn recognition_check(
 ) -> FhirResult<Response> {
     let p = p?;
     let base = base_url(&state, &headers);
-    let read = || -> FhirResult<Resource> {
-        let body = body.map_err(|e| body_error(&state, &e))?;
-        parse_body::<Resource>(&headers, &body)
-    };
+    let read = || resource_of(&state, &headers, body);
     let json = cases::recognition_check(&state, &p, &base, read).await?;
     Ok(fhir_json(StatusCode::OK, json))
+}
+
+/// The request's body as a FHIR resource, read when the use case asks for it (after the caller
+/// is known to be allowed).
+fn resource_of(state: &AppState, headers: &HeaderMap, body: Result<Bytes, axum::extract::rejection::BytesRejection>) -> FhirResult<Resource> {
+    let body = body.map_err(|e| body_error(state, &e))?;
+    parse_body::<Resource>(headers, &body)
 }
 
 /// A body that could not be read: too large (413), or cut off (400); as an OperationOutcome.
@@ -180,10 +184,7 @@ pub async fn import(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> FhirResult<Response> {
     let p = p?;
-    let read = || -> FhirResult<Resource> {
-        let body = body.map_err(|e| body_error(&state, &e))?;
-        parse_body::<Resource>(&headers, &body)
-    };
+    let read = || resource_of(&state, &headers, body);
     let out = cases::import(&state, &p, read).await?;
     let json = serde_json::to_string(&Resource::Bundle(Box::new(out))).map_err(|e| FhirError(Failure::internal(e)))?;
     Ok(fhir_json(StatusCode::OK, json))

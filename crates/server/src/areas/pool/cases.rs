@@ -138,7 +138,7 @@ impl PoolState {
         store.pool().upsert_institutions(&list).await?;
         let appender = store::Appender::start(
             store,
-            i64::from(config.node),
+            i64::from(store.node().unwrap_or(0)),
             store::AppenderOptions {
                 batch_max: config.pool.access_log_batch,
                 lanes: config.pool.access_log_lanes,
