@@ -115,7 +115,9 @@ service_target_percent = 80                                # share of personal i
 [pool]
 # The shared data pool, e-certificates and rider codes, mutual recognition of medical results.
 # The district's Ed25519 signing key: base64url of its 32-byte seed. Leave it "" to keep the key in
-# key_file ("" = DATA_DIR/pool-signing.key), generated there on first start. Secret: never logged.
+# the database (shared by every server on it; made on first start, or taken from an existing
+# key_file), with a copy in key_file ("" = DATA_DIR/pool-signing.key) for offline checks.
+# Secret: never logged.
 signing_key = ""
 key_file = ""
 issuer = "杭州市富阳区人民政府"
@@ -381,7 +383,7 @@ struct RawPool {
 pub struct PoolConfig {
     /// The district's signing key (base64url seed), if given in the configuration.
     pub signing_key: Option<Secret>,
-    /// Where the key is kept otherwise (`None`: DATA_DIR/pool-signing.key).
+    /// Where a copy of the database's key is written (`None`: DATA_DIR/pool-signing.key).
     pub key_file: Option<PathBuf>,
     pub issuer: String,
     pub recognition_items: Option<PathBuf>,

@@ -77,30 +77,47 @@ pub(crate) fn io(what: &str, e: impl std::fmt::Display) -> ServerError {
     ServerError::Io(what.to_owned(), std::io::Error::other(e.to_string()))
 }
 
-/// Reads the district's signing key from the configuration or its key file, generating the file
-/// on first start.
-pub fn load_key(config: &Config) -> Result<DistrictKey, ServerError> {
+/// The district's signing key: from the configuration (`pool.signing_key`), else the database's
+/// (`server_secret` "pool_signing_key"), so that every server on one database signs with the same
+/// key (issue 29). On the first start the database takes the key file's key if the data
+/// directory has one (a district that started before keys were kept in the database keeps its
+/// key), else a new one. The key file then holds the database's key, for `minsheng cert verify`
+/// offline; a file holding another key (a data directory used with another database) is kept
+/// beside it as `….replaced` and written afresh.
+pub async fn load_key(config: &Config, store: &store::Store) -> Result<DistrictKey, ServerError> {
     if let Some(s) = &config.pool.signing_key {
         return DistrictKey::from_text(s.expose()).ok_or_else(|| io("pool.signing_key", "not base64url of 32 bytes"));
     }
     let path = key_path(config);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => DistrictKey::from_text(&text).ok_or_else(|| io(&path.display().to_string(), "not a signing key (base64url of 32 bytes)")),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut seed = [0u8; 32];
-            rand::rng().fill_bytes(&mut seed);
-            let key = DistrictKey::from_seed(&seed);
-            if let Some(dir) = path.parent()
-                && !dir.as_os_str().is_empty()
-            {
-                std::fs::create_dir_all(dir).map_err(|e| ServerError::Io(dir.display().to_string(), e))?;
-            }
-            write_secret(&path, &key.to_text()).map_err(|e| ServerError::Io(path.display().to_string(), e))?;
-            tracing::info!(key_id = %key.public().key_id(), file = %path.display(), "generated the district signing key");
-            Ok(key)
+    let not_a_key = |what: &str| io(what, "not a signing key (base64url of 32 bytes)");
+    let in_file = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(DistrictKey::from_text(&text).ok_or_else(|| not_a_key(&path.display().to_string()))?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(ServerError::Io(path.display().to_string(), e)),
+    };
+    let offered = in_file.clone().unwrap_or_else(|| {
+        let mut seed = [0u8; 32];
+        rand::rng().fill_bytes(&mut seed);
+        DistrictKey::from_seed(&seed)
+    });
+    let kept = store.identity().server_secret("pool_signing_key", &offered.to_text()).await?;
+    let key = DistrictKey::from_text(&kept).ok_or_else(|| not_a_key("server_secret pool_signing_key"))?;
+    let same = in_file.as_ref().is_some_and(|f| f.public() == key.public());
+    if !same {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| ServerError::Io(dir.display().to_string(), e))?;
         }
-        Err(e) => Err(ServerError::Io(path.display().to_string(), e)),
+        if in_file.is_some() {
+            let aside = path.with_extension("key.replaced");
+            tracing::warn!(file = %path.display(), aside = %aside.display(), "the key file held another key than the database's; kept aside");
+            std::fs::rename(&path, &aside).map_err(|e| ServerError::Io(path.display().to_string(), e))?;
+        }
+        write_secret(&path, &key.to_text()).map_err(|e| ServerError::Io(path.display().to_string(), e))?;
+        tracing::info!(key_id = %key.public().key_id(), file = %path.display(), "the district signing key, kept in the database, written to the key file");
     }
+    Ok(key)
 }
 
 /// Where the signing key lives when the configuration does not hold it.
@@ -124,7 +141,7 @@ pub(crate) fn write_secret(path: &std::path::Path, text: &str) -> std::io::Resul
 
 impl PoolState {
     pub async fn load(config: &Config, store: &store::Store) -> Result<PoolState, ServerError> {
-        let key = load_key(config)?;
+        let key = load_key(config, store).await?;
         let read = |p: &Option<PathBuf>, embedded: &str| -> Result<String, ServerError> {
             match p {
                 Some(p) => std::fs::read_to_string(p).map_err(|e| ServerError::Io(p.display().to_string(), e)),
@@ -1419,28 +1436,52 @@ pub async fn issue_certificate(state: &AppState, p: &Principal, id: String) -> F
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_signing_key_is_generated_once_into_the_data_dir_or_configured() {
+    async fn store_in(dir: &std::path::Path, name: &str) -> store::Store {
+        let url = format!("sqlite://{}", dir.join(name).display());
+        store::Store::open(&store::StoreOptions::new(&url)).await.expect("store")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_signing_key_is_the_databases_or_configured() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let env = vec![("MINSHENG__DATA_DIR".to_owned(), dir.path().display().to_string())];
+        let db = store_in(dir.path(), "one.db").await;
+        let env = vec![("MINSHENG__DATA_DIR".to_owned(), dir.path().join("a").display().to_string())];
         let config = Config::load(None, env).expect("config");
-        let k1 = load_key(&config).expect("generated");
-        assert!(dir.path().join("pool-signing.key").is_file());
-        let k2 = load_key(&config).expect("read back");
-        assert_eq!(k1.public(), k2.public(), "the same key on the next start");
+        let k1 = load_key(&config, &db).await.expect("generated");
+        assert!(dir.path().join("a/pool-signing.key").is_file(), "written to the key file for offline checks");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("pool-signing.key")).expect("meta").permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("a/pool-signing.key")).expect("meta").permissions().mode();
             assert_eq!(mode & 0o077, 0, "readable by the owner only");
         }
+        assert_eq!(load_key(&config, &db).await.expect("read back").public(), k1.public(), "the same key on the next start");
+        // A second server on the same database, with a data directory of its own, signs with the
+        // same key (issue 29: each data directory made its own).
+        let env = vec![("MINSHENG__DATA_DIR".to_owned(), dir.path().join("b").display().to_string())];
+        let second = Config::load(None, env).expect("config");
+        assert_eq!(load_key(&second, &db).await.expect("shared").public(), k1.public());
+        // A data directory whose file holds another key, used with this database: the database's
+        // key wins and the file is kept aside.
+        std::fs::write(dir.path().join("b/pool-signing.key"), DistrictKey::from_seed(&[9; 32]).to_text()).expect("write");
+        assert_eq!(load_key(&second, &db).await.expect("database wins").public(), k1.public());
+        assert!(dir.path().join("b/pool-signing.key.replaced").is_file());
+        // A district that started before keys were kept in the database keeps its file's key.
+        let old = DistrictKey::from_seed(&[5; 32]);
+        std::fs::create_dir_all(dir.path().join("c")).expect("dir");
+        std::fs::write(dir.path().join("c/pool-signing.key"), old.to_text()).expect("write");
+        let env = vec![("MINSHENG__DATA_DIR".to_owned(), dir.path().join("c").display().to_string())];
+        let fresh_db = store_in(dir.path(), "two.db").await;
+        assert_eq!(load_key(&Config::load(None, env).expect("config"), &fresh_db).await.expect("imported").public(), old.public());
         let given = DistrictKey::from_seed(&[7; 32]);
         let env = vec![("MINSHENG__POOL__SIGNING_KEY".to_owned(), given.to_text())];
         let config = Config::load(None, env).expect("config");
         assert!(!format!("{config:?}").contains(&given.to_text()), "the key never prints");
-        assert_eq!(load_key(&config).expect("configured").public(), given.public());
+        assert_eq!(load_key(&config, &db).await.expect("configured").public(), given.public());
         let env = vec![("MINSHENG__POOL__SIGNING_KEY".to_owned(), "not-a-key".to_owned())];
-        assert!(load_key(&Config::load(None, env).expect("config")).is_err());
+        assert!(load_key(&Config::load(None, env).expect("config"), &db).await.is_err());
+        db.close().await;
+        fresh_db.close().await;
         let env = vec![("MINSHENG__POOL__TREATMENT_DAYS".to_owned(), "0".to_owned())];
         assert_eq!(Config::load(None, env).expect_err("bad").setting, "pool.treatment_days");
     }
