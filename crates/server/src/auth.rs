@@ -108,6 +108,15 @@ impl SessionCache {
             map.remove(hash);
         }
     }
+
+    /// Forgets every session (another server shares the database now).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.map.lock()
+            && !map.is_empty()
+        {
+            map.clear();
+        }
+    }
 }
 
 /// Slows down password guessing without letting a stranger lock a resident out. Failures are
@@ -351,11 +360,21 @@ impl FromRequestParts<AppState> for Principal {
         }
         let hash = token_hash(&token);
         let now = state.now();
-        if let Some(account) = state.sessions.get(&hash, now) {
-            return Ok(Principal { account, token_hash: hash });
+        // The cache may hold only what it can invalidate: while this server is the only one on
+        // the database, every sign-out passes through it; beside others, the database decides
+        // each time (issue 29: a sign-out on one server left the token valid on another).
+        let alone = state.store.alone();
+        if alone {
+            if let Some(account) = state.sessions.get(&hash, now) {
+                return Ok(Principal { account, token_hash: hash });
+            }
+        } else {
+            state.sessions.clear();
         }
         let (account, expires) = state.store.identity().session_account(&hash, now).await?.ok_or(Failure::Unauthorized)?;
-        state.sessions.put(hash.clone(), account.clone(), expires);
+        if alone {
+            state.sessions.put(hash.clone(), account.clone(), expires);
+        }
         Ok(Principal { account, token_hash: hash })
     }
 }

@@ -7,7 +7,7 @@
 //! than the TTL) stops writing.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -29,6 +29,8 @@ pub(crate) struct Lease {
     pub(crate) node: u16,
     holder: String,
     lost: Arc<AtomicBool>,
+    /// When (Unix milliseconds) the lease table last showed no other live server; 0: it did not.
+    alone_at: Arc<AtomicI64>,
     heartbeat: tokio::task::JoinHandle<()>,
 }
 
@@ -96,13 +98,35 @@ pub(crate) async fn take(pool: &AnyPool, wanted: Option<u16>) -> Result<Lease> {
         }
     };
     let lost = Arc::new(AtomicBool::new(false));
-    let heartbeat = tokio::spawn(beat(pool.clone(), node, holder.clone(), lost.clone()));
+    let alone_at = Arc::new(AtomicI64::new(0));
+    let others = others_live(pool, node).await?;
+    if others == 0 {
+        alone_at.store(Utc::now().timestamp_millis(), Ordering::SeqCst);
+    } else {
+        // The servers already running cache what only the database can tell once they are not
+        // alone (sessions): wait until each has seen this lease in a heartbeat of its own, or
+        // has gone too long without one to trust being alone.
+        tracing::info!(node, others, "other servers share the database; waiting for them to see this one");
+        tokio::time::sleep(ALONE_FOR + Duration::from_secs(1)).await;
+    }
+    let heartbeat = tokio::spawn(beat(pool.clone(), node, holder.clone(), lost.clone(), alone_at.clone()));
     tracing::info!(node, "took node number");
-    Ok(Lease { node, holder, lost, heartbeat })
+    Ok(Lease { node, holder, lost, alone_at, heartbeat })
 }
 
-/// Renews the lease every [`HEARTBEAT`]; marks it lost if another server holds it now.
-async fn beat(pool: AnyPool, node: u16, holder: String, lost: Arc<AtomicBool>) {
+/// How long a heartbeat's finding that no other server is live holds.
+const ALONE_FOR: Duration = Duration::from_secs(HEARTBEAT.as_secs() + 1);
+
+/// Live leases other than `node`'s.
+async fn others_live(pool: &AnyPool, node: u16) -> Result<i64> {
+    let expired = codec::ts(Utc::now() - chrono::Duration::from_std(TTL).unwrap_or_default());
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM node_lease WHERE node <> $1 AND heartbeat_at >= $2").bind(i64::from(node)).bind(expired).fetch_one(pool).await?;
+    Ok(row.try_get::<i64, _>("n")?)
+}
+
+/// Renews the lease every [`HEARTBEAT`] and notes whether other servers are live; marks it lost
+/// if another server holds it now.
+async fn beat(pool: AnyPool, node: u16, holder: String, lost: Arc<AtomicBool>, alone_at: Arc<AtomicI64>) {
     loop {
         tokio::time::sleep(HEARTBEAT).await;
         let done = sqlx::query("UPDATE node_lease SET heartbeat_at = $1 WHERE node = $2 AND holder = $3")
@@ -112,7 +136,11 @@ async fn beat(pool: AnyPool, node: u16, holder: String, lost: Arc<AtomicBool>) {
             .execute(&pool)
             .await;
         match done {
-            Ok(r) if r.rows_affected() == 1 => {}
+            Ok(r) if r.rows_affected() == 1 => match others_live(&pool, node).await {
+                Ok(0) => alone_at.store(Utc::now().timestamp_millis(), Ordering::SeqCst),
+                Ok(_) => alone_at.store(0, Ordering::SeqCst),
+                Err(e) => tracing::warn!(node, error = %e, "could not count the other servers"),
+            },
             Ok(_) => {
                 tracing::error!(node, "another server took this server's node number (its heartbeat stopped for longer than the lease); writes stop");
                 lost.store(true, Ordering::SeqCst);
@@ -128,6 +156,12 @@ impl Lease {
     /// Whether another server took the node over.
     pub(crate) fn lost(&self) -> bool {
         self.lost.load(Ordering::SeqCst)
+    }
+
+    /// Whether no other server is live on the database, as a heartbeat found within [`ALONE_FOR`].
+    pub(crate) fn alone(&self) -> bool {
+        let at = self.alone_at.load(Ordering::SeqCst);
+        at > 0 && Utc::now().timestamp_millis() - at < i64::try_from(ALONE_FOR.as_millis()).unwrap_or(i64::MAX)
     }
 
     /// Stops the heartbeat and gives the node back.

@@ -237,6 +237,12 @@ impl Store {
         Ok(store)
     }
 
+    /// Whether this server is the only live one on the database (so that a cache of what every
+    /// server may change, such as sessions, can be trusted); `false` without a lease.
+    pub fn alone(&self) -> bool {
+        self.lease.get().is_some_and(lease::Lease::alone)
+    }
+
     /// The node number this server holds (`None` before `open` took one).
     pub fn node(&self) -> Option<u16> {
         self.lease.get().map(|l| l.node)

@@ -64,3 +64,36 @@ async fn servers_on_one_database_take_different_node_numbers() {
     two.close().await;
     let _ = Db::Sqlite;
 }
+
+/// A sign-out on one server ends the session on every server at once: beside another server, the
+/// session cache is not trusted (issue 29: the token stayed valid on the other for 30 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_out_on_one_server_ends_the_session_on_the_other() {
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let (_, token) = t.citizen().await;
+    // A second server on the same database, with a data directory of its own.
+    let other_dir = tempfile::tempdir().expect("tempdir");
+    let env = vec![
+        ("MINSHENG__DATA_DIR".to_owned(), other_dir.path().display().to_string()),
+        ("MINSHENG__DATABASE__URL".to_owned(), format!("sqlite://{}", t.dir.path().join("t.db").display())),
+        ("MINSHENG__LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+    ];
+    let config = server::Config::load(None, env).expect("config");
+    let state = server::build_state(config, std::sync::Arc::new(t.clock.clone())).await.expect("second server");
+    assert_ne!(state.store.node(), t.state.store.node(), "two node numbers");
+    let second = server::App::serve(state, false).await.expect("serve");
+    let other = format!("http://{}", second.addr);
+    let me = |base: String| {
+        let http = t.http.clone();
+        let token = token.clone();
+        async move { http.get(format!("{base}/api/me")).bearer_auth(token).send().await.expect("request").status() }
+    };
+    assert_eq!(me(t.url.clone()).await, reqwest::StatusCode::OK, "signed in on the first");
+    assert_eq!(me(other.clone()).await, reqwest::StatusCode::OK, "and on the second");
+    assert_eq!(me(t.url.clone()).await, reqwest::StatusCode::OK, "asked again (a cache would answer now)");
+    let out = t.http.post(format!("{other}/api/auth/logout")).bearer_auth(&token).send().await.expect("logout");
+    assert!(out.status().is_success(), "{}", out.status());
+    assert_eq!(me(t.url.clone()).await, reqwest::StatusCode::UNAUTHORIZED, "signed out on the second, at once on the first");
+    second.shutdown().await;
+    t.shutdown().await;
+}
