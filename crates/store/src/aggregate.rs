@@ -16,6 +16,7 @@ use sqlx::any::AnyArguments;
 
 use crate::codec::Value;
 use crate::lookup::Cols;
+use crate::writer::placeholders;
 use crate::{Result, StoreError};
 
 /// An aggregate kept in its own table and changed through the writer.
@@ -117,53 +118,37 @@ impl Others {
         self.entries.entry((table, id)).or_insert(Entry { value, loaded: Some(version), changed: false, write });
     }
 
-    /// The statements that write the changed aggregates: an insert for each new one, an update
-    /// guarded by the version it was loaded at for each changed one (`true`: must touch one row).
-    pub(crate) fn statements(&self) -> Vec<(String, Vec<Value>, bool)> {
-        let mut out = Vec::new();
+    /// The statements that write the changed aggregates, in the placeholders of the backend
+    /// (anonymous `?` on SQLite): an insert for each new one, an update guarded by the version it
+    /// was loaded at for each changed one. Each must touch exactly one row.
+    pub(crate) fn statements(&self, sqlite: bool) -> Vec<(String, Vec<Value>)> {
         let mut keys: Vec<_> = self.entries.iter().filter(|(_, e)| e.changed).map(|(k, _)| *k).collect();
         keys.sort_unstable();
-        for key in keys {
-            let e = &self.entries[&key];
-            let w = e.write;
-            let mut vals = (w.values)(&*e.value);
-            match e.loaded {
-                None => {
-                    let cols: Vec<&str> = ["id", "version"].into_iter().chain(w.columns.iter().copied()).collect();
-                    let marks = vec!["?"; cols.len()].join(",");
-                    let mut all = vec![Value::I(key.1), Value::I(1)];
-                    all.append(&mut vals);
-                    out.push((format!("INSERT INTO {} ({}) VALUES ({marks})", w.table, cols.join(",")), all, true));
+        keys.into_iter()
+            .map(|key| {
+                let e = &self.entries[&key];
+                let w = e.write;
+                let mut vals = (w.values)(&*e.value);
+                match e.loaded {
+                    None => {
+                        let cols: Vec<&str> = ["id", "version"].into_iter().chain(w.columns.iter().copied()).collect();
+                        let marks = placeholders(1, cols.len(), sqlite);
+                        let mut all = vec![Value::I(key.1), Value::I(1)];
+                        all.append(&mut vals);
+                        (format!("INSERT INTO {} ({}) VALUES ({marks})", w.table, cols.join(",")), all)
+                    }
+                    Some(v) => {
+                        let n = w.columns.len();
+                        let sets: Vec<String> = w.columns.iter().enumerate().map(|(i, c)| format!("{c} = {}", placeholders(i + 1, 1, sqlite))).collect();
+                        let (id, version) = (placeholders(n + 1, 1, sqlite), placeholders(n + 2, 1, sqlite));
+                        vals.push(Value::I(key.1));
+                        vals.push(Value::I(v));
+                        (format!("UPDATE {} SET version = version + 1, {} WHERE id = {id} AND version = {version}", w.table, sets.join(", ")), vals)
+                    }
                 }
-                Some(v) => {
-                    let sets: Vec<String> = w.columns.iter().map(|c| format!("{c} = ?")).collect();
-                    vals.push(Value::I(key.1));
-                    vals.push(Value::I(v));
-                    let sql = format!("UPDATE {} SET version = version + 1, {} WHERE id = ? AND version = ?", w.table, sets.join(", "));
-                    out.push((sql, vals, true));
-                }
-            }
-        }
-        out
+            })
+            .collect()
     }
-}
-
-/// `?` marks as `$n` for PostgreSQL.
-fn numbered(sql: &str, sqlite: bool) -> String {
-    if sqlite {
-        return sql.to_owned();
-    }
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Loads what the jobs want through sqlx, inside the batch's transaction.
@@ -174,7 +159,7 @@ pub(crate) async fn load(conn: &mut AnyConnection, wanted: &[Wanted], others: &m
             if others.entries.contains_key(&(w.table, *id)) {
                 continue;
             }
-            let sql = numbered(&format!("SELECT * FROM {} WHERE id = ?", w.table), sqlite);
+            let sql = format!("SELECT * FROM {} WHERE id = {}", w.table, placeholders(1, 1, sqlite));
             let mut args = AnyArguments::default();
             crate::writer::bind(&mut args, &Value::I(*id))?;
             if let Some(row) = sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_optional(&mut *conn).await? {
@@ -189,13 +174,13 @@ pub(crate) async fn load(conn: &mut AnyConnection, wanted: &[Wanted], others: &m
 /// Writes the changed aggregates through sqlx, inside the batch's transaction.
 pub(crate) async fn save(conn: &mut AnyConnection, others: &Others) -> Result<()> {
     let sqlite = conn.backend_name() == "SQLite";
-    for (sql, vals, one) in others.statements() {
+    for (sql, vals) in others.statements(sqlite) {
         let mut args = AnyArguments::default();
         for v in &vals {
             crate::writer::bind(&mut args, v)?;
         }
-        let done = sqlx::query_with(sqlx::AssertSqlSafe(numbered(&sql, sqlite)), args).execute(&mut *conn).await?;
-        if one && done.rows_affected() != 1 {
+        let done = sqlx::query_with(sqlx::AssertSqlSafe(sql), args).execute(&mut *conn).await?;
+        if done.rows_affected() != 1 {
             return Err(StoreError::Conflict);
         }
     }
@@ -222,10 +207,10 @@ pub(crate) fn load_on(conn: &rusqlite::Connection, wanted: &[Wanted], others: &m
 
 /// Writes the changed aggregates with rusqlite.
 pub(crate) fn save_on(conn: &rusqlite::Connection, others: &Others) -> Result<()> {
-    for (sql, vals, one) in others.statements() {
+    for (sql, vals) in others.statements(true) {
         let mut stmt = conn.prepare_cached(&sql)?;
         let n = stmt.execute(rusqlite::params_from_iter(vals.iter()))?;
-        if one && n != 1 {
+        if n != 1 {
             return Err(StoreError::Conflict);
         }
     }

@@ -70,7 +70,7 @@ pub(crate) async fn take(pool: &AnyPool, wanted: Option<u16>) -> Result<Lease> {
     let node = match wanted {
         Some(n) => {
             if n >= NODES {
-                return Err(StoreError::NodeTaken { node: n, holder: "(out of range: 0..=1023)".into(), heartbeat_at: String::new() });
+                return Err(StoreError::NodeOutOfRange(n));
             }
             if !try_take(pool, n, &holder).await? {
                 let (h, at) = held_by(pool, n).await?.unwrap_or_default();

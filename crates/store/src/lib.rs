@@ -75,6 +75,8 @@ pub enum StoreError {
     Closed,
     #[error("node number {node} is held by another live server ({holder}, last heartbeat {heartbeat_at}); give each server its own database.node, or leave it unset to take a free one")]
     NodeTaken { node: u16, holder: String, heartbeat_at: String },
+    #[error("node number {0} is out of range: database.node must be 0..=1023")]
+    NodeOutOfRange(u16),
     #[error("every node number (0..=1023) is held by a live server")]
     NoFreeNode,
     #[error("another server took this server's node number (it was stopped longer than the lease); restart it")]

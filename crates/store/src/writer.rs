@@ -664,7 +664,7 @@ fn padded(ids: &[i64]) -> Vec<i64> {
 /// `n` bind placeholders numbered from `from`: `$1,$2,…` on PostgreSQL, anonymous `?` on SQLite
 /// (SQLite looks numbered parameters up by name in a list, which makes statements with thousands
 /// of them quadratic to bind).
-fn placeholders(from: usize, n: usize, anonymous: bool) -> String {
+pub(crate) fn placeholders(from: usize, n: usize, anonymous: bool) -> String {
     if anonymous {
         let mut s = "?,".repeat(n);
         s.pop();
@@ -1255,7 +1255,10 @@ mod tests {
     /// On PostgreSQL (when `MINSHENG_TEST_POSTGRES` names a server) the writers are tasks.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres_writers_fail_one_bad_job_alone() {
-        let Some(base) = std::env::var("MINSHENG_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) else { return };
+        let Some(base) = std::env::var("MINSHENG_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) else {
+            eprintln!("skipped: MINSHENG_TEST_POSTGRES is not set");
+            return;
+        };
         let name = format!("writer_{}_{}", std::process::id(), chrono::Utc::now().timestamp_micros());
         let url = crate::create_scratch_database(&base, &name).await.unwrap();
         let store = crate::Store::open(&crate::StoreOptions::new(&url)).await.unwrap();

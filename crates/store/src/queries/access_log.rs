@@ -552,7 +552,10 @@ mod tests {
     /// through the pool, four chains of one node.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_postgres_appender_writes_through_the_pool() {
-        let Some(base) = std::env::var("MINSHENG_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) else { return };
+        let Some(base) = std::env::var("MINSHENG_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) else {
+            eprintln!("skipped: MINSHENG_TEST_POSTGRES is not set");
+            return;
+        };
         let name = format!("appender_{}_{}", std::process::id(), Utc::now().timestamp_micros());
         let url = crate::create_scratch_database(&base, &name).await.unwrap();
         let store = Store::open(&StoreOptions::new(&url)).await.unwrap();

@@ -545,17 +545,11 @@ pub enum Output {
 /// A file of a finished analysis (staff), from memory or, after a restart, from disk.
 pub fn output(state: &AppState, p: &Principal, id: &str, which: Output) -> Fallible<Vec<u8>> {
     staff(p)?;
-    let field: fn(&Finished) -> &String = match which {
-        Output::Areas => |f| &f.areas_json,
-        Output::AreasGeojson => |f| &f.areas_geojson,
-        Output::FacilitiesGeojson => |f| &f.facilities_geojson,
-        Output::AreasCsv => |f| &f.areas_csv,
-    };
-    let file = match which {
-        Output::Areas => "areas.json",
-        Output::AreasGeojson => "areas.geojson",
-        Output::FacilitiesGeojson => "facilities.geojson",
-        Output::AreasCsv => "areas.csv",
+    let (field, file): (fn(&Finished) -> &String, &str) = match which {
+        Output::Areas => (|f| &f.areas_json, "areas.json"),
+        Output::AreasGeojson => (|f| &f.areas_geojson, "areas.geojson"),
+        Output::FacilitiesGeojson => (|f| &f.facilities_geojson, "facilities.geojson"),
+        Output::AreasCsv => (|f| &f.areas_csv, "areas.csv"),
     };
     Ok(match finished(state, id)? {
         Source::Memory(f) => field(&f).clone().into_bytes(),

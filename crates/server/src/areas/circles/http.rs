@@ -21,7 +21,6 @@ use crate::failure::Failure;
 use crate::failure::Fallible;
 use crate::http_error::ErrorBody;
 use crate::state::AppState;
-#[allow(unused_imports)]
 use crate::policy::*;
 use super::cases;
 use super::cases::*;

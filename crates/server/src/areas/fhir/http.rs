@@ -22,7 +22,6 @@ use pool::fhir::Resource;
 use crate::auth::Principal;
 use crate::failure::Failure;
 use crate::state::AppState;
-#[allow(unused_imports)]
 use crate::policy::*;
 use super::cases;
 use super::cases::*;

@@ -539,6 +539,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_failed_login_is_logged_by_its_shape() {
+        for (login, kind) in [
+            ("330183199001011232", "id_number"),
+            ("330183199001011231", "id_number"),
+            ("33018319900101123x", "id_number"),
+            ("330183900101123", "id_number"),
+            ("91330000742906207U", "credit_code"),
+            ("admin", "username"),
+            ("wjw_clerk", "username"),
+            ("Wo3Ai4Ni5Beijing!", "username"),
+            ("3301831990010112\n2", "username"),
+        ] {
+            assert_eq!(login_kind(login), kind, "{login:?}");
+        }
+    }
+
+    #[test]
     fn codes_are_six_digits_and_claim_codes_eight_unambiguous_characters() {
         for _ in 0..200 {
             let c = new_code();

@@ -1047,7 +1047,6 @@ pub async fn overview(state: &AppState, p: &Principal) -> Fallible<Overview> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::areas::identity::cases::login_kind;
 
     #[test]
     fn a_files_content_must_be_of_its_declared_type() {
@@ -1063,22 +1062,5 @@ mod tests {
         assert!(!content_matches("text/plain", b"MZ\x90\x00\x03"), "binary is not text");
         assert!(!content_matches("text/plain", &[0xff, 0xfe, 0x00]));
         assert!(!content_matches("application/x-msdownload", b"MZ"));
-    }
-
-    #[test]
-    fn a_failed_login_is_logged_by_its_shape() {
-        for (login, kind) in [
-            ("330183199001011232", "id_number"),
-            ("330183199001011231", "id_number"),
-            ("33018319900101123x", "id_number"),
-            ("330183900101123", "id_number"),
-            ("91330000742906207U", "credit_code"),
-            ("admin", "username"),
-            ("wjw_clerk", "username"),
-            ("Wo3Ai4Ni5Beijing!", "username"),
-            ("3301831990010112\n2", "username"),
-        ] {
-            assert_eq!(login_kind(login), kind, "{login:?}");
-        }
     }
 }
