@@ -525,7 +525,12 @@ impl Config {
                 }
             }
         }
-        let raw: Raw = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| err("settings", e.message()))?;
+        // The path of a value that does not fit (`database.node` for -1) names the setting.
+        let raw: Raw = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let path = e.path().to_string();
+            let setting = if path.is_empty() || path == "." { "settings".to_owned() } else { path };
+            err(&setting, e.into_inner().message())
+        })?;
         Config::check(raw)
     }
 
@@ -696,6 +701,16 @@ mod tests {
         assert_eq!(Config::load(None, env).expect_err("bad url").setting, "database.url");
         let env = vec![("MINSHENG__NOSUCH".to_owned(), "1".to_owned())];
         assert!(Config::load(None, env).is_err(), "unknown settings are errors");
+    }
+
+    #[test]
+    fn the_node_number_is_optional_and_checked() {
+        assert_eq!(Config::defaults().node, None, "unset: each server takes a free one");
+        let env = |v: &str| vec![("MINSHENG__DATABASE__NODE".to_owned(), v.to_owned())];
+        assert_eq!(Config::load(None, env("7")).expect("config").node, Some(7));
+        for bad in ["1024", "-1", "seven", ""] {
+            assert_eq!(Config::load(None, env(bad)).expect_err(bad).setting, "database.node", "{bad:?}");
+        }
     }
 
     #[test]
