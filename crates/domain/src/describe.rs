@@ -39,6 +39,11 @@ pub enum ErrorKind {
     Invalid,
     /// Too many attempts; try again later.
     TooMany,
+    /// The client took too long to send the request.
+    TimedOut,
+    /// The storage cannot take this now (a full or read-only disk, the database out of reach);
+    /// nothing was changed; try again later.
+    Unavailable,
     /// Our fault, never the user's: logged with its cause, shown as a generic message.
     Internal,
 }

@@ -28,6 +28,10 @@ const LOG_REMEMBERED: usize = 200_000;
 /// enough to deliver a batch; short enough that a crashed worker's notices go out soon.
 const LEASE_SECONDS: i64 = 15;
 
+/// A notice is sent only while its lease has at least this long to run (the fence: past its
+/// lease another server may take it). The webhook's own timeout is shorter.
+const LEASE_MARGIN_SECONDS: i64 = 2;
+
 /// A delivery channel.
 pub enum Channel {
     Log(Arc<LogChannel>),
@@ -42,21 +46,30 @@ impl Channel {
         })
     }
 
-    /// Delivers a batch; one result per notice, in order.
-    pub async fn deliver(&self, batch: &[Notice]) -> Vec<Result<(), String>> {
+    /// Delivers a batch while this server's lease on it holds (for `left`, less a margin); one
+    /// outcome per notice, in order: `None` for one not tried because the lease ran short.
+    pub async fn deliver(&self, batch: &[Notice], left: chrono::Duration) -> Vec<Option<Result<(), String>>> {
+        let started = std::time::Instant::now();
+        let budget = (left - chrono::Duration::seconds(LEASE_MARGIN_SECONDS)).to_std().unwrap_or_default();
+        let in_time = || started.elapsed() < budget;
         match self {
             Channel::Log(l) => {
+                if !in_time() {
+                    return batch.iter().map(|_| None).collect();
+                }
                 // Writing and syncing the file blocks: not on the runtime's threads.
                 let (log, notices) = (l.clone(), batch.to_vec());
                 let r = tokio::task::spawn_blocking(move || log.append(&notices))
                     .await
                     .unwrap_or_else(|e| Err(format!("the log channel's writer stopped: {e}")));
-                batch.iter().map(|_| r.clone()).collect()
+                batch.iter().map(|_| Some(r.clone())).collect()
             }
             Channel::Webhook(w) => {
                 let mut out = Vec::with_capacity(batch.len());
                 for n in batch {
-                    out.push(w.post(n).await);
+                    // A slow receiver must not make this server post a notice whose lease has
+                    // passed to another server meanwhile.
+                    out.push(if in_time() { Some(w.post(n).await) } else { None });
                 }
                 out
             }
@@ -64,21 +77,26 @@ impl Channel {
     }
 }
 
-/// Appends notices as JSON lines; remembers the ids it wrote last so a retried notice is not
-/// written twice.
+/// Appends notices as JSON lines, each line whole or not at all, and never a notice twice — even
+/// when several servers append to one file (the district's notice log on storage they share):
+/// each append takes the file's lock, reads what others appended since it last looked, and skips
+/// the notices already there. A line left half-written (a full disk, a kill in the middle) is cut
+/// off before anything is appended after it, and at start.
 pub struct LogChannel {
     path: PathBuf,
-    written: Mutex<Written>,
+    seen: Mutex<Seen>,
 }
 
-/// The ids of the notices written last, oldest first, at most [`LOG_REMEMBERED`].
+/// What this process knows of the file: the ids written last (oldest first, at most
+/// [`LOG_REMEMBERED`]) and how far it has read.
 #[derive(Default)]
-struct Written {
+struct Seen {
     ids: HashSet<i64>,
     order: VecDeque<i64>,
+    read_to: u64,
 }
 
-impl Written {
+impl Seen {
     fn insert(&mut self, id: i64) {
         if self.ids.insert(id) {
             self.order.push_back(id);
@@ -89,6 +107,41 @@ impl Written {
             }
         }
     }
+
+    /// Reads what the file holds beyond what was read (its last [`LOG_TAIL_BYTES`] at first),
+    /// cutting off a torn last line; the file's length after.
+    fn catch_up(&mut self, f: &mut std::fs::File, path: &Path) -> std::io::Result<u64> {
+        let len = f.metadata()?.len();
+        if len < self.read_to {
+            // Cut short or replaced by someone else: read it again.
+            self.read_to = 0;
+        }
+        let start = self.read_to.max(len.saturating_sub(LOG_TAIL_BYTES));
+        f.seek(SeekFrom::Start(start))?;
+        let mut buf = Vec::new();
+        Read::by_ref(f).take(len - start).read_to_end(&mut buf)?;
+        let whole = buf.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        if whole < buf.len() {
+            let torn = len - (buf.len() - whole) as u64;
+            tracing::warn!(file = %path.display(), at = torn, bytes = buf.len() - whole, "the notice log ended in a half-written line; cut off");
+            f.set_len(torn)?;
+            f.sync_data()?;
+        }
+        for line in String::from_utf8_lossy(&buf[..whole]).lines() {
+            if let Ok(l) = serde_json::from_str::<LogLine>(line)
+                && let Ok(id) = l.id.parse::<i64>()
+            {
+                self.insert(id);
+            }
+        }
+        self.read_to = start + whole as u64;
+        Ok(self.read_to)
+    }
+}
+
+/// The lock of `m`, poisoned or not (what it guards stays consistent: it is only ever extended).
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -110,31 +163,29 @@ impl LogChannel {
         {
             std::fs::create_dir_all(dir)?;
         }
-        let mut written = Written::default();
-        if let Ok(mut f) = std::fs::File::open(path) {
-            let len = f.metadata()?.len();
-            let start = len.saturating_sub(LOG_TAIL_BYTES);
-            f.seek(SeekFrom::Start(start))?;
-            let mut buf = Vec::new();
-            f.read_to_end(&mut buf)?;
-            let text = String::from_utf8_lossy(&buf);
-            for line in text.lines() {
-                if let Ok(l) = serde_json::from_str::<LogLine>(line)
-                    && let Ok(id) = l.id.parse::<i64>()
-                {
-                    written.insert(id);
-                }
-            }
-        }
-        Ok(LogChannel { path: path.to_owned(), written: Mutex::new(written) })
+        let ch = LogChannel { path: path.to_owned(), seen: Mutex::new(Seen::default()) };
+        // Read it now (and repair a torn end), so that a bad file stops the start, not a delivery.
+        let mut f = ch.file()?;
+        f.lock()?;
+        locked(&ch.seen).catch_up(&mut f, path)?;
+        Ok(ch)
+    }
+
+    fn file(&self) -> std::io::Result<std::fs::File> {
+        std::fs::OpenOptions::new().create(true).read(true).append(true).open(&self.path)
     }
 
     fn append(&self, batch: &[Notice]) -> Result<(), String> {
-        let mut written = self.written.lock().map_err(|_| "poisoned".to_owned())?;
+        let at = |e: std::io::Error| format!("{}: {e}", self.path.display());
+        let mut seen = locked(&self.seen);
+        let mut f = self.file().map_err(at)?;
+        // Held until `f` is dropped: one appender at a time, across processes.
+        f.lock().map_err(at)?;
+        let len = seen.catch_up(&mut f, &self.path).map_err(at)?;
         let mut text = String::new();
         let mut new_ids = Vec::new();
         for n in batch {
-            if written.ids.contains(&n.id.0) {
+            if seen.ids.contains(&n.id.0) || new_ids.contains(&n.id.0) {
                 continue;
             }
             let line = LogLine {
@@ -151,17 +202,21 @@ impl LogChannel {
             text.push('\n');
             new_ids.push(n.id.0);
         }
-        if !text.is_empty() {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)
-                .map_err(|e| format!("{}: {e}", self.path.display()))?;
-            f.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
-            f.sync_data().map_err(|e| e.to_string())?;
-            for id in new_ids {
-                written.insert(id);
+        if text.is_empty() {
+            return Ok(());
+        }
+        let written = f.write_all(text.as_bytes()).and_then(|()| f.sync_data());
+        if let Err(e) = written {
+            // Whole records or nothing: take back what part of the batch reached the file (if
+            // even that fails, the next append or start cuts the torn line off).
+            if let Err(cut) = f.set_len(len).and_then(|()| f.sync_data()) {
+                tracing::warn!(file = %self.path.display(), error = %cut, "could not take back a half-written batch of notices");
             }
+            return Err(at(e));
+        }
+        seen.read_to = len + text.len() as u64;
+        for id in new_ids {
+            seen.insert(id);
         }
         Ok(())
     }
@@ -221,26 +276,30 @@ pub async fn deliver_once(state: &AppState, channel: &Channel) -> Result<usize, 
     let now = state.now();
     let lease = now + chrono::Duration::seconds(LEASE_SECONDS);
     let batch = state.store.notices().claim_notices(now, lease, state.config.notice_batch).await?;
-    deliver(state, channel, &batch).await
+    deliver(state, channel, &batch, lease).await
 }
 
-/// Delivers notices this worker holds the lease of; records which went out and which failed.
-/// How many went out.
-async fn deliver(state: &AppState, channel: &Channel, batch: &[Notice]) -> Result<usize, store::StoreError> {
+/// Delivers notices this worker holds the lease of (until `until`); records which went out and
+/// which failed. How many went out.
+async fn deliver(state: &AppState, channel: &Channel, batch: &[Notice], until: chrono::DateTime<chrono::Utc>) -> Result<usize, store::StoreError> {
     if batch.is_empty() {
         return Ok(0);
     }
     let now = state.now();
-    let results = channel.deliver(batch).await;
+    let results = channel.deliver(batch, until - now).await;
     let mut ok = Vec::new();
     for (n, r) in batch.iter().zip(results) {
         match r {
-            Ok(()) => ok.push(n.id),
-            Err(e) => {
+            Some(Ok(())) => ok.push(n.id),
+            Some(Err(e)) => {
                 let give_up = n.attempts + 1 >= i64::from(state.config.notice_max_attempts);
                 tracing::warn!(notice = %n.id, attempts = n.attempts + 1, give_up, error = %e, "notice delivery failed");
-                state.store.notices().mark_attempt_failed(n.id, &e, now + backoff(n.attempts), give_up).await?;
+                if !state.store.notices().mark_attempt_failed(n.id, &e, now + backoff(n.attempts), give_up).await? {
+                    tracing::warn!(notice = %n.id, "another server has taken this notice since; left to it");
+                }
             }
+            // Its lease ran short: whoever takes it next delivers it.
+            None => tracing::debug!(notice = %n.id, "lease ran short before sending; left for the next worker"),
         }
     }
     state.store.notices().mark_delivered(&ok, state.now()).await?;
@@ -269,9 +328,10 @@ pub async fn notifier(state: AppState, channel: Channel, mut stop: tokio::sync::
                         batch.extend(more);
                     }
                     // With a margin, so that a notice is not delivered just as polling may take it.
-                    let still_ours = state.now() + chrono::Duration::seconds(2) - lease;
+                    let still_ours = state.now() + chrono::Duration::seconds(LEASE_MARGIN_SECONDS) - lease;
                     batch.retain(|n| n.created_at > still_ours);
-                    deliver(&state, &channel, &batch).await.map(drop)
+                    let until = batch.iter().map(|n| n.created_at).min().map_or_else(|| state.now(), |first| first + lease);
+                    deliver(&state, &channel, &batch, until).await.map(drop)
                 }
                 None => {
                     feed_open = false;
@@ -297,24 +357,47 @@ async fn poll_due(state: &AppState, channel: &Channel, batch_max: usize) -> Resu
 pub async fn scheduler(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let every = Duration::from_secs(state.config.tick_seconds);
     loop {
-        match crate::areas::onething::cases::tick(&state).await {
-            Ok(o) if !o.is_empty() => tracing::info!(
-                warned = o.warned, overdue = o.overdue, legal_overdue = o.legal_overdue,
-                state_overdue = o.state_overdue, rectifications_overdue = o.rectifications_overdue, "deadline tick"
-            ),
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = ?e, "deadline tick failed"),
-        }
-        if let Err(e) = state.store.identity().purge_sessions(state.now()).await {
-            tracing::warn!(error = %e, "purging sessions");
-        }
-        // Registration challenges only count for an hour; none is kept beyond a day.
-        if let Err(e) = state.store.identity().purge_challenges(state.now() - chrono::Duration::days(1)).await {
-            tracing::warn!(error = %e, "purging registration challenges");
+        // One server runs the district's duties at a time (the lowest live node number).
+        if state.store.leads() {
+            duties(&state).await;
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = stop.changed() => return,
+        }
+    }
+}
+
+/// The deadline tick and the purges, once.
+async fn duties(state: &AppState) {
+    match crate::areas::onething::cases::tick(state).await {
+        Ok(o) if !o.is_empty() => tracing::info!(
+            warned = o.warned, overdue = o.overdue, legal_overdue = o.legal_overdue,
+            state_overdue = o.state_overdue, rectifications_overdue = o.rectifications_overdue, "deadline tick"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = ?e, "deadline tick failed"),
+    }
+    if let Err(e) = state.store.identity().purge_sessions(state.now()).await {
+        tracing::warn!(error = %e, "purging sessions");
+    }
+    // Registration challenges only count for an hour; none is kept beyond a day.
+    if let Err(e) = state.store.identity().purge_challenges(state.now() - chrono::Duration::days(1)).await {
+        tracing::warn!(error = %e, "purging registration challenges");
+    }
+}
+
+/// While the storage is faulty, probes it every `every` (a small write taken back), so that the
+/// server finds by itself when it takes writes again — a load balancer that took it out of
+/// service sends it nothing that would tell it.
+pub async fn storage_watch(state: AppState, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        if state.store.storage_fault().is_some() && state.store.probe_storage().await.is_ok() {
+            tracing::info!("storage probe succeeded: ready again");
         }
     }
 }
@@ -355,6 +438,51 @@ mod tests {
             .lines()
             .map(|l| serde_json::from_str::<LogLine>(l).expect("json").id)
             .collect();
+        assert_eq!(ids, vec!["1", "2", "3", "4"]);
+    }
+
+    /// Issue 29, finding 5: on a full disk the log was left with a half-written line, the next
+    /// notice was appended onto it, and one delivered notice was lost.
+    #[test]
+    fn a_half_written_line_is_cut_off_at_start_and_before_the_next_append() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("n.log");
+        let ch = LogChannel::open(&path).expect("open");
+        ch.append(&[notice(1)]).expect("append");
+        // A write cut short (disk full, or the process killed in the middle).
+        let whole = std::fs::read(&path).expect("read");
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).expect("open");
+        f.write_all(br#"{"id":"2","recipient":"acc"#).expect("torn");
+        drop(f);
+        // The next append (by this process or another) cuts it off first, and writes whole lines.
+        ch.append(&[notice(2), notice(3)]).expect("append");
+        let ids = |p: &Path| -> Vec<String> {
+            std::fs::read_to_string(p).expect("read").lines().map(|l| serde_json::from_str::<LogLine>(l).expect("whole line").id).collect()
+        };
+        assert_eq!(ids(&path), vec!["1", "2", "3"]);
+        // At start too.
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).expect("open");
+        f.write_all(br#"{"id":"4","reci"#).expect("torn");
+        drop(f);
+        let ch = LogChannel::open(&path).expect("reopen repairs");
+        assert_eq!(ids(&path), vec!["1", "2", "3"]);
+        ch.append(&[notice(4)]).expect("append");
+        assert_eq!(ids(&path), vec!["1", "2", "3", "4"]);
+        assert!(std::fs::read(&path).expect("read").starts_with(&whole));
+    }
+
+    /// Two channels on one file (two servers sharing the district's notice log) never write a
+    /// notice twice, though each opened the file before the other wrote.
+    #[test]
+    fn two_channels_on_one_file_write_each_notice_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("shared.log");
+        let (a, b) = (LogChannel::open(&path).expect("a"), LogChannel::open(&path).expect("b"));
+        a.append(&[notice(1), notice(2)]).expect("a");
+        b.append(&[notice(2), notice(3)]).expect("b");
+        a.append(&[notice(3), notice(4)]).expect("a");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let ids: Vec<String> = text.lines().map(|l| serde_json::from_str::<LogLine>(l).expect("json").id).collect();
         assert_eq!(ids, vec!["1", "2", "3", "4"]);
     }
 

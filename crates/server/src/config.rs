@@ -92,6 +92,12 @@ claim_code_days = 30                # how long a claim code handed over at a win
 [limits]
 json_body_bytes = 1048576
 upload_bytes = 10485760
+# Connections (issue 29): slow, idle and half-sent ones must not hold the server.
+header_timeout_seconds = 10   # a client sends a request's headers within this, or is disconnected
+body_timeout_seconds = 30     # and its body within this once the headers are in (else 408)
+idle_timeout_seconds = 60     # a connection with nothing in flight that sends nothing for this is closed
+max_connections = 4096        # connections held at once (at most the open-file limit allows); past
+                              # it the connection idle longest is closed to make room
 
 [circles]
 # The district's 15-minute service circles (POST /api/circles/analyses). These defaults are
@@ -270,6 +276,10 @@ fn auto_switch(setting: &str, value: &str, https: bool) -> Result<bool, ConfigEr
 struct RawLimits {
     json_body_bytes: usize,
     upload_bytes: usize,
+    header_timeout_seconds: u64,
+    body_timeout_seconds: u64,
+    idle_timeout_seconds: u64,
+    max_connections: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -461,8 +471,27 @@ pub struct Config {
     pub registration: RegistrationConfig,
     pub json_body_bytes: usize,
     pub upload_bytes: usize,
+    /// Connection limits and timeouts (`[limits]`).
+    pub connections: ConnectionLimits,
     pub circles: CirclesConfig,
     pub pool: PoolConfig,
+}
+
+/// Connection limits and timeouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    pub header_timeout: std::time::Duration,
+    pub body_timeout: std::time::Duration,
+    pub idle_timeout: std::time::Duration,
+    pub max_connections: usize,
+}
+
+/// A number of seconds that must be at least 1.
+fn positive_seconds(setting: &str, secs: u64) -> Result<std::time::Duration, ConfigError> {
+    if secs == 0 {
+        return Err(err(setting, "must be at least 1 second"));
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 /// A configuration problem, naming the setting.
@@ -616,6 +645,15 @@ impl Config {
             registration,
             json_body_bytes: raw.limits.json_body_bytes.max(1024),
             upload_bytes: raw.limits.upload_bytes.max(1024),
+            connections: ConnectionLimits {
+                header_timeout: positive_seconds("limits.header_timeout_seconds", raw.limits.header_timeout_seconds)?,
+                body_timeout: positive_seconds("limits.body_timeout_seconds", raw.limits.body_timeout_seconds)?,
+                idle_timeout: positive_seconds("limits.idle_timeout_seconds", raw.limits.idle_timeout_seconds)?,
+                max_connections: match raw.limits.max_connections {
+                    0 => return Err(err("limits.max_connections", "must be at least 1")),
+                    n => n,
+                },
+            },
             circles: check_circles(raw.circles)?,
             pool: check_pool(raw.pool)?,
         })

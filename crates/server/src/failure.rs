@@ -29,6 +29,11 @@ pub enum Failure {
     Invalid { code: &'static str, zh: String, en: String, field: Option<String> },
     /// Too many attempts; try again after `retry_after` seconds.
     TooManyRequests { code: &'static str, zh: String, en: String, retry_after: u64 },
+    /// The client stopped sending the body for longer than the body timeout.
+    BodyTimedOut,
+    /// The storage cannot take this now; nothing was changed; try again after `retry_after`
+    /// seconds. The cause is logged, never shown.
+    Unavailable { retry_after: u64, cause: String },
     /// Our fault: logged with its cause chain, never shown.
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -51,8 +56,19 @@ impl Failure {
         Failure::Invalid { code: e.code(), zh: e.message_zh(), en: e.message_en(), field: Some(field.to_owned()) }
     }
 
+    /// An unexpected error, unless it is the storage's being unavailable (a full disk, the
+    /// database out of reach), which is not a bug and is answered as [`Failure::Unavailable`].
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Failure {
-        Failure::Internal(Box::new(e))
+        let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
+        match boxed.downcast::<store::StoreError>() {
+            Ok(e) => Failure::from(*e),
+            Err(other) => Failure::Internal(other),
+        }
+    }
+
+    /// The storage is unavailable (see [`store::StoreError::is_unavailable`]).
+    pub fn unavailable(cause: impl std::fmt::Display) -> Failure {
+        Failure::Unavailable { retry_after: UNAVAILABLE_RETRY_SECONDS, cause: cause.to_string() }
     }
 
     /// What sort of failure this is.
@@ -68,6 +84,8 @@ impl Failure {
             Failure::UnsupportedMediaType { .. } => ErrorKind::UnsupportedMedia,
             Failure::Invalid { .. } => ErrorKind::Invalid,
             Failure::TooManyRequests { .. } => ErrorKind::TooMany,
+            Failure::BodyTimedOut => ErrorKind::TimedOut,
+            Failure::Unavailable { .. } => ErrorKind::Unavailable,
             Failure::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -106,6 +124,18 @@ impl Failure {
                 format!("The request is too large; the limit is {} KB", limit / 1024),
                 None,
             ),
+            Failure::BodyTimedOut => (
+                "body_timeout",
+                "请求内容发送超时，请重试".to_owned(),
+                "The request body stopped arriving; please send it again".to_owned(),
+                None,
+            ),
+            Failure::Unavailable { .. } => (
+                "storage_unavailable",
+                "系统存储暂时无法写入，本次操作未生效，请稍后再试".to_owned(),
+                "Storage is unavailable for now; nothing was changed; please try again shortly".to_owned(),
+                None,
+            ),
             Failure::Internal(_) => (
                 "internal",
                 "服务器内部错误，请稍后再试；如持续出现请联系管理员".to_owned(),
@@ -138,16 +168,21 @@ impl From<store::StoreError> for Failure {
     fn from(e: store::StoreError) -> Failure {
         match e {
             store::StoreError::NotFound(_) => Failure::not_found("要找的记录不存在", "Not found"),
-            store::StoreError::Conflict => Failure::Conflict {
+            // Another server changed the same thing first, again and again (the writer retried).
+            e if e.is_contention() => Failure::Conflict {
                 code: "concurrent_change",
                 zh: "数据正被他人同时修改，请刷新后重试".to_owned(),
                 en: "Someone changed this at the same time; reload and try again".to_owned(),
                 field: None,
             },
-            other => Failure::internal(other),
+            other if other.is_unavailable() => Failure::unavailable(&other),
+            other => Failure::Internal(Box::new(other)),
         }
     }
 }
+
+/// How long a client is asked to wait when the storage is unavailable.
+const UNAVAILABLE_RETRY_SECONDS: u64 = 5;
 
 /// Chinese first, then English, then the field: how the command line shows a failure.
 impl std::fmt::Display for Failure {

@@ -38,6 +38,8 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorKind::TooMany => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::TimedOut => StatusCode::REQUEST_TIMEOUT,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -66,8 +68,11 @@ impl IntoResponse for Failure {
             }
             tracing::error!(error = %chain.join(": "), "internal error");
         }
+        if let Failure::Unavailable { cause, .. } = &self {
+            tracing::warn!(cause = %cause, "answered 503: storage unavailable");
+        }
         let retry_after = match &self {
-            Failure::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            Failure::TooManyRequests { retry_after, .. } | Failure::Unavailable { retry_after, .. } => Some(*retry_after),
             _ => None,
         };
         let mut resp = (self.status(), Json(self.body())).into_response();

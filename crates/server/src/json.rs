@@ -40,9 +40,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 pub fn body_error(e: &axum::extract::rejection::BytesRejection, limit: usize) -> Failure {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         Failure::TooLarge { limit }
+    } else if timed_out(e) {
+        Failure::BodyTimedOut
     } else {
         Failure::BadRequest { code: "unreadable_body", zh: "无法读取请求体".to_owned(), en: format!("Could not read the body: {e}"), field: None }
     }
+}
+
+/// Whether the body stopped arriving for longer than the body timeout (the router's
+/// `RequestBodyTimeoutLayer`).
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// Parses a request body, naming the path and position of the first problem. Every body of the

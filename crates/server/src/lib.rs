@@ -12,6 +12,7 @@ pub mod http_error;
 pub mod http_shared;
 pub mod ids;
 pub mod json;
+pub mod listen;
 pub mod logging;
 pub mod openapi;
 pub mod policy;
@@ -27,7 +28,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Request, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::serve::ListenerExt;
 use catalog::Catalog;
 use domain::{Clock, SystemClock, WorkCalendar};
 use onething::{Rules, TickOutcome};
@@ -177,7 +177,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api)
         .nest("/fhir", areas::fhir_routes(&state).route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::fhir_guard)))
         .route("/healthz", get(crate::http_shared::health).route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::api_guard)))
+        .route("/readyz", get(crate::http_shared::ready).route_layer(axum::middleware::from_fn_with_state(state.clone(), policy::api_guard)))
         .layer(DefaultBodyLimit::max(json_limit))
+        // A body that stops arriving ends the request (408 `body_timeout`), not holds it.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.config.connections.body_timeout))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
@@ -216,25 +219,9 @@ impl App {
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         let mut tasks = Vec::new();
         let app = router(state.clone()).merge(extra);
-        let mut rx = stop_rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = rx.changed().await;
-            };
-            // Each answer goes out as soon as it is written, not held back for the client's
-            // acknowledgement of the last one (Nagle's algorithm), which a reply written in two
-            // parts would wait on.
-            let listener = listener.tap_io(|tcp| {
-                if let Err(e) = tcp.set_nodelay(true) {
-                    tracing::debug!(error = %e, "TCP_NODELAY not set on a connection");
-                }
-            });
-            // The peer's address travels with each request (`auth::ClientAddr`: rate limits).
-            let app = app.into_make_service_with_connect_info::<SocketAddr>();
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-                tracing::error!(error = %e, "server stopped");
-            }
-        }));
+        let limits = state.config.connections;
+        tasks.push(tokio::spawn(listen::serve(listener, app, limits, stop_rx.clone())));
+        tasks.push(tokio::spawn(background::storage_watch(state.clone(), Duration::from_secs(2), stop_rx.clone())));
         if background {
             tasks.push(tokio::spawn(background::scheduler(state.clone(), stop_rx.clone())));
             tasks.push(tokio::spawn(crate::areas::pool::cases::filing_reads_logger(state.clone(), stop_rx.clone())));

@@ -37,6 +37,8 @@ const SHARED: &[(&str, &str, &str)] = &[
     ("413", "TooLarge", "The body is over the limit (`too_large`)"),
     ("415", "UnsupportedMediaType", "The body is not sent as `application/json` (`unsupported_media_type`)"),
     ("429", "TooManyRequests", "Too many attempts; try again after the seconds of the `Retry-After` header"),
+    ("408", "BodyTimeout", "The body stopped arriving for longer than the body timeout (`body_timeout`); send the request again"),
+    ("503", "StorageUnavailable", "The storage cannot take this now (a full or read-only disk, the database out of reach): nothing was changed; try again after the seconds of the `Retry-After` header (`storage_unavailable`)"),
 ];
 
 /// Adds the shared answers to every operation of the API that can give them.
@@ -85,6 +87,7 @@ pub fn shared_statuses(method: &str, path: &str, who: Option<Who>, op: &Operatio
         out.push("404");
     }
     if body.is_some() {
+        out.push("408");
         out.push("413");
     }
     if json_body {
@@ -93,6 +96,8 @@ pub fn shared_statuses(method: &str, path: &str, who: Option<Who>, op: &Operatio
     if THROTTLED.contains(&(method, path)) {
         out.push("429");
     }
+    // Every operation reads or writes the store.
+    out.push("503");
     out
 }
 
@@ -161,10 +166,10 @@ pub fn retest_reasons() -> Schema {
         description = "一件事 (one-thing) services of a district: file one application for a life event, follow every department's progress, rate the service. Errors are JSON with a stable `code`, a Chinese `message`, an English `message_en` and the offending `field`.",
         license(name = "Apache-2.0")
     ),
-    paths(crate::http_shared::health),
-    components(schemas(ErrorBody)),
+    paths(crate::http_shared::health, crate::http_shared::ready),
+    components(schemas(ErrorBody, crate::http_shared::Health, crate::http_shared::StorageFault)),
     tags(
-        (name = "system", description = "Health"),
+        (name = "system", description = "Health and readiness"),
     )
 )]
 pub struct ApiDoc;

@@ -216,6 +216,7 @@ pub const IMPORTER: Who = Who::CLINICIAN.or(Who::HEALTH).or(Who::ADMIN);
 /// The routes every area shares: the health check and the API's document.
 pub const SHARED: &[Route] = &[
     api("GET", "/healthz", ANYONE, Public),
+    api("GET", "/readyz", ANYONE, Public),
     api("GET", "/api/openapi.json", ANYONE, Public),
 ];
 

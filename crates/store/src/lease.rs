@@ -31,6 +31,8 @@ pub(crate) struct Lease {
     lost: Arc<AtomicBool>,
     /// When (Unix milliseconds) the lease table last showed no other live server; 0: it did not.
     alone_at: Arc<AtomicI64>,
+    /// Whether the lease table last showed no live server with a lower number.
+    leads: Arc<AtomicBool>,
     heartbeat: tokio::task::JoinHandle<()>,
 }
 
@@ -99,7 +101,8 @@ pub(crate) async fn take(pool: &AnyPool, wanted: Option<u16>) -> Result<Lease> {
     };
     let lost = Arc::new(AtomicBool::new(false));
     let alone_at = Arc::new(AtomicI64::new(0));
-    let others = others_live(pool, node).await?;
+    let (others, lowest) = others_live(pool, node).await?;
+    let leads = Arc::new(AtomicBool::new(lowest.is_none_or(|l| l > i64::from(node))));
     if others == 0 {
         alone_at.store(Utc::now().timestamp_millis(), Ordering::SeqCst);
     } else {
@@ -109,24 +112,28 @@ pub(crate) async fn take(pool: &AnyPool, wanted: Option<u16>) -> Result<Lease> {
         tracing::info!(node, others, "other servers share the database; waiting for them to see this one");
         tokio::time::sleep(ALONE_FOR + Duration::from_secs(1)).await;
     }
-    let heartbeat = tokio::spawn(beat(pool.clone(), node, holder.clone(), lost.clone(), alone_at.clone()));
+    let heartbeat = tokio::spawn(beat(pool.clone(), node, holder.clone(), lost.clone(), alone_at.clone(), leads.clone()));
     tracing::info!(node, "took node number");
-    Ok(Lease { node, holder, lost, alone_at, heartbeat })
+    Ok(Lease { node, holder, lost, alone_at, leads, heartbeat })
 }
 
 /// How long a heartbeat's finding that no other server is live holds.
 const ALONE_FOR: Duration = Duration::from_secs(HEARTBEAT.as_secs() + 1);
 
-/// Live leases other than `node`'s.
-async fn others_live(pool: &AnyPool, node: u16) -> Result<i64> {
+/// Live leases other than `node`'s: how many, and the lowest node number among them.
+async fn others_live(pool: &AnyPool, node: u16) -> Result<(i64, Option<i64>)> {
     let expired = codec::ts(Utc::now() - chrono::Duration::from_std(TTL).unwrap_or_default());
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM node_lease WHERE node <> $1 AND heartbeat_at >= $2").bind(i64::from(node)).bind(expired).fetch_one(pool).await?;
-    Ok(row.try_get::<i64, _>("n")?)
+    let row = sqlx::query("SELECT COUNT(*) AS n, MIN(node) AS lowest FROM node_lease WHERE node <> $1 AND heartbeat_at >= $2")
+        .bind(i64::from(node))
+        .bind(expired)
+        .fetch_one(pool)
+        .await?;
+    Ok((row.try_get::<i64, _>("n")?, row.try_get::<Option<i64>, _>("lowest")?))
 }
 
 /// Renews the lease every [`HEARTBEAT`] and notes whether other servers are live; marks it lost
 /// if another server holds it now.
-async fn beat(pool: AnyPool, node: u16, holder: String, lost: Arc<AtomicBool>, alone_at: Arc<AtomicI64>) {
+async fn beat(pool: AnyPool, node: u16, holder: String, lost: Arc<AtomicBool>, alone_at: Arc<AtomicI64>, leads: Arc<AtomicBool>) {
     loop {
         tokio::time::sleep(HEARTBEAT).await;
         let done = sqlx::query("UPDATE node_lease SET heartbeat_at = $1 WHERE node = $2 AND holder = $3")
@@ -137,13 +144,16 @@ async fn beat(pool: AnyPool, node: u16, holder: String, lost: Arc<AtomicBool>, a
             .await;
         match done {
             Ok(r) if r.rows_affected() == 1 => match others_live(&pool, node).await {
-                Ok(0) => alone_at.store(Utc::now().timestamp_millis(), Ordering::SeqCst),
-                Ok(_) => alone_at.store(0, Ordering::SeqCst),
+                Ok((others, lowest)) => {
+                    alone_at.store(if others == 0 { Utc::now().timestamp_millis() } else { 0 }, Ordering::SeqCst);
+                    leads.store(lowest.is_none_or(|l| l > i64::from(node)), Ordering::SeqCst);
+                }
                 Err(e) => tracing::warn!(node, error = %e, "could not count the other servers"),
             },
             Ok(_) => {
                 tracing::error!(node, "another server took this server's node number (its heartbeat stopped for longer than the lease); writes stop");
                 lost.store(true, Ordering::SeqCst);
+                leads.store(false, Ordering::SeqCst);
                 return;
             }
             // A passing database error: the lease lives on for its TTL; try again.
@@ -153,9 +163,21 @@ async fn beat(pool: AnyPool, node: u16, holder: String, lost: Arc<AtomicBool>, a
 }
 
 impl Lease {
+    /// The holder token: which process holds the lease, unique per start.
+    pub(crate) fn holder(&self) -> &str {
+        &self.holder
+    }
+
     /// Whether another server took the node over.
     pub(crate) fn lost(&self) -> bool {
         self.lost.load(Ordering::SeqCst)
+    }
+
+    /// Whether this server has the lowest node number of the live ones, as the last heartbeat
+    /// found: the one that runs the district's periodic duties (deadline ticks, logging filings'
+    /// look-ups), so that servers beside each other do not do them twice.
+    pub(crate) fn leads(&self) -> bool {
+        self.leads.load(Ordering::SeqCst)
     }
 
     /// Whether no other server is live on the database, as a heartbeat found within [`ALONE_FOR`].

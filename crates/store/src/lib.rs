@@ -6,6 +6,7 @@
 pub mod aggregate;
 pub mod codec;
 pub mod handles;
+pub mod health;
 pub mod lease;
 pub mod lookup;
 pub mod queries;
@@ -97,6 +98,60 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// Whether the storage cannot take this now, through no fault of the request: the disk is
+    /// full or read-only, the database cannot be reached or is shutting down, a write could not
+    /// be made durable, or this server lost its node lease. Answered 503 `storage_unavailable`.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Db(e) => sqlx_unavailable(e),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => sqlite_unavailable(e.extended_code),
+            StoreError::Flush(_) | StoreError::Closed | StoreError::NodeLost => true,
+            _ => false,
+        }
+    }
+
+    /// Whether trying the same change again may succeed: another writer (a server beside this
+    /// one) changed the same rows first, or held a lock too long. The writer retries these.
+    pub fn is_contention(&self) -> bool {
+        match self {
+            StoreError::Conflict => true,
+            StoreError::Db(sqlx::Error::Database(e)) => {
+                e.is_unique_violation() || matches!(e.code().as_deref(), Some("40001" | "40P01" | "55P03"))
+            }
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                matches!(e.extended_code, rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+                    || matches!(e.extended_code & 0xff, rusqlite::ffi::SQLITE_BUSY | rusqlite::ffi::SQLITE_LOCKED)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// SQLite's codes for a storage that cannot take writes: full, I/O error, read-only, cannot open.
+fn sqlite_unavailable(extended: i32) -> bool {
+    matches!(
+        extended & 0xff,
+        rusqlite::ffi::SQLITE_FULL | rusqlite::ffi::SQLITE_IOERR | rusqlite::ffi::SQLITE_READONLY | rusqlite::ffi::SQLITE_CANTOPEN
+    )
+}
+
+/// The same through sqlx: SQLite's codes, PostgreSQL's classes 53 (insufficient resources), 58
+/// (system error), 57P (shutting down) and read-only transactions, and a database out of reach.
+fn sqlx_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => match d.code() {
+            Some(code) => match code.parse::<i32>() {
+                // SQLite reports its (extended) result code as a number.
+                Ok(n) => sqlite_unavailable(n),
+                // PostgreSQL's SQLSTATE.
+                Err(_) => code.starts_with("53") || code.starts_with("58") || code.starts_with("57P") || code == "25006",
+            },
+            None => false,
+        },
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -178,6 +233,8 @@ pub struct Store {
     thread_conn: Option<ThreadConn>,
     /// This server's node number, leased from the database (`open`).
     lease: Arc<std::sync::OnceLock<lease::Lease>>,
+    /// Whether the storage takes writes now.
+    health: Arc<health::Health>,
 }
 
 impl std::fmt::Debug for Store {
@@ -334,9 +391,10 @@ impl Store {
             }
             None => None,
         };
-        let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone(), thread_conn.as_ref())?;
+        let health = Arc::new(health::Health::default());
+        let writer = writer::WriterHandle::spawn(write.clone(), ids.clone(), writers, opts.batch_max.max(1), flusher.clone(), thread_conn.as_ref(), health.clone())?;
         let lookups = file.as_deref().map(|f| Arc::new(lookup::Lookups::new(f)));
-        Ok(Store { backend, read, write, writer, ids, flusher, lookups, thread_conn, lease: Arc::default() })
+        Ok(Store { backend, read, write, writer, ids, flusher, lookups, thread_conn, lease: Arc::default(), health })
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -384,6 +442,46 @@ impl Store {
             return Err(StoreError::NodeLost);
         }
         self.writer.submit(job).await
+    }
+
+    /// Whether the storage takes writes now: the fault, if it does not.
+    pub fn storage_fault(&self) -> Option<health::Fault> {
+        self.health.fault()
+    }
+
+    /// Notes the outcome of a write made outside the writer (sessions, uploads, notices).
+    pub fn saw_write<T>(&self, outcome: &Result<T>) {
+        self.health.saw(outcome);
+    }
+
+    /// Writes a probe row and takes it back: whether the storage takes writes (noted in
+    /// [`Store::storage_fault`]).
+    pub async fn probe_storage(&self) -> Result<()> {
+        let r = health::probe(&self.write, self.node().unwrap_or(0)).await;
+        let r = match r {
+            Ok(()) => self.flushed(()).await,
+            Err(e) => Err(e),
+        };
+        self.health.saw(&r);
+        r
+    }
+
+    /// The token of this server's node lease (unique per start), which it puts on what it leases
+    /// in the database (notices being delivered) so that only it may hand them back.
+    pub fn holder(&self) -> String {
+        self.lease.get().map_or_else(|| "unleased".to_owned(), |l| l.holder().to_owned())
+    }
+
+    /// Whether this server runs the periodic duties shared by the servers on this database (it
+    /// has the lowest live node number); alone, or without a lease, it does.
+    pub fn leads(&self) -> bool {
+        self.lease.get().is_none_or(lease::Lease::leads)
+    }
+
+    /// Whether this server holds its node lease (it lost it if it was stopped longer than the
+    /// lease's TTL and another server took its number).
+    pub fn lease_lost(&self) -> bool {
+        self.lease.get().is_some_and(lease::Lease::lost)
     }
 
     /// On an SQLite file, the connection the store's writing threads share.

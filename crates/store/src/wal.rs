@@ -77,11 +77,18 @@ pub(crate) struct Tick {
     synced: bool,
     /// Whether the log was past its bound, so that a RESTART was tried.
     restarted: bool,
+    /// Whether the log was quiet and its file long, so that a TRUNCATE was tried.
+    truncated: bool,
 }
 
 impl Checkpointer {
     pub(crate) fn new(read: &AnyPool, write: &AnyPool, db: Option<PathBuf>, bound_frames: i64) -> Checkpointer {
         Checkpointer { read: read.clone(), write: write.clone(), db, bound_frames, last: (0, 0) }
+    }
+
+    /// The size of the log's file (0 in memory or when there is none).
+    fn wal_bytes(&self) -> u64 {
+        self.db.as_ref().and_then(|db| std::fs::metadata(format!("{}-wal", db.display())).ok()).map_or(0, |m| m.len())
     }
 
     /// One round: a PASSIVE checkpoint; a sync of the database file if it copied anything; a
@@ -102,17 +109,23 @@ impl Checkpointer {
         };
         let restarted = log > self.bound_frames.max(1);
         if restarted {
-            restart_logged(&self.write).await;
+            restart_logged(&self.write, "RESTART").await;
         }
-        Ok(Tick { log, copied, synced, restarted })
+        // Quiet, and all of the log copied: a log file left long by a spike (or by a disk that
+        // was full, when no checkpoint could finish) is cut back to nothing.
+        let truncated = !restarted && copied == 0 && log > 0 && backfilled == log && self.wal_bytes() > SHRINK_BYTES;
+        if truncated {
+            restart_logged(&self.write, "TRUNCATE").await;
+        }
+        Ok(Tick { log, copied, synced, restarted, truncated })
     }
 }
 
 /// [`restart`], with what it did (or why it failed) in the log; quiet once the store is closed.
-async fn restart_logged(write: &AnyPool) {
+async fn restart_logged(write: &AnyPool, mode: &'static str) {
     let t0 = std::time::Instant::now();
-    match restart(write).await {
-        Ok((busy, log)) => tracing::debug!(busy, log, us = t0.elapsed().as_micros() as u64, "write-ahead log started over"),
+    match restart(write, mode).await {
+        Ok((busy, log)) => tracing::debug!(mode, busy, log, us = t0.elapsed().as_micros() as u64, "write-ahead log started over"),
         Err(_) if write.is_closed() => {}
         Err(e) => tracing::warn!(error = %e, "write-ahead log restart on the write connection"),
     }
@@ -147,14 +160,15 @@ async fn checkpoint(pool: &AnyPool) -> sqlx::Result<(i64, i64)> {
     Ok((row.try_get(1)?, row.try_get(2)?))
 }
 
-/// A RESTART checkpoint on the write connection, waiting at most `RESTART_WAIT_MS` for readers:
-/// (busy, frames in the log). The connection's usual busy timeout is set back afterwards.
-async fn restart(write: &AnyPool) -> sqlx::Result<(bool, i64)> {
+/// A RESTART (or TRUNCATE: the same, and the file cut to nothing) checkpoint on the write
+/// connection, waiting at most `RESTART_WAIT_MS` for readers: (busy, frames in the log). The
+/// connection's usual busy timeout is set back afterwards.
+async fn restart(write: &AnyPool, mode: &'static str) -> sqlx::Result<(bool, i64)> {
     let t0 = std::time::Instant::now();
     let mut conn = write.acquire().await?;
     tracing::trace!(us = t0.elapsed().as_micros() as u64, "write connection taken for the restart");
     sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout={RESTART_WAIT_MS}"))).fetch_all(&mut *conn).await?;
-    let row = sqlx::query("PRAGMA wal_checkpoint(RESTART)").fetch_one(&mut *conn).await;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA wal_checkpoint({mode})"))).fetch_one(&mut *conn).await;
     let reset = sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout={}", crate::BUSY_TIMEOUT_MS))).fetch_all(&mut *conn).await;
     if reset.is_err() {
         // Never hand the connection back with the short timeout.
@@ -164,6 +178,10 @@ async fn restart(write: &AnyPool) -> sqlx::Result<(bool, i64)> {
     reset?;
     Ok((row.try_get::<i64, _>(0)? != 0, row.try_get(1)?))
 }
+
+/// A quiet log's file longer than this is cut back (TRUNCATE). Under load the file keeps its
+/// length up to the bound, so that commits do not pay for new blocks.
+const SHRINK_BYTES: u64 = 4 * 1024 * 1024;
 
 /// How long the write connection waits for readers before giving up on a restart this time.
 const RESTART_WAIT_MS: u32 = 5;
@@ -211,6 +229,36 @@ mod tests {
         c.db = None;
         let round = c.round().await.unwrap();
         assert!(round.copied > 0 && !round.synced, "{round:?}");
+        store.close().await;
+    }
+
+    /// Issue 29: after a spike the log's file was left at its peak length for good.
+    #[tokio::test]
+    async fn a_quiet_log_left_long_by_a_spike_is_cut_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        let opts = StoreOptions { checkpoint_every: std::time::Duration::from_secs(3600), ..StoreOptions::new(&format!("sqlite://{}", db.display())) };
+        let store = Store::open(&opts).await.unwrap();
+        let (read, write) = (store.read_pool(), store.write_pool());
+        let mut c = super::Checkpointer::new(read, write, Some(db.clone()), super::BOUND_FRAMES);
+        sqlx::query("CREATE TABLE scratch (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").execute(write).await.unwrap();
+        // A spike: 12 MiB of rows, with no checkpoint meanwhile.
+        for id in 0..3000 {
+            sqlx::query("INSERT INTO scratch (id, body) VALUES ($1, $2)").bind(id).bind("s".repeat(4000)).execute(write).await.unwrap();
+        }
+        let wal = dir.path().join("s.db-wal");
+        let peak = std::fs::metadata(&wal).unwrap().len();
+        assert!(peak > super::SHRINK_BYTES, "the spike grew the log: {peak}");
+        // The first round copies it; the next, finding it quiet, cuts it back.
+        let a = c.round().await.unwrap();
+        assert!(a.copied > 0 && !a.truncated, "{a:?}");
+        let b = c.round().await.unwrap();
+        assert!(b.truncated, "{b:?}");
+        let after = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        assert!(after < 64 * 1024, "the log's file was cut back from {peak} to {after} bytes");
+        // Nothing was lost.
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM scratch").fetch_one(read).await.unwrap();
+        assert_eq!(n, 3000);
         store.close().await;
     }
 

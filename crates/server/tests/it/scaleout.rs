@@ -73,13 +73,7 @@ async fn a_sign_out_on_one_server_ends_the_session_on_the_other() {
     let (_, token) = t.citizen().await;
     // A second server on the same database, with a data directory of its own.
     let other_dir = tempfile::tempdir().expect("tempdir");
-    let env = vec![
-        ("MINSHENG__DATA_DIR".to_owned(), other_dir.path().display().to_string()),
-        ("MINSHENG__DATABASE__URL".to_owned(), format!("sqlite://{}", t.dir.path().join("t.db").display())),
-        ("MINSHENG__LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
-    ];
-    let config = server::Config::load(None, env).expect("config");
-    let state = server::build_state(config, std::sync::Arc::new(t.clock.clone())).await.expect("second server");
+    let state = beside(&t, other_dir.path(), Vec::new()).await;
     assert_ne!(state.store.node(), t.state.store.node(), "two node numbers");
     let second = server::App::serve(state, false).await.expect("serve");
     let other = format!("http://{}", second.addr);
@@ -95,5 +89,85 @@ async fn a_sign_out_on_one_server_ends_the_session_on_the_other() {
     assert!(out.status().is_success(), "{}", out.status());
     assert_eq!(me(t.url.clone()).await, reqwest::StatusCode::UNAUTHORIZED, "signed out on the second, at once on the first");
     second.shutdown().await;
+    t.shutdown().await;
+}
+
+/// A second server's state on `t`'s SQLite database and clock, with a data directory of its own
+/// and the settings `extra`.
+async fn beside(t: &TestApp, dir: &std::path::Path, extra: Vec<(String, String)>) -> server::AppState {
+    let mut env = vec![
+        ("MINSHENG__DATA_DIR".to_owned(), dir.display().to_string()),
+        ("MINSHENG__DATABASE__URL".to_owned(), format!("sqlite://{}", t.dir.path().join("t.db").display())),
+        ("MINSHENG__LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+    ];
+    env.extend(extra);
+    let config = server::Config::load(None, env).expect("config");
+    server::build_state(config, std::sync::Arc::new(t.clock.clone())).await.expect("second server")
+}
+
+/// The ids in a notice log, in order.
+fn logged_ids(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a whole JSON line")["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+/// Issue 29, finding 2: a server wrote notices to the district's notice log and was killed before
+/// it marked them delivered; the other server took them over when their lease ran out and wrote
+/// them again. Now the log channel reads, under the file's lock, what any server wrote, and skips
+/// those; and a server whose lease ran out cannot hand back a notice another server has taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_one_server_wrote_before_it_was_killed_is_not_sent_again_by_the_other() {
+    use server::background::{Channel, deliver_once};
+    use server::config::NoticeChannel;
+    let t = TestApp::spawn(Db::Sqlite).await;
+    let NoticeChannel::Log { path } = t.state.config.notice_channel.clone() else { panic!("the log channel is the default") };
+    let other_dir = tempfile::tempdir().expect("tempdir");
+    let b = beside(&t, other_dir.path(), vec![("MINSHENG__NOTICES__LOG_PATH".to_owned(), path.display().to_string())]).await;
+    // Both servers are running: each has its channel open before anything is written.
+    let (a_channel, b_channel) = (Channel::open(&t.state.config.notice_channel).expect("a"), Channel::open(&b.config.notice_channel).expect("b"));
+    let (_, token) = t.citizen().await;
+    t.file(&token, "birth").await;
+    // Server A takes the due notices and writes them to the log …
+    let now = t.state.now();
+    let lease = chrono::Duration::seconds(15);
+    let taken = t.state.store.notices().claim_notices(now, now + lease, 100).await.expect("claim");
+    assert!(!taken.is_empty(), "filing made notices");
+    let sent = a_channel.deliver(&taken, lease).await;
+    assert!(sent.iter().all(|r| matches!(r, Some(Ok(())))), "{sent:?}");
+    // … and is killed before it marks them delivered. Their lease runs out; B takes them over.
+    t.clock.advance(chrono::Duration::seconds(20));
+    let delivered = deliver_once(&b, &b_channel).await.expect("deliver");
+    assert_eq!(delivered, taken.len(), "B marks them delivered");
+    let ids = logged_ids(&path);
+    let mut once: Vec<String> = ids.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), ids.len(), "every notice is in the log once: {ids:?}");
+    let want: BTreeSet<String> = taken.iter().map(|n| n.id.to_string()).collect();
+    assert_eq!(ids.iter().cloned().collect::<BTreeSet<_>>(), want);
+    for n in &taken {
+        let row = t.state.store.notices().notices_of_application(n.application).await.expect("read");
+        assert!(row.iter().filter(|r| r.id == n.id).all(|r| r.status == "delivered"), "{:?}", n.id);
+    }
+
+    // Fenced: A takes the next notices, stalls past its lease, B takes them; A, late, cannot hand
+    // them back (which would let a third server send them while B does).
+    t.file(&token, "birth").await;
+    let now = t.state.now();
+    let mine = t.state.store.notices().claim_notices(now, now + lease, 100).await.expect("claim");
+    assert!(!mine.is_empty());
+    t.clock.advance(chrono::Duration::seconds(20));
+    let now = t.state.now();
+    let theirs = b.store.notices().claim_notices(now, now + lease, 100).await.expect("claim");
+    assert_eq!(theirs.len(), mine.len(), "B takes them over once A's lease ran out");
+    let handed_back = t.state.store.notices().mark_attempt_failed(mine[0].id, "late", now, false).await.expect("mark");
+    assert!(!handed_back, "a server whose lease ran out changes nothing");
+    let again = t.state.store.notices().claim_notices(now, now + lease, 100).await.expect("claim");
+    assert!(again.is_empty(), "B's lease holds: nobody else may take them: {again:?}");
+    assert!(b.store.notices().mark_attempt_failed(theirs[0].id, "receiver down", now, false).await.expect("mark"), "the holder may");
+    b.store.close().await;
     t.shutdown().await;
 }

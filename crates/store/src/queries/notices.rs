@@ -11,6 +11,7 @@ use sqlx::any::AnyRow;
 use crate::codec;
 use crate::queries::cases::Page;
 use crate::Result;
+use crate::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notice {
@@ -109,12 +110,12 @@ impl NoticeQueries<'_> {
         rows.iter().map(notice_from_row).collect()
     }
 
-    /// Leases up to `limit` pending notices that are due, so that no other worker takes them
-    /// until `lease_until`.
+    /// Leases up to `limit` pending notices that are due to this server (its holder token), so
+    /// that no other worker takes them until `lease_until`.
     pub async fn claim_notices(self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: i64) -> Result<Vec<Notice>> {
         let now = codec::ts(now);
         let rows = sqlx::query(
-            "UPDATE notice SET lease_until = $1
+            "UPDATE notice SET lease_until = $1, lease_holder = $4
              WHERE id IN (SELECT id FROM notice WHERE status = 'pending' AND next_attempt_at <= $2
                             AND (lease_until IS NULL OR lease_until < $2)
                           ORDER BY next_attempt_at, id LIMIT $3)
@@ -124,6 +125,7 @@ impl NoticeQueries<'_> {
         .bind(codec::ts(lease_until))
         .bind(now)
         .bind(limit)
+        .bind(self.holder())
         .fetch_all(self.write_pool())
         .await?;
         let mut out: Vec<Notice> = rows.iter().map(notice_from_row).collect::<Result<_>>()?;
@@ -145,24 +147,30 @@ impl NoticeQueries<'_> {
     /// leased to the receiver for `lease` (see [`crate::writer`]); the outbox worker delivers
     /// these without polling for them. One receiver at a time: a new one replaces the last.
     pub fn notice_feed(self, lease: chrono::Duration) -> tokio::sync::mpsc::UnboundedReceiver<Vec<Notice>> {
-        self.writer.notice_feed(lease)
+        self.writer.notice_feed(lease, self.holder())
     }
 
-    /// Records a failed attempt; after `give_up` attempts the notice is marked failed.
-    pub async fn mark_attempt_failed(self, id: NoticeId, error: &str, next_attempt: DateTime<Utc>, give_up: bool) -> Result<()> {
+    /// Records a failed attempt; after `give_up` attempts the notice is marked failed. Fenced: only
+    /// while this server still holds the notice's lease (a server whose lease ran out, and whose
+    /// notice another server has taken since, changes nothing). Whether it was recorded.
+    pub async fn mark_attempt_failed(self, id: NoticeId, error: &str, next_attempt: DateTime<Utc>, give_up: bool) -> Result<bool> {
         let error: String = error.chars().take(500).collect();
-        sqlx::query(
+        let r = sqlx::query(
             "UPDATE notice SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, lease_until = NULL,
                     status = CASE WHEN $3 = 1 THEN 'failed' ELSE status END
-             WHERE id = $4",
+             WHERE id = $4 AND status = 'pending' AND lease_holder = $5",
         )
         .bind(error)
         .bind(codec::ts(next_attempt))
         .bind(i64::from(give_up))
         .bind(id.0)
+        .bind(self.holder())
         .execute(self.write_pool())
-        .await?;
-        self.flushed(()).await
+        .await
+        .map_err(StoreError::from);
+        self.saw_write(&r);
+        let r = r?;
+        self.flushed(r.rows_affected() == 1).await
     }
 
     /// Marks every pending notice created before `before` as delivered at its creation time

@@ -284,6 +284,7 @@ fn every_route_in_the_source_has_a_policy_entry() {
                 .collect();
             let full = match (prefix, path) {
                 (_, "/healthz") => "/healthz".to_owned(),
+                (_, "/readyz") => "/readyz".to_owned(),
                 ("/fhir", "/") => "/fhir".to_owned(),
                 (p, path) => format!("{p}{path}"),
             };

@@ -811,7 +811,8 @@ pub async fn filing_reads_logger(state: AppState, mut stop: tokio::sync::watch::
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(state.pool.filing_log_millis));
     loop {
         tokio::select! {
-            _ = tick.tick() => {
+            // One server logs them at a time (the one that leads: `Store::leads`).
+            _ = tick.tick(), if state.store.leads() => {
                 if let Err(e) = log_filing_reads(&state).await {
                     tracing::warn!(error = %e.body().message_en, "logging filings' shared-data look-ups");
                 }
