@@ -230,15 +230,20 @@ pub async fn pool_command(args: &PoolArgs, config: Config) -> anyhow::Result<Exi
         })
         .await?;
     pb.finish_and_clear();
+    let records = store.access_log().verify_records().await?;
     store.close().await;
     println!("已核验 {} 条调阅记录（{} 条链） checked {} access-log entries in {} chain(s)", report.entries, report.chains, report.entries, report.chains);
+    for b in &report.broken {
+        println!("链 chain {} 第 {} 条 entry {}: {}", b.chain, b.seq, b.seq, b.problem);
+    }
     if report.broken.is_empty() {
         println!("调阅日志完整 the access log is intact");
-        Ok(ExitCode::SUCCESS)
-    } else {
-        for b in &report.broken {
-            println!("链 chain {} 第 {} 条 entry {}: {}", b.chain, b.seq, b.seq, b.problem);
-        }
-        Ok(ExitCode::from(1))
     }
+    for (id, problem) in &records {
+        println!("共享数据 record {id}: {problem} (数据与版本链不符 the row differs from its version chain)");
+    }
+    if records.is_empty() {
+        println!("共享数据的版本链与办件一致 the shared records agree with their versions and cases");
+    }
+    Ok(if report.broken.is_empty() && records.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -194,6 +194,70 @@ pub fn verify(
     Ok(())
 }
 
+/// A case as its row stands: id, status code, workflow state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCase {
+    pub id: CaseId,
+    pub status: String,
+    pub state: Option<String>,
+}
+
+/// Checks the rows against the history (issue 29: `verify-history` checked the chain, not the
+/// rows, and overwritten cases passed): replaying the entries of an application must give its
+/// cases and their workflow states as stored. Every case the history names is one of the
+/// application's; each entry leaves the state the one before entered; a case ends in the state
+/// its last entry entered, cancelled if its history cancelled it, not waiting if it was started;
+/// and the application's status is the one its last application-wide entry set.
+pub fn replay(entries: &[HistoryEntry], cases: &[StoredCase], app_status: &str) -> Result<(), String> {
+    let mut app_state: Option<&str> = None;
+    for e in entries {
+        match e.case {
+            Some(c) if !cases.iter().any(|k| k.id == c) => {
+                return Err(format!("entry {} is about case {c}, which is not one of the application's cases", e.seq));
+            }
+            Some(_) => {}
+            None => {
+                if let Some(to) = &e.to_state {
+                    app_state = Some(to);
+                }
+            }
+        }
+    }
+    for case in cases {
+        let mut state: Option<&str> = None;
+        let mut cancelled = false;
+        for e in entries.iter().filter(|e| e.case == Some(case.id)) {
+            if let (Some(from), Some(now)) = (&e.from_state, state)
+                && from != now
+            {
+                return Err(format!("case {}: entry {} ({}) leaves state {from}, but the history had it in {now}", case.id, e.seq, e.action));
+            }
+            if let Some(to) = &e.to_state {
+                state = Some(to);
+            }
+            cancelled |= e.action == "cancelled";
+        }
+        if state.is_some() && case.state.as_deref() != state {
+            return Err(format!("case {}: stored in state {}, but its history ends in {}", case.id, case.state.as_deref().unwrap_or("(none)"), state.unwrap_or_default()));
+        }
+        if cancelled && case.status != "cancelled" {
+            return Err(format!("case {}: its history cancelled it, but it is stored as {}", case.id, case.status));
+        }
+        if state.is_some() && case.status == "waiting" {
+            return Err(format!("case {}: its history started it, but it is stored as waiting", case.id));
+        }
+        if state.is_none() && !cancelled && case.status != "waiting" {
+            return Err(format!("case {}: stored as {}, but its history never started it", case.id, case.status));
+        }
+    }
+    if let Some(s) = app_state
+        && s != app_status
+    {
+        return Err(format!("the application is stored as {app_status}, but its history ends in {s}"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -194,7 +194,12 @@ async fn db_migrate_creates_the_schema_once() {
 /// An application with at least `n` history entries: (id, number of entries).
 async fn app_with_history(db: &Path, n: i64) -> (i64, i64) {
     let pool = open_sqlite(db, true).await;
-    let row = sqlx::query("SELECT application_id, COUNT(*) AS n FROM history GROUP BY application_id HAVING COUNT(*) >= $1 ORDER BY application_id LIMIT 1")
+    // A finished one: its cases were started and its status set by its history.
+    let row = sqlx::query(
+        "SELECT application_id, COUNT(*) AS n FROM history
+         WHERE application_id IN (SELECT application_id FROM history WHERE case_id IS NULL AND to_state IS NOT NULL)
+         GROUP BY application_id HAVING COUNT(*) >= $1 ORDER BY application_id LIMIT 1",
+    )
         .bind(n)
         .fetch_one(&pool)
         .await
@@ -278,6 +283,21 @@ async fn demo_report_and_verify_history() {
         let named: Vec<&str> = r.stdout.lines().filter(|l| l.contains("application ")).filter(|l| !l.contains("checked")).collect();
         assert_eq!(named.len(), 1, "{name}: one application is named:\n{}", r.stdout);
         assert!(named[0].contains(&app.to_string()), "{name}: {}", r.stdout);
+    }
+    // Rows that no longer match their history (issue 29: two servers with one node number
+    // overwrote cases, and the chain alone still verified), each found and the application named.
+    for (name, sql) in [
+        ("a case's state rewritten", "UPDATE item_case SET state = 'forged' WHERE id = (SELECT MIN(id) FROM item_case WHERE application_id = $1 AND state IS NOT NULL) AND $2 > 0"),
+        ("a case's status rewritten", "UPDATE item_case SET status = 'waiting' WHERE id = (SELECT MIN(id) FROM item_case WHERE application_id = $1 AND state IS NOT NULL) AND $2 > 0"),
+        ("a case taken over by another application", "UPDATE item_case SET application_id = (SELECT MIN(id) FROM application WHERE id <> $1) WHERE id = (SELECT MIN(id) FROM item_case WHERE application_id = $1) AND $2 > 0"),
+        ("an application's status rewritten", "UPDATE application SET status = 'withdrawn' WHERE id = $1 AND $2 > 0 AND EXISTS (SELECT 1 FROM history WHERE application_id = $1 AND case_id IS NULL AND to_state IS NOT NULL)"),
+    ] {
+        let copy = dir.path().join(format!("{}.db", name.replace(' ', "-").replace('\'', "")));
+        tamper(&db, &copy, sql, app, 1).await;
+        let r = run_in(dir.path(), &["verify-history", "--database-url", &sqlite_url(&copy)]);
+        r.expect_code(1, name);
+        let named: Vec<&str> = r.stdout.lines().filter(|l| l.contains("application ")).filter(|l| !l.contains("checked")).collect();
+        assert!(named.iter().any(|l| l.contains(&app.to_string()) && l.contains("history says")), "{name}: the application is named:\n{}", r.stdout);
     }
     // The original is still intact (the copies were tampered with, not it).
     run_in(dir.path(), &["verify-history", "--database-url", &url]).expect_code(0, "the original");

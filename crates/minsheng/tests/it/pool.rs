@@ -139,8 +139,18 @@ async fn cert_verify_fhir_import_and_verify_log() {
     assert!(r.stderr.contains("entry[1].resource.status"), "{}", r.stderr);
 
     // The access log: intact, then an entry edited.
-    run_in(dir.path(), &["pool", "verify-log", "--database-url", &url]).expect_code(0, "intact log");
+    let intact = run_in(dir.path(), &["pool", "verify-log", "--database-url", &url]);
+    intact.expect_code(0, "intact log");
+    assert!(intact.stdout.contains("agree with their versions"), "{}", intact.stdout);
     let pool_db = crate::helpers::open_sqlite(&db, false).await;
+    // A record published by a case, moved under another application (what an id clash did): the
+    // rows, not only the chain, are checked (issue 29).
+    let moved: i64 = sqlx::query_scalar("SELECT id FROM shared_record WHERE case_id IS NOT NULL ORDER BY id LIMIT 1").fetch_one(&pool_db).await.expect("a record a case published");
+    sqlx::query("UPDATE shared_record SET application_id = application_id + 1 WHERE id = $1").bind(moved).execute(&pool_db).await.expect("tamper");
+    let r = run_in(dir.path(), &["pool", "verify-log", "--database-url", &url]);
+    r.expect_code(1, "a record's row differs");
+    assert!(r.stdout.contains(&format!("record {moved}: the case that published it")), "{}", r.stdout);
+    sqlx::query("UPDATE shared_record SET application_id = application_id - 1 WHERE id = $1").bind(moved).execute(&pool_db).await.expect("undo");
     let n = sqlx::query("UPDATE access_log SET basis = 'consent' WHERE seq = 1").execute(&pool_db).await.expect("tamper").rows_affected();
     assert_eq!(n, 1, "the demo's history left entries in the access log");
     pool_db.close().await;

@@ -368,7 +368,38 @@ pub struct LogVerification {
     pub broken: Vec<ChainBreak>,
 }
 
+/// The checks of the shared records' rows against their version chains and the cases that
+/// published them: (what is wrong, the SQL that finds the records it is wrong with).
+const RECORD_CHECKS: &[(&str, &str)] = &[
+    (
+        "its successor does not name it, is not the next version, or is about another subject or record type",
+        "SELECT a.id FROM shared_record a JOIN shared_record b ON b.id = a.superseded_by
+         WHERE b.supersedes IS NULL OR b.supersedes <> a.id OR b.version <> a.version + 1
+            OR b.subject_key <> a.subject_key OR b.record_type <> a.record_type ORDER BY a.id",
+    ),
+    ("it names a superseded version that does not name it back", "SELECT a.id FROM shared_record a WHERE a.supersedes IS NOT NULL AND NOT EXISTS (SELECT 1 FROM shared_record b WHERE b.id = a.supersedes AND b.superseded_by = a.id) ORDER BY a.id"),
+    ("its successor is missing", "SELECT a.id FROM shared_record a WHERE a.superseded_by IS NOT NULL AND NOT EXISTS (SELECT 1 FROM shared_record b WHERE b.id = a.superseded_by) ORDER BY a.id"),
+    ("a first version that supersedes another, or a later one that supersedes none", "SELECT id FROM shared_record WHERE (supersedes IS NULL AND version <> 1) OR (supersedes IS NOT NULL AND version = 1) ORDER BY id"),
+    (
+        "the case that published it is not a case of its application",
+        "SELECT r.id FROM shared_record r WHERE r.case_id IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM item_case c WHERE c.id = r.case_id AND c.application_id = r.application_id) ORDER BY r.id",
+    ),
+];
+
 impl AccessLogQueries<'_> {
+    /// The shared records whose rows do not agree with their version chains or with the case that
+    /// published them (issue 29: verify the data, not only the chain): (record id, what is wrong).
+    pub async fn verify_records(self) -> Result<Vec<(i64, &'static str)>> {
+        let mut out = Vec::new();
+        for (problem, sql) in RECORD_CHECKS {
+            for r in sqlx::query(*sql).fetch_all(self.read_pool()).await? {
+                out.push((r.try_get::<i64, _>(0)?, *problem));
+            }
+        }
+        Ok(out)
+    }
+
     /// The stored head (seq, hash) of a chain.
     pub async fn chain_head(self, chain: i64) -> Result<Option<(i64, String)>> {
         let row = sqlx::query("SELECT seq, hash FROM access_log_head WHERE chain = $1").bind(chain).fetch_optional(self.write_pool()).await?;

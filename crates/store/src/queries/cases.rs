@@ -427,7 +427,7 @@ impl OnethingQueries<'_> {
         let mut report = VerifyReport::default();
         let mut after = i64::MIN;
         loop {
-            let apps = sqlx::query("SELECT id, history_seq, history_head FROM application WHERE id > $1 ORDER BY id LIMIT 500")
+            let apps = sqlx::query("SELECT id, status, history_seq, history_head FROM application WHERE id > $1 ORDER BY id LIMIT 500")
                 .bind(after)
                 .fetch_all(self.read_pool())
                 .await?;
@@ -446,6 +446,17 @@ impl OnethingQueries<'_> {
                 let e = history_from_row(r)?;
                 entries.entry(e.application.0).or_default().push(e);
             }
+            // The rows the history must replay to.
+            let case_rows = sqlx::query("SELECT id, application_id, status, state FROM item_case WHERE application_id >= $1 AND application_id <= $2")
+                .bind(first)
+                .bind(last)
+                .fetch_all(self.read_pool())
+                .await?;
+            let mut cases: std::collections::BTreeMap<i64, Vec<onething::history::StoredCase>> = Default::default();
+            for r in &case_rows {
+                let stored = onething::history::StoredCase { id: CaseId(r.try_get("id")?), status: r.try_get("status")?, state: r.try_get("state")? };
+                cases.entry(r.try_get("application_id")?).or_default().push(stored);
+            }
             for a in &apps {
                 let id: i64 = a.try_get("id")?;
                 let head = ChainHead { seq: a.try_get("history_seq")?, hash: a.try_get("history_head")? };
@@ -453,6 +464,8 @@ impl OnethingQueries<'_> {
                 report.entries += list.len() as u64;
                 if let Err(e) = onething::history::verify(ApplicationId(id), &list, &head) {
                     report.broken.push((ApplicationId(id), describe_break(&e)));
+                } else if let Err(why) = onething::history::replay(&list, cases.get(&id).map_or(&[][..], Vec::as_slice), &a.try_get::<String, _>("status")?) {
+                    report.broken.push((ApplicationId(id), format!("{why} (历史记录与当前数据不符 the stored rows differ from what the history says)")));
                 }
             }
             report.orphans += entries.values().map(|v| v.len() as u64).sum::<u64>();
