@@ -60,8 +60,14 @@ impl Failure {
     /// database out of reach), which is not a bug and is answered as [`Failure::Unavailable`].
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Failure {
         let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(e);
-        match boxed.downcast::<store::StoreError>() {
-            Ok(e) => Failure::from(*e),
+        let boxed = match boxed.downcast::<store::StoreError>() {
+            Ok(e) => return Failure::from(*e),
+            Err(other) => other,
+        };
+        match boxed.downcast::<std::io::Error>() {
+            // A file (an upload, the notice log) that cannot be written for want of space.
+            Ok(e) if disk_fault(&e) => Failure::unavailable(&e),
+            Ok(e) => Failure::Internal(e),
             Err(other) => Failure::Internal(other),
         }
     }
@@ -179,6 +185,12 @@ impl From<store::StoreError> for Failure {
             other => Failure::Internal(Box::new(other)),
         }
     }
+}
+
+/// Whether an I/O error is the disk's: full, read-only, over a size or quota limit.
+pub fn disk_fault(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(e.kind(), K::StorageFull | K::ReadOnlyFilesystem | K::FileTooLarge | K::QuotaExceeded)
 }
 
 /// How long a client is asked to wait when the storage is unavailable.

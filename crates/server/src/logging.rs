@@ -73,6 +73,9 @@ where
         .with_env_filter(filter)
         .with_target(false)
         .with_ansi(false)
+        // A log that cannot be written (a full disk under a redirected stderr) is lost, never the
+        // request: reporting it went through `eprintln!`, which panics when stderr fails too.
+        .log_internal_errors(false)
         .with_writer(SafeMakeWriter::new(writer, format));
     match format {
         LogFormat::Plain => Box::new(builder.compact().finish()),

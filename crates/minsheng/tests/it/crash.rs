@@ -46,7 +46,7 @@ impl Server {
     }
 }
 
-async fn login(http: &reqwest::Client, url: &str, login: &str) -> String {
+pub(crate) async fn login(http: &reqwest::Client, url: &str, login: &str) -> String {
     let r = http.post(format!("{url}/api/auth/login")).json(&json!({ "login": login, "password": "demo1234" })).send().await.expect("login");
     assert_eq!(r.status(), StatusCode::OK);
     let v: Value = r.json().await.expect("json");
@@ -54,7 +54,7 @@ async fn login(http: &reqwest::Client, url: &str, login: &str) -> String {
 }
 
 /// A complete birth filing: the uploads the plan asks for and a filled-in form.
-async fn filing(http: &reqwest::Client, url: &str, token: &str) -> Value {
+pub(crate) async fn filing(http: &reqwest::Client, url: &str, token: &str) -> Value {
     let plan: Value = http.get(format!("{url}/api/plan?bundle=birth")).bearer_auth(token).send().await.expect("plan").json().await.expect("json");
     let mut materials = BTreeMap::new();
     for m in plan["materials"].as_array().unwrap_or_else(|| panic!("a plan: {plan}")) {

@@ -6,6 +6,7 @@ mod architecture;
 mod circles;
 mod cli;
 mod crash;
+mod faults;
 mod helpers;
 mod logs;
 mod pool;

@@ -734,11 +734,16 @@ pub async fn store_upload(state: &AppState, account: &Account, name: Option<Stri
         }
         std::fs::create_dir_all(&dir)?;
         let tmp = dir.join(format!(".{}.tmp", rand_suffix()));
-        {
+        let written = (|| {
             use std::io::Write;
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(&bytes)?;
-            f.sync_all()?;
+            f.sync_all()
+        })();
+        if let Err(e) = written {
+            // A full disk leaves no half file behind.
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
         }
         std::fs::rename(&tmp, &path)?;
         std::fs::File::open(&dir)?.sync_all()
