@@ -51,11 +51,16 @@ pub struct BenchArgs {
     /// Ask for the full application in every answer instead of `Prefer: return=minimal`.
     #[arg(long)]
     full: bool,
+    /// Servers on the one database (each with its own store, writer and port, in this process),
+    /// the clients spread over them in turn: the scale-out figure (issue 29).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    servers: u16,
 }
 
 #[derive(Debug, Serialize)]
 struct Figures {
     backend: String,
+    servers: u16,
     clients: usize,
     action_clients: usize,
     seconds: u64,
@@ -177,9 +182,18 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
             let _ = Outcome::Approved;
         }
     }
+    // The other servers on the same database (and data directory), each taking its own node.
+    let mut others = Vec::new();
+    for n in 1..args.servers {
+        let mut config = state.config.clone();
+        config.listen = "127.0.0.1:0".parse()?;
+        eprintln!("第 {} 台服务器 server {} joins the database …", n + 1, n + 1);
+        let other = server::build_state(config, std::sync::Arc::new(domain::SystemClock)).await?;
+        others.push(server::App::serve(other, true).await?);
+    }
     let app = server::App::serve(state, true).await?;
     let url = app.url();
-    let addr = app.addr;
+    let addrs: Vec<std::net::SocketAddr> = std::iter::once(app.addr).chain(others.iter().map(|o| o.addr)).collect();
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients.max(args.action_clients.unwrap_or(0)) * 2).build()?;
 
     let mut dept_tokens = BTreeMap::new();
@@ -227,7 +241,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
         let bundle = args.bundle.clone();
         let filed = filed.clone();
         let prefer = if args.full { "return=representation" } else { "return=minimal" };
-        let mut conn = Conn::open(addr).await?;
+        let mut conn = Conn::open(addrs[i % addrs.len()]).await?;
         tasks.push(tokio::spawn(async move {
             let body = serde_json::json!({ "bundle": bundle, "materials": materials, "form": form }).to_string();
             let mut tally = Tally::default();
@@ -262,7 +276,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
         let tokens = dept_tokens.clone();
         let next_action = next_action.clone();
         let prefer = if args.full { "return=representation" } else { "return=minimal" };
-        let mut conn = Conn::open(addr).await?;
+        let mut conn = Conn::open(addrs[c % addrs.len()]).await?;
         tasks.push(tokio::spawn(async move {
             let mut tally = Tally::default();
             let mut current: Option<AppLite> = None;
@@ -296,11 +310,15 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
         }));
     }
     let actions = gather(tasks, start, args.action_rate).await?;
+    for o in others {
+        o.shutdown().await;
+    }
     app.shutdown().await;
     scratch.remove().await?;
 
     let f = Figures {
         backend,
+        servers: args.servers,
         clients: args.clients,
         action_clients,
         seconds: args.seconds,
@@ -312,8 +330,8 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
         actions,
     };
     println!(
-        "minsheng bench — {} on {} CPU(s) ({}), {} filing clients, {} clerk clients, {} s per phase, {} answers",
-        f.backend, f.cpus, f.cpu_model, f.clients, f.action_clients, f.seconds, f.representation
+        "minsheng bench — {} server(s) on {} on {} CPU(s) ({}), {} filing clients, {} clerk clients, {} s per phase, {} answers",
+        f.servers, f.backend, f.cpus, f.cpu_model, f.clients, f.action_clients, f.seconds, f.representation
     );
     print_header(24);
     for (name, p) in [("bundle submissions", &f.submissions), ("item actions", &f.actions)] {
