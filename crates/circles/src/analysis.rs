@@ -142,6 +142,9 @@ pub struct AreaResult {
     pub id: String,
     pub name: String,
     pub population: f64,
+    /// Residents of the area the input gave but left out, for living further than the snapping
+    /// limit (500 m) from any street: no figure counts them.
+    pub unreachable_population: f64,
     /// Mean grade of its categories' colours.
     pub overall: Option<Colour>,
 }
@@ -161,6 +164,8 @@ pub struct InputReport {
     pub graph_nodes: usize,
     pub graph_edges: usize,
     pub graph_bytes: usize,
+    /// What a reader of the figures should know about the inputs (blank cells counted as zero, …).
+    pub notes: Vec<String>,
 }
 
 /// A finished analysis. Per-node arrays are kept for point queries and maps; summaries and
@@ -212,7 +217,17 @@ pub struct Summary<'a> {
     pub inputs: &'a InputReport,
     pub categories: &'a [CategoryResult],
     pub overall_colour_counts: [usize; 5],
+    /// Areas with residents left out for living too far from any street, and how many.
+    pub unreachable_areas: Vec<UnreachableArea<'a>>,
     pub timings: &'a [(String, f64)],
+}
+
+/// An area with residents no street reaches (see [`AreaResult::unreachable_population`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct UnreachableArea<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub residents: f64,
 }
 
 /// What one home reaches: per analysed category, minutes to the nearest facility and the
@@ -254,12 +269,15 @@ pub fn analyse(
             population::from_buildings(&imp.buildings, norms)
         }
     };
+    let mut notes = Vec::new();
     for (col, cat) in &inputs.facility_columns {
         let ci = norms.category_index(cat).ok_or(Error::NotFound {
             what: "category",
             key: cat.clone(),
         })?;
-        facilities.extend(population::facilities_from_column(&table, col, ci, norms)?);
+        let (found, note) = population::facilities_from_column(&table, col, ci, norms)?;
+        facilities.extend(found);
+        notes.extend(note);
     }
     let areas = match &inputs.areas {
         AreaSource::GeoJson(p) => Areas::from_geojson(p)?,
@@ -295,6 +313,7 @@ pub fn analyse(
         &imp.graph, facilities, &table, areas, norms, options, progress,
     )?;
     a.inputs.osm = Some(imp.report);
+    a.inputs.notes = notes;
     a.inputs.facility_files = inputs
         .facilities
         .iter()
@@ -302,6 +321,12 @@ pub fn analyse(
         .collect();
     a.timings.insert(0, ("import".into(), t_import));
     Ok((imp.graph, a))
+}
+
+/// The sum of `values`, 0.0 (never -0.0, which an empty `f64` sum is and `summary.json` showed
+/// as `"capacity_total": -0.0`) when there are none.
+pub fn total(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(0.0, |a, b| a + b)
 }
 
 fn timed<T>(timings: &mut Vec<(String, f64)>, name: &str, f: impl FnOnce() -> T) -> T {
@@ -489,7 +514,10 @@ impl Analysis {
                 .map(|a| {
                     let p = pop[a];
                     let frac = |x: f64| if p > 0.0 { x / p } else { 0.0 };
-                    let supply_per_1000 = frac(sums[a][4]) * 1000.0 / share;
+                    // A is already per person of the category's demand (E2SFCA weighted the
+                    // demand by its share): the elderly categories are per 1,000 elderly as they
+                    // are. (Dividing by the share again made them 1/0.187 times too green.)
+                    let supply_per_1000 = frac(sums[a][4]) * 1000.0;
                     let balance_ratio = cat.norm_per_1000.map(|nm| supply_per_1000 / nm);
                     let coverage_norm = frac(cov[a][3]);
                     Indicators {
@@ -549,7 +577,7 @@ impl Analysis {
                         .iter()
                         .filter(|f| f.category == ci)
                         .count(),
-                    capacity_total: placed.iter().map(|f| f.facility.capacity).sum(),
+                    capacity_total: total(placed.iter().map(|f| f.facility.capacity)),
                     capacity_estimated: placed
                         .iter()
                         .filter(|f| f.facility.capacity_estimated)
@@ -570,6 +598,7 @@ impl Analysis {
                 id: area.id.clone(),
                 name: area.name.clone(),
                 population: pop[a],
+                unreachable_population: demand.dropped_by_area.get(a).copied().unwrap_or(0.0),
                 overall: warning::overall(per_cat.iter().flatten().filter_map(|v| v[a].colour)),
             })
             .collect();
@@ -586,6 +615,7 @@ impl Analysis {
             graph_nodes: graph.node_count(),
             graph_edges: graph.edge_count(),
             graph_bytes: graph.memory_bytes(),
+            notes: Vec::new(),
         };
         Ok(Analysis {
             profile,
@@ -625,6 +655,12 @@ impl Analysis {
             inputs: &self.inputs,
             categories: &self.categories,
             overall_colour_counts,
+            unreachable_areas: self
+                .areas
+                .iter()
+                .filter(|a| a.unreachable_population > 0.0)
+                .map(|a| UnreachableArea { id: &a.id, name: &a.name, residents: a.unreachable_population })
+                .collect(),
             timings: &self.timings,
         }
     }
@@ -703,5 +739,86 @@ impl Analysis {
                 })
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facilities::Facility;
+    use crate::population::{PopRecord, PopulationMethod, PopulationTable};
+    use crate::progress::NoProgress;
+
+    /// The README's worked example for an elderly category (issue 37: the supply of elderly
+    /// categories was divided by the elderly share twice). A —3 min— B —6 min— C; elderly day
+    /// care with 10 places at A and 5 at C; 1,000, 2,000 and 1,000 residents, of whom 18.7 % are
+    /// elderly: 748 elderly, so 15 places are 20.05 per 1,000 elderly (not 107.2).
+    #[test]
+    fn elderly_supply_is_per_1000_elderly_once() {
+        let norms = Norms::default();
+        let profile = norms.profile("default").expect("default");
+        let min = |m: f64| profile.cost_of_minutes(m);
+        let graph = Graph::from_parts(vec![[0, 0], [100, 0], [200, 0]], &[(0, 1, min(3.0)), (1, 2, min(6.0))]).expect("graph");
+        let at = |i: usize| crate::geom::from_fixed(graph.coord(i as u32));
+        let cat = norms.category_index("elderly_day_care").expect("elderly day care");
+        let facility = |i: usize, capacity: f64| {
+            let (lon, lat) = at(i);
+            Facility { category: cat, name: format!("F{i}"), capacity, capacity_estimated: false, lon, lat, source: "test".into() }
+        };
+        let records = [1000.0, 2000.0, 1000.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &population)| {
+                let (lon, lat) = at(i);
+                PopRecord { lon, lat, population, cell: None }
+            })
+            .collect();
+        let table = PopulationTable { method: PopulationMethod::Points { file: "test".into() }, records, extra: Vec::new() };
+        let areas = Areas::h3_covering((0..3).map(at), 7).expect("areas");
+        let options = AnalysisOptions { categories: vec!["elderly_day_care".into()], ..Default::default() };
+        let a = Analysis::compute(&graph, vec![facility(0, 10.0), facility(2, 5.0)], &table, areas, &norms, &options, &NoProgress).expect("analysis");
+        let share = norms.population.elderly_share;
+        assert!((share - 0.187).abs() < 1e-9, "the 7th census share of 60+");
+        let d = &a.categories[a.category_index("elderly_day_care").expect("analysed")].district;
+        let elderly = 4000.0 * share;
+        assert!((d.supply_per_1000 - 15.0 / elderly * 1000.0).abs() < 0.01, "{} per 1,000 elderly", d.supply_per_1000);
+        assert!((d.supply_per_1000 - 20.05).abs() < 0.01, "{}", d.supply_per_1000);
+        // Supply is shared out, not created: per 1,000 elderly × the elderly / 1,000 = the places.
+        assert!((d.supply_per_1000 * elderly / 1000.0 - 15.0).abs() < 1e-3);
+    }
+
+    /// Issue 37: cells whose residents live too far from any street were drawn grey as
+    /// "0 residents · no residents" though the input gave them 1,224 residents.
+    #[test]
+    fn residents_no_street_reaches_are_labelled_and_listed() {
+        let norms = Norms::default();
+        let graph = Graph::from_parts(vec![[0, 0], [100, 0]], &[(0, 1, 2000)]).expect("graph");
+        let near = crate::geom::from_fixed(graph.coord(0));
+        let far = (near.0 + 0.1, near.1 + 0.1);
+        let records = vec![
+            PopRecord { lon: near.0, lat: near.1, population: 500.0, cell: None },
+            PopRecord { lon: far.0, lat: far.1, population: 1224.0, cell: None },
+        ];
+        let table = PopulationTable { method: PopulationMethod::Points { file: "p.csv".into() }, records, extra: Vec::new() };
+        let areas = Areas::h3_covering([near, far].into_iter(), 7).expect("areas");
+        let cat = norms.category_index("primary_school").expect("cat");
+        let school = Facility { category: cat, name: "S".into(), capacity: 100.0, capacity_estimated: false, lon: near.0, lat: near.1, source: "t".into() };
+        let a = Analysis::compute(&graph, vec![school], &table, areas, &norms, &AnalysisOptions::default(), &NoProgress).expect("analysis");
+        let lonely = a.areas.iter().find(|r| r.unreachable_population > 0.0).expect("the far area");
+        assert_eq!((lonely.unreachable_population, lonely.population, lonely.overall), (1224.0, 0.0, None));
+        let summary = serde_json::to_value(a.summary()).expect("json");
+        assert_eq!(summary["unreachable_areas"][0]["residents"], 1224.0, "{summary}");
+        assert_eq!(summary["inputs"]["population_dropped"], 1224.0);
+        let svg = crate::output::to_svg(&a, &graph, None).expect("svg");
+        assert!(svg.contains("1224 residents too far from any street"), "labelled with its residents");
+        assert!(!svg.contains(&format!("{} · 0 residents · no residents", lonely.id)));
+    }
+
+    /// Issue 37: `summary.json` wrote `"capacity_total": -0.0` for a category without facilities.
+    #[test]
+    fn an_empty_total_is_zero_not_minus_zero() {
+        let t = total(std::iter::empty());
+        assert!(t == 0.0 && t.is_sign_positive(), "{t:?}");
+        assert_eq!(serde_json::to_string(&t).expect("json"), "0.0");
     }
 }

@@ -114,11 +114,9 @@ pub(crate) fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usiz
 }
 
 fn load_csv(path: &Path, norms: &Norms) -> Result<Vec<Facility>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| csv_error(path, e))?;
-    let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
+    let file = crate::csvfile::CsvFile::open(path)?;
+    let mut rdr = file.reader(csv::ReaderBuilder::new().flexible(true));
+    let headers = rdr.headers().map_err(|e| file.error(e))?.clone();
     let need = |names: &[&str], field: &str| {
         column(&headers, names).ok_or_else(|| Error::parse(path, "line 1", field, "missing column"))
     };
@@ -128,9 +126,9 @@ fn load_csv(path: &Path, norms: &Norms) -> Result<Vec<Facility>> {
     let c_name = column(&headers, &["name", "名称"]);
     let c_cap = column(&headers, &["capacity", "容量", "places", "beds", "staff"]);
     let mut out = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| csv_error(path, e))?;
-        let record = format!("line {}", rec.position().map_or(i as u64 + 2, |p| p.line()));
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| file.error(e))?;
+        let record = file.at(rec.position());
         let get = |c: usize| rec.get(c).unwrap_or("");
         let category = category_of(norms, get(c_cat), path, &record)?;
         let lon = coordinate(get(c_lon), path, &record, "lon")?;
@@ -174,16 +172,6 @@ pub(crate) fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
-}
-
-pub(crate) fn csv_error(path: &Path, e: csv::Error) -> Error {
-    let record = e
-        .position()
-        .map_or("file".to_string(), |p| format!("line {}", p.line()));
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(path, io),
-        other => Error::parse(path, record, "csv", format!("{other:?}")),
-    }
 }
 
 pub(crate) fn read_json(path: &Path) -> Result<serde_json::Value> {

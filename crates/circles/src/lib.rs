@@ -17,6 +17,7 @@ pub mod bench;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod coverage;
+pub mod csvfile;
 pub mod e2sfca;
 pub mod error;
 pub mod facilities;

@@ -12,6 +12,9 @@ use crate::geom::Polygon;
 use crate::graph::Graph;
 use crate::warning::Colour;
 
+/// The fill of an area whose residents no street reaches (darker than "no residents").
+const UNREACHABLE_FILL: &str = "#7d7d7d";
+
 fn ring_json(r: &[[f64; 2]]) -> Value {
     let mut pts: Vec<Value> = r
         .iter()
@@ -305,7 +308,9 @@ pub fn to_svg(a: &Analysis, graph: &Graph, category: Option<&str>) -> Result<Str
             Some(ci) => a.indicator(ci, ai).and_then(|i| i.colour),
             None => area.overall,
         };
-        let fill = colour.map_or("#cfcfcf", Colour::hex);
+        // Residents the input gave but no street reaches are not "no residents".
+        let unreachable = colour.is_none() && area.unreachable_population > 0.0;
+        let fill = if unreachable { UNREACHABLE_FILL } else { colour.map_or("#cfcfcf", Colour::hex) };
         let mut d = String::new();
         for p in polys {
             for r in std::iter::once(&p.exterior).chain(&p.holes) {
@@ -316,13 +321,22 @@ pub fn to_svg(a: &Analysis, graph: &Graph, category: Option<&str>) -> Result<Str
                 d.push('Z');
             }
         }
-        let title = xml(&format!(
-            "{} {} · {} residents · {}",
-            area.id,
-            area.name,
-            area.population.round(),
-            colour.map_or("no residents", Colour::name)
-        ));
+        let title = xml(&if unreachable {
+            format!(
+                "{} {} · {} residents too far from any street: unreachable, counted in no figure",
+                area.id,
+                area.name,
+                area.unreachable_population.round()
+            )
+        } else {
+            format!(
+                "{} {} · {} residents · {}",
+                area.id,
+                area.name,
+                area.population.round(),
+                colour.map_or("no residents", Colour::name)
+            )
+        });
         let _ = writeln!(
             s,
             r#"<path d="{d}" fill="{fill}"><title>{title}</title></path>"#
@@ -443,6 +457,13 @@ pub fn to_svg(a: &Analysis, graph: &Graph, category: Option<&str>) -> Result<Str
     let _ = writeln!(
         s,
         r##"<rect x="{lx}" y="{y}" width="22" height="18" fill="#cfcfcf"/><text x="{}" y="{}">no residents / not analysed</text>"##,
+        lx + 30.0,
+        y + 14.0
+    );
+    let y = y + 28.0;
+    let _ = writeln!(
+        s,
+        r##"<rect x="{lx}" y="{y}" width="22" height="18" fill="{UNREACHABLE_FILL}"/><text x="{}" y="{}">residents no street reaches</text>"##,
         lx + 30.0,
         y + 14.0
     );

@@ -8,7 +8,7 @@ use h3o::CellIndex;
 
 use crate::areas::{AreaKind, Areas, NO_AREA, cell_of};
 use crate::error::{Error, Result};
-use crate::facilities::{Facility, column, csv_error, file_name};
+use crate::facilities::{Facility, column, file_name};
 use crate::geom;
 use crate::graph::Graph;
 use crate::norms::Norms;
@@ -47,25 +47,35 @@ pub enum PopulationMethod {
 pub struct PopulationTable {
     pub method: PopulationMethod,
     pub records: Vec<PopRecord>,
-    /// Other numeric columns by header (e.g. `schools`, `jobs`), one value per record.
-    pub extra: Vec<(String, Vec<f64>)>,
+    /// Other columns by header (e.g. `schools`, `jobs`), one value per record.
+    pub extra: Vec<ExtraColumn>,
+}
+
+/// A further column of the population file, read as numbers: a blank cell is 0 (and counted), and
+/// the first value that is not a number is kept with its line, for the error should the column be
+/// used as numbers.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExtraColumn {
+    pub name: String,
+    pub values: Vec<f64>,
+    pub blanks: usize,
+    /// The first cell that is not a number: (its line, its text).
+    pub bad: Option<(String, String)>,
 }
 
 impl PopulationTable {
     /// Total population of the records.
     pub fn total(&self) -> f64 {
-        self.records.iter().map(|r| r.population).sum()
+        crate::analysis::total(self.records.iter().map(|r| r.population))
     }
 }
 
 /// Reads a population CSV: a `population` column and either an H3 cell column (`h3`, `id`,
 /// `cell`, `hex`) or `lon`/`lat`.
 pub fn load_csv(path: &Path) -> Result<PopulationTable> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| csv_error(path, e))?;
-    let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
+    let file = crate::csvfile::CsvFile::open(path)?;
+    let mut rdr = file.reader(csv::ReaderBuilder::new().flexible(true));
+    let headers = rdr.headers().map_err(|e| file.error(e))?.clone();
     let c_pop = column(&headers, &["population", "pop", "residents", "人口"])
         .ok_or_else(|| Error::parse(path, "line 1", "population", "missing column"))?;
     let c_cell = column(&headers, &["h3", "h3_index", "id", "cell", "hex", "hex_id"]);
@@ -77,14 +87,13 @@ pub fn load_csv(path: &Path) -> Result<PopulationTable> {
     let extra_cols: Vec<usize> = (0..headers.len())
         .filter(|&c| c != c_pop && Some(c) != c_cell && Some(c) != c_lon && Some(c) != c_lat)
         .collect();
-    let mut extra: Vec<(String, Vec<f64>)> = extra_cols
+    let mut extra: Vec<ExtraColumn> = extra_cols
         .iter()
-        .map(|&c| (headers[c].trim().to_string(), Vec::new()))
+        .map(|&c| ExtraColumn { name: headers[c].trim().to_string(), ..ExtraColumn::default() })
         .collect();
-    let mut numeric = vec![true; extra_cols.len()];
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| csv_error(path, e))?;
-        let record = format!("line {}", rec.position().map_or(i as u64 + 2, |p| p.line()));
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| file.error(e))?;
+        let record = file.at(rec.position());
         let get = |c: usize| rec.get(c).unwrap_or("").trim();
         let pop_s = get(c_pop);
         let population = pop_s
@@ -172,9 +181,19 @@ pub fn load_csv(path: &Path) -> Result<PopulationTable> {
             }
         };
         for (k, &c) in extra_cols.iter().enumerate() {
-            let v = get(c).parse::<f64>().ok().filter(|x| x.is_finite());
-            numeric[k] &= v.is_some();
-            extra[k].1.push(v.unwrap_or(0.0));
+            let text = get(c);
+            let col = &mut extra[k];
+            match text.parse::<f64>().ok().filter(|x| x.is_finite()) {
+                Some(v) => col.values.push(v),
+                None => {
+                    col.values.push(0.0);
+                    if text.is_empty() {
+                        col.blanks += 1;
+                    } else if col.bad.is_none() {
+                        col.bad = Some((record.clone(), text.to_owned()));
+                    }
+                }
+            }
         }
         records.push(PopRecord {
             lon,
@@ -189,12 +208,6 @@ pub fn load_csv(path: &Path) -> Result<PopulationTable> {
             message: "no population records".into(),
         });
     }
-    let extra = extra
-        .into_iter()
-        .zip(numeric)
-        .filter(|(_, n)| *n)
-        .map(|(e, _)| e)
-        .collect();
     let method = if cells_mode == Some(true) {
         PopulationMethod::H3Cells {
             file: file_name(path),
@@ -238,22 +251,30 @@ pub fn from_buildings(buildings: &[Building], norms: &Norms) -> PopulationTable 
 }
 
 /// Facilities from a count column of the population file (e.g. `schools` per cell): each
-/// record with count k gives k facilities of `category` at its centre.
+/// record with count k gives k facilities of `category` at its centre. A blank cell is no
+/// facility (the note says how many there were); a value that is not a number is an error naming
+/// the file, line, column and value. The facilities, and the note if there were blanks.
 pub fn facilities_from_column(
     table: &PopulationTable,
     col: &str,
     category: usize,
     norms: &Norms,
-) -> Result<Vec<Facility>> {
-    let values = table
-        .extra
-        .iter()
-        .find(|(h, _)| h.eq_ignore_ascii_case(col))
-        .map(|(_, v)| v)
-        .ok_or(Error::NotFound {
-            what: "numeric population column",
-            key: col.to_string(),
-        })?;
+) -> Result<(Vec<Facility>, Option<String>)> {
+    let file = match &table.method {
+        PopulationMethod::H3Cells { file, .. } | PopulationMethod::Points { file } => file.clone(),
+        PopulationMethod::Buildings { .. } => "the population estimate".to_owned(),
+    };
+    let column = table.extra.iter().find(|e| e.name.eq_ignore_ascii_case(col)).ok_or_else(|| Error::NotFound {
+        what: "population column",
+        key: format!("{col} (the columns of {file}: {})", table.extra.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")),
+    })?;
+    if let Some((line, value)) = &column.bad {
+        return Err(Error::parse(Path::new(&file), line, col, format!("`{value}` is not a number of facilities")));
+    }
+    let note = (column.blanks > 0).then(|| {
+        format!("{file}: {} blank cell(s) in column `{col}` counted as no facility", column.blanks)
+    });
+    let values = &column.values;
     let c = &norms.categories[category];
     let mut out = Vec::new();
     for (i, (r, &k)) in table.records.iter().zip(values).enumerate() {
@@ -281,7 +302,7 @@ pub fn facilities_from_column(
             });
         }
     }
-    Ok(out)
+    Ok((out, note))
 }
 
 /// Residents on the graph: `(node, area, population)` entries sorted by node.
@@ -297,6 +318,8 @@ pub struct Demand {
     /// Records further than the snapping limit from every edge, and their residents.
     pub dropped_records: usize,
     pub dropped_population: f64,
+    /// Those residents by area (`Areas` order): they count in no figure, and the map says so.
+    pub dropped_by_area: Vec<f64>,
 }
 
 /// Residents of one area living at one node.
@@ -321,6 +344,7 @@ pub fn distribute(
     let mut entries: Vec<DemandEntry> = Vec::with_capacity(n.min(table.records.len() * 4));
     let mut dropped_records = 0;
     let mut dropped_population = 0.0;
+    let mut dropped_by_area = vec![0.0; areas.len()];
     let locate = |node: u32| {
         let (lon, lat) = geom::from_fixed(graph.coord(node));
         areas.locate(lon, lat)
@@ -351,6 +375,9 @@ pub fn distribute(
         _ => {
             dropped_records += 1;
             dropped_population += r.population;
+            if let Some(d) = dropped_by_area.get_mut(area as usize) {
+                *d += r.population;
+            }
         }
     };
     if let PopulationMethod::H3Cells { resolution, .. } = table.method {
@@ -406,7 +433,7 @@ pub fn distribute(
     for e in &entries {
         node_population[e.node as usize] += e.population;
     }
-    let placed = entries.iter().map(|e| e.population as f64).sum();
+    let placed = crate::analysis::total(entries.iter().map(|e| f64::from(e.population)));
     Demand {
         entries,
         node_population,
@@ -414,6 +441,7 @@ pub fn distribute(
         placed,
         dropped_records,
         dropped_population,
+        dropped_by_area,
     }
 }
 
@@ -474,12 +502,13 @@ mod tests {
                 resolution: 9
             }
         );
-        assert_eq!(t.extra, vec![("schools".to_string(), vec![2.0])]);
+        assert_eq!(t.extra, vec![ExtraColumn { name: "schools".into(), values: vec![2.0], blanks: 0, bad: None }]);
         let norms = Norms::default();
         let ci = norms.category_index("primary_school").expect("cat");
         assert_eq!(
             facilities_from_column(&t, "schools", ci, &norms)
                 .expect("schools")
+                .0
                 .len(),
             2
         );
@@ -490,6 +519,36 @@ mod tests {
         write!(f, "lon,lat,population\n119.9,30.0,10\n119.9,30.0,-3\n").expect("w");
         let e = load_csv(f.path()).expect_err("negative").to_string();
         assert!(e.contains("line 3") && e.contains("population"), "{e}");
+    }
+
+    /// Issue 37: a blank cell in a facility-count column stopped the analysis with "not found:
+    /// numeric population column 'healthcare'" (no line, no value, no file — and the column was
+    /// there). Blank is no facility, and the note says how many; a bad value names file, line,
+    /// column and value; lines are right with CRLF line ends too.
+    #[test]
+    fn blank_counts_are_zero_and_bad_ones_are_named() {
+        let norms = Norms::default();
+        let ci = norms.category_index("health_station").or_else(|| norms.category_index("primary_school")).expect("cat");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let blanks = dir.path().join("blanks.csv");
+        std::fs::write(&blanks, "lon,lat,population,healthcare\r\n119.9,30.0,10,1\r\n119.9,30.0,20,\r\n119.9,30.0,5, \r\n").expect("w");
+        let t = load_csv(&blanks).expect("blank cells are fine");
+        let (found, note) = facilities_from_column(&t, "healthcare", ci, &norms).expect("blank is zero");
+        assert_eq!(found.len(), 1);
+        let note = note.expect("a note");
+        assert!(note.contains("blanks.csv") && note.contains("2 blank") && note.contains("healthcare"), "{note}");
+        let bad = dir.path().join("bad.csv");
+        std::fs::write(&bad, "lon,lat,population,healthcare\r\n119.9,30.0,10,1\r\n119.9,30.0,20,\r\n119.9,30.0,5,two\r\n").expect("w");
+        let t = load_csv(&bad).expect("a column that is not numbers is kept until it is used");
+        let e = facilities_from_column(&t, "healthcare", ci, &norms).expect_err("not a number").to_string();
+        assert!(e.contains("bad.csv") && e.contains("line 4") && e.contains("healthcare") && e.contains("`two`"), "{e}");
+        let e = facilities_from_column(&t, "clinics", ci, &norms).expect_err("no such column").to_string();
+        assert!(e.contains("clinics") && e.contains("healthcare"), "names the columns there are: {e}");
+        // CRLF: the negative population is on line 3.
+        let crlf = dir.path().join("crlf.csv");
+        std::fs::write(&crlf, "lon,lat,population\r\n119.9,30.0,10\r\n119.9,30.0,-3\r\n").expect("w");
+        let e = load_csv(&crlf).expect_err("negative").to_string();
+        assert!(e.contains("line 3") && !e.contains("line 2"), "{e}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::analysis::Analysis;
 use crate::areas::NO_AREA;
 use crate::error::{Error, Result};
-use crate::facilities::{column, csv_error};
+use crate::facilities::column;
 use crate::graph::Graph;
 use crate::population::DemandEntry;
 use crate::reach::{self, UNREACHED};
@@ -253,12 +253,9 @@ pub struct CentreRecord {
 /// other columns ignored; lines starting with `#` are comments). Levels are `district`,
 /// `central_town`, `town`, `village` or their Chinese names.
 pub fn load_centres(path: &Path) -> Result<Vec<CentreRecord>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .comment(Some(b'#'))
-        .from_path(path)
-        .map_err(|e| csv_error(path, e))?;
-    let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
+    let file = crate::csvfile::CsvFile::open(path)?;
+    let mut rdr = file.reader(csv::ReaderBuilder::new().flexible(true).comment(Some(b'#')));
+    let headers = rdr.headers().map_err(|e| file.error(e))?.clone();
     let need = |names: &[&str], field: &str| {
         column(&headers, names).ok_or_else(|| Error::parse(path, "header", field, "missing column"))
     };
@@ -268,8 +265,8 @@ pub fn load_centres(path: &Path) -> Result<Vec<CentreRecord>> {
     let c_name = column(&headers, &["name", "名称"]);
     let mut out = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_error(path, e))?;
-        let line = format!("line {}", rec.position().map_or(0, |p| p.line()));
+        let rec = rec.map_err(|e| file.error(e))?;
+        let line = file.at(rec.position());
         let get = |c: usize| rec.get(c).unwrap_or("").trim();
         let level = Level::parse(get(c_level)).ok_or_else(|| {
             Error::parse(

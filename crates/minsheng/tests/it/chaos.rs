@@ -76,6 +76,7 @@ fn prlimit(pid: u32, setting: &str) {
     assert!(s.success(), "prlimit {setting}");
 }
 
+#[cfg_attr(not(gated_postgres), ignore = "skipped: set MINSHENG_TEST_POSTGRES (a PostgreSQL server)")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_servers_on_one_postgres_lose_nothing_under_kills_and_a_full_disk() {
     let Some(base) = std::env::var("MINSHENG_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) else {

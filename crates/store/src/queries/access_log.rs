@@ -581,6 +581,7 @@ mod tests {
 
     /// On PostgreSQL (when `MINSHENG_TEST_POSTGRES` names a server) the lanes are tasks writing
     /// through the pool, four chains of one node.
+    #[cfg_attr(not(gated_postgres), ignore = "skipped: set MINSHENG_TEST_POSTGRES (a PostgreSQL server)")]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_postgres_appender_writes_through_the_pool() {
         let Some(base) = std::env::var("MINSHENG_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) else {

@@ -293,6 +293,8 @@ ck-open = 在办
 ck-finished = 已办结
 ck-on-time = 按时办结率
 ck-overdue = 超期在办事项
+ck-on-time-def = 已办结 { $finished } 项中按承诺时限办结 { $on_time } 项
+ck-on-time-note = 按时办结率 = 在承诺时限内办结的事项 ÷ 已办结事项；尚未办结的事项不计入，其中已超期的见“超期在办事项”。
 ck-satisfied = 满意率（{ $n } 条评价）
 ck-bad = 差评
 ck-rect-open = 待整改

@@ -44,7 +44,7 @@ fn kpis(ctx: &Ctx, a: &Area) -> Markup {
             li { span.num { (a.applications) } span.lbl { (ctx.t("ck-total")) } }
             li { span.num { (open) } span.lbl { (ctx.t("ck-open")) } }
             li { span.num { (finished) } span.lbl { (ctx.t("ck-finished")) } }
-            li { span.num { (pct(a.on_time_rate())) } span.lbl { (ctx.t("ck-on-time")) } }
+            li { span.num { (pct(a.on_time_rate())) } span.lbl { (ctx.t("ck-on-time")) } span.def { (ctx.ta("ck-on-time-def", crate::args![("finished", a.cases_finished), ("on_time", a.cases_on_time)])) } }
             li { span.num { (a.cases_overdue) } span.lbl { (ctx.t("ck-overdue")) } }
             li { span.num { (pct(satisfied)) } span.lbl { (ctx.ta("ck-satisfied", crate::args![("n", r.ratings)])) } }
             li { span.num { (r.bad) } span.lbl { (ctx.t("ck-bad")) } }
@@ -155,6 +155,7 @@ fn towns_table(ctx: &Ctx, snap: &Snapshot) -> Markup {
                 }
             }
         } }
+        p.note { (ctx.t("ck-on-time-note")) }
     }
 }
 

@@ -112,6 +112,7 @@ impl Story {
     }
 }
 
+#[cfg_attr(not(gated_browser), ignore = "skipped: set MINSHENG_BROWSER_TESTS=1 (chromium, chromium-driver, axe-core)")]
 #[tokio::test]
 async fn the_whole_story_in_a_browser() {
     if !enabled() {

@@ -206,6 +206,12 @@ async fn the_cockpit_shows_the_district_and_each_town() {
     assert!(r.body.contains("数字驾驶舱") && r.body.contains("<svg") && r.body.contains("role=\"img\""));
     assert!(r.body.contains("富春街道"), "towns listed");
     let snap = web::cockpit::compute(&t.state).await.expect("snapshot");
+    // Issue 37: the simulated history finished every case on time, and the page showed 100 %
+    // beside overdue cases. Some finish late now, and the rate says what it counts.
+    let d = &snap.district;
+    assert!(d.cases_finished > 0 && d.cases_on_time < d.cases_finished, "some cases finished late: {} of {}", d.cases_on_time, d.cases_finished);
+    assert!(r.body.contains(&format!("已办结 {} 项中按承诺时限办结 {} 项", d.cases_finished, d.cases_on_time)), "the rate's terms beside it");
+    assert!(r.body.contains("按时办结率 = 在承诺时限内办结的事项 ÷ 已办结事项"), "and its definition");
     let total: i64 = t.state.store.onething().applications_by_status().await.expect("counts").values().sum();
     assert!(total > 0);
     assert_eq!(snap.district.applications, total, "every application counted once, in some town");
