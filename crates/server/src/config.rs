@@ -101,11 +101,12 @@ max_connections = 4096        # connections held at once (at most the open-file 
 
 [circles]
 # The district's 15-minute service circles (POST /api/circles/analyses). These defaults are
-# SAMPLE DATA shipped in the repository — central São Paulo: the OSM street network, the Ipea H3
-# population grid with its 59 schools, and demo service centres — so that the demo works from
-# the repository root. Point them at the district's own files. Relative paths are resolved
-# against the working directory; "" leaves an optional input out. Lists may also be given as
-# one comma-separated string (for MINSHENG__CIRCLES__… variables).
+# SAMPLE DATA shipped with minsheng and embedded in the binary — central São Paulo: the OSM
+# street network, the Ipea H3 population grid with its 59 schools, and demo service centres — so
+# that the demo works wherever it is started; an analysis of them is labelled as the sample city,
+# never shown as the district. Point them at the district's own files. Relative paths are looked
+# for in the working directory, then in data_dir; "" leaves an optional input out. Lists may also
+# be given as one comma-separated string (for MINSHENG__CIRCLES__… variables).
 osm = "data/osm/sao-paulo-centre.osm.pbf"
 population = "data/osm/sao-paulo-hexgrid-population.csv"  # "" = estimate from OSM residential buildings
 facility_columns = ["schools=primary_school"]              # COLUMN=CATEGORY counts in the population file

@@ -3,3 +3,4 @@
 pub mod cases;
 pub mod views;
 pub mod http;
+pub mod samples;

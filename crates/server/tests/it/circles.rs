@@ -103,6 +103,9 @@ async fn sao_paulo_analysis_through_the_api() {
     let supervisor = t.login("ga_supervisor").await;
     let done = wait(&t, &supervisor, &id).await;
     assert_eq!(done["status"], "done", "{done}");
+    // Issue 37: the sample city is labelled as such, and no server path is shown.
+    assert_eq!((done["inputs"]["sample"].as_bool(), done["inputs"]["osm"].as_str()), (Some(true), Some("sao-paulo-centre.osm.pbf")), "{}", done["inputs"]);
+    assert!(!done["inputs"].to_string().contains(env!("CARGO_MANIFEST_DIR")), "{}", done["inputs"]);
     assert_eq!(done["requested_by"], "admin");
     assert!(done["finished_at"].is_string() && done["saved"] == true, "{done}");
     let stages: Vec<&str> = done["progress"]["stages"].as_array().expect("stages").iter().filter_map(Value::as_str).collect();
@@ -298,7 +301,12 @@ async fn a_failing_analysis_says_why_in_both_languages() {
     let e = &done["error"];
     assert_eq!((e["code"].as_str(), e["field"].as_str()), (Some("input_unreadable"), Some("circles.osm")), "{e}");
     assert!(e["message"].as_str().is_some_and(|m| m.contains("分析失败") && m.contains("无法读取")), "{e}");
-    assert!(e["message_en"].as_str().is_some_and(|m| m.contains("no-such-district.osm.pbf")), "{e}");
+    assert!(e["message_en"].as_str().is_some_and(|m| m.contains("no-such-district.osm.pbf") && m.contains("circles.osm")), "{e}");
+    // The file by its name and setting; never the server's directories (issue 37).
+    for m in [&e["message"], &e["message_en"], &done["inputs"]["osm"]] {
+        assert!(!m.as_str().unwrap_or_default().contains('/'), "a server path is shown: {m}");
+    }
+    assert_eq!(done["inputs"]["sample"], false, "another city's file is not the sample");
     assert!(done["summary"].is_null());
     // Its results do not exist; the failure is repeated.
     let r = t.get(&admin, &format!("/api/circles/analyses/{id}/areas.geojson")).await;

@@ -267,11 +267,15 @@ async fn circles_map(ctx: &Ctx, web: &Web) -> Markup {
             @match latest {
                 Ok(v) => {
                     p { (ctx.ta("ck-circles-when", crate::args![("when", v.finished_at.map(time).unwrap_or_default())])) }
-                    img.map-img src={ "/api/circles/analyses/" (v.id) "/map.svg" } alt=(ctx.t("ck-circles-alt")) loading="lazy";
+                    // The shipped sample city is never shown as the district (issue 37).
+                    @if v.inputs.sample {
+                        p.warning role="note" { strong { (ctx.lang.pick(server::areas::circles::samples::CITY.0, server::areas::circles::samples::CITY.1)) } " " (ctx.t("ck-circles-sample")) }
+                    }
+                    img.map-img src={ "/api/circles/analyses/" (v.id) "/map.svg" } alt=(ctx.t(if v.inputs.sample { "ck-circles-alt-sample" } else { "ck-circles-alt" })) loading="lazy";
                     p { a href={ "/api/circles/analyses/" (v.id) "/areas.csv" } { (ctx.t("ck-circles-csv")) } }
                 }
                 Err(_) => {
-                    div.placeholder { p { (ctx.t("ck-circles-none")) } }
+                    div.placeholder { p { (ctx.t(if server::areas::circles::cases::configured_sample(&web.state) { "ck-circles-none-sample" } else { "ck-circles-none" })) } }
                 }
             }
         }

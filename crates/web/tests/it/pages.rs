@@ -212,6 +212,9 @@ async fn the_cockpit_shows_the_district_and_each_town() {
     assert!(d.cases_finished > 0 && d.cases_on_time < d.cases_finished, "some cases finished late: {} of {}", d.cases_on_time, d.cases_finished);
     assert!(r.body.contains(&format!("已办结 {} 项中按承诺时限办结 {} 项", d.cases_finished, d.cases_on_time)), "the rate's terms beside it");
     assert!(r.body.contains("按时办结率 = 在承诺时限内办结的事项 ÷ 已办结事项"), "and its definition");
+    // The default street network is the shipped sample city: the cockpit says the district's is
+    // not configured, never shows São Paulo as 富阳区 (issue 37).
+    assert!(r.body.contains("尚未配置本区的街道数据"), "the district's streets are not configured");
     let total: i64 = t.state.store.onething().applications_by_status().await.expect("counts").values().sum();
     assert!(total > 0);
     assert_eq!(snap.district.applications, total, "every application counted once, in some town");

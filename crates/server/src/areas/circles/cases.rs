@@ -178,8 +178,23 @@ pub(crate) fn staff(p: &Principal) -> Fallible<()> {
     p.require_any(&[Role::Admin, Role::Supervisor])
 }
 
+/// A configured path as users see it: the file name, never the server's directories.
 pub(crate) fn show(p: &Path) -> String {
-    p.display().to_string()
+    super::samples::shown(p)
+}
+
+/// The configuration with each input found where it is (see `samples::resolve`).
+pub(crate) fn resolved(cfg: &CirclesConfig, data_dir: &Path) -> CirclesConfig {
+    let r = |p: &Path| super::samples::resolve(p, data_dir);
+    CirclesConfig {
+        osm: r(&cfg.osm),
+        population: cfg.population.as_deref().map(r),
+        facilities: cfg.facilities.iter().map(|p| r(p)).collect(),
+        areas: cfg.areas.as_deref().map(r),
+        centres: cfg.centres.as_deref().map(r),
+        norms: cfg.norms.as_deref().map(r),
+        ..cfg.clone()
+    }
 }
 
 pub(crate) fn load_norms(cfg: &CirclesConfig) -> circles::Result<Norms> {
@@ -203,6 +218,7 @@ pub(crate) fn execute(
     run: &Run,
     data_dir: &Path,
 ) -> Result<(Finished, bool), ErrorBody> {
+    let cfg = &resolved(cfg, data_dir);
     let fail = |e: circles::Error| describe(&e, cfg);
     let norms = load_norms(cfg).map_err(fail)?;
     let centres = match &cfg.centres {
@@ -293,31 +309,65 @@ pub(crate) fn record_zh(record: &str) -> String {
     }
 }
 
-/// An engine error as an error body, in Chinese and English, naming the setting at fault.
+/// An engine error as an error body, in Chinese and English, naming the setting at fault and
+/// the file by its name only: never the server's directories (issue 37).
 pub(crate) fn describe(e: &circles::Error, cfg: &CirclesConfig) -> ErrorBody {
     use circles::Error as E;
-    let (code, zh, field) = match e {
-        E::Io { path, source } => ("input_unreadable", format!("无法读取输入文件 {}：{source}", path.display()), setting_of(cfg, path)),
-        E::Parse { path, record, field, message } => (
-            "input_invalid",
-            format!("输入文件 {} {}的字段「{field}」有误：{message}", path.display(), record_zh(record)),
-            setting_of(cfg, path),
-        ),
-        E::Pbf { path, message } => {
-            ("osm_unreadable", format!("{} 不是可读的 OpenStreetMap PBF 文件：{message}", path.display()), setting_of(cfg, path))
+    // "the file of circles.osm (x.osm.pbf)" when the setting is known, else the file's name.
+    let file = |path: &Path| match setting_of(cfg, path) {
+        Some(s) => (format!("{s} 指定的文件 {}", show(path)), format!("the file of {s} ({})", show(path))),
+        None => (format!("文件 {}", show(path)), format!("the file {}", show(path))),
+    };
+    let (code, zh, en, field) = match e {
+        E::Io { path, source } => {
+            let (fz, fe) = file(path);
+            ("input_unreadable", format!("无法读取{fz}：{}", io_reason_zh(source)), format!("cannot read {fe}: {}", io_reason_en(source)), setting_of(cfg, path))
         }
-        E::Empty { what, message } => ("input_empty", format!("{what} 中没有可用的数据：{message}"), setting_of(cfg, Path::new(what))),
-        E::Config { field, message } => ("norms_invalid", format!("参数「{field}」有误：{message}"), Some(field.clone())),
+        E::Parse { path, record, field, message } => {
+            let (fz, fe) = file(path);
+            (
+                "input_invalid",
+                format!("{fz} {}的字段「{field}」有误：{message}", record_zh(record)),
+                format!("{fe}, {record}, field `{field}`: {message}"),
+                setting_of(cfg, path),
+            )
+        }
+        E::Pbf { path, message } => {
+            let (fz, fe) = file(path);
+            ("osm_unreadable", format!("{fz} 不是可读的 OpenStreetMap PBF 文件：{message}"), format!("{fe} is not a readable OpenStreetMap PBF file: {message}"), setting_of(cfg, path))
+        }
+        E::Empty { what, message } => {
+            let name = show(Path::new(what));
+            ("input_empty", format!("{name} 中没有可用的数据：{message}"), format!("no usable data in {name}: {message}"), setting_of(cfg, Path::new(what)))
+        }
+        E::Config { field, message } => ("norms_invalid", format!("参数「{field}」有误：{message}"), format!("setting `{field}`: {message}"), Some(field.clone())),
         E::NotFound { what, key } => {
             let what_zh = match *what {
                 "category" => "设施类别",
                 "profile" => "步行方式",
                 _ => "项目",
             };
-            ("unknown_key", format!("找不到{what_zh}「{key}」"), Some("circles.profile".into()).filter(|_| *what == "profile"))
+            ("unknown_key", format!("找不到{what_zh}「{key}」"), format!("no {what} `{key}`"), Some("circles.profile".into()).filter(|_| *what == "profile"))
         }
     };
-    ErrorBody { code: code.into(), message: format!("分析失败：{zh}"), message_en: format!("The analysis failed: {e}"), field }
+    ErrorBody { code: code.into(), message: format!("分析失败：{zh}"), message_en: format!("The analysis failed: {en}"), field }
+}
+
+/// Why a file could not be read, without its path.
+fn io_reason_zh(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在",
+        std::io::ErrorKind::PermissionDenied => "没有读取权限",
+        _ => "读取出错",
+    }
+}
+
+fn io_reason_en(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        k => format!("{k}"),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -435,6 +485,11 @@ pub(crate) fn saved_file(state: &AppState, name: &str) -> Fallible<Vec<u8>> {
 
 /// The latest finished analysis (the use case behind `GET /api/circles/latest` and the cockpit's
 /// map); the caller has checked the role.
+/// Whether the configured street network is the shipped sample city, not the district's.
+pub fn configured_sample(state: &AppState) -> bool {
+    super::samples::is_sample(&state.config.circles.osm)
+}
+
 pub fn latest_view(state: &AppState) -> Fallible<AnalysisView> {
     if let Some(run) = state.circles.latest_done() {
         return Ok(view(&run));
@@ -490,6 +545,7 @@ pub async fn start(state: &AppState, p: &Principal, req: StartRequest) -> Fallib
         osm_facilities: cfg.osm_facilities,
         areas: cfg.areas.as_deref().map(show),
         centres: cfg.centres.as_deref().map(show),
+        sample: super::samples::is_sample(&cfg.osm),
         profile: profile.clone(),
         categories: categories.clone(),
     };

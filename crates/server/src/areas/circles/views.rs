@@ -16,7 +16,12 @@ use crate::http_error::ErrorBody;
 /// What an analysis was run on.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct InputsView {
+    /// The street network's file (its name only).
     pub osm: String,
+    /// Whether the street network is the sample city shipped with minsheng (central São Paulo),
+    /// not the district's: an analysis of it must never be shown as the district.
+    #[serde(default)]
+    pub sample: bool,
     /// A CSV of points or H3 cells; `null`: estimated from OSM residential buildings.
     pub population: Option<String>,
     pub facilities: Vec<String>,
