@@ -168,6 +168,11 @@ fn sao_paulo_complete_analysis() {
     );
     let csv = a.to_csv();
     assert_eq!(csv.lines().count(), 1 + 319 + 1);
+    // The files written as they are made (issue 37) hold what the documents hold.
+    let written = std::fs::read_to_string(dir.path().join("areas.geojson")).expect("areas.geojson");
+    assert_eq!(written, serde_json::to_string(&gj).expect("json"), "streamed GeoJSON = the document");
+    assert_eq!(std::fs::read_to_string(dir.path().join("areas.csv")).expect("areas.csv"), csv);
+    assert_eq!(files.len(), 5 + 1 + a.categories.iter().filter(|c| c.analysed).count(), "{files:?}");
     let svg = circles::output::to_svg(&a, &graph, Some("primary_school")).expect("svg");
     assert!(
         svg.starts_with("<svg")

@@ -258,7 +258,12 @@ pub(crate) fn execute(
     let finished = Finished {
         summary: serde_json::to_value(analysis.summary()).unwrap_or(Value::Null),
         areas_json: to_string(&analysis.areas_json()),
-        areas_geojson: to_string(&analysis.to_geojson()),
+        areas_geojson: {
+            let mut out = Vec::new();
+            // Into memory: cannot fail.
+            let _ = analysis.write_geojson(&mut out);
+            String::from_utf8(out).unwrap_or_default()
+        },
         facilities_geojson: to_string(&analysis.facilities_geojson()),
         areas_csv: analysis.to_csv(),
         map_svg: circles::output::to_svg(&analysis, &graph, None).map_err(fail)?,
