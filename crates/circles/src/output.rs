@@ -248,7 +248,7 @@ impl Analysis {
                     Job::FacilitiesGeojson => serde_json::to_writer_pretty(&mut w, &self.facilities_geojson()).map_err(std::io::Error::from),
                     Job::FacilitiesCsv => w.write_all(self.facilities_csv().as_bytes()),
                     Job::Summary => serde_json::to_writer_pretty(&mut w, &self.summary()).map_err(std::io::Error::from),
-                    Job::Map(category) => w.write_all(to_svg(self, graph, *category)?.as_bytes()),
+                    Job::Map(category) => write_svg(self, graph, *category, &mut w)?,
                 };
                 written.and_then(|()| w.flush()).map_err(|e| Error::io(&p, e))?;
                 Ok(p)
@@ -285,6 +285,38 @@ fn xml(s: &str) -> String {
 /// An SVG map: areas filled with their warning colour (overall, or of one category), the
 /// street network over them, the facilities (of that category) as dots, a legend and a scale.
 pub fn to_svg(a: &Analysis, graph: &Graph, category: Option<&str>) -> Result<String> {
+    let mut s = String::with_capacity(1 << 20);
+    svg_into(a, graph, category, &mut s)?;
+    Ok(s)
+}
+
+/// [`to_svg`] written to `w` as it is made (a map of a million-node network is some 24 MB).
+pub fn write_svg(a: &Analysis, graph: &Graph, category: Option<&str>, w: &mut impl std::io::Write) -> Result<std::io::Result<()>> {
+    let mut out = FmtIo { w, err: None };
+    svg_into(a, graph, category, &mut out)?;
+    Ok(out.err.map_or(Ok(()), Err))
+}
+
+/// `fmt::Write` onto an `io::Write`, keeping the first error.
+struct FmtIo<'a, W: std::io::Write> {
+    w: &'a mut W,
+    err: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> std::fmt::Write for FmtIo<'_, W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if self.err.is_some() {
+            return Err(std::fmt::Error);
+        }
+        self.w.write_all(s.as_bytes()).map_err(|e| {
+            self.err = Some(e);
+            std::fmt::Error
+        })
+    }
+}
+
+/// Draws the map into `s` (see [`to_svg`]).
+fn svg_into(a: &Analysis, graph: &Graph, category: Option<&str>, s: &mut impl std::fmt::Write) -> Result<()> {
     let ci = match category {
         Some(k) => Some(a.category_index(k).ok_or(Error::NotFound {
             what: "category",
@@ -327,7 +359,6 @@ pub fn to_svg(a: &Analysis, graph: &Graph, category: Option<&str>) -> Result<Str
     let legend_w = 300.0;
     let (w, h) = (map_w + legend_w, map_h.max(420.0));
     let px = |xy: [f64; 2]| ((xy[0] - b[0]) * scale, map_h - (xy[1] - b[1]) * scale);
-    let mut s = String::with_capacity(1 << 20);
     let _ = write!(
         s,
         r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" font-family="Noto Sans CJK SC, Noto Sans SC, WenQuanYi Micro Hei, sans-serif">
@@ -377,7 +408,7 @@ pub fn to_svg(a: &Analysis, graph: &Graph, category: Option<&str>) -> Result<Str
             r#"<path d="{d}" fill="{fill}"><title>{title}</title></path>"#
         );
     }
-    s.push_str("</g>\n<g id=\"streets\" fill=\"none\" stroke=\"#3a3a3a\" stroke-width=\"0.5\" stroke-opacity=\"0.55\" stroke-linecap=\"round\">\n<path d=\"");
+    let _ = s.write_str("</g>\n<g id=\"streets\" fill=\"none\" stroke=\"#3a3a3a\" stroke-width=\"0.5\" stroke-opacity=\"0.55\" stroke-linecap=\"round\">\n<path d=\"");
     let stride = (graph.edge_count() / 400_000).max(1);
     for e in (0..graph.edge_count() as u32).step_by(stride) {
         let pts: Vec<(f64, f64)> = graph
@@ -394,7 +425,7 @@ pub fn to_svg(a: &Analysis, graph: &Graph, category: Option<&str>) -> Result<Str
             let _ = write!(s, "{}{x:.1},{y:.1}", if k == 0 { "M" } else { "L" });
         }
     }
-    s.push_str(
+    let _ = s.write_str(
         "\"/>\n</g>\n<g id=\"facilities\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"0.8\">\n",
     );
     let mut shown = 0usize;
@@ -419,7 +450,7 @@ pub fn to_svg(a: &Analysis, graph: &Graph, category: Option<&str>) -> Result<Str
             r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.2"><title>{title}</title></circle>"#
         );
     }
-    s.push_str("</g>\n</g>\n");
+    let _ = s.write_str("</g>\n</g>\n");
     // Scale bar: a round length near a fifth of the map.
     let target = (b[2] - b[0]) / 5.0;
     let bar_m = [
@@ -532,6 +563,6 @@ pub fn to_svg(a: &Analysis, graph: &Graph, category: Option<&str>) -> Result<Str
         r##"<text x="{lx}" y="{}" font-size="10" fill="#555">Streets © OpenStreetMap contributors (ODbL)</text></g>"##,
         h - 14.0
     );
-    s.push_str("</svg>\n");
-    Ok(s)
+    let _ = s.write_str("</svg>\n");
+    Ok(())
 }
