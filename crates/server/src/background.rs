@@ -139,10 +139,6 @@ impl Seen {
     }
 }
 
-/// The lock of `m`, poisoned or not (what it guards stays consistent: it is only ever extended).
-fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct LogLine {
@@ -167,7 +163,7 @@ impl LogChannel {
         // Read it now (and repair a torn end), so that a bad file stops the start, not a delivery.
         let mut f = ch.file()?;
         f.lock()?;
-        locked(&ch.seen).catch_up(&mut f, path)?;
+        crate::locked(&ch.seen).catch_up(&mut f, path)?;
         Ok(ch)
     }
 
@@ -177,7 +173,7 @@ impl LogChannel {
 
     fn append(&self, batch: &[Notice]) -> Result<(), String> {
         let at = |e: std::io::Error| format!("{}: {e}", self.path.display());
-        let mut seen = locked(&self.seen);
+        let mut seen = crate::locked(&self.seen);
         let mut f = self.file().map_err(at)?;
         // Held until `f` is dropped: one appender at a time, across processes.
         f.lock().map_err(at)?;

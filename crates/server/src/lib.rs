@@ -38,6 +38,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
+
+/// The lock of `m`, poisoned or not (what the server guards with a mutex stays consistent when a
+/// holder panics: it is only ever extended or replaced whole).
+pub(crate) fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 pub use state::AppState;
 
 use crate::auth::{LoginGuard, SessionCache, SiteKey};

@@ -42,7 +42,8 @@ pub fn raise_file_limit() -> u64 {
 }
 
 /// Makes a write past the file-size limit an error (`EFBIG`, answered like a full disk) instead
-/// of the signal that kills the process by default (`SIGXFSZ`).
+/// of the signal that kills the process by default (`SIGXFSZ`). Tokio's handler, once installed,
+/// stays for the life of the process, even after this runtime (and the task that logs) ends.
 fn survive_file_size_limit() {
     let kind = tokio::signal::unix::SignalKind::from_raw(rustix::process::Signal::XFSZ.as_raw());
     match tokio::signal::unix::signal(kind) {
@@ -143,8 +144,13 @@ impl AsyncWrite for Tracked {
 /// Serves `app` on `listener` until `stop` fires; then lets the connections finish what they
 /// are answering (at most 10 s).
 pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits, mut stop: watch::Receiver<bool>) {
-    survive_file_size_limit();
-    let cap = connection_cap(limits.max_connections, raise_file_limit());
+    // Once per process, however many servers it runs (the tests run many).
+    static FILE_LIMIT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let files = *FILE_LIMIT.get_or_init(|| {
+        survive_file_size_limit();
+        raise_file_limit()
+    });
+    let cap = connection_cap(limits.max_connections, files);
     tracing::info!(cap, header_timeout = ?limits.header_timeout, body_timeout = ?limits.body_timeout, idle_timeout = ?limits.idle_timeout, "listening");
     let epoch = Instant::now();
     let registry = Arc::new(Mutex::new(Registry::default()));
@@ -162,7 +168,7 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits,
                 // Out of files (the cap keeps clear of it, but the process has other files):
                 // make room and wait a moment instead of spinning.
                 tracing::warn!(error = %e, "accepting a connection");
-                locked(&registry).evict_one(epoch);
+                crate::locked(&registry).evict_one(epoch);
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
@@ -175,7 +181,7 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits,
         let activity = Arc::new(Activity { last: AtomicU64::new(0), in_flight: AtomicUsize::new(0), close: Notify::new() });
         activity.touch(epoch);
         let id = {
-            let mut r = locked(&registry);
+            let mut r = crate::locked(&registry);
             if r.open.len() >= cap {
                 r.evict_one(epoch);
             }
@@ -187,11 +193,11 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits,
         let (app, registry) = (app.clone(), registry.clone());
         tasks.spawn(async move {
             connection(tcp, peer, app, limits, activity, epoch).await;
-            locked(&registry).open.remove(&id);
+            crate::locked(&registry).open.remove(&id);
         });
     }
     // Stopping: idle connections close now, busy ones once they have answered.
-    for a in locked(&registry).open.values() {
+    for a in crate::locked(&registry).open.values() {
         a.close.notify_one();
     }
     let _ = tokio::time::timeout(Duration::from_secs(10), async { while tasks.join_next().await.is_some() {} }).await;
@@ -249,9 +255,6 @@ async fn connection(tcp: TcpStream, peer: SocketAddr, app: Router, limits: Conne
     }
 }
 
-fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 #[cfg(test)]
 mod tests {

@@ -114,14 +114,15 @@ impl StoreError {
     /// Whether trying the same change again may succeed: another writer (a server beside this
     /// one) changed the same rows first, or held a lock too long. The writer retries these.
     pub fn is_contention(&self) -> bool {
+        if self.is_unique_violation() {
+            return true;
+        }
         match self {
             StoreError::Conflict => true,
-            StoreError::Db(sqlx::Error::Database(e)) => {
-                e.is_unique_violation() || matches!(e.code().as_deref(), Some("40001" | "40P01" | "55P03"))
-            }
+            // Serialisation failure, deadlock, lock not available.
+            StoreError::Db(sqlx::Error::Database(e)) => matches!(e.code().as_deref(), Some("40001" | "40P01" | "55P03")),
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
-                matches!(e.extended_code, rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
-                    || matches!(e.extended_code & 0xff, rusqlite::ffi::SQLITE_BUSY | rusqlite::ffi::SQLITE_LOCKED)
+                matches!(e.extended_code & 0xff, rusqlite::ffi::SQLITE_BUSY | rusqlite::ffi::SQLITE_LOCKED)
             }
             _ => false,
         }
@@ -438,7 +439,7 @@ impl Store {
     /// Runs a job on the application aggregates through the group-commit writer; returns once its
     /// changes are committed (durable) or have failed.
     pub async fn run<J: Job>(&self, job: J) -> Result<J::Output> {
-        if self.lease.get().is_some_and(lease::Lease::lost) {
+        if self.lease_lost() {
             return Err(StoreError::NodeLost);
         }
         self.writer.submit(job).await
@@ -449,7 +450,7 @@ impl Store {
         self.health.fault()
     }
 
-    /// Notes the outcome of a write made outside the writer (sessions, uploads, notices).
+    /// Notes the outcome of a write made outside the writer (the outbox's bookkeeping).
     pub fn saw_write<T>(&self, outcome: &Result<T>) {
         self.health.saw(outcome);
     }

@@ -15,21 +15,12 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Row;
 
-use crate::crash::{filing, login};
+use crate::crash::{Ledger, file_once, filing, login};
+use crate::faults::prlimit;
 use crate::helpers::{DemoServer, run_in};
 
 const PATIENCE: Duration = Duration::from_secs(240);
 const CLIENTS_PER_SERVER: usize = 3;
-
-#[derive(Default)]
-struct Ledger {
-    /// (idempotency key, application id) of every 201.
-    acked: Vec<(String, String)>,
-    /// Keys whose answer a kill hid.
-    unsure: Vec<String>,
-    /// Anything else a live server answered.
-    problems: Vec<String>,
-}
 
 /// Clients filing on `url` until `stop` or until their server goes away; keys `chaos-{tag}-…`.
 fn clients(http: &reqwest::Client, url: &str, token: &str, body: &Value, tag: &str, ledger: &Arc<Mutex<Ledger>>, stop: &Arc<AtomicBool>) -> Vec<tokio::task::JoinHandle<()>> {
@@ -41,39 +32,13 @@ fn clients(http: &reqwest::Client, url: &str, token: &str, body: &Value, tag: &s
                     if stop.load(Ordering::SeqCst) {
                         return;
                     }
-                    let key = format!("chaos-{tag}-{w}-{n}");
-                    let sent = http.post(format!("{url}/api/applications")).bearer_auth(&token).header("idempotency-key", &key).json(&body).send().await;
-                    let mut l = ledger.lock().expect("lock");
-                    match sent {
-                        Ok(r) if r.status() == StatusCode::CREATED => {
-                            drop(l);
-                            let v: Value = match r.json().await {
-                                Ok(v) => v,
-                                Err(_) => {
-                                    ledger.lock().expect("lock").unsure.push(key);
-                                    return;
-                                }
-                            };
-                            ledger.lock().expect("lock").acked.push((key, v["id"].as_str().unwrap_or_default().to_owned()));
-                        }
-                        Ok(r) => {
-                            l.problems.push(format!("{key}: {}", r.status()));
-                            return;
-                        }
-                        Err(_) => {
-                            l.unsure.push(key);
-                            return;
-                        }
+                    if !file_once(&http, &url, &token, &body, format!("chaos-{tag}-{w}-{n}"), &ledger).await {
+                        return;
                     }
                 }
             })
         })
         .collect()
-}
-
-fn prlimit(pid: u32, setting: &str) {
-    let s = std::process::Command::new("prlimit").args(["--pid", &pid.to_string(), setting]).status().expect("prlimit");
-    assert!(s.success(), "prlimit {setting}");
 }
 
 #[cfg_attr(not(gated_postgres), ignore = "skipped: set MINSHENG_TEST_POSTGRES (a PostgreSQL server)")]

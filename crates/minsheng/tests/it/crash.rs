@@ -83,13 +83,13 @@ pub(crate) async fn filing(http: &reqwest::Client, url: &str, token: &str) -> Va
 }
 
 #[derive(Default)]
-struct Ledger {
+pub(crate) struct Ledger {
     /// Applications the server acknowledged with 201: (idempotency key, id).
-    acked: Vec<(String, String)>,
+    pub(crate) acked: Vec<(String, String)>,
     /// Idempotency keys of requests whose outcome the crash hid.
-    unsure: Vec<String>,
+    pub(crate) unsure: Vec<String>,
     /// Anything else a live server answered.
-    problems: Vec<String>,
+    pub(crate) problems: Vec<String>,
 }
 
 /// Files applications from `WORKERS` tasks until the server goes away.
@@ -100,31 +100,43 @@ fn spawn_clients(http: &reqwest::Client, url: &str, token: &str, body: &Value, r
             tokio::spawn(async move {
                 for n in 0.. {
                     let key = format!("crash-{round}-{w}-{n}");
-                    let sent = http.post(format!("{url}/api/applications")).bearer_auth(&token).header("idempotency-key", &key).json(&body).send().await;
-                    let outcome = match sent {
-                        Ok(r) if r.status() == StatusCode::CREATED => r.json::<Value>().await.map_err(|_| ()).map(|v| Ok(v["id"].as_str().unwrap_or("").to_owned())),
-                        Ok(r) => {
-                            let status = r.status();
-                            Ok(Err(format!("{key}: {status} {}", r.text().await.unwrap_or_default())))
-                        }
-                        Err(_) => Err(()),
-                    };
-                    let mut l = ledger.lock().expect("lock");
-                    match outcome {
-                        Ok(Ok(id)) => l.acked.push((key, id)),
-                        Ok(Err(problem)) => {
-                            l.problems.push(problem);
-                            return;
-                        }
-                        Err(()) => {
-                            l.unsure.push(key);
-                            return;
-                        }
+                    if !file_once(&http, &url, &token, &body, key, &ledger).await {
+                        return;
                     }
                 }
             })
         })
         .collect()
+}
+
+/// Files `body` once with idempotency key `key` and notes the outcome in `ledger`: acknowledged,
+/// refused by a live server (a problem), or hidden by the server's going away (unsure). Whether
+/// the client may go on (only after an acknowledgement).
+pub(crate) async fn file_once(http: &reqwest::Client, url: &str, token: &str, body: &Value, key: String, ledger: &Mutex<Ledger>) -> bool {
+    let sent = http.post(format!("{url}/api/applications")).bearer_auth(token).header("idempotency-key", &key).json(body).send().await;
+    let outcome = match sent {
+        Ok(r) if r.status() == StatusCode::CREATED => r.json::<Value>().await.map_err(|_| ()).map(|v| Ok(v["id"].as_str().unwrap_or("").to_owned())),
+        Ok(r) => {
+            let status = r.status();
+            Ok(Err(format!("{key}: {status} {}", r.text().await.unwrap_or_default())))
+        }
+        Err(_) => Err(()),
+    };
+    let mut l = ledger.lock().expect("lock");
+    match outcome {
+        Ok(Ok(id)) => {
+            l.acked.push((key, id));
+            true
+        }
+        Ok(Err(problem)) => {
+            l.problems.push(problem);
+            false
+        }
+        Err(()) => {
+            l.unsure.push(key);
+            false
+        }
+    }
 }
 
 async fn count(db: &Path, sql: &str) -> i64 {

@@ -19,7 +19,7 @@ const PATIENCE: Duration = Duration::from_secs(180);
 
 /// Sets a resource limit of the running process `pid`, e.g. `--nofile=1024:1024` (soft:hard;
 /// `--fsize=1:` sets the soft limit only, which the test may raise again).
-fn prlimit(pid: u32, setting: &str) {
+pub(crate) fn prlimit(pid: u32, setting: &str) {
     let s = Command::new("prlimit").args(["--pid", &pid.to_string(), setting]).status().expect("prlimit (util-linux) runs");
     assert!(s.success(), "prlimit {setting}: {s}");
 }

@@ -88,10 +88,7 @@ pub(crate) struct Finished {
 
 impl Registry {
     pub(crate) fn lock(&self) -> MutexGuard<'_, Runs> {
-        match self.inner.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        crate::locked(&self.inner)
     }
 
     /// Registers a new run, or says which one is still running.
