@@ -77,6 +77,10 @@ pub struct AnalysisOptions {
     /// Also analyse categories without any facility (they come out red); by default they are
     /// reported as "no data" instead, since a missing layer is not a missing service.
     pub include_empty_categories: bool,
+    /// Keep every node's metres to the nearest facility per category ([`Analysis::nearest`],
+    /// 2 bytes per node per category) for [`Analysis::reach_at`] later; a one-off analysis
+    /// that only writes its files does not need them.
+    pub keep_nearest: bool,
 }
 
 impl Default for AnalysisOptions {
@@ -85,6 +89,7 @@ impl Default for AnalysisOptions {
             profile: "default".into(),
             categories: Vec::new(),
             include_empty_categories: false,
+            keep_nearest: true,
         }
     }
 }
@@ -113,6 +118,61 @@ pub struct Indicators {
     pub colour: Option<Colour>,
     /// Facilities standing inside the area.
     pub facilities: usize,
+}
+
+/// [`Indicators`] of one area, as an analysis keeps them: a million-node network has some
+/// 80,000 areas × 7 categories, and at 120 bytes each they were a third of the command's memory
+/// (issue 37). Shares and means are `f32` (their outputs have 2–4 decimals), "none" is NaN, the
+/// population is the area's and the balance ratio is worked out from the supply when asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct PackedIndicators {
+    supply_per_1000: f64,
+    mean_capacity_within_norm: f64,
+    /// Within 5, 10, 15 minutes and the norm.
+    coverage: [f32; 4],
+    mean_minutes: f32,
+    unreached: f32,
+    mean_facilities_within_norm: f32,
+    facilities: u32,
+    colour: Option<Colour>,
+}
+
+impl PackedIndicators {
+    fn pack(i: &Indicators) -> Self {
+        PackedIndicators {
+            supply_per_1000: i.supply_per_1000,
+            mean_capacity_within_norm: i.mean_capacity_within_norm,
+            coverage: [i.coverage[0] as f32, i.coverage[1] as f32, i.coverage[2] as f32, i.coverage_norm as f32],
+            mean_minutes: i.mean_minutes.map_or(f32::NAN, |m| m as f32),
+            unreached: i.unreached as f32,
+            mean_facilities_within_norm: i.mean_facilities_within_norm as f32,
+            facilities: u32::try_from(i.facilities).unwrap_or(u32::MAX),
+            colour: i.colour,
+        }
+    }
+
+    /// The indicators of an area of `population` residents in a category with `norm_per_1000`.
+    pub fn unpack(&self, population: f64, norm_per_1000: Option<f64>) -> Indicators {
+        let wide = |x: f32| f64::from(x);
+        Indicators {
+            population,
+            coverage: [wide(self.coverage[0]), wide(self.coverage[1]), wide(self.coverage[2])],
+            coverage_norm: wide(self.coverage[3]),
+            mean_minutes: (!self.mean_minutes.is_nan()).then(|| wide(self.mean_minutes)),
+            unreached: wide(self.unreached),
+            mean_facilities_within_norm: wide(self.mean_facilities_within_norm),
+            mean_capacity_within_norm: self.mean_capacity_within_norm,
+            supply_per_1000: self.supply_per_1000,
+            balance_ratio: norm_per_1000.map(|nm| self.supply_per_1000 / nm),
+            colour: self.colour,
+            facilities: self.facilities as usize,
+        }
+    }
+
+    /// The warning colour; `None` for an area without residents.
+    pub fn colour(&self) -> Option<Colour> {
+        self.colour
+    }
 }
 
 /// One category of an analysis.
@@ -178,11 +238,12 @@ pub struct Analysis {
     pub inputs: InputReport,
     pub categories: Vec<CategoryResult>,
     pub areas: Vec<AreaResult>,
-    /// Per category (None when not analysed), per area: the indicators.
+    /// Per category (None when not analysed), per area: the indicators ([`Analysis::indicator`]).
     #[serde(skip)]
-    pub indicators: Vec<Option<Vec<Indicators>>>,
+    pub indicators: Vec<Option<Vec<PackedIndicators>>>,
     /// Seconds per stage.
     pub timings: Vec<(String, f64)>,
+    /// Per area, its polygons; empty for H3 cells ([`Analysis::polygons`] draws them from the id).
     #[serde(skip)]
     pub area_polygons: Vec<Vec<Polygon>>,
     #[serde(skip)]
@@ -409,7 +470,7 @@ impl Analysis {
 
         let decay = Decay::new(&norms.e2sfca, &profile);
         let pop = coverage::population(&demand.entries, n_areas);
-        let mut facilities_in_area = vec![vec![0usize; n_areas + 1]; nc];
+        let mut facilities_in_area = vec![vec![0u32; n_areas + 1]; nc];
         for f in &placement.placed {
             let a = areas.locate(f.facility.lon, f.facility.lat);
             if a != NO_AREA {
@@ -417,7 +478,8 @@ impl Analysis {
             }
             facilities_in_area[f.facility.category][n_areas] += 1;
         }
-        let mut per_cat: Vec<Option<Vec<Indicators>>> = vec![None; nc];
+        let mut per_cat: Vec<Option<Vec<PackedIndicators>>> = vec![None; nc];
+        let mut district: Vec<Option<Indicators>> = vec![None; nc];
         let mut nearest: Vec<Option<Vec<u16>>> = vec![None; nc];
         let mut t_nearest = 0.0;
         let total_balls: u64 = (0..nc)
@@ -510,33 +572,35 @@ impl Analysis {
                     }
                 }
             }
-            let inds: Vec<Indicators> = (0..=n_areas)
-                .map(|a| {
-                    let p = pop[a];
-                    let frac = |x: f64| if p > 0.0 { x / p } else { 0.0 };
-                    // A is already per person of the category's demand (E2SFCA weighted the
-                    // demand by its share): the elderly categories are per 1,000 elderly as they
-                    // are. (Dividing by the share again made them 1/0.187 times too green.)
-                    let supply_per_1000 = frac(sums[a][4]) * 1000.0;
-                    let balance_ratio = cat.norm_per_1000.map(|nm| supply_per_1000 / nm);
-                    let coverage_norm = frac(cov[a][3]);
-                    Indicators {
-                        population: p,
-                        coverage: [frac(cov[a][0]), frac(cov[a][1]), frac(cov[a][2])],
-                        coverage_norm,
-                        mean_minutes: (sums[a][1] > 0.0).then(|| sums[a][0] / sums[a][1]),
-                        unreached: frac(p - sums[a][1]).max(0.0),
-                        mean_facilities_within_norm: frac(sums[a][2]),
-                        mean_capacity_within_norm: frac(sums[a][3]),
-                        supply_per_1000,
-                        balance_ratio,
-                        colour: (p > 0.0)
-                            .then(|| warning::colour(coverage_norm, balance_ratio, &norms.warning)),
-                        facilities: facilities_in_area[ci][a],
-                    }
-                })
-                .collect();
-            nearest[ci] = Some(near.iter().map(|&c| compress(c)).collect());
+            let indicators_of = |a: usize| {
+                let p = pop[a];
+                let frac = |x: f64| if p > 0.0 { x / p } else { 0.0 };
+                // A is already per person of the category's demand (E2SFCA weighted the
+                // demand by its share): the elderly categories are per 1,000 elderly as they
+                // are. (Dividing by the share again made them 1/0.187 times too green.)
+                let supply_per_1000 = frac(sums[a][4]) * 1000.0;
+                let balance_ratio = cat.norm_per_1000.map(|nm| supply_per_1000 / nm);
+                let coverage_norm = frac(cov[a][3]);
+                Indicators {
+                    population: p,
+                    coverage: [frac(cov[a][0]), frac(cov[a][1]), frac(cov[a][2])],
+                    coverage_norm,
+                    mean_minutes: (sums[a][1] > 0.0).then(|| sums[a][0] / sums[a][1]),
+                    unreached: frac(p - sums[a][1]).max(0.0),
+                    mean_facilities_within_norm: frac(sums[a][2]),
+                    mean_capacity_within_norm: frac(sums[a][3]),
+                    supply_per_1000,
+                    balance_ratio,
+                    colour: (p > 0.0)
+                        .then(|| warning::colour(coverage_norm, balance_ratio, &norms.warning)),
+                    facilities: facilities_in_area[ci][a] as usize,
+                }
+            };
+            let inds: Vec<PackedIndicators> = (0..n_areas).map(|a| PackedIndicators::pack(&indicators_of(a))).collect();
+            district[ci] = Some(indicators_of(n_areas));
+            if options.keep_nearest {
+                nearest[ci] = Some(near.iter().map(|&c| compress(c)).collect());
+            }
             (near_buf, within_buf, access_buf) = (near, w, e.access);
             per_cat[ci] = Some(inds);
         }
@@ -557,7 +621,7 @@ impl Analysis {
                     .collect();
                 let mut colour_counts = [0usize; 5];
                 if let Some(inds) = &per_cat[ci] {
-                    for i in &inds[..n_areas] {
+                    for i in inds {
                         if let Some(col) = i.colour {
                             colour_counts[col.grade() as usize] += 1;
                         }
@@ -582,26 +646,29 @@ impl Analysis {
                         .iter()
                         .filter(|f| f.facility.capacity_estimated)
                         .count(),
-                    district: per_cat[ci]
-                        .as_ref()
-                        .map(|v| v[n_areas].clone())
-                        .unwrap_or_default(),
+                    district: district[ci].take().unwrap_or_default(),
                     colour_counts,
                 }
             })
             .collect();
-        let area_results: Vec<AreaResult> = areas
+        // The searches' buffers go before the areas' results are made (the command's peak).
+        drop((searchers, near_buf, within_buf, access_buf, supplies));
+        let area_kind = areas.kind.clone();
+        let (area_results, area_polygons): (Vec<AreaResult>, Vec<Vec<Polygon>>) = areas
             .areas
-            .iter()
+            .into_iter()
             .enumerate()
-            .map(|(a, area)| AreaResult {
-                id: area.id.clone(),
-                name: area.name.clone(),
-                population: pop[a],
-                unreachable_population: demand.dropped_by_area.get(a).copied().unwrap_or(0.0),
-                overall: warning::overall(per_cat.iter().flatten().filter_map(|v| v[a].colour)),
+            .map(|(a, area)| {
+                let result = AreaResult {
+                    id: area.id,
+                    name: area.name,
+                    population: pop[a],
+                    unreachable_population: demand.dropped_by_area.get(a).copied().unwrap_or(0.0),
+                    overall: warning::overall(per_cat.iter().flatten().filter_map(|v| v[a].colour)),
+                };
+                (result, area.polygons)
             })
-            .collect();
+            .unzip();
         let inputs = InputReport {
             osm: None,
             population: table.method.clone(),
@@ -609,7 +676,7 @@ impl Analysis {
             population_placed: demand.placed,
             population_records_dropped: demand.dropped_records,
             population_dropped: demand.dropped_population,
-            areas: areas.kind.clone(),
+            areas: area_kind,
             area_count: n_areas,
             facility_files: Vec::new(),
             graph_nodes: graph.node_count(),
@@ -624,18 +691,10 @@ impl Analysis {
             categories,
             areas: area_results,
             timings,
-            area_polygons: areas.areas.into_iter().map(|a| a.polygons).collect(),
+            area_polygons,
             facilities: placement.placed,
             nearest,
-            indicators: per_cat
-                .into_iter()
-                .map(|v| {
-                    v.map(|mut v| {
-                        v.truncate(n_areas);
-                        v
-                    })
-                })
-                .collect(),
+            indicators: per_cat,
             demand,
             warning: norms.warning.clone(),
         })
@@ -673,8 +732,25 @@ impl Analysis {
     }
 
     /// The indicators of area `area` for category `ci`, if analysed.
-    pub fn indicator(&self, ci: usize, area: usize) -> Option<&Indicators> {
-        self.indicators.get(ci)?.as_ref()?.get(area)
+    pub fn indicator(&self, ci: usize, area: usize) -> Option<Indicators> {
+        let packed = self.indicators.get(ci)?.as_ref()?.get(area)?;
+        Some(packed.unpack(self.areas.get(area)?.population, self.categories.get(ci)?.norm_per_1000))
+    }
+
+    /// The polygons of area `area`: as given, or an H3 cell's hexagon worked out from its id.
+    pub fn polygons(&self, area: usize) -> std::borrow::Cow<'_, [Polygon]> {
+        let stored = self.area_polygons.get(area).map_or(&[][..], Vec::as_slice);
+        if stored.is_empty() && matches!(self.inputs.areas, AreaKind::H3 { .. }) {
+            if let Some(p) = self.areas.get(area).and_then(|a| Areas::cell_polygon(&a.id)) {
+                return std::borrow::Cow::Owned(vec![p]);
+            }
+        }
+        std::borrow::Cow::Borrowed(stored)
+    }
+
+    /// The colour of area `area` in category `ci`, if analysed and the area has residents.
+    pub fn colour(&self, ci: usize, area: usize) -> Option<Colour> {
+        self.indicators.get(ci)?.as_ref()?.get(area)?.colour()
     }
 
     /// The areas with their indicators by category key, as JSON (for the API).

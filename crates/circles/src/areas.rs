@@ -90,7 +90,14 @@ impl Areas {
         Ok(Self::from_cells(&cells, resolution))
     }
 
-    /// Areas for the given H3 cells (as `u64`).
+    /// The hexagon of the H3 cell whose id is `id`.
+    pub fn cell_polygon(id: &str) -> Option<Polygon> {
+        let cell: CellIndex = id.parse().ok()?;
+        let exterior = cell.boundary().iter().map(|ll| [ll.lng(), ll.lat()]).collect();
+        Some(Polygon { exterior, holes: Vec::new() })
+    }
+
+    /// Areas for the given H3 cells (as `u64`); their polygons are left to [`Areas::cell_polygon`].
     pub fn from_cells(cells: &[u64], resolution: u8) -> Areas {
         let mut areas = Vec::with_capacity(cells.len());
         let mut map = HashMap::with_capacity(cells.len());
@@ -98,19 +105,13 @@ impl Areas {
             let Ok(cell) = CellIndex::try_from(c) else {
                 continue;
             };
-            let ring: Vec<[f64; 2]> = cell
-                .boundary()
-                .iter()
-                .map(|ll| [ll.lng(), ll.lat()])
-                .collect();
             map.insert(c, areas.len() as u32);
+            // No polygon kept: a cell's is worked out from its id when drawn (`cell_polygon`);
+            // a million-node network has some 80,000 cells.
             areas.push(Area {
                 id: cell.to_string(),
                 name: String::new(),
-                polygons: vec![Polygon {
-                    exterior: ring,
-                    holes: Vec::new(),
-                }],
+                polygons: Vec::new(),
             });
         }
         Areas {
@@ -323,7 +324,10 @@ mod tests {
         let a = Areas::h3_covering([(-46.6079746773408, -23.5710980272876)].into_iter(), 9)
             .expect("h3");
         assert_eq!(a.areas[0].id, "89a8100c603ffff");
-        assert_eq!(a.areas[0].polygons[0].exterior.len(), 6);
+        assert!(a.areas[0].polygons.is_empty(), "a cell's polygon is drawn from its id");
+        let hexagon = Areas::cell_polygon(&a.areas[0].id).expect("polygon");
+        assert_eq!(hexagon.exterior.len(), 6);
+        assert!(hexagon.contains([-46.6079746773408, -23.5710980272876]));
         assert_eq!(a.locate(-46.6079746773408, -23.5710980272876), 0);
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::areas::AreaKind;
 use crate::analysis::{AnalysisInputs, AnalysisOptions, AreaSource, PopulationInput, analyse};
 use crate::bench::{self, BenchOptions};
 use crate::norms::Norms;
@@ -74,6 +75,10 @@ pub enum CirclesCommand {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
+        /// Also write areas.geojson and areas.csv when the areas are H3 cells (a city has tens of
+        /// thousands: hundreds of megabytes); with --areas they are always written.
+        #[arg(long)]
+        cell_files: bool,
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
@@ -196,6 +201,7 @@ pub fn run(cmd: CirclesCommand) -> anyhow::Result<()> {
             service_minutes,
             service_target,
             out,
+            cell_files,
             quiet,
         } => {
             let norms = match norms {
@@ -240,6 +246,8 @@ pub fn run(cmd: CirclesCommand) -> anyhow::Result<()> {
                 profile,
                 categories,
                 include_empty_categories: all_categories,
+                // The command writes its files and ends: no point look-ups follow.
+                keep_nearest: false,
             };
             let bar = Bar::new();
             let progress: &dyn Progress = if quiet { &NoProgress } else { &bar };
@@ -262,8 +270,9 @@ pub fn run(cmd: CirclesCommand) -> anyhow::Result<()> {
                 None => None,
             };
             progress.start("write outputs", 0);
+            let per_area = cell_files || !matches!(a.inputs.areas, AreaKind::H3 { .. });
             let mut written = a
-                .write_dir(&graph, &out)
+                .write_files(&graph, &out, per_area)
                 .with_context(|| format!("writing {}", out.display()))?;
             if let Some(r) = &network {
                 let p = out.join("service-network.json");
@@ -279,6 +288,12 @@ pub fn run(cmd: CirclesCommand) -> anyhow::Result<()> {
             println!("\nwritten:");
             for p in written {
                 println!("  {}", p.display());
+            }
+            if !per_area {
+                println!(
+                    "  (not areas.geojson and areas.csv: {} H3 cells; add --cell-files to write them)",
+                    a.areas.len()
+                );
             }
             Ok(())
         }
@@ -501,17 +516,21 @@ mod tests {
             "--quiet",
         ])
         .expect("arguments");
-        run(cli.cmd).expect("analyse");
-        for f in [
-            "service-network.json",
-            "areas.geojson",
-            "areas.csv",
-            "facilities.csv",
-            "summary.json",
-            "map.svg",
-            "map-primary_school.svg",
-        ] {
+        run(cli.cmd.clone()).expect("analyse");
+        for f in ["service-network.json", "facilities.csv", "summary.json", "map.svg", "map-primary_school.svg"] {
             assert!(out.path().join(f).exists(), "{f}");
+        }
+        // Over H3 cells the per-cell files are written only when asked (issue 37).
+        for f in ["areas.geojson", "areas.csv"] {
+            assert!(!out.path().join(f).exists(), "{f} without --cell-files");
+        }
+        let mut with_cells = cli.cmd;
+        if let CirclesCommand::Analyse { cell_files, .. } = &mut with_cells {
+            *cell_files = true;
+        }
+        run(with_cells).expect("analyse --cell-files");
+        for f in ["areas.geojson", "areas.csv"] {
+            assert!(out.path().join(f).exists(), "{f} with --cell-files");
         }
         let bad = Cli::try_parse_from([
             "circles",

@@ -527,6 +527,8 @@ impl Graph {
                 cost,
             })
             .collect();
+        // What the walk built goes before the graph is assembled (the import's peak).
+        drop((new_edges, new_id, ids));
         report.nodes = coords.len();
         report.edges = edges.len();
         let (geom_first, geom_points) = if has_geometry {
@@ -535,7 +537,9 @@ impl Graph {
             (Vec::new(), Vec::new())
         };
         let mut g = Self::assemble(coords, edges, geom_first, geom_points);
+        // Grown by doubling while the edges were walked: give back what is not used.
         g.geom_points.shrink_to_fit();
+        g.geom_first.shrink_to_fit();
         Ok((g, report))
     }
 }

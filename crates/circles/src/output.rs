@@ -95,7 +95,7 @@ impl Analysis {
 
     /// The GeoJSON feature of area `ai`.
     fn area_feature(&self, ai: usize) -> Value {
-        let (a, polys) = (&self.areas[ai], &self.area_polygons[ai]);
+        let (a, polys) = (&self.areas[ai], self.polygons(ai));
         let mut props = Map::new();
         props.insert("id".into(), json!(a.id));
         props.insert("name".into(), json!(a.name));
@@ -108,10 +108,10 @@ impl Analysis {
         }
         for (ci, c) in self.categories.iter().enumerate() {
             if let Some(i) = self.indicator(ci, ai) {
-                indicator_props(&mut props, &c.key, i);
+                indicator_props(&mut props, &c.key, &i);
             }
         }
-        json!({"type": "Feature", "geometry": geometry_json(polys), "properties": props})
+        json!({"type": "Feature", "geometry": geometry_json(&polys), "properties": props})
     }
 
     /// The placed facilities as GeoJSON points.
@@ -162,7 +162,7 @@ impl Analysis {
                 "study area",
                 self.categories
                     .iter()
-                    .map(|c| c.analysed.then_some(&c.district))
+                    .map(|c| c.analysed.then(|| c.district.clone()))
                     .collect(),
             )));
         for (id, name, cats) in rows {
@@ -182,7 +182,8 @@ impl Analysis {
                     i.coverage[1],
                     i.coverage[2],
                     i.coverage_norm,
-                    opt(i.mean_minutes),
+                    // Minutes to two decimals (as in the GeoJSON): more would be noise.
+                    i.mean_minutes.map_or(String::new(), |x| format!("{x:.2}")),
                     i.unreached,
                     i.mean_facilities_within_norm,
                     i.mean_capacity_within_norm,
@@ -222,6 +223,13 @@ impl Analysis {
     /// Writes `areas.geojson`, `areas.csv`, `facilities.geojson`, `facilities.csv`,
     /// `summary.json`, `map.svg` (overall colour) and `map-{category}.svg` per analysed category.
     pub fn write_dir(&self, graph: &Graph, dir: &Path) -> Result<Vec<std::path::PathBuf>> {
+        self.write_files(graph, dir, true)
+    }
+
+    /// [`Analysis::write_dir`], with the per-area files (`areas.geojson`, `areas.csv`) only when
+    /// `per_area`: over H3 cells of a city they are most of the output (at a million nodes
+    /// 258 MB of its 441), so `circles analyse` writes them when asked (`--cell-files`).
+    pub fn write_files(&self, graph: &Graph, dir: &Path, per_area: bool) -> Result<Vec<std::path::PathBuf>> {
         use rayon::prelude::*;
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         // Each file is written as it is made, through a buffer, and the files side by side on
@@ -229,13 +237,15 @@ impl Analysis {
         // 17 s and most of its 1.9 GiB).
         let maps: Vec<Option<&str>> =
             std::iter::once(None).chain(self.categories.iter().filter(|c| c.analysed).map(|c| Some(c.key.as_str()))).collect();
-        let mut jobs: Vec<(String, Job<'_>)> = vec![
-            ("areas.geojson".into(), Job::Areas),
-            ("areas.csv".into(), Job::Csv),
+        let mut jobs: Vec<(String, Job<'_>)> = Vec::new();
+        if per_area {
+            jobs.extend([("areas.geojson".into(), Job::Areas), ("areas.csv".into(), Job::Csv)]);
+        }
+        jobs.extend([
             ("facilities.geojson".into(), Job::FacilitiesGeojson),
             ("facilities.csv".into(), Job::FacilitiesCsv),
             ("summary.json".into(), Job::Summary),
-        ];
+        ]);
         jobs.extend(maps.into_iter().map(|m| (m.map_or_else(|| "map.svg".to_owned(), |k| format!("map-{k}.svg")), Job::Map(m))));
         jobs.par_iter()
             .map(|(name, job)| {
@@ -315,6 +325,70 @@ impl<W: std::io::Write> std::fmt::Write for FmtIo<'_, W> {
     }
 }
 
+/// Above this many areas a map draws them by colour without a title each.
+pub const TITLED_AREAS_MAX: usize = 2_000;
+
+/// Appends the line through `pts` to a path at whole pixels: `M` to the first, then `l`
+/// relative moves, leaving out those that stay on the same pixel.
+fn pixel_path(d: &mut String, pts: impl Iterator<Item = (f64, f64)>) {
+    let mut last: Option<(i64, i64)> = None;
+    for (x, y) in pts {
+        let at = (x.round() as i64, y.round() as i64);
+        match last {
+            None => {
+                let _ = write!(d, "M{} {}", at.0, at.1);
+            }
+            Some(prev) if prev == at => continue,
+            Some(prev) => {
+                let _ = write!(d, "l{} {}", at.0 - prev.0, at.1 - prev.1);
+            }
+        }
+        last = Some(at);
+    }
+}
+
+/// Squares of the map (of [`Ink::SIDE`] pixels) some street already crosses.
+struct Ink {
+    cols: usize,
+    rows: usize,
+    inked: Vec<bool>,
+}
+
+impl Ink {
+    /// Side of a square in pixels.
+    const SIDE: f64 = 3.0;
+
+    fn new(w: f64, h: f64) -> Self {
+        let (cols, rows) = ((w / Self::SIDE).ceil() as usize + 1, (h / Self::SIDE).ceil() as usize + 1);
+        Ink { cols, rows, inked: vec![false; cols * rows] }
+    }
+
+    /// Marks the squares the line `pts` crosses on the map; whether any was new.
+    fn mark(&mut self, pts: &[(f64, f64)]) -> bool {
+        let mut new = false;
+        let mut visit = |x: f64, y: f64| {
+            let (c, r) = (x / Self::SIDE, y / Self::SIDE);
+            if c >= 0.0 && r >= 0.0 && (c as usize) < self.cols && (r as usize) < self.rows {
+                let i = r as usize * self.cols + c as usize;
+                new |= !self.inked[i];
+                self.inked[i] = true;
+            }
+        };
+        for w in pts.windows(2) {
+            let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+            let steps = ((x1 - x0).hypot(y1 - y0) / Self::SIDE).ceil().clamp(1.0, 10_000.0) as usize;
+            for k in 0..=steps {
+                let t = k as f64 / steps as f64;
+                visit(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t);
+            }
+        }
+        if let [(x, y)] = pts {
+            visit(*x, *y);
+        }
+        new
+    }
+}
+
 /// Draws the map into `s` (see [`to_svg`]).
 fn svg_into(a: &Analysis, graph: &Graph, category: Option<&str>, s: &mut impl std::fmt::Write) -> Result<()> {
     let ci = match category {
@@ -332,8 +406,8 @@ fn svg_into(a: &Analysis, graph: &Graph, category: Option<&str>, s: &mut impl st
         f64::NEG_INFINITY,
         f64::NEG_INFINITY,
     ];
-    for polys in &a.area_polygons {
-        for p in polys {
+    for ai in 0..a.areas.len() {
+        for p in a.polygons(ai).iter() {
             for q in &p.exterior {
                 let xy = proj.project(q[0], q[1]);
                 b = [
@@ -369,16 +443,31 @@ fn svg_into(a: &Analysis, graph: &Graph, category: Option<&str>, s: &mut impl st
 <g id="areas" stroke="#ffffff" stroke-width="0.6" fill-opacity="0.62">
 "##
     );
-    for (ai, (area, polys)) in a.areas.iter().zip(&a.area_polygons).enumerate() {
+    // Many areas (a city's H3 cells) are drawn one path per colour at whole pixels, without a
+    // title each: a title per cell made a million-node map 24 MB (issue 37).
+    let titled = a.areas.len() <= TITLED_AREAS_MAX;
+    let mut by_fill: std::collections::BTreeMap<&str, String> = std::collections::BTreeMap::new();
+    for (ai, area) in a.areas.iter().enumerate() {
+        let polys = a.polygons(ai);
         let colour = match ci {
-            Some(ci) => a.indicator(ci, ai).and_then(|i| i.colour),
+            Some(ci) => a.colour(ci, ai),
             None => area.overall,
         };
         // Residents the input gave but no street reaches are not "no residents".
         let unreachable = colour.is_none() && area.unreachable_population > 0.0;
         let fill = if unreachable { UNREACHABLE_FILL } else { colour.map_or("#cfcfcf", Colour::hex) };
+        if !titled {
+            let d = by_fill.entry(fill).or_default();
+            for p in polys.iter() {
+                for r in std::iter::once(&p.exterior).chain(&p.holes) {
+                    pixel_path(d, r.iter().map(|q| px(proj.project(q[0], q[1]))));
+                    d.push('Z');
+                }
+            }
+            continue;
+        }
         let mut d = String::new();
-        for p in polys {
+        for p in polys.iter() {
             for r in std::iter::once(&p.exterior).chain(&p.holes) {
                 for (k, q) in r.iter().enumerate() {
                     let (x, y) = px(proj.project(q[0], q[1]));
@@ -408,22 +497,24 @@ fn svg_into(a: &Analysis, graph: &Graph, category: Option<&str>, s: &mut impl st
             r#"<path d="{d}" fill="{fill}"><title>{title}</title></path>"#
         );
     }
+    for (fill, d) in &by_fill {
+        // No outline: at a few pixels a cell would be all outline.
+        let _ = writeln!(s, r#"<path d="{d}" fill="{fill}" stroke="none"/>"#);
+    }
     let _ = s.write_str("</g>\n<g id=\"streets\" fill=\"none\" stroke=\"#3a3a3a\" stroke-width=\"0.5\" stroke-opacity=\"0.55\" stroke-linecap=\"round\">\n<path d=\"");
-    let stride = (graph.edge_count() / 400_000).max(1);
-    for e in (0..graph.edge_count() as u32).step_by(stride) {
-        let pts: Vec<(f64, f64)> = graph
-            .edge_geometry(e)
-            .map(|p| px(proj.project_fixed(p)))
-            .collect();
-        if pts
-            .iter()
-            .all(|&(x, y)| x < -5.0 || y < -5.0 || x > map_w + 5.0 || y > map_h + 5.0)
-        {
+    // A street is drawn when it inks a square of the map no street drawn before it did: at map
+    // scale a dense network is a texture, and a million-node one was 11 MB of lines per map.
+    let mut ink = Ink::new(map_w, map_h);
+    let mut pts: Vec<(f64, f64)> = Vec::new();
+    for e in 0..graph.edge_count() as u32 {
+        pts.clear();
+        pts.extend(graph.edge_geometry(e).map(|p| px(proj.project_fixed(p))));
+        if !ink.mark(&pts) {
             continue;
         }
-        for (k, (x, y)) in pts.iter().enumerate() {
-            let _ = write!(s, "{}{x:.1},{y:.1}", if k == 0 { "M" } else { "L" });
-        }
+        let mut d = String::new();
+        pixel_path(&mut d, pts.iter().copied());
+        let _ = s.write_str(&d);
     }
     let _ = s.write_str(
         "\"/>\n</g>\n<g id=\"facilities\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"0.8\">\n",
@@ -558,6 +649,14 @@ fn svg_into(a: &Analysis, graph: &Graph, category: Option<&str>, s: &mut impl st
         a.areas.len(),
         pop
     );
+    if !titled {
+        let _ = writeln!(
+            s,
+            r##"<text x="{lx}" y="{}" font-size="11" fill="#555">区域较多，各区域数据：areas.csv（--cell-files）</text><text x="{lx}" y="{}" font-size="11" fill="#555">per-area figures: areas.csv (--cell-files)</text>"##,
+            y + 118.0,
+            y + 132.0
+        );
+    }
     let _ = writeln!(
         s,
         r##"<text x="{lx}" y="{}" font-size="10" fill="#555">Streets © OpenStreetMap contributors (ODbL)</text></g>"##,
@@ -565,4 +664,33 @@ fn svg_into(a: &Analysis, graph: &Graph, category: Option<&str>, s: &mut impl st
     );
     let _ = s.write_str("</svg>\n");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_street_is_drawn_only_where_it_adds_ink() {
+        // A lattice of one-pixel links over a 300 × 300 map: 180,000 links, 10,000 squares.
+        let mut ink = Ink::new(300.0, 300.0);
+        let mut drawn = 0;
+        for y in 0..300 {
+            for x in 0..300 {
+                let (x, y) = (f64::from(x), f64::from(y));
+                drawn += usize::from(ink.mark(&[(x, y), (x + 1.0, y)]));
+                drawn += usize::from(ink.mark(&[(x, y), (x, y + 1.0)]));
+            }
+        }
+        assert!(drawn <= ink.inked.len() && drawn > 9_000, "{drawn}");
+        // Off the map: nothing to ink.
+        assert!(!ink.mark(&[(-50.0, -50.0), (-40.0, -40.0)]));
+    }
+
+    #[test]
+    fn pixel_paths_are_relative_and_skip_repeats() {
+        let mut d = String::new();
+        pixel_path(&mut d, [(10.2, 20.4), (10.4, 20.1), (13.0, 18.6), (13.0, 18.6)].into_iter());
+        assert_eq!(d, "M10 20l3 -1");
+    }
 }

@@ -429,6 +429,8 @@ pub fn distribute(
             false
         }
     });
+    // Cells spread over their nodes grew the vector by doubling: give back what is not used.
+    entries.shrink_to_fit();
     let mut node_population = vec![0f32; n];
     for e in &entries {
         node_population[e.node as usize] += e.population;

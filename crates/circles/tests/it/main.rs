@@ -515,3 +515,68 @@ fn slow_million_node_synthetic_analysis() {
     assert_eq!(r.facilities, 5000);
     assert!(r.graph_bytes_per_node_edge < 32.0, "{r:?}");
 }
+
+/// A city's worth of H3 cells (issue 37, point 6): the maps draw them one path per colour
+/// without a title each and the street layer only where it adds ink, the per-cell files are
+/// written only when asked, and each cell's indicators are kept compact.
+#[test]
+fn many_cells_make_small_maps_and_per_cell_files_are_opt_in() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let synth = circles::synth::generate(
+        &dir.path().join("in"),
+        &circles::synth::SynthOptions { nodes: 40_000, facilities: 350, ..Default::default() },
+        &NoProgress,
+    )
+    .expect("synth");
+    let inputs = AnalysisInputs {
+        osm: synth.osm,
+        facilities: vec![synth.facilities],
+        osm_facilities: false,
+        population: PopulationInput::File(synth.population),
+        facility_columns: Vec::new(),
+        areas: AreaSource::H3 { resolution: None },
+    };
+    let (graph, a) = analyse(&inputs, &AnalysisOptions::default(), &Norms::default(), &NoProgress).expect("analyse");
+    let n = a.areas.len();
+    assert!(n > circles::output::TITLED_AREAS_MAX, "{n} cells");
+    // Were 120 bytes per area and category (a third of the command's memory at 1M nodes).
+    assert!(std::mem::size_of::<circles::analysis::PackedIndicators>() <= 56, "an area's indicators stay compact");
+
+    // The map: one path per colour, titles only for facilities, a few bytes per cell.
+    let svg = circles::output::to_svg(&a, &graph, None).expect("svg");
+    let areas_layer = &svg[svg.find("<g id=\"areas\"").expect("areas")..svg.find("<g id=\"streets\"").expect("streets")];
+    assert!(!areas_layer.contains("<title>"), "no title per cell");
+    assert!(areas_layer.matches("<path").count() <= 7, "one path per colour");
+    assert!(areas_layer.len() < 60 * n, "{} bytes for {n} cells", areas_layer.len());
+    assert!(svg.contains("--cell-files"), "the legend says where the per-cell figures are");
+    // Every cell is still drawn: as many closed rings as cells.
+    assert_eq!(areas_layer.matches('Z').count(), n);
+    // Streets: only lines that add ink, so far fewer than the network's edges.
+    let streets = &svg[svg.find("<g id=\"streets\"").expect("streets")..svg.find("<g id=\"facilities\"").expect("facilities")];
+    let drawn = streets.matches('M').count();
+    assert!(drawn > 1000 && drawn < graph.edge_count(), "{drawn} of {} streets drawn", graph.edge_count());
+
+    // The per-cell files only when asked; the rest always.
+    let out = dir.path().join("out");
+    let files = a.write_files(&graph, &out, false).expect("write");
+    let names: Vec<String> = files.iter().map(|f| f.file_name().expect("name").to_string_lossy().into_owned()).collect();
+    assert!(!names.iter().any(|f| f.starts_with("areas.")), "{names:?}");
+    assert!(names.contains(&"summary.json".to_string()) && names.contains(&"map.svg".to_string()), "{names:?}");
+    let files = a.write_files(&graph, &out, true).expect("write");
+    assert!(files.iter().any(|f| f.ends_with("areas.geojson")) && files.iter().any(|f| f.ends_with("areas.csv")));
+
+    // The compact indicators give back what the area's figures are: the CSV and GeoJSON agree,
+    // the balance ratio is the supply over the norm and the population is the area's.
+    let ci = a.category_index("elderly_day_care").expect("category");
+    let norm = a.categories[ci].norm_per_1000.expect("norm");
+    let gj = a.to_geojson();
+    for ai in (0..n).step_by(97) {
+        let i = a.indicator(ci, ai).expect("indicators");
+        assert_eq!(i.population, a.areas[ai].population);
+        assert!((i.balance_ratio.expect("ratio") - i.supply_per_1000 / norm).abs() < 1e-12);
+        let props = &gj["features"][ai]["properties"];
+        let cov = props["elderly_day_care_coverage_norm"].as_f64().expect("coverage");
+        assert!((cov - i.coverage_norm).abs() < 1e-4, "{cov} vs {}", i.coverage_norm);
+        assert_eq!(props["elderly_day_care_colour"].as_str(), i.colour.map(Colour::name));
+    }
+}

@@ -23,7 +23,7 @@ fn analyse_sao_paulo_with_the_service_network() {
     let out = tempfile::tempdir().expect("tempdir");
     let o = out.path().display().to_string();
     let mut args = SAO_PAULO.to_vec();
-    args.extend(["--centres", "data/circles/sao-paulo-centres.csv", "--catalog", "catalog", "--out", &o]);
+    args.extend(["--centres", "data/circles/sao-paulo-centres.csv", "--catalog", "catalog", "--cell-files", "--out", &o]);
     let r = run_in(&workspace(), &args);
     r.expect_code(0, "circles analyse");
     assert!(r.stdout.contains("residents: 517570 from H3 cells"), "{}", r.stdout);

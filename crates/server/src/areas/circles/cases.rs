@@ -565,7 +565,7 @@ pub async fn start(state: &AppState, p: &Principal, req: StartRequest) -> Fallib
         en: format!("Analysis {running} is still running; start another when it has finished"),
         field: None,
     })?;
-    let options = AnalysisOptions { profile, categories, include_empty_categories: false };
+    let options = AnalysisOptions { profile, categories, include_empty_categories: false, keep_nearest: true };
     let catalog = state.parts.catalog.clone();
     let data_dir = state.config.data_dir.join("circles");
     let st = state.clone();
