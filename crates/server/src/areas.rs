@@ -8,6 +8,7 @@
 pub mod circles;
 pub mod fhir;
 pub mod identity;
+pub mod medins;
 pub mod onething;
 pub mod pool;
 
@@ -36,6 +37,7 @@ pub const ALL: &[Area] = &[
     Area { name: "onething", surface: Surface::Api, routes: onething::http::routes, policy: onething::http::POLICY, openapi: Some(<onething::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "circles", surface: Surface::Api, routes: circles::http::routes, policy: circles::http::POLICY, openapi: Some(<circles::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "pool", surface: Surface::Api, routes: pool::http::routes, policy: pool::http::POLICY, openapi: Some(<pool::http::Doc as utoipa::OpenApi>::openapi) },
+    Area { name: "medins", surface: Surface::Api, routes: medins::http::routes, policy: medins::http::POLICY, openapi: Some(<medins::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "fhir", surface: Surface::Fhir, routes: fhir::http::routes, policy: fhir::http::POLICY, openapi: None },
 ];
 

@@ -92,6 +92,17 @@ impl std::ops::Deref for RegisterQueries<'_> {
     }
 }
 
+/// Medical insurance's queries: hospitals of the payment scheme, in-patient episodes and monthly settlements (`store.medins().…`).
+#[derive(Clone, Copy)]
+pub struct MedinsQueries<'a>(&'a Store);
+
+impl std::ops::Deref for MedinsQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
 impl Store {
     /// The one-thing area's queries: applications, cases, rectifications, history, collect-once records, uploads and reductions.
     pub fn onething(&self) -> OnethingQueries<'_> {
@@ -124,5 +135,9 @@ impl Store {
     /// The base registers: divisions, persons and households, enterprises.
     pub fn registers(&self) -> RegisterQueries<'_> {
         RegisterQueries(self)
+    }
+    /// Medical insurance's queries: hospitals of the payment scheme, in-patient episodes and monthly settlements.
+    pub fn medins(&self) -> MedinsQueries<'_> {
+        MedinsQueries(self)
     }
 }

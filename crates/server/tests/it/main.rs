@@ -6,6 +6,7 @@ mod deadlines;
 mod errors;
 mod fhir;
 mod helpers;
+mod medins;
 mod notices;
 mod pool;
 mod register;

@@ -3,6 +3,7 @@
 pub mod access_log;
 pub mod cases;
 pub mod fhir;
+pub mod medins;
 pub mod cockpit;
 pub mod notices;
 pub mod people;
@@ -14,6 +15,7 @@ pub mod reports;
 pub use access_log::*;
 pub use cases::*;
 pub use fhir::*;
+pub use medins::*;
 pub use cockpit::*;
 pub use notices::*;
 pub use people::*;
