@@ -19,6 +19,7 @@ mod names;
 mod people;
 mod records;
 pub mod seed;
+pub mod seed_medins;
 pub mod seed_pool;
 #[cfg(test)]
 mod tests;

@@ -30,11 +30,13 @@ pub struct SeedOptions {
     pub history: usize,
     /// How far back the simulated history reaches.
     pub history_days: i64,
+    /// A year of in-patient episodes and settlements (medical insurance).
+    pub medins: bool,
 }
 
 impl Default for SeedOptions {
     fn default() -> Self {
-        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75 }
+        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75, medins: true }
     }
 }
 
@@ -300,6 +302,9 @@ pub async fn seed_demo(
     store.notices().mark_history_delivered(now).await?;
     report.logins = demo_logins(state).await?;
     report.logins.extend(crate::seed_pool::seed_pool(state, opts.seed, progress).await?);
+    if opts.medins {
+        crate::seed_medins::seed_medins(state, opts.seed, progress).await?;
+    }
     Ok(report)
 }
 

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_common;
 mod bench_pool;
+mod medins_cli;
 mod pool_cli;
 mod report;
 
@@ -98,6 +99,8 @@ enum Command {
     /// The same as `bench cockpit`.
     #[command(hide = true)]
     BenchCockpit(BenchCockpitArgs),
+    /// Medical insurance for in-patients: load episodes from CSV.
+    Medins(medins_cli::MedinsArgs),
     /// 15-minute service circles: analyse a street network, write a synthetic one, benchmark.
     Circles {
         #[command(subcommand)]
@@ -117,6 +120,8 @@ enum BenchArea {
     Cockpit(BenchCockpitArgs),
     /// 15-minute circles: import, nearest facility, counts within 15 minutes, E2SFCA and memory.
     Circles(circles::cli::BenchArgs),
+    /// Medical insurance: group and settle a million synthetic in-patient episodes as one month.
+    Medins(medins_cli::BenchMedinsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -312,6 +317,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench { area: Some(BenchArea::Pool(args)), .. } => bench_pool::run(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Cockpit(args)), .. } => bench_cockpit(args).await,
+        Command::Bench { area: Some(BenchArea::Medins(args)), .. } => {
+            let args = args.clone();
+            tokio::task::spawn_blocking(move || medins_cli::bench(&args)).await?
+        }
         Command::Bench { area: Some(BenchArea::Circles(args)), .. } => {
             let cmd = circles::cli::CirclesCommand::Bench(args.clone());
             tokio::task::spawn_blocking(move || circles::cli::run(cmd)).await??;
@@ -321,6 +330,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cert(args) => pool_cli::cert(args, load_config(&cli)?).await,
         Command::Fhir(args) => pool_cli::fhir(args, load_config(&cli)?).await,
         Command::Pool(args) => pool_cli::pool_command(args, load_config(&cli)?).await,
+        Command::Medins(args) => medins_cli::run(args, load_config(&cli)?).await,
         Command::BenchCockpit(args) => bench_cockpit(args).await,
         Command::Circles { cmd } => {
             let cmd = cmd.clone();

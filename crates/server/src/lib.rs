@@ -61,6 +61,9 @@ pub enum ServerError {
     Store(#[from] store::StoreError),
     #[error("{0}: {1}")]
     Io(String, std::io::Error),
+    /// The demo district's data could not be made (a use case refused it).
+    #[error("the demo data: {0}")]
+    Seed(String),
 }
 
 /// How to build an app beyond its configuration.

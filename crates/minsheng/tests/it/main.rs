@@ -10,4 +10,5 @@ mod crash;
 mod faults;
 mod helpers;
 mod logs;
+mod medins;
 mod pool;

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use serde_json::json;
 
+use crate::helpers::ClockExt;
 use crate::helpers::TestApp;
 use crate::helpers::backends;
 
@@ -220,5 +221,40 @@ async fn a_csv_of_episodes_is_read_and_a_bad_line_is_named() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body["message_en"].as_str().unwrap_or("").contains("Line 3"), "{}", r.body);
     assert_eq!(t.count("medins_episode").await, 1, "the good line of the bad file was not kept");
+    t.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_demo_district_has_a_year_of_episodes_and_all_but_the_last_month_settled() {
+    let t = TestApp::spawn(crate::helpers::Db::Sqlite).await;
+    demo::seed_medins::seed_medins(&t.state, 7, &mut |_, _, _| {}).await.expect("seed");
+    let clerk = t.login("ybj_clerk").await;
+    let r = t.get(&clerk, "/api/medins/hospitals").await;
+    let membership = |code: &str| r.body.as_array().expect("list").iter().find(|h| h["code"] == code).map(|h| h["membership"].as_str().unwrap_or("").to_owned());
+    assert_eq!(membership("fy-1h").as_deref(), Some("approved"));
+    assert_eq!(membership("fy-tcm").as_deref(), Some("applied"), "an application waits for the bureau");
+    let r = t.get(&clerk, "/api/medins/settlements").await;
+    let months = r.body.as_array().expect("settlements");
+    assert_eq!(months.len(), 11, "{}", r.body);
+    assert!(months.iter().all(|m| m["status"] == "approved"));
+    // Last month is the bureau's to settle.
+    let today = domain::china_date(t.clock.now_utc());
+    let last = {
+        use chrono::Datelike;
+        let n = today.year() * 12 + today.month0() as i32 - 1;
+        format!("{:04}-{:02}", n.div_euclid(12), n.rem_euclid(12) + 1)
+    };
+    assert!(months.iter().all(|m| m["month"] != last.as_str()));
+    let r = t.post(&clerk, &format!("/api/medins/settlements/{last}/preview"), json!({"budget_fen": 500_000_000})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body["episodes"].as_u64().unwrap_or(0) >= 300, "{}", r.body["episodes"]);
+    // The first hospital's stays got shorter and cheaper after it joined.
+    let r = t.get(&clerk, "/api/medins/indicators").await;
+    let fy1h = r.body["before_after"].as_array().expect("before_after").iter().find(|b| b["hospital"] == "fy-1h").cloned().expect("fy-1h before and after");
+    assert!(fy1h["length_of_stay_change_pct"].as_f64().unwrap_or(0.0) < -5.0, "{fy1h}");
+    assert!(fy1h["cost_change_pct"].as_f64().unwrap_or(0.0) < 0.0, "{fy1h}");
+    // The patients are residents of the register.
+    let patient = t.strings("SELECT patient_key FROM medins_episode LIMIT 1").await.remove(0);
+    assert!(t.state.store.registers().person_by_id_number(&patient).await.expect("query").is_some(), "{patient}");
     t.shutdown().await;
 }

@@ -383,6 +383,18 @@ impl RegisterQueries<'_> {
         rows.iter().map(|r| Ok(r.try_get("login")?)).collect()
     }
 
+    /// Every person's ID number, sex and birth date, by id (demo data that must be about real
+    /// residents of the register).
+    pub async fn person_keys(self) -> Result<Vec<(String, String, NaiveDate)>> {
+        let rows = sqlx::query("SELECT id_number, sex, birth_date FROM person ORDER BY id").fetch_all(self.read_pool()).await?;
+        rows.iter()
+            .map(|r| {
+                let birth: String = r.try_get("birth_date")?;
+                Ok((r.try_get("id_number")?, r.try_get("sex")?, crate::codec::parse_date(&birth)?))
+            })
+            .collect()
+    }
+
     /// Counts of the registers: (divisions, persons, enterprises, accounts).
     pub async fn register_counts(self) -> Result<(i64, i64, i64, i64)> {
         let r = sqlx::query(

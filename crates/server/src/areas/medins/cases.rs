@@ -825,3 +825,34 @@ pub async fn indicators(state: &AppState, p: &Principal) -> Fallible<IndicatorsV
         before_after,
     })
 }
+
+// ---------------------------------------------------------------------------------------------
+// For the demo district and the commands.
+
+/// The scheme's hospitals as the engine takes them (the district's institutions listed first if
+/// they are not yet).
+pub async fn scheme_hospitals(state: &AppState) -> Fallible<Vec<medins::Hospital>> {
+    Ok(engine_hospitals(&hospital_rows(state).await?))
+}
+
+/// An engine's episode as the API takes it.
+pub fn episode_input(e: &Episode) -> EpisodeInput {
+    EpisodeInput {
+        hospital: e.hospital.clone(),
+        id: e.id.clone(),
+        patient: e.patient.clone(),
+        admitted: e.admitted.to_string(),
+        discharged: e.discharged.to_string(),
+        age: e.age,
+        sex: match e.sex {
+            medins::Sex::Male => "male",
+            medins::Sex::Female => "female",
+        }
+        .to_owned(),
+        principal_dx: e.principal_dx.clone(),
+        other_dx: e.other_dx.clone(),
+        procedures: e.procedures.clone(),
+        costs: e.costs.iter().map(|(c, fen)| CostLine { category: c.code().to_owned(), fen: fen.0 }).collect(),
+        insurance: e.insurance.code().to_owned(),
+    }
+}
