@@ -38,6 +38,7 @@ pub const ALL: &[Area] = &[
     Area { name: "circles", surface: Surface::Api, routes: circles::http::routes, policy: circles::http::POLICY, openapi: Some(<circles::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "pool", surface: Surface::Api, routes: pool::http::routes, policy: pool::http::POLICY, openapi: Some(<pool::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "medins", surface: Surface::Api, routes: medins::http::routes, policy: medins::http::POLICY, openapi: Some(<medins::http::Doc as utoipa::OpenApi>::openapi) },
+    Area { name: "medins-fhir", surface: Surface::Fhir, routes: medins::http::fhir_routes, policy: medins::http::FHIR_POLICY, openapi: None },
     Area { name: "fhir", surface: Surface::Fhir, routes: fhir::http::routes, policy: fhir::http::POLICY, openapi: None },
 ];
 

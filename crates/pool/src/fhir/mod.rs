@@ -2,8 +2,10 @@
 //! Patient (several identifiers), Observation, DiagnosticReport, ImagingStudy (the imaging
 //! cloud's index), ServiceRequest, Bundle (with paging links), DetectedIssue and
 //! OperationOutcome, the data types they use, and `validate` for the rules an import checks
-//! (required elements, value sets, id and date formats).
+//! (required elements, value sets, id and date formats); and the financial Claim and
+//! ClaimResponse of medical insurance (`claim`).
 
+pub mod claim;
 mod types;
 mod validate;
 

@@ -4,5 +4,6 @@
 
 pub mod cases;
 pub mod csv;
+pub mod fhir;
 pub mod http;
 pub mod views;

@@ -40,30 +40,30 @@ fn report(id: &str, patient: &Value, inst: &str, loinc: &str, at: &str) -> Value
 }
 
 /// Files answers for the independent validator when MINSHENG_FHIR_VALIDATE=1.
-struct Outputs {
+pub(crate) struct Outputs {
     dir: Option<tempfile::TempDir>,
     n: usize,
 }
 
 impl Outputs {
-    fn new() -> Outputs {
+    pub(crate) fn new() -> Outputs {
         let on = std::env::var("MINSHENG_FHIR_VALIDATE").is_ok_and(|v| v == "1");
         Outputs { dir: on.then(|| tempfile::tempdir().expect("tempdir")), n: 0 }
     }
-    fn keep(&mut self, name: &str, v: &Value) {
+    pub(crate) fn keep(&mut self, name: &str, v: &Value) {
         if let Some(d) = &self.dir {
             self.n += 1;
             std::fs::write(d.path().join(format!("{:02}-{name}.json", self.n)), v.to_string()).expect("write");
         }
     }
-    fn validate(self) {
+    pub(crate) fn validate(self) {
         let Some(d) = self.dir else {
             eprintln!("MINSHENG_FHIR_VALIDATE is not 1: the independent FHIR validator did not run");
             return;
         };
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tools/fhir-validate/validate.mjs");
         let files: Vec<PathBuf> = std::fs::read_dir(d.path()).expect("dir").map(|e| e.expect("entry").path()).collect();
-        assert!(files.len() >= 6, "answers kept: {files:?}");
+        assert!(files.len() >= 3, "answers kept: {files:?}");
         let out = std::process::Command::new("node").arg(&script).args(&files).output().expect("node runs the validator");
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert!(out.status.success(), "the FHIR validator rejected our JSON:\n{text}");

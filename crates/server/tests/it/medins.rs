@@ -258,3 +258,89 @@ async fn the_demo_district_has_a_year_of_episodes_and_all_but_the_last_month_set
     assert!(t.state.store.registers().person_by_id_number(&patient).await.expect("query").is_some(), "{patient}");
     t.shutdown().await;
 }
+
+fn claim(hospital: &str, id: &str, patient: &str, admitted: &str, discharged: &str, dx: &str, yuan: f64) -> Value {
+    json!({
+        "resourceType": "Claim", "status": "active", "use": "claim",
+        "identifier": [{"system": format!("https://minsheng.fuyang.gov.cn/fhir/sid/inpatient-episode/{hospital}"), "value": id}],
+        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "institutional"}]},
+        "patient": {"identifier": {"system": "urn:oid:2.16.156.10011.1.1", "value": patient}},
+        "billablePeriod": {"start": admitted, "end": discharged},
+        "created": "2026-03-01T10:00:00+08:00",
+        "provider": {"type": "Organization", "identifier": {"system": "https://minsheng.fuyang.gov.cn/fhir/sid/institution", "value": hospital}},
+        "priority": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/processpriority", "code": "normal"}]},
+        "insurance": [{"sequence": 1, "focal": true, "coverage": {"identifier": {"system": "https://minsheng.fuyang.gov.cn/fhir/CodeSystem/insurance-type", "value": "resident"}}}],
+        "diagnosis": [{"sequence": 1, "diagnosisCodeableConcept": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": dx}]},
+                       "type": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/ex-diagnosistype", "code": "principal"}]}]}],
+        "item": [
+            {"sequence": 1, "productOrService": {"coding": [{"system": "https://minsheng.fuyang.gov.cn/fhir/CodeSystem/inpatient-cost-category", "code": "bed"}]}, "net": {"value": yuan / 4.0, "currency": "CNY"}},
+            {"sequence": 2, "productOrService": {"coding": [{"system": "https://minsheng.fuyang.gov.cn/fhir/CodeSystem/inpatient-cost-category", "code": "western_medicine"}]}, "net": {"value": yuan * 3.0 / 4.0, "currency": "CNY"}}
+        ]
+    })
+}
+
+async fn fhir_post(t: &TestApp, token: &str, path: &str, body: &Value) -> crate::helpers::Resp {
+    t.raw(Method::POST, Some(token), path, Some("application/fhir+json"), body.to_string().into_bytes(), &[]).await
+}
+
+#[tokio::test]
+async fn a_claim_over_fhir_is_queued_then_answered_with_its_payment() {
+    let t = TestApp::spawn(crate::helpers::Db::Sqlite).await;
+    let mut kept = crate::fhir::Outputs::new();
+    let doctor = t.login("fy-2h_doctor").await;
+    let other = t.login("fy-1h_doctor").await;
+    let clerk = t.login("ybj_clerk").await;
+    let (patient, patient_token) = t.citizen().await;
+    let before = t.count("medins_episode").await;
+
+    // Refusals first: each an OperationOutcome naming the element; nothing kept.
+    let mut no_provider = claim("fy-2h", "F-1", &patient, "2026-02-02", "2026-02-09", "J18.9", 8000.0);
+    no_provider["provider"] = json!({"display": "某医院"});
+    let mut unknown_dx = claim("fy-2h", "F-1", &patient, "2026-02-02", "2026-02-09", "X99.9", 8000.0);
+    unknown_dx["status"] = json!("active");
+    let mut bad_money = claim("fy-2h", "F-1", &patient, "2026-02-02", "2026-02-09", "J18.9", 8000.0);
+    bad_money["item"][0]["net"] = json!({"value": 1.234, "currency": "CNY"});
+    for (body, expression) in [(no_provider, "Claim.provider"), (unknown_dx, "Claim.diagnosis"), (bad_money, "Claim.item[0].net"), (json!({"resourceType": "Patient"}), "resourceType")] {
+        let r = fhir_post(&t, &doctor, "/fhir/Claim/$submit", &body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{expression}: {}", r.body);
+        assert_eq!(r.body["resourceType"], "OperationOutcome");
+        assert!(r.body["issue"][0]["expression"].to_string().contains(expression), "{expression}: {}", r.body);
+        kept.keep("claim-refused", &r.body);
+    }
+    // Another hospital's claim from this hospital's account.
+    let r = fhir_post(&t, &other, "/fhir/Claim/$submit", &claim("fy-2h", "F-1", &patient, "2026-02-02", "2026-02-09", "J18.9", 8000.0)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(t.count("medins_episode").await, before, "nothing was kept");
+
+    // A Claim in a Bundle: queued, with its DRG; the same again is no change.
+    let bundle = json!({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": claim("fy-2h", "F-1", &patient, "2026-02-02", "2026-02-09", "J18.9", 8000.0)}]});
+    kept.keep("claim-submitted", &bundle);
+    let r = fhir_post(&t, &doctor, "/fhir/Claim/$submit", &bundle).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!((r.body["resourceType"].as_str(), r.body["outcome"].as_str()), (Some("ClaimResponse"), Some("queued")));
+    assert!(r.body["processNote"][0]["text"].as_str().unwrap_or("").starts_with("DRG "), "{}", r.body);
+    assert!(!r.body.to_string().contains(&patient), "the patient's ID number is masked");
+    kept.keep("claim-queued", &r.body);
+    let again = fhir_post(&t, &doctor, "/fhir/Claim/$submit", &bundle).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(t.count("medins_episode").await, before + 1);
+
+    // Read back: queued until the month is settled, then complete with the payment.
+    let r = t.request(Method::GET, Some(&doctor), "/fhir/ClaimResponse/fy-2h.F-1", None, &[]).await;
+    assert_eq!((r.status, r.body["outcome"].as_str()), (StatusCode::OK, Some("queued")), "{}", r.body);
+    let r = t.request(Method::GET, Some(&other), "/fhir/ClaimResponse/fy-2h.F-1", None, &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "another hospital's answer is not found");
+    let r = t.post(&clerk, "/api/medins/settlements/2026-02/freeze", json!({"budget_fen": 700_000})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = t.request(Method::GET, Some(&doctor), "/fhir/ClaimResponse/fy-2h.F-1", None, &[]).await;
+    assert_eq!((r.status, r.body["outcome"].as_str()), (StatusCode::OK, Some("complete")), "{}", r.body);
+    assert_eq!(r.body["payment"]["amount"]["value"].as_f64(), Some(7000.0), "the only stay of the month takes the whole budget: {}", r.body);
+    assert_eq!(r.body["payment"]["amount"]["currency"], "CNY");
+    kept.keep("claim-complete", &r.body);
+    let log = t.get(&patient_token, "/api/pool/me/access-log?limit=200").await.body.to_string();
+    assert!(log.contains("inpatient-episode:fy-2h/F-1") && log.contains("inpatient-claim:fy-2h/F-1"), "{log}");
+    let meta = t.request(Method::GET, None, "/fhir/metadata", None, &[]).await;
+    assert!(meta.body.to_string().contains("Claim-submit"), "the capability statement lists $submit");
+    kept.validate();
+    t.shutdown().await;
+}

@@ -231,6 +231,17 @@ impl MedinsQueries<'_> {
         .await
     }
 
+    /// One episode, by its hospital and number.
+    pub async fn episode(self, hospital: &str, episode_id: &str) -> Result<Option<EpisodeRow>> {
+        self.lookup_one(
+            "SELECT hospital, episode_id, patient_key, admitted, discharged, month, digest, data, source, received_at FROM medins_episode \
+             WHERE hospital = $1 AND episode_id = $2",
+            &[Value::S(hospital.to_owned()), Value::S(episode_id.to_owned())],
+            episode_row,
+        )
+        .await
+    }
+
     /// The episodes discharged on `from` or later and before `to`.
     pub async fn episodes_discharged(self, from: NaiveDate, to: NaiveDate) -> Result<Vec<EpisodeRow>> {
         self.lookup(

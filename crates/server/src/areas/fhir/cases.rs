@@ -584,7 +584,9 @@ pub fn capability_statement(state: &AppState) -> serde_json::Value {
                 care("Encounter"), care("EpisodeOfCare"),
                 {"type": "ServiceRequest", "interaction": [{"code": "read"}, {"code": "search-type"}],
                  "searchParam": search(&[("date", "date")]),
-                 "operation": [{"name": "recognition-check", "definition": "https://minsheng.fuyang.gov.cn/fhir/OperationDefinition/recognition-check"}]}
+                 "operation": [{"name": "recognition-check", "definition": "https://minsheng.fuyang.gov.cn/fhir/OperationDefinition/recognition-check"}]},
+                {"type": "Claim", "operation": [{"name": "submit", "definition": "http://hl7.org/fhir/OperationDefinition/Claim-submit"}]},
+                {"type": "ClaimResponse", "interaction": [{"code": "read"}]}
             ],
             "interaction": [{"code": "batch"}, {"code": "transaction"}]
         }]

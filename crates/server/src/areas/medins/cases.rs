@@ -36,7 +36,7 @@ use crate::state::AppState;
 use super::views::*;
 
 /// The grouper shipped with minsheng (its data files say where they come from).
-fn grouper() -> &'static Grouper {
+pub(super) fn grouper() -> &'static Grouper {
     Grouper::shared()
 }
 
@@ -64,14 +64,14 @@ pub(crate) fn engine_failure(e: &MedinsError, field_prefix: &str) -> Failure {
 // Who the caller is to the scheme.
 
 /// What the caller may see and do here.
-enum Actor {
+pub(super) enum Actor {
     /// The insurance bureau's staff or the administrator: every hospital.
     Bureau,
     /// Staff of a hospital: theirs only.
     Hospital(String),
 }
 
-fn actor(state: &AppState, p: &Principal) -> Fallible<Actor> {
+pub(super) fn actor(state: &AppState, p: &Principal) -> Fallible<Actor> {
     let who = Who::of(state, Some(&p.account));
     if who.meets(Who::INSURANCE.or(Who::ADMIN)) {
         return Ok(Actor::Bureau);
@@ -454,7 +454,7 @@ async fn new_rows(state: &AppState, checked: &[(Episode, EpisodeInput, String)],
     Ok((rows, unchanged))
 }
 
-fn input_of(row: &EpisodeRow) -> Fallible<EpisodeInput> {
+pub(super) fn input_of(row: &EpisodeRow) -> Fallible<EpisodeInput> {
     serde_json::from_str(&row.data).map_err(Failure::internal)
 }
 
@@ -500,7 +500,7 @@ pub async fn episodes(state: &AppState, p: &Principal, q: EpisodesQuery) -> Fall
 
 /// Logs reads of episodes: the bureau's as fund supervision, a hospital's of its own records as
 /// the recording institution's.
-async fn log_reads<'a>(state: &AppState, p: &Principal, actor: &Actor, shown: impl Iterator<Item = (&'a str, String)>) -> Fallible<()> {
+pub(super) async fn log_reads<'a>(state: &AppState, p: &Principal, actor: &Actor, shown: impl Iterator<Item = (&'a str, String)>) -> Fallible<()> {
     let reader = reader_of(state, &p.account).await?;
     let now = state.now();
     let (purpose, basis) = match actor {
@@ -727,9 +727,9 @@ pub async fn approve(state: &AppState, p: &Principal, month: &str, page: LinesQu
 
 /// What is kept of a settlement: the engine's result with the hospitals' names.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Stored {
-    settlement: medins::Settlement,
-    names: HashMap<String, String>,
+pub(super) struct Stored {
+    pub(super) settlement: medins::Settlement,
+    pub(super) names: HashMap<String, String>,
 }
 
 fn stored(s: &medins::Settlement, names: &HashMap<String, String>) -> Stored {

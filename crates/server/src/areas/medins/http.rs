@@ -19,6 +19,7 @@ use crate::json::ApiJson;
 use crate::json::ApiQuery;
 use crate::policy::*;
 use crate::state::AppState;
+use crate::areas::fhir::cases::FhirError;
 use super::cases;
 use super::csv::parse_episodes_csv;
 use super::views::*;
@@ -150,6 +151,35 @@ pub async fn indicators(State(state): State<AppState>, p: Principal) -> Fallible
     Ok(Json(cases::indicators(&state, &p).await?))
 }
 
+/// The area's FHIR routes, to be nested under `/fhir`.
+pub fn fhir_routes(_state: &AppState) -> Router<AppState> {
+    Router::new().route("/Claim/$submit", post(submit_claim)).route("/ClaimResponse/{id}", get(claim_response))
+}
+
+/// `Claim/$submit`: an in-patient stay as a FHIR Claim (or a Bundle holding one); answered with
+/// a ClaimResponse, `queued` for the month's settlement. Errors are OperationOutcomes naming the
+/// Claim's element.
+pub async fn submit_claim(
+    State(state): State<AppState>,
+    p: Result<Principal, Failure>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<axum::response::Response, FhirError> {
+    let p = p?;
+    let body = body.map_err(|e| crate::areas::fhir::http::body_error(&state, &e))?;
+    let value: serde_json::Value = crate::areas::fhir::http::parse_body(&headers, &body)?;
+    let r = super::fhir::submit(&state, &p, &value).await?;
+    Ok(crate::areas::fhir::http::fhir_json(axum::http::StatusCode::OK, serde_json::to_string(&r).map_err(Failure::internal)?))
+}
+
+/// A stay's ClaimResponse (`{hospital}.{episode number}`): `complete` with the payment once its
+/// month is settled.
+pub async fn claim_response(State(state): State<AppState>, p: Result<Principal, Failure>, Path(id): Path<String>) -> Result<axum::response::Response, FhirError> {
+    let p = p?;
+    let r = super::fhir::claim_response(&state, &p, &id).await?;
+    Ok(crate::areas::fhir::http::fhir_json(axum::http::StatusCode::OK, serde_json::to_string(&r).map_err(Failure::internal)?))
+}
+
 /// The area's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -177,4 +207,10 @@ pub const POLICY: &[Route] = &[
     api("POST", "/api/medins/settlements/{month}/freeze", BUREAU, Scope::Department),
     api("POST", "/api/medins/settlements/{month}/approve", BUREAU, Scope::Department),
     api("GET", "/api/medins/indicators", BUREAU, Scope::Public),
+];
+
+/// The policy of the area's FHIR routes.
+pub const FHIR_POLICY: &[Route] = &[
+    fhir("POST", "/fhir/Claim/$submit", MEDINS, Scope::Department),
+    fhir("GET", "/fhir/ClaimResponse/{id}", MEDINS, Scope::Record),
 ];
