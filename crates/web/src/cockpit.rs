@@ -119,6 +119,9 @@ pub struct Snapshot {
     pub recognition: Vec<store::InstitutionFigures>,
     /// Clinicians' health-record look-ups (B4).
     pub health_lookups: i64,
+    /// Medical insurance (B5): cost per stay, length of stay, the scheme's hospitals, the latest
+    /// settlement.
+    pub medins: server::areas::medins::figures::CockpitFigures,
 }
 
 impl Snapshot {
@@ -212,6 +215,11 @@ pub async fn compute(state: &AppState) -> Result<Snapshot, StoreError> {
             slot(&mut towns, &m.town, n).monthly[i] += m.n;
         }
     }
+    // Aggregates of the episodes only; a failure there leaves the section empty, not the cockpit.
+    let medins = server::areas::medins::figures::cockpit(state, 12).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e.body().message_en, "the cockpit's medical-insurance figures");
+        Default::default()
+    });
     let mut district = Area { code: String::new(), name: String::new(), monthly: vec![0; months.len()], ..Area::default() };
     for t in towns.values() {
         district.add(t);
@@ -221,6 +229,7 @@ pub async fn compute(state: &AppState) -> Result<Snapshot, StoreError> {
         data_reads: reads,
         recognition,
         health_lookups,
+        medins,
     })
 }
 

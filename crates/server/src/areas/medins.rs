@@ -5,5 +5,6 @@
 pub mod cases;
 pub mod csv;
 pub mod fhir;
+pub mod figures;
 pub mod http;
 pub mod views;

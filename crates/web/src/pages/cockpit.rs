@@ -255,6 +255,75 @@ fn pool_section(ctx: &Ctx, web: &Web, snap: &Snapshot) -> Markup {
     }
 }
 
+/// 医保: the district's cost per stay and length of stay by month, the scheme's hospitals and the
+/// applications waiting, the latest settlement, and each hospital's before and after joining.
+fn medins_section(ctx: &Ctx, web: &Web, snap: &Snapshot) -> Markup {
+    let m = &snap.medins;
+    let pick = |zh: &'static str, en: &'static str| ctx.lang.pick(zh, en).to_owned();
+    let los_bars: Vec<Bar> = m.months.iter().map(|x| Bar { label: x.month.clone(), value: x.avg_length_of_stay, text: format!("{:.2}", x.avg_length_of_stay) }).collect();
+    let cost_bars: Vec<Bar> = m
+        .months
+        .iter()
+        .map(|x| Bar { label: x.month.clone(), value: x.avg_cost_fen as f64 / 100.0, text: format!("¥{}", domain::Fen(x.avg_cost_fen).to_yuan_string()) })
+        .collect();
+    let last = m.months.last();
+    let pct_signed = |x: f64| if x.abs() < 0.05 { "0.0%".to_owned() } else { format!("{}{:.1}%", if x < 0.0 { "−" } else { "+" }, x.abs()) };
+    html! {
+        section aria-labelledby="h-medins" {
+            h2 #h-medins { (pick("医保床日付费与 DRG 点数付费", "Medical insurance: bed-day and DRG payment")) }
+            @if m.months.is_empty() {
+                p.muted { (pick("尚无住院病例数据。", "No in-patient episodes yet.")) }
+            } @else {
+                ul.figures {
+                    li { span.num { (last.map_or(0, |x| x.episodes)) } span.lbl { (pick("上月出院病例", "discharges last month")) } }
+                    li { span.num { (last.map_or_else(String::new, |x| format!("{:.2}", x.avg_length_of_stay))) } span.lbl { (pick("平均住院日（天）", "average length of stay (days)")) } }
+                    li { span.num { "¥" (last.map_or_else(String::new, |x| domain::Fen(x.avg_cost_fen).to_yuan_string())) } span.lbl { (pick("次均住院费用", "average cost per stay")) } }
+                    li { span.num { (pct(last.map(|x| x.readmission_rate))) } span.lbl { (pick("15 日内再入院率", "re-admissions within 15 days")) } }
+                    li { span.num { (m.in_scheme) " / " (m.hospitals) } span.lbl { (pick("纳入床日付费的医疗机构", "hospitals in the scheme")) } }
+                    li { span.num { (m.applications_waiting) } span.lbl { (pick("待审核的加入申请", "applications waiting")) } }
+                }
+                @if let Some(s) = &m.latest_settlement {
+                    p { (pick("最近结算：", "Latest settlement: ")) (s.month) " · " (if s.status == "approved" { pick("已审批", "approved") } else { pick("已冻结", "frozen") })
+                        " · " (s.episodes) (pick(" 例", " stays")) " · ¥" (domain::Fen(s.budget_fen).to_yuan_string()) }
+                }
+                div.charts {
+                    figure.chart {
+                        figcaption { (pick("平均住院日（按出院月份）", "Average length of stay by month of discharge")) }
+                        (charts::vbars("ck-medins-los", &pick("平均住院日", "Average length of stay"), &los_bars.iter().map(|b| format!("{}: {}", b.label, b.text)).collect::<Vec<_>>().join(", "), &los_bars))
+                    }
+                    figure.chart {
+                        figcaption { (pick("次均住院费用（按出院月份）", "Average cost per stay by month of discharge")) }
+                        (charts::vbars("ck-medins-cost", &pick("次均住院费用", "Average cost per stay"), &cost_bars.iter().map(|b| format!("{}: {}", b.label, b.text)).collect::<Vec<_>>().join(", "), &cost_bars))
+                    }
+                }
+                @if !m.before_after.is_empty() {
+                    div.table-wrap { table {
+                        caption { (pick("加入床日付费前后", "Before and after joining the scheme")) }
+                        thead { tr {
+                            th scope="col" { (pick("医疗机构", "Hospital")) }
+                            th scope="col" { (pick("次均费用（前 → 后）", "Cost per stay (before → after)")) }
+                            th scope="col" { (pick("变化", "Change")) }
+                            th scope="col" { (pick("平均住院日（前 → 后）", "Length of stay (before → after)")) }
+                            th scope="col" { (pick("变化", "Change")) }
+                        } }
+                        tbody {
+                            @for b in &m.before_after {
+                                tr {
+                                    th scope="row" { (org_name(ctx, web, &b.hospital)) }
+                                    td.num { "¥" (domain::Fen(b.before_avg_cost_fen).to_yuan_string()) " → ¥" (domain::Fen(b.after_avg_cost_fen).to_yuan_string()) }
+                                    td.num { (pct_signed(b.cost_change_pct)) }
+                                    td.num { (format!("{:.2} → {:.2}", b.before_avg_length_of_stay, b.after_avg_length_of_stay)) }
+                                    td.num { (pct_signed(b.length_of_stay_change_pct)) }
+                                }
+                            }
+                        }
+                    } }
+                }
+            }
+        }
+    }
+}
+
 async fn circles_map(ctx: &Ctx, web: &Web) -> Markup {
     if ctx.user.is_none() {
         return html! {};
@@ -319,6 +388,7 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
             @if town.is_none() { (towns_table(&ctx, &snap)) }
             (map)
             @if town.is_none() { (pool_section(&ctx, &web, &snap)) }
+            @if town.is_none() { (medins_section(&ctx, &web, &snap)) }
         };
         Ok::<_, Failure>(page(&ctx, &title, body))
     }

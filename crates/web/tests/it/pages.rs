@@ -330,3 +330,28 @@ async fn a_resident_sees_who_read_their_data() {
     assert_eq!(anon.get("/me/data").await.status, StatusCode::SEE_OTHER, "sign in first");
     t.shutdown().await;
 }
+
+/// The cockpit's medical-insurance section (issue 35): the district's length of stay and cost per
+/// stay by month, the scheme's hospitals and the application waiting, the latest settlement and
+/// the first hospital's before and after joining — from the demo's year of episodes.
+#[tokio::test]
+async fn the_cockpit_shows_medical_insurance() {
+    let t = TestWeb::spawn(0).await;
+    demo::seed_medins::seed_medins(&t.state, 3, &mut |_, _, _| {}).await.expect("seed");
+    let c = t.client();
+    c.login("admin").await;
+    let page = c.get("/cockpit").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = &page.body;
+    assert!(body.contains("id=\"h-medins\"") && body.contains("平均住院日"), "the section is there");
+    assert!(body.contains("ck-medins-los") && body.contains("ck-medins-cost"), "both charts are drawn");
+    assert!(body.contains("杭州市富阳区第一人民医院"), "fy-1h's before and after");
+    assert!(body.contains("待审核的加入申请"), "the applications waiting");
+    // A mark of the fall: the before/after table has a negative change.
+    assert!(body.contains("−"), "a fall is shown with its sign");
+    let snap = web::cockpit::compute(&t.state).await.expect("snapshot");
+    assert_eq!(snap.medins.applications_waiting, 1);
+    assert!(snap.medins.months.len() >= 11, "{:?}", snap.medins.months.len());
+    let fy1h = snap.medins.before_after.iter().find(|b| b.hospital == "fy-1h").expect("fy-1h");
+    assert!(fy1h.length_of_stay_change_pct < 0.0 && fy1h.cost_change_pct < 0.0, "{fy1h:?}");
+}
