@@ -252,6 +252,14 @@ pub const PAGES: &[Route] = &[
     web("GET", "/supervision", OVERSIGHT, Department),
     web("POST", "/supervision/rectifications/{id}", OVERSIGHT, Record),
     web("GET", "/cockpit", OVERSIGHT, Public),
+    // Medical insurance: the bureau's page and a hospital's (its own part).
+    web("GET", "/medins", Who::INSURANCE.or(Who::ADMIN).or(Who::CLINICIAN), Department),
+    web("GET", "/medins/settlements/{month}", Who::INSURANCE.or(Who::ADMIN).or(Who::CLINICIAN), Department),
+    web("POST", "/medins/hospitals/{code}/apply", CLINICIAN, Own),
+    web("POST", "/medins/hospitals/{code}/decision", Who::INSURANCE.or(Who::ADMIN), Record),
+    web("POST", "/medins/settlements/preview", Who::INSURANCE.or(Who::ADMIN), Department),
+    web("POST", "/medins/settlements/{month}/freeze", Who::INSURANCE.or(Who::ADMIN), Department),
+    web("POST", "/medins/settlements/{month}/approve", Who::INSURANCE.or(Who::ADMIN), Department),
 ];
 
 /// Every route of the server: the shared ones, each area's (`crate::areas::ALL`, declared in its

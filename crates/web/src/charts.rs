@@ -51,14 +51,17 @@ pub fn hbars(id: &str, title: &str, desc: &str, bars: &[Bar], max: Option<f64>, 
     }
 }
 
-/// Vertical bars (e.g. applications per month), with the value above each bar.
+/// Vertical bars (e.g. applications per month), with the value above each bar. Fewer than six
+/// bars stand in the middle of a six-bar-wide chart, so that one month is not drawn a page wide.
 pub fn vbars(id: &str, title: &str, desc: &str, bars: &[Bar]) -> Markup {
     let n = bars.len().max(1);
+    let slots = n.max(6);
     let plot_h = 160.0;
     let top = 22.0;
     let bottom = 36.0;
     let slot = 40.0;
-    let width = slot * n as f64 + 20.0;
+    let width = slot * slots as f64 + 20.0;
+    let left = 10.0 + slot * (slots - n) as f64 / 2.0;
     let max = bars.iter().map(|b| b.value).fold(0.0, f64::max).max(f64::EPSILON);
     html! {
         svg viewBox={ "0 0 " (fmt(width)) " " (fmt(top + plot_h + bottom)) } role="img" aria-labelledby={ (id) "-t " (id) "-d" } xmlns="http://www.w3.org/2000/svg" {
@@ -66,7 +69,7 @@ pub fn vbars(id: &str, title: &str, desc: &str, bars: &[Bar]) -> Markup {
             desc #{ (id) "-d" } { (desc) }
             line x1="10" x2=(fmt(width - 10.0)) y1=(fmt(top + plot_h)) y2=(fmt(top + plot_h)) stroke=(GREY) {}
             @for (i, b) in bars.iter().enumerate() {
-                @let x = 10.0 + slot * i as f64;
+                @let x = left + slot * i as f64;
                 @let h = (b.value / max * plot_h).clamp(0.0, plot_h);
                 rect x=(fmt(x + 6.0)) y=(fmt(top + plot_h - h)) width=(fmt(slot - 12.0)) height=(fmt(h)) fill=(BRAND) {}
                 text.svg-muted x=(fmt(x + slot / 2.0)) y=(fmt(top + plot_h - h - 5.0)) text-anchor="middle" { (b.text) }

@@ -17,6 +17,7 @@ use base64::Engine as _;
 use rand::RngCore;
 use server::auth::{ClientAddr, Principal};
 use server::failure::Failure;
+use server::policy::Who;
 
 use crate::Web;
 use crate::i18n::Lang;
@@ -146,6 +147,9 @@ pub struct Ctx {
     /// The path and query of this request, for "back" and sign-in redirects.
     pub here: String,
     pub path: String,
+    /// The audiences the account belongs to (`Who::ANONYMOUS` without one): what the navigation
+    /// offers.
+    pub who: Who,
 }
 
 impl Ctx {
@@ -187,7 +191,8 @@ impl FromRequestParts<Web> for Ctx {
         let binding = binding_of(user.as_ref(), parts);
         let csrf = web.state.secret.tag(CSRF_PURPOSE, binding.0.as_bytes());
         parts.extensions.insert(binding);
-        Ok(Ctx { lang, elder, user, client, csrf, here, path: parts.uri.path().to_owned() })
+        let who = Who::of(&web.state, user.as_ref().map(|p| &p.account));
+        Ok(Ctx { lang, elder, user, client, csrf, here, path: parts.uri.path().to_owned(), who })
     }
 }
 

@@ -7,6 +7,7 @@ use axum::response::{Html, IntoResponse, Response};
 use catalog::Role;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use server::failure::Failure;
+use server::policy::Who;
 use store::AccountKind;
 
 use crate::assets;
@@ -28,7 +29,7 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
         v.push(NavLink { href: "/notices", key: "nav-notices" });
         return v;
     }
-    if p.has(Role::Window) || p.department().is_some() || p.is_admin() {
+    if ctx.who.meets(Who::HANDLER) {
         v.push(NavLink { href: "/staff", key: "nav-workbench" });
     }
     if p.has(Role::Window) {
@@ -37,6 +38,9 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
     if p.has(Role::Supervisor) || p.is_admin() {
         v.push(NavLink { href: "/supervision", key: "nav-supervision" });
         v.push(NavLink { href: "/cockpit", key: "nav-cockpit" });
+    }
+    if ctx.who.meets(Who::INSURANCE.or(Who::ADMIN).or(Who::CLINICIAN)) {
+        v.push(NavLink { href: "/medins", key: "nav-medins" });
     }
     v.push(NavLink { href: "/notices", key: "nav-notices" });
     v

@@ -1,9 +1,9 @@
 //! The minsheng web pages, served by the same binary as the API: the citizen service hall
-//! (网上办事大厅), the window and clerk workbench (一窗受理、办件队列), supervision (督办、差评整改)
-//! and the district cockpit (数字驾驶舱). Server-rendered HTML (maud), Chinese by default with an
-//! English switch (Fluent), barrier-free (WCAG 2.1 AA, elder mode). Pages call the server's
-//! service layer and the store directly — never the JSON API over HTTP — and check roles and data
-//! scope exactly as the API does.
+//! (网上办事大厅), the window and clerk workbench (一窗受理、办件队列), supervision (督办、差评整改),
+//! the district cockpit (数字驾驶舱) and medical insurance payment (医保支付). Server-rendered HTML
+//! (maud), Chinese by default with an English switch (Fluent), barrier-free (WCAG 2.1 AA, elder
+//! mode). Pages call the server's service layer and the store directly — never the JSON API over
+//! HTTP — and check roles and data scope exactly as the API does.
 
 pub mod bench;
 pub mod charts;
@@ -92,6 +92,13 @@ pub fn router_with(state: AppState, opts: WebOptions) -> Router {
         .route("/supervision", get(pages::supervision::show))
         .route("/supervision/rectifications/{id}", post(pages::supervision::respond))
         .route("/cockpit", get(pages::cockpit::show))
+        .route("/medins", get(pages::medins::show))
+        .route("/medins/hospitals/{code}/apply", post(pages::medins::apply))
+        .route("/medins/hospitals/{code}/decision", post(pages::medins::decide))
+        .route("/medins/settlements/preview", post(pages::medins::preview))
+        .route("/medins/settlements/{month}", get(pages::medins::settlement))
+        .route("/medins/settlements/{month}/freeze", post(pages::medins::freeze))
+        .route("/medins/settlements/{month}/approve", post(pages::medins::approve))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
         .route_layer(axum::middleware::from_fn_with_state(web.clone(), guard))

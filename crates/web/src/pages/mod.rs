@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cockpit;
 pub mod detail;
 pub mod hall;
+pub mod medins;
 pub mod mine;
 pub mod staff;
 pub mod supervision;
@@ -93,5 +94,72 @@ pub fn pct(x: Option<f64>) -> String {
     match x {
         Some(v) => format!("{:.1}%", v * 100.0),
         None => "—".to_owned(),
+    }
+}
+
+/// Digits of a whole number in groups of three: `"1234567"` → `"1,234,567"` (a leading `-` kept).
+fn grouped(int: &str) -> String {
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}")
+}
+
+/// An amount of fen as yuan with two decimals and thousands separators: `¥1,234,567.89`.
+pub fn yuan(fen: i64) -> String {
+    let s = domain::Fen(fen).to_yuan_string();
+    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, dec) = s.split_once('.').unwrap_or((s, "00"));
+    format!("{sign}¥{}.{dec}", grouped(int))
+}
+
+/// A number with `decimals` decimals and thousands separators: `12,345.68`.
+pub fn number(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return "—".to_owned();
+    }
+    let s = format!("{x:.decimals$}");
+    match s.split_once('.') {
+        Some((int, dec)) => format!("{}.{dec}", grouped(int)),
+        None => grouped(&s),
+    }
+}
+
+/// A change in per cent with its sign and one decimal: `−18.1 %`, `+3.0 %`, `0.0 %`.
+pub fn signed_pct(x: f64) -> String {
+    let abs = format!("{:.1}", x.abs());
+    let sign = if abs == "0.0" || !x.is_finite() {
+        ""
+    } else if x < 0.0 {
+        "\u{2212}"
+    } else {
+        "+"
+    };
+    format!("{sign}{abs} %")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_numbers_read_as_people_write_them() {
+        assert_eq!(yuan(0), "¥0.00");
+        assert_eq!(yuan(5), "¥0.05");
+        assert_eq!(yuan(123_456_789), "¥1,234,567.89");
+        assert_eq!(yuan(100_000), "¥1,000.00");
+        assert_eq!(yuan(99_999), "¥999.99");
+        assert_eq!(yuan(-150), "-¥1.50");
+        assert_eq!(number(12345.678, 2), "12,345.68");
+        assert_eq!(number(-1234.0, 0), "-1,234");
+        assert_eq!(number(9.44, 1), "9.4");
+        assert_eq!(signed_pct(-18.06), "\u{2212}18.1 %");
+        assert_eq!(signed_pct(3.0), "+3.0 %");
+        assert_eq!(signed_pct(-0.01), "0.0 %");
     }
 }

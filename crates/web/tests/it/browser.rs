@@ -2,7 +2,8 @@
 //! a resident applies for 出生一件事 through the pages (the form first comes back with its errors),
 //! the clerks of the departments act from their queues, the resident sees completion and rates it
 //! badly, the police supervisor sees the rectification and answers it, and the cockpit counts
-//! it. On the way: screenshots of the main pages under `target/screenshots/`, axe-core on every
+//! it; a hospital applies to join medical-insurance payment and the bureau decides and previews a
+//! month. On the way: screenshots of the main pages under `target/screenshots/`, axe-core on every
 //! main page (no serious or critical violation), keyboard use (skip link), English, elder mode
 //! and 200% zoom (no horizontal scrolling).
 
@@ -266,6 +267,51 @@ async fn the_whole_story_in_a_browser() {
     assert!(kpi.as_str().unwrap_or("").contains("差评"), "{kpi}");
     s.shot("09-cockpit").await;
     s.check("cockpit").await;
+    s.logout().await;
+
+    // Medical insurance: the tertiary hospital sees its episodes and applies to join; the bureau
+    // sees the application, sends a refusal without its reason (the error next to the field),
+    // and previews February.
+    let others = t.state.store.registers().bench_citizens(5).await.expect("citizens");
+    let other = others.iter().find(|x| **x != resident).expect("another resident");
+    crate::medins::send(&t, "fy-1h_doctor", vec![
+        crate::medins::episode("fy-1h", "ZY2026-0001", &resident, "2026-02-02", "2026-02-09", "J18.9", 900_000),
+        crate::medins::episode("fy-1h", "ZY2026-0002", other, "2026-02-03", "2026-02-20", "I63.9", 2_400_000),
+    ])
+    .await;
+    s.login("fy-1h_doctor").await;
+    s.go("/medins").await;
+    assert!(s.d.text("#episodes").await.contains("ZY2026-0002"), "the hospital's episodes");
+    s.shot("14-medins-hospital").await;
+    s.check("medins-hospital").await;
+    let note = s.d.find("#f-note").await;
+    s.d.type_into(&note, "已具备按床日付费条件").await;
+    let b = s.d.find("form[action='/medins/hospitals/fy-1h/apply'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(s.path().await.contains("done=applied"), "applied: {}", s.path().await);
+    s.check("medins-applied").await;
+    s.logout().await;
+    s.login("ybj_clerk").await;
+    s.go("/medins").await;
+    s.shot("15-medins-bureau").await;
+    s.check("medins-bureau").await;
+    let refuse = s.d.find("input[name='decision-fy-1h'][value=refuse]").await;
+    s.d.click(&refuse).await;
+    let b = s.d.find("form[action='/medins/hospitals/fy-1h/decision'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(!s.d.find_all("#f-note-fy-1h-error").await.is_empty(), "the reason is required, next to its field");
+    let focused = s.d.script("return document.activeElement.className", json!([])).await;
+    assert_eq!(focused, "error-summary", "focus moves to the error summary");
+    s.check("medins-decision-errors").await;
+    let month = s.d.find("#f-month").await;
+    s.d.type_into(&month, "2026-02").await;
+    let budget = s.d.find("#f-budget").await;
+    s.d.type_into(&budget, "100000").await;
+    let b = s.d.find("form[action='/medins/settlements/preview'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(s.d.text("#preview-result").await.contains("¥100,000.00"), "the preview");
+    s.shot("16-medins-preview").await;
+    s.check("medins-preview").await;
 
     // Registration, in two steps: the second page comes whatever the details (the same answer
     // whether or not the person may register).

@@ -4,6 +4,7 @@
 
 mod browser;
 mod helpers;
+mod medins;
 mod pages;
 mod policy;
 mod sessions;

@@ -250,7 +250,8 @@ async fn every_role_lands_on_a_page_it_may_see() {
 fn every_route_in_the_source_has_a_policy_entry() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     // (file, the prefix its routes are nested under)
-    // Each area registers its routes in its `http` module; FHIR's are nested under `/fhir`.
+    // Each area registers its routes in its `http` module; FHIR's, and an area's `fhir_routes`,
+    // are nested under `/fhir`.
     let mut routers = vec![("server/src/lib.rs".to_owned(), "/api"), ("web/src/lib.rs".to_owned(), "")];
     let areas = root.join("server/src/areas");
     for entry in std::fs::read_dir(&areas).expect("the areas folder") {
@@ -266,8 +267,12 @@ fn every_route_in_the_source_has_a_policy_entry() {
     for (file, prefix) in routers {
         let file = file.as_str();
         let text = std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-        for call in text.split(".route(\"").skip(1) {
+        for (at, _) in text.match_indices(".route(\"") {
+            let call = &text[at + ".route(\"".len()..];
             let Some((path, rest)) = call.split_once('"') else { continue };
+            // An area's FHIR routes (`fn fhir_routes` in its `http` module) are nested under `/fhir`.
+            let within = text[..at].rfind("fn ").and_then(|f| text[f + 3..].split('(').next());
+            let prefix = if within == Some("fhir_routes") { "/fhir" } else { prefix };
             // The methods are the calls of the route's first argument list, up to its closing
             // parenthesis at depth zero.
             let mut depth = 1;
