@@ -314,9 +314,10 @@ mod tests {
         assert!(written > 64 << 20, "wrote only {written} bytes; the test proves nothing");
         // A log that never starts over holds all of it (and more: frame headers); one that does holds
         // what is written between two checkpoint ticks and during a restart — 10–12 MiB when the
-        // test runs alone on 2 cores (the file keeps its longest length), less when the machine is
-        // busy and writes less.
-        assert!(log < written / 4, "the log is {log} bytes after {written} bytes were written: it never started over");
+        // test runs alone on 2 cores (the file keeps its longest length); under the whole suite's
+        // load, when a restart waits longer for a quiet moment, 21 MiB was seen. Half of what was
+        // written still tells the two apart.
+        assert!(log < written / 2, "the log is {log} bytes after {written} bytes were written: it never started over");
         store.close().await;
     }
 }
