@@ -1,7 +1,15 @@
 //! Medical insurance's commands on a demo district: `medins load` of a CSV as a hospital's
 //! account (a re-load changes nothing; a bad amount and an unknown diagnosis name file, line and
-//! column and load nothing; an unknown account is refused) and `bench medins`.
+//! column and load nothing; an unknown account is refused) and `bench medins`; and a server
+//! killed with SIGKILL while hospitals send episodes keeps each request whole or not at all.
 
+use std::time::Duration;
+
+use serde_json::Value;
+use serde_json::json;
+
+use crate::helpers::DemoServer;
+use crate::helpers::open_sqlite;
 use crate::helpers::run_in;
 use crate::helpers::sqlite_url;
 
@@ -62,4 +70,106 @@ async fn load_a_csv_of_episodes_and_benchmark() {
     let r = run_in(dir.path(), &["bench", "medins", "--episodes", "20000"]);
     r.expect_code(0, "bench medins");
     assert!(r.stdout.contains("20000") || r.stdout.contains("20,000"), "{}", r.stdout);
+}
+
+/// Episodes per request, and requests, in the kill test.
+const PER_REQUEST: usize = 800;
+const REQUESTS: usize = 8;
+
+fn request_body(patients: &[String], r: usize, today: chrono::NaiveDate) -> Value {
+    let admitted = today - chrono::Duration::days(3);
+    let episodes: Vec<Value> = (0..PER_REQUEST)
+        .map(|i| {
+            json!({"hospital": "fy-1h", "id": format!("K{r}-{i:04}"), "patient": patients[(r * PER_REQUEST + i) % patients.len()],
+                "admitted": admitted.to_string(), "discharged": today.to_string(), "age": 60, "sex": "female",
+                "principal_dx": "J18.9", "other_dx": [], "procedures": [],
+                "costs": [{"category": "bed", "fen": 120_000}, {"category": "western_medicine", "fen": 480_000}], "insurance": "resident"})
+        })
+        .collect();
+    json!({ "episodes": episodes })
+}
+
+async fn kept_per_request(db: &std::path::Path) -> Vec<i64> {
+    let pool = open_sqlite(db, true).await;
+    let mut out = Vec::new();
+    for r in 0..REQUESTS {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM medins_episode WHERE hospital = 'fy-1h' AND episode_id LIKE $1")
+            .bind(format!("K{r}-%"))
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        out.push(n);
+    }
+    pool.close().await;
+    out
+}
+
+#[tokio::test]
+async fn a_server_killed_while_episodes_arrive_keeps_each_request_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("demo");
+    let db = data.join("minsheng.db");
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
+    let mut server = DemoServer::start(&data, dir.path(), "medins-0", &[]);
+    server.ready(&http, Duration::from_secs(180)).await;
+    let url = server.url.clone();
+    let token = crate::crash::login(&http, &url, "fy-1h_doctor").await;
+    let patients: Vec<String> = {
+        let pool = open_sqlite(&db, true).await;
+        let p = sqlx::query_scalar("SELECT id_number FROM person ORDER BY id LIMIT 200").fetch_all(&pool).await.expect("people");
+        pool.close().await;
+        p
+    };
+    let today = chrono::Utc::now().date_naive();
+    let bodies: Vec<Value> = (0..REQUESTS).map(|r| request_body(&patients, r, today)).collect();
+    // Two hospitals' systems sending one after another; killed once the first request is in.
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut senders = Vec::new();
+    for lane in 0..2 {
+        let (http, url, token, bodies, acked) = (http.clone(), url.clone(), token.clone(), bodies.clone(), acked.clone());
+        senders.push(tokio::spawn(async move {
+            for r in (lane..REQUESTS).step_by(2) {
+                match http.post(format!("{url}/api/medins/episodes")).bearer_auth(&token).json(&bodies[r]).send().await {
+                    Ok(resp) if resp.status().is_success() => acked.lock().expect("lock").push(r),
+                    _ => return,
+                }
+            }
+        }));
+    }
+    let started = std::time::Instant::now();
+    while acked.lock().expect("lock").is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(120), "nothing acknowledged\n{}", server.output());
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    server.child.kill().expect("kill -9");
+    server.child.wait().expect("reap");
+    for s in senders {
+        s.await.expect("sender");
+    }
+    let acked: Vec<usize> = acked.lock().expect("lock").clone();
+    let kept = kept_per_request(&db).await;
+    eprintln!("killed: acknowledged {acked:?}, kept per request {kept:?}");
+    for (r, n) in kept.iter().enumerate() {
+        assert!(*n == 0 || *n == PER_REQUEST as i64, "request {r} was kept in part: {n} of {PER_REQUEST}");
+        if acked.contains(&r) {
+            assert_eq!(*n, PER_REQUEST as i64, "request {r} was acknowledged but not kept");
+        }
+    }
+    assert!(kept.iter().any(|n| *n == 0), "the kill came after everything: the test proved nothing ({kept:?})");
+
+    // Restarted, every request sent again: what was kept is unchanged, the rest is received, once.
+    let mut server = DemoServer::start(&data, dir.path(), "medins-1", &[]);
+    server.ready(&http, Duration::from_secs(180)).await;
+    let token = crate::crash::login(&http, &server.url, "fy-1h_doctor").await;
+    for (r, body) in bodies.iter().enumerate() {
+        let resp = http.post(format!("{}/api/medins/episodes", server.url)).bearer_auth(&token).json(body).send().await.expect("resend");
+        assert!(resp.status().is_success(), "resend {r}: {}", resp.status());
+        let v: Value = resp.json().await.expect("json");
+        let (received, unchanged) = (v["received"].as_i64().unwrap_or(-1), v["unchanged"].as_i64().unwrap_or(-1));
+        assert_eq!(received + unchanged, PER_REQUEST as i64, "resend {r}: {v}");
+        assert_eq!(unchanged, kept[r], "resend {r}: what was kept is unchanged: {v}");
+    }
+    drop(server);
+    assert!(kept_per_request(&db).await.iter().all(|n| *n == PER_REQUEST as i64));
 }
