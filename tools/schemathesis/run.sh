@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The independent fuzzer on the published contract (issue 27): schemathesis, from PyPI, generates
 # requests from /api/openapi.json of a small demo district and checks every answer against the
-# document, once per signed-in role (a resident, a department clerk, the administrator).
+# document, once per signed-in role (a resident, a department clerk, the administrator, the
+# insurance bureau's clerk and a hospital's doctor).
 #
 #   tools/schemathesis/run.sh            # from anywhere; CI runs it from .ci/run
 #
@@ -103,7 +104,7 @@ token() {
         -d "{\"login\":\"$1\",\"password\":\"demo1234\"}" \
         | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])'
 }
-declare -A TOKENS=([resident]=$(token "$RESIDENT") [clerk]=$(token ga_clerk) [admin]=$(token admin))
+declare -A TOKENS=([resident]=$(token "$RESIDENT") [clerk]=$(token ga_clerk) [admin]=$(token admin) [insurance]=$(token ybj_clerk) [hospital]=$(token fy-1h_doctor))
 
 # --- the configuration: schemathesis.toml, and the ids and codes of the district that path ids,
 # codes and some query and body fields take half of the time (known_ids.py), so that the runs reach
@@ -114,7 +115,7 @@ python3 tools/schemathesis/known_ids.py "$WORK/data/minsheng.db" "$RESIDENT" too
 
 # --- one run per role.
 STATUS=0
-for role in resident clerk admin; do
+for role in resident clerk admin insurance hospital; do
     log "schemathesis as $role (at most $EXAMPLES examples per operation, ${ROLE_SECONDS}s)"
     start=$(date +%s)
     set +e

@@ -49,7 +49,8 @@ pub async fn hospitals(State(state): State<AppState>, p: Principal) -> Fallible<
 /// A tertiary hospital applies to join the scheme (its own staff).
 #[utoipa::path(post, path = "/api/medins/hospitals/{code}/apply", tag = "medins", params(("code" = String, Path, description = "Hospital code")),
     request_body = ApplyBody,
-    responses((status = 200, body = HospitalView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = HospitalView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn apply(State(state): State<AppState>, p: Principal, Path(code): Path<String>, ApiJson(body): ApiJson<ApplyBody>) -> Fallible<Json<HospitalView>> {
     Ok(Json(cases::apply(&state, &p, &code, body).await?))
 }
@@ -128,7 +129,8 @@ pub async fn freeze(State(state): State<AppState>, p: Principal, Path(month): Pa
 /// Approves a frozen settlement: another person than who froze it, the month's episodes unchanged.
 #[utoipa::path(post, path = "/api/medins/settlements/{month}/approve", tag = "medins", params(("month" = String, Path, description = "YYYY-MM"), LinesQuery),
     request_body = ApproveBody,
-    responses((status = 200, body = SettlementView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = SettlementView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn approve(
     State(state): State<AppState>,
     p: Principal,
