@@ -38,8 +38,7 @@ async fn principal(state: &AppState, login: &str) -> Result<Principal, ServerErr
 }
 
 fn month_back(today: NaiveDate, back: i32) -> medins::Month {
-    let n = today.year() * 12 + today.month0() as i32 - back;
-    medins::Month { year: n.div_euclid(12), month: n.rem_euclid(12) as u32 + 1 }
+    (0..back).fold(medins::Month::of(today), |m, _| m.prev())
 }
 
 /// Seeds the area; `progress(stage, done, total)`.

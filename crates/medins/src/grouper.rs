@@ -169,6 +169,26 @@ pub struct Drg {
     pub ungroupable: bool,
 }
 
+impl Drg {
+    /// An ungroupable DRG (`0000`, or an MDC's ambiguous `xQY` when `mdc` is given): no weight,
+    /// no cost, every age.
+    fn ungroupable(code: String, name_zh: String, mdc: String) -> Drg {
+        Drg {
+            code,
+            name_zh,
+            adrg: String::new(),
+            mdc,
+            weight: 0.0,
+            benchmark_cost: Fen::ZERO,
+            avg_los: 0.0,
+            severity: Severity::None,
+            age_min: 0,
+            age_max: MAX_AGE,
+            ungroupable: true,
+        }
+    }
+}
+
 /// The grouper's decision for one episode.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Grouping {
@@ -445,19 +465,7 @@ impl Grouper {
         if u.code.trim().is_empty() || u.ambiguous_suffix.trim().is_empty() {
             return Err(MedinsError::data(GROUPS_FILE, data::line_of_text(groups, "[ungroupable]"), "ungroupable", "code and ambiguous_suffix must not be empty"));
         }
-        g.push_drg(Drg {
-            code: u.code.clone(),
-            name_zh: u.name_zh.clone(),
-            adrg: String::new(),
-            mdc: String::new(),
-            weight: 0.0,
-            benchmark_cost: Fen::ZERO,
-            avg_los: 0.0,
-            severity: Severity::None,
-            age_min: 0,
-            age_max: MAX_AGE,
-            ungroupable: true,
-        });
+        g.push_drg(Drg::ungroupable(u.code.clone(), u.name_zh.clone(), String::new()));
 
         let mut mdc_index: HashMap<String, usize> = HashMap::new();
         for (i, m) in f.mdc.iter().enumerate() {
@@ -473,19 +481,7 @@ impl Grouper {
             let letter = &m.code[3..];
             let qy_code = format!("{letter}{}", u.ambiguous_suffix);
             let qy = g.drgs.len();
-            g.push_drg(Drg {
-                code: qy_code,
-                name_zh: format!("{}{}", m.name_zh, u.ambiguous_name_zh),
-                adrg: String::new(),
-                mdc: m.code.clone(),
-                weight: 0.0,
-                benchmark_cost: Fen::ZERO,
-                avg_los: 0.0,
-                severity: Severity::None,
-                age_min: 0,
-                age_max: MAX_AGE,
-                ungroupable: true,
-            });
+            g.push_drg(Drg::ungroupable(qy_code, format!("{}{}", m.name_zh, u.ambiguous_name_zh), m.code.clone()));
             g.mdcs.push(MdcDef { mdc: Mdc { code: m.code.clone(), name_zh: m.name_zh.clone(), sex: m.sex }, qy, surgical: Vec::new(), non_or: Vec::new() });
         }
 
@@ -645,19 +641,7 @@ impl Grouper {
             px: HashMap::new(),
             mdcs: Vec::new(),
             adrgs: Vec::new(),
-            drgs: vec![Drg {
-                code: "0000".into(),
-                name_zh: "未入组".into(),
-                adrg: String::new(),
-                mdc: String::new(),
-                weight: 0.0,
-                benchmark_cost: Fen::ZERO,
-                avg_los: 0.0,
-                severity: Severity::None,
-                age_min: 0,
-                age_max: MAX_AGE,
-                ungroupable: true,
-            }],
+            drgs: vec![Drg::ungroupable("0000".into(), "未入组".into(), String::new())],
             by_drg: HashMap::new(),
             medical: HashMap::new(),
             cc: HashMap::new(),

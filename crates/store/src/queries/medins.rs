@@ -11,6 +11,27 @@ use crate::codec::Value;
 use crate::handles::MedinsQueries;
 use crate::lookup::Cols;
 
+/// `SELECT` of a hospital's columns with the rest of the statement.
+macro_rules! hospital_select {
+    ($rest:literal) => {
+        concat!("SELECT code, name, level, membership, since, applied_at, applied_by, decided_at, decided_by, note, version FROM medins_hospital ", $rest)
+    };
+}
+
+/// `SELECT` of an episode's columns with the rest of the statement.
+macro_rules! episode_select {
+    ($rest:literal) => {
+        concat!("SELECT hospital, episode_id, patient_key, admitted, discharged, month, digest, data, source, received_at FROM medins_episode ", $rest)
+    };
+}
+
+/// `SELECT` of a settlement's columns with the rest of the statement.
+macro_rules! settlement_select {
+    ($rest:literal) => {
+        concat!("SELECT month, status, budget, digest, episodes_digest, episodes, data, frozen_at, frozen_by, approved_at, approved_by FROM medins_settlement ", $rest)
+    };
+}
+
 /// A hospital of the scheme as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HospitalRow {
@@ -147,7 +168,7 @@ impl MedinsQueries<'_> {
     /// Every hospital of the scheme, by code.
     pub async fn hospitals(self) -> Result<Vec<HospitalRow>> {
         self.lookup(
-            "SELECT code, name, level, membership, since, applied_at, applied_by, decided_at, decided_by, note, version FROM medins_hospital ORDER BY code",
+            hospital_select!("ORDER BY code"),
             &[],
             hospital_row,
         )
@@ -156,12 +177,7 @@ impl MedinsQueries<'_> {
 
     /// One hospital.
     pub async fn hospital(self, code: &str) -> Result<Option<HospitalRow>> {
-        self.lookup_one(
-            "SELECT code, name, level, membership, since, applied_at, applied_by, decided_at, decided_by, note, version FROM medins_hospital WHERE code = $1",
-            &[Value::S(code.to_owned())],
-            hospital_row,
-        )
-        .await
+        self.lookup_one(hospital_select!("WHERE code = $1"), &[Value::S(code.to_owned())], hospital_row).await
     }
 
     /// Writes a hospital's membership if it is still at `version` (what the caller decided on);
@@ -223,8 +239,7 @@ impl MedinsQueries<'_> {
     /// The episodes discharged in `month`, by hospital and number.
     pub async fn episodes_of_month(self, month: &str) -> Result<Vec<EpisodeRow>> {
         self.lookup(
-            "SELECT hospital, episode_id, patient_key, admitted, discharged, month, digest, data, source, received_at FROM medins_episode \
-             WHERE month = $1 ORDER BY hospital, episode_id",
+            episode_select!("WHERE month = $1 ORDER BY hospital, episode_id"),
             &[Value::S(month.to_owned())],
             episode_row,
         )
@@ -234,8 +249,7 @@ impl MedinsQueries<'_> {
     /// One episode, by its hospital and number.
     pub async fn episode(self, hospital: &str, episode_id: &str) -> Result<Option<EpisodeRow>> {
         self.lookup_one(
-            "SELECT hospital, episode_id, patient_key, admitted, discharged, month, digest, data, source, received_at FROM medins_episode \
-             WHERE hospital = $1 AND episode_id = $2",
+            episode_select!("WHERE hospital = $1 AND episode_id = $2"),
             &[Value::S(hospital.to_owned()), Value::S(episode_id.to_owned())],
             episode_row,
         )
@@ -245,8 +259,7 @@ impl MedinsQueries<'_> {
     /// The episodes discharged on `from` or later and before `to`.
     pub async fn episodes_discharged(self, from: NaiveDate, to: NaiveDate) -> Result<Vec<EpisodeRow>> {
         self.lookup(
-            "SELECT hospital, episode_id, patient_key, admitted, discharged, month, digest, data, source, received_at FROM medins_episode \
-             WHERE discharged >= $1 AND discharged < $2 ORDER BY hospital, episode_id",
+            episode_select!("WHERE discharged >= $1 AND discharged < $2 ORDER BY hospital, episode_id"),
             &[Value::S(codec::date(from)), Value::S(codec::date(to))],
             episode_row,
         )
@@ -260,8 +273,7 @@ impl MedinsQueries<'_> {
         let m = Value::S(month.unwrap_or("").to_owned());
         let rows = self
             .lookup(
-                "SELECT hospital, episode_id, patient_key, admitted, discharged, month, digest, data, source, received_at FROM medins_episode \
-                 WHERE ($1 = '' OR hospital = $1) AND ($2 = '' OR month = $2) ORDER BY discharged DESC, hospital, episode_id LIMIT $3 OFFSET $4",
+                episode_select!("WHERE ($1 = '' OR hospital = $1) AND ($2 = '' OR month = $2) ORDER BY discharged DESC, hospital, episode_id LIMIT $3 OFFSET $4"),
                 &[h.clone(), m.clone(), Value::I(limit), Value::I(offset)],
                 episode_row,
             )
@@ -276,7 +288,7 @@ impl MedinsQueries<'_> {
     /// Every episode (the indicators: a county's year is some tens of thousands).
     pub async fn all_episodes(self) -> Result<Vec<EpisodeRow>> {
         self.lookup(
-            "SELECT hospital, episode_id, patient_key, admitted, discharged, month, digest, data, source, received_at FROM medins_episode ORDER BY hospital, episode_id",
+            episode_select!("ORDER BY hospital, episode_id"),
             &[],
             episode_row,
         )
@@ -286,7 +298,7 @@ impl MedinsQueries<'_> {
     /// A month's settlement.
     pub async fn settlement(self, month: &str) -> Result<Option<SettlementRow>> {
         self.lookup_one(
-            "SELECT month, status, budget, digest, episodes_digest, episodes, data, frozen_at, frozen_by, approved_at, approved_by FROM medins_settlement WHERE month = $1",
+            settlement_select!("WHERE month = $1"),
             &[Value::S(month.to_owned())],
             settlement_row,
         )
@@ -296,11 +308,17 @@ impl MedinsQueries<'_> {
     /// Every settlement, newest month first.
     pub async fn settlements(self) -> Result<Vec<SettlementRow>> {
         self.lookup(
-            "SELECT month, status, budget, digest, episodes_digest, episodes, data, frozen_at, frozen_by, approved_at, approved_by FROM medins_settlement ORDER BY month DESC",
+            settlement_select!("ORDER BY month DESC"),
             &[],
             settlement_row,
         )
         .await
+    }
+
+    /// The months that have a settlement (frozen or approved): no episode discharged in them is
+    /// taken any more.
+    pub async fn settled_months(self) -> Result<Vec<String>> {
+        self.lookup("SELECT month FROM medins_settlement ORDER BY month", &[], |r| r.text("month")).await
     }
 
     /// Freezes a month's settlement; `false` if the month has one already (nothing changed).

@@ -10,7 +10,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use server::failure::Failure;
 
-use super::{dept_name, pct, time};
+use super::{dept_name, pct, signed_pct, time};
 use crate::Web;
 use crate::charts::{self, Bar};
 use crate::cockpit::{Area, Snapshot};
@@ -267,7 +267,6 @@ fn medins_section(ctx: &Ctx, web: &Web, snap: &Snapshot) -> Markup {
         .map(|x| Bar { label: x.month.clone(), value: x.avg_cost_fen as f64 / 100.0, text: format!("¥{}", domain::Fen(x.avg_cost_fen).to_yuan_string()) })
         .collect();
     let last = m.months.last();
-    let pct_signed = |x: f64| if x.abs() < 0.05 { "0.0%".to_owned() } else { format!("{}{:.1}%", if x < 0.0 { "−" } else { "+" }, x.abs()) };
     html! {
         section aria-labelledby="h-medins" {
             h2 #h-medins { (pick("医保床日付费与 DRG 点数付费", "Medical insurance: bed-day and DRG payment")) }
@@ -311,9 +310,9 @@ fn medins_section(ctx: &Ctx, web: &Web, snap: &Snapshot) -> Markup {
                                 tr {
                                     th scope="row" { (org_name(ctx, web, &b.hospital)) }
                                     td.num { "¥" (domain::Fen(b.before_avg_cost_fen).to_yuan_string()) " → ¥" (domain::Fen(b.after_avg_cost_fen).to_yuan_string()) }
-                                    td.num { (pct_signed(b.cost_change_pct)) }
+                                    td.num { (signed_pct(b.cost_change_pct)) }
                                     td.num { (format!("{:.2} → {:.2}", b.before_avg_length_of_stay, b.after_avg_length_of_stay)) }
-                                    td.num { (pct_signed(b.length_of_stay_change_pct)) }
+                                    td.num { (signed_pct(b.length_of_stay_change_pct)) }
                                 }
                             }
                         }

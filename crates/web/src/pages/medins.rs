@@ -742,20 +742,33 @@ fn budget_fields() -> [(&'static str, String); 2] {
     [("month", "month".to_owned()), ("budget_fen", "budget".to_owned())]
 }
 
+/// The preview and freeze forms' month and budget checked: what the page shows again, and the
+/// budget in fen when both are right (else the errors are in `preview_errors`).
+fn budget_form(ctx: &Ctx, month: &str, budget: String) -> (Shown, Option<i64>) {
+    let mut errors = Errors::default();
+    if month.is_empty() {
+        errors.push("month", ctx.t("mi-month-required"));
+    }
+    let fen = budget_fen(ctx, &budget, &mut errors).filter(|_| errors.is_empty());
+    (Shown { month: month.to_owned(), budget, preview_errors: errors, ..Default::default() }, fen)
+}
+
+/// A preview or freeze the use case refused: on the form when it is about its inputs.
+async fn budget_refused(ctx: &Ctx, web: &Web, mut s: Shown, e: Failure) -> Result<Response, Failure> {
+    if !on_form(&e) {
+        return Err(e);
+    }
+    s.preview_errors = form_errors(ctx, &e, &budget_fields());
+    render(ctx, web, s, e.status()).await
+}
+
 /// `POST /medins/settlements/preview`: a month worked out for a budget, not kept.
 pub async fn preview(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response {
     let r = async {
         let p = ctx.require()?;
         let month = form.get("month").unwrap_or_default();
-        let budget = form.get("budget").unwrap_or_default();
-        let mut errors = Errors::default();
-        if month.is_empty() {
-            errors.push("month", ctx.t("mi-month-required"));
-        }
-        let fen = budget_fen(&ctx, &budget, &mut errors);
-        let mut s = Shown { month: month.clone(), budget: budget.clone(), ..Default::default() };
-        let Some(fen) = fen.filter(|_| errors.is_empty()) else {
-            s.preview_errors = errors;
+        let (mut s, fen) = budget_form(&ctx, &month, form.get("budget").unwrap_or_default());
+        let Some(fen) = fen else {
             return render(&ctx, &web, s, StatusCode::UNPROCESSABLE_ENTITY).await;
         };
         let lines = LinesQuery { limit: Some(PREVIEW_LINES), offset: None };
@@ -764,11 +777,7 @@ pub async fn preview(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Respon
                 s.preview = Some(v);
                 render(&ctx, &web, s, StatusCode::OK).await
             }
-            Err(e) if on_form(&e) => {
-                s.preview_errors = form_errors(&ctx, &e, &budget_fields());
-                render(&ctx, &web, s, e.status()).await
-            }
-            Err(e) => Err(e),
+            Err(e) => budget_refused(&ctx, &web, s, e).await,
         }
     }
     .await;
@@ -779,23 +788,15 @@ pub async fn preview(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Respon
 pub async fn freeze(State(web): State<Web>, ctx: Ctx, Path(month): Path<String>, form: PostForm) -> Response {
     let r = async {
         let p = ctx.require()?;
-        let budget = form.get("budget").unwrap_or_default();
-        let mut errors = Errors::default();
-        let fen = budget_fen(&ctx, &budget, &mut errors);
-        let mut s = Shown { month: month.clone(), budget: budget.clone(), ..Default::default() };
+        let (s, fen) = budget_form(&ctx, &month, form.get("budget").unwrap_or_default());
         let Some(fen) = fen else {
-            s.preview_errors = errors;
             return render(&ctx, &web, s, StatusCode::UNPROCESSABLE_ENTITY).await;
         };
         // The use case answers with a page of the lines, logged as read: one, since none is shown.
         let lines = LinesQuery { limit: Some(1), offset: None };
         match cases::freeze(&web.state, p, &month, BudgetBody { budget_fen: fen }, lines).await {
             Ok(_) => Ok(redirect("/medins?done=frozen")),
-            Err(e) if on_form(&e) => {
-                s.preview_errors = form_errors(&ctx, &e, &budget_fields());
-                render(&ctx, &web, s, e.status()).await
-            }
-            Err(e) => Err(e),
+            Err(e) => budget_refused(&ctx, &web, s, e).await,
         }
     }
     .await;

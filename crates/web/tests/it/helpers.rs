@@ -141,3 +141,15 @@ impl Client {
         r
     }
 }
+
+/// A bearer token of the JSON API for a demo log-in.
+pub async fn api_token(t: &TestWeb, login: &str) -> String {
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/auth/login", t.url))
+        .json(&serde_json::json!({"login": login, "password": demo::seed::DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), reqwest::StatusCode::OK, "login {login}");
+    r.json::<serde_json::Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
+}

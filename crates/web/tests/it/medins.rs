@@ -10,18 +10,7 @@ use serde_json::json;
 
 use crate::helpers::Client;
 use crate::helpers::TestWeb;
-
-/// A bearer token of the JSON API.
-pub async fn api_token(t: &TestWeb, login: &str) -> String {
-    let r = reqwest::Client::new()
-        .post(format!("{}/api/auth/login", t.url))
-        .json(&json!({"login": login, "password": demo::seed::DEMO_PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(r.status(), StatusCode::OK, "login {login}");
-    r.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
-}
+use crate::helpers::api_token;
 
 /// An in-patient episode as a hospital sends it.
 pub fn episode(hospital: &str, id: &str, patient: &str, admitted: &str, discharged: &str, dx: &str, cost_fen: i64) -> Value {

@@ -13,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::policy::{ROUTES, Route, Scope, Surface, Who};
 
-use crate::helpers::{Client, TestWeb};
+use crate::helpers::{Client, TestWeb, api_token};
 
 /// A demo account of each audience (and anonymous, `None`).
 fn roles() -> Vec<(&'static str, Option<&'static str>, Who)> {
@@ -48,17 +48,6 @@ fn concrete(path: &str, resident: &str) -> String {
 struct Caller {
     token: Option<String>,
     web: Client,
-}
-
-async fn api_token(t: &TestWeb, login: &str) -> String {
-    let r = reqwest::Client::new()
-        .post(format!("{}/api/auth/login", t.url))
-        .json(&json!({"login": login, "password": demo::seed::DEMO_PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(r.status(), StatusCode::OK, "login {login}");
-    r.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
 }
 
 /// The answer to one call: status, the error code (JSON or OperationOutcome) or the page, and

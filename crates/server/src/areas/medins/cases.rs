@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 
-use chrono::Datelike;
 use chrono::Duration;
 use chrono::NaiveDate;
 use domain::china_date;
@@ -177,8 +176,7 @@ async fn hospital_rows(state: &AppState) -> Fallible<Vec<HospitalRow>> {
 }
 
 async fn hospital_row(state: &AppState, code: &str) -> Fallible<HospitalRow> {
-    hospital_rows(state).await?;
-    state.store.medins().hospital(code).await?.ok_or(Failure::not_found("没有这家医疗机构", "No such hospital"))
+    hospital_rows(state).await?.into_iter().find(|h| h.code == code).ok_or(Failure::not_found("没有这家医疗机构", "No such hospital"))
 }
 
 /// The hospitals of the scheme with their membership.
@@ -253,8 +251,7 @@ fn conflict(code: &'static str, zh: &str, en: &str) -> Failure {
 }
 
 fn first_of_next_month(d: NaiveDate) -> NaiveDate {
-    let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
-    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(d)
+    medins::Month::of(d).next().first_day()
 }
 
 /// The engine's hospitals from the rows.
@@ -265,11 +262,7 @@ fn engine_hospitals(rows: &[HospitalRow]) -> Vec<medins::Hospital> {
 fn engine_hospital(h: &HospitalRow) -> medins::Hospital {
     use medins::HospitalLevel;
     use medins::Membership;
-    let level = match h.level.as_str() {
-        "tertiary" => HospitalLevel::Tertiary,
-        "secondary" => HospitalLevel::Secondary,
-        _ => HospitalLevel::Primary,
-    };
+    let level = code_of(&h.level).unwrap_or(HospitalLevel::Primary);
     let membership = match (h.membership.as_str(), h.since) {
         ("included", Some(since)) => Membership::Included { since },
         ("approved", Some(since)) => Membership::Approved { since },
@@ -285,7 +278,7 @@ fn engine_hospital(h: &HospitalRow) -> medins::Hospital {
 
 /// `YYYY-MM` of a date.
 fn month_of(d: NaiveDate) -> String {
-    format!("{:04}-{:02}", d.year(), d.month())
+    medins::Month::of(d).to_string()
 }
 
 fn parse_date(s: &str, field: &str) -> Fallible<NaiveDate> {
@@ -347,7 +340,7 @@ pub async fn receive(state: &AppState, p: &Principal, source: &str, episodes: Ve
         return Err(Failure::invalid("no_episodes", "episodes", "没有住院病例", "No episodes were sent"));
     }
     let hospitals: HashMap<String, HospitalRow> = hospital_rows(state).await?.into_iter().map(|h| (h.code.clone(), h)).collect();
-    let settled: Vec<String> = state.store.medins().settlements().await?.into_iter().map(|s| s.month).collect();
+    let settled = state.store.medins().settled_months().await?;
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     let mut checked: Vec<(Episode, EpisodeInput, String)> = Vec::with_capacity(episodes.len());
     for (i, mut input) in episodes.into_iter().enumerate() {
@@ -544,17 +537,27 @@ async fn settle_month(state: &AppState, month: &str, budget_fen: i64) -> Fallibl
     let earlier_rows = state.store.medins().episodes_discharged(start - window, start).await?;
     let hospital_rows = hospital_rows(state).await?;
     let names: HashMap<String, String> = hospital_rows.iter().map(|h| (h.code.clone(), h.name.clone())).collect();
-    let decode = |rows: &[EpisodeRow]| -> Fallible<Vec<Episode>> { rows.iter().map(|r| to_episode(&input_of(r)?, &format!("{}/{}", r.hospital, r.episode_id))).collect() };
     let input = medins::SettlementInput {
         month: m,
         budget: Fen(budget_fen),
         hospitals: engine_hospitals(&hospital_rows),
-        episodes: decode(&rows)?,
-        earlier: decode(&earlier_rows)?,
+        episodes: decode_rows(&rows)?,
+        earlier: decode_rows(&earlier_rows)?,
     };
     let settlement = medins::settle(grouper(), scheme(), &input).map_err(|e| engine_failure(&e, ""))?;
+    Ok((settlement, names, episodes_digest(&rows)))
+}
+
+/// The stored episodes as the engine's.
+pub(super) fn decode_rows(rows: &[EpisodeRow]) -> Fallible<Vec<Episode>> {
+    rows.iter().map(|r| to_episode(&input_of(r)?, &format!("{}/{}", r.hospital, r.episode_id))).collect()
+}
+
+/// The digest of a month's episodes as kept (their keys and each one's digest): what a frozen
+/// settlement was worked out from.
+fn episodes_digest(rows: &[EpisodeRow]) -> String {
     let mut h = sha2::Sha256::new();
-    for r in &rows {
+    for r in rows {
         h.update(r.hospital.as_bytes());
         h.update([0]);
         h.update(r.episode_id.as_bytes());
@@ -562,7 +565,7 @@ async fn settle_month(state: &AppState, month: &str, budget_fen: i64) -> Fallibl
         h.update(r.digest.as_bytes());
         h.update([0]);
     }
-    Ok((settlement, names, hex::encode(h.finalize())))
+    hex::encode(h.finalize())
 }
 
 fn outlier_name(o: &medins::Outlier) -> &'static str {
@@ -715,8 +718,7 @@ pub async fn approve(state: &AppState, p: &Principal, month: &str, page: LinesQu
     if row.frozen_by == p.account.id.0 {
         return Err(Failure::Forbidden { code: "four_eyes", zh: "冻结和审批须由不同的人完成".into(), en: "Another person must approve what you froze".into(), field: None });
     }
-    let (_, _, episodes_digest) = settle_month(state, month, row.budget_fen).await?;
-    if episodes_digest != row.episodes_digest {
+    if episodes_digest(&state.store.medins().episodes_of_month(month).await?) != row.episodes_digest {
         return Err(conflict("episodes_changed", "冻结后该月病例有变化，请重新结算", "The month's episodes changed after the freeze: settle it again"));
     }
     if !state.store.medins().approve_settlement(month, p.account.id.0, state.now()).await? {
@@ -776,15 +778,16 @@ pub async fn settlements(state: &AppState, p: &Principal) -> Fallible<Vec<Settle
 // ---------------------------------------------------------------------------------------------
 // Indicators.
 
-/// Average cost per stay, length of stay and re-admissions per hospital and month, and each
-/// hospital's before and after joining (the bureau).
-pub async fn indicators(state: &AppState, p: &Principal) -> Fallible<IndicatorsView> {
-    bureau(state, p)?;
-    let hospital_rows = hospital_rows(state).await?;
-    let hospitals = engine_hospitals(&hospital_rows);
-    let rows = state.store.medins().all_episodes().await?;
-    let episodes: Vec<Episode> = rows.iter().map(|r| to_episode(&input_of(r)?, &format!("{}/{}", r.hospital, r.episode_id))).collect::<Fallible<_>>()?;
+/// The scheme's hospitals and the indicators of every episode kept, per hospital and month.
+pub(super) async fn indicator_table(state: &AppState) -> Fallible<(Vec<medins::Hospital>, Vec<medins::IndicatorRow>)> {
+    let hospitals = engine_hospitals(&hospital_rows(state).await?);
+    let episodes = decode_rows(&state.store.medins().all_episodes().await?)?;
     let table = medins::indicators(&episodes, &hospitals, grouper(), scheme());
+    Ok((hospitals, table))
+}
+
+/// Each hospital's averages before and after it joined, for those with stays on both sides.
+pub(super) fn before_after_views(table: &[medins::IndicatorRow], hospitals: &[medins::Hospital]) -> Vec<BeforeAfterView> {
     let avg = |t: &medins::indicators::Totals| -> (i64, f64) {
         if t.episodes == 0 {
             (0, 0.0)
@@ -792,7 +795,7 @@ pub async fn indicators(state: &AppState, p: &Principal) -> Fallible<IndicatorsV
             (t.total_cost.0 / t.episodes as i64, t.bed_days as f64 / t.episodes as f64)
         }
     };
-    let before_after = medins::indicators::before_after(&table, &hospitals)
+    medins::indicators::before_after(table, hospitals)
         .into_iter()
         .filter(|b| b.before.episodes > 0 && b.after.episodes > 0)
         .map(|b| {
@@ -807,7 +810,15 @@ pub async fn indicators(state: &AppState, p: &Principal) -> Fallible<IndicatorsV
                 length_of_stay_change_pct: b.los_change_pct.unwrap_or(0.0),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Average cost per stay, length of stay and re-admissions per hospital and month, and each
+/// hospital's before and after joining (the bureau).
+pub async fn indicators(state: &AppState, p: &Principal) -> Fallible<IndicatorsView> {
+    bureau(state, p)?;
+    let (hospitals, table) = indicator_table(state).await?;
+    let before_after = before_after_views(&table, &hospitals);
     Ok(IndicatorsView {
         rows: table
             .into_iter()

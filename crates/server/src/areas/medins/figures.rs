@@ -38,10 +38,7 @@ pub struct CockpitFigures {
 /// The figures now (the last `months` months of discharges).
 pub async fn cockpit(state: &AppState, months: usize) -> Fallible<CockpitFigures> {
     let today = domain::china_date(state.now());
-    let hospitals = cases::scheme_hospitals(state).await?;
-    let rows = state.store.medins().all_episodes().await?;
-    let episodes = rows.iter().map(|r| cases::to_episode(&cases::input_of(r)?, "episode")).collect::<Fallible<Vec<_>>>()?;
-    let table = medins::indicators(&episodes, &hospitals, cases::grouper(), medins::Scheme::shared());
+    let (hospitals, table) = cases::indicator_table(state).await?;
     let mut by_month: BTreeMap<String, medins::indicators::Totals> = BTreeMap::new();
     for r in &table {
         by_month.entry(r.month.to_string()).or_default().add(&r.totals);
@@ -60,23 +57,7 @@ pub async fn cockpit(state: &AppState, months: usize) -> Fallible<CockpitFigures
             readmission_rate: t.readmissions as f64 / t.episodes as f64,
         })
         .collect();
-    let avg = |t: &medins::indicators::Totals| if t.episodes == 0 { (0, 0.0) } else { (t.total_cost.0 / t.episodes as i64, t.bed_days as f64 / t.episodes as f64) };
-    let before_after = medins::indicators::before_after(&table, &hospitals)
-        .into_iter()
-        .filter(|b| b.before.episodes > 0 && b.after.episodes > 0)
-        .map(|b| {
-            let ((c0, l0), (c1, l1)) = (avg(&b.before), avg(&b.after));
-            BeforeAfterView {
-                hospital: b.hospital,
-                before_avg_cost_fen: c0,
-                after_avg_cost_fen: c1,
-                cost_change_pct: b.cost_change_pct.unwrap_or(0.0),
-                before_avg_length_of_stay: l0,
-                after_avg_length_of_stay: l1,
-                length_of_stay_change_pct: b.los_change_pct.unwrap_or(0.0),
-            }
-        })
-        .collect();
+    let before_after = cases::before_after_views(&table, &hospitals);
     let latest_settlement = state.store.medins().settlements().await?.into_iter().next().map(|r| SettlementSummaryView {
         month: r.month,
         status: r.status,
