@@ -128,6 +128,9 @@ coded_enum! {
         Approver => "approver", "审批人", "Approver";
         Supervisor => "supervisor", "督办人", "Supervisor";
         Admin => "admin", "管理员", "Administrator";
+        /// Works in a village or community (社区工作者): visits the households found in
+        /// difficulty there.
+        CommunityWorker => "community_worker", "社区工作者", "Community worker";
     }
 }
 
@@ -143,6 +146,9 @@ coded_enum! {
         MedicalInsurance => "medical_insurance", "医疗保障", "Medical insurance";
         /// Oversees delivery platforms and their riders (市场监管).
         RiderOversight => "rider_oversight", "骑手监管", "Rider oversight";
+        /// Pays benefits without applying and runs their monthly payouts, answers objections
+        /// (民政, 残联, 住建 for their own benefits).
+        Welfare => "welfare", "社会福利与救助", "Welfare";
     }
 }
 

@@ -21,6 +21,7 @@ mod records;
 pub mod seed;
 pub mod seed_medins;
 pub mod seed_pool;
+pub mod seed_welfare;
 #[cfg(test)]
 mod tests;
 

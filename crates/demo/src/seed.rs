@@ -32,11 +32,13 @@ pub struct SeedOptions {
     pub history_days: i64,
     /// A year of in-patient episodes and settlements (medical insurance).
     pub medins: bool,
+    /// The records benefits are decided on, the entitlements found from them and two months paid (welfare).
+    pub welfare: bool,
 }
 
 impl Default for SeedOptions {
     fn default() -> Self {
-        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75, medins: true }
+        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75, medins: true, welfare: true }
     }
 }
 
@@ -212,6 +214,7 @@ pub async fn seed_demo(
     accounts.push(staff("window", "区政务服务中心 综合窗口", vec![Role::Window], None, None));
     accounts.push(staff("window_fuchun", "富春街道便民服务中心 窗口", vec![Role::Window], None, Some("330111001")));
     accounts.push(staff("window_yinhu", "银湖街道便民服务中心 窗口", vec![Role::Window], None, Some("330111006")));
+    accounts.push(staff("community_worker", "富春街道 社区工作者", vec![Role::CommunityWorker], None, Some("330111001")));
     for d in catalog.departments() {
         for (role, suffix, title) in [
             (Role::Clerk, "clerk", "承办人"),
@@ -305,6 +308,9 @@ pub async fn seed_demo(
     if opts.medins {
         crate::seed_medins::seed_medins(state, opts.seed, progress).await?;
     }
+    if opts.welfare {
+        crate::seed_welfare::seed_welfare(state, opts.seed, progress).await?;
+    }
     Ok(report)
 }
 
@@ -316,6 +322,9 @@ async fn demo_logins(state: &AppState) -> Result<Vec<DemoLogin>, ServerError> {
         DemoLogin { login: "wjw_clerk".into(), who: "区卫生健康局承办人 health clerk".into() },
         DemoLogin { login: "ga_clerk".into(), who: "区公安分局承办人 police clerk".into() },
         DemoLogin { login: "ga_supervisor".into(), who: "区公安分局督办 police supervisor".into() },
+        DemoLogin { login: "mzj_clerk".into(), who: "区民政局承办人（待遇发放）civil affairs clerk".into() },
+        DemoLogin { login: "mzj_approver".into(), who: "区民政局审批人（发放审批）civil affairs approver".into() },
+        DemoLogin { login: "community_worker".into(), who: "富春街道社区工作者（走访困难家庭）community worker".into() },
     ];
     // A resident in her late twenties or thirties (出生一件事), and an enterprise agent (夜间施工).
     let today = china_date(state.now());

@@ -59,6 +59,9 @@ pub enum Purpose {
     /// Not a read: an institution writing a result or a care record about the patient (logged
     /// where the patient sees it, like reads).
     Record,
+    /// Social assistance and welfare by law (社会救助暂行办法): a department paying benefits or a
+    /// community worker reading a person's entitlements, payments or household.
+    Assistance,
 }
 
 impl Purpose {
@@ -72,6 +75,7 @@ impl Purpose {
             Purpose::Treatment { .. } => "treatment",
             Purpose::Supervision => "supervision",
             Purpose::Record => "record",
+            Purpose::Assistance => "assistance",
         }
     }
     /// The reference the purpose names (case id, application id, consent id, order).
@@ -81,7 +85,7 @@ impl Purpose {
             Purpose::Filing { application } | Purpose::Intake { application } => Some(application.to_string()),
             Purpose::Consent { consent } => Some(consent.to_string()),
             Purpose::Treatment { order } => order.clone(),
-            Purpose::Own | Purpose::Supervision | Purpose::Record => None,
+            Purpose::Own | Purpose::Supervision | Purpose::Record | Purpose::Assistance => None,
         }
     }
     pub fn name_zh(&self) -> &'static str {
@@ -94,6 +98,7 @@ impl Purpose {
             Purpose::Treatment { .. } => "诊疗需要",
             Purpose::Supervision => "监管",
             Purpose::Record => "写入诊疗记录",
+            Purpose::Assistance => "社会救助与福利（法定职责）",
         }
     }
     /// Parses the `purpose` and `ref` of a request (`case` + case id, `consent` + consent id, …).
@@ -108,6 +113,7 @@ impl Purpose {
             "treatment" => Purpose::Treatment { order: reference.map(|r| r.trim().chars().take(64).collect()) },
             "supervision" => Purpose::Supervision,
             "record" => Purpose::Record,
+            "assistance" => Purpose::Assistance,
             _ => return None,
         })
     }
@@ -198,6 +204,8 @@ pub enum Basis {
     Supervision,
     /// A write by the institution that produced the result or the care record.
     Recording,
+    /// Social assistance and welfare by law.
+    Assistance,
 }
 
 impl Basis {
@@ -212,6 +220,7 @@ impl Basis {
             Basis::Treatment => "treatment",
             Basis::Supervision => "supervision",
             Basis::Recording => "recording",
+            Basis::Assistance => "assistance",
         }
     }
 }
@@ -329,6 +338,7 @@ pub fn decide(reader: &Reader, subject_key: &str, record_type: &str, purpose: Op
             }
         }
         Purpose::Record => Decision::refuse("not_a_read_purpose", "「写入诊疗记录」不是读取数据的用途", "'record' is not a purpose for reading"),
+        Purpose::Assistance => Decision::refuse("not_a_pool_purpose", "社会救助用途只用于待遇发放，不能读取共享数据", "The assistance purpose is for benefits, not for reading shared records"),
         Purpose::Supervision => {
             if facts.supervises {
                 Decision::Allowed { basis: Basis::Supervision }

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod medins;
 pub mod onething;
 pub mod pool;
+pub mod welfare;
 
 use axum::Router;
 
@@ -38,6 +39,7 @@ pub const ALL: &[Area] = &[
     Area { name: "circles", surface: Surface::Api, routes: circles::http::routes, policy: circles::http::POLICY, openapi: Some(<circles::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "pool", surface: Surface::Api, routes: pool::http::routes, policy: pool::http::POLICY, openapi: Some(<pool::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "medins", surface: Surface::Api, routes: medins::http::routes, policy: medins::http::POLICY, openapi: Some(<medins::http::Doc as utoipa::OpenApi>::openapi) },
+    Area { name: "welfare", surface: Surface::Api, routes: welfare::http::routes, policy: welfare::http::POLICY, openapi: Some(<welfare::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "medins-fhir", surface: Surface::Fhir, routes: medins::http::fhir_routes, policy: medins::http::FHIR_POLICY, openapi: None },
     Area { name: "fhir", surface: Surface::Fhir, routes: fhir::http::routes, policy: fhir::http::POLICY, openapi: None },
 ];

@@ -374,6 +374,8 @@ async fn duties(state: &AppState) {
         Ok(_) => {}
         Err(e) => tracing::error!(error = ?e, "deadline tick failed"),
     }
+    // Benefits follow the registers: records published since the last look, and everyone once a day.
+    crate::areas::welfare::cases::duty(state).await;
     if let Err(e) = state.store.identity().purge_sessions(state.now()).await {
         tracing::warn!(error = %e, "purging sessions");
     }

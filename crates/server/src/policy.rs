@@ -50,6 +50,10 @@ impl Who {
     pub const HEALTH: Who = Who(1 << 12);
     /// Staff of the department that pays for care (duty `medical_insurance`: 医保).
     pub const INSURANCE: Who = Who(1 << 13);
+    /// Staff of a department that pays benefits (duty `welfare`: 民政, 残联, 住建).
+    pub const WELFARE: Who = Who(1 << 14);
+    /// A community worker (社区工作者) of a village or community.
+    pub const COMMUNITY: Who = Who(1 << 15);
 
     /// Department staff in any workflow role.
     pub const DEPARTMENT: Who = Who(Self::CLERK.0 | Self::REVIEWER.0 | Self::APPROVER.0 | Self::SUPERVISOR.0);
@@ -60,12 +64,12 @@ impl Who {
     /// Supervisors and the administrator.
     pub const OVERSIGHT: Who = Who(Self::SUPERVISOR.0 | Self::ADMIN.0);
     /// Any signed-in account.
-    pub const SIGNED_IN: Who = Who(!Self::ANONYMOUS.0 & ((1 << 14) - 1));
+    pub const SIGNED_IN: Who = Who(!Self::ANONYMOUS.0 & ((1 << 16) - 1));
     /// Everyone, signed in or not.
-    pub const ANYONE: Who = Who((1 << 14) - 1);
+    pub const ANYONE: Who = Who((1 << 16) - 1);
 
     /// Every single audience, with its name (for tables and tests).
-    pub const ALL: [(Who, &'static str); 14] = [
+    pub const ALL: [(Who, &'static str); 16] = [
         (Who::ANONYMOUS, "anonymous"),
         (Who::RESIDENT, "resident"),
         (Who::ENTERPRISE, "enterprise"),
@@ -80,6 +84,8 @@ impl Who {
         (Who::REGULATOR, "regulator"),
         (Who::HEALTH, "health"),
         (Who::INSURANCE, "insurance"),
+        (Who::WELFARE, "welfare"),
+        (Who::COMMUNITY, "community"),
     ];
 
     pub const fn or(self, other: Who) -> Who {
@@ -108,6 +114,9 @@ impl Who {
                 if a.has(Role::Window) {
                     w = w.or(Who::WINDOW);
                 }
+                if a.has(Role::CommunityWorker) {
+                    w = w.or(Who::COMMUNITY);
+                }
                 if let Some(d) = a.department.as_deref() {
                     if let Some(dept) = state.catalog().department(d) {
                         for (role, who) in [(Role::Clerk, Who::CLERK), (Role::Reviewer, Who::REVIEWER), (Role::Approver, Who::APPROVER), (Role::Supervisor, Who::SUPERVISOR)] {
@@ -116,7 +125,7 @@ impl Who {
                             }
                         }
                         // The department's duties, from the catalog.
-                        for (duty, who) in [(Duty::RiderOversight, Who::REGULATOR), (Duty::HealthRecords, Who::HEALTH), (Duty::MedicalInsurance, Who::INSURANCE)] {
+                        for (duty, who) in [(Duty::RiderOversight, Who::REGULATOR), (Duty::HealthRecords, Who::HEALTH), (Duty::MedicalInsurance, Who::INSURANCE), (Duty::Welfare, Who::WELFARE)] {
                             if dept.has(duty) {
                                 w = w.or(who);
                             }
@@ -260,6 +269,24 @@ pub const PAGES: &[Route] = &[
     web("POST", "/medins/settlements/preview", Who::INSURANCE.or(Who::ADMIN), Department),
     web("POST", "/medins/settlements/{month}/freeze", Who::INSURANCE.or(Who::ADMIN), Department),
     web("POST", "/medins/settlements/{month}/approve", Who::INSURANCE.or(Who::ADMIN), Department),
+    // Welfare: a resident's benefits and happiness list, the paying departments' page and runs,
+    // the community workers' worklist (staff and workers landing on /welfare are sent on).
+    web("GET", "/welfare", Who::RESIDENT.or(Who::WELFARE).or(Who::ADMIN).or(Who::COMMUNITY), Own),
+    web("POST", "/welfare/objections", RESIDENT, Own),
+    web("POST", "/welfare/help", RESIDENT, Own),
+    web("GET", "/welfare/happiness", RESIDENT, Own),
+    web("GET", "/welfare/staff", Who::WELFARE.or(Who::ADMIN), Department),
+    web("POST", "/welfare/runs", Who::WELFARE.or(Who::ADMIN), Department),
+    web("POST", "/welfare/runs/preview", Who::WELFARE.or(Who::ADMIN), Department),
+    web("GET", "/welfare/runs/{id}", Who::WELFARE.or(Who::ADMIN), Department),
+    web("POST", "/welfare/runs/{id}/approve", Who::WELFARE.or(Who::ADMIN), Department),
+    web("GET", "/welfare/runs/{id}/bank-file", Who::WELFARE.or(Who::ADMIN), Department),
+    web("POST", "/welfare/runs/{id}/returns", Who::WELFARE.or(Who::ADMIN), Department),
+    web("POST", "/welfare/objections/{id}/decision", Who::WELFARE.or(Who::ADMIN), Department),
+    web("POST", "/welfare/sweep", Who::WELFARE.or(Who::ADMIN), Public),
+    web("GET", "/welfare/worklist", Who::WELFARE.or(Who::ADMIN).or(Who::COMMUNITY), Division),
+    web("POST", "/welfare/flags/{household}/visit", Who::COMMUNITY, Division),
+    web("GET", "/welfare/households/{household}/happiness", Who::WELFARE.or(Who::ADMIN).or(Who::COMMUNITY), Division),
 ];
 
 /// Every route of the server: the shared ones, each area's (`crate::areas::ALL`, declared in its

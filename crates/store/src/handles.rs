@@ -103,6 +103,17 @@ impl std::ops::Deref for MedinsQueries<'_> {
     }
 }
 
+/// Welfare's queries: register facts, entitlements and their events, payout runs, objections and households found in difficulty (`store.welfare().…`).
+#[derive(Clone, Copy)]
+pub struct WelfareQueries<'a>(&'a Store);
+
+impl std::ops::Deref for WelfareQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
 impl Store {
     /// The one-thing area's queries: applications, cases, rectifications, history, collect-once records, uploads and reductions.
     pub fn onething(&self) -> OnethingQueries<'_> {
@@ -139,5 +150,9 @@ impl Store {
     /// Medical insurance's queries: hospitals of the payment scheme, in-patient episodes and monthly settlements.
     pub fn medins(&self) -> MedinsQueries<'_> {
         MedinsQueries(self)
+    }
+    /// Welfare's queries: register facts, entitlements and their events, payout runs, objections and households found in difficulty.
+    pub fn welfare(&self) -> WelfareQueries<'_> {
+        WelfareQueries(self)
     }
 }

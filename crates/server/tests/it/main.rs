@@ -15,3 +15,4 @@ mod scaleout;
 mod security;
 mod sessions;
 mod story;
+mod welfare;

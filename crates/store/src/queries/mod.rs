@@ -11,6 +11,7 @@ pub mod datapool;
 pub mod records;
 pub mod registration;
 pub mod reports;
+pub mod welfare;
 
 pub use access_log::*;
 pub use cases::*;
@@ -23,6 +24,7 @@ pub use datapool::*;
 pub use records::*;
 pub use registration::*;
 pub use reports::*;
+pub use welfare::*;
 
 /// A filter given as an empty string is no filter.
 pub(crate) fn given(v: Option<&str>) -> Option<&str> {

@@ -340,7 +340,7 @@ pub(crate) async fn facts_for(state: &AppState, reader: &Reader, purpose: Option
                 f.treatment_relation = treatment_relation(state, org, subject, record_type).await?;
             }
         }
-        Some(Purpose::Supervision | Purpose::Own | Purpose::Record) | None => {}
+        Some(Purpose::Supervision | Purpose::Own | Purpose::Record | Purpose::Assistance) | None => {}
     }
     Ok(f)
 }
@@ -869,6 +869,7 @@ pub async fn publish(state: &AppState, p: &Principal, body: PublishBody) -> Fall
         data: body.data,
     };
     state.store.pool().publish_records(std::slice::from_ref(&rec), Some(p.id().0)).await?;
+    crate::areas::welfare::cases::on_record(state, &rec.subject_key, &rec.record_type).await;
     let stored = state.store.pool().pool_record(rec.id).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
     Ok(record_view(&state, &stored))
 }
@@ -925,6 +926,7 @@ pub async fn correct(state: &AppState, p: &Principal, id: String, body: CorrectB
     // The certificates of the old version no longer stand: revoked in the same transaction.
     let revoked = format!("更正为第 {} 版：{reason}", meta.version);
     state.store.pool().correct_record(old.record.id, &new, meta.version, Some(p.id().0), now, &revoked).await?;
+    crate::areas::welfare::cases::on_record(state, &new.subject_key, &new.record_type).await;
     let stored = state.store.pool().pool_record(new.id).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
     Ok(record_view(&state, &stored))
 }
@@ -946,6 +948,7 @@ pub async fn revoke(state: &AppState, p: &Principal, id: String, body: ReasonBod
     if rec.revoked_at.is_some() || !state.store.pool().revoke_record(rec.record.id, state.now(), &reason).await? {
         return Err(pool_error(PoolError::Revoked));
     }
+    crate::areas::welfare::cases::on_record(state, &rec.record.subject_key, &rec.record.record_type).await;
     let stored = state.store.pool().pool_record(rec.record.id).await?.ok_or_else(|| Failure::not_found("没有这条数据", "No such record"))?;
     Ok(record_view(&state, &stored))
 }
