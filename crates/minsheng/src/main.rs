@@ -5,6 +5,7 @@ mod bench;
 mod bench_common;
 mod bench_pool;
 mod medins_cli;
+mod welfare_cli;
 mod pool_cli;
 mod report;
 
@@ -101,6 +102,8 @@ enum Command {
     BenchCockpit(BenchCockpitArgs),
     /// Medical insurance for in-patients: load episodes from CSV.
     Medins(medins_cli::MedinsArgs),
+    /// Welfare: check a benefit catalog's files, re-evaluate everyone's benefits now.
+    Welfare(welfare_cli::WelfareArgs),
     /// 15-minute service circles: analyse a street network, write a synthetic one, benchmark.
     Circles {
         #[command(subcommand)]
@@ -122,6 +125,9 @@ enum BenchArea {
     Circles(circles::cli::BenchArgs),
     /// Medical insurance: group and settle a million synthetic in-patient episodes as one month.
     Medins(medins_cli::BenchMedinsArgs),
+    /// Welfare: every benefit for a million residents; on a scratch database of them, the daily
+    /// sweep, one register change to its notice and a month's durable run.
+    Welfare(welfare_cli::BenchWelfareArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -317,6 +323,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench { area: Some(BenchArea::Pool(args)), .. } => bench_pool::run(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Cockpit(args)), .. } => bench_cockpit(args).await,
+        Command::Bench { area: Some(BenchArea::Welfare(args)), .. } => welfare_cli::bench(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Medins(args)), .. } => {
             let args = args.clone();
             tokio::task::spawn_blocking(move || medins_cli::bench(&args)).await?
@@ -331,6 +338,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fhir(args) => pool_cli::fhir(args, load_config(&cli)?).await,
         Command::Pool(args) => pool_cli::pool_command(args, load_config(&cli)?).await,
         Command::Medins(args) => medins_cli::run(args, load_config(&cli)?).await,
+        Command::Welfare(args) => welfare_cli::run(args, load_config(&cli)?).await,
         Command::BenchCockpit(args) => bench_cockpit(args).await,
         Command::Circles { cmd } => {
             let cmd = cmd.clone();

@@ -122,6 +122,9 @@ pub struct Snapshot {
     /// Medical insurance (B5): cost per stay, length of stay, the scheme's hospitals, the latest
     /// settlement.
     pub medins: server::areas::medins::figures::CockpitFigures,
+    /// Welfare (C2, C3): beneficiaries and money per benefit, the proactive share, the elders'
+    /// indicator (`None` when the figures could not be read).
+    pub welfare: Option<server::areas::welfare::views::WelfareFiguresView>,
 }
 
 impl Snapshot {
@@ -220,6 +223,13 @@ pub async fn compute(state: &AppState) -> Result<Snapshot, StoreError> {
         tracing::warn!(error = %e.body().message_en, "the cockpit's medical-insurance figures");
         Default::default()
     });
+    let welfare = match server::areas::welfare::cases::figures_of(state).await {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::warn!(error = %e.body().message_en, "the cockpit's welfare figures");
+            None
+        }
+    };
     let mut district = Area { code: String::new(), name: String::new(), monthly: vec![0; months.len()], ..Area::default() };
     for t in towns.values() {
         district.add(t);
@@ -230,6 +240,7 @@ pub async fn compute(state: &AppState) -> Result<Snapshot, StoreError> {
         recognition,
         health_lookups,
         medins,
+        welfare,
     })
 }
 

@@ -26,6 +26,9 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
     if p.account.kind != AccountKind::Staff {
         v.push(NavLink { href: "/applications", key: "nav-mine" });
         v.push(NavLink { href: "/me/data", key: "nav-data" });
+        if p.account.kind == AccountKind::Citizen {
+            v.push(NavLink { href: "/welfare", key: "nav-welfare" });
+        }
         v.push(NavLink { href: "/notices", key: "nav-notices" });
         return v;
     }
@@ -41,6 +44,12 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
     }
     if ctx.who.meets(Who::INSURANCE.or(Who::ADMIN).or(Who::CLINICIAN)) {
         v.push(NavLink { href: "/medins", key: "nav-medins" });
+    }
+    if ctx.who.meets(Who::WELFARE.or(Who::ADMIN)) {
+        v.push(NavLink { href: "/welfare/staff", key: "nav-welfare-staff" });
+    }
+    if ctx.who.meets(Who::COMMUNITY) && !ctx.who.meets(Who::ADMIN) {
+        v.push(NavLink { href: "/welfare/worklist", key: "nav-welfare-worklist" });
     }
     v.push(NavLink { href: "/notices", key: "nav-notices" });
     v

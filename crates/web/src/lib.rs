@@ -1,6 +1,6 @@
 //! The minsheng web pages, served by the same binary as the API: the citizen service hall
 //! (网上办事大厅), the window and clerk workbench (一窗受理、办件队列), supervision (督办、差评整改),
-//! the district cockpit (数字驾驶舱) and medical insurance payment (医保支付). Server-rendered HTML
+//! the district cockpit (数字驾驶舱), medical insurance payment (医保支付) and welfare (免申即享、幸福清单). Server-rendered HTML
 //! (maud), Chinese by default with an English switch (Fluent), barrier-free (WCAG 2.1 AA, elder
 //! mode). Pages call the server's service layer and the store directly — never the JSON API over
 //! HTTP — and check roles and data scope exactly as the API does.
@@ -99,6 +99,22 @@ pub fn router_with(state: AppState, opts: WebOptions) -> Router {
         .route("/medins/settlements/{month}", get(pages::medins::settlement))
         .route("/medins/settlements/{month}/freeze", post(pages::medins::freeze))
         .route("/medins/settlements/{month}/approve", post(pages::medins::approve))
+        .route("/welfare", get(pages::welfare::show))
+        .route("/welfare/objections", post(pages::welfare::object))
+        .route("/welfare/help", post(pages::welfare::help))
+        .route("/welfare/happiness", get(pages::welfare::my_happiness))
+        .route("/welfare/staff", get(pages::welfare::staff))
+        .route("/welfare/runs", post(pages::welfare::freeze))
+        .route("/welfare/runs/preview", post(pages::welfare::preview))
+        .route("/welfare/runs/{id}", get(pages::welfare::run))
+        .route("/welfare/runs/{id}/approve", post(pages::welfare::approve))
+        .route("/welfare/runs/{id}/bank-file", get(pages::welfare::bank_file))
+        .route("/welfare/runs/{id}/returns", post(pages::welfare::returns))
+        .route("/welfare/objections/{id}/decision", post(pages::welfare::decide))
+        .route("/welfare/sweep", post(pages::welfare::sweep))
+        .route("/welfare/worklist", get(pages::welfare::worklist))
+        .route("/welfare/flags/{household}/visit", post(pages::welfare::visit))
+        .route("/welfare/households/{household}/happiness", get(pages::welfare::household_happiness))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
         .route_layer(axum::middleware::from_fn_with_state(web.clone(), guard))

@@ -1042,6 +1042,11 @@ impl WelfareQueries<'_> {
         .await
     }
 
+    /// How many notices of a kind are in the outbox (the benchmark's check).
+    pub async fn notices_of_kind(self, kind: &str) -> Result<i64> {
+        Ok(self.lookup_one("SELECT COUNT(*) AS n FROM notice WHERE kind = $1", &[Value::S(kind.to_owned())], |r| r.int("n")).await?.unwrap_or(0))
+    }
+
     /// A division's name.
     pub async fn division_name(self, code: &str) -> Result<Option<String>> {
         self.lookup_one("SELECT name FROM division WHERE code = $1", &[Value::S(code.to_owned())], |r| r.text("name")).await

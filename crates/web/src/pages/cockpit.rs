@@ -323,6 +323,83 @@ fn medins_section(ctx: &Ctx, web: &Web, snap: &Snapshot) -> Markup {
     }
 }
 
+/// 民生保障: beneficiaries and money per benefit, households helped proactively against those
+/// that applied, and the elders' indicator (80–99 岁户籍老人，自动享受高龄津贴).
+fn welfare_section(ctx: &Ctx, snap: &Snapshot) -> Markup {
+    let pick = |zh: &'static str, en: &'static str| ctx.lang.pick(zh, en).to_owned();
+    let Some(w) = &snap.welfare else {
+        return html! {
+            section aria-labelledby="h-welfare" {
+                h2 #h-welfare { (pick("民生保障：免申即享", "Welfare: benefits without applying")) }
+                p.muted { (pick("暂时无法读取民生保障数据。", "The welfare figures cannot be read at present.")) }
+            }
+        };
+    };
+    // Per benefit, over the towns.
+    let mut per: Vec<(String, String, i64, i64, i64)> = Vec::new();
+    for f in &w.by_benefit_town {
+        match per.iter_mut().find(|x| x.0 == f.benefit) {
+            Some(x) => {
+                x.2 += f.beneficiaries;
+                x.3 += f.monthly_fen;
+                x.4 += f.paid_fen;
+            }
+            None => per.push((f.benefit.clone(), f.benefit_name.clone(), f.beneficiaries, f.monthly_fen, f.paid_fen)),
+        }
+    }
+    per.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+    let people: i64 = per.iter().map(|x| x.2).sum();
+    let monthly: i64 = per.iter().map(|x| x.3).sum();
+    let enrolled = w.enrolled_proactive + w.enrolled_application;
+    let share = (enrolled > 0).then(|| w.enrolled_proactive as f64 / enrolled as f64);
+    let bars: Vec<Bar> = per.iter().map(|x| Bar { label: x.1.clone(), value: x.2 as f64, text: x.2.to_string() }).collect();
+    let desc = bars.iter().map(|b| format!("{}: {}", b.label, b.text)).collect::<Vec<_>>().join(", ");
+    html! {
+        section aria-labelledby="h-welfare" {
+            h2 #h-welfare { (pick("民生保障：免申即享", "Welfare: benefits without applying")) }
+            p.lead { (ctx.lang.pick(
+                &format!("80–99 岁户籍老人 {} 人，自动享受高龄津贴 {} 人。", w.elders_80_99, w.elders_80_99_receiving),
+                &format!("{} registered elders aged 80–99; {} receive the old-age allowance without applying.", w.elders_80_99, w.elders_80_99_receiving),
+            )) }
+            ul.figures {
+                li { span.num { (people) } span.lbl { (pick("正在享受待遇的人次", "benefits being received")) } }
+                li { span.num { "¥" (domain::Fen(monthly).to_yuan_string()) } span.lbl { (pick("每月发放金额", "paid a month")) } }
+                li { span.num { (w.flagged_proactive) " / " (w.flagged_application) } span.lbl { (pick("困难家庭：主动发现 / 本人求助", "households in difficulty: found / asked")) } }
+                li { span.num { (pct(share)) } span.lbl { (pick("纳入救助的家庭中主动发现的占比", "of households enrolled in relief, found proactively")) } }
+            }
+            @if per.is_empty() {
+                p.muted { (pick("尚无待遇发放数据。", "No benefits yet.")) }
+            } @else {
+                div.charts {
+                    figure.chart {
+                        figcaption { (pick("各项待遇享受人数", "People receiving each benefit")) }
+                        (charts::hbars("ck-welfare", &pick("各项待遇享受人数", "People receiving each benefit"), &desc, &bars, None, None))
+                    }
+                }
+                div.table-wrap { table {
+                    caption { (pick("各项待遇", "Benefits")) }
+                    thead { tr {
+                        th scope="col" { (pick("待遇", "Benefit")) }
+                        th.num scope="col" { (pick("享受人数", "People")) }
+                        th.num scope="col" { (pick("每月金额", "A month")) }
+                        th.num scope="col" { (pick("累计发放", "Paid so far")) }
+                    } }
+                    tbody {
+                        @for x in &per {
+                            tr {
+                                th scope="row" { (x.1) }
+                                td.num { (x.2) }
+                                td.num { "¥" (domain::Fen(x.3).to_yuan_string()) }
+                                td.num { "¥" (domain::Fen(x.4).to_yuan_string()) }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
 async fn circles_map(ctx: &Ctx, web: &Web) -> Markup {
     if ctx.user.is_none() {
         return html! {};
@@ -388,6 +465,7 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
             (map)
             @if town.is_none() { (pool_section(&ctx, &web, &snap)) }
             @if town.is_none() { (medins_section(&ctx, &web, &snap)) }
+            @if town.is_none() { (welfare_section(&ctx, &snap)) }
         };
         Ok::<_, Failure>(page(&ctx, &title, body))
     }

@@ -10,6 +10,7 @@ pub mod medins;
 pub mod mine;
 pub mod staff;
 pub mod supervision;
+pub mod welfare;
 
 use catalog::Catalog;
 use chrono::{DateTime, NaiveDate, Utc};

@@ -3,7 +3,8 @@
 //! the clerks of the departments act from their queues, the resident sees completion and rates it
 //! badly, the police supervisor sees the rectification and answers it, and the cockpit counts
 //! it; a hospital applies to join medical-insurance payment and the bureau decides and previews a
-//! month. On the way: screenshots of the main pages under `target/screenshots/`, axe-core on every
+//! month; a resident sees her benefits in elder mode, the civil affairs clerk previews a run and a
+//! community worker opens the worklist. On the way: screenshots of the main pages under `target/screenshots/`, axe-core on every
 //! main page (no serious or critical violation), keyboard use (skip link), English, elder mode
 //! and 200% zoom (no horizontal scrolling).
 
@@ -352,6 +353,34 @@ async fn the_whole_story_in_a_browser() {
     s.d.screenshot(&s.shots.join("12-elder-application.png"), 640).await;
     let wide = s.d.script("return document.documentElement.scrollWidth <= window.innerWidth + 1", json!([])).await;
     assert_eq!(wide, true, "the application page too");
+
+    // Welfare: the resident's benefits and happiness list in elder mode (no sideways scrolling),
+    // the civil affairs clerk's page and the community worker's worklist.
+    s.go("/welfare").await;
+    assert!(s.d.text("h1").await.contains("我的待遇"), "the resident's benefits");
+    let wide = s.d.script("return document.documentElement.scrollWidth <= window.innerWidth + 1", json!([])).await;
+    assert_eq!(wide, true, "the welfare page in elder mode at 200% zoom");
+    s.d.screenshot(&s.shots.join("17-welfare-elder.png"), 640).await;
+    s.check("welfare-elder").await;
+    s.go("/welfare/happiness").await;
+    s.d.screenshot(&s.shots.join("18-happiness-elder.png"), 640).await;
+    s.check("welfare-happiness-elder").await;
+    s.go("/prefs/elder/off?back=/").await;
+    s.d.set_window(1280, 900).await;
+    s.logout().await;
+    s.login("mzj_clerk").await;
+    s.go("/welfare/staff").await;
+    assert!(s.d.text("h1").await.contains("待遇发放"), "the department's page");
+    s.shot("19-welfare-staff").await;
+    s.check("welfare-staff").await;
+    let b = s.d.find("form[action='/welfare/runs/preview'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    s.check("welfare-preview").await;
+    s.logout().await;
+    s.login("community_worker").await;
+    s.go("/welfare/worklist").await;
+    s.shot("20-welfare-worklist").await;
+    s.check("welfare-worklist").await;
 
     // The checker itself catches a violation (an image without a text alternative).
     s.d.script("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/static/none.png\">')", json!([])).await;

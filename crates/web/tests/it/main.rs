@@ -10,3 +10,4 @@ mod policy;
 mod sessions;
 mod register;
 mod webdriver;
+mod welfare;

@@ -30,6 +30,8 @@ fn roles() -> Vec<(&'static str, Option<&'static str>, Who)> {
         ("regulator", Some("scjg_clerk"), Who::REGULATOR.or(Who::CLERK)),
         ("health", Some("wjw_clerk"), Who::HEALTH.or(Who::CLERK)),
         ("insurance", Some("ybj_clerk"), Who::INSURANCE.or(Who::CLERK)),
+        ("welfare", Some("mzj_clerk"), Who::WELFARE.or(Who::CLERK)),
+        ("community", Some("community_worker"), Who::COMMUNITY),
     ]
 }
 
@@ -43,6 +45,8 @@ fn concrete(path: &str, resident: &str) -> String {
         .replace("{on}", "on")
         .replace("{case}", "1")
         .replace("{id}", "1")
+        .replace("{household}", "1")
+        .replace("{month}", "2026-02")
 }
 
 struct Caller {

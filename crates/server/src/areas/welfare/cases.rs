@@ -1523,13 +1523,13 @@ pub fn directory(q: &DirectoryQuery) -> Fallible<serde_json::Value> {
 // Figures.
 
 /// Beneficiaries and money per benefit and town, the proactive share and the seed's indicator.
-pub async fn figures(state: &AppState, p: &Principal) -> Fallible<FiguresView> {
+pub async fn figures(state: &AppState, p: &Principal) -> Fallible<WelfareFiguresView> {
     staff(state, p).await?;
     figures_of(state).await
 }
 
 /// The figures, for the cockpit (no caller check: the cockpit's own guard applies).
-pub async fn figures_of(state: &AppState) -> Fallible<FiguresView> {
+pub async fn figures_of(state: &AppState) -> Fallible<WelfareFiguresView> {
     let beneficiaries = state.store.welfare().beneficiaries().await?;
     let payouts = state.store.welfare().payout_figures().await?;
     let mut paid: HashMap<(String, String), i64> = HashMap::new();
@@ -1559,7 +1559,7 @@ pub async fn figures_of(state: &AppState) -> Fallible<FiguresView> {
     let count = |origin: &str, status: Option<&str>| counts.iter().filter(|(o, s, _)| o == origin && status.is_none_or(|x| x == s)).map(|(_, _, n)| n).sum::<i64>();
     let today = china_date(state.now());
     let (elders, receiving) = state.store.welfare().elders_between(today, 80, 99, "old_age_allowance").await?;
-    Ok(FiguresView {
+    Ok(WelfareFiguresView {
         by_benefit_town,
         enrolled_proactive: count("proactive", Some("enrolled")),
         enrolled_application: count("application", Some("enrolled")),

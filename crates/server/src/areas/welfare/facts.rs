@@ -72,6 +72,15 @@ fn grade(data: &Value) -> Option<u8> {
     ["一", "二", "三", "四"].iter().position(|c| t.starts_with(c)).map(|i| i as u8 + 1)
 }
 
+/// Income per head from the form of a minimum-living-allowance application the one-thing engine
+/// approved (its check report carries the household's monthly income in yuan and its size).
+fn per_head_from_form(data: &Value) -> Option<i64> {
+    let form = data.get("form")?;
+    let income = number(form, "monthly_income")?;
+    let size = number(form, "household_size").filter(|s| *s > 0)?;
+    Some(income * 100 / size)
+}
+
 /// Whether a record still stands on `today` (no end, or an end not yet passed).
 fn valid(r: &FactRecord, today: NaiveDate) -> bool {
     r.valid_until.is_none_or(|u| u >= today)
@@ -95,7 +104,7 @@ pub fn gather(people: Vec<WelfarePerson>, records: &[FactRecord], today: NaiveDa
                     household_dibao.insert(p.household, true);
                 }
                 "household_finance_check" if valid(r, today) => {
-                    if let Some(income) = number(&data, "income_per_head_fen") {
+                    if let Some(income) = number(&data, "income_per_head_fen").or_else(|| per_head_from_form(&data)) {
                         let e = household_income.entry(p.household).or_insert((r.issued_at, income));
                         if r.issued_at >= e.0 {
                             *e = (r.issued_at, income);

@@ -61,7 +61,7 @@ pub async fn benefits(State(state): State<AppState>) -> Json<CatalogView> {
 /// The relief directory (社会救助服务目录) as Open Referral HSDS 3.0 services, searched by words,
 /// town and the difficulty a service helps with.
 #[utoipa::path(get, path = "/api/welfare/directory", tag = "welfare", params(DirectoryQuery),
-    responses((status = 200, description = "An array of HSDS 3.0 service objects", body = Object), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "An array of HSDS 3.0 service objects", body = [Object]), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn directory(ApiQuery(q): ApiQuery<DirectoryQuery>) -> Fallible<Json<serde_json::Value>> {
     Ok(Json(cases::directory(&q)?))
 }
@@ -229,8 +229,8 @@ pub async fn household_happiness(State(state): State<AppState>, p: Principal, Pa
 
 /// Beneficiaries and money per benefit and town, the proactive share, the seed's indicator.
 #[utoipa::path(get, path = "/api/welfare/figures", tag = "welfare",
-    responses((status = 200, body = FiguresView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn figures(State(state): State<AppState>, p: Principal) -> Fallible<Json<FiguresView>> {
+    responses((status = 200, body = WelfareFiguresView), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn figures(State(state): State<AppState>, p: Principal) -> Fallible<Json<WelfareFiguresView>> {
     Ok(Json(cases::figures(&state, &p).await?))
 }
 

@@ -484,7 +484,7 @@ pub struct BenefitFigure {
 
 /// The welfare figures for the cockpit.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct FiguresView {
+pub struct WelfareFiguresView {
     pub by_benefit_town: Vec<BenefitFigure>,
     /// Households enrolled in relief found proactively, and by their own application.
     pub enrolled_proactive: i64,
