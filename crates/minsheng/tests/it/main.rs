@@ -12,3 +12,4 @@ mod helpers;
 mod logs;
 mod medins;
 mod pool;
+mod welfare;

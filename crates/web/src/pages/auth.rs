@@ -89,7 +89,8 @@ pub async fn login(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response
     }
     match server::areas::identity::cases::sign_in(&web.state, ctx.client, &login, &password).await {
         Ok(session) => {
-            // Government staff go to their workbench (administrators to the cockpit); clinicians
+            // Government staff go to their workbench (administrators to the cockpit, community workers
+            // to their worklist); clinicians
             // and platforms, whose work is done through the API, to the hall.
             let who = Who::of(&web.state, Some(&session.account));
             let to = if next != "/" {
@@ -98,6 +99,8 @@ pub async fn login(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response
                 "/cockpit".to_owned()
             } else if who.meets(Who::HANDLER) {
                 "/staff".to_owned()
+            } else if who.meets(Who::COMMUNITY) {
+                "/welfare/worklist".to_owned()
             } else {
                 "/".to_owned()
             };

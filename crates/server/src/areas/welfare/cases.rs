@@ -198,8 +198,38 @@ pub fn catalog_view(state: &AppState) -> CatalogView {
 // ---------------------------------------------------------------------------------------------
 // Deciding: the engine's decisions as views, and the changes they make to entitlements.
 
+/// A fact's or a parameter's label, in Chinese and English (money is shown in yuan, so a note
+/// that the catalog counts it in fen is left out).
 fn fact_label(name: &str) -> (String, String) {
-    welfare::FACTS.iter().find(|f| f.name == name).map_or_else(|| (name.to_owned(), name.to_owned()), |f| (f.label_zh.to_owned(), f.label_en.to_owned()))
+    let (zh, en) = if let Some(f) = welfare::FACTS.iter().find(|f| f.name == name) {
+        (f.label_zh.to_owned(), f.label_en.to_owned())
+    } else {
+        match catalog().params.get(name) {
+            Some(p) => (p.label_zh.clone(), p.label_en.clone()),
+            None => (name.to_owned(), name.to_owned()),
+        }
+    };
+    if !is_money(name) {
+        return (zh, en);
+    }
+    let cut = |s: &str, open: &str, unit: &str| match s.find(open) {
+        Some(i) if s[i..].contains(unit) => s[..i].trim_end().to_owned(),
+        _ => s.to_owned(),
+    };
+    (cut(&zh, "（", "分"), cut(&en, " (", "fen"))
+}
+
+/// Whether a fact or parameter is an amount of money in fen (shown in yuan).
+fn is_money(name: &str) -> bool {
+    name == "income_per_head" || name.ends_with("_fen") || catalog().params.get(name).is_some_and(|p| p.label_en.contains("(fen"))
+}
+
+/// A value as a person reads it: money in yuan.
+fn shown_value(name: &str, value: &str) -> String {
+    match value.parse::<i64>() {
+        Ok(fen) if is_money(name) => format!("{} 元", yuan(fen)),
+        _ => value.to_owned(),
+    }
 }
 
 fn reason_views(reasons: &[welfare::Reason]) -> Vec<ReasonView> {
@@ -212,7 +242,7 @@ fn reason_views(reasons: &[welfare::Reason]) -> Vec<ReasonView> {
                 .iter()
                 .map(|(fact, value)| {
                     let (zh, en) = fact_label(fact);
-                    FactValueView { fact: fact.clone(), label_zh: zh, label_en: en, value: value.clone() }
+                    FactValueView { fact: fact.clone(), label_zh: zh, label_en: en, value: shown_value(fact, value) }
                 })
                 .collect(),
             holds: r.holds,
@@ -244,8 +274,8 @@ fn clauses(reasons: &[welfare::Reason], holds: bool) -> (String, String) {
     let mut zh = Vec::new();
     let mut en = Vec::new();
     for r in reasons.iter().filter(|r| r.holds == Some(holds)) {
-        let vals_zh: Vec<String> = r.values.iter().map(|(f, v)| format!("{}={v}", fact_label(f).0)).collect();
-        let vals_en: Vec<String> = r.values.iter().map(|(f, v)| format!("{}={v}", fact_label(f).1)).collect();
+        let vals_zh: Vec<String> = r.values.iter().map(|(f, v)| format!("{}={}", fact_label(f).0, shown_value(f, v))).collect();
+        let vals_en: Vec<String> = r.values.iter().map(|(f, v)| format!("{}={}", fact_label(f).1, shown_value(f, v))).collect();
         zh.push(format!("{}（{}）", r.clause, vals_zh.join("，")));
         en.push(format!("{} ({})", r.clause, vals_en.join(", ")));
     }
