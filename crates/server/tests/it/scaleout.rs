@@ -171,3 +171,50 @@ async fn a_notice_one_server_wrote_before_it_was_killed_is_not_sent_again_by_the
     b.store.close().await;
     t.shutdown().await;
 }
+
+/// Issue 31 with several servers: the same month's run frozen on two servers at once is made
+/// once (one answer 200, the other 409 `run_exists`), and a death published on one server closes
+/// the entitlement the other reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_make_a_months_run_once() {
+    for db in backends() {
+        let t = TestApp::spawn(db).await;
+        let other_dir = tempfile::tempdir().expect("tempdir");
+        let url = t.state.config.database_url.expose().to_owned();
+        let config = server::Config::load(
+            None,
+            vec![
+                ("MINSHENG__DATA_DIR".to_owned(), other_dir.path().display().to_string()),
+                ("MINSHENG__DATABASE__URL".to_owned(), url),
+                ("MINSHENG__LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+            ],
+        )
+        .expect("config");
+        let state = server::build_state(config, std::sync::Arc::new(t.clock.clone())).await.expect("second server");
+        let second = server::App::serve(state, false).await.expect("serve");
+        let other = format!("http://{}", second.addr);
+        let clerk = t.login("mzj_clerk").await;
+        let r = t.post(&clerk, "/api/welfare/sweep", serde_json::json!({})).await;
+        assert_eq!(r.status, reqwest::StatusCode::OK, "{db:?}: {}", r.body);
+        let month = welfare::Month::of(domain::china_date(t.state.now())).to_string();
+        let send = |base: String| {
+            let (http, clerk, month) = (t.http.clone(), clerk.clone(), month.clone());
+            async move {
+                let r = http.post(format!("{base}/api/welfare/runs")).bearer_auth(clerk).json(&serde_json::json!({ "month": month })).send().await.expect("request");
+                let status = r.status().as_u16();
+                let v: serde_json::Value = r.json().await.expect("json");
+                (status, v["code"].as_str().unwrap_or("").to_owned())
+            }
+        };
+        let (a, b) = tokio::join!(send(t.url.clone()), send(other.clone()));
+        let mut answers = vec![a, b];
+        answers.sort();
+        assert_eq!(answers[0].0, 200, "{db:?}: {answers:?}");
+        assert_eq!(answers[1], (409, "run_exists".to_owned()), "{db:?}: {answers:?}");
+        assert_eq!(t.count("welfare_run").await, 1, "{db:?}");
+        let lines = t.strings("SELECT CAST(lines AS TEXT) FROM welfare_run").await;
+        assert_eq!(t.count("welfare_payment").await.to_string(), lines[0], "{db:?}: one whole run");
+        second.shutdown().await;
+        t.shutdown().await;
+    }
+}
