@@ -652,3 +652,15 @@ fn write_sample_file(state: &AppState) -> Result<String, ServerError> {
     }
     Ok(sha)
 }
+
+/// The signed-in principal of a demo account, for seeding through the use cases as that person
+/// (`area` names the seeding in the error).
+pub(crate) async fn principal(state: &AppState, login: &str, area: &str) -> Result<server::auth::Principal, ServerError> {
+    let (account, _) = state
+        .store
+        .identity()
+        .account_for_login(login)
+        .await?
+        .ok_or_else(|| ServerError::Seed(format!("{area}: no demo account {login}")))?;
+    Ok(server::auth::Principal { account, token_hash: String::new() })
+}

@@ -28,13 +28,7 @@ fn failed(what: &str, e: Failure) -> ServerError {
 }
 
 async fn principal(state: &AppState, login: &str) -> Result<Principal, ServerError> {
-    let (account, _) = state
-        .store
-        .identity()
-        .account_for_login(login)
-        .await?
-        .ok_or_else(|| ServerError::Seed(format!("medical insurance: no demo account {login}")))?;
-    Ok(Principal { account, token_hash: String::new() })
+    crate::seed::principal(state, login, "medical insurance").await
 }
 
 fn month_back(today: NaiveDate, back: i32) -> medins::Month {

@@ -31,13 +31,7 @@ fn failed(what: &str, e: Failure) -> ServerError {
 }
 
 async fn principal(state: &AppState, login: &str) -> Result<Principal, ServerError> {
-    let (account, _) = state
-        .store
-        .identity()
-        .account_for_login(login)
-        .await?
-        .ok_or_else(|| ServerError::Seed(format!("welfare: no demo account {login}")))?;
-    Ok(Principal { account, token_hash: String::new() })
+    crate::seed::principal(state, login, "welfare").await
 }
 
 /// Banks that pay benefits onto social security cards in Fuyang.

@@ -12,6 +12,7 @@ mod division;
 mod id;
 pub mod mask;
 mod money;
+mod month;
 mod phone;
 mod resident_id;
 mod time;
@@ -27,6 +28,7 @@ pub use id::{
     NoticeId, ParseIdError, PersonId, RatingId, RecordId, RectificationId, UploadId,
 };
 pub use money::{Fen, MoneyError};
+pub use month::{InvalidMonth, Month};
 pub use phone::{Phone, PhoneError};
 pub use resident_id::{ResidentId, ResidentIdError, Sex};
 pub use time::{

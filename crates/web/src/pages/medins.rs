@@ -29,6 +29,8 @@ use server::areas::medins::views::SettlementView;
 use server::failure::Failure;
 use server::policy::Who;
 
+use super::form_errors;
+use super::on_form;
 use super::date;
 use super::number;
 use super::signed_pct;
@@ -125,21 +127,6 @@ fn banner(ctx: &Ctx, done: Option<&str>) -> Option<String> {
         _ => return None,
     };
     Some(ctx.t(key))
-}
-
-/// A refusal of a use case that belongs on the form (the rest become error pages).
-fn on_form(e: &Failure) -> bool {
-    matches!(e, Failure::Invalid { .. } | Failure::Conflict { .. } | Failure::Forbidden { .. })
-}
-
-/// A use case's refusal as the form's errors: its field renamed to the form's input it concerns
-/// (`rename`: the use case's field → the input), else on top of the form.
-fn form_errors(ctx: &Ctx, e: &Failure, rename: &[(&str, String)]) -> Errors {
-    let mut errors = Errors::from_api(ctx.lang, e);
-    for (f, _) in &mut errors.0 {
-        *f = rename.iter().find(|(from, _)| *from == f.as_str()).map(|(_, to)| to.clone()).unwrap_or_default();
-    }
-    errors
 }
 
 /// An RFC 3339 time as its date in China.

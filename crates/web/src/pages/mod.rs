@@ -164,3 +164,20 @@ mod tests {
         assert_eq!(signed_pct(-0.01), "0.0 %");
     }
 }
+
+/// A refusal of a use case that belongs on the form it came from (the rest become error pages).
+pub fn on_form(e: &server::failure::Failure) -> bool {
+    use server::failure::Failure;
+    matches!(e, Failure::Invalid { .. } | Failure::Conflict { .. } | Failure::Forbidden { .. })
+}
+
+/// A use case's refusal as a form's errors: its field renamed to the form's input it concerns
+/// (`rename`: the use case's field, or a list field's element `field[i]`, → the input), else on
+/// top of the form.
+pub fn form_errors(ctx: &crate::ctx::Ctx, e: &server::failure::Failure, rename: &[(&str, String)]) -> crate::layout::Errors {
+    let mut errors = crate::layout::Errors::from_api(ctx.lang, e);
+    for (f, _) in &mut errors.0 {
+        *f = rename.iter().find(|(from, _)| f.as_str() == *from || f.starts_with(&format!("{from}["))).map(|(_, to)| to.clone()).unwrap_or_default();
+    }
+    errors
+}

@@ -38,6 +38,8 @@ use server::areas::welfare::views::VisitBody;
 use server::failure::Failure;
 use server::policy::Who;
 
+use super::form_errors;
+use super::on_form;
 use super::time;
 use super::yuan;
 use crate::Web;
@@ -98,21 +100,6 @@ fn banner(ctx: &Ctx, done: Option<&str>) -> Option<String> {
 
 fn banner_markup(b: Option<&String>) -> Markup {
     html! { @if let Some(b) = b { div.banner role="status" tabindex="-1" data-autofocus { p { strong { (b) } } } } }
-}
-
-/// A refusal of a use case that belongs on the form (the rest become error pages).
-fn on_form(e: &Failure) -> bool {
-    matches!(e, Failure::Invalid { .. } | Failure::Conflict { .. } | Failure::Forbidden { .. })
-}
-
-/// A use case's refusal as the form's errors: its field renamed to the form's input it concerns
-/// (a field starting with one of `rename`'s), else on top of the form.
-fn form_errors(ctx: &Ctx, e: &Failure, rename: &[(&str, String)]) -> Errors {
-    let mut errors = Errors::from_api(ctx.lang, e);
-    for (f, _) in &mut errors.0 {
-        *f = rename.iter().find(|(from, _)| f.as_str() == *from || f.starts_with(&format!("{from}["))).map(|(_, to)| to.clone()).unwrap_or_default();
-    }
-    errors
 }
 
 /// An RFC 3339 time in China, to the minute.
