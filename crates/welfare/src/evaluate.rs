@@ -148,6 +148,12 @@ pub fn evaluate(catalog: &Catalog, benefit: &Benefit, facts: &Facts, on: NaiveDa
     Decision { benefit: benefit.code.clone(), on, outcome, reasons }
 }
 
+/// The outcome alone, without the reasons (to find quickly what changed for many people; an
+/// unknown outcome names no missing facts here: `evaluate` does).
+pub fn outcome(benefit: &Benefit, facts: &Facts, on: NaiveDate) -> Outcome {
+    decide(benefit, &FactValues::new(facts, on))
+}
+
 /// Decides every benefit of the catalog, in catalog order.
 pub fn evaluate_all(catalog: &Catalog, facts: &Facts, on: NaiveDate) -> Vec<Decision> {
     catalog.benefits.iter().map(|b| evaluate(catalog, b, facts, on)).collect()

@@ -52,6 +52,7 @@ pub use evaluate::Outcome;
 pub use evaluate::due_for;
 pub use evaluate::evaluate;
 pub use evaluate::evaluate_all;
+pub use evaluate::outcome;
 pub use expr::Reason;
 pub use expr::Rule;
 pub use facts::FACTS;

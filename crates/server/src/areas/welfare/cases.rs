@@ -295,128 +295,164 @@ struct Changes {
 
 /// Compares today's decisions for each person with their stored entitlements: opens what is now
 /// due, closes what no longer is (an unknown fact changes nothing), with an event and a notice
-/// for each.
+/// for each. Outcomes are found without reasons, in parallel and a slice of people at a time;
+/// the reasons are worked out only for what changes.
 fn diff(state: &AppState, g: &Gathered, stored: &[EntitlementRow], today: NaiveDate, now: DateTime<Utc>, cause: &str) -> Changes {
+    use rayon::prelude::*;
     let mut by_key: HashMap<(&str, &str), &EntitlementRow> = HashMap::new();
     for e in stored {
         by_key.insert((e.person_key.as_str(), e.benefit.as_str()), e);
     }
     let c = catalog();
-    let per_person: Vec<(&String, Vec<welfare::Decision>)> = {
-        use rayon::prelude::*;
-        let keys: Vec<&String> = g.people.keys().collect();
-        keys.into_par_iter().map(|k| (k, welfare::evaluate_all(c, &g.facts[k], today))).collect()
-    };
+    let keys: Vec<&String> = g.people.keys().collect();
     let mut ch = Changes::default();
-    for (key, decisions) in per_person {
-        let person = &g.people[key];
-        for d in decisions {
-            let old = by_key.get(&(key.as_str(), d.benefit.as_str())).copied();
-            let open = old.is_some_and(|o| o.status == "open");
-            let reasons = serde_json::to_string(&reason_views(&d.reasons)).unwrap_or_else(|_| "[]".into());
-            let b = c.benefit(&d.benefit);
-            let name = b.map_or_else(|| d.benefit.clone(), |b| b.name.clone());
-            let name_en = b.map_or_else(|| d.benefit.clone(), |b| b.name_en.clone());
-            let event = |kind: &str, amount: i64, zh: String, en: String| EventRow {
-                id: state.parts.ids.next(),
-                person_key: key.clone(),
-                benefit: d.benefit.clone(),
-                kind: kind.into(),
-                amount_fen: amount,
-                at: now,
-                cause: cause.into(),
-                reason_zh: zh,
-                reason_en: en,
-            };
-            match (&d.outcome, old) {
-                (Outcome::Entitled { amount_fen }, _) if !open => {
-                    let (why_zh, why_en) = clauses(&d.reasons, true);
-                    ch.events.push(event("opened", *amount_fen, format!("符合条件：{why_zh}"), format!("Conditions met: {why_en}")));
-                    ch.rows.push(EntitlementRow {
-                        person_key: key.clone(),
-                        benefit: d.benefit.clone(),
-                        household: person.household,
-                        division: person.division.clone(),
-                        status: "open".into(),
-                        amount_fen: *amount_fen,
-                        opened_on: today,
-                        closed_on: None,
-                        source: old.map_or_else(|| "registers".to_owned(), |o| if o.source == "objection" { "registers".into() } else { o.source.clone() }),
-                        reasons,
-                        updated_at: now,
-                        version: old.map_or(1, |o| o.version + 1),
-                    });
-                    ch.opened += 1;
-                    if let Some(a) = person.account {
-                        let (zh, en) = b.map_or((String::new(), String::new()), |b| (b.notice_zh.clone(), b.notice_en.clone()));
-                        ch.notices.push((
-                            state.parts.ids.next(),
-                            format!("account:{a}"),
-                            "welfare_opened".into(),
-                            format!("{zh}（{name}，每月 {} 元，自 {} 起发放）", yuan(*amount_fen), Month::of(today).next()),
-                            format!("{en} ({name_en}, {} yuan a month, paid from {})", yuan(*amount_fen), Month::of(today).next()),
-                        ));
-                    }
-                }
-                (Outcome::Entitled { amount_fen }, Some(o)) if o.amount_fen != *amount_fen => {
-                    ch.events.push(event("amount", *amount_fen, format!("金额由 {} 元调整为 {} 元", yuan(o.amount_fen), yuan(*amount_fen)), format!("Amount changed from {} to {} yuan", yuan(o.amount_fen), yuan(*amount_fen))));
-                    ch.rows.push(EntitlementRow { amount_fen: *amount_fen, reasons, updated_at: now, version: o.version + 1, ..o.clone() });
-                    ch.changed += 1;
-                }
-                (Outcome::NotEntitled, Some(o)) if open => {
-                    let (why_zh, why_en) = clauses(&d.reasons, false);
-                    ch.events.push(event("closed", 0, format!("不再符合条件：{why_zh}"), format!("No longer met: {why_en}")));
-                    ch.rows.push(EntitlementRow {
-                        status: "closed".into(),
-                        closed_on: Some(today),
-                        reasons,
-                        updated_at: now,
-                        version: o.version + 1,
-                        ..o.clone()
-                    });
-                    ch.closed += 1;
-                    let alive = g.facts.get(key).is_some_and(|f| f.alive(today));
-                    if let (Some(a), true) = (person.account, alive) {
-                        ch.notices.push((
-                            state.parts.ids.next(),
-                            format!("account:{a}"),
-                            "welfare_closed".into(),
-                            format!("您的{name}自 {} 起停止发放：{why_zh}。如有异议，可在“我的待遇”中提出。", Month::of(today).next()),
-                            format!("Your {name_en} stops from {}: {why_en}. You may object under 'My benefits'.", Month::of(today).next()),
-                        ));
-                    }
-                }
-                _ => {}
-            }
+    for slice in keys.chunks(50_000) {
+        let changed: Vec<(&String, welfare::Decision)> = slice
+            .par_iter()
+            .flat_map_iter(|k| {
+                let facts = &g.facts[*k];
+                let by_key = &by_key;
+                c.benefits.iter().filter_map(move |b| {
+                    let old = by_key.get(&(k.as_str(), b.code.as_str()));
+                    let open = old.is_some_and(|o| o.status == "open");
+                    let changes = match welfare::outcome(b, facts, today) {
+                        Outcome::Entitled { amount_fen } => !open || old.is_some_and(|o| o.amount_fen != amount_fen),
+                        Outcome::NotEntitled => open,
+                        Outcome::Unknown { .. } => false,
+                    };
+                    changes.then(|| (*k, welfare::evaluate(c, b, facts, today)))
+                })
+            })
+            .collect();
+        for (key, d) in changed {
+            change(state, g, &mut ch, key, &d, by_key.get(&(key.as_str(), d.benefit.as_str())).copied(), today, now, cause);
         }
     }
     ch
 }
 
+/// The entitlement row, event and notice of one decision that changes a person's entitlement.
+#[allow(clippy::too_many_arguments)]
+fn change(state: &AppState, g: &Gathered, ch: &mut Changes, key: &String, d: &welfare::Decision, old: Option<&EntitlementRow>, today: NaiveDate, now: DateTime<Utc>, cause: &str) {
+    let c = catalog();
+    let person = &g.people[key];
+    let open = old.is_some_and(|o| o.status == "open");
+    let reasons = serde_json::to_string(&reason_views(&d.reasons)).unwrap_or_else(|_| "[]".into());
+    let b = c.benefit(&d.benefit);
+    let name = b.map_or_else(|| d.benefit.clone(), |b| b.name.clone());
+    let name_en = b.map_or_else(|| d.benefit.clone(), |b| b.name_en.clone());
+    let event = |kind: &str, amount: i64, zh: String, en: String| EventRow {
+        id: state.parts.ids.next(),
+        person_key: key.clone(),
+        benefit: d.benefit.clone(),
+        kind: kind.into(),
+        amount_fen: amount,
+        at: now,
+        cause: cause.into(),
+        reason_zh: zh,
+        reason_en: en,
+    };
+    match (&d.outcome, old) {
+        (Outcome::Entitled { amount_fen }, _) if !open => {
+            let (why_zh, why_en) = clauses(&d.reasons, true);
+            ch.events.push(event("opened", *amount_fen, format!("符合条件：{why_zh}"), format!("Conditions met: {why_en}")));
+            ch.rows.push(EntitlementRow {
+                person_key: key.clone(),
+                benefit: d.benefit.clone(),
+                household: person.household,
+                division: person.division.clone(),
+                status: "open".into(),
+                amount_fen: *amount_fen,
+                opened_on: today,
+                closed_on: None,
+                source: "registers".into(),
+                reasons,
+                updated_at: now,
+                version: old.map_or(1, |o| o.version + 1),
+            });
+            ch.opened += 1;
+            if let Some(a) = person.account {
+                let (zh, en) = b.map_or((String::new(), String::new()), |b| (b.notice_zh.clone(), b.notice_en.clone()));
+                ch.notices.push((
+                    state.parts.ids.next(),
+                    format!("account:{a}"),
+                    "welfare_opened".into(),
+                    format!("{zh}（{name}，每月 {} 元，自 {} 起发放）", yuan(*amount_fen), Month::of(today).next()),
+                    format!("{en} ({name_en}, {} yuan a month, paid from {})", yuan(*amount_fen), Month::of(today).next()),
+                ));
+            }
+        }
+        (Outcome::Entitled { amount_fen }, Some(o)) if o.amount_fen != *amount_fen => {
+            ch.events.push(event("amount", *amount_fen, format!("金额由 {} 元调整为 {} 元", yuan(o.amount_fen), yuan(*amount_fen)), format!("Amount changed from {} to {} yuan", yuan(o.amount_fen), yuan(*amount_fen))));
+            ch.rows.push(EntitlementRow { amount_fen: *amount_fen, reasons, updated_at: now, version: o.version + 1, ..o.clone() });
+            ch.changed += 1;
+        }
+        (Outcome::NotEntitled, Some(o)) if open => {
+            let (why_zh, why_en) = clauses(&d.reasons, false);
+            ch.events.push(event("closed", 0, format!("不再符合条件：{why_zh}"), format!("No longer met: {why_en}")));
+            ch.rows.push(EntitlementRow { status: "closed".into(), closed_on: Some(today), reasons, updated_at: now, version: o.version + 1, ..o.clone() });
+            ch.closed += 1;
+            let alive = g.facts.get(key).is_some_and(|f| f.alive(today));
+            if let (Some(a), true) = (person.account, alive) {
+                ch.notices.push((
+                    state.parts.ids.next(),
+                    format!("account:{a}"),
+                    "welfare_closed".into(),
+                    format!("您的{name}自 {} 起停止发放：{why_zh}。如有异议，可在“我的待遇”中提出。", Month::of(today).next()),
+                    format!("Your {name_en} stops from {}: {why_en}. You may object under 'My benefits'.", Month::of(today).next()),
+                ));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The people of the households of `keys` (everyone with `None`) with their facts, and their
+/// stored entitlements.
+async fn load(state: &AppState, keys: Option<&[String]>, today: NaiveDate) -> Fallible<(Gathered, Vec<EntitlementRow>)> {
+    let (people, records, stored) = match keys {
+        None => {
+            let t = std::time::Instant::now();
+            let people = state.store.welfare().people_all().await?;
+            let read_people = t.elapsed();
+            let records = state.store.welfare().fact_records(FACT_TYPES, None).await?;
+            let read_records = t.elapsed() - read_people;
+            let stored = state.store.welfare().entitlements_of(None).await?;
+            tracing::info!(people = people.len(), records = records.len(), entitlements = stored.len(), ?read_people, ?read_records, total = ?t.elapsed(), "welfare: registers read for everyone");
+            (people, records, stored)
+        }
+        Some(keys) => {
+            let households = state.store.welfare().households_of(keys).await?;
+            let people = state.store.welfare().people_of_households(&households).await?;
+            let all: Vec<String> = people.iter().map(|p| p.id_number.clone()).collect();
+            (people, state.store.welfare().fact_records(FACT_TYPES, Some(&all)).await?, state.store.welfare().entitlements_of(Some(&all)).await?)
+        }
+    };
+    Ok((gather(people, &records, today), stored))
+}
+
 /// Re-evaluates everyone in the households of `keys` (everyone with `None`) and saves what
 /// changed; a change another server made first is retried on fresh data.
 pub async fn reevaluate(state: &AppState, keys: Option<&[String]>, cause: &str) -> Fallible<SweepView> {
+    Ok(reevaluate_keeping(state, keys, cause).await?.0)
+}
+
+/// [`reevaluate`], keeping the facts gathered (the daily sweep screens households with them).
+async fn reevaluate_keeping(state: &AppState, keys: Option<&[String]>, cause: &str) -> Fallible<(SweepView, Gathered)> {
     for _ in 0..RETRIES {
         let today = china_date(state.now());
-        let (people, records, stored) = match keys {
-            None => (
-                state.store.welfare().people_all().await?,
-                state.store.welfare().fact_records(FACT_TYPES, None).await?,
-                state.store.welfare().entitlements_of(None).await?,
-            ),
-            Some(keys) => {
-                let households = state.store.welfare().households_of(keys).await?;
-                let people = state.store.welfare().people_of_households(&households).await?;
-                let all: Vec<String> = people.iter().map(|p| p.id_number.clone()).collect();
-                (people, state.store.welfare().fact_records(FACT_TYPES, Some(&all)).await?, state.store.welfare().entitlements_of(Some(&all)).await?)
-            }
-        };
-        let n = people.len() as u64;
-        let g = gather(people, &records, today);
+        let (g, stored) = load(state, keys, today).await?;
         let now = state.now();
+        let t = std::time::Instant::now();
         let ch = diff(state, &g, &stored, today, now, cause);
+        drop(stored);
+        let decided = t.elapsed();
         if state.store.welfare().save_entitlements(&ch.rows, &ch.events, &ch.notices, now).await? {
-            return Ok(SweepView { people: n, opened: ch.opened, closed: ch.closed, changed: ch.changed, flagged: 0 });
+            if keys.is_none() {
+                tracing::info!(?decided, saved = ?(t.elapsed() - decided), changes = ch.rows.len(), "welfare: everyone decided");
+            }
+            let v = SweepView { people: g.people.len() as u64, opened: ch.opened, closed: ch.closed, changed: ch.changed, flagged: 0 };
+            return Ok((v, g));
         }
     }
     Err(Failure::Conflict { code: "contention", zh: "其他服务器正在更新这些待遇，请稍后再试".into(), en: "Another server is updating these entitlements; try again".into(), field: None })
@@ -442,8 +478,8 @@ pub async fn sweep(state: &AppState, p: &Principal) -> Fallible<SweepView> {
 
 /// Re-evaluates everyone and screens every household.
 pub async fn full_sweep(state: &AppState) -> Fallible<SweepView> {
-    let mut v = reevaluate(state, None, "sweep").await?;
-    v.flagged = discover(state).await?;
+    let (mut v, g) = reevaluate_keeping(state, None, "sweep").await?;
+    v.flagged = discover_in(state, &g).await?;
     Ok(v)
 }
 
@@ -1145,11 +1181,14 @@ pub async fn failed(state: &AppState, p: &Principal, department: Option<&str>) -
 /// the worklist, new reasons on those already there (a visited household with new reasons is
 /// open again). Returns how many were added or changed.
 pub async fn discover(state: &AppState) -> Fallible<u64> {
+    let (g, _) = load(state, None, china_date(state.now())).await?;
+    discover_in(state, &g).await
+}
+
+/// [`discover`] over facts already gathered for everyone.
+async fn discover_in(state: &AppState, g: &Gathered) -> Fallible<u64> {
     for _ in 0..RETRIES {
         let today = china_date(state.now());
-        let people = state.store.welfare().people_all().await?;
-        let records = state.store.welfare().fact_records(FACT_TYPES, None).await?;
-        let g = gather(people, &records, today);
         let failed: HashMap<i64, i64> = state.store.welfare().failed_by_household().await?.into_iter().collect();
         let medical = medical_out_of_pocket(state, today).await?;
         let existing: HashMap<i64, FlagRow> = state.store.welfare().flags_all().await?.into_iter().map(|f| (f.household, f)).collect();
