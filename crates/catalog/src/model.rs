@@ -131,6 +131,9 @@ coded_enum! {
         /// Works in a village or community (社区工作者): visits the households found in
         /// difficulty there.
         CommunityWorker => "community_worker", "社区工作者", "Community worker";
+        /// Goes to an elder's home when the monitoring centre dispatches an alarm (网格员、村医、
+        /// 志愿者).
+        Responder => "responder", "应急响应人", "Responder";
     }
 }
 
@@ -149,6 +152,9 @@ coded_enum! {
         /// Pays benefits without applying and runs their monthly payouts, answers objections
         /// (民政, 残联, 住建 for their own benefits).
         Welfare => "welfare", "社会福利与救助", "Welfare";
+        /// Guards elders living alone: enrols them and their devices, runs the monitoring centre
+        /// that answers their alarms (民政).
+        ElderlySafety => "elderly_safety", "养老安全守护", "Elderly safety";
     }
 }
 

@@ -215,6 +215,7 @@ pub async fn seed_demo(
     accounts.push(staff("window_fuchun", "富春街道便民服务中心 窗口", vec![Role::Window], None, Some("330111001")));
     accounts.push(staff("window_yinhu", "银湖街道便民服务中心 窗口", vec![Role::Window], None, Some("330111006")));
     accounts.push(staff("community_worker", "富春街道 社区工作者", vec![Role::CommunityWorker], None, Some("330111001")));
+    accounts.push(staff("responder", "富春街道 网格员（应急响应）", vec![Role::Responder], None, Some("330111001")));
     for d in catalog.departments() {
         for (role, suffix, title) in [
             (Role::Clerk, "clerk", "承办人"),

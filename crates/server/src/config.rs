@@ -135,6 +135,18 @@ access_log_batch = 2048      # most access-log entries one commit takes
 access_log_lanes = 4         # parallel access-log writers (each its own hash chain) on PostgreSQL; SQLite uses 1
 access_log_interval_us = 600 # SQLite: least time between the starts of two access-log commits (each also syncs the disk)
 filing_log_millis = 100      # how often filings' shared-data look-ups are written to the access log
+[guardian]
+# The elderly safety guardian's telemetry (issue 30): devices publish readings over MQTT.
+# mqtt = "off" takes none; "embedded" runs a broker inside this process (the demo), listening on
+# embedded_listen; "mqtt://host:port" subscribes to an external broker (Mosquitto, or a cluster),
+# with a shared subscription so that several servers split the load.
+mqtt = "off"
+embedded_listen = "127.0.0.1:1883"
+username = ""             # this server's MQTT account on an external broker ("" = none)
+password = ""             # its password. Secret: never logged.
+client_id = ""            # "" = minsheng-<node>: one persistent session per server
+batch = 2048              # readings taken together into one transaction
+tick_millis = 1000        # how often the duty looks for silence and escalations
 "#;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -154,6 +166,7 @@ struct Raw {
     limits: RawLimits,
     circles: RawCircles,
     pool: RawPool,
+    guardian: RawGuardian,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -407,6 +420,62 @@ pub struct PoolConfig {
     pub filing_log_millis: u64,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGuardian {
+    mqtt: String,
+    embedded_listen: String,
+    username: String,
+    password: Secret,
+    client_id: String,
+    batch: usize,
+    tick_millis: u64,
+}
+
+/// Where the guardian's readings come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Telemetry {
+    /// No MQTT.
+    Off,
+    /// A broker inside this process, listening here.
+    Embedded(SocketAddr),
+    /// An external broker (`mqtt://host:port`).
+    External(String),
+}
+
+/// The elderly safety guardian's settings (`[guardian]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuardianConfig {
+    pub telemetry: Telemetry,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// `None`: `minsheng-<node>`.
+    pub client_id: Option<String>,
+    pub batch: usize,
+    pub tick: std::time::Duration,
+}
+
+fn check_guardian(raw: RawGuardian) -> Result<GuardianConfig, ConfigError> {
+    let telemetry = match raw.mqtt.trim() {
+        "off" | "" => Telemetry::Off,
+        "embedded" => Telemetry::Embedded(raw.embedded_listen.trim().parse().map_err(|_| err("guardian.embedded_listen", "must be an address such as 127.0.0.1:1883"))?),
+        url if url.starts_with("mqtt://") && url.len() > "mqtt://".len() => Telemetry::External(url.to_owned()),
+        _ => return Err(err("guardian.mqtt", "must be off, embedded or mqtt://host:port")),
+    };
+    let text = |s: String| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    if raw.tick_millis < 100 || raw.tick_millis > 60_000 {
+        return Err(err("guardian.tick_millis", "must be 100..=60000"));
+    }
+    Ok(GuardianConfig {
+        telemetry,
+        username: text(raw.username),
+        password: (!raw.password.is_empty()).then_some(raw.password),
+        client_id: text(raw.client_id),
+        batch: raw.batch.clamp(1, 65_536),
+        tick: std::time::Duration::from_millis(raw.tick_millis),
+    })
+}
+
 fn check_pool(raw: RawPool) -> Result<PoolConfig, ConfigError> {
     let path = |s: &str| (!s.trim().is_empty()).then(|| PathBuf::from(s.trim()));
     if raw.issuer.trim().is_empty() {
@@ -476,6 +545,7 @@ pub struct Config {
     pub connections: ConnectionLimits,
     pub circles: CirclesConfig,
     pub pool: PoolConfig,
+    pub guardian: GuardianConfig,
 }
 
 /// Connection limits and timeouts.
@@ -657,6 +727,7 @@ impl Config {
             },
             circles: check_circles(raw.circles)?,
             pool: check_pool(raw.pool)?,
+            guardian: check_guardian(raw.guardian)?,
         })
     }
 

@@ -54,6 +54,10 @@ impl Who {
     pub const WELFARE: Who = Who(1 << 14);
     /// A community worker (社区工作者) of a village or community.
     pub const COMMUNITY: Who = Who(1 << 15);
+    /// Staff of a department that guards elders living alone (民政: the monitoring centre).
+    pub const GUARDIAN: Who = Who(1 << 16);
+    /// Responders who go to an elder's home when an alarm is dispatched to them.
+    pub const RESPONDER: Who = Who(1 << 17);
 
     /// Department staff in any workflow role.
     pub const DEPARTMENT: Who = Who(Self::CLERK.0 | Self::REVIEWER.0 | Self::APPROVER.0 | Self::SUPERVISOR.0);
@@ -64,12 +68,12 @@ impl Who {
     /// Supervisors and the administrator.
     pub const OVERSIGHT: Who = Who(Self::SUPERVISOR.0 | Self::ADMIN.0);
     /// Any signed-in account.
-    pub const SIGNED_IN: Who = Who(!Self::ANONYMOUS.0 & ((1 << 16) - 1));
+    pub const SIGNED_IN: Who = Who(!Self::ANONYMOUS.0 & ((1 << 18) - 1));
     /// Everyone, signed in or not.
-    pub const ANYONE: Who = Who((1 << 16) - 1);
+    pub const ANYONE: Who = Who((1 << 18) - 1);
 
     /// Every single audience, with its name (for tables and tests).
-    pub const ALL: [(Who, &'static str); 16] = [
+    pub const ALL: [(Who, &'static str); 18] = [
         (Who::ANONYMOUS, "anonymous"),
         (Who::RESIDENT, "resident"),
         (Who::ENTERPRISE, "enterprise"),
@@ -86,6 +90,8 @@ impl Who {
         (Who::INSURANCE, "insurance"),
         (Who::WELFARE, "welfare"),
         (Who::COMMUNITY, "community"),
+        (Who::GUARDIAN, "guardian"),
+        (Who::RESPONDER, "responder"),
     ];
 
     pub const fn or(self, other: Who) -> Who {
@@ -117,6 +123,9 @@ impl Who {
                 if a.has(Role::CommunityWorker) {
                     w = w.or(Who::COMMUNITY);
                 }
+                if a.has(Role::Responder) {
+                    w = w.or(Who::RESPONDER);
+                }
                 if let Some(d) = a.department.as_deref() {
                     if let Some(dept) = state.catalog().department(d) {
                         for (role, who) in [(Role::Clerk, Who::CLERK), (Role::Reviewer, Who::REVIEWER), (Role::Approver, Who::APPROVER), (Role::Supervisor, Who::SUPERVISOR)] {
@@ -125,7 +134,7 @@ impl Who {
                             }
                         }
                         // The department's duties, from the catalog.
-                        for (duty, who) in [(Duty::RiderOversight, Who::REGULATOR), (Duty::HealthRecords, Who::HEALTH), (Duty::MedicalInsurance, Who::INSURANCE), (Duty::Welfare, Who::WELFARE)] {
+                        for (duty, who) in [(Duty::RiderOversight, Who::REGULATOR), (Duty::HealthRecords, Who::HEALTH), (Duty::MedicalInsurance, Who::INSURANCE), (Duty::Welfare, Who::WELFARE), (Duty::ElderlySafety, Who::GUARDIAN)] {
                             if dept.has(duty) {
                                 w = w.or(who);
                             }

@@ -114,6 +114,17 @@ impl std::ops::Deref for WelfareQueries<'_> {
     }
 }
 
+/// The elderly safety guardian's queries: elders under guard, devices, readings, alarms and their steps, responders (`store.guardian().…`).
+#[derive(Clone, Copy)]
+pub struct GuardianQueries<'a>(&'a Store);
+
+impl std::ops::Deref for GuardianQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
 impl Store {
     /// The one-thing area's queries: applications, cases, rectifications, history, collect-once records, uploads and reductions.
     pub fn onething(&self) -> OnethingQueries<'_> {
@@ -154,5 +165,9 @@ impl Store {
     /// Welfare's queries: register facts, entitlements and their events, payout runs, objections and households found in difficulty.
     pub fn welfare(&self) -> WelfareQueries<'_> {
         WelfareQueries(self)
+    }
+    /// The elderly safety guardian's queries: elders under guard, devices, readings, alarms and their steps, responders.
+    pub fn guardian(&self) -> GuardianQueries<'_> {
+        GuardianQueries(self)
     }
 }

@@ -5,6 +5,7 @@ mod circles;
 mod deadlines;
 mod errors;
 mod fhir;
+mod guardian;
 mod helpers;
 mod medins;
 mod notices;

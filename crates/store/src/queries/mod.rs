@@ -3,6 +3,7 @@
 pub mod access_log;
 pub mod cases;
 pub mod fhir;
+pub mod guardian;
 pub mod medins;
 pub mod cockpit;
 pub mod notices;
@@ -16,6 +17,7 @@ pub mod welfare;
 pub use access_log::*;
 pub use cases::*;
 pub use fhir::*;
+pub use guardian::*;
 pub use medins::*;
 pub use cockpit::*;
 pub use notices::*;
@@ -126,6 +128,43 @@ impl crate::Store {
         }
         Ok(sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_all(self.read_pool()).await?)
     }
+}
+
+/// `IN (…)` of text values bound to `w`.
+pub(crate) fn in_texts(w: &mut Conditions, column: &str, values: &[String]) {
+    if values.is_empty() {
+        w.and("1 = 0".into());
+        return;
+    }
+    let ps: Vec<String> = values.iter().map(|v| w.bind(crate::codec::Value::S(v.clone()))).collect();
+    w.and(format!("{column} IN ({})", ps.join(", ")));
+}
+
+/// `IN (…)` of integers bound to `w`.
+pub(crate) fn in_ints(w: &mut Conditions, column: &str, values: &[i64]) {
+    if values.is_empty() {
+        w.and("1 = 0".into());
+        return;
+    }
+    let ps: Vec<String> = values.iter().map(|v| w.bind(crate::codec::Value::I(*v))).collect();
+    w.and(format!("{column} IN ({})", ps.join(", ")));
+}
+
+/// Reads rows of a list query in chunks of keys (the databases limit bind parameters).
+pub(crate) async fn chunked<T, K: Clone>(
+    store: &crate::Store,
+    keys: &[K],
+    make: impl Fn(&[K]) -> (String, Conditions),
+    decode: impl Fn(&dyn crate::lookup::Cols) -> crate::Result<T>,
+) -> crate::Result<Vec<T>> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(500) {
+        let (sql, w) = make(chunk);
+        for r in store.rows(sql, &w).await? {
+            out.push(decode(&r)?);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@ use crate::codec::Value;
 use crate::handles::WelfareQueries;
 use crate::lookup::Cols;
 use crate::queries::Conditions;
+use crate::queries::chunked;
+use crate::queries::in_ints;
+use crate::queries::in_texts;
 use crate::queries::Page;
 use crate::queries::PlainNotice;
 use crate::writer::insert_rows;
@@ -416,43 +419,6 @@ pub struct PayoutFigure {
     pub month: String,
     pub people: i64,
     pub amount_fen: i64,
-}
-
-/// `IN (…)` of text values bound to `w`.
-fn in_texts(w: &mut Conditions, column: &str, values: &[String]) {
-    if values.is_empty() {
-        w.and("1 = 0".into());
-        return;
-    }
-    let ps: Vec<String> = values.iter().map(|v| w.bind(Value::S(v.clone()))).collect();
-    w.and(format!("{column} IN ({})", ps.join(", ")));
-}
-
-/// `IN (…)` of integers bound to `w`.
-fn in_ints(w: &mut Conditions, column: &str, values: &[i64]) {
-    if values.is_empty() {
-        w.and("1 = 0".into());
-        return;
-    }
-    let ps: Vec<String> = values.iter().map(|v| w.bind(Value::I(*v))).collect();
-    w.and(format!("{column} IN ({})", ps.join(", ")));
-}
-
-/// Reads rows of a list query in chunks of keys (the databases limit bind parameters).
-async fn chunked<T, K: Clone>(
-    store: &crate::Store,
-    keys: &[K],
-    make: impl Fn(&[K]) -> (String, Conditions),
-    decode: impl Fn(&dyn Cols) -> Result<T>,
-) -> Result<Vec<T>> {
-    let mut out = Vec::new();
-    for chunk in keys.chunks(500) {
-        let (sql, w) = make(chunk);
-        for r in store.rows(sql, &w).await? {
-            out.push(decode(&r)?);
-        }
-    }
-    Ok(out)
 }
 
 impl WelfareQueries<'_> {

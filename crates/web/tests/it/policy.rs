@@ -30,8 +30,9 @@ fn roles() -> Vec<(&'static str, Option<&'static str>, Who)> {
         ("regulator", Some("scjg_clerk"), Who::REGULATOR.or(Who::CLERK)),
         ("health", Some("wjw_clerk"), Who::HEALTH.or(Who::CLERK)),
         ("insurance", Some("ybj_clerk"), Who::INSURANCE.or(Who::CLERK)),
-        ("welfare", Some("mzj_clerk"), Who::WELFARE.or(Who::CLERK)),
+        ("welfare", Some("mzj_clerk"), Who::WELFARE.or(Who::GUARDIAN).or(Who::CLERK)),
         ("community", Some("community_worker"), Who::COMMUNITY),
+        ("responder", Some("responder"), Who::RESPONDER),
     ]
 }
 

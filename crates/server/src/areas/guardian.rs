@@ -1,0 +1,6 @@
+//! The elderly safety guardian (空巢老人安全守护, C1): elders under guard, their devices and
+//! responders.
+
+pub mod cases;
+pub mod views;
+pub mod http;

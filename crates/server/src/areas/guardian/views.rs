@@ -1,0 +1,216 @@
+//! What the elderly safety guardian takes and answers: enrolments with consent and emergency
+//! contacts, devices with their credentials, responders, alarms with their readings and steps,
+//! refused payloads and the measures. ID numbers and phones are masked in lists.
+
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::IntoParams;
+use utoipa::ToSchema;
+
+/// A point in WGS84.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PointView {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+/// An emergency contact (a family member or neighbour), told of every alarm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    pub name: String,
+    /// 子女、配偶、邻居 …
+    pub relation: String,
+    pub phone: String,
+    /// Their citizen account's login (ID number or phone), if they have one: they then see the
+    /// elder's alarms and are told in their inbox.
+    #[serde(default)]
+    pub login: Option<String>,
+}
+
+/// A contact as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ContactView {
+    pub name: String,
+    pub relation: String,
+    pub phone: String,
+    #[serde(default)]
+    pub account: Option<i64>,
+}
+
+/// Enrols an elder under guard, with their consent.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolBody {
+    pub id_number: String,
+    /// `living_alone` (独居), `elderly_only` (only with other elders, 空巢) or `tekun_dispersed`
+    /// (分散供养特困).
+    pub basis: String,
+    pub address: String,
+    #[serde(default)]
+    pub home: Option<PointView>,
+    pub contacts: Vec<ContactBody>,
+    /// The day the elder (or their guardian) consented, `YYYY-MM-DD`.
+    pub consent_on: String,
+    /// The elder's own thresholds (JSON object of the rule names and values), if any.
+    #[serde(default)]
+    pub overrides: Option<serde_json::Value>,
+}
+
+/// Withdraws an elder from guarding.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawBody {
+    pub reason: String,
+}
+
+/// An elder under guard.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ElderView {
+    pub id: String,
+    /// Masked.
+    pub id_number: String,
+    pub name: String,
+    pub age: u32,
+    pub division: String,
+    pub basis: String,
+    pub address: String,
+    pub home: Option<PointView>,
+    pub contacts: Vec<ContactView>,
+    pub consent_on: String,
+    pub status: String,
+    pub enrolled_at: String,
+    pub withdrawn_at: Option<String>,
+    pub withdrawn_reason: Option<String>,
+}
+
+/// A page of elders.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EldersView {
+    pub total: i64,
+    pub elders: Vec<ElderView>,
+}
+
+/// Filters of the elders' list.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ElderQuery {
+    /// A division code: that village, town or the district and below.
+    pub division: Option<String>,
+    /// `guarded` or `withdrawn`.
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Registers a device in an elder's home.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceBody {
+    /// `presence`, `door`, `water_meter`, `electricity_meter` or `wearable`.
+    pub kind: String,
+    /// The room of a presence sensor or door contact (卧室、客厅、卫生间、大门 …).
+    #[serde(default)]
+    pub room: Option<String>,
+}
+
+/// A device and what it last showed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DeviceView {
+    pub id: String,
+    pub kind: String,
+    pub room: Option<String>,
+    pub status: String,
+    pub installed_at: String,
+    pub last_seen: Option<String>,
+    pub last_active: Option<String>,
+    pub battery_pct: Option<i64>,
+    /// The MQTT topic it publishes on.
+    pub topic: String,
+}
+
+/// A device just registered: its MQTT credentials, shown this once.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NewDeviceView {
+    pub device: DeviceView,
+    /// The MQTT user name (the device id).
+    pub username: String,
+    /// The MQTT password: shown only now; only its hash is kept.
+    pub password: String,
+}
+
+/// Registers (or updates) a responder.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponderBody {
+    /// The staff account's login.
+    pub login: String,
+    /// `grid_worker`, `village_doctor`, `volunteer` or `family`.
+    pub kind: String,
+    pub phone: String,
+    /// Where they are usually (their home or station).
+    pub at: PointView,
+}
+
+/// A responder's availability, sent from their phone.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityBody {
+    pub available: bool,
+    #[serde(default)]
+    pub at: Option<PointView>,
+}
+
+/// A responder.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ResponderView {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    /// Masked in lists.
+    pub phone: String,
+    pub division: String,
+    pub at: PointView,
+    pub available: bool,
+}
+
+/// An elder who qualifies for guarding.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CandidateView {
+    /// Masked.
+    pub id_number: String,
+    pub name: String,
+    pub age: u32,
+    pub division: String,
+    pub basis: String,
+    pub enrolled: bool,
+}
+
+/// Who qualifies and who is guarded.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CoverageView {
+    pub qualifying: i64,
+    pub guarded: i64,
+    /// guarded ÷ qualifying, in percent.
+    pub percent: f64,
+    pub candidates: Vec<CandidateView>,
+}
+
+/// Filters of the candidates.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CandidateQuery {
+    pub division: Option<String>,
+}
+
+/// A payload refused, counted per device and reason.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RejectionView {
+    pub device: String,
+    pub code: String,
+    pub count: i64,
+    pub last_at: String,
+    pub last_detail: String,
+}
