@@ -384,14 +384,14 @@ impl GuardianQueries<'_> {
     pub async fn elder(self, id: i64) -> Result<Option<GuardianElderRow>> {
         let mut w = Conditions::default();
         w.equals("id", Value::I(id));
-        Ok(self.rows(format!("{ELDER_SELECT} {}", w.clause()), &w).await?.iter().map(|r| elder_row(r)).next().transpose()?)
+        self.rows(format!("{ELDER_SELECT} {}", w.clause()), &w).await?.iter().map(|r| elder_row(r)).next().transpose()
     }
 
     /// The enrolment of a person (by ID number), if any.
     pub async fn elder_of_person(self, person_key: &str) -> Result<Option<GuardianElderRow>> {
         let mut w = Conditions::default();
         w.equals("person_key", Value::S(person_key.to_owned()));
-        Ok(self.rows(format!("{ELDER_SELECT} {}", w.clause()), &w).await?.iter().map(|r| elder_row(r)).next().transpose()?)
+        self.rows(format!("{ELDER_SELECT} {}", w.clause()), &w).await?.iter().map(|r| elder_row(r)).next().transpose()
     }
 
     /// Elders, in a division and below (all with `None`), by status, a page at a time, with the total.
@@ -463,7 +463,7 @@ impl GuardianQueries<'_> {
     pub async fn device(self, id: &str) -> Result<Option<GuardianDeviceRow>> {
         let mut w = Conditions::default();
         w.equals("id", Value::S(id.to_owned()));
-        Ok(self.rows(format!("{DEVICE_SELECT} {}", w.clause()), &w).await?.iter().map(|r| device_row(r)).next().transpose()?)
+        self.rows(format!("{DEVICE_SELECT} {}", w.clause()), &w).await?.iter().map(|r| device_row(r)).next().transpose()
     }
 
     /// The devices of an elder.
@@ -684,14 +684,14 @@ impl GuardianQueries<'_> {
     pub async fn responder_of_account(self, account: i64) -> Result<Option<GuardianResponderRow>> {
         let mut w = Conditions::default();
         w.equals("account", Value::I(account));
-        Ok(self.rows(format!("{RESPONDER_SELECT} {}", w.clause()), &w).await?.iter().map(|r| responder_row(r)).next().transpose()?)
+        self.rows(format!("{RESPONDER_SELECT} {}", w.clause()), &w).await?.iter().map(|r| responder_row(r)).next().transpose()
     }
 
     /// An alarm by id.
     pub async fn alarm(self, id: i64) -> Result<Option<GuardianAlarmRow>> {
         let mut w = Conditions::default();
         w.equals("id", Value::I(id));
-        Ok(self.rows(format!("{ALARM_SELECT} {}", w.clause()), &w).await?.iter().map(|r| alarm_row(r)).next().transpose()?)
+        self.rows(format!("{ALARM_SELECT} {}", w.clause()), &w).await?.iter().map(|r| alarm_row(r)).next().transpose()
     }
 
     /// Alarms, newest first: open ones only with `open`, of an elder, of a responder, of a
