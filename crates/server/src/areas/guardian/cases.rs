@@ -8,16 +8,12 @@ use chrono::Datelike;
 use chrono::NaiveDate;
 use domain::china_date;
 use domain::mask;
-use pool::Decision as ReadDecision;
-use pool::Purpose;
 use sha2::Digest;
 use store::AccountKind;
 use store::GuardianDeviceRow;
 use store::GuardianElderRow;
 use store::GuardianResponderRow;
-use crate::areas::pool::cases::entry;
-use crate::areas::pool::cases::reader_of;
-use crate::areas::pool::cases::store_log_error;
+use crate::areas::welfare::cases::log_reads;
 use crate::auth::Principal;
 use crate::failure::Failure;
 use crate::failure::Fallible;
@@ -70,19 +66,6 @@ pub(super) fn must_be_centre(state: &AppState, p: &Principal) -> Fallible<()> {
         en: "Only the elderly safety monitoring centre may do this".into(),
         field: None,
     })
-}
-
-/// Logs staff reads of elders' records where each elder sees them.
-pub(super) async fn log_reads(state: &AppState, p: &Principal, subjects: impl Iterator<Item = (String, String)>) -> Fallible<()> {
-    let reader = reader_of(state, &p.account).await?;
-    let now = state.now();
-    let entries: Vec<_> = subjects
-        .map(|(subject, resource)| entry(&reader, now, &subject, resource, Some(&Purpose::Assistance), &ReadDecision::Allowed { basis: pool::Basis::Assistance }))
-        .collect();
-    if !entries.is_empty() {
-        state.pool.appender.append(entries, Vec::new()).await.map_err(store_log_error)?;
-    }
-    Ok(())
 }
 
 fn not_found() -> Failure {

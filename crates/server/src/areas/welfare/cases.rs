@@ -132,7 +132,7 @@ fn yuan(fen: i64) -> String {
 }
 
 /// Logs staff's and workers' reads of people's benefits, where each person sees them.
-async fn log_reads(state: &AppState, p: &Principal, subjects: impl Iterator<Item = (String, String)>) -> Fallible<()> {
+pub(crate) async fn log_reads(state: &AppState, p: &Principal, subjects: impl Iterator<Item = (String, String)>) -> Fallible<()> {
     let reader = reader_of(state, &p.account).await?;
     let now = state.now();
     let entries: Vec<_> = subjects
