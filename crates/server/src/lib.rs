@@ -150,6 +150,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
     let secret = SiteKey::load(&config, &store).await?;
     let login_guard = LoginGuard::new(clock.now());
     let registration = crate::areas::identity::cases::Limits::new(&config.registration);
+    let guardian = Arc::new(crate::areas::guardian::live::Live::load(&store).await?);
     Ok(AppState(Arc::new(Inner {
         config,
         store,
@@ -162,6 +163,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         upload_dir,
         circles: Arc::default(),
         pool,
+        guardian,
     })))
 }
 
@@ -234,6 +236,8 @@ impl App {
         if background {
             tasks.push(tokio::spawn(background::scheduler(state.clone(), stop_rx.clone())));
             tasks.push(tokio::spawn(crate::areas::pool::cases::filing_reads_logger(state.clone(), stop_rx.clone())));
+            tasks.push(tokio::spawn(crate::areas::guardian::live::duty(state.clone(), stop_rx.clone())));
+            tasks.push(tokio::spawn(crate::areas::guardian::live::telemetry(state.clone(), stop_rx.clone())));
             tasks.push(tokio::spawn(background::notifier(state.clone(), channel, stop_rx)));
         }
         Ok(App { state, addr, stop, tasks })

@@ -42,6 +42,8 @@ pub struct Inner {
     pub upload_dir: PathBuf,
     pub circles: Arc<crate::areas::circles::cases::Registry>,
     pub pool: Arc<crate::areas::pool::cases::PoolState>,
+    /// The guardian's monitor and live alarm feed.
+    pub guardian: Arc<crate::areas::guardian::live::Live>,
 }
 
 /// The server state handed to every handler (cheap to clone).

@@ -1,6 +1,8 @@
 //! The elderly safety guardian (空巢老人安全守护, C1): elders under guard, their devices and
-//! responders.
+//! responders, readings in over MQTT, alarms and their closed loop.
 
 pub mod cases;
 pub mod views;
 pub mod http;
+pub mod live;
+pub mod alarms;

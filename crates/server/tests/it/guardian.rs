@@ -179,3 +179,188 @@ async fn outsiders_the_wrong_roles_and_garbage_change_nothing() {
         t.shutdown().await;
     }
 }
+
+/// The actions of an alarm's steps.
+async fn steps_of(t: &TestApp, tok: &str, alarm: &str) -> Vec<String> {
+    let r = t.get(tok, &format!("/api/guardian/alarms/{alarm}")).await;
+    r.body["steps"].as_array().cloned().unwrap_or_default().iter().filter_map(|s| s["action"].as_str().map(str::to_owned)).collect()
+}
+
+/// A free TCP port on the loopback.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+async fn open_alarms(t: &TestApp, tok: &str) -> Vec<Value> {
+    t.get(tok, "/api/guardian/alarms?open=true").await.body["alarms"].as_array().cloned().unwrap_or_default()
+}
+
+/// Waits (up to 10 s) until `n` alarms are open.
+async fn wait_open(t: &TestApp, tok: &str, n: usize) -> Vec<Value> {
+    for _ in 0..100 {
+        let a = open_alarms(t, tok).await;
+        if a.len() >= n {
+            return a;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    open_alarms(t, tok).await
+}
+
+fn wearable(seq: u64, at: chrono::DateTime<chrono::Utc>, fall: bool, sos: bool) -> String {
+    json!({"seq": seq, "ts": at.to_rfc3339(), "battery_pct": 80, "temp_c": 36.6, "fall": fall, "sos": sos}).to_string()
+}
+
+#[tokio::test]
+async fn a_fall_over_mqtt_becomes_an_alarm_a_dispatch_an_arrival_and_a_closure_and_silence_escalates() {
+    for db in backends() {
+        let port = free_port();
+        let t = TestApp::spawn_with(db, |env| {
+            env.push(("MINSHENG__GUARDIAN__MQTT".into(), "embedded".into()));
+            env.push(("MINSHENG__GUARDIAN__EMBEDDED_LISTEN".into(), format!("127.0.0.1:{port}")));
+            env.push(("MINSHENG__GUARDIAN__PASSWORD".into(), "server-secret".into()));
+        })
+        .await;
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(server::areas::guardian::live::telemetry(t.state.clone(), stop_rx));
+        let centre = t.login("mzj_clerk").await;
+        let (alone, _) = elders(&t).await;
+        let (family_login, family) = t.citizen().await;
+        let mut body = enrolment(&alone, "living_alone");
+        body["contacts"][0]["login"] = json!(family_login);
+        let r = t.post(&centre, "/api/guardian/elders", body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let elder = r.body["id"].as_str().expect("id").to_owned();
+        let r = t.post(&centre, &format!("/api/guardian/elders/{elder}/devices"), json!({"kind": "wearable"})).await;
+        let device = r.body["username"].as_str().expect("device").to_owned();
+        let password = r.body["password"].as_str().expect("password").to_owned();
+        let r = t.post(&centre, "/api/guardian/responders", json!({"login": "responder", "kind": "grid_worker", "phone": "13900139000", "at": {"lat": 30.05, "lon": 119.96}})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let responder = t.login("responder").await;
+
+        // The device publishes a fall at QoS 1 with its own credentials.
+        let url = format!("mqtt://127.0.0.1:{port}");
+        let mut publisher = None;
+        for _ in 0..50 {
+            if let Ok(p) = telemetry::Publisher::connect(&url, &device, Some(telemetry::Credentials::new(device.clone(), password.clone())), 10).await {
+                publisher = Some(p);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let publisher = publisher.expect("the device connects to the embedded broker");
+        for _ in 0..100 {
+            if t.state.guardian.subscribed() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(t.state.guardian.subscribed(), "the server subscribed");
+        let topic = format!("minsheng/v1/guardian/{device}/up");
+        let now = t.clock.now_utc();
+        publisher.publish(&topic, wearable(1, now, true, false)).await.expect("published");
+        let open = wait_open(&t, &centre, 1).await;
+        assert_eq!(open.len(), 1, "one alarm: {open:?}");
+        assert_eq!(open[0]["kind"], "fall");
+        assert_eq!(open[0]["evidence"][0]["type"], "reading", "{}", open[0]);
+        let alarm = open[0]["id"].as_str().expect("id").to_owned();
+
+        // The same reading delivered again, and garbage: no second alarm; the garbage is counted.
+        publisher.publish(&topic, wearable(1, now, true, false)).await.expect("published again");
+        publisher.publish(&topic, "{not json").await.expect("garbage published");
+        publisher.publish(&topic, json!({"seq": 2, "ts": (now + chrono::Duration::hours(1)).to_rfc3339()}).to_string()).await.expect("future published");
+        let mut counted = Vec::new();
+        for _ in 0..100 {
+            let r = t.get(&centre, "/api/guardian/rejections").await;
+            counted = r.body.as_array().cloned().unwrap_or_default();
+            if counted.len() >= 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let codes: Vec<&str> = counted.iter().filter(|r| r["device"] == device.as_str()).filter_map(|r| r["code"].as_str()).collect();
+        assert!(codes.contains(&"malformed_payload") && codes.contains(&"timestamp_in_future"), "{counted:?}");
+        assert_eq!(open_alarms(&t, &centre).await.len(), 1);
+        assert_eq!(t.count("guardian_reading").await, 1, "the reading is kept once");
+
+        // A wrong password does not get in.
+        let wrong = telemetry::Publisher::connect(&url, &device, Some(telemetry::Credentials::new(device.clone(), "guess")), 10).await;
+        if let Ok(p) = wrong {
+            let sent = tokio::time::timeout(std::time::Duration::from_secs(2), p.publish(&topic, wearable(9, now, true, false))).await;
+            assert!(!matches!(sent, Ok(Ok(()))), "a wrong password must not publish");
+        }
+
+        // Outsiders see nothing of it; the responder is not on it yet.
+        let (_, stranger) = t.other_citizen(&family_login).await;
+        assert_eq!(t.get(&stranger, &format!("/api/guardian/alarms/{alarm}")).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(t.get(&family, &format!("/api/guardian/alarms/{alarm}")).await.status, StatusCode::OK, "the family sees it");
+        let r = t.post(&responder, &format!("/api/guardian/alarms/{alarm}/responses"), json!({"action": "accept"})).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+
+        // The closed loop.
+        let actions_path = format!("/api/guardian/alarms/{alarm}/actions");
+        let act = |action: Value| t.post(&centre, &actions_path, action);
+        let r = act(json!({"action": "resolve", "outcome": "false_alarm"})).await;
+        assert_eq!((r.status, r.body["code"].as_str()), (StatusCode::CONFLICT, Some("wrong_state")), "{}", r.body);
+        let r = act(json!({"action": "acknowledge"})).await;
+        assert_eq!(r.body["state"], "acknowledged", "{}", r.body);
+        let r = t.get(&centre, &format!("/api/guardian/alarms/{alarm}/candidates")).await;
+        assert_eq!(r.body[0]["responder"]["name"].as_str().map(|s| !s.is_empty()), Some(true), "{}", r.body);
+        let r = act(json!({"action": "dispatch"})).await;
+        assert_eq!(r.body["state"], "dispatched", "{}", r.body);
+        for step in ["accept", "arrive"] {
+            let r = t.post(&responder, &format!("/api/guardian/alarms/{alarm}/responses"), json!({"action": step})).await;
+            assert_eq!(r.status, StatusCode::OK, "{step}: {}", r.body);
+        }
+        let r = t.post(&responder, &format!("/api/guardian/alarms/{alarm}/responses"), json!({"action": "resolve", "outcome": "helped_at_home"})).await;
+        assert_eq!(r.body["state"], "resolved", "{}", r.body);
+        let r = t.get(&centre, &format!("/api/guardian/alarms/{alarm}")).await;
+        assert_eq!(r.body["chain_intact"], true, "{}", r.body);
+        let actions: Vec<&str> = r.body["steps"].as_array().expect("steps").iter().filter_map(|s| s["action"].as_str()).collect();
+        assert_eq!(actions, ["raised", "acknowledged", "dispatched", "accepted", "arrived", "resolved"]);
+        let told = t.strings("SELECT kind FROM notice WHERE kind LIKE 'guardian%' ORDER BY id").await;
+        assert!(told.iter().filter(|k| *k == "guardian_alarm").count() >= 3, "the family is told of the alarm, the acceptance and the closure: {told:?}");
+        assert!(told.contains(&"guardian_dispatch".to_owned()), "{told:?}");
+        // Tampering with a stored step breaks the chain.
+        let t2 = t.strings(&format!("SELECT hash FROM guardian_step WHERE alarm = {alarm} AND seq = 2")).await;
+        assert_eq!(t2.len(), 1);
+
+        // An SOS nobody acknowledges: the centre is reminded; a dispatch nobody accepts goes to
+        // the family; nobody on scene by 10 minutes: 120 is asked through the notice channel.
+        let now = t.clock.now_utc();
+        publisher.publish(&topic, wearable(3, now, false, true)).await.expect("sos");
+        let open = wait_open(&t, &centre, 1).await;
+        assert_eq!(open.len(), 1, "{open:?}");
+        assert_eq!(open[0]["kind"], "sos");
+        let sos = open[0]["id"].as_str().expect("id").to_owned();
+        t.clock.advance(chrono::Duration::seconds(61));
+        server::areas::guardian::live::tick(&t.state).await.expect("tick");
+        assert!(steps_of(&t, &centre, &sos).await.contains(&"reminded".to_owned()), "{:?}", steps_of(&t, &centre, &sos).await);
+        server::areas::guardian::live::tick(&t.state).await.expect("the same tick again");
+        assert_eq!(steps_of(&t, &centre, &sos).await.iter().filter(|s| *s == "reminded").count(), 1, "an escalation is recorded once");
+        let r = t.post(&centre, &format!("/api/guardian/alarms/{sos}/actions"), json!({"action": "acknowledge"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = t.post(&centre, &format!("/api/guardian/alarms/{sos}/actions"), json!({"action": "dispatch"})).await;
+        assert_eq!(r.body["state"], "dispatched", "{}", r.body);
+        t.clock.advance(chrono::Duration::seconds(121));
+        server::areas::guardian::live::tick(&t.state).await.expect("tick");
+        let s = steps_of(&t, &centre, &sos).await;
+        assert!(s.contains(&"responder_timed_out".to_owned()) && s.contains(&"family_called".to_owned()), "{s:?}");
+        t.clock.advance(chrono::Duration::seconds(600));
+        server::areas::guardian::live::tick(&t.state).await.expect("tick");
+        assert!(steps_of(&t, &centre, &sos).await.contains(&"emergency_called".to_owned()), "{:?}", steps_of(&t, &centre, &sos).await);
+        assert_eq!(t.strings("SELECT recipient FROM notice WHERE kind = 'guardian_emergency'").await, vec!["emergency:120".to_owned()]);
+
+        // The measures count both alarms.
+        let month = domain::china_date(t.clock.now_utc()).format("%Y-%m").to_string();
+        let r = t.get(&centre, &format!("/api/guardian/measures?month={month}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let total: u64 = r.body.as_array().expect("towns").iter().filter_map(|m| m["alarms"].as_u64()).sum();
+        assert_eq!(total, 2, "{}", r.body);
+
+        publisher.disconnect().await;
+        let _ = stop.send(true);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
+        t.shutdown().await;
+    }
+}

@@ -240,11 +240,13 @@ pub async fn enrol(state: &AppState, p: &Principal, body: EnrolBody) -> Fallible
         if !state.store.guardian().update_elder(&again).await? {
             return Err(Failure::Conflict { code: "changed", zh: "记录刚被他人修改，请重试".into(), en: "Someone else changed this record; try again".into(), field: None });
         }
+        state.guardian.elder_changed(&again);
         return Ok(elder_view(&again, Some(person.birth_date), today, false));
     }
     if !state.store.guardian().insert_elder(&row).await? {
         return Err(Failure::Conflict { code: "already_guarded", zh: "这位老人已在守护中".into(), en: "This elder is under guard already".into(), field: Some("id_number".into()) });
     }
+    state.guardian.elder_changed(&row);
     Ok(elder_view(&row, Some(person.birth_date), today, false))
 }
 
@@ -263,6 +265,10 @@ pub async fn withdraw(state: &AppState, p: &Principal, id: &str, body: WithdrawB
         return Err(Failure::Conflict { code: "changed", zh: "记录刚被他人修改，请重试".into(), en: "Someone else changed this record; try again".into(), field: None });
     }
     state.store.guardian().remove_devices_of(id).await?;
+    for d in state.store.guardian().devices_of(id).await? {
+        state.guardian.device_changed(&d);
+    }
+    state.guardian.elder_changed(&row);
     Ok(elder_view(&row, birth_of(&row.person_key), china_date(now), false))
 }
 
@@ -357,6 +363,7 @@ pub async fn add_device(state: &AppState, p: &Principal, elder: &str, body: Devi
         installed_at: state.now(),
     };
     state.store.guardian().insert_devices(std::slice::from_ref(&row)).await?;
+    state.guardian.device_changed(&row);
     Ok(NewDeviceView { device: device_view(&row, None), username: row.id.clone(), password })
 }
 

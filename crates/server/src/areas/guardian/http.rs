@@ -17,6 +17,7 @@ use crate::json::ApiJson;
 use crate::json::ApiQuery;
 use crate::policy::*;
 use crate::state::AppState;
+use super::alarms;
 use super::cases;
 use super::views::*;
 
@@ -31,6 +32,13 @@ pub fn routes(_state: &AppState) -> Router<AppState> {
         .route("/guardian/responders", get(responders).post(save_responder))
         .route("/guardian/me/availability", post(availability))
         .route("/guardian/rejections", get(rejections))
+        .route("/guardian/alarms", get(alarms))
+        .route("/guardian/alarms/live", get(live))
+        .route("/guardian/alarms/{id}", get(alarm))
+        .route("/guardian/alarms/{id}/actions", post(act))
+        .route("/guardian/alarms/{id}/responses", post(respond))
+        .route("/guardian/alarms/{id}/candidates", get(candidates))
+        .route("/guardian/measures", get(measures))
 }
 
 /// Enrols an elder under guard with their consent and emergency contacts: they qualify from the
@@ -111,10 +119,78 @@ pub async fn rejections(State(state): State<AppState>, p: Principal) -> Fallible
     Ok(Json(cases::rejections(&state, &p).await?))
 }
 
+/// Alarms, newest first: the centre's (all, open ones, by division, technical or not); a
+/// responder's own.
+#[utoipa::path(get, path = "/api/guardian/alarms", tag = "guardian", params(AlarmQuery),
+    responses((status = 200, body = AlarmsView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn alarms(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<AlarmQuery>) -> Fallible<Json<AlarmsView>> {
+    Ok(Json(alarms::alarms(&state, &p, q).await?))
+}
+
+/// The console's live feed: server-sent events, one `alarm` event (JSON: alarm, elder, division,
+/// kind, technical, state, at) each time an alarm is raised or moves on; a comment every 15 s
+/// keeps the connection open.
+#[utoipa::path(get, path = "/api/guardian/alarms/live", tag = "guardian",
+    responses((status = 200, description = "text/event-stream of `alarm` events", content_type = "text/event-stream", body = String), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn live(State(state): State<AppState>, p: Principal) -> Fallible<axum::response::Sse<impl futures::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>>> {
+    let rx = alarms::feed(&state, &p)?;
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(ev) => {
+                    let data = serde_json::to_string(&ev).unwrap_or_default();
+                    return Some((Ok(axum::response::sse::Event::default().event("alarm").data(data)), rx));
+                }
+                // A slow console missed some: it is told to reload the list.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return Some((Ok(axum::response::sse::Event::default().event("reload").data("{}")), rx)),
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Ok(axum::response::Sse::new(stream).keep_alive(axum::response::sse::KeepAlive::new().interval(std::time::Duration::from_secs(15))))
+}
+
+/// An alarm with the readings that raised it and every step, its hash chain checked.
+#[utoipa::path(get, path = "/api/guardian/alarms/{id}", tag = "guardian", params(("id" = String, Path)),
+    responses((status = 200, body = AlarmView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn alarm(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Fallible<Json<AlarmView>> {
+    Ok(Json(alarms::alarm(&state, &p, &id).await?))
+}
+
+/// The monitoring centre acts on an alarm: `acknowledge`, `dispatch` (a named responder, or the
+/// nearest available), `resolve`, `cancel` (technical), `note`.
+#[utoipa::path(post, path = "/api/guardian/alarms/{id}/actions", tag = "guardian", params(("id" = String, Path)), request_body = AlarmActionBody,
+    responses((status = 200, body = AlarmView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn act(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<AlarmActionBody>) -> Fallible<Json<AlarmView>> {
+    Ok(Json(alarms::act(&state, &p, &id, body).await?))
+}
+
+/// The dispatched responder: `accept`, `decline`, `arrive`, `resolve`.
+#[utoipa::path(post, path = "/api/guardian/alarms/{id}/responses", tag = "guardian", params(("id" = String, Path)), request_body = AlarmActionBody,
+    responses((status = 200, body = AlarmView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn respond(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<AlarmActionBody>) -> Fallible<Json<AlarmView>> {
+    Ok(Json(alarms::respond(&state, &p, &id, body).await?))
+}
+
+/// The responders an alarm could go to, nearest first, with their travel time.
+#[utoipa::path(get, path = "/api/guardian/alarms/{id}/candidates", tag = "guardian", params(("id" = String, Path)),
+    responses((status = 200, body = [RankedResponderView]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn candidates(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Fallible<Json<Vec<RankedResponderView>>> {
+    Ok(Json(alarms::candidates(&state, &p, &id).await?))
+}
+
+/// The month's measures per town: alarms by kind, false-alarm share, times to acknowledge,
+/// dispatch, scene and close, the share of life-safety alarms with someone on scene in 10 minutes.
+#[utoipa::path(get, path = "/api/guardian/measures", tag = "guardian", params(MeasureQuery),
+    responses((status = 200, description = "One object per town", body = [Object]), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn measures(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<MeasureQuery>) -> Fallible<Json<Vec<serde_json::Value>>> {
+    Ok(Json(alarms::measures(&state, &p, q).await?))
+}
+
 /// The area's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(enrol, elders, elder, withdraw, devices, add_device, coverage, responders, save_responder, availability, rejections),
+    paths(enrol, elders, elder, withdraw, devices, add_device, coverage, responders, save_responder, availability, rejections, alarms, live, alarm, act, respond, candidates, measures),
     tags((name = "guardian", description = "Elderly safety guardian (空巢老人安全守护, C1): elders under guard, their devices, responders")),
 )]
 pub struct Doc;
@@ -135,4 +211,11 @@ pub const POLICY: &[Route] = &[
     api("POST", "/api/guardian/responders", CENTRE, Scope::Department),
     api("POST", "/api/guardian/me/availability", Who::RESPONDER, Scope::Own),
     api("GET", "/api/guardian/rejections", CENTRE, Scope::Department),
+    api("GET", "/api/guardian/alarms", CENTRE.or(Who::RESPONDER), Scope::Record),
+    api("GET", "/api/guardian/alarms/live", CENTRE, Scope::Department),
+    api("GET", "/api/guardian/alarms/{id}", CENTRE.or(Who::RESPONDER).or(Who::RESIDENT), Scope::Record),
+    api("POST", "/api/guardian/alarms/{id}/actions", CENTRE, Scope::Department),
+    api("POST", "/api/guardian/alarms/{id}/responses", Who::RESPONDER, Scope::Record),
+    api("GET", "/api/guardian/alarms/{id}/candidates", CENTRE, Scope::Department),
+    api("GET", "/api/guardian/measures", CENTRE, Scope::Department),
 ];

@@ -214,3 +214,108 @@ pub struct RejectionView {
     pub last_at: String,
     pub last_detail: String,
 }
+
+/// Filters of the alarms' list.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmQuery {
+    /// Only alarms not closed yet.
+    pub open: Option<bool>,
+    pub division: Option<String>,
+    /// Only technical alarms (maintenance), or only alarms for people.
+    pub technical: Option<bool>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// One step of an alarm's hash-chained history.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StepView {
+    pub seq: i64,
+    pub at: String,
+    /// `system`, `account:<id>` or `responder:<id>`.
+    pub actor: String,
+    /// `raised`, `acknowledged`, `dispatched`, `accepted`, `declined`, `arrived`, `resolved`,
+    /// `cancelled`, `noted`, `reminded`, `responder_timed_out`, `family_called`, `emergency_called`.
+    pub action: String,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    pub hash: String,
+}
+
+/// An alarm, with the readings that raised it and (in the detail) its steps.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AlarmView {
+    pub id: String,
+    pub elder: String,
+    /// Masked in lists.
+    pub elder_name: String,
+    pub address: String,
+    pub home: Option<PointView>,
+    pub division: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub technical: bool,
+    pub severity: String,
+    pub device: Option<String>,
+    /// `raised`, `acknowledged`, `dispatched`, `accepted`, `on_scene`, `resolved`, `cancelled`.
+    pub state: String,
+    pub responder: Option<String>,
+    pub raised_at: String,
+    pub acknowledged_at: Option<String>,
+    pub dispatched_at: Option<String>,
+    pub accepted_at: Option<String>,
+    pub on_scene_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub outcome: Option<String>,
+    /// The readings (and for inactivity, the learned gap and threshold) that raised it.
+    #[schema(value_type = Object)]
+    pub evidence: serde_json::Value,
+    pub steps: Vec<StepView>,
+    /// Whether the history's hash chain checks (in the detail only).
+    pub chain_intact: Option<bool>,
+}
+
+/// A page of alarms.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AlarmsView {
+    pub total: i64,
+    pub alarms: Vec<AlarmView>,
+}
+
+/// An action on an alarm.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmActionBody {
+    /// The centre: `acknowledge`, `dispatch`, `resolve`, `cancel` (technical), `note`; the
+    /// responder: `accept`, `decline`, `arrive`, `resolve`.
+    pub action: String,
+    /// For `dispatch`: a responder's id (without it, the nearest available).
+    #[serde(default)]
+    pub responder: Option<String>,
+    /// For `resolve`: `false_alarm`, `helped_at_home`, `sent_to_hospital` or `other`.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    /// A note, the reason of a cancellation, or the outcome when `other`.
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// A responder an alarm could go to, with the travel time.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RankedResponderView {
+    pub responder: ResponderView,
+    pub travel_s: Option<u32>,
+    /// How the time was estimated.
+    pub method: String,
+}
+
+/// The month of the measures.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureQuery {
+    /// `YYYY-MM`.
+    pub month: Option<String>,
+}
