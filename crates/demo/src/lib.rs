@@ -22,6 +22,7 @@ pub mod seed;
 pub mod seed_medins;
 pub mod seed_pool;
 pub mod seed_welfare;
+pub mod seed_guardian;
 #[cfg(test)]
 mod tests;
 

@@ -34,11 +34,13 @@ pub struct SeedOptions {
     pub medins: bool,
     /// The records benefits are decided on, the entitlements found from them and two months paid (welfare).
     pub welfare: bool,
+    /// Guarded elders of the pilot community with their devices, and the responders (the elderly safety guardian).
+    pub guardian: bool,
 }
 
 impl Default for SeedOptions {
     fn default() -> Self {
-        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75, medins: true, welfare: true }
+        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75, medins: true, welfare: true, guardian: true }
     }
 }
 
@@ -216,6 +218,7 @@ pub async fn seed_demo(
     accounts.push(staff("window_yinhu", "银湖街道便民服务中心 窗口", vec![Role::Window], None, Some("330111006")));
     accounts.push(staff("community_worker", "富春街道 社区工作者", vec![Role::CommunityWorker], None, Some("330111001")));
     accounts.push(staff("responder", "富春街道 网格员（应急响应）", vec![Role::Responder], None, Some("330111001")));
+    accounts.push(staff("responder_medic", "富春街道 社区医生（应急响应）", vec![Role::Responder], None, Some("330111001")));
     for d in catalog.departments() {
         for (role, suffix, title) in [
             (Role::Clerk, "clerk", "承办人"),
@@ -312,6 +315,9 @@ pub async fn seed_demo(
     if opts.welfare {
         crate::seed_welfare::seed_welfare(state, opts.seed, progress).await?;
     }
+    if opts.guardian {
+        crate::seed_guardian::seed_guardian(state, opts.seed, progress).await?;
+    }
     Ok(report)
 }
 
@@ -326,6 +332,7 @@ async fn demo_logins(state: &AppState) -> Result<Vec<DemoLogin>, ServerError> {
         DemoLogin { login: "mzj_clerk".into(), who: "区民政局承办人（待遇发放）civil affairs clerk".into() },
         DemoLogin { login: "mzj_approver".into(), who: "区民政局审批人（发放审批）civil affairs approver".into() },
         DemoLogin { login: "community_worker".into(), who: "富春街道社区工作者（走访困难家庭）community worker".into() },
+        DemoLogin { login: "responder".into(), who: "富春街道网格员（养老安全守护应急响应）responder".into() },
     ];
     // A resident in her late twenties or thirties (出生一件事), and an enterprise agent (夜间施工).
     let today = china_date(state.now());

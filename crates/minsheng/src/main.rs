@@ -6,6 +6,7 @@ mod bench_common;
 mod bench_pool;
 mod medins_cli;
 mod welfare_cli;
+mod guardian_cli;
 mod pool_cli;
 mod report;
 
@@ -104,6 +105,8 @@ enum Command {
     Medins(medins_cli::MedinsArgs),
     /// Welfare: check a benefit catalog's files, re-evaluate everyone's benefits now.
     Welfare(welfare_cli::WelfareArgs),
+    /// The elderly safety guardian: `guardian simulate` plays the demo homes' devices over MQTT.
+    Guardian(guardian_cli::GuardianArgs),
     /// 15-minute service circles: analyse a street network, write a synthetic one, benchmark.
     Circles {
         #[command(subcommand)]
@@ -170,6 +173,9 @@ struct DemoArgs {
     /// Create the data and exit instead of serving.
     #[arg(long)]
     no_serve: bool,
+    /// Where the demo's embedded MQTT broker listens (the guardian's devices publish there).
+    #[arg(long, default_value = "127.0.0.1:1884")]
+    mqtt_listen: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -339,6 +345,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Pool(args) => pool_cli::pool_command(args, load_config(&cli)?).await,
         Command::Medins(args) => medins_cli::run(args, load_config(&cli)?).await,
         Command::Welfare(args) => welfare_cli::run(args, load_config(&cli)?).await,
+        Command::Guardian(args) => guardian_cli::run(args).await,
         Command::BenchCockpit(args) => bench_cockpit(args).await,
         Command::Circles { cmd } => {
             let cmd = cmd.clone();
@@ -381,6 +388,9 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         ("MINSHENG__DATA_DIR".into(), args.data_dir.display().to_string()),
         ("MINSHENG__DATABASE__URL".into(), format!("sqlite://{}", db.display())),
         ("MINSHENG__LISTEN".into(), args.listen.clone()),
+        // The guardian's devices publish to a broker inside the demo.
+        ("MINSHENG__GUARDIAN__MQTT".into(), "embedded".into()),
+        ("MINSHENG__GUARDIAN__EMBEDDED_LISTEN".into(), args.mqtt_listen.clone()),
     ];
     env.extend(std::env::vars().filter(|(k, _)| k.starts_with("MINSHENG__")));
     let config = Config::load(cli.config.as_deref(), env)?;
@@ -417,6 +427,9 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     println!("  API        {url}/api");
     println!("  OpenAPI    {url}/api/openapi.json");
     println!("  Health     {url}/healthz");
+    if let server::config::Telemetry::Embedded(mqtt) = &app.state.config.guardian.telemetry {
+        println!("  MQTT       mqtt://{mqtt}   (minsheng guardian simulate --devices {}/guardian-devices.csv)", args.data_dir.display());
+    }
     println!();
     println!("演示账号 demo log-ins (password 密码: {}):", demo::seed::DEMO_PASSWORD);
     for l in &report.logins {

@@ -28,8 +28,9 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::util::{SubscriberInitExt, TryInitError};
 
-/// What is logged when `RUST_LOG` is not set.
-pub const DEFAULT_FILTER: &str = "info,sqlx=warn,tower_http=warn";
+/// What is logged when `RUST_LOG` is not set. rumqttd (the embedded broker) logs every ordinary disconnection as an error; the telemetry
+/// crate reports what matters of it itself.
+pub const DEFAULT_FILTER: &str = "info,sqlx=warn,tower_http=warn,rumqttd=off";
 
 /// How each record is written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -10,6 +10,7 @@ pub const JS_URL: &str = concat!("/static/app.js?v=", env!("CARGO_PKG_VERSION"))
 
 const CSS: &str = include_str!("../static/app.css");
 const JS: &str = include_str!("../static/app.js");
+const GUARDIAN_JS: &str = include_str!("../static/guardian.js");
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     let mut r = body.into_response();
@@ -24,4 +25,9 @@ pub async fn css() -> Response {
 
 pub async fn js() -> Response {
     asset("text/javascript; charset=utf-8", JS)
+}
+
+/// The guardian console's live feed (its page only).
+pub async fn guardian_js() -> Response {
+    asset("text/javascript; charset=utf-8", GUARDIAN_JS)
 }

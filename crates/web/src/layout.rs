@@ -51,6 +51,13 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
     if ctx.who.meets(Who::COMMUNITY) && !ctx.who.meets(Who::ADMIN) {
         v.push(NavLink { href: "/welfare/worklist", key: "nav-welfare-worklist" });
     }
+    if ctx.who.meets(Who::GUARDIAN.or(Who::ADMIN)) {
+        v.push(NavLink { href: "/guardian", key: "nav-guardian" });
+        v.push(NavLink { href: "/guardian/elders", key: "nav-guardian-elders" });
+    }
+    if ctx.who.meets(Who::RESPONDER) {
+        v.push(NavLink { href: "/guardian/respond", key: "nav-guardian-respond" });
+    }
     v.push(NavLink { href: "/notices", key: "nav-notices" });
     v
 }
@@ -58,6 +65,8 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
 fn is_current(path: &str, href: &str) -> bool {
     if href == "/" {
         path == "/" || path.starts_with("/bundles") || path.starts_with("/stages")
+    } else if href == "/guardian" {
+        path == "/guardian" || path.starts_with("/guardian/alarms")
     } else if href == "/staff" {
         path == "/staff" || path.starts_with("/staff/queue")
     } else {

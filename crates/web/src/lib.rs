@@ -1,6 +1,6 @@
 //! The minsheng web pages, served by the same binary as the API: the citizen service hall
 //! (网上办事大厅), the window and clerk workbench (一窗受理、办件队列), supervision (督办、差评整改),
-//! the district cockpit (数字驾驶舱), medical insurance payment (医保支付) and welfare (免申即享、幸福清单). Server-rendered HTML
+//! the district cockpit (数字驾驶舱), medical insurance payment (医保支付), welfare (免申即享、幸福清单) and the elderly safety guardian (空巢老人安全守护). Server-rendered HTML
 //! (maud), Chinese by default with an English switch (Fluent), barrier-free (WCAG 2.1 AA, elder
 //! mode). Pages call the server's service layer and the store directly — never the JSON API over
 //! HTTP — and check roles and data scope exactly as the API does.
@@ -115,6 +115,17 @@ pub fn router_with(state: AppState, opts: WebOptions) -> Router {
         .route("/welfare/worklist", get(pages::welfare::worklist))
         .route("/welfare/flags/{household}/visit", post(pages::welfare::visit))
         .route("/welfare/households/{household}/happiness", get(pages::welfare::household_happiness))
+        .route("/guardian", get(pages::guardian::console))
+        .route("/guardian/alarms/{id}", get(pages::guardian::alarm))
+        .route("/guardian/alarms/{id}/act", post(pages::guardian::act))
+        .route("/guardian/respond", get(pages::guardian::respond_page))
+        .route("/guardian/respond/availability", post(pages::guardian::availability))
+        .route("/guardian/respond/{id}", post(pages::guardian::respond))
+        .route("/guardian/elders", get(pages::guardian::elders).post(pages::guardian::enrol))
+        .route("/guardian/elders/{id}", get(pages::guardian::elder))
+        .route("/guardian/elders/{id}/devices", post(pages::guardian::add_device))
+        .route("/guardian/elders/{id}/withdraw", post(pages::guardian::withdraw))
+        .route("/static/guardian.js", get(assets::guardian_js))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
         .route_layer(axum::middleware::from_fn_with_state(web.clone(), guard))

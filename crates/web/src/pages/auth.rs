@@ -90,7 +90,7 @@ pub async fn login(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response
     match server::areas::identity::cases::sign_in(&web.state, ctx.client, &login, &password).await {
         Ok(session) => {
             // Government staff go to their workbench (administrators to the cockpit, community workers
-            // to their worklist); clinicians
+            // to their worklist, responders to their alarms); clinicians
             // and platforms, whose work is done through the API, to the hall.
             let who = Who::of(&web.state, Some(&session.account));
             let to = if next != "/" {
@@ -101,6 +101,8 @@ pub async fn login(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response
                 "/staff".to_owned()
             } else if who.meets(Who::COMMUNITY) {
                 "/welfare/worklist".to_owned()
+            } else if who.meets(Who::RESPONDER) {
+                "/guardian/respond".to_owned()
             } else {
                 "/".to_owned()
             };

@@ -4,7 +4,9 @@
 //! badly, the police supervisor sees the rectification and answers it, and the cockpit counts
 //! it; a hospital applies to join medical-insurance payment and the bureau decides and previews a
 //! month; a resident sees her benefits in elder mode, the civil affairs clerk previews a run and a
-//! community worker opens the worklist. On the way: screenshots of the main pages under `target/screenshots/`, axe-core on every
+//! community worker opens the worklist; the guardian's monitoring centre watches a fall arrive live on
+//! its console, opens the alarm and dispatches it, and the responder sees it on their phone page
+//! in elder mode. On the way: screenshots of the main pages under `target/screenshots/`, axe-core on every
 //! main page (no serious or critical violation), keyboard use (skip link), English, elder mode
 //! and 200% zoom (no horizontal scrolling).
 
@@ -382,6 +384,59 @@ async fn the_whole_story_in_a_browser() {
     s.shot("20-welfare-worklist").await;
     s.check("welfare-worklist").await;
 
+    // The elderly safety guardian: an elder enrolled with a wearable (through the API), the
+    // console open while a fall arrives (the row appears without a reload), the alarm's page,
+    // then the responder's phone page in elder mode at 200% zoom.
+    s.logout().await;
+    let (device, _) = guardian_elder(&t).await;
+    s.login("mzj_clerk").await;
+    s.go("/guardian").await;
+    assert!(s.d.text("h1").await.contains("监护中心"), "the console");
+    let mut live = Value::Null;
+    for _ in 0..50 {
+        live = s.d.script("return document.getElementById('gd-live').getAttribute('data-live')", json!([])).await;
+        if live == "on" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(live, "on", "the console listens to the live feed");
+    let payload = json!({"seq": 1, "ts": t.state.now().to_rfc3339(), "battery_pct": 80, "fall": true}).to_string();
+    let got = server::areas::guardian::live::ingest(&t.state, &[(device, axum::body::Bytes::from(payload))]).await.expect("ingest");
+    let alarm = got.alarms.first().expect("an alarm").to_string();
+    let mut rows = Value::Null;
+    for _ in 0..100 {
+        rows = s.d.script("return document.querySelectorAll('#gd-live tr[data-alarm]').length", json!([])).await;
+        if rows != 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(rows, 1, "the fall appears on the console without a reload");
+    s.shot("21-guardian-console").await;
+    s.check("guardian-console").await;
+    s.go(&format!("/guardian/alarms/{alarm}")).await;
+    s.check("guardian-alarm").await;
+    let b = s.d.find("form input[name=action][value=acknowledge] ~ button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    let b = s.d.find("form input[name=action][value=dispatch] ~ button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    s.shot("22-guardian-alarm").await;
+    s.check("guardian-alarm-dispatched").await;
+    s.go("/guardian/elders").await;
+    s.check("guardian-elders").await;
+    s.logout().await;
+    s.login("responder").await;
+    assert_eq!(s.path().await, "/guardian/respond", "the responder lands on their page");
+    s.go("/prefs/elder/on?back=/guardian/respond").await;
+    s.d.set_window(640, 900).await;
+    let wide = s.d.script("return document.documentElement.scrollWidth <= window.innerWidth + 1", json!([])).await;
+    assert_eq!(wide, true, "the responder's page in elder mode at 200% zoom");
+    s.d.screenshot(&s.shots.join("23-guardian-respond-elder.png"), 640).await;
+    s.check("guardian-respond-elder").await;
+    s.go("/prefs/elder/off?back=/").await;
+    s.d.set_window(1280, 900).await;
+
     // The checker itself catches a violation (an image without a text alternative).
     s.d.script("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/static/none.png\">')", json!([])).await;
     s.check("self-test").await;
@@ -394,4 +449,24 @@ async fn the_whole_story_in_a_browser() {
     s.d.quit().await;
     t.shutdown().await;
     assert!(bad.is_empty(), "serious or critical accessibility violations:\n{}", bad.join("\n"));
+}
+
+/// An elder living alone enrolled with a wearable, and the demo responder registered near them,
+/// through the API: (the wearable's id, the elder's id).
+async fn guardian_elder(t: &TestWeb) -> (String, String) {
+    let today = domain::china_date(t.state.now());
+    let people = t.state.store.welfare().people_all().await.expect("people");
+    let size = |h: i64| people.iter().filter(|p| p.household == h).count();
+    let key = people.iter().find(|p| today.years_since(p.birth_date).unwrap_or(0) >= 60 && size(p.household) == 1).expect("an elder living alone").id_number.clone();
+    let tok = crate::helpers::api_token(t, "mzj_clerk").await;
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: Value| http.post(format!("{}{path}", t.url)).bearer_auth(&tok).json(&body).send();
+    let r = post("/api/guardian/responders", json!({"login": "responder", "kind": "grid_worker", "phone": "13900139000", "at": {"lat": 30.05, "lon": 119.96}})).await.expect("responder");
+    assert!(r.status().is_success());
+    let enrolment = json!({"id_number": key, "basis": "living_alone", "address": "富春街道 江滨西大道 1 号", "home": {"lat": 30.0485, "lon": 119.9602},
+        "contacts": [{"name": "李小明", "relation": "儿子", "phone": "13800138000"}], "consent_on": "2026-01-05"});
+    let v: Value = post("/api/guardian/elders", enrolment).await.expect("enrol").json().await.expect("json");
+    let elder = v["id"].as_str().expect("elder").to_owned();
+    let v: Value = post(&format!("/api/guardian/elders/{elder}/devices"), json!({"kind": "wearable"})).await.expect("device").json().await.expect("json");
+    (v["username"].as_str().expect("device").to_owned(), elder)
 }

@@ -562,7 +562,7 @@ pub async fn telemetry(state: AppState, mut stop: tokio::sync::watch::Receiver<b
                     url
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, "guardian: the embedded MQTT broker did not start");
+                    tracing::warn!(error = %e, "guardian: the embedded MQTT broker did not start (its address is taken?); no readings are taken");
                     return;
                 }
             }
