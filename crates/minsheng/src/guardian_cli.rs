@@ -99,9 +99,19 @@ async fn simulate(a: &SimulateArgs) -> anyhow::Result<ExitCode> {
     let limit = if a.limit == 0 { usize::MAX } else { a.limit };
     for d in wanted.iter().take(limit) {
         let Some(dev) = devices.get(&d.id) else { continue };
-        let client = telemetry::Publisher::connect(&a.broker, &dev.id, Some(telemetry::Credentials::new(dev.id.clone(), dev.password.clone())), 32)
-            .await
-            .with_context(|| format!("device {} cannot connect to {}", dev.id, a.broker))?;
+        // A broker just started may not listen yet: devices try again, for up to 10 s.
+        let mut tries = 0;
+        let client = loop {
+            match telemetry::Publisher::connect(&a.broker, &dev.id, Some(telemetry::Credentials::new(dev.id.clone(), dev.password.clone())), 32).await {
+                Ok(c) => break c,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    tracing::debug!(error = %e, "connecting again");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => return Err(e).with_context(|| format!("device {} cannot connect to {}", dev.id, a.broker)),
+            }
+        };
         publishers.insert(d.id.clone(), (client, telemetry::topic::device_topic(&dev.id)));
     }
     println!("模拟 {} 台设备（{} 户），每 {} 秒上报一次；20 秒后跌倒、60 秒后 SOS、90 秒后发热 simulating {} devices", publishers.len(), count, cfg.interval_s, publishers.len());

@@ -11,5 +11,6 @@ mod faults;
 mod helpers;
 mod logs;
 mod medins;
+mod guardian;
 mod pool;
 mod welfare;
