@@ -10,6 +10,7 @@ mod credit_code;
 mod describe;
 mod division;
 mod id;
+mod lines;
 pub mod mask;
 mod money;
 mod month;
@@ -27,6 +28,7 @@ pub use id::{
     AccountId, ApplicationId, CaseId, EnterpriseId, HouseholdId, IdGenerator, IdGeneratorError,
     NoticeId, ParseIdError, PersonId, RatingId, RecordId, RectificationId, UploadId,
 };
+pub use lines::LineIndex;
 pub use money::{Fen, MoneyError};
 pub use month::{InvalidMonth, Month};
 pub use phone::{Phone, PhoneError};

@@ -645,23 +645,16 @@ struct RawEscalation {
 /// One file being read: turns byte offsets into lines and columns.
 struct Ctx<'a> {
     file: &'a str,
-    text: &'a str,
-    starts: Vec<usize>,
+    lines: domain::LineIndex<'a>,
 }
 
 impl<'a> Ctx<'a> {
     fn new(file: &'a str, text: &'a str) -> Ctx<'a> {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Ctx { file, text, starts }
+        Ctx { file, lines: domain::LineIndex::new(text) }
     }
 
     fn position(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.starts.get(line - 1).copied().unwrap_or(0);
-        let column = self.text.get(start..offset).map_or(offset.saturating_sub(start), |s| s.chars().count()) + 1;
-        (line, column)
+        self.lines.position(offset)
     }
 
     fn error(&self, span: &Range<usize>, field: &str, zh: impl Into<String>, en: impl Into<String>) -> GuardianError {
