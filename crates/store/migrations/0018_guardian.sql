@@ -38,12 +38,14 @@ CREATE TABLE guardian_device (
 );
 CREATE INDEX guardian_device_elder ON guardian_device (elder);
 
--- Every reading accepted, once (a redelivery finds its key taken). Kept for 30 days.
+-- Every reading accepted, once (a redelivery finds its key taken), with the node of the server
+-- that took it (the leading server reads the others' back). Kept for 30 days.
 CREATE TABLE guardian_reading (
     device      TEXT NOT NULL,
     seq         BIGINT NOT NULL,
     at          TEXT NOT NULL,
     received_at TEXT NOT NULL,
+    node        BIGINT NOT NULL,
     body        TEXT NOT NULL,
     PRIMARY KEY (device, seq)
 );

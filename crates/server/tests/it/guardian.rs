@@ -364,3 +364,37 @@ async fn a_fall_over_mqtt_becomes_an_alarm_a_dispatch_an_arrival_and_a_closure_a
         t.shutdown().await;
     }
 }
+
+/// With several servers each takes a share of the readings; the leading server reads the others'
+/// back, so a fever shown by two readings that another server took is still an alarm, raised once.
+#[tokio::test]
+async fn the_leader_reads_back_what_other_servers_took() {
+    for db in backends() {
+        let t = TestApp::spawn(db).await;
+        let centre = t.login("mzj_clerk").await;
+        let (alone, _) = elders(&t).await;
+        let r = t.post(&centre, "/api/guardian/elders", enrolment(&alone, "living_alone")).await;
+        let elder = r.body["id"].as_str().expect("id").to_owned();
+        let r = t.post(&centre, &format!("/api/guardian/elders/{elder}/devices"), json!({"kind": "wearable"})).await;
+        let device = r.body["username"].as_str().expect("device").to_owned();
+        let now = t.clock.now_utc();
+        // Another server (node 99) took two feverish readings.
+        let readings: Vec<store::GuardianReadingRow> = (1..=2)
+            .map(|seq| store::GuardianReadingRow {
+                device: device.clone(),
+                seq,
+                at: now - chrono::Duration::seconds(60 - seq * 10),
+                received_at: now - chrono::Duration::seconds(30 - seq * 10),
+                node: 99,
+                body: json!({"seq": seq, "ts": (now - chrono::Duration::seconds(60 - seq * 10)).to_rfc3339(), "temp_c": 38.9}).to_string(),
+            })
+            .collect();
+        let batch = store::GuardianIngest { readings, states: Vec::new(), rejections: Vec::new(), alarms: Vec::new(), at: now };
+        t.state.store.guardian().ingest(&batch).await.expect("the other server's batch");
+        server::areas::guardian::live::tick(&t.state).await.expect("tick");
+        server::areas::guardian::live::tick(&t.state).await.expect("tick again");
+        let open = open_alarms(&t, &centre).await;
+        assert_eq!(open.iter().filter(|a| a["kind"] == "fever").count(), 1, "{open:?}");
+        t.shutdown().await;
+    }
+}

@@ -133,8 +133,21 @@ pub struct GuardianReadingRow {
     pub seq: i64,
     pub at: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
+    /// The node of the server that took it.
+    pub node: i64,
     /// The payload as the device sent it.
     pub body: String,
+}
+
+fn reading_row(r: &dyn Cols) -> Result<GuardianReadingRow> {
+    Ok(GuardianReadingRow {
+        device: r.text("device")?,
+        seq: r.int("seq")?,
+        at: codec::parse_ts(&r.text("at")?)?,
+        received_at: codec::parse_ts(&r.text("received_at")?)?,
+        node: r.int("node")?,
+        body: r.text("body")?,
+    })
 }
 
 /// What a device last showed.
@@ -514,10 +527,10 @@ impl GuardianQueries<'_> {
         let values: Vec<Vec<Value>> = batch
             .readings
             .iter()
-            .map(|r| vec![Value::S(r.device.clone()), Value::I(r.seq), Value::S(codec::ts(r.at)), Value::S(codec::ts(r.received_at)), Value::S(r.body.clone())])
+            .map(|r| vec![Value::S(r.device.clone()), Value::I(r.seq), Value::S(codec::ts(r.at)), Value::S(codec::ts(r.received_at)), Value::I(r.node), Value::S(r.body.clone())])
             .collect();
         if !values.is_empty() {
-            insert_rows(&mut tx, "guardian_reading", &["device", "seq", "at", "received_at", "body"], &values, "ON CONFLICT (device, seq) DO NOTHING").await?;
+            insert_rows(&mut tx, "guardian_reading", &["device", "seq", "at", "received_at", "node", "body"], &values, "ON CONFLICT (device, seq) DO NOTHING").await?;
         }
         let values: Vec<Vec<Value>> = batch
             .states
@@ -612,20 +625,21 @@ impl GuardianQueries<'_> {
     pub async fn readings_of(self, devices: &[String], limit: i64) -> Result<Vec<GuardianReadingRow>> {
         let mut w = Conditions::default();
         in_texts(&mut w, "device", devices);
-        let sql = format!("SELECT device, seq, at, received_at, body FROM guardian_reading {} ORDER BY at DESC {}", w.clause(), w.page(Page { limit, offset: 0 }));
+        let sql = format!("SELECT device, seq, at, received_at, node, body FROM guardian_reading {} ORDER BY at DESC {}", w.clause(), w.page(Page { limit, offset: 0 }));
         let rows = self.rows(sql, &w).await?;
-        rows.iter()
-            .map(|r| {
-                let r: &dyn Cols = r;
-                Ok(GuardianReadingRow {
-                    device: r.text("device")?,
-                    seq: r.int("seq")?,
-                    at: codec::parse_ts(&r.text("at")?)?,
-                    received_at: codec::parse_ts(&r.text("received_at")?)?,
-                    body: r.text("body")?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| reading_row(r)).collect()
+    }
+
+    /// Readings other servers took after `since` (received time), oldest first, at most `limit`.
+    pub async fn readings_of_others(self, node: i64, since: DateTime<Utc>, limit: i64) -> Result<Vec<GuardianReadingRow>> {
+        let mut w = Conditions::default();
+        let p = w.bind(Value::S(codec::ts(since)));
+        w.and(format!("received_at > {p}"));
+        let n = w.bind(Value::I(node));
+        w.and(format!("node <> {n}"));
+        let sql = format!("SELECT device, seq, at, received_at, node, body FROM guardian_reading {} ORDER BY received_at, device, seq {}", w.clause(), w.page(Page { limit, offset: 0 }));
+        let rows = self.rows(sql, &w).await?;
+        rows.iter().map(|r| reading_row(r)).collect()
     }
 
     /// Deletes readings received before `before` (kept 30 days).

@@ -59,11 +59,13 @@ pub struct Live {
     pub events: tokio::sync::broadcast::Sender<AlarmEvent>,
     /// Whether this server's MQTT subscription is in place.
     subscribed: std::sync::atomic::AtomicBool,
+    /// Up to when (received time) the other servers' readings have been read back.
+    read_back: Mutex<Option<DateTime<Utc>>>,
 }
 
 impl Default for Live {
     fn default() -> Self {
-        Live { monitor: Mutex::new(Monitor::new(Rules::embedded())), secrets: RwLock::default(), events: tokio::sync::broadcast::channel(1024).0, subscribed: std::sync::atomic::AtomicBool::new(false) }
+        Live { monitor: Mutex::new(Monitor::new(Rules::embedded())), secrets: RwLock::default(), events: tokio::sync::broadcast::channel(1024).0, subscribed: std::sync::atomic::AtomicBool::new(false), read_back: Mutex::new(None) }
     }
 }
 
@@ -419,7 +421,7 @@ pub async fn ingest(state: &AppState, batch: &[(String, bytes::Bytes)]) -> Falli
             }
             out.accepted += 1;
             let Some(elder) = m.device_elder(&r.device) else { continue };
-            readings.push(GuardianReadingRow { device: r.device.clone(), seq, at: r.ts, received_at: now, body: String::from_utf8_lossy(payload).into_owned() });
+            readings.push(GuardianReadingRow { device: r.device.clone(), seq, at: r.ts, received_at: now, node: node_of(state), body: String::from_utf8_lossy(payload).into_owned() });
             let s = states.entry(r.device.clone()).or_insert_with(|| GuardianDeviceStateRow {
                 device: r.device.clone(),
                 elder: i64::try_from(elder.0).unwrap_or(0),
@@ -457,6 +459,57 @@ pub async fn ingest(state: &AppState, batch: &[(String, bytes::Bytes)]) -> Falli
     Ok(out)
 }
 
+fn node_of(state: &AppState) -> i64 {
+    i64::from(state.store.node().unwrap_or(0))
+}
+
+/// How far back the leader looks again each round for readings another server committed late
+/// (its transaction began before ours read): the monitor knows a reading seen twice.
+const READ_BACK_OVERLAP_S: i64 = 5;
+
+/// The leading server reads back what the other servers took (their shares of the shared
+/// subscription), so that its monitor sees every reading of every elder: the rules that need an
+/// elder's whole stream (inactivity, temperature over several readings, the geofence) then hold
+/// with several servers. Alarms one reading proves were raised by the server that took it; their
+/// triggers are the same, so none is raised twice.
+pub async fn read_back(state: &AppState) -> Fallible<usize> {
+    let now = state.now();
+    let since = {
+        let mut w = state.guardian.read_back.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *w.get_or_insert(now - chrono::Duration::seconds(60))
+    };
+    let rows = state.store.guardian().readings_of_others(node_of(state), since - chrono::Duration::seconds(READ_BACK_OVERLAP_S), 100_000).await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut raised = Vec::new();
+    let rules;
+    let mut latest = since;
+    {
+        let mut m = state.guardian.monitor();
+        rules = m.rules().clone();
+        for row in &rows {
+            latest = latest.max(row.received_at);
+            let Some(kind) = m.device_kind(&row.device) else { continue };
+            let Ok(r) = guardian::parse_reading(&row.device, kind, row.body.as_bytes(), row.received_at) else { continue };
+            let Ok(eval) = m.on_reading(&r, now) else { continue };
+            for a in eval.raised {
+                let trigger = format!("{}:{}:{}", r.device, r.seq, a.kind.code());
+                raised.push((a, trigger));
+            }
+        }
+    }
+    *state.guardian.read_back.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(latest);
+    if !raised.is_empty() {
+        let alarms = new_alarms(state, raised, &rules).await?;
+        let ingest = GuardianIngest { readings: Vec::new(), states: Vec::new(), rejections: Vec::new(), alarms, at: now };
+        let written = state.store.guardian().ingest(&ingest).await?;
+        let committed: Vec<&GuardianAlarmRow> = ingest.alarms.iter().map(|a| &a.alarm).filter(|a| written.alarms.contains(&a.id)).collect();
+        announce(state, &committed);
+    }
+    Ok(rows.len())
+}
+
 // ---------------------------------------------------------------------------------------------
 // The clock.
 
@@ -470,6 +523,7 @@ pub struct Ticked {
 /// The duty (the leading server): alarms raised by time passing (silence, inactivity, no water),
 /// then every open alarm's escalations that fell due.
 pub async fn tick(state: &AppState) -> Fallible<Ticked> {
+    read_back(state).await?;
     let now = state.now();
     let (raised, rules) = {
         let mut m = state.guardian.monitor();
