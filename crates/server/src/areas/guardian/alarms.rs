@@ -186,8 +186,13 @@ pub async fn alarms(state: &AppState, p: &Principal, q: AlarmQuery) -> Fallible<
     let (rows, total) = state.store.guardian().alarms(&f, page).await?;
     let mut out = Vec::with_capacity(rows.len());
     let mut read = Vec::new();
+    // An elder with several alarms on the page is looked up once.
+    let mut elders: std::collections::HashMap<i64, Option<GuardianElderRow>> = std::collections::HashMap::new();
     for a in &rows {
-        let e = state.store.guardian().elder(a.elder).await?;
+        if !elders.contains_key(&a.elder) {
+            elders.insert(a.elder, state.store.guardian().elder(a.elder).await?);
+        }
+        let e = elders.get(&a.elder).cloned().flatten();
         if let Some(e) = &e {
             read.push((e.person_key.clone(), format!("guardian-alarm:{}", a.id)));
         }

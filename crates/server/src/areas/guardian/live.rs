@@ -451,12 +451,25 @@ pub async fn ingest(state: &AppState, batch: &[(String, bytes::Bytes)]) -> Falli
     }
     out.rejected = rejections.values().map(|r| r.count as usize).sum();
     let alarms = new_alarms(state, raised, &rules).await?;
-    let ingest = GuardianIngest { readings, states: states.into_values().collect(), rejections: rejections.into_values().collect(), alarms, at: now };
-    let written = state.store.guardian().ingest(&ingest).await?;
+    out.alarms = commit(state, &GuardianIngest { readings, states: states.into_values().collect(), rejections: rejections.into_values().collect(), alarms, at: now }).await?;
+    Ok(out)
+}
+
+/// Writes a batch (durably) and announces the alarms it committed; their ids.
+async fn commit(state: &AppState, ingest: &GuardianIngest) -> Fallible<Vec<i64>> {
+    let written = state.store.guardian().ingest(ingest).await?;
     let committed: Vec<&GuardianAlarmRow> = ingest.alarms.iter().map(|a| &a.alarm).filter(|a| written.alarms.contains(&a.id)).collect();
     announce(state, &committed);
-    out.alarms = written.alarms;
-    Ok(out)
+    Ok(written.alarms)
+}
+
+/// Raises alarms that come with no readings to write (the clock's, the read-back's).
+async fn raise(state: &AppState, raised: Vec<(Raised, String)>, rules: &Rules, now: DateTime<Utc>) -> Fallible<Vec<i64>> {
+    if raised.is_empty() {
+        return Ok(Vec::new());
+    }
+    let alarms = new_alarms(state, raised, rules).await?;
+    commit(state, &GuardianIngest { readings: Vec::new(), states: Vec::new(), rejections: Vec::new(), alarms, at: now }).await
 }
 
 fn node_of(state: &AppState) -> i64 {
@@ -500,13 +513,7 @@ pub async fn read_back(state: &AppState) -> Fallible<usize> {
         }
     }
     *state.guardian.read_back.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(latest);
-    if !raised.is_empty() {
-        let alarms = new_alarms(state, raised, &rules).await?;
-        let ingest = GuardianIngest { readings: Vec::new(), states: Vec::new(), rejections: Vec::new(), alarms, at: now };
-        let written = state.store.guardian().ingest(&ingest).await?;
-        let committed: Vec<&GuardianAlarmRow> = ingest.alarms.iter().map(|a| &a.alarm).filter(|a| written.alarms.contains(&a.id)).collect();
-        announce(state, &committed);
-    }
+    raise(state, raised, &rules, now).await?;
     Ok(rows.len())
 }
 
@@ -536,15 +543,7 @@ pub async fn tick(state: &AppState) -> Fallible<Ticked> {
             (r, trigger)
         })
         .collect();
-    let mut out = Ticked::default();
-    if !raised.is_empty() {
-        let alarms = new_alarms(state, raised, &rules).await?;
-        let ingest = GuardianIngest { readings: Vec::new(), states: Vec::new(), rejections: Vec::new(), alarms, at: now };
-        let written = state.store.guardian().ingest(&ingest).await?;
-        let committed: Vec<&GuardianAlarmRow> = ingest.alarms.iter().map(|a| &a.alarm).filter(|a| written.alarms.contains(&a.id)).collect();
-        announce(state, &committed);
-        out.raised = written.alarms;
-    }
+    let mut out = Ticked { raised: raise(state, raised, &rules, now).await?, ..Ticked::default() };
     out.escalated = super::alarms::escalate_due(state, &rules).await?;
     Ok(out)
 }
