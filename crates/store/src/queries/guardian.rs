@@ -430,16 +430,6 @@ impl GuardianQueries<'_> {
         self.rows(format!("{ELDER_SELECT} {} ORDER BY id", w.clause()), &w).await?.iter().map(|r| elder_row(r)).collect()
     }
 
-    /// The guarded elders whose emergency contacts include this account.
-    pub async fn elders_with_contact(self, account: i64) -> Result<Vec<GuardianElderRow>> {
-        // Contacts are JSON; the account appears as `"account":<id>` in it.
-        let mut w = Conditions::default();
-        let p = w.bind(Value::S(format!("%\"account\":{account}}}%")));
-        let p2 = w.bind(Value::S(format!("%\"account\":{account},%")));
-        w.and(format!("(contacts LIKE {p} OR contacts LIKE {p2})"));
-        self.rows(format!("{ELDER_SELECT} {} ORDER BY id", w.clause()), &w).await?.iter().map(|r| elder_row(r)).collect()
-    }
-
     /// Registers devices (their ids are new: a taken id fails the whole call).
     pub async fn insert_devices(self, devices: &[GuardianDeviceRow]) -> Result<()> {
         let values: Vec<Vec<Value>> = devices
@@ -470,13 +460,6 @@ impl GuardianQueries<'_> {
             .await?
             .rows_affected();
         self.flushed(n).await
-    }
-
-    /// A device by id.
-    pub async fn device(self, id: &str) -> Result<Option<GuardianDeviceRow>> {
-        let mut w = Conditions::default();
-        w.equals("id", Value::S(id.to_owned()));
-        self.rows(format!("{DEVICE_SELECT} {}", w.clause()), &w).await?.iter().map(|r| device_row(r)).next().transpose()
     }
 
     /// The devices of an elder.
@@ -774,11 +757,6 @@ impl GuardianQueries<'_> {
     pub async fn steps_of(self, alarm: i64) -> Result<Vec<GuardianStepRow>> {
         self.lookup("SELECT alarm, seq, at, actor, action, detail, prev_hash, hash FROM guardian_step WHERE alarm = $1 ORDER BY seq", &[Value::I(alarm)], step_row)
             .await
-    }
-
-    /// The open alarm of an elder's condition, if any.
-    pub async fn open_alarm(self, elder: i64, kind: &str) -> Result<Option<i64>> {
-        self.lookup_one("SELECT alarm FROM guardian_open WHERE elder = $1 AND kind = $2", &[Value::I(elder), Value::S(kind.to_owned())], |r| r.int("alarm")).await
     }
 
     /// The engine's learned state of every elder that has one.

@@ -192,11 +192,6 @@ impl Live {
         self.subscribed.load(std::sync::atomic::Ordering::Acquire)
     }
 
-    /// The rules in force.
-    pub fn rules(&self) -> Rules {
-        self.monitor().rules().clone()
-    }
-
     /// A condition's alarm was closed: it may be raised again once it clears.
     pub fn closed(&self, elder: i64, kind: &str, device: Option<&str>) {
         if let Ok(k) = kind.parse::<AlarmKind>() {
@@ -554,6 +549,7 @@ pub async fn duty(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>)
     let every = state.config.guardian.tick;
     let mut saved_at: Option<DateTime<Utc>> = None;
     let mut synced_at: Option<DateTime<Utc>> = None;
+    let mut pruned_at: Option<DateTime<Utc>> = None;
     loop {
         // Every server: what the others enrolled and registered (every 10 s).
         let now = state.now();
@@ -570,6 +566,13 @@ pub async fn duty(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>)
                 Err(e) => tracing::warn!(error = ?e, "guardian: duty round failed"),
             }
             let now = state.now();
+            // Readings are kept 30 days.
+            if pruned_at.is_none_or(|t| now - t >= chrono::Duration::hours(1)) {
+                if let Err(e) = state.store.guardian().prune_readings(now - chrono::Duration::days(30)).await {
+                    tracing::warn!(error = %e, "guardian: deleting readings older than 30 days");
+                }
+                pruned_at = Some(now);
+            }
             if saved_at.is_none_or(|t| now - t >= chrono::Duration::minutes(1)) {
                 let snaps = state.guardian.snapshots();
                 if let Err(e) = state.store.guardian().save_learned(&snaps, now).await {
