@@ -131,7 +131,8 @@ fn yuan(fen: i64) -> String {
     format!("{}.{:02}", fen / 100, (fen % 100).abs())
 }
 
-/// Logs staff's and workers' reads of people's benefits, where each person sees them.
+/// Logs reads of people's data for social assistance (benefits, elders under guard) by staff and
+/// workers, where each person sees them.
 pub(crate) async fn log_reads(state: &AppState, p: &Principal, subjects: impl Iterator<Item = (String, String)>) -> Fallible<()> {
     let reader = reader_of(state, &p.account).await?;
     let now = state.now();
