@@ -513,7 +513,7 @@ pub async fn respond_page(State(web): State<Web>, ctx: Ctx, Query(q): Query<Done
 async fn render_respond(ctx: &Ctx, web: &Web, b: Option<String>, failed: Option<FailedResponse>, top: Errors, status: StatusCode) -> Result<Response, Failure> {
     let p = ctx.require()?;
     let title = ctx.t("gd-respond-title");
-    let me = web.state.store.guardian().responder_of_account(p.account.id.0).await?;
+    let me = cases::me(&web.state, p).await?;
     let Some(me) = me else {
         let body = html! { h1 { (title) } p.lead { (ctx.t("gd-not-responder")) } };
         return Ok(page_status(ctx, status, &title, body));

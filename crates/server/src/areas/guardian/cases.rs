@@ -445,6 +445,11 @@ pub(super) async fn me_responder(state: &AppState, p: &Principal) -> Fallible<Gu
     })
 }
 
+/// The signed-in account's own responder record, if it is registered as one.
+pub async fn me(state: &AppState, p: &Principal) -> Fallible<Option<ResponderView>> {
+    Ok(state.store.guardian().responder_of_account(p.account.id.0).await?.map(|r| responder_view(&r, false)))
+}
+
 /// A responder says whether they can go now, and where they are.
 pub async fn availability(state: &AppState, p: &Principal, body: AvailabilityBody) -> Fallible<ResponderView> {
     let r = me_responder(state, p).await?;
