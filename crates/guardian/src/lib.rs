@@ -9,7 +9,8 @@
 //! and inactivity thresholds learned from each elder's own day. Each alarm becomes a [`Case`]
 //! walked through the closed loop ([`alarm`]: acknowledged, dispatched, accepted, on scene,
 //! resolved), whose timers escalate (reminders, the next responder, the family, 120/110) and
-//! whose every step is hash-chained. [`dispatch::rank`] orders the responders by travel time,
+//! whose every step is hash-chained. [`dispatch::rank`] orders the responders by travel time
+//! (by electric bicycle through the streets the caller measured, [`dispatch::travel`]),
 //! [`measures`] gives the figures per town and month, and [`simulate`] produces deterministic
 //! telemetry with scripted incidents for the demo, the tests and the benchmark.
 //!
@@ -43,8 +44,12 @@ pub use bench::bench_engine;
 pub use device::DeviceKind;
 pub use device::ElderId;
 pub use dispatch::Candidate;
+pub use dispatch::Method;
 pub use dispatch::ResponderKind;
+pub use dispatch::Street;
+pub use dispatch::Travel;
 pub use dispatch::rank;
+pub use dispatch::travel;
 pub use error::ErrorKind;
 pub use error::GuardianError;
 pub use measures::CoverageCount;

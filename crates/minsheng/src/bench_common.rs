@@ -287,6 +287,11 @@ impl Scratch {
     /// Creates the place (`name` tells benchmarks apart) and the server's state on it: the
     /// configuration's pool size, the deadline scheduler idle (the benchmarks measure requests).
     pub async fn start(name: &str, database_url: Option<&str>, base: &server::Config) -> anyhow::Result<(Scratch, server::AppState)> {
+        Scratch::start_with(name, database_url, base, Vec::new()).await
+    }
+
+    /// [`Scratch::start`] with more settings (`MINSHENG__…` names and values) for the server.
+    pub async fn start_with(name: &str, database_url: Option<&str>, base: &server::Config, settings: Vec<(String, String)>) -> anyhow::Result<(Scratch, server::AppState)> {
         let dir = std::env::temp_dir().join(format!("minsheng-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let (db_url, postgres) = match database_url {
@@ -306,6 +311,7 @@ impl Scratch {
             ("MINSHENG__LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
             ("MINSHENG__DEADLINES__TICK_SECONDS".to_owned(), "3600".to_owned()),
         ]);
+        env.extend(settings);
         let mut config = server::Config::load(None, env)?;
         config.max_connections = base.max_connections;
         let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_common;
+mod bench_guardian;
 mod bench_pool;
 mod medins_cli;
 mod welfare_cli;
@@ -131,6 +132,9 @@ enum BenchArea {
     /// Welfare: every benefit for a million residents; on a scratch database of them, the daily
     /// sweep, one register change to its notice and a month's durable run.
     Welfare(welfare_cli::BenchWelfareArgs),
+    /// The elderly safety guardian: 100,000 devices through a real MQTT broker to one or two
+    /// servers — readings taken a second, SOS publish to alarm pushed, memory per device.
+    Guardian(bench_guardian::BenchGuardianArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -330,6 +334,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench { area: Some(BenchArea::Pool(args)), .. } => bench_pool::run(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Cockpit(args)), .. } => bench_cockpit(args).await,
         Command::Bench { area: Some(BenchArea::Welfare(args)), .. } => welfare_cli::bench(args, load_config(&cli)?).await,
+        Command::Bench { area: Some(BenchArea::Guardian(args)), .. } => bench_guardian::run(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Medins(args)), .. } => {
             let args = args.clone();
             tokio::task::spawn_blocking(move || medins_cli::bench(&args)).await?

@@ -26,6 +26,9 @@ pub struct Health {
     pub node: Option<u16>,
     /// Whether this server runs the shared periodic duties (deadline ticks) now.
     pub leads: bool,
+    /// The guardian's MQTT subscription: `off` (not configured), `subscribed` (the broker took
+    /// this server's subscription) or `waiting` (the broker has not answered yet).
+    pub telemetry: String,
     /// Since when the storage has not taken writes, and the error (absent when it does).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_fault: Option<StorageFault>,
@@ -59,6 +62,12 @@ pub async fn health(State(state): State<AppState>) -> Response {
         version: env!("CARGO_PKG_VERSION").into(),
         node: state.store.node(),
         leads: state.store.leads(),
+        telemetry: match (&state.config.guardian.telemetry, state.guardian.subscribed()) {
+            (crate::config::Telemetry::Off, _) => "off",
+            (_, true) => "subscribed",
+            (_, false) => "waiting",
+        }
+        .into(),
         storage_fault,
     };
     let status = if bad.is_some() { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };

@@ -296,8 +296,8 @@ pub const PAGES: &[Route] = &[
     web("GET", "/welfare/worklist", Who::WELFARE.or(Who::ADMIN).or(Who::COMMUNITY), Division),
     web("POST", "/welfare/flags/{household}/visit", Who::COMMUNITY, Division),
     web("GET", "/welfare/households/{household}/happiness", Who::WELFARE.or(Who::ADMIN).or(Who::COMMUNITY), Division),
-    // The elderly safety guardian: the monitoring centre's console, alarms, enrolment and care
-    // records; the responder's phone page (their own alarms only).
+    // The elderly safety guardian: the monitoring centre's console, alarms, enrolment, care
+    // records and responders; the responder's phone page and the alarms dispatched to them.
     web("GET", "/static/guardian.js", ANYONE, Public),
     web("GET", "/guardian", Who::GUARDIAN.or(Who::ADMIN), Department),
     web("GET", "/guardian/alarms/{id}", Who::GUARDIAN.or(Who::ADMIN), Department),
@@ -305,6 +305,9 @@ pub const PAGES: &[Route] = &[
     web("GET", "/guardian/respond", Who::RESPONDER, Own),
     web("POST", "/guardian/respond/availability", Who::RESPONDER, Own),
     web("POST", "/guardian/respond/{id}", Who::RESPONDER, Record),
+    web("GET", "/guardian/respond/alarms/{id}", Who::RESPONDER, Record),
+    web("GET", "/guardian/responders", Who::GUARDIAN.or(Who::ADMIN), Department),
+    web("POST", "/guardian/responders", Who::GUARDIAN.or(Who::ADMIN), Department),
     web("GET", "/guardian/elders", Who::GUARDIAN.or(Who::ADMIN), Department),
     web("POST", "/guardian/elders", Who::GUARDIAN.or(Who::ADMIN), Department),
     web("GET", "/guardian/elders/{id}", Who::GUARDIAN.or(Who::ADMIN), Department),

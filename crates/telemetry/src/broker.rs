@@ -6,10 +6,14 @@
 //!   a refused client is disconnected without a CONNACK. [`EmbeddedConfig::auth`] is that handler.
 //!   It runs on the broker's I/O thread: keep it cheap (a map look-up, not a password hash).
 //! - **Topic ACLs**: no. Any client that is let in may publish on any topic and subscribe to any
-//!   filter, so with the embedded broker a device can publish on another device's topic. Topic
-//!   ACLs are enforced by the external broker (Mosquitto, [`crate::mosquitto`]); the embedded one
-//!   is for the demo on loopback. Publishing on a topic that no log holds disconnects the
-//!   publisher unless [`EmbeddedConfig::dynamic_filters`] is on (see there).
+//!   filter. This crate therefore reads each connection's packets through a protocol of its own
+//!   (`Acl`, rumqttd's MQTT 3.1.1 codec underneath) that, when [`EmbeddedConfig::publish_acl`] is
+//!   set, remembers the user name of the CONNECT and ends the connection at the first PUBLISH on a
+//!   topic that user may not write (the guardian: only the device's own topic; found by the
+//!   independent paho-mqtt check, `tools/mqtt-check`, where one wearable's SOS on another's topic
+//!   raised an alarm for the other elder). Subscriptions are not checked. Mosquitto enforces the
+//!   same rule with its ACL file ([`crate::mosquitto`]). Publishing on a topic that no log holds
+//!   disconnects the publisher unless [`EmbeddedConfig::dynamic_filters`] is on (see there).
 //! - **QoS 1**: yes. A publisher's PUBACK is sent once the message is in the broker's in-memory
 //!   log. Towards a subscriber rumqttd keeps at most 100 messages in flight (a constant of
 //!   rumqttd) and takes PUBACKs only in the order it sent the messages: an ack out of order
@@ -58,6 +62,9 @@ use crate::topic;
 /// Decides whether a client may connect: `(client_id, username, password) -> allowed`.
 pub type AuthFn = Arc<dyn Fn(&str, &str, &str) -> bool + Send + Sync>;
 
+/// Decides whether a signed-in client may publish on a topic: `(username, topic) -> allowed`.
+pub type PublishAclFn = Arc<dyn Fn(&str, &str) -> bool + Send + Sync>;
+
 /// How shared subscriptions hand out messages among a group's members.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ShareStrategy {
@@ -77,6 +84,10 @@ pub struct EmbeddedConfig {
     pub listen: SocketAddr,
     /// Who may connect; `None` lets anyone in, without credentials.
     pub auth: Option<AuthFn>,
+    /// Where a client that signed in with a user name may publish; a PUBLISH elsewhere ends its
+    /// connection (unacknowledged). `None`: anywhere. Clients without a user name are not checked
+    /// (with `auth` set, none gets in).
+    pub publish_acl: Option<PublishAclFn>,
     /// Most clients connected at once (default 110,000: 100,000 devices and room to spare).
     pub max_connections: usize,
     /// Largest PUBLISH payload accepted, in bytes (default 16 KiB; a reading is ~150 bytes).
@@ -110,6 +121,7 @@ impl EmbeddedConfig {
         Self {
             listen,
             auth: None,
+            publish_acl: None,
             max_connections: 110_000,
             max_payload_size: 16 * 1024,
             max_read_batch: 500,
@@ -194,6 +206,7 @@ impl fmt::Debug for EmbeddedConfig {
         f.debug_struct("EmbeddedConfig")
             .field("listen", &self.listen)
             .field("auth", &self.auth.is_some())
+            .field("publish_acl", &self.publish_acl.is_some())
             .field("max_connections", &self.max_connections)
             .field("max_payload_size", &self.max_payload_size)
             .field("filters", &self.filters)
@@ -228,9 +241,10 @@ impl EmbeddedBroker {
         let (router_config, server_settings) = config.rumqttd(addr);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let threads = config.io_threads;
+        let protocol = Acl { v4: rumqttd::protocol::v4::V4, rule: config.publish_acl.clone(), user: None };
         let thread = thread::Builder::new()
             .name("mqtt-broker".to_owned())
-            .spawn(move || serve(router_config, server_settings, threads, stop_rx))
+            .spawn(move || serve(router_config, server_settings, protocol, threads, stop_rx))
             .map_err(|e| Error::BrokerStart { addr, reason: e.to_string() })?;
         let mut broker = Self { addr, stop: Some(stop_tx), thread: Some(thread) };
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -301,7 +315,7 @@ impl Drop for EmbeddedBroker {
 
 /// The broker's thread: starts rumqttd's router (a thread of its own) and serves MQTT 3.1.1 on a
 /// runtime of its own until told to stop; dropping the runtime closes every connection.
-fn serve(router_config: rumqttd::RouterConfig, settings: rumqttd::ServerSettings, threads: usize, stop: oneshot::Receiver<()>) {
+fn serve(router_config: rumqttd::RouterConfig, settings: rumqttd::ServerSettings, protocol: Acl, threads: usize, stop: oneshot::Receiver<()>) {
     let listen = settings.listen;
     let runtime = if threads == 1 {
         tokio::runtime::Builder::new_current_thread().enable_all().build()
@@ -320,7 +334,7 @@ fn serve(router_config: rumqttd::RouterConfig, settings: rumqttd::ServerSettings
         }
     };
     let router_tx = rumqttd::Router::new(0, router_config).spawn();
-    let mut server = rumqttd::Server::new(settings, router_tx, rumqttd::protocol::v4::V4);
+    let mut server = rumqttd::Server::new(settings, router_tx, protocol);
     runtime.block_on(async move {
         tokio::select! {
             r = server.start(rumqttd::LinkType::Remote) => {
@@ -332,4 +346,40 @@ fn serve(router_config: rumqttd::RouterConfig, settings: rumqttd::ServerSettings
         }
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
+}
+
+/// MQTT 3.1.1 (rumqttd's codec) with the publish rule on top: each connection reads through a
+/// copy of its own, which keeps the user name its CONNECT gave and refuses a PUBLISH the rule does
+/// not allow with a protocol error, on which rumqttd closes the connection without a PUBACK.
+#[derive(Clone)]
+struct Acl {
+    v4: rumqttd::protocol::v4::V4,
+    rule: Option<PublishAclFn>,
+    user: Option<String>,
+}
+
+impl rumqttd::protocol::Protocol for Acl {
+    fn read_mut(&mut self, stream: &mut bytes::BytesMut, max_size: usize) -> std::result::Result<rumqttd::protocol::Packet, rumqttd::protocol::Error> {
+        let packet = self.v4.read_mut(stream, max_size)?;
+        if let Some(rule) = &self.rule {
+            match &packet {
+                rumqttd::protocol::Packet::Connect(_, _, _, _, login) => self.user = login.as_ref().map(|l| l.username.clone()),
+                rumqttd::protocol::Packet::Publish(p, _) => {
+                    if let Some(user) = &self.user {
+                        let topic = String::from_utf8_lossy(&p.topic);
+                        if !rule(user, &topic) {
+                            warn!(user = %user, topic = %topic, "embedded MQTT broker: a PUBLISH on a topic this client may not write; its connection is closed");
+                            return Err(rumqttd::protocol::Error::InvalidProtocol);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(packet)
+    }
+
+    fn write(&self, packet: rumqttd::protocol::Packet, write: &mut bytes::BytesMut) -> std::result::Result<usize, rumqttd::protocol::Error> {
+        self.v4.write(packet, write)
+    }
 }

@@ -30,6 +30,7 @@ pub mod topic;
 pub use broker::AuthFn;
 pub use broker::EmbeddedBroker;
 pub use broker::EmbeddedConfig;
+pub use broker::PublishAclFn;
 pub use broker::ShareStrategy;
 pub use endpoint::BrokerUrl;
 pub use endpoint::Credentials;

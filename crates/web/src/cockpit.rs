@@ -1,5 +1,6 @@
 //! The cockpit's figures (数字驾驶舱): one snapshot of the district and every town, computed with
-//! a few SQL aggregates (`store::cockpit_*`) and kept in memory. A request older than `max_age`
+//! a few SQL aggregates (`store::cockpit_*`) and the areas' figures use cases (medical insurance,
+//! welfare, the elderly safety guardian), and kept in memory. A request older than `max_age`
 //! is answered from the snapshot it finds while one refresh runs in the background, so the page
 //! stays fast however many cases there are; only the very first request waits.
 
@@ -125,6 +126,9 @@ pub struct Snapshot {
     /// Welfare (C2, C3): beneficiaries and money per benefit, the proactive share, the elders'
     /// indicator (`None` when the figures could not be read).
     pub welfare: Option<server::areas::welfare::views::WelfareFiguresView>,
+    /// The elderly safety guardian (C1): elders guarded, devices online, this month's alarms and
+    /// their closed loop, coverage, per town (`None` when the figures could not be read).
+    pub guardian: Option<server::areas::guardian::figures::CockpitFigures>,
 }
 
 impl Snapshot {
@@ -230,6 +234,13 @@ pub async fn compute(state: &AppState) -> Result<Snapshot, StoreError> {
             None
         }
     };
+    let guardian = match server::areas::guardian::figures::cockpit(state).await {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::warn!(error = %e.body().message_en, "the cockpit's guardian figures");
+            None
+        }
+    };
     let mut district = Area { code: String::new(), name: String::new(), monthly: vec![0; months.len()], ..Area::default() };
     for t in towns.values() {
         district.add(t);
@@ -241,6 +252,7 @@ pub async fn compute(state: &AppState) -> Result<Snapshot, StoreError> {
         health_lookups,
         medins,
         welfare,
+        guardian,
     })
 }
 

@@ -66,7 +66,7 @@ fn is_current(path: &str, href: &str) -> bool {
     if href == "/" {
         path == "/" || path.starts_with("/bundles") || path.starts_with("/stages")
     } else if href == "/guardian" {
-        path == "/guardian" || path.starts_with("/guardian/alarms")
+        path == "/guardian" || path.starts_with("/guardian/alarms") || path.starts_with("/guardian/responders")
     } else if href == "/staff" {
         path == "/staff" || path.starts_with("/staff/queue")
     } else {

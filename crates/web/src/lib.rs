@@ -121,6 +121,8 @@ pub fn router_with(state: AppState, opts: WebOptions) -> Router {
         .route("/guardian/respond", get(pages::guardian::respond_page))
         .route("/guardian/respond/availability", post(pages::guardian::availability))
         .route("/guardian/respond/{id}", post(pages::guardian::respond))
+        .route("/guardian/respond/alarms/{id}", get(pages::guardian::respond_alarm))
+        .route("/guardian/responders", get(pages::guardian::responders).post(pages::guardian::save_responder))
         .route("/guardian/elders", get(pages::guardian::elders).post(pages::guardian::enrol))
         .route("/guardian/elders/{id}", get(pages::guardian::elder))
         .route("/guardian/elders/{id}/devices", post(pages::guardian::add_device))

@@ -12,5 +12,6 @@ mod helpers;
 mod logs;
 mod medins;
 mod guardian;
+mod guardian_share;
 mod pool;
 mod welfare;

@@ -398,3 +398,369 @@ async fn the_leader_reads_back_what_other_servers_took() {
         t.shutdown().await;
     }
 }
+
+/// The ID numbers of `n` residents aged 60 or more who live alone.
+async fn elders_alone(t: &TestApp, n: usize) -> Vec<String> {
+    let d = today(t);
+    let people = t.state.store.welfare().people_all().await.expect("people");
+    let size = |h: i64| people.iter().filter(|p| p.household == h).count();
+    let found: Vec<String> = people.iter().filter(|p| d.years_since(p.birth_date).unwrap_or(0) >= 60 && size(p.household) == 1).take(n).map(|p| p.id_number.clone()).collect();
+    assert_eq!(found.len(), n, "{n} elders living alone in the demo district");
+    found
+}
+
+/// Enrols an elder with a wearable: (the elder's id, the wearable's id).
+async fn elder_with_wearable(t: &TestApp, centre: &str, body: Value) -> (String, String) {
+    let r = t.post(centre, "/api/guardian/elders", body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let elder = r.body["id"].as_str().expect("id").to_owned();
+    let r = t.post(centre, &format!("/api/guardian/elders/{elder}/devices"), json!({"kind": "wearable"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    (elder, r.body["username"].as_str().expect("device").to_owned())
+}
+
+/// A wearable's reading taken as the MQTT subscriber takes it: the alarms it raised.
+async fn read(t: &TestApp, device: &str, payload: String) -> Vec<i64> {
+    server::areas::guardian::live::ingest(&t.state, &[(device.to_owned(), bytes::Bytes::from(payload))]).await.expect("ingest").alarms
+}
+
+/// How many reads of `resource` by the account `login` the access log holds.
+async fn reads_logged(t: &TestApp, login: &str, resource: &str) -> usize {
+    t.strings(&format!("SELECT l.resource FROM access_log l JOIN account a ON a.id = l.reader WHERE a.login = '{login}' AND l.resource = '{resource}'")).await.len()
+}
+
+#[tokio::test]
+async fn a_responder_opens_the_alarms_dispatched_to_them_and_no_others() {
+    for db in backends() {
+        let t = TestApp::spawn(db).await;
+        let centre = t.login("mzj_clerk").await;
+        let keys = elders_alone(&t, 1).await;
+        let (family_login, family) = t.citizen().await;
+        let mut body = enrolment(&keys[0], "living_alone");
+        body["contacts"][0]["login"] = json!(family_login);
+        let (_, device) = elder_with_wearable(&t, &centre, body).await;
+        let mut ids = Vec::new();
+        for (login, kind) in [("responder", "grid_worker"), ("responder_medic", "village_doctor")] {
+            let r = t.post(&centre, "/api/guardian/responders", json!({"login": login, "kind": kind, "phone": "13900139000", "at": {"lat": 30.05, "lon": 119.96}})).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            ids.push(r.body["id"].as_str().expect("id").to_owned());
+        }
+        let now = t.clock.now_utc();
+        let sos = read(&t, &device, wearable(1, now, false, true)).await;
+        let fall = read(&t, &device, wearable(2, now, true, false)).await;
+        assert_eq!((sos.len(), fall.len()), (1, 1), "an SOS and a fall");
+        let (sos, fall) = (sos[0].to_string(), fall[0].to_string());
+        let (grid, medic) = (t.login("responder").await, t.login("responder_medic").await);
+
+        // Not dispatched yet: no responder sees either.
+        for tok in [&grid, &medic] {
+            for a in [&sos, &fall] {
+                assert_eq!(t.get(tok, &format!("/api/guardian/alarms/{a}")).await.status, StatusCode::NOT_FOUND);
+            }
+        }
+        // The SOS goes to the grid worker, the fall to the doctor.
+        for (alarm, responder) in [(&sos, &ids[0]), (&fall, &ids[1])] {
+            let path = format!("/api/guardian/alarms/{alarm}/actions");
+            assert_eq!(t.post(&centre, &path, json!({"action": "acknowledge"})).await.status, StatusCode::OK);
+            let r = t.post(&centre, &path, json!({"action": "dispatch", "responder": responder})).await;
+            assert_eq!(r.body["state"], "dispatched", "{}", r.body);
+        }
+
+        // Each responder opens their own, in full, and the read is logged where the elder sees it.
+        for (tok, login, mine, theirs) in [(&grid, "responder", &sos, &fall), (&medic, "responder_medic", &fall, &sos)] {
+            let resource = format!("guardian-alarm:{mine}");
+            let before = reads_logged(&t, login, &resource).await;
+            let r = t.get(tok, &format!("/api/guardian/alarms/{mine}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{login}: {}", r.body);
+            assert_eq!(r.body["address"], "富春街道 江滨西大道 1 号", "{}", r.body);
+            assert!(!r.body["elder_name"].as_str().expect("name").contains('*'), "the name in full: {}", r.body);
+            assert_eq!(r.body["chain_intact"], true, "{}", r.body);
+            assert_eq!(reads_logged(&t, login, &resource).await, before + 1, "{login}'s read is logged");
+            let subject = t.strings(&format!("SELECT subject_key FROM access_log WHERE resource = '{resource}' ORDER BY at DESC")).await;
+            assert_eq!(subject.first(), Some(&keys[0]), "logged for the elder");
+            // The other responder's alarm is not found, and that refusal shows nothing of it.
+            let r = t.get(tok, &format!("/api/guardian/alarms/{theirs}")).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{login}: {}", r.body);
+            assert!(!r.body.to_string().contains("江滨西大道"), "{}", r.body);
+            // Their list holds only their own.
+            let r = t.get(tok, "/api/guardian/alarms").await;
+            let listed: Vec<&str> = r.body["alarms"].as_array().expect("alarms").iter().filter_map(|a| a["id"].as_str()).collect();
+            assert_eq!(listed, [mine.as_str()], "{login}");
+        }
+        // A resident who is no contact sees neither; the family sees both.
+        let (_, stranger) = t.other_citizen(&family_login).await;
+        for a in [&sos, &fall] {
+            assert_eq!(t.get(&stranger, &format!("/api/guardian/alarms/{a}")).await.status, StatusCode::NOT_FOUND);
+            assert_eq!(t.get(&family, &format!("/api/guardian/alarms/{a}")).await.status, StatusCode::OK);
+        }
+        // Garbage ids.
+        for bad in ["x", "-1", "99999999999999999999"] {
+            assert_eq!(t.get(&grid, &format!("/api/guardian/alarms/{bad}")).await.status, StatusCode::NOT_FOUND, "{bad}");
+        }
+        t.shutdown().await;
+    }
+}
+
+/// A closed alarm of `elder`, raised at `at`, as another server might have written it.
+fn closed_alarm(id: i64, elder: i64, at: chrono::DateTime<chrono::Utc>) -> store::GuardianAlarmRow {
+    store::GuardianAlarmRow {
+        id,
+        elder,
+        division: "330111001001".into(),
+        kind: "sos".into(),
+        technical: false,
+        severity: "life".into(),
+        trigger_key: format!("test:{id}"),
+        device: None,
+        state: "raised".into(),
+        responder: None,
+        tried: "[]".into(),
+        raised_at: at,
+        acknowledged_at: None,
+        dispatched_at: None,
+        accepted_at: None,
+        on_scene_at: None,
+        closed_at: None,
+        outcome: None,
+        evidence: "[]".into(),
+        case_json: "{}".into(),
+        head_seq: 0,
+        head_hash: String::new(),
+        version: 1,
+    }
+}
+
+#[tokio::test]
+async fn an_elders_care_record_lists_their_alarms_however_many_the_district_has() {
+    for db in backends() {
+        let t = TestApp::spawn(db).await;
+        let centre = t.login("mzj_clerk").await;
+        let keys = elders_alone(&t, 2).await;
+        let (family_login, family) = t.citizen().await;
+        let mut body = enrolment(&keys[0], "living_alone");
+        body["contacts"][0]["login"] = json!(family_login);
+        let (elder, device) = elder_with_wearable(&t, &centre, body).await;
+        let r = t.post(&centre, "/api/guardian/elders", enrolment(&keys[1], "living_alone")).await;
+        let other: i64 = r.body["id"].as_str().expect("id").parse().expect("number");
+
+        // The elder's SOS, then 205 alarms of another elder of the district after it.
+        let now = t.clock.now_utc();
+        let own = read(&t, &device, wearable(1, now, false, true)).await;
+        assert_eq!(own.len(), 1);
+        let own = own[0].to_string();
+        let others = 205;
+        for i in 0..others {
+            let at = now + chrono::Duration::seconds(i + 1);
+            let a = closed_alarm(9_000_000 + i, other, at);
+            let batch = store::GuardianIngest { readings: Vec::new(), states: Vec::new(), rejections: Vec::new(), alarms: vec![store::NewGuardianAlarm { alarm: a.clone(), steps: Vec::new(), notices: Vec::new() }], at };
+            assert_eq!(t.state.store.guardian().ingest(&batch).await.expect("ingest").alarms.len(), 1);
+            let closed = store::GuardianAlarmRow { state: "resolved".into(), closed_at: Some(at), outcome: Some("false_alarm".into()), version: 2, ..a };
+            assert!(t.state.store.guardian().advance_alarm(&closed, &[], &[], at).await.expect("close"));
+        }
+        // The district's latest 200 alarms do not hold the elder's.
+        let r = t.get(&centre, "/api/guardian/alarms?limit=200").await;
+        assert_eq!(r.body["total"], others + 1, "{}", r.body["total"]);
+        assert!(!r.body["alarms"].as_array().expect("alarms").iter().any(|a| a["id"] == own.as_str()), "the elder's alarm is older than the latest 200");
+
+        // The care record's alarms hold it all the same.
+        let r = t.get(&centre, &format!("/api/guardian/elders/{elder}/alarms")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["total"], 1, "{}", r.body);
+        assert_eq!(r.body["alarms"][0]["id"], own.as_str(), "{}", r.body);
+        assert_eq!(r.body["alarms"][0]["kind"], "sos");
+        assert!(r.body["alarms"][0]["elder_name"].as_str().expect("name").contains('*'), "masked in a list: {}", r.body);
+        // Read by the centre: logged where the elder sees it.
+        let logged = t.strings(&format!("SELECT resource FROM access_log WHERE subject_key = '{}' AND resource = 'guardian-alarm:{own}'", keys[0])).await;
+        assert!(!logged.is_empty(), "the read is logged");
+
+        // The other elder's, a page at a time, newest first.
+        let r = t.get(&centre, &format!("/api/guardian/elders/{other}/alarms")).await;
+        assert_eq!((r.body["total"].as_i64(), r.body["alarms"].as_array().map(Vec::len)), (Some(others), Some(50)), "the default page");
+        assert_eq!(r.body["alarms"][0]["id"], (9_000_000 + others - 1).to_string());
+        let r = t.get(&centre, &format!("/api/guardian/elders/{other}/alarms?limit=100&offset=200")).await;
+        let page: Vec<&str> = r.body["alarms"].as_array().expect("alarms").iter().filter_map(|a| a["id"].as_str()).collect();
+        assert_eq!(page, ["9000004", "9000003", "9000002", "9000001", "9000000"], "{}", r.body);
+        assert!(r.body["alarms"].as_array().expect("alarms").iter().all(|a| a["elder"] == other.to_string()));
+
+        // The family sees the elder's; a stranger, a responder and another department do not.
+        let r = t.get(&family, &format!("/api/guardian/elders/{elder}/alarms")).await;
+        assert_eq!((r.status, r.body["total"].as_i64()), (StatusCode::OK, Some(1)), "{}", r.body);
+        let (_, stranger) = t.other_citizen(&family_login).await;
+        assert_eq!(t.get(&stranger, &format!("/api/guardian/elders/{elder}/alarms")).await.status, StatusCode::NOT_FOUND);
+        for login in ["responder", "ga_clerk"] {
+            let tok = t.login(login).await;
+            let r = t.get(&tok, &format!("/api/guardian/elders/{elder}/alarms")).await;
+            assert!(matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{login}: {}", r.body);
+        }
+        // Garbage.
+        assert_eq!(t.get(&centre, "/api/guardian/elders/nope/alarms").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(t.get(&centre, "/api/guardian/elders/99999/alarms").await.status, StatusCode::NOT_FOUND);
+        let r = t.get(&centre, &format!("/api/guardian/elders/{elder}/alarms?limit=many")).await;
+        assert!(r.status.is_client_error(), "{}", r.body);
+        let r = t.get(&centre, &format!("/api/guardian/elders/{elder}/alarms?elder=1")).await;
+        assert!(r.status.is_client_error(), "unknown parameters are refused: {}", r.body);
+        t.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn the_leading_servers_duty_deletes_readings_older_than_30_days_every_hour_and_keeps_the_rest() {
+    for db in backends() {
+        let t = TestApp::spawn_with(db, |env| env.push(("MINSHENG__GUARDIAN__TICK_MILLIS".into(), "100".into()))).await;
+        let centre = t.login("mzj_clerk").await;
+        let keys = elders_alone(&t, 1).await;
+        let (elder, device) = elder_with_wearable(&t, &centre, enrolment(&keys[0], "living_alone")).await;
+        let readings = || t.strings("SELECT CAST(seq AS TEXT) AS s FROM guardian_reading ORDER BY seq");
+        // Day 0: an SOS (an alarm) and an ordinary reading; day 29: another reading.
+        let t0 = t.clock.now_utc();
+        let alarm = read(&t, &device, wearable(1, t0, false, true)).await;
+        assert_eq!(alarm.len(), 1);
+        read(&t, &device, wearable(2, t0 + chrono::Duration::seconds(30), false, false)).await;
+        t.clock.advance(chrono::Duration::days(29));
+        read(&t, &device, wearable(3, t.clock.now_utc(), false, false)).await;
+        assert_eq!(readings().await, ["1", "2", "3"]);
+        let states = t.count("guardian_device_state").await;
+        assert_eq!(states, 1, "what the wearable last showed");
+
+        // 30 days and an hour after day 0, the duty's first round deletes what is older than 30 days.
+        t.clock.advance(chrono::Duration::days(1) + chrono::Duration::hours(1));
+        assert!(t.state.store.leads(), "one server leads");
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        let duty = tokio::spawn(server::areas::guardian::live::duty(t.state.clone(), stop_rx));
+        let mut left = readings().await;
+        for _ in 0..100 {
+            if left.len() < 3 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            left = readings().await;
+        }
+        assert_eq!(left, ["3"], "day 0's readings are gone, day 29's stays");
+        // The alarm and what the devices last showed stay.
+        let kept = t.strings(&format!("SELECT CAST(id AS TEXT) FROM guardian_alarm WHERE id = {}", alarm[0])).await;
+        assert_eq!(kept, [alarm[0].to_string()], "the alarm stays");
+        assert_eq!(t.count("guardian_device_state").await, states, "the device states stay");
+        assert_eq!(t.strings(&format!("SELECT status FROM guardian_elder WHERE id = {elder}")).await, ["guarded"]);
+        let steps = t.strings(&format!("SELECT action FROM guardian_step WHERE alarm = {} ORDER BY seq", alarm[0])).await;
+        assert_eq!(steps.first().map(String::as_str), Some("raised"), "the alarm's steps stay");
+
+        // A reading 31 days old that another server wrote late stays until the hour is up …
+        let late = t.clock.now_utc() - chrono::Duration::days(31);
+        let row = store::GuardianReadingRow { device: device.clone(), seq: 10, at: late, received_at: late, node: 99, body: wearable(10, late, false, false) };
+        let batch = store::GuardianIngest { readings: vec![row], states: Vec::new(), rejections: Vec::new(), alarms: Vec::new(), at: t.clock.now_utc() };
+        t.state.store.guardian().ingest(&batch).await.expect("the other server's reading");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(readings().await, ["3", "10"], "the duty deletes once an hour, not every round");
+        // … and goes at the first round an hour after the last deletion; day 29's is not 30 days old yet.
+        t.clock.advance(chrono::Duration::hours(1));
+        let mut left = readings().await;
+        for _ in 0..100 {
+            if left.len() < 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            left = readings().await;
+        }
+        assert_eq!(left, ["3"]);
+        // 30 days after day 29, its reading goes too; the alarm and the device states still stay.
+        t.clock.advance(chrono::Duration::days(29));
+        let mut left = readings().await;
+        for _ in 0..100 {
+            if left.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            left = readings().await;
+        }
+        assert!(left.is_empty(), "day 29's reading is gone 30 days later: {left:?}");
+        assert_eq!(t.strings(&format!("SELECT CAST(id AS TEXT) FROM guardian_alarm WHERE id = {}", alarm[0])).await.len(), 1, "the alarm still stays");
+        assert_eq!(t.count("guardian_device_state").await, states);
+
+        let _ = stop.send(true);
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), duty).await;
+        t.shutdown().await;
+    }
+}
+
+/// With the embedded broker (which has no ACLs of its own) a device writes only its own topic: an
+/// SOS one wearable publishes on another's topic is never acknowledged and raises nothing (on
+/// SQLite: the broker, not the database, is under test).
+#[tokio::test]
+async fn on_the_embedded_broker_a_device_cannot_raise_an_alarm_for_another() {
+    let port = free_port();
+    let t = TestApp::spawn_with(crate::helpers::Db::Sqlite, |env| {
+        env.push(("MINSHENG__GUARDIAN__MQTT".into(), "embedded".into()));
+        env.push(("MINSHENG__GUARDIAN__EMBEDDED_LISTEN".into(), format!("127.0.0.1:{port}")));
+        env.push(("MINSHENG__GUARDIAN__PASSWORD".into(), "server-secret".into()));
+    })
+    .await;
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(server::areas::guardian::live::telemetry(t.state.clone(), stop_rx));
+    let centre = t.login("mzj_clerk").await;
+    // Two elders, each with a wearable: (device, password).
+    let mut creds = Vec::new();
+    for key in elders_alone(&t, 2).await {
+        let r = t.post(&centre, "/api/guardian/elders", enrolment(&key, "living_alone")).await;
+        let elder = r.body["id"].as_str().expect("id").to_owned();
+        let r = t.post(&centre, &format!("/api/guardian/elders/{elder}/devices"), json!({"kind": "wearable"})).await;
+        creds.push((r.body["username"].as_str().expect("device").to_owned(), r.body["password"].as_str().expect("password").to_owned()));
+    }
+    let url = format!("mqtt://127.0.0.1:{port}");
+    let connect = |(device, password): (String, String)| {
+        let url = url.clone();
+        async move {
+            for _ in 0..50 {
+                if let Ok(p) = telemetry::Publisher::connect(&url, &device, Some(telemetry::Credentials::new(device.clone(), password.clone())), 10).await {
+                    return p;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("{device} does not connect");
+        }
+    };
+    let one = connect(creds[0].clone()).await;
+    for _ in 0..100 {
+        if t.state.guardian.subscribed() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(t.state.guardian.subscribed(), "the server subscribed");
+    let (a, b) = (creds[0].0.clone(), creds[1].0.clone());
+    let now = t.clock.now_utc();
+    // One wearable's SOS on the other's topic: never acknowledged.
+    let spoof = tokio::time::timeout(std::time::Duration::from_secs(2), one.publish(&format!("minsheng/v1/guardian/{b}/up"), wearable(1, now, false, true))).await;
+    assert!(!matches!(spoof, Ok(Ok(()))), "a PUBLISH on another device's topic was acknowledged");
+    drop(one);
+    // Its own SOS, from a new connection, is taken; nothing is raised for the other elder.
+    let one = connect(creds[0].clone()).await;
+    one.publish(&format!("minsheng/v1/guardian/{a}/up"), wearable(2, now, false, true)).await.expect("its own topic");
+    assert_eq!(wait_open(&t, &centre, 1).await.len(), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let open = open_alarms(&t, &centre).await;
+    let devices: Vec<&str> = open.iter().filter_map(|x| x["device"].as_str()).collect();
+    assert_eq!(devices, [a.as_str()], "only the publisher's own SOS: {open:?}");
+    assert_eq!(t.strings("SELECT device FROM guardian_reading").await, [a.clone()], "the spoofed reading was never taken");
+    one.disconnect().await;
+    // The server's own user, with the server's password (a trusted generator), writes for any device.
+    let url = format!("mqtt://127.0.0.1:{port}");
+    let wrong = telemetry::Publisher::connect(&url, "minsheng-gen-1", Some(telemetry::Credentials::new("minsheng", "guess")), 10).await;
+    assert!(wrong.is_err(), "the server's user with a wrong password is let in");
+    let generator = telemetry::Publisher::connect(&url, "minsheng-gen-1", Some(telemetry::Credentials::new("minsheng", "server-secret")), 10).await.expect("the server's user connects");
+    generator.publish(&format!("minsheng/v1/guardian/{b}/up"), wearable(5, now, false, false)).await.expect("a trusted generator writes for any device");
+    let mut taken = Vec::new();
+    for _ in 0..100 {
+        taken = t.strings("SELECT device FROM guardian_reading ORDER BY device").await;
+        if taken.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mut want = vec![a.clone(), b.clone()];
+    want.sort();
+    assert_eq!(taken, want);
+    generator.disconnect().await;
+    let _ = stop.send(true);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
+    t.shutdown().await;
+}

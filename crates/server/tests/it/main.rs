@@ -3,9 +3,11 @@
 mod access;
 mod circles;
 mod deadlines;
+mod dispatch;
 mod errors;
 mod fhir;
 mod guardian;
+mod guardian_figures;
 mod helpers;
 mod medins;
 mod notices;

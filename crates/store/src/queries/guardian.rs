@@ -383,6 +383,16 @@ impl GuardianQueries<'_> {
         self.flushed(n == 1).await
     }
 
+    /// Enrols many elders in one transaction (a load, a benchmark); those enrolled already are
+    /// left as they are. How many were written.
+    pub async fn insert_elders(self, elders: &[GuardianElderRow]) -> Result<u64> {
+        let values: Vec<Vec<Value>> = elders.iter().map(elder_values).collect();
+        let mut tx = self.write_pool().begin().await?;
+        let n = insert_rows(&mut tx, "guardian_elder", ELDER_COLUMNS, &values, "ON CONFLICT (person_key) DO NOTHING").await?;
+        tx.commit().await?;
+        self.flushed(n).await
+    }
+
     /// Saves a changed elder whose stored version is `e.version - 1`; `false` if someone else
     /// changed it meanwhile.
     pub async fn update_elder(self, e: &GuardianElderRow) -> Result<bool> {
@@ -677,6 +687,13 @@ impl GuardianQueries<'_> {
         self.rows(format!("{RESPONDER_SELECT} ORDER BY id"), &w).await?.iter().map(|r| responder_row(r)).collect()
     }
 
+    /// A responder by id.
+    pub async fn responder(self, id: i64) -> Result<Option<GuardianResponderRow>> {
+        let mut w = Conditions::default();
+        w.equals("id", Value::I(id));
+        self.rows(format!("{RESPONDER_SELECT} {}", w.clause()), &w).await?.iter().map(|r| responder_row(r)).next().transpose()
+    }
+
     /// The responder of an account.
     pub async fn responder_of_account(self, account: i64) -> Result<Option<GuardianResponderRow>> {
         let mut w = Conditions::default();
@@ -827,6 +844,7 @@ pub struct GuardianCandidate {
 #[derive(Debug, Clone, Default)]
 pub struct AlarmFilter {
     pub open: bool,
+    /// One elder's alarms (served by the index on elder and time, however many others there are).
     pub elder: Option<i64>,
     pub responder: Option<i64>,
     pub division: Option<String>,

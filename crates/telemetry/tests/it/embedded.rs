@@ -80,6 +80,41 @@ async fn the_auth_handler_refuses_bad_credentials() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_publish_acl_a_device_writes_only_its_own_topic() {
+    let mut config = EmbeddedConfig::new(any_port());
+    config.auth = Some(Arc::new(|client_id: &str, user: &str, pass: &str| {
+        (client_id == user && ((user == "wear-1" && pass == "one") || (user == "wear-2" && pass == "two"))) || (user == "server" && pass == "s3cret")
+    }));
+    config.publish_acl = Some(Arc::new(|user: &str, t: &str| t == topic::device_topic(user)));
+    let b = EmbeddedBroker::start(config).await.expect("starts");
+    let url = b.url();
+    let mut c = SubscriberConfig::new(url.clone(), "server-1", topic::DEVICE_FILTER);
+    c.credentials = Some(Credentials::new("server", "s3cret"));
+    let (sub, mut rx) = Subscriber::start(c).expect("starts");
+    sub.wait_subscribed(WAIT).await.expect("subscribed");
+    let one = Publisher::connect(&url, "wear-1", Some(Credentials::new("wear-1", "one")), 10).await.expect("wear-1 connects");
+    let two = Publisher::connect(&url, "wear-2", Some(Credentials::new("wear-2", "two")), 10).await.expect("wear-2 connects");
+    one.publish(&topic::device_topic("wear-1"), "mine").await.expect("its own topic: acknowledged");
+    // On another device's topic: the connection is closed, the message never acknowledged.
+    let spoof = tokio::time::timeout(Duration::from_secs(2), one.publish(&topic::device_topic("wear-2"), "spoof")).await;
+    assert!(!matches!(spoof, Ok(Ok(()))), "a PUBLISH on another device's topic was acknowledged");
+    drop(one);
+    two.publish(&topic::device_topic("wear-2"), "theirs").await.expect("the other device is not affected");
+    let got = collect(&mut rx, WAIT, |g| crate::common::payloads(g).contains("theirs")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut all = got;
+    while let Ok(d) = rx.try_recv() {
+        all.push(d);
+    }
+    let payloads = crate::common::payloads(&all);
+    assert!(payloads.contains("mine") && payloads.contains("theirs"), "{payloads:?}");
+    assert!(!payloads.contains("spoof"), "the spoofed reading reached the subscriber: {payloads:?}");
+    for d in all {
+        d.ack.ack();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_broker_closes_its_port_and_clients_come_back_to_the_next() {
     let b = EmbeddedBroker::start(EmbeddedConfig::new(any_port())).await.expect("starts");
     let addr = b.local_addr();

@@ -1,7 +1,8 @@
 //! The cockpit (数字驾驶舱) for district leaders and supervisors, for the district and each town:
 //! cases by status, on-time rate, reductions (materials, trips, days), satisfaction per
-//! department, notices sent, applications per month, the latest five-colour circles map, and the
-//! data pool's figures — from the in-memory snapshot (`crate::cockpit`).
+//! department, notices sent, applications per month, the latest five-colour circles map, the
+//! data pool's, medical insurance's and welfare's figures, and the elderly safety guardian's per
+//! town — from the in-memory snapshot (`crate::cockpit`).
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -400,6 +401,149 @@ fn welfare_section(ctx: &Ctx, snap: &Snapshot) -> Markup {
     }
 }
 
+/// A duration in minutes and seconds: `4 分 10 秒` / `4 min 10 s`; `—` when there is none.
+fn minutes_seconds(ctx: &Ctx, s: Option<f64>) -> String {
+    let Some(s) = s.filter(|s| s.is_finite() && *s >= 0.0) else { return "—".to_owned() };
+    let s = s.round() as u64;
+    match (s / 60, s % 60) {
+        (0, sec) => ctx.lang.pick(&format!("{sec} 秒"), &format!("{sec} s")).to_owned(),
+        (m, sec) => ctx.lang.pick(&format!("{m} 分 {sec} 秒"), &format!("{m} min {sec} s")).to_owned(),
+    }
+}
+
+/// A town's name as the snapshot knows it, else its code.
+fn town_name(snap: &Snapshot, code: &str) -> String {
+    snap.town(code).map(|t| t.name.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| code.to_owned())
+}
+
+/// 空巢老人安全守护: for the district (with a row per town) or one town, the elders guarded, the
+/// devices online, this month's alarms by kind, the share closed within 10 minutes and the share
+/// of life-safety alarms with someone on scene within 10 minutes, the median time to scene, and
+/// coverage — from the guardian's measures (`server::areas::guardian::figures`).
+fn guardian_section(ctx: &Ctx, snap: &Snapshot, town: Option<&str>) -> Markup {
+    let pick = |zh: &'static str, en: &'static str| ctx.lang.pick(zh, en).to_owned();
+    let title = pick("空巢老人安全守护", "Elderly safety guardian");
+    let Some(g) = &snap.guardian else {
+        return html! {
+            section aria-labelledby="h-guardian" {
+                h2 #h-guardian { (title) }
+                p.muted { (pick("暂时无法读取安全守护数据。", "The guardian's figures cannot be read at present.")) }
+            }
+        };
+    };
+    let empty = server::areas::guardian::figures::TownFigures::default();
+    let f = match town {
+        Some(code) => g.towns.iter().find(|t| t.town == code).unwrap_or(&empty),
+        None => &g.district,
+    };
+    let m = f.month.as_ref();
+    let n = |x: Option<u32>| x.unwrap_or(0);
+    let kinds: Vec<Bar> = m
+        .map(|m| m.by_kind.iter().filter(|(_, n)| **n > 0).map(|(k, n)| Bar { label: ctx.t(&format!("gd-kind-{}", k.code())), value: f64::from(*n), text: n.to_string() }).collect())
+        .unwrap_or_default();
+    let kinds_title = ctx.lang.pick(&format!("本月（{}）各类报警", g.month), &format!("Alarms this month ({}) by kind", g.month)).to_owned();
+    let coverage: Vec<Bar> = g
+        .towns
+        .iter()
+        .filter_map(|t| {
+            let c = t.month.as_ref()?.coverage?;
+            Some(Bar { label: town_name(snap, &t.town), value: c * 100.0, text: pct(Some(c)) })
+        })
+        .collect();
+    let steps_title = ctx.lang.pick(&format!("本月（{}）处置各环节用时（中位数，自报警起）", g.month), &format!("Median time from the alarm to each step this month ({})", g.month)).to_owned();
+    let steps: Vec<Bar> = [
+        (pick("确认", "acknowledged"), m.map(|m| m.to_acknowledge)),
+        (pick("派单", "dispatched"), m.map(|m| m.to_dispatch)),
+        (pick("到场", "on scene"), m.map(|m| m.to_scene)),
+        (pick("办结", "closed"), m.map(|m| m.to_close)),
+    ]
+    .into_iter()
+    .map(|(label, d)| {
+        let median = d.and_then(|d| d.median_s);
+        Bar { label, value: median.unwrap_or(0.0), text: minutes_seconds(ctx, median) }
+    })
+    .collect();
+    let coverage_title = pick("各镇街守护覆盖率", "Coverage by town");
+    let desc = |bars: &[Bar]| bars.iter().map(|b| format!("{}: {}", b.label, b.text)).collect::<Vec<_>>().join(", ");
+    let by_kind_text = |m: Option<&server::areas::guardian::figures::TownMonth>| -> String {
+        m.map(|m| m.by_kind.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{} {n}", ctx.t(&format!("gd-kind-{}", k.code())))).collect::<Vec<_>>().join(ctx.lang.pick("、", ", ")))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "—".to_owned())
+    };
+    html! {
+        section aria-labelledby="h-guardian" {
+            h2 #h-guardian { (title) }
+            p.lead { (ctx.lang.pick(
+                &format!("本月（{}）：报警由监护中心确认、派单，响应人 10 分钟内到场处置（闭环）。", g.month),
+                &format!("This month ({}): every alarm acknowledged and dispatched by the monitoring centre, someone on scene within 10 minutes (the closed loop).", g.month),
+            )) }
+            ul.figures {
+                li { span.num { (f.guarded) } span.lbl { (pick("守护中的老人", "elders under guard")) } }
+                li { span.num { (pct(f.online_share)) } span.lbl { (pick("设备在线率", "devices online")) }
+                    span.def { (ctx.lang.pick(&format!("在线 {} 台 / 共 {} 台（在各类设备的离线时限内上报过）", f.devices_online, f.devices), &format!("{} of {} devices heard within their kind's offline limit", f.devices_online, f.devices))) } }
+                li { span.num { (n(m.map(|m| m.alarms))) } span.lbl { (pick("本月报警", "alarms this month")) }
+                    span.def { (ctx.lang.pick(&format!("其中设备类 {} 起，尚未办结 {} 起", n(m.map(|m| m.technical)), n(m.map(|m| m.open))), &format!("{} about devices, {} still open", n(m.map(|m| m.technical)), n(m.map(|m| m.open))))) } }
+                li { span.num { (pct(m.and_then(|m| m.closed_10min_share))) } span.lbl { (pick("10 分钟内闭环率", "closed within 10 minutes")) }
+                    span.def { (ctx.lang.pick(&format!("10 分钟内办结的为人报警 {} 起 ÷ 为人报警（不计未满 10 分钟仍在处理的）", n(m.map(|m| m.closed_10min))), &format!("{} alarms for people closed within 10 minutes ÷ alarms for people (but those open and younger than 10 minutes)", n(m.map(|m| m.closed_10min))))) } }
+                li { span.num { (pct(m.and_then(|m| m.on_scene_10min_share))) } span.lbl { (pick("10 分钟内到场率", "on scene within 10 minutes")) }
+                    span.def { (ctx.lang.pick(&format!("需到场的人身安全报警 {} 起中 {} 起", n(m.map(|m| m.life_safety)), n(m.map(|m| m.life_safety_on_scene_10min))), &format!("{} of {} life-safety alarms that needed someone on scene", n(m.map(|m| m.life_safety_on_scene_10min)), n(m.map(|m| m.life_safety))))) } }
+                li { span.num { (minutes_seconds(ctx, m.and_then(|m| m.to_scene.median_s))) } span.lbl { (pick("响应时间中位数", "median response time")) }
+                    span.def { (ctx.lang.pick(&format!("从报警到响应人到场，{} 起", n(m.map(|m| m.to_scene.n))), &format!("from the alarm to a responder on scene, {} alarms", n(m.map(|m| m.to_scene.n))))) } }
+                li { span.num { (pct(m.and_then(|m| m.coverage))) } span.lbl { (pick("守护覆盖率", "coverage")) }
+                    span.def { (ctx.lang.pick(&format!("符合条件的老人 {} 人中已守护 {} 人", n(m.and_then(|m| m.qualifying)), n(m.and_then(|m| m.guarded))), &format!("{} of {} qualifying elders guarded", n(m.and_then(|m| m.guarded)), n(m.and_then(|m| m.qualifying))))) } }
+            }
+            div.charts {
+                figure.chart {
+                    figcaption { (kinds_title) }
+                    @if kinds.is_empty() { p.muted { (pick("本月尚无报警。", "No alarms this month.")) } }
+                    @else { (charts::hbars("ck-guardian-kinds", &kinds_title, &desc(&kinds), &kinds, None, None)) }
+                }
+                figure.chart {
+                    figcaption { (steps_title) }
+                    (charts::hbars("ck-guardian-steps", &steps_title, &desc(&steps), &steps, None, None))
+                }
+                @if town.is_none() {
+                    figure.chart {
+                        figcaption { (coverage_title) }
+                        @if coverage.is_empty() { p.muted { (pick("尚无符合条件的老人。", "No qualifying elders yet.")) } }
+                        @else { (charts::hbars("ck-guardian-coverage", &coverage_title, &desc(&coverage), &coverage, Some(100.0), Some("#00703c"))) }
+                    }
+                }
+            }
+            @if town.is_none() && !g.towns.is_empty() {
+                div.table-wrap { table {
+                    caption { (pick("各镇街安全守护", "The guardian by town")) }
+                    thead { tr {
+                        th scope="col" { (pick("镇街", "Town")) }
+                        th.num scope="col" { (pick("守护老人", "Guarded")) }
+                        th.num scope="col" { (pick("设备在线率", "Devices online")) }
+                        th.num scope="col" { (pick("本月报警", "Alarms")) }
+                        th scope="col" { (pick("各类报警", "By kind")) }
+                        th.num scope="col" { (pick("10 分钟内闭环率", "Closed in 10 min")) }
+                        th.num scope="col" { (pick("响应时间中位数", "Median response")) }
+                        th.num scope="col" { (pick("覆盖率", "Coverage")) }
+                    } }
+                    tbody {
+                        @for t in &g.towns {
+                            @let tm = t.month.as_ref();
+                            tr {
+                                th scope="row" { a href={ "/cockpit?town=" (t.town) } { (town_name(snap, &t.town)) } }
+                                td.num { (t.guarded) }
+                                td.num { (pct(t.online_share)) }
+                                td.num { (n(tm.map(|m| m.alarms))) }
+                                td { (by_kind_text(tm)) }
+                                td.num { (pct(tm.and_then(|m| m.closed_10min_share))) }
+                                td.num { (minutes_seconds(ctx, tm.and_then(|m| m.to_scene.median_s))) }
+                                td.num { (pct(tm.and_then(|m| m.coverage))) }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
 async fn circles_map(ctx: &Ctx, web: &Web) -> Markup {
     if ctx.user.is_none() {
         return html! {};
@@ -466,6 +610,7 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
             @if town.is_none() { (pool_section(&ctx, &web, &snap)) }
             @if town.is_none() { (medins_section(&ctx, &web, &snap)) }
             @if town.is_none() { (welfare_section(&ctx, &snap)) }
+            (guardian_section(&ctx, &snap, town))
         };
         Ok::<_, Failure>(page(&ctx, &title, body))
     }

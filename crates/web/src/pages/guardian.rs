@@ -2,8 +2,9 @@
 //! of open alarms (a list and a map, kept live by server-sent events through a small static
 //! script, a refresh link without it), one alarm with its readings, its hash-chained steps and the
 //! centre's actions; the responder's phone page (availability, accept, decline, arrived, resolve);
-//! the enrolment of elders with the coverage figures, and an elder's care record (contacts,
-//! devices with their MQTT credentials shown once, recent alarms, withdrawal). Everything goes
+//! the responder's view of an alarm dispatched to them; the enrolment of elders with the coverage
+//! figures, and an elder's care record (contacts, devices with their MQTT credentials shown once,
+//! their latest alarms, withdrawal); the responders, registered and updated. Everything goes
 //! through `server::areas::guardian::{cases, alarms}`; names and phones masked as they give them.
 
 use axum::extract::Path;
@@ -25,11 +26,13 @@ use server::areas::guardian::views::AvailabilityBody;
 use server::areas::guardian::views::CandidateQuery;
 use server::areas::guardian::views::ContactBody;
 use server::areas::guardian::views::DeviceBody;
+use server::areas::guardian::views::ElderAlarmQuery;
 use server::areas::guardian::views::ElderQuery;
 use server::areas::guardian::views::EnrolBody;
 use server::areas::guardian::views::NewDeviceView;
 use server::areas::guardian::views::PointView;
 use server::areas::guardian::views::RankedResponderView;
+use server::areas::guardian::views::ResponderBody;
 use server::areas::guardian::views::WithdrawBody;
 use server::failure::Failure;
 
@@ -58,6 +61,8 @@ pub const JS_URL: &str = concat!("/static/guardian.js?v=", env!("CARGO_PKG_VERSI
 const OUTCOMES: &[&str] = &["false_alarm", "helped_at_home", "sent_to_hospital", "other"];
 /// Alarms on one list.
 const LIST_LIMIT: i64 = 200;
+/// An elder's latest alarms on their care record.
+const RECENT_LIMIT: i64 = 20;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DoneQuery {
@@ -78,6 +83,7 @@ fn banner(ctx: &Ctx, done: Option<&str>) -> Option<String> {
         "available" => "gd-done-available",
         "enrolled" => "gd-done-enrolled",
         "withdrawn" => "gd-done-withdrawn",
+        "responder-saved" => "gd-done-responder-saved",
         _ => return None,
     };
     Some(ctx.t(key))
@@ -238,6 +244,7 @@ pub async fn console(State(web): State<Web>, ctx: Ctx, Query(q): Query<DoneQuery
             p.no-print {
                 a href="/guardian" { (ctx.t("gd-refresh")) }
                 " · " a href="/guardian/elders" { (ctx.t("gd-elders-title")) }
+                " · " a href="/guardian/responders" { (ctx.t("gd-responders-title")) }
             }
             p #gd-live-status.muted role="status" aria-live="polite" data-updated=(ctx.t("gd-live-updated")) { (ctx.t("gd-live-off")) }
             div #gd-live data-feed="/api/guardian/alarms/live" {
@@ -356,11 +363,6 @@ async fn render_alarm(ctx: &Ctx, web: &Web, id: &str, s: AlarmShown, status: Sta
     let mut choices = vec![(String::new(), ctx.t("gd-dispatch-nearest"))];
     choices.extend(candidates.iter().map(|c| (c.responder.id.clone(), candidate_label(ctx, c))));
     let known: Vec<String> = ["responder", "outcome", "outcome_text", "cancel_text", "note_text"].iter().map(|s| (*s).to_owned()).collect();
-    let evidence: Vec<serde_json::Value> = match &a.evidence {
-        serde_json::Value::Array(v) => v.clone(),
-        serde_json::Value::Null => Vec::new(),
-        other => vec![other.clone()],
-    };
     let body = html! {
         p { a href="/guardian" { (ctx.t("gd-back-console")) } }
         (banner_markup(s.banner.as_ref()))
@@ -425,6 +427,19 @@ async fn render_alarm(ctx: &Ctx, web: &Web, id: &str, s: AlarmShown, status: Sta
                 }
             }
         }
+        (evidence_and_steps(ctx, &a))
+    };
+    Ok(page_status(ctx, status, &title, body))
+}
+
+/// An alarm's readings and its hash-chained steps (the centre's page and the responder's).
+fn evidence_and_steps(ctx: &Ctx, a: &AlarmView) -> Markup {
+    let evidence: Vec<serde_json::Value> = match &a.evidence {
+        serde_json::Value::Array(v) => v.clone(),
+        serde_json::Value::Null => Vec::new(),
+        other => vec![other.clone()],
+    };
+    html! {
         section aria-labelledby="h-gd-evidence" {
             h2 #h-gd-evidence { (ctx.t("gd-evidence")) }
             @if evidence.is_empty() { p { (ctx.t("gd-none-evidence")) } }
@@ -446,8 +461,7 @@ async fn render_alarm(ctx: &Ctx, web: &Web, id: &str, s: AlarmShown, status: Sta
                 }
             }
         }
-    };
-    Ok(page_status(ctx, status, &title, body))
+    }
 }
 
 /// `POST /guardian/alarms/{id}/act`: the centre acknowledges, dispatches, resolves, cancels or
@@ -543,7 +557,7 @@ async fn render_respond(ctx: &Ctx, web: &Web, b: Option<String>, failed: Option<
                 h2 #h-gd-closed { (ctx.t("gd-closed")) }
                 ul {
                     @for a in closed.iter().take(10) {
-                        li { (kind_name(ctx, a)) " · " (a.address) " · " (time_of(a.closed_at.as_deref())) " " (state_tag(ctx, &a.state)) }
+                        li { a href={ "/guardian/respond/alarms/" (a.id) } { (kind_name(ctx, a)) } " · " (a.address) " · " (time_of(a.closed_at.as_deref())) " " (state_tag(ctx, &a.state)) }
                     }
                 }
             }
@@ -553,52 +567,107 @@ async fn render_respond(ctx: &Ctx, web: &Web, b: Option<String>, failed: Option<
 }
 
 fn response_card(ctx: &Ctx, web: &Web, a: &AlarmView, failed: Option<&FailedResponse>) -> Markup {
+    html! {
+        article.case-action.responder-card #{ "alarm-" (a.id) } aria-labelledby={ "h-alarm-" (a.id) } {
+            h3 #{ "h-alarm-" (a.id) } { a href={ "/guardian/respond/alarms/" (a.id) } { (kind_name(ctx, a)) } " " (state_tag(ctx, &a.state)) }
+            p.address { strong { (a.address) } }
+            p { (a.elder_name) " · " (ctx.ta("gd-raised-at", crate::args![("time", time_of(Some(&a.raised_at))), ("since", since(ctx, web, &a.raised_at))])) }
+            (response_actions(ctx, a, failed))
+        }
+    }
+}
+
+/// The dispatched responder's buttons for where an alarm stands (accept or decline, arrived,
+/// resolve), with a failed form's errors.
+fn response_actions(ctx: &Ctx, a: &AlarmView, failed: Option<&FailedResponse>) -> Markup {
     let failed = failed.filter(|f| f.0 == a.id);
     let none = Errors::default();
     let errors = failed.map_or(&none, |f| &f.1);
     let action = format!("/guardian/respond/{}", a.id);
     let fields = [format!("outcome-{}", a.id), format!("text-{}", a.id)];
     html! {
-        article.case-action.responder-card #{ "alarm-" (a.id) } aria-labelledby={ "h-alarm-" (a.id) } {
-            h3 #{ "h-alarm-" (a.id) } { (kind_name(ctx, a)) " " (state_tag(ctx, &a.state)) }
-            p.address { strong { (a.address) } }
-            p { (a.elder_name) " · " (ctx.ta("gd-raised-at", crate::args![("time", time_of(Some(&a.raised_at))), ("since", since(ctx, web, &a.raised_at))])) }
-            (error_summary(ctx, errors, &fields))
-            @match a.state.as_str() {
-                "dispatched" => {
-                    div.actions {
-                        form method="post" action=(action) {
-                            (csrf(ctx))
-                            input type="hidden" name="action" value="accept";
-                            button.button.button-large type="submit" { (ctx.t("gd-accept")) }
-                        }
-                        form method="post" action=(action) {
-                            (csrf(ctx))
-                            input type="hidden" name="action" value="decline";
-                            button.button.button-large.button-secondary type="submit" { (ctx.t("gd-decline")) }
-                        }
-                    }
-                }
-                "accepted" => {
+        (error_summary(ctx, errors, &fields))
+        @match a.state.as_str() {
+            "dispatched" => {
+                div.actions {
                     form method="post" action=(action) {
                         (csrf(ctx))
-                        input type="hidden" name="action" value="arrive";
-                        button.button.button-large type="submit" { (ctx.t("gd-arrive")) }
+                        input type="hidden" name="action" value="accept";
+                        button.button.button-large type="submit" { (ctx.t("gd-accept")) }
                     }
-                }
-                "on_scene" => {
-                    form.stack method="post" action=(action) novalidate {
+                    form method="post" action=(action) {
                         (csrf(ctx))
-                        input type="hidden" name="action" value="resolve";
-                        (radios(ctx, errors, &fields[0], &ctx.t("gd-outcome"), &outcome_choices(ctx), failed.map_or("", |f| f.2.as_str()), true))
-                        (textarea(ctx, errors, &fields[1], &ctx.t("gd-outcome-text"), Some(&ctx.t("gd-outcome-text-hint")), failed.map_or("", |f| f.3.as_str()), false))
-                        button.button.button-large type="submit" { (ctx.t("gd-resolve")) }
+                        input type="hidden" name="action" value="decline";
+                        button.button.button-large.button-secondary type="submit" { (ctx.t("gd-decline")) }
                     }
                 }
-                _ => {}
             }
+            "accepted" => {
+                form method="post" action=(action) {
+                    (csrf(ctx))
+                    input type="hidden" name="action" value="arrive";
+                    button.button.button-large type="submit" { (ctx.t("gd-arrive")) }
+                }
+            }
+            "on_scene" => {
+                form.stack method="post" action=(action) novalidate {
+                    (csrf(ctx))
+                    input type="hidden" name="action" value="resolve";
+                    (radios(ctx, errors, &fields[0], &ctx.t("gd-outcome"), &outcome_choices(ctx), failed.map_or("", |f| f.2.as_str()), true))
+                    (textarea(ctx, errors, &fields[1], &ctx.t("gd-outcome-text"), Some(&ctx.t("gd-outcome-text-hint")), failed.map_or("", |f| f.3.as_str()), false))
+                    button.button.button-large type="submit" { (ctx.t("gd-resolve")) }
+                }
+            }
+            _ => {}
         }
     }
+}
+
+/// `GET /guardian/respond/alarms/{id}`: the responder's view of an alarm dispatched to them —
+/// whom to see and where, what the devices read, every step — with their buttons while it is
+/// theirs. Another responder's alarm, or one never dispatched to them, is not found; the read of
+/// the elder's data is logged (in the use case).
+pub async fn respond_alarm(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let r = async {
+        let p = ctx.require()?;
+        let a = alarms::alarm(&web.state, p, &id).await?;
+        let me = cases::me(&web.state, p).await?;
+        let mine = me.as_ref().is_some_and(|m| a.responder.as_deref() == Some(m.id.as_str()));
+        let open = a.closed_at.is_none() && a.state != "resolved" && a.state != "cancelled";
+        let title = ctx.ta("gd-alarm-title", crate::args![("kind", kind_name(&ctx, &a)), ("name", a.elder_name.clone())]);
+        let body = html! {
+            p { a href="/guardian/respond" { (ctx.t("gd-back-respond")) } }
+            h1 { (title) }
+            ul.figures {
+                li { span.num { (state_tag(&ctx, &a.state)) } span.lbl { (ctx.t("gd-col-state")) } }
+                li { span.num { (time_of(Some(&a.raised_at))) } span.lbl { (ctx.t("gd-col-raised")) } }
+                li { span.num { (since(&ctx, &web, &a.raised_at)) } span.lbl { (ctx.t("gd-col-since")) } }
+            }
+            dl.summary {
+                dt { (ctx.t("gd-col-elder")) } dd { (a.elder_name) }
+                dt { (ctx.t("gd-col-address")) } dd.address { strong { (a.address) } }
+                dt { (ctx.t("gd-home")) } dd {
+                    @if let Some(h) = a.home {
+                        (format!("{:.5}, {:.5}", h.lat, h.lon)) " · " a href=(format!("geo:{:.6},{:.6}", h.lat, h.lon)) { (ctx.t("gd-open-map")) }
+                    } @else { "—" }
+                }
+                @if let Some(d) = &a.device { dt { (ctx.t("gd-col-device")) } dd { code { (d) } } }
+                @if let Some(o) = &a.outcome { dt { (ctx.t("gd-outcome")) } dd { (named(&ctx, &format!("gd-outcome-{o}"), o)) } }
+            }
+            @if open && mine {
+                section.responder #actions aria-labelledby="h-gd-actions" {
+                    h2 #h-gd-actions { (ctx.t("gd-actions")) }
+                    (response_actions(&ctx, &a, None))
+                }
+            } @else if open {
+                p { (tag("grey", &ctx.t("gd-respond-not-yours"))) }
+            }
+            (evidence_and_steps(&ctx, &a))
+        };
+        Ok(page_status(&ctx, StatusCode::OK, &title, body))
+    }
+    .await;
+    finish(&ctx, r)
 }
 
 /// `POST /guardian/respond/availability`: the responder can go now, or cannot.
@@ -638,6 +707,160 @@ pub async fn respond(State(web): State<Web>, ctx: Ctx, Path(id): Path<String>, f
             Err(e) if on_form(&e) => {
                 let errors = form_errors(&ctx, &e, &[("outcome", fields[0].clone()), ("text", fields[1].clone())]);
                 render_respond(&ctx, &web, None, Some((id.clone(), errors, outcome, text)), Errors::default(), e.status()).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+    .await;
+    finish(&ctx, r)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responders.
+
+/// The responder form's fields.
+const RESPONDER_FIELDS: &[&str] = &["login", "kind", "phone", "lat", "lon"];
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RespondersQuery {
+    /// What was just done (a banner).
+    pub done: Option<String>,
+    /// A responder to edit: the form is filled in with them.
+    pub edit: Option<String>,
+}
+
+#[derive(Default)]
+struct RespondersShown {
+    banner: Option<String>,
+    errors: Errors,
+    values: std::collections::BTreeMap<String, String>,
+    /// The name of the responder being edited.
+    editing: Option<String>,
+}
+
+/// `GET /guardian/responders`: the responders (kind, masked phone, position, availability) and
+/// the form to register one or update them.
+pub async fn responders(State(web): State<Web>, ctx: Ctx, Query(q): Query<RespondersQuery>) -> Response {
+    let r = async {
+        let p = ctx.require()?;
+        let mut shown = RespondersShown { banner: banner(&ctx, q.done.as_deref()), ..Default::default() };
+        if let Some(id) = q.edit.as_deref().filter(|id| !id.is_empty()) {
+            let rec = cases::responder(&web.state, p, id).await?;
+            let at = rec.responder.at;
+            shown.values = [
+                ("login", rec.login),
+                ("kind", rec.responder.kind.clone()),
+                ("phone", rec.responder.phone.clone()),
+                ("lat", at.lat.to_string()),
+                ("lon", at.lon.to_string()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+            shown.editing = Some(rec.responder.name);
+        }
+        render_responders(&ctx, &web, shown, StatusCode::OK).await
+    }
+    .await;
+    finish(&ctx, r)
+}
+
+async fn render_responders(ctx: &Ctx, web: &Web, s: RespondersShown, status: StatusCode) -> Result<Response, Failure> {
+    let p = ctx.require()?;
+    let list = cases::responders(&web.state, p).await?;
+    let title = ctx.t("gd-responders-title");
+    let v = |k: &str| s.values.get(k).cloned().unwrap_or_default();
+    let kinds: Vec<(String, String)> = cases::RESPONDER_KINDS.iter().map(|k| ((*k).to_owned(), named(ctx, &format!("gd-responder-{k}"), k))).collect();
+    let known: Vec<String> = RESPONDER_FIELDS.iter().map(|f| (*f).to_owned()).collect();
+    let body = html! {
+        p { a href="/guardian" { (ctx.t("gd-back-console")) } }
+        (banner_markup(s.banner.as_ref()))
+        h1 { (title) }
+        p.lead { (ctx.t("gd-responders-lead")) }
+        section aria-labelledby="h-gd-responders" {
+            h2 #h-gd-responders { (ctx.t("gd-responders-list")) }
+            @if list.is_empty() { p { (ctx.t("gd-none-responders")) } }
+            @else {
+                div.table-wrap { table {
+                    caption.visually-hidden { (ctx.t("gd-responders-list")) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("gd-col-name")) }
+                        th scope="col" { (ctx.t("gd-col-responder-kind")) }
+                        th scope="col" { (ctx.t("gd-col-phone")) }
+                        th scope="col" { (ctx.t("gd-col-division")) }
+                        th scope="col" { (ctx.t("gd-col-position")) }
+                        th scope="col" { (ctx.t("gd-col-available")) }
+                        th scope="col" { (ctx.t("gd-col-edit")) }
+                    } }
+                    tbody {
+                        @for r in &list {
+                            tr #{ "responder-" (r.id) } {
+                                th scope="row" { (r.name) }
+                                td { (named(ctx, &format!("gd-responder-{}", r.kind), &r.kind)) }
+                                td { (r.phone) }
+                                td { (r.division) }
+                                td { (format!("{:.5}, {:.5}", r.at.lat, r.at.lon)) }
+                                td { (if r.available { tag("ok", &ctx.t("gd-available-yes")) } else { tag("grey", &ctx.t("gd-available-no")) }) }
+                                td { a href={ "/guardian/responders?edit=" (r.id) "#register" } { (ctx.t("gd-edit")) span.visually-hidden { " " (r.name) } } }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+        section #register aria-labelledby="h-gd-register" {
+            h2 #h-gd-register { (ctx.t("gd-responder-form-title")) }
+            p { (ctx.t("gd-responder-form-lead")) }
+            @if let Some(n) = &s.editing { p { strong { (ctx.ta("gd-responder-editing", crate::args![("name", n.clone())])) } } }
+            (error_summary(ctx, &s.errors, &known))
+            form.stack method="post" action="/guardian/responders" novalidate {
+                (csrf(ctx))
+                (input(ctx, &s.errors, &Input { name: "login", label: &ctx.t("gd-responder-login"), hint: Some(&ctx.t("gd-responder-login-hint")), value: &v("login"), required: true, autocomplete: Some("off"), maxlength: Some(40), width: None, ..Default::default() }))
+                (radios(ctx, &s.errors, "kind", &ctx.t("gd-responder-kind"), &kinds, &v("kind"), true))
+                (input(ctx, &s.errors, &Input { name: "phone", label: &ctx.t("gd-responder-phone"), value: &v("phone"), kind: "tel", required: true, autocomplete: Some("off"), maxlength: Some(15), width: None, ..Default::default() }))
+                (input(ctx, &s.errors, &Input { name: "lat", label: &ctx.t("gd-responder-lat"), hint: Some(&ctx.t("gd-responder-lat-hint")), value: &v("lat"), required: true, inputmode: Some("decimal"), autocomplete: Some("off"), width: Some("w-short"), ..Default::default() }))
+                (input(ctx, &s.errors, &Input { name: "lon", label: &ctx.t("gd-responder-lon"), hint: Some(&ctx.t("gd-lon-hint")), value: &v("lon"), required: true, inputmode: Some("decimal"), autocomplete: Some("off"), width: Some("w-short"), ..Default::default() }))
+                button.button type="submit" { (ctx.t("gd-responder-save")) }
+            }
+        }
+    };
+    Ok(page_status(ctx, status, &title, body))
+}
+
+/// `POST /guardian/responders`: the centre registers a responder, or updates one (the same
+/// account again); the use case's refusals are shown beside their fields.
+pub async fn save_responder(State(web): State<Web>, ctx: Ctx, form: PostForm) -> Response {
+    let r = async {
+        let p = ctx.require()?;
+        let values: std::collections::BTreeMap<String, String> = RESPONDER_FIELDS.iter().map(|f| ((*f).to_owned(), form.get(f).unwrap_or_default().trim().to_owned())).collect();
+        let v = |k: &str| values.get(k).cloned().unwrap_or_default();
+        let mut errors = Errors::default();
+        if v("login").is_empty() {
+            errors.push("login", ctx.t("gd-responder-login-required"));
+        }
+        if v("kind").is_empty() {
+            errors.push("kind", ctx.t("gd-responder-kind-required"));
+        }
+        if v("phone").is_empty() {
+            errors.push("phone", ctx.t("gd-responder-phone-required"));
+        }
+        let lat = coordinate(&ctx, &mut errors, "lat", &v("lat"));
+        let lon = coordinate(&ctx, &mut errors, "lon", &v("lon"));
+        for (field, x) in [("lat", lat), ("lon", lon)] {
+            if x.is_none() && errors.of(field).is_none() {
+                errors.push(field, ctx.t("gd-coordinate-required"));
+            }
+        }
+        let (Some(lat), Some(lon), true) = (lat, lon, errors.is_empty()) else {
+            return render_responders(&ctx, &web, RespondersShown { errors, values, ..Default::default() }, StatusCode::UNPROCESSABLE_ENTITY).await;
+        };
+        let body = ResponderBody { login: v("login"), kind: v("kind"), phone: v("phone"), at: PointView { lat, lon } };
+        match cases::save_responder(&web.state, p, body).await {
+            Ok(_) => Ok(redirect("/guardian/responders?done=responder-saved")),
+            Err(e) if on_form(&e) => {
+                let rename: Vec<(&str, String)> = vec![("login", "login".to_owned()), ("kind", "kind".to_owned()), ("phone", "phone".to_owned()), ("at", "lat".to_owned())];
+                let errors = form_errors(&ctx, &e, &rename);
+                render_responders(&ctx, &web, RespondersShown { errors, values, ..Default::default() }, e.status()).await
             }
             Err(e) => Err(e),
         }
@@ -843,8 +1066,7 @@ async fn render_elder(ctx: &Ctx, web: &Web, id: &str, s: ElderShown, status: Sta
     let p = ctx.require()?;
     let e = cases::elder(&web.state, p, id).await?;
     let devices = cases::devices(&web.state, p, id).await?;
-    let recent = alarms::alarms(&web.state, p, AlarmQuery { limit: Some(LIST_LIMIT), ..Default::default() }).await?;
-    let recent: Vec<&AlarmView> = recent.alarms.iter().filter(|a| a.elder == e.id).take(20).collect();
+    let recent = cases::elder_alarms(&web.state, p, id, ElderAlarmQuery { limit: Some(RECENT_LIMIT), offset: None }).await?;
     let title = ctx.ta("gd-elder-title", crate::args![("name", e.name.clone())]);
     let kinds: Vec<(String, String)> = cases::DEVICE_KINDS.iter().map(|k| ((*k).to_owned(), named(ctx, &format!("gd-device-{k}"), k))).collect();
     let basis = cases::BASES.iter().find(|(c, _, _)| *c == e.basis).map_or(e.basis.clone(), |(_, zh, en)| ctx.lang.pick(zh, en).to_owned());
@@ -921,10 +1143,11 @@ async fn render_elder(ctx: &Ctx, web: &Web, id: &str, s: ElderShown, status: Sta
         }
         section aria-labelledby="h-gd-recent" {
             h2 #h-gd-recent { (ctx.t("gd-recent")) }
-            @if recent.is_empty() { p { (ctx.t("gd-none-recent")) } }
+            @if recent.alarms.is_empty() { p { (ctx.t("gd-none-recent")) } }
             @else {
+                p.muted { (ctx.ta("gd-recent-total", crate::args![("n", recent.total), ("shown", recent.alarms.len())])) }
                 ul {
-                    @for a in &recent {
+                    @for a in &recent.alarms {
                         li { a href={ "/guardian/alarms/" (a.id) } { (kind_name(ctx, a)) } " · " (time_of(Some(&a.raised_at))) " " (state_tag(ctx, &a.state)) }
                     }
                 }

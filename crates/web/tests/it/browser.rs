@@ -385,8 +385,9 @@ async fn the_whole_story_in_a_browser() {
     s.check("welfare-worklist").await;
 
     // The elderly safety guardian: an elder enrolled with a wearable (through the API), the
-    // console open while a fall arrives (the row appears without a reload), the alarm's page,
-    // then the responder's phone page in elder mode at 200% zoom.
+    // console open while a fall arrives (the row appears without a reload), the alarm's page, the
+    // responders' page (and its errors), then the responder's phone page and their alarm in elder
+    // mode at 200% zoom.
     s.logout().await;
     let (device, _) = guardian_elder(&t).await;
     s.login("mzj_clerk").await;
@@ -425,6 +426,15 @@ async fn the_whole_story_in_a_browser() {
     s.check("guardian-alarm-dispatched").await;
     s.go("/guardian/elders").await;
     s.check("guardian-elders").await;
+    s.go("/guardian/responders").await;
+    assert!(s.d.text("h1").await.contains("应急响应人"), "the responders' page");
+    s.check("guardian-responders").await;
+    let b = s.d.find("form[action='/guardian/responders'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    let summary = s.d.script("return document.querySelectorAll('.error-message').length", json!([])).await;
+    assert!(summary.as_u64().is_some_and(|n| n >= 3), "an empty form's errors beside the fields: {summary}");
+    s.shot("22b-guardian-responders-errors").await;
+    s.check("guardian-responders-errors").await;
     s.logout().await;
     s.login("responder").await;
     assert_eq!(s.path().await, "/guardian/respond", "the responder lands on their page");
@@ -434,8 +444,31 @@ async fn the_whole_story_in_a_browser() {
     assert_eq!(wide, true, "the responder's page in elder mode at 200% zoom");
     s.d.screenshot(&s.shots.join("23-guardian-respond-elder.png"), 640).await;
     s.check("guardian-respond-elder").await;
+    s.go(&format!("/guardian/respond/alarms/{alarm}")).await;
+    assert!(s.d.text("h1").await.contains("跌倒"), "the responder's view of their alarm");
+    let wide = s.d.script("return document.documentElement.scrollWidth <= window.innerWidth + 1", json!([])).await;
+    assert_eq!(wide, true, "the responder's alarm in elder mode at 200% zoom");
+    s.d.screenshot(&s.shots.join("24-guardian-respond-alarm-elder.png"), 640).await;
+    s.check("guardian-respond-alarm-elder").await;
     s.go("/prefs/elder/off?back=/").await;
     s.d.set_window(1280, 900).await;
+
+    // The cockpit's guardian section counts the fall, dispatched and not yet closed.
+    s.logout().await;
+    s.login("admin").await;
+    s.go("/cockpit").await;
+    let section = s.d.text("section[aria-labelledby='h-guardian']").await;
+    assert!(section.contains("空巢老人安全守护") && section.contains("本月报警"), "{section}");
+    let alarms = s.d.script("return document.querySelector('#ck-guardian-kinds-d').textContent", json!([])).await;
+    assert_eq!(alarms, "跌倒: 1", "this month's alarms by kind");
+    s.check("cockpit-guardian").await;
+    // The elder's town on its own (the district's page is taller than a screenshot).
+    let snap = web::cockpit::compute(&t.state).await.expect("snapshot");
+    let town = snap.guardian.as_ref().and_then(|g| g.towns.iter().find(|x| x.month.as_ref().is_some_and(|m| m.alarms > 0))).map(|x| x.town.clone()).expect("the elder's town");
+    s.go(&format!("/cockpit?town={town}")).await;
+    assert!(s.d.text("section[aria-labelledby='h-guardian']").await.contains("守护中的老人"), "the town's guardian figures");
+    s.shot("25-cockpit-guardian-town").await;
+    s.check("cockpit-guardian-town").await;
 
     // The checker itself catches a violation (an image without a text alternative).
     s.d.script("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/static/none.png\">')", json!([])).await;

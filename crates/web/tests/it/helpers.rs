@@ -19,6 +19,8 @@ pub fn start_time() -> DateTime<Utc> {
 pub struct TestWeb {
     pub url: String,
     pub state: AppState,
+    /// The server's clock, to move on.
+    pub clock: ManualClock,
     app: Option<App>,
     _dir: tempfile::TempDir,
 }
@@ -43,14 +45,14 @@ impl TestWeb {
         adjust(&mut env);
         let config = Config::load(None, env).expect("config");
         let clock = ManualClock::new(start_time());
-        let state = server::build_state(config, Arc::new(clock)).await.expect("state");
+        let state = server::build_state(config, Arc::new(clock.clone())).await.expect("state");
         let opts = demo::seed::SeedOptions { residents: 400, enterprises: 30, history, history_days: 40, medins: false, guardian: false, ..Default::default() };
         demo::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await.expect("seed");
         let pages = web::router_with(state.clone(), web::WebOptions { cockpit_max_age: std::time::Duration::ZERO });
         let app = App::serve_with(state.clone(), false, pages).await.expect("serve");
         // The address bound, even when `public_url` names another.
         let url = format!("http://{}", app.addr);
-        TestWeb { url, state, app: Some(app), _dir: dir }
+        TestWeb { url, state, clock, app: Some(app), _dir: dir }
     }
 
     pub async fn shutdown(mut self) {

@@ -355,3 +355,107 @@ async fn the_cockpit_shows_medical_insurance() {
     let fy1h = snap.medins.before_after.iter().find(|b| b.hospital == "fy-1h").expect("fy-1h");
     assert!(fy1h.length_of_stay_change_pct < 0.0 && fy1h.cost_change_pct < 0.0, "{fy1h:?}");
 }
+
+/// The cockpit's elderly safety guardian section (issue 30), from seeded data worked out by hand:
+/// two elders in two towns, three devices of which only the wearable is heard, a fall closed in
+/// 5 minutes and an SOS closed in 25 — half closed within 10 minutes, on scene at 4 and 15
+/// minutes (median 9 min 30 s); coverage as the centre's count has it; Chinese first, English too.
+#[tokio::test]
+async fn the_cockpit_shows_the_elderly_safety_guardian() {
+    use serde_json::{Value, json};
+    let t = TestWeb::spawn(0).await;
+    let today = domain::china_date(t.state.now());
+    let people = t.state.store.welfare().people_all().await.expect("people");
+    let size = |h: i64| people.iter().filter(|p| p.household == h).count();
+    let town = |p: &store::WelfarePerson| p.division.chars().take(9).collect::<String>();
+    let alone: Vec<&store::WelfarePerson> = people.iter().filter(|p| today.years_since(p.birth_date).unwrap_or(0) >= 60 && size(p.household) == 1).collect();
+    let a = *alone.first().expect("an elder living alone");
+    let b = *alone.iter().find(|p| town(p) != town(a)).expect("another in another town");
+    let (town_a, town_b) = (town(a), town(b));
+    let tok = crate::helpers::api_token(&t, "mzj_clerk").await;
+    let responder = crate::helpers::api_token(&t, "responder").await;
+    let http = reqwest::Client::new();
+    let post = |token: &str, path: &str, body: Value| {
+        let r = http.post(format!("{}{path}", t.url)).bearer_auth(token).json(&body).send();
+        async move {
+            let r = r.await.expect("request");
+            let status = r.status();
+            let v: Value = r.json().await.expect("json");
+            assert!(status.is_success(), "{status}: {v}");
+            v
+        }
+    };
+    let mut wearable = String::new();
+    for (p, kinds) in [(a, &["wearable", "presence"][..]), (b, &["door"][..])] {
+        let v = post(&tok, "/api/guardian/elders", json!({"id_number": p.id_number, "basis": "living_alone", "address": "富春街道 江滨西大道 1 号",
+            "home": {"lat": 30.0485, "lon": 119.9602}, "contacts": [{"name": "李小明", "relation": "儿子", "phone": "13800138000"}], "consent_on": "2026-01-05"})).await;
+        let elder = v["id"].as_str().expect("elder").to_owned();
+        for kind in kinds {
+            let v = post(&tok, &format!("/api/guardian/elders/{elder}/devices"), json!({"kind": kind, "room": "卧室"})).await;
+            if *kind == "wearable" {
+                wearable = v["username"].as_str().expect("device").to_owned();
+            }
+        }
+    }
+    post(&tok, "/api/guardian/responders", json!({"login": "responder", "kind": "grid_worker", "phone": "13900139000", "at": {"lat": 30.05, "lon": 119.96}})).await;
+    // (seq, what, minutes to scene, then minutes to close)
+    for (seq, what, scene, close) in [(1, "fall", 4, 1), (2, "sos", 15, 10)] {
+        let payload = json!({"seq": seq, "ts": t.state.now().to_rfc3339(), "battery_pct": 80, what: true}).to_string();
+        let got = server::areas::guardian::live::ingest(&t.state, &[(wearable.clone(), axum::body::Bytes::from(payload))]).await.expect("ingest");
+        let alarm = got.alarms.first().expect("an alarm").to_string();
+        for action in ["acknowledge", "dispatch"] {
+            post(&tok, &format!("/api/guardian/alarms/{alarm}/actions"), json!({"action": action})).await;
+        }
+        post(&responder, &format!("/api/guardian/alarms/{alarm}/responses"), json!({"action": "accept"})).await;
+        t.clock.advance(chrono::Duration::minutes(scene));
+        post(&responder, &format!("/api/guardian/alarms/{alarm}/responses"), json!({"action": "arrive"})).await;
+        t.clock.advance(chrono::Duration::minutes(close));
+        post(&responder, &format!("/api/guardian/alarms/{alarm}/responses"), json!({"action": "resolve", "outcome": "helped_at_home"})).await;
+    }
+    let coverage: Value = http.get(format!("{}/api/guardian/coverage", t.url)).bearer_auth(&tok).send().await.expect("coverage").json().await.expect("json");
+    let qualifying = coverage["qualifying"].as_u64().expect("qualifying");
+    assert_eq!(coverage["guarded"], 2);
+
+    let admin = t.client();
+    admin.login("admin").await;
+    let page = admin.get("/cockpit").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let section = page.body.split_once("id=\"h-guardian\"").expect("the guardian's section").1;
+    let kpi = |num: &str, lbl: &str| format!("<span class=\"num\">{num}</span><span class=\"lbl\">{lbl}</span>");
+    for (num, lbl) in [
+        ("2".to_owned(), "守护中的老人"),
+        ("33.3%".to_owned(), "设备在线率"),
+        ("2".to_owned(), "本月报警"),
+        ("50.0%".to_owned(), "10 分钟内闭环率"),
+        ("50.0%".to_owned(), "10 分钟内到场率"),
+        ("9 分 30 秒".to_owned(), "响应时间中位数"),
+        (format!("{:.1}%", 2.0 / qualifying as f64 * 100.0), "守护覆盖率"),
+    ] {
+        assert!(section.contains(&kpi(&num, lbl)), "{lbl} = {num}: {section}");
+    }
+    assert!(section.contains("在线 1 台 / 共 3 台") && section.contains(&format!("符合条件的老人 {qualifying} 人中已守护 2 人")), "{section}");
+    // Drawn: this month's alarms by kind, coverage by town; and a row per town.
+    assert!(section.contains("id=\"ck-guardian-kinds-t\"") && section.contains("id=\"ck-guardian-coverage-t\""), "{section}");
+    assert!(section.contains("一键呼救: 1, 跌倒: 1"), "the chart's description: {section}");
+    // Acknowledged and dispatched at once, on scene at 4 and 15 minutes, closed at 5 and 25.
+    assert!(section.contains("确认: 0 秒, 派单: 0 秒, 到场: 9 分 30 秒, 办结: 15 分 0 秒"), "the steps' medians: {section}");
+    let row_a = section.split_once(&format!("href=\"/cockpit?town={town_a}\"")).expect("the first town's row").1.split_once("</tr>").expect("row").0;
+    assert!(row_a.contains("<td class=\"num\">1</td><td class=\"num\">50.0%</td><td class=\"num\">2</td><td>一键呼救 1、跌倒 1</td><td class=\"num\">50.0%</td><td class=\"num\">9 分 30 秒</td>"), "{row_a}");
+    let row_b = section.split_once(&format!("href=\"/cockpit?town={town_b}\"")).expect("the second town's row").1.split_once("</tr>").expect("row").0;
+    assert!(row_b.contains("<td class=\"num\">1</td><td class=\"num\">0.0%</td><td class=\"num\">0</td><td>—</td><td class=\"num\">—</td><td class=\"num\">—</td>"), "{row_b}");
+
+    // One town's page: its own figures.
+    let page = admin.get(&format!("/cockpit?town={town_a}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let section = page.body.split_once("id=\"h-guardian\"").expect("the town's guardian section").1;
+    assert!(section.contains(&kpi("1", "守护中的老人")) && section.contains(&kpi("50.0%", "设备在线率")) && section.contains(&kpi("50.0%", "10 分钟内闭环率")), "{section}");
+    assert!(!section.contains("ck-guardian-coverage"), "the towns' coverage only on the district's page");
+
+    // In English.
+    admin.get("/prefs/lang/en").await;
+    let page = admin.get("/cockpit").await;
+    let section = page.body.split_once("id=\"h-guardian\"").expect("the section in English").1;
+    assert!(section.contains("Elderly safety guardian") && section.contains(&kpi("9 min 30 s", "median response time")) && section.contains(&kpi("50.0%", "closed within 10 minutes")), "{section}");
+    assert!(section.contains("SOS button: 1, Fall: 1"), "{section}");
+    t.shutdown().await;
+}

@@ -78,6 +78,9 @@ pub(crate) struct Finished {
     pub(crate) centres: Vec<CentreRecord>,
     pub(crate) items: Vec<ItemLevels>,
     pub(crate) max_snap_m: f64,
+    /// The graph's spatial index, made the first time another area asks for a way through the
+    /// streets (`streets::ways`).
+    pub(crate) snapper: OnceLock<circles::snap::Snapper>,
     pub(crate) network: Option<ServiceNetworkReport>,
     pub(crate) areas_json: String,
     pub(crate) areas_geojson: String,
@@ -269,6 +272,7 @@ pub(crate) fn execute(
         centres,
         items,
         max_snap_m: norms.walking.max_snap_m,
+        snapper: OnceLock::new(),
         network,
     };
     progress.finish();

@@ -12,6 +12,8 @@ use guardian::Case;
 use guardian::EscalationKind;
 use guardian::Outcome;
 use guardian::Rules;
+use guardian::Street;
+use guardian::Travel;
 use store::AccountKind;
 use store::AlarmFilter;
 use store::GuardianAlarmRow;
@@ -21,6 +23,7 @@ use store::PlainNotice;
 use crate::auth::Principal;
 use crate::failure::Failure;
 use crate::failure::Fallible;
+use crate::areas::circles::streets::Way;
 use crate::policy::Who;
 use crate::state::AppState;
 use super::cases::contacts_of;
@@ -32,11 +35,6 @@ use super::live::alarm_row;
 use super::live::announce;
 use super::live::step_rows;
 use super::views::*;
-
-/// The speed assumed between a responder and the elder when the street network is not loaded:
-/// an electric bicycle in town (km/h), over the straight line lengthened by a detour factor.
-const SPEED_KMH: f64 = 15.0;
-const DETOUR: f64 = 1.3;
 
 fn not_found() -> Failure {
     Failure::not_found("没有这条报警", "No such alarm")
@@ -53,21 +51,6 @@ fn case_of(a: &GuardianAlarmRow) -> Fallible<Case> {
     serde_json::from_str(&a.case_json).map_err(Failure::internal)
 }
 
-/// Metres between two points (haversine).
-fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (la1, lo1, la2, lo2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
-    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
-    2.0 * 6_371_000.0 * h.sqrt().asin()
-}
-
-/// Seconds from a responder to an elder's home: the straight line lengthened for the streets, at
-/// an electric bicycle's speed.
-fn travel_s(r: &GuardianResponderRow, home: Option<(i64, i64)>) -> Option<u32> {
-    let home = home?;
-    let d = metres((r.lat_e6 as f64 / 1e6, r.lon_e6 as f64 / 1e6), (home.0 as f64 / 1e6, home.1 as f64 / 1e6)) * DETOUR;
-    Some((d / (SPEED_KMH / 3.6)).round() as u32)
-}
-
 fn kind_of(k: &str) -> guardian::ResponderKind {
     match k {
         "village_doctor" => guardian::ResponderKind::VillageDoctor,
@@ -77,15 +60,43 @@ fn kind_of(k: &str) -> guardian::ResponderKind {
     }
 }
 
-/// The responders to ask, nearest first (those tried already, and those not available, left out).
-async fn ranked(state: &AppState, e: &GuardianElderRow, case: &Case) -> Fallible<Vec<(GuardianResponderRow, Option<u32>)>> {
+/// Each responder's way to the elder's home: through the streets of the circles' network when it
+/// is loaded (one search from the home), else — or for a point off the network — the straight
+/// line; at an electric bicycle's speed either way (`guardian::travel`).
+async fn travels(state: &AppState, e: &GuardianElderRow, all: &[GuardianResponderRow]) -> Vec<Travel> {
+    let degrees = |p: (i64, i64)| (p.0 as f64 / 1e6, p.1 as f64 / 1e6);
+    let home = e.home_e6.map(degrees);
+    let at: Vec<(f64, f64)> = all.iter().map(|r| degrees((r.lat_e6, r.lon_e6))).collect();
+    let ways = match home {
+        Some(h) if !at.is_empty() => crate::areas::circles::streets::ways(state, h, at.clone()).await,
+        _ => None,
+    };
+    at.iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let street = match ways.as_ref().and_then(|w| w.get(i)) {
+                None => Street::NotLoaded,
+                Some(Way::OffNetwork) => Street::Unsnapped,
+                Some(Way::NoRoute) => Street::NoRoute,
+                Some(Way::Metres(m)) => Street::Route { metres: *m },
+            };
+            guardian::travel(*p, home, street)
+        })
+        .collect()
+}
+
+/// The responders to ask, nearest first (those tried already, and those not available, left out),
+/// with their way to the elder.
+async fn ranked(state: &AppState, e: &GuardianElderRow, case: &Case) -> Fallible<Vec<(GuardianResponderRow, Travel)>> {
     let all = state.store.guardian().responders().await?;
+    let ways = travels(state, e, &all).await;
     let candidates: Vec<guardian::Candidate> = all
         .iter()
-        .map(|r| guardian::Candidate { id: r.id.to_string(), kind: kind_of(&r.kind), available: r.available, travel_s: travel_s(r, e.home_e6) })
+        .zip(&ways)
+        .map(|(r, t)| guardian::Candidate { id: r.id.to_string(), kind: kind_of(&r.kind), available: r.available, travel_s: t.seconds })
         .collect();
     let order = guardian::rank(&candidates, &case.tried);
-    Ok(order.iter().filter_map(|id| all.iter().find(|r| r.id.to_string() == *id)).map(|r| (r.clone(), travel_s(r, e.home_e6))).collect())
+    Ok(order.iter().filter_map(|id| all.iter().position(|r| r.id.to_string() == *id)).map(|i| (all[i].clone(), ways[i])).collect())
 }
 
 /// Saves a case after an action: its row (one version on), its new steps and notices; announces
@@ -124,7 +135,7 @@ fn responder_notice(state: &AppState, r: &GuardianResponderRow, e: &GuardianElde
 // ---------------------------------------------------------------------------------------------
 // Reading alarms.
 
-fn alarm_view(a: &GuardianAlarmRow, e: Option<&GuardianElderRow>, steps: Vec<StepView>, masked: bool) -> AlarmView {
+pub(super) fn alarm_view(a: &GuardianAlarmRow, e: Option<&GuardianElderRow>, steps: Vec<StepView>, masked: bool) -> AlarmView {
     AlarmView {
         id: a.id.to_string(),
         elder: a.elder.to_string(),
@@ -329,14 +340,16 @@ pub async fn respond(state: &AppState, p: &Principal, id: &str, body: AlarmActio
     Ok(alarm_view(&row, Some(&e), Vec::new(), false))
 }
 
-/// The responders to ask for an alarm, nearest first, with their travel time.
+/// The responders to ask for an alarm, nearest first, with their travel time and how it was
+/// found (through the streets, or by the straight line when the network is not loaded or a point
+/// is off it).
 pub async fn candidates(state: &AppState, p: &Principal, id: &str) -> Fallible<Vec<RankedResponderView>> {
     must_be_centre(state, p)?;
     let (_, case, e) = load(state, id).await?;
     Ok(ranked(state, &e, &case)
         .await?
         .into_iter()
-        .map(|(r, t)| RankedResponderView { responder: responder_view(&r, true), travel_s: t, method: "straight_line_e_bike".into() })
+        .map(|(r, t)| RankedResponderView { responder: responder_view(&r, true), travel_s: t.seconds, method: t.method.code().into(), distance_m: t.metres })
         .collect())
 }
 
@@ -403,16 +416,60 @@ pub async fn escalate_due(state: &AppState, rules: &Rules) -> Fallible<usize> {
     Ok(n)
 }
 
-/// Alarm times of the month, for the measures: cases with their towns.
-pub async fn measures(state: &AppState, p: &Principal, q: MeasureQuery) -> Fallible<Vec<serde_json::Value>> {
-    must_be_centre(state, p)?;
-    let month = domain::Month::parse(q.month.as_deref().unwrap_or("")).map_err(|e| Failure::from_describe(&e, "month"))?;
+/// A month's measures (`guardian::measure`): per town, and the whole district's.
+#[derive(Debug, Clone)]
+pub struct Measures {
+    pub month: domain::Month,
+    /// One row per town (乡镇/街道, the division's first nine digits) with alarms raised in the
+    /// month or, for the current month, elders who qualify.
+    pub towns: Vec<guardian::TownMonth>,
+    /// The whole district (town `""`); none when there is nothing to measure.
+    pub district: Option<guardian::TownMonth>,
+}
+
+/// The town of a division code: its first nine digits.
+pub(crate) fn town_of(division: &str) -> String {
+    division.chars().take(9).collect()
+}
+
+/// Elders guarded and elders who qualify now, per town (as `GET /api/guardian/coverage` counts
+/// them: the guarded among those who qualify).
+async fn coverage_now(state: &AppState, month: domain::Month) -> Fallible<Vec<guardian::CoverageCount>> {
+    use chrono::Datelike;
+    let today = domain::china_date(state.now());
+    let born = today.with_year(today.year() - super::cases::MIN_AGE as i32).unwrap_or(today);
+    let qualifying = state.store.guardian().candidates(&born.to_string(), None).await?;
+    let guarded: std::collections::HashSet<String> = state.store.guardian().guarded().await?.into_iter().map(|e| e.person_key).collect();
+    let mut by_town: std::collections::BTreeMap<String, (u32, u32)> = std::collections::BTreeMap::new();
+    for c in &qualifying {
+        let t = by_town.entry(town_of(&c.division)).or_default();
+        t.0 += u32::from(guarded.contains(&c.person_key));
+        t.1 += 1;
+    }
+    Ok(by_town.into_iter().map(|(town, (guarded, qualifying))| guardian::CoverageCount { town, month, guarded, qualifying }).collect())
+}
+
+/// The measures of a month (the alarms raised in it, China time) per town and for the district,
+/// with the coverage now when it is the current month (no use case checks the caller: the
+/// measures' and the cockpit's do).
+pub async fn measures_of(state: &AppState, month: domain::Month) -> Fallible<Measures> {
+    let now = state.now();
     let from: DateTime<Utc> = domain::china_start_of_day(month.first_day());
     let to: DateTime<Utc> = domain::china_start_of_day(month.next().first_day());
     let (rows, _) = state.store.guardian().alarms(&AlarmFilter { raised_from: Some(from), raised_before: Some(to), ..Default::default() }, store::Page { limit: 1_000_000, offset: 0 }).await?;
-    let cases: Vec<(String, Case)> = rows.iter().filter_map(|a| Some((a.division.chars().take(9).collect::<String>(), case_of(a).ok()?))).collect();
-    let m = guardian::measure(cases.iter().map(|(t, c)| (t.as_str(), c)), &[], state.now());
-    Ok(m.into_iter().filter(|t| t.month == month).filter_map(|t| serde_json::to_value(t).ok()).collect())
+    let cases: Vec<(String, Case)> = rows.iter().filter_map(|a| Some((town_of(&a.division), case_of(a).ok()?))).collect();
+    let coverage = if month == domain::Month::of(domain::china_date(now)) { coverage_now(state, month).await? } else { Vec::new() };
+    let towns: Vec<guardian::TownMonth> = guardian::measure(cases.iter().map(|(t, c)| (t.as_str(), c)), &coverage, now).into_iter().filter(|t| t.month == month).collect();
+    let whole: Vec<guardian::CoverageCount> = coverage.iter().map(|c| guardian::CoverageCount { town: String::new(), ..c.clone() }).collect();
+    let district = guardian::measure(cases.iter().map(|(_, c)| ("", c)), &whole, now).into_iter().find(|t| t.month == month);
+    Ok(Measures { month, towns, district })
+}
+
+/// The month's measures per town, for the monitoring centre.
+pub async fn measures(state: &AppState, p: &Principal, q: MeasureQuery) -> Fallible<Vec<serde_json::Value>> {
+    must_be_centre(state, p)?;
+    let month = domain::Month::parse(q.month.as_deref().unwrap_or("")).map_err(|e| Failure::from_describe(&e, "month"))?;
+    Ok(measures_of(state, month).await?.towns.into_iter().filter_map(|t| serde_json::to_value(t).ok()).collect())
 }
 
 /// The live feed of alarm events, for the centre.

@@ -316,6 +316,19 @@ pub async fn elder(state: &AppState, p: &Principal, id: &str) -> Fallible<ElderV
     Ok(elder_view(&e, birth_of(&e.person_key), china_date(state.now()), false))
 }
 
+/// A page of an elder's alarms, newest first, taken from the store by elder (however many
+/// alarms the rest of the district has), for those who may read the elder's record; the
+/// centre's reads are logged.
+pub async fn elder_alarms(state: &AppState, p: &Principal, id: &str, q: ElderAlarmQuery) -> Fallible<AlarmsView> {
+    let e = elder_for(state, p, parse_id(id)?).await?;
+    let f = store::AlarmFilter { elder: Some(e.id), ..Default::default() };
+    let (rows, total) = state.store.guardian().alarms(&f, crate::ids::page(q.limit, q.offset)).await?;
+    if centre(state, p) {
+        log_reads(state, p, rows.iter().map(|a| (e.person_key.clone(), format!("guardian-alarm:{}", a.id)))).await?;
+    }
+    Ok(AlarmsView { total, alarms: rows.iter().map(|a| super::alarms::alarm_view(a, Some(&e), Vec::new(), true)).collect() })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Devices.
 
@@ -433,6 +446,16 @@ pub async fn save_responder(state: &AppState, p: &Principal, body: ResponderBody
 pub async fn responders(state: &AppState, p: &Principal) -> Fallible<Vec<ResponderView>> {
     must_be_centre(state, p)?;
     Ok(state.store.guardian().responders().await?.iter().map(|r| responder_view(r, true)).collect())
+}
+
+/// One responder as the centre edits them: their account's login and the phone unmasked.
+pub async fn responder(state: &AppState, p: &Principal, id: &str) -> Fallible<ResponderRecordView> {
+    must_be_centre(state, p)?;
+    let missing = || Failure::not_found("没有这位响应人", "No such responder");
+    let id = id.trim().parse::<i64>().map_err(|_| missing())?;
+    let r = state.store.guardian().responder(id).await?.ok_or_else(missing)?;
+    let login = state.store.identity().account(domain::AccountId(r.account)).await?.map(|a| a.login).unwrap_or_default();
+    Ok(ResponderRecordView { login, responder: responder_view(&r, false) })
 }
 
 /// The responder of the signed-in account.

@@ -1,7 +1,7 @@
 //! The elderly safety guardian's HTTP handlers under `/api/guardian`: enrolment of elders with
-//! consent and contacts, their devices and MQTT credentials, responders and their availability,
-//! coverage of those who qualify, and the payloads refused per device. The area's routes are
-//! registered here.
+//! consent and contacts, their devices and MQTT credentials, their alarms, responders and their
+//! availability, coverage of those who qualify, and the payloads refused per device. The area's
+//! routes are registered here.
 
 use axum::Json;
 use axum::Router;
@@ -28,6 +28,7 @@ pub fn routes(_state: &AppState) -> Router<AppState> {
         .route("/guardian/elders/{id}", get(elder))
         .route("/guardian/elders/{id}/withdraw", post(withdraw))
         .route("/guardian/elders/{id}/devices", get(devices).post(add_device))
+        .route("/guardian/elders/{id}/alarms", get(elder_alarms))
         .route("/guardian/coverage", get(coverage))
         .route("/guardian/responders", get(responders).post(save_responder))
         .route("/guardian/me/availability", post(availability))
@@ -75,6 +76,14 @@ pub async fn withdraw(State(state): State<AppState>, p: Principal, Path(id): Pat
     responses((status = 200, body = [DeviceView]), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn devices(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Fallible<Json<Vec<DeviceView>>> {
     Ok(Json(cases::devices(&state, &p, &id).await?))
+}
+
+/// An elder's alarms, newest first, a page at a time (names masked), for the monitoring centre,
+/// the elder and their emergency contacts.
+#[utoipa::path(get, path = "/api/guardian/elders/{id}/alarms", tag = "guardian", params(("id" = String, Path), ElderAlarmQuery),
+    responses((status = 200, body = AlarmsView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn elder_alarms(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiQuery(q): ApiQuery<ElderAlarmQuery>) -> Fallible<Json<AlarmsView>> {
+    Ok(Json(cases::elder_alarms(&state, &p, &id, q).await?))
 }
 
 /// Registers a device in the elder's home; the answer carries its MQTT password, shown only once.
@@ -190,7 +199,7 @@ pub async fn measures(State(state): State<AppState>, p: Principal, ApiQuery(q): 
 /// The area's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(enrol, elders, elder, withdraw, devices, add_device, coverage, responders, save_responder, availability, rejections, alarms, live, alarm, act, respond, candidates, measures),
+    paths(enrol, elders, elder, withdraw, devices, add_device, elder_alarms, coverage, responders, save_responder, availability, rejections, alarms, live, alarm, act, respond, candidates, measures),
     tags((name = "guardian", description = "Elderly safety guardian (空巢老人安全守护, C1): elders under guard, their devices, responders")),
 )]
 pub struct Doc;
@@ -206,6 +215,7 @@ pub const POLICY: &[Route] = &[
     api("POST", "/api/guardian/elders/{id}/withdraw", CENTRE, Scope::Department),
     api("GET", "/api/guardian/elders/{id}/devices", CENTRE.or(Who::RESIDENT), Scope::Record),
     api("POST", "/api/guardian/elders/{id}/devices", CENTRE, Scope::Department),
+    api("GET", "/api/guardian/elders/{id}/alarms", CENTRE.or(Who::RESIDENT), Scope::Record),
     api("GET", "/api/guardian/coverage", CENTRE, Scope::Department),
     api("GET", "/api/guardian/responders", CENTRE, Scope::Department),
     api("POST", "/api/guardian/responders", CENTRE, Scope::Department),

@@ -175,6 +175,22 @@ pub struct ResponderView {
     pub available: bool,
 }
 
+/// A responder as the centre edits them: their account's login, the phone unmasked.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ResponderRecordView {
+    pub login: String,
+    pub responder: ResponderView,
+}
+
+/// A page of an elder's alarms.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ElderAlarmQuery {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
 /// An elder who qualifies for guarding.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CandidateView {
@@ -306,9 +322,18 @@ pub struct AlarmActionBody {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RankedResponderView {
     pub responder: ResponderView,
+    /// Seconds by electric bicycle (15 km/h); none when not known.
     pub travel_s: Option<u32>,
-    /// How the time was estimated.
+    /// How the time was estimated: `street_network_e_bike` (the shortest way through the street
+    /// network of the latest service-circle analysis), `straight_line_e_bike` (the straight line
+    /// × 1.3: no network loaded, or a point more than the norms' snapping distance from a street),
+    /// `no_street_route` (no street joins them: no time), `no_position` (the elder's home has no
+    /// position: no time).
     pub method: String,
+    /// The length the time was worked out from, metres: the way through the streets, or the
+    /// straight line × 1.3.
+    #[serde(default)]
+    pub distance_m: Option<u32>,
 }
 
 /// The month of the measures.
