@@ -204,7 +204,7 @@ fn percentile(sorted: &[f64], p: usize) -> f64 {
 type Slice = Vec<(String, Vec<u8>, Option<u64>)>;
 
 /// Enrols the simulation's homes and devices straight into the store (as a bulk load would).
-async fn enrol(state: &AppState, sim: &guardian::Simulation, passwords: &HashMap<String, String>, now: DateTime<Utc>) -> anyhow::Result<()> {
+async fn enrol(state: &AppState, sim: &guardian::Simulation, now: DateTime<Utc>) -> anyhow::Result<()> {
     let elders: Vec<store::GuardianElderRow> = sim
         .elders()
         .iter()
@@ -235,7 +235,8 @@ async fn enrol(state: &AppState, sim: &guardian::Simulation, passwords: &HashMap
         .devices()
         .into_iter()
         .map(|d| store::GuardianDeviceRow {
-            secret_hash: passwords.get(&d.id).map_or_else(String::new, |p| server::areas::guardian::cases::secret_hash(p)),
+            // The devices never sign in themselves: the load generators publish for them.
+            secret_hash: String::new(),
             id: d.id,
             elder: i64::try_from(d.elder.0).unwrap_or(0),
             kind: d.kind.code().to_owned(),
@@ -309,19 +310,16 @@ pub async fn run(args: &BenchGuardianArgs, base: Config) -> anyhow::Result<ExitC
     std::fs::create_dir_all(&scratch_dir)?;
     // The broker and the servers' settings.
     let mut settings = vec![("MINSHENG__GUARDIAN__BATCH".to_owned(), "4096".to_owned())];
-    let mut generator_creds = Vec::new();
-    let mut passwords = HashMap::new();
+    let generator_creds: Vec<telemetry::Credentials>;
     let (broker_url, _broker) = if embedded {
         let listen = SocketAddr::from(([127, 0, 0, 1], free_port()?));
         settings.push(("MINSHENG__GUARDIAN__MQTT".to_owned(), "embedded".to_owned()));
         settings.push(("MINSHENG__GUARDIAN__EMBEDDED_LISTEN".to_owned(), listen.to_string()));
-        // The embedded broker knows devices by their own passwords: the generators connect as
-        // the first few devices (it has no ACLs, so they may publish for the others).
-        for d in sim.devices().iter().take(args.publishers) {
-            let p = telemetry::mosquitto::generate_password();
-            generator_creds.push(telemetry::Credentials::new(d.id.clone(), p.clone()));
-            passwords.insert(d.id.clone(), p);
-        }
+        // The embedded broker lets devices write only their own topics; the load generators
+        // sign in as the server's own user, which may write any device's.
+        let password = telemetry::mosquitto::generate_password();
+        settings.push(("MINSHENG__GUARDIAN__PASSWORD".to_owned(), password.clone()));
+        generator_creds = (0..args.publishers).map(|_| telemetry::Credentials::new("minsheng", password.clone())).collect();
         (format!("mqtt://{listen}"), Broker::Embedded)
     } else {
         let (url, broker, server, generators) = private_mosquitto(&scratch_dir, args.publishers)?;
@@ -335,7 +333,7 @@ pub async fn run(args: &BenchGuardianArgs, base: Config) -> anyhow::Result<ExitC
     let (scratch, state) = Scratch::start_with("bench-guardian", args.database_url.as_deref(), &base, settings.clone()).await?;
     let backend = state.store.backend().name().to_owned();
     eprintln!("登记 enrolling {homes} homes with {devices} devices into {backend} …");
-    enrol(&state, &sim, &passwords, now).await?;
+    enrol(&state, &sim, now).await?;
     // The console's account.
     let hash = server::auth::hash_password(demo::seed::DEMO_PASSWORD, state.config.argon2_memory_kib, state.config.argon2_iterations).map_err(|e| anyhow::anyhow!("{e}"))?;
     state
@@ -399,7 +397,7 @@ pub async fn run(args: &BenchGuardianArgs, base: Config) -> anyhow::Result<ExitC
     // The load generators.
     let mut publishers = Vec::new();
     for (c, creds) in generator_creds.iter().enumerate() {
-        let id = if embedded { creds.username.clone() } else { format!("bench-load-{c}") };
+        let id = if embedded { format!("minsheng-load-{c}") } else { format!("bench-load-{c}") };
         publishers.push(Arc::new(telemetry::Publisher::connect(&broker_url, &id, Some(creds.clone()), args.inflight).await?));
     }
     let p = publishers.len();

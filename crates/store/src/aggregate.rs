@@ -162,7 +162,7 @@ pub(crate) async fn load(conn: &mut AnyConnection, wanted: &[Wanted], others: &m
             let sql = format!("SELECT * FROM {} WHERE id = {}", w.table, placeholders(1, 1, sqlite));
             let mut args = AnyArguments::default();
             crate::writer::bind(&mut args, &Value::I(*id))?;
-            if let Some(row) = sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_optional(&mut *conn).await? {
+            if let Some(row) = crate::query_with(sql, args).fetch_optional(&mut *conn).await? {
                 let version = row.int("version")?;
                 others.loaded(w.table, *id, (w.read)(&row)?, version, w.write);
             }
@@ -179,7 +179,7 @@ pub(crate) async fn save(conn: &mut AnyConnection, others: &Others) -> Result<()
         for v in &vals {
             crate::writer::bind(&mut args, v)?;
         }
-        let done = sqlx::query_with(sqlx::AssertSqlSafe(sql), args).execute(&mut *conn).await?;
+        let done = crate::query_with(sql, args).execute(&mut *conn).await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict);
         }

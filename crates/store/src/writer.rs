@@ -745,7 +745,7 @@ async fn fetch_in(conn: &mut AnyConnection, sql_prefix: &str, sql_suffix: &str, 
     let mut out = Vec::new();
     for chunk in ids.chunks(512) {
         let (sql, args) = in_list(conn, sql_prefix, sql_suffix, chunk)?;
-        out.extend(sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_all(&mut *conn).await?);
+        out.extend(crate::query_with(sql, args).fetch_all(&mut *conn).await?);
     }
     Ok(out)
 }
@@ -824,7 +824,7 @@ async fn load_idempotency(conn: &mut AnyConnection, keys: &[(AccountId, String)]
             args.add(key.clone()).map_err(sqlx::Error::Encode)?;
         }
         sql.push(')');
-        for r in sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_all(&mut *conn).await? {
+        for r in crate::query_with(sql, args).fetch_all(&mut *conn).await? {
             uow.idem.insert(
                 (AccountId(r.try_get("account_id")?), r.try_get("idem_key")?),
                 Saved { request_hash: r.try_get("request_hash")?, application: ApplicationId(r.try_get("application_id")?) },
@@ -948,7 +948,7 @@ impl Script {
         if self.sqlite {
             let Some((sql, args)) = self.statements.into_iter().next() else { return Ok(0) };
             let script = format!("BEGIN IMMEDIATE;\n{sql};\nCOMMIT");
-            match sqlx::query_with(sqlx::AssertSqlSafe(script), args).execute(&mut **conn).await.map(|r| r.rows_affected()) {
+            match crate::query_with(script, args).execute(&mut **conn).await.map(|r| r.rows_affected()) {
                 Ok(n) => Ok(n),
                 Err(e) => {
                     // Ends the transaction if the script began one; if even that fails, the
@@ -971,7 +971,7 @@ impl Script {
     pub(crate) async fn fetch(self, conn: &mut AnyConnection) -> Result<Vec<sqlx::any::AnyRow>> {
         let mut rows = Vec::new();
         for (sql, args) in self.statements {
-            rows.extend(sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_all(&mut *conn).await?);
+            rows.extend(crate::query_with(sql, args).fetch_all(&mut *conn).await?);
         }
         Ok(rows)
     }
@@ -980,7 +980,7 @@ impl Script {
     pub(crate) async fn execute(self, conn: &mut AnyConnection) -> Result<u64> {
         let mut affected = 0;
         for (sql, args) in self.statements {
-            affected += sqlx::query_with(sqlx::AssertSqlSafe(sql), args).execute(&mut *conn).await?.rows_affected();
+            affected += crate::query_with(sql, args).execute(&mut *conn).await?.rows_affected();
         }
         Ok(affected)
     }

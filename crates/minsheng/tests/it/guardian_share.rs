@@ -149,11 +149,11 @@ async fn publish_doors(doors: &[(String, telemetry::Publisher)], seqs: std::ops:
     n
 }
 
-async fn count(db: &sqlx::PgPool, sql: &str) -> i64 {
+async fn count(db: &sqlx::PgPool, sql: &'static str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(db).await.expect("count")
 }
 
-async fn wait_count(db: &sqlx::PgPool, sql: &str, want: i64, servers: &[&DemoServer]) {
+async fn wait_count(db: &sqlx::PgPool, sql: &'static str, want: i64, servers: &[&DemoServer]) {
     let started = Instant::now();
     loop {
         let n = count(db, sql).await;
@@ -211,9 +211,9 @@ async fn two_servers_share_the_readings_and_kills_of_a_server_and_the_broker_los
     wait_subscribed(&http, &a).await;
     wait_subscribed(&http, &b).await;
     let db = sqlx::PgPool::connect(&url).await.expect("connect");
-    let doors: Vec<(String, String, String)> = all.iter().filter(|(_, k, _)| k == "door").take(8).cloned().collect();
+    let doors: Vec<(String, String, String)> = all.iter().filter(|(_, k, _)| k == "door").cloned().collect();
     let wearable: Vec<(String, String, String)> = all.iter().filter(|(_, k, _)| k == "wearable").take(1).cloned().collect();
-    assert!(doors.len() == 8 && wearable.len() == 1, "the demo has doors and wearables: {}", all.len());
+    assert!(doors.len() >= 3 && wearable.len() == 1, "the demo has doors and wearables: {}", all.len());
     let readings = "SELECT COUNT(*) FROM guardian_reading";
 
     // 1. Both servers take a share.

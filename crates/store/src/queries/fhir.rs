@@ -263,13 +263,13 @@ impl FhirQueries<'_> {
         };
         let n = params.len();
         let sql = format!("SELECT logical_id, data FROM fhir_resource WHERE {filter} ORDER BY effective DESC, id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2);
-        let rows = sqlx::query_with(sqlx::AssertSqlSafe(sql), args(&[q.limit, q.offset])?).fetch_all(self.read_pool()).await?;
+        let rows = crate::query_with(sql, args(&[q.limit, q.offset])?).fetch_all(self.read_pool()).await?;
         let page: Vec<(String, String)> = rows.iter().map(|r| Ok((r.try_get("logical_id")?, r.try_get("data")?))).collect::<Result<_>>()?;
         let total = if q.offset == 0 && (page.len() as i64) < q.limit {
             page.len() as i64
         } else {
             let sql = format!("SELECT COUNT(*) AS n FROM fhir_resource WHERE {filter}");
-            sqlx::query_with(sqlx::AssertSqlSafe(sql), args(&[])?).fetch_one(self.read_pool()).await?.try_get("n")?
+            crate::query_with(sql, args(&[])?).fetch_one(self.read_pool()).await?.try_get("n")?
         };
         Ok((page, total))
     }

@@ -126,7 +126,7 @@ impl crate::Store {
         for v in &w.args {
             crate::writer::bind(&mut args, v)?;
         }
-        Ok(sqlx::query_with(sqlx::AssertSqlSafe(sql), args).fetch_all(self.read_pool()).await?)
+        Ok(crate::query_with(sql, args).fetch_all(self.read_pool()).await?)
     }
 }
 

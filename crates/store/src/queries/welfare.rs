@@ -807,7 +807,7 @@ impl WelfareQueries<'_> {
             for v in &w_args(&w) {
                 crate::writer::bind(&mut args, v)?;
             }
-            sqlx::query_with(sqlx::AssertSqlSafe(sql), args).execute(&mut *tx).await?;
+            crate::query_with(sql, args).execute(&mut *tx).await?;
         }
         for (id, reason) in failed {
             sqlx::query("UPDATE welfare_payment SET status = 'failed', failure = $1 WHERE id = $2 AND run_id = $3 AND status = 'planned'")
