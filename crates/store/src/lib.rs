@@ -282,9 +282,9 @@ fn sqlite_dialect(sql: &str) -> String {
 const CACHEABLE_SQL: usize = 2048;
 
 /// A query whose prepared statement is kept on its connection only when its text is short. The
-/// texts of multi-row inserts and long `IN` lists change with their row counts, and each one kept
-/// holds its compiled program (megabytes for thousands of rows): kept a hundred to a connection,
-/// they grew a server by gigabytes a minute under the guardian's 50,000 readings a second.
+/// texts of multi-row inserts and long `IN` lists change with their row counts, so a kept one is
+/// seldom used again, and each holds its compiled program (megabytes for thousands of rows): a
+/// hundred kept on each connection (sqlx's default) could hold gigabytes for nothing.
 pub(crate) fn query_with<'q, A: sqlx::IntoArguments<sqlx::Any> + 'q>(sql: String, args: A) -> sqlx::query::Query<'q, sqlx::Any, A> {
     let keep = sql.len() <= CACHEABLE_SQL;
     sqlx::query_with(sqlx::AssertSqlSafe(sql), args).persistent(keep)

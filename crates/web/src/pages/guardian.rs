@@ -350,7 +350,9 @@ fn candidate_label(ctx: &Ctx, c: &RankedResponderView) -> String {
         Some(s) => ctx.ta("gd-travel-minutes", crate::args![("n", i64::from(s.div_ceil(60)))]),
         None => ctx.t("gd-travel-unknown"),
     };
-    format!("{} · {} · {}", c.responder.name, named(ctx, &format!("gd-responder-{}", c.responder.kind), &c.responder.kind), travel)
+    // How the time was reckoned: over the street network, or the straight line when there is none.
+    let method = named(ctx, &format!("gd-method-{}", c.method), &c.method);
+    format!("{} · {} · {}（{}）", c.responder.name, named(ctx, &format!("gd-responder-{}", c.responder.kind), &c.responder.kind), travel, method)
 }
 
 async fn render_alarm(ctx: &Ctx, web: &Web, id: &str, s: AlarmShown, status: StatusCode) -> Result<Response, Failure> {

@@ -152,6 +152,8 @@ async fn an_elder_is_enrolled_a_fall_is_dispatched_and_the_responder_closes_it()
     assert_eq!((st, location.as_deref()), (StatusCode::SEE_OTHER, Some(format!("{path}?done=acknowledge").as_str())), "{body}");
     let page = centre.get(&format!("{path}?done=acknowledge")).await;
     assert!(page.body.contains("报警已确认") && page.body.contains("监护中心确认") && page.body.contains("约 "), "{}", page.body);
+    // No street network is loaded here: each responder's time says it is a straight-line estimate.
+    assert!(page.body.contains("（按直线距离估算）"), "the method beside each responder: {}", page.body);
     let (st, _, body) = post(&centre, &act, vec![("_csrf".into(), csrf.clone()), ("action".into(), "dispatch".into()), ("responder".into(), "".into())]).await;
     assert_eq!(st, StatusCode::SEE_OTHER, "{body}");
 
