@@ -143,7 +143,7 @@ filing_log_millis = 100      # how often filings' shared-data look-ups are writt
 mqtt = "off"
 embedded_listen = "127.0.0.1:1883"
 username = ""             # this server's MQTT account on an external broker ("" = none)
-password = ""             # its password. Secret: never logged.
+password = ""             # its password (embedded: the server's own account; "" = one made at each start). Secret: never logged.
 client_id = ""            # "" = minsheng-<node>: one persistent session per server
 batch = 2048              # readings taken together into one transaction
 tick_millis = 1000        # how often the duty looks for silence and escalations

@@ -764,3 +764,32 @@ async fn on_the_embedded_broker_a_device_cannot_raise_an_alarm_for_another() {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
     t.shutdown().await;
 }
+
+/// With no `[guardian] password`, the embedded broker's own account has a password made for the
+/// run: nobody on the machine can sign in as the server (and read every elder's readings).
+#[tokio::test]
+async fn without_a_configured_password_nobody_signs_in_to_the_embedded_broker_as_the_server() {
+    let port = free_port();
+    let t = TestApp::spawn_with(crate::helpers::Db::Sqlite, |env| {
+        env.push(("MINSHENG__GUARDIAN__MQTT".into(), "embedded".into()));
+        env.push(("MINSHENG__GUARDIAN__EMBEDDED_LISTEN".into(), format!("127.0.0.1:{port}")));
+    })
+    .await;
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(server::areas::guardian::live::telemetry(t.state.clone(), stop_rx));
+    for _ in 0..100 {
+        if t.state.guardian.subscribed() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(t.state.guardian.subscribed(), "the server's own subscriber signed in");
+    let url = format!("mqtt://127.0.0.1:{port}");
+    for guess in ["", "minsheng", "guess"] {
+        let r = telemetry::Publisher::connect(&url, "minsheng-spy", Some(telemetry::Credentials::new("minsheng", guess)), 10).await;
+        assert!(r.is_err(), "signed in as the server with {guess:?}");
+    }
+    let _ = stop.send(true);
+    let _ = task.await;
+    t.shutdown().await;
+}

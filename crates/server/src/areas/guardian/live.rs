@@ -612,6 +612,9 @@ pub async fn telemetry(state: AppState, mut stop: tokio::sync::watch::Receiver<b
     use crate::config::Telemetry;
     let cfg = state.config.guardian.clone();
     let mut _broker = None;
+    // The embedded broker's own account: the configured password, else one made for this run
+    // (known only to this process), so that nobody else may sign in as the server.
+    let own_password = matches!(cfg.telemetry, Telemetry::Embedded(_)).then(|| cfg.password.as_ref().map_or_else(telemetry::mosquitto::generate_password, |p| p.expose().to_owned()));
     let url = match &cfg.telemetry {
         Telemetry::Off => return,
         Telemetry::External(url) => url.clone(),
@@ -619,16 +622,16 @@ pub async fn telemetry(state: AppState, mut stop: tokio::sync::watch::Receiver<b
             let mut ec = telemetry::EmbeddedConfig::new(*listen);
             let live = state.clone();
             let server_user = "minsheng".to_owned();
-            let server_pass = cfg.password.as_ref().map(|p| p.expose().to_owned());
+            let server_pass = own_password.clone().unwrap_or_default();
             ec.auth = Some(std::sync::Arc::new(move |client: &str, user: &str, pass: &str| {
-                // This server's own subscriber, or a device with its own password.
-                (user == server_user && server_pass.as_deref().is_none_or(|p| p == pass) && client.starts_with("minsheng-")) || live.guardian.authorise(client, user, pass)
+                // This server's own subscriber (or a trusted generator given the configured
+                // password, as a benchmark's), or a device with its own password.
+                (user == server_user && pass == server_pass && client.starts_with("minsheng-")) || live.guardian.authorise(client, user, pass)
             }));
             // A device writes only its own topic (rumqttd has no ACLs of its own; Mosquitto's ACL
-            // file says the same). The server's own user writes anywhere only when it has a
-            // password (a trusted generator, as a benchmark's); without one anybody could claim it.
-            let trusted = cfg.password.is_some().then(|| "minsheng".to_owned());
-            ec.publish_acl = Some(std::sync::Arc::new(move |user: &str, topic: &str| trusted.as_deref() == Some(user) || topic == telemetry::topic::device_topic(user)));
+            // file says the same); the server's own user, which only the password's holders can
+            // sign in as, writes anywhere.
+            ec.publish_acl = Some(std::sync::Arc::new(move |user: &str, topic: &str| user == "minsheng" || topic == telemetry::topic::device_topic(user)));
             match telemetry::EmbeddedBroker::start(ec).await {
                 Ok(b) => {
                     let url = b.url();
@@ -652,7 +655,7 @@ pub async fn telemetry(state: AppState, mut stop: tokio::sync::watch::Receiver<b
     };
     sc.credentials = match (&cfg.username, &cfg.password, &cfg.telemetry) {
         (Some(u), Some(p), _) => Some(telemetry::Credentials::new(u.clone(), p.expose().to_owned())),
-        (None, p, Telemetry::Embedded(_)) => Some(telemetry::Credentials::new("minsheng", p.as_ref().map(|p| p.expose().to_owned()).unwrap_or_default())),
+        (None, _, Telemetry::Embedded(_)) => Some(telemetry::Credentials::new("minsheng", own_password.clone().unwrap_or_default())),
         _ => None,
     };
     let (subscriber, mut rx) = match telemetry::Subscriber::start(sc) {
