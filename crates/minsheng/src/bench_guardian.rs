@@ -13,12 +13,8 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::net::TcpListener;
-use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::Child;
-use std::process::Command;
 use std::process::ExitCode;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -113,41 +109,14 @@ struct Figures {
     peak_rss_mib: f64,
 }
 
-/// What keeps the run's broker alive.
-enum Broker {
-    Mosquitto(Child),
-    Embedded,
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        if let Broker::Mosquitto(child) = self {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-fn wait_listening(addr: SocketAddr, what: &str) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-        if Instant::now() > deadline {
-            bail!("{what} did not start listening on {addr}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(())
-}
-
 /// A Mosquitto on a free loopback port from the telemetry crate's production files: the servers'
 /// account, one load-generator account per connection.
-fn private_mosquitto(dir: &std::path::Path, publishers: usize) -> anyhow::Result<(String, Broker, telemetry::Credentials, Vec<telemetry::Credentials>)> {
+fn private_mosquitto(dir: &std::path::Path, publishers: usize) -> anyhow::Result<(String, telemetry::mosquitto::LocalBroker, telemetry::Credentials, Vec<telemetry::Credentials>)> {
     use telemetry::mosquitto::Acl;
-    use telemetry::mosquitto::MosquittoConf;
     use telemetry::mosquitto::PasswordFile;
     let dir = dir.join("mosquitto");
     std::fs::create_dir_all(&dir)?;
@@ -168,25 +137,8 @@ fn private_mosquitto(dir: &std::path::Path, publishers: usize) -> anyhow::Result
     let acl_path = dir.join("acl");
     passwords.write(&pw)?;
     acl.write(&acl_path)?;
-    let port = free_port()?;
-    let mut conf = MosquittoConf::new(&dir.join("data"), port, &pw, &acl_path);
-    conf.bind = Some([127, 0, 0, 1].into());
-    conf.log_file = Some(dir.join("mosquitto.log"));
-    if std::fs::read_to_string("/proc/self/status")?.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")) {
-        conf.run_as = Some("root".to_owned());
-    }
-    let conf = conf.write()?;
-    let child = Command::new("mosquitto")
-        .arg("-c")
-        .arg(&conf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("mosquitto (Debian's package mosquitto) could not be started")?;
-    let broker = Broker::Mosquitto(child);
-    wait_listening(SocketAddr::from(([127, 0, 0, 1], port)), "mosquitto")?;
-    Ok((format!("mqtt://127.0.0.1:{port}"), broker, telemetry::Credentials::new("minsheng-servers", server_password), generators))
+    let broker = telemetry::mosquitto::LocalBroker::start(&dir, &pw, &acl_path).context("mosquitto (Debian's package mosquitto) could not be started")?;
+    Ok((broker.url(), broker, telemetry::Credentials::new("minsheng-servers", server_password), generators))
 }
 
 fn rss_bytes() -> u64 {
@@ -311,7 +263,7 @@ pub async fn run(args: &BenchGuardianArgs, base: Config) -> anyhow::Result<ExitC
     // The broker and the servers' settings.
     let mut settings = vec![("MINSHENG__GUARDIAN__BATCH".to_owned(), "4096".to_owned())];
     let generator_creds: Vec<telemetry::Credentials>;
-    let (broker_url, _broker) = if embedded {
+    let (broker_url, _broker): (String, Option<telemetry::mosquitto::LocalBroker>) = if embedded {
         let listen = SocketAddr::from(([127, 0, 0, 1], free_port()?));
         settings.push(("MINSHENG__GUARDIAN__MQTT".to_owned(), "embedded".to_owned()));
         settings.push(("MINSHENG__GUARDIAN__EMBEDDED_LISTEN".to_owned(), listen.to_string()));
@@ -320,14 +272,14 @@ pub async fn run(args: &BenchGuardianArgs, base: Config) -> anyhow::Result<ExitC
         let password = telemetry::mosquitto::generate_password();
         settings.push(("MINSHENG__GUARDIAN__PASSWORD".to_owned(), password.clone()));
         generator_creds = (0..args.publishers).map(|_| telemetry::Credentials::new("minsheng", password.clone())).collect();
-        (format!("mqtt://{listen}"), Broker::Embedded)
+        (format!("mqtt://{listen}"), None)
     } else {
         let (url, broker, server, generators) = private_mosquitto(&scratch_dir, args.publishers)?;
         settings.push(("MINSHENG__GUARDIAN__MQTT".to_owned(), url.clone()));
         settings.push(("MINSHENG__GUARDIAN__USERNAME".to_owned(), server.username.clone()));
         settings.push(("MINSHENG__GUARDIAN__PASSWORD".to_owned(), server.password.clone()));
         generator_creds = generators;
-        (url, broker)
+        (url, Some(broker))
     };
 
     let (scratch, state) = Scratch::start_with("bench-guardian", args.database_url.as_deref(), &base, settings.clone()).await?;

@@ -14,11 +14,6 @@
 //! 200,000 messages, 4 connections, 1,000 in flight per connection.
 
 use std::net::SocketAddr;
-use std::net::TcpListener;
-use std::net::TcpStream;
-use std::process::Child;
-use std::process::Command;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
@@ -30,7 +25,7 @@ use telemetry::Publisher;
 use telemetry::Subscriber;
 use telemetry::SubscriberConfig;
 use telemetry::mosquitto::Acl;
-use telemetry::mosquitto::MosquittoConf;
+use telemetry::mosquitto::LocalBroker;
 use telemetry::mosquitto::PasswordFile;
 use telemetry::topic;
 
@@ -39,7 +34,7 @@ const DEVICES: usize = 100_000;
 /// Where the run's broker is, and what keeps it alive.
 enum Broker {
     Embedded(EmbeddedBroker),
-    Private(Child, tempfile::TempDir),
+    Private(LocalBroker, tempfile::TempDir),
     External,
 }
 
@@ -153,9 +148,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     s.shutdown().await;
     match broker {
         Broker::Embedded(b) => b.stop(),
-        Broker::Private(mut child, _dir) => {
-            let _ = child.kill();
-            let _ = child.wait();
+        // Dropping the broker kills it, before its directory goes.
+        Broker::Private(broker, dir) => {
+            drop(broker);
+            drop(dir);
         }
         Broker::External => {}
     }
@@ -185,22 +181,6 @@ fn private_mosquitto(connections: usize) -> Result<Setup, Box<dyn std::error::Er
     let acl_path = dir.path().join("acl");
     passwords.write(&pw)?;
     acl.write(&acl_path)?;
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut conf = MosquittoConf::new(&dir.path().join("broker"), port, &pw, &acl_path);
-    conf.bind = Some([127, 0, 0, 1].into());
-    conf.log_file = Some(dir.path().join("mosquitto.log"));
-    if std::fs::read_to_string("/proc/self/status")?.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")) {
-        conf.run_as = Some("root".to_owned());
-    }
-    let conf = conf.write()?;
-    let child = Command::new("mosquitto").arg("-c").arg(&conf).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-        if Instant::now() > deadline {
-            return Err("mosquitto did not start".into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok((format!("mqtt://{addr}"), Broker::Private(child, dir), Some(Credentials::new("bench-server", "server-pw")), gateways))
+    let broker = LocalBroker::start(dir.path(), &pw, &acl_path)?;
+    Ok((broker.url(), Broker::Private(broker, dir), Some(Credentials::new("bench-server", "server-pw")), gateways))
 }

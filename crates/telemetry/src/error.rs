@@ -18,8 +18,9 @@ pub enum Error {
     /// A device id or user name cannot go into a topic, an ACL or the password file.
     #[error("invalid user name {0:?}: 1-64 letters, digits, '-' or '_'")]
     InvalidUser(String),
-    /// The embedded broker's address is taken, or it did not start listening in time.
-    #[error("embedded broker on {addr} did not start: {reason}")]
+    /// The embedded broker's address is taken, or it (or a [`crate::mosquitto::LocalBroker`]) did
+    /// not start listening in time.
+    #[error("broker on {addr} did not start: {reason}")]
     BrokerStart {
         /// The address it was to listen on.
         addr: std::net::SocketAddr,

@@ -346,6 +346,91 @@ pub fn mosquitto_config(dir: &Path, port: u16, password_file: &Path, acl_file: &
     MosquittoConf::new(dir, port, password_file, acl_file).write()
 }
 
+/// A Mosquitto process of one's own on a free loopback port, made from a password file and an ACL
+/// file with the defaults of [`MosquittoConf::new`] (data, log and `mosquitto.conf` under `dir`):
+/// for tests, benchmarks and examples. Killed (SIGKILL) when dropped.
+#[derive(Debug)]
+pub struct LocalBroker {
+    child: std::process::Child,
+    conf: PathBuf,
+    addr: std::net::SocketAddr,
+}
+
+impl LocalBroker {
+    /// Writes the configuration, starts `mosquitto` and waits (at most 30 s) until it listens.
+    pub fn start(dir: &Path, password_file: &Path, acl_file: &Path) -> Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| Error::Write { path: dir.to_owned(), source: e })?.port();
+        let mut conf = MosquittoConf::new(&dir.join("data"), port, password_file, acl_file);
+        conf.bind = Some([127, 0, 0, 1].into());
+        conf.log_file = Some(dir.join("mosquitto.log"));
+        // Started as root, Mosquitto would switch to the `mosquitto` user, which cannot read the
+        // files of a temporary directory.
+        if running_as_root() {
+            conf.run_as = Some("root".to_owned());
+        }
+        let conf = conf.write()?;
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let child = spawn_listening(&conf, addr)?;
+        Ok(Self { child, conf, addr })
+    }
+
+    /// `mqtt://127.0.0.1:port`.
+    pub fn url(&self) -> String {
+        format!("mqtt://{}", self.addr)
+    }
+
+    /// SIGHUP: it reads its password and ACL files again.
+    pub fn reload(&self) -> Result<()> {
+        let status = std::process::Command::new("kill").args(["-HUP", &self.child.id().to_string()]).status();
+        match status {
+            Ok(s) if s.success() => Ok(()),
+            Ok(s) => Err(Error::BrokerStart { addr: self.addr, reason: format!("kill -HUP: {s}") }),
+            Err(e) => Err(Error::BrokerStart { addr: self.addr, reason: format!("kill -HUP: {e}") }),
+        }
+    }
+
+    /// SIGKILL, then a start on the same files, port and persistence.
+    pub fn kill_and_restart(&mut self) -> Result<()> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn_listening(&self.conf, self.addr)?;
+        Ok(())
+    }
+}
+
+impl Drop for LocalBroker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn_listening(conf: &Path, addr: std::net::SocketAddr) -> Result<std::process::Child> {
+    let fail = |reason: String| Error::BrokerStart { addr, reason };
+    let mut child = std::process::Command::new("mosquitto")
+        .arg("-c")
+        .arg(conf)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .map_err(|e| fail(format!("the mosquitto binary (Debian's package mosquitto): {e}")))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(100)).is_err() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(fail("it did not listen within 30 s".to_owned()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Ok(child)
+}
+
+fn running_as_root() -> bool {
+    fs::read_to_string("/proc/self/status").ok().and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0"))).unwrap_or(false)
+}
+
 fn write_private(path: &Path, text: &str) -> Result<()> {
     let err = |e| Error::Write { path: path.to_owned(), source: e };
     let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path).map_err(err)?;

@@ -8,82 +8,26 @@
 //! `MINSHENG_TEST_MQTT` (which says Mosquitto is installed), as `.ci/run` sets them.
 
 use std::path::Path;
-use std::path::PathBuf;
-use std::process::Child;
-use std::process::Command;
-use std::process::Stdio;
 use std::time::Duration;
 use std::time::Instant;
 
 use serde_json::Value;
 
 use crate::helpers::DemoServer;
-use crate::helpers::free_port;
 
 const PATIENCE: Duration = Duration::from_secs(240);
 const SERVER_USER: &str = "minsheng-servers";
 const SERVER_PASSWORD: &str = "servers-password-for-the-test";
 
-/// A Mosquitto of this test's own on a free port, from the telemetry crate's files.
-struct Mosquitto {
-    child: Child,
-    conf: PathBuf,
-    port: u16,
-}
-
-impl Drop for Mosquitto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn_mosquitto(conf: &Path, port: u16) -> Child {
-    let child = Command::new("mosquitto").arg("-c").arg(conf).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("mosquitto (the package mosquitto) starts");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "mosquitto did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
-}
-
-impl Mosquitto {
-    /// The servers' account and `devices` (id, password) may connect; devices write their own topic.
-    fn start(dir: &Path) -> Mosquitto {
-        std::fs::create_dir_all(dir).expect("dir");
-        write_passwords(dir, &[]);
-        let mut acl = telemetry::mosquitto::Acl::new();
-        acl.server(SERVER_USER).expect("acl");
-        acl.write(&dir.join("acl")).expect("acl file");
-        let port = free_port();
-        let mut conf = telemetry::mosquitto::MosquittoConf::new(&dir.join("data"), port, &dir.join("passwords"), &dir.join("acl"));
-        conf.bind = Some([127, 0, 0, 1].into());
-        conf.log_file = Some(dir.join("mosquitto.log"));
-        if std::fs::read_to_string("/proc/self/status").unwrap_or_default().lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")) {
-            conf.run_as = Some("root".to_owned());
-        }
-        let conf = conf.write().expect("mosquitto.conf");
-        let child = spawn_mosquitto(&conf, port);
-        Mosquitto { child, conf, port }
-    }
-
-    fn url(&self) -> String {
-        format!("mqtt://127.0.0.1:{}", self.port)
-    }
-
-    /// SIGHUP: it reads its password and ACL files again.
-    fn reload(&self) {
-        let ok = Command::new("kill").args(["-HUP", &self.child.id().to_string()]).status().expect("kill -HUP");
-        assert!(ok.success());
-    }
-
-    /// SIGKILL, then a start on the same files and persistence.
-    fn kill_and_restart(&mut self) {
-        self.child.kill().expect("kill -9 mosquitto");
-        self.child.wait().expect("reap");
-        self.child = spawn_mosquitto(&self.conf, self.port);
-    }
+/// A Mosquitto of this test's own on a free port, from the telemetry crate's files: the servers'
+/// account may read every device topic; devices (added later) write their own.
+fn start_mosquitto(dir: &Path) -> telemetry::mosquitto::LocalBroker {
+    std::fs::create_dir_all(dir).expect("dir");
+    write_passwords(dir, &[]);
+    let mut acl = telemetry::mosquitto::Acl::new();
+    acl.server(SERVER_USER).expect("acl");
+    acl.write(&dir.join("acl")).expect("acl file");
+    telemetry::mosquitto::LocalBroker::start(dir, &dir.join("passwords"), &dir.join("acl")).expect("mosquitto (the package mosquitto) starts")
 }
 
 fn write_passwords(dir: &Path, devices: &[(String, String)]) {
@@ -180,7 +124,7 @@ async fn two_servers_share_the_readings_and_kills_of_a_server_and_the_broker_los
     let url = store::create_scratch_database(&base, &name).await.expect("scratch database");
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("shared");
-    let mut broker = Mosquitto::start(&dir.path().join("mosquitto"));
+    let mut broker = start_mosquitto(&dir.path().join("mosquitto"));
     let mqtt = broker.url();
     let env = |client: &'static str| {
         vec![
@@ -205,7 +149,7 @@ async fn two_servers_share_the_readings_and_kills_of_a_server_and_the_broker_los
     a.ready(&http, PATIENCE).await;
     let all = devices(&data);
     write_passwords(&dir.path().join("mosquitto"), &all.iter().map(|(id, _, pw)| (id.clone(), pw.clone())).collect::<Vec<_>>());
-    broker.reload();
+    broker.reload().expect("SIGHUP");
     let mut b = start("b", "minsheng-b");
     b.ready(&http, PATIENCE).await;
     wait_subscribed(&http, &a).await;
@@ -249,7 +193,7 @@ async fn two_servers_share_the_readings_and_kills_of_a_server_and_the_broker_los
     b.child.wait().expect("reap");
     acked += publish_doors(&pubs, 131..=160, Duration::from_millis(5)).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    broker.kill_and_restart();
+    broker.kill_and_restart().expect("mosquitto starts again");
     let mut b = start("b3", "minsheng-b");
     b.ready(&http, PATIENCE).await;
     // a reconnects by itself; its queue and b's come from the broker's persistence.

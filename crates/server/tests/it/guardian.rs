@@ -249,13 +249,7 @@ async fn a_fall_over_mqtt_becomes_an_alarm_a_dispatch_an_arrival_and_a_closure_a
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         let publisher = publisher.expect("the device connects to the embedded broker");
-        for _ in 0..100 {
-            if t.state.guardian.subscribed() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert!(t.state.guardian.subscribed(), "the server subscribed");
+        assert!(subscribed(&t).await, "the server subscribed");
         let topic = format!("minsheng/v1/guardian/{device}/up");
         let now = t.clock.now_utc();
         publisher.publish(&topic, wearable(1, now, true, false)).await.expect("published");
@@ -682,20 +676,41 @@ async fn the_leading_servers_duty_deletes_readings_older_than_30_days_every_hour
     }
 }
 
+/// A test server (SQLite) whose embedded broker listens on `port`, with `[guardian] password`
+/// when given, its telemetry task running; stop it with the sender, then await the task.
+async fn with_embedded_broker(port: u16, password: Option<&str>) -> (TestApp, tokio::sync::watch::Sender<bool>, tokio::task::JoinHandle<()>) {
+    let password = password.map(str::to_owned);
+    let t = TestApp::spawn_with(crate::helpers::Db::Sqlite, |env| {
+        env.push(("MINSHENG__GUARDIAN__MQTT".into(), "embedded".into()));
+        env.push(("MINSHENG__GUARDIAN__EMBEDDED_LISTEN".into(), format!("127.0.0.1:{port}")));
+        if let Some(p) = password {
+            env.push(("MINSHENG__GUARDIAN__PASSWORD".into(), p));
+        }
+    })
+    .await;
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(server::areas::guardian::live::telemetry(t.state.clone(), stop_rx));
+    (t, stop, task)
+}
+
+/// Whether the server's subscription is in place within 10 s.
+async fn subscribed(t: &TestApp) -> bool {
+    for _ in 0..100 {
+        if t.state.guardian.subscribed() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    t.state.guardian.subscribed()
+}
+
 /// With the embedded broker (which has no ACLs of its own) a device writes only its own topic: an
 /// SOS one wearable publishes on another's topic is never acknowledged and raises nothing (on
 /// SQLite: the broker, not the database, is under test).
 #[tokio::test]
 async fn on_the_embedded_broker_a_device_cannot_raise_an_alarm_for_another() {
     let port = free_port();
-    let t = TestApp::spawn_with(crate::helpers::Db::Sqlite, |env| {
-        env.push(("MINSHENG__GUARDIAN__MQTT".into(), "embedded".into()));
-        env.push(("MINSHENG__GUARDIAN__EMBEDDED_LISTEN".into(), format!("127.0.0.1:{port}")));
-        env.push(("MINSHENG__GUARDIAN__PASSWORD".into(), "server-secret".into()));
-    })
-    .await;
-    let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(server::areas::guardian::live::telemetry(t.state.clone(), stop_rx));
+    let (t, stop, task) = with_embedded_broker(port, Some("server-secret")).await;
     let centre = t.login("mzj_clerk").await;
     // Two elders, each with a wearable: (device, password).
     let mut creds = Vec::new();
@@ -719,13 +734,7 @@ async fn on_the_embedded_broker_a_device_cannot_raise_an_alarm_for_another() {
         }
     };
     let one = connect(creds[0].clone()).await;
-    for _ in 0..100 {
-        if t.state.guardian.subscribed() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(t.state.guardian.subscribed(), "the server subscribed");
+    assert!(subscribed(&t).await, "the server subscribed");
     let (a, b) = (creds[0].0.clone(), creds[1].0.clone());
     let now = t.clock.now_utc();
     // One wearable's SOS on the other's topic: never acknowledged.
@@ -770,20 +779,8 @@ async fn on_the_embedded_broker_a_device_cannot_raise_an_alarm_for_another() {
 #[tokio::test]
 async fn without_a_configured_password_nobody_signs_in_to_the_embedded_broker_as_the_server() {
     let port = free_port();
-    let t = TestApp::spawn_with(crate::helpers::Db::Sqlite, |env| {
-        env.push(("MINSHENG__GUARDIAN__MQTT".into(), "embedded".into()));
-        env.push(("MINSHENG__GUARDIAN__EMBEDDED_LISTEN".into(), format!("127.0.0.1:{port}")));
-    })
-    .await;
-    let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(server::areas::guardian::live::telemetry(t.state.clone(), stop_rx));
-    for _ in 0..100 {
-        if t.state.guardian.subscribed() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(t.state.guardian.subscribed(), "the server's own subscriber signed in");
+    let (t, stop, task) = with_embedded_broker(port, None).await;
+    assert!(subscribed(&t).await, "the server's own subscriber signed in");
     let url = format!("mqtt://127.0.0.1:{port}");
     for guess in ["", "minsheng", "guess"] {
         let r = telemetry::Publisher::connect(&url, "minsheng-spy", Some(telemetry::Credentials::new("minsheng", guess)), 10).await;

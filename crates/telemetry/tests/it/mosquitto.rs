@@ -1,14 +1,8 @@
 //! A real Mosquitto: the shared one `MINSHENG_TEST_MQTT` names, and private ones started from
 //! this crate's generated files (the `mosquitto` binary must be on the PATH).
 
-use std::net::SocketAddr;
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::Child;
-use std::process::Command;
-use std::process::Stdio;
 use std::time::Duration;
-use std::time::Instant;
 
 use telemetry::Credentials;
 use telemetry::Error;
@@ -16,13 +10,12 @@ use telemetry::Publisher;
 use telemetry::Subscriber;
 use telemetry::SubscriberConfig;
 use telemetry::mosquitto::Acl;
-use telemetry::mosquitto::MosquittoConf;
+use telemetry::mosquitto::LocalBroker;
 use telemetry::mosquitto::PasswordFile;
 use telemetry::topic;
 
 use crate::common::WAIT;
 use crate::common::collect;
-use crate::common::free_port;
 use crate::common::mqtt_url;
 use crate::common::payloads;
 use crate::common::unique;
@@ -76,11 +69,7 @@ async fn mosquitto_a_shared_group_splits_the_messages() {
 
 /// A Mosquitto of our own, on a free loopback port, from the generated files; killed (-9) when
 /// dropped.
-struct PrivateBroker {
-    child: Child,
-    conf: std::path::PathBuf,
-    addr: SocketAddr,
-}
+struct PrivateBroker(LocalBroker);
 
 impl PrivateBroker {
     fn start(dir: &Path, users: &[(&str, &str)], servers: &[&str]) -> Self {
@@ -96,62 +85,17 @@ impl PrivateBroker {
             acl.server(s).expect("valid user");
         }
         acl.write(&acl_path).expect("ACL written");
-        let port = free_port();
-        let mut conf = MosquittoConf::new(&dir.join("broker"), port, &pw, &acl_path);
-        conf.bind = Some([127, 0, 0, 1].into());
-        conf.log_file = Some(dir.join("mosquitto.log"));
-        // Started as root, Mosquitto would switch to the `mosquitto` user, which cannot read
-        // the tempdir.
-        if running_as_root() {
-            conf.run_as = Some("root".to_owned());
-        }
-        let conf = conf.write().expect("mosquitto.conf written");
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let child = spawn(&conf, addr);
-        Self { child, conf, addr }
+        Self(LocalBroker::start(dir, &pw, &acl_path).expect("the mosquitto binary runs (install mosquitto)"))
     }
 
     fn url(&self) -> String {
-        format!("mqtt://{}", self.addr)
+        self.0.url()
     }
 
     /// kill -9 and start again on the same files.
     fn kill_and_restart(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.child = spawn(&self.conf, self.addr);
+        self.0.kill_and_restart().expect("mosquitto starts again");
     }
-}
-
-impl Drop for PrivateBroker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn(conf: &Path, addr: SocketAddr) -> Child {
-    let child = Command::new("mosquitto")
-        .arg("-c")
-        .arg(conf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the mosquitto binary runs (install mosquitto)");
-    let deadline = Instant::now() + WAIT;
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-        assert!(Instant::now() < deadline, "mosquitto did not listen on {addr}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
-}
-
-fn running_as_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
-        .unwrap_or(false)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
