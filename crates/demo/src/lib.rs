@@ -23,6 +23,7 @@ pub mod seed_medins;
 pub mod seed_pool;
 pub mod seed_welfare;
 pub mod seed_guardian;
+pub mod seed_governance;
 #[cfg(test)]
 mod tests;
 

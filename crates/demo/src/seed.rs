@@ -36,11 +36,13 @@ pub struct SeedOptions {
     pub welfare: bool,
     /// Guarded elders of the pilot community with their devices, and the responders (the elderly safety guardian).
     pub guardian: bool,
+    /// Estates of three communities with their parties, issues, funds, a vote and a project (community governance).
+    pub governance: bool,
 }
 
 impl Default for SeedOptions {
     fn default() -> Self {
-        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75, medins: true, welfare: true, guardian: true }
+        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75, medins: true, welfare: true, guardian: true, governance: true }
     }
 }
 
@@ -317,6 +319,10 @@ pub async fn seed_demo(
     }
     if opts.guardian {
         crate::seed_guardian::seed_guardian(state, opts.seed, progress).await?;
+    }
+    if opts.governance {
+        let logins = crate::seed_governance::seed_governance(state, opts.seed, progress).await?;
+        report.logins.extend(logins);
     }
     Ok(report)
 }

@@ -191,6 +191,22 @@ impl GovernanceError {
     }
 }
 
+/// A duty's name in Chinese (the codes of `SeparationOfDuties`).
+fn duty_zh(code: &str) -> &str {
+    match code {
+        "submit" => "提交申请",
+        "estate_self_check" => "小区自查",
+        "community_recheck" => "社区复查",
+        "street_verification" => "街道核查",
+        "pay" => "付款",
+        "write_minutes" => "撰写会议纪要",
+        "approve_minutes" => "审定会议纪要",
+        "report_fixed" => "报告整改完成",
+        "close_problem" => "整改销号",
+        other => other,
+    }
+}
+
 impl Describe for GovernanceError {
     fn code(&self) -> &'static str {
         match self {
@@ -226,7 +242,7 @@ impl Describe for GovernanceError {
             GovernanceError::WrongState { action, state } => format!("当前状态为「{state}」，不能执行「{action}」"),
             GovernanceError::NotAllowed { action, why_zh, .. } => format!("无权执行「{action}」：{why_zh}"),
             GovernanceError::SeparationOfDuties { duty, earlier, .. } => {
-                format!("同一支出中已担任「{earlier}」的人不能再担任「{duty}」（不相容职务分离）")
+                format!("已担任「{}」的人不能再担任「{}」（不相容职务分离）", duty_zh(earlier), duty_zh(duty))
             }
             GovernanceError::OverBudget { line, amount, remaining } => format!(
                 "申请金额 {} 元超过预算科目 {line} 的剩余额度 {} 元",

@@ -834,14 +834,14 @@ pub(crate) mod tests {
         assert_eq!(i.level, Level::Street);
         apply(&mut i, &e, &r, &Actor { id: ActorId(70), role: Role::Office(Level::Street) }, Action::Escalate { reason: "需城管处理".into() }, t).expect("street escalates");
         assert_eq!(i.level, Level::District);
-        assert_eq!(i.responsible(), vec![Recipient::Department("urban_management".into())]);
+        assert_eq!(i.responsible(), vec![Recipient::Department("zhzf".into())]);
         assert!(matches!(
-            apply(&mut i, &e, &r, &Actor { id: ActorId(80), role: Role::Department("urban_management".into()) }, Action::Escalate { reason: "再上报".into() }, t),
+            apply(&mut i, &e, &r, &Actor { id: ActorId(80), role: Role::Department("zhzf".into()) }, Action::Escalate { reason: "再上报".into() }, t),
             Err(GovernanceError::AtTopLevel)
         ));
         // Another department cannot touch it.
         assert!(matches!(
-            apply(&mut i, &e, &r, &Actor { id: ActorId(81), role: Role::Department("civil_affairs".into()) }, Action::Accept, t),
+            apply(&mut i, &e, &r, &Actor { id: ActorId(81), role: Role::Department("mzj".into()) }, Action::Accept, t),
             Err(GovernanceError::NotAllowed { .. })
         ));
         t += Duration::hours(121);

@@ -19,7 +19,7 @@
 //! [`measures`] gives the cockpit's figures per town and month, and [`synth`] a deterministic
 //! district with a million issues made by the engine itself ([`bench`](mod@bench) times it).
 //!
-//! The caller (the server's `governance` area, still to come) owns everything else: who the actor
+//! The caller (the server's `governance` area, `server::areas::governance`) owns everything else: who the actor
 //! is (it builds the [`Actor`] from the signed-in account and the estate's facts; the engine then
 //! checks party membership against the [`Estate`]), persistence, notices, pages and the Open311
 //! HTTP routes. Every function checks everything before it changes anything: on an error the

@@ -280,7 +280,7 @@ mod tests {
             enterprise: "91330000000000000X".into(),
             site,
             windows: vec![Window { from: at(22, 0), until: at(30, 0) }],
-            supervisors: vec!["ecology_environment".into(), "urban_management".into(), "ecology_environment".into()],
+            supervisors: vec!["sthj".into(), "zhzf".into(), "sthj".into()],
             revoked: false,
         }
     }
@@ -362,7 +362,7 @@ mod tests {
         let (mut i, _) = crate::issue::Issue::report(IssueId(1), n.clone(), &e, &r, at(23, 40)).expect("report");
         let (found, notices) = link_complaint(&mut i, std::slice::from_ref(&site), &r, at(23, 40)).expect("link");
         assert_eq!(found[0].finding, Finding::Covered);
-        assert_eq!((i.level, i.state, i.department.as_str()), (Level::District, IssueState::Routed, "ecology_environment"));
+        assert_eq!((i.level, i.state, i.department.as_str()), (Level::District, IssueState::Routed, "sthj"));
         assert_eq!(i.permits, vec![PermitId(1)]);
         assert_eq!(notices.len(), 2);
         // Heard at 21:00, before the window: still the site's permit, flagged outside its window.

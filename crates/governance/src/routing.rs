@@ -393,7 +393,7 @@ mod tests {
         assert!(lamp3.joint);
         assert!(r.route("neighbour_dispute", EstateId(1)).expect("dispute").dispute);
         assert!(r.category("night_construction_noise").expect("noise").permit);
-        assert_eq!(r.department_name("ecology_environment"), "区生态环境分局");
+        assert_eq!(r.department_name("sthj"), "区生态环境分局");
         assert!(matches!(r.route("ufo", EstateId(1)), Err(GovernanceError::UnknownService { .. })));
         assert_eq!(Level::District.up(), None);
         assert_eq!(Level::Estate.up(), Some(Level::Community));
@@ -404,8 +404,8 @@ mod tests {
         let base = EMBEDDED;
         let cases = [
             (base.replace("estate = 72", "estate = 0"), "deadlines.estate"),
-            (base.replace("parties = [\"property_company\"]\ndepartment = \"urban_management\"\n\n[[category.attribute]]", "parties = [\"mayor\"]\ndepartment = \"urban_management\"\n\n[[category.attribute]]"), "category[0].parties"),
-            (base.replace("department = \"urban_management\"\n\n[[category.attribute]]", "department = \"nowhere\"\n\n[[category.attribute]]"), "category[0].department"),
+            (base.replace("parties = [\"property_company\"]\ndepartment = \"zhzf\"\n\n[[category.attribute]]", "parties = [\"mayor\"]\ndepartment = \"zhzf\"\n\n[[category.attribute]]"), "category[0].parties"),
+            (base.replace("department = \"zhzf\"\n\n[[category.attribute]]", "department = \"nowhere\"\n\n[[category.attribute]]"), "category[0].department"),
             (base.replace("code = \"sanitation\"", "code = \"street_lamp\""), "category[2].code"),
             (base.replace("category = \"street_lamp\"\nparties", "category = \"ufo\"\nparties"), "rule[0].category"),
             (base.replace("[deadlines]", "[deadline]"), "toml"),

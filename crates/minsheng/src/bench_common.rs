@@ -242,8 +242,8 @@ impl Conn {
         Ok(Conn { sender, host: addr.to_string() })
     }
 
-    /// Sends one request (with a body of the given content type, and extra headers); the status
-    /// and the whole body.
+    /// Sends one request (with a body of the given content type, and extra headers; signed in when
+    /// `token` is not empty); the status and the whole body.
     pub async fn send(
         &mut self,
         method: &str,
@@ -254,11 +254,11 @@ impl Conn {
     ) -> anyhow::Result<(u16, hyper::body::Bytes)> {
         use http_body_util::BodyExt;
         self.sender.ready().await?;
-        let mut req = hyper::Request::builder()
-            .method(method)
-            .uri(path)
-            .header(hyper::header::HOST, &self.host)
-            .header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
+        let mut req = hyper::Request::builder().method(method).uri(path).header(hyper::header::HOST, &self.host);
+        // No token: a caller with no credentials (an Open311 client application, a passer-by).
+        if !token.is_empty() {
+            req = req.header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
+        }
         for (name, value) in headers {
             req = req.header(*name, *value);
         }

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_common;
+mod bench_governance;
 mod bench_guardian;
 mod bench_pool;
 mod medins_cli;
@@ -135,6 +136,9 @@ enum BenchArea {
     /// The elderly safety guardian: 100,000 devices through a real MQTT broker to one or two
     /// servers — readings taken a second, SOS publish to alarm pushed, memory per device.
     Guardian(bench_guardian::BenchGuardianArgs),
+    /// Community governance: Open311 reports posted over HTTP at a fixed rate (taken a second,
+    /// latency), then an estate's open issues and funds read among a million issues.
+    Governance(bench_governance::BenchGovernanceArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -335,6 +339,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench { area: Some(BenchArea::Cockpit(args)), .. } => bench_cockpit(args).await,
         Command::Bench { area: Some(BenchArea::Welfare(args)), .. } => welfare_cli::bench(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Guardian(args)), .. } => bench_guardian::run(args, load_config(&cli)?).await,
+        Command::Bench { area: Some(BenchArea::Governance(args)), .. } => bench_governance::run(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Medins(args)), .. } => {
             let args = args.clone();
             tokio::task::spawn_blocking(move || medins_cli::bench(&args)).await?

@@ -7,6 +7,7 @@
 
 pub mod circles;
 pub mod fhir;
+pub mod governance;
 pub mod guardian;
 pub mod identity;
 pub mod medins;
@@ -41,6 +42,7 @@ pub const ALL: &[Area] = &[
     Area { name: "pool", surface: Surface::Api, routes: pool::http::routes, policy: pool::http::POLICY, openapi: Some(<pool::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "medins", surface: Surface::Api, routes: medins::http::routes, policy: medins::http::POLICY, openapi: Some(<medins::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "welfare", surface: Surface::Api, routes: welfare::http::routes, policy: welfare::http::POLICY, openapi: Some(<welfare::http::Doc as utoipa::OpenApi>::openapi) },
+    Area { name: "governance", surface: Surface::Api, routes: governance::http::routes, policy: governance::http::POLICY, openapi: Some(<governance::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "guardian", surface: Surface::Api, routes: guardian::http::routes, policy: guardian::http::POLICY, openapi: Some(<guardian::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "medins-fhir", surface: Surface::Fhir, routes: medins::http::fhir_routes, policy: medins::http::FHIR_POLICY, openapi: None },
     Area { name: "fhir", surface: Surface::Fhir, routes: fhir::http::routes, policy: fhir::http::POLICY, openapi: None },

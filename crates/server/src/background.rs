@@ -376,6 +376,9 @@ async fn duties(state: &AppState) {
     }
     // Benefits follow the registers: records published since the last look, and everyone once a day.
     crate::areas::welfare::cases::duty(state).await;
+    // Residents' issues past their deadline escalate; issued night-construction certificates
+    // become permits pushed to their supervisors.
+    crate::areas::governance::cases::duty(state).await;
     if let Err(e) = state.store.identity().purge_sessions(state.now()).await {
         tracing::warn!(error = %e, "purging sessions");
     }

@@ -147,6 +147,14 @@ password = ""             # its password (embedded: the server's own account; ""
 client_id = ""            # "" = minsheng-<node>: one persistent session per server
 batch = 2048              # readings taken together into one transaction
 tick_millis = 1000        # how often the duty looks for silence and escalations
+
+[governance]
+# Community governance (issue 33): residents' issues over the web and Open311 GeoReport v2.
+# The district's extent: Open311 requests with coordinates outside it are refused (south, west,
+# north, east in WGS 84 degrees; 富阳区 by default).
+bounds = [29.70, 119.50, 30.25, 120.25]
+jurisdiction_id = "330111"   # Open311 jurisdiction_id this server answers for ("" or this)
+estate_radius_m = 800        # a report belongs to the nearest estate within this distance
 "#;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -167,6 +175,35 @@ struct Raw {
     circles: RawCircles,
     pool: RawPool,
     guardian: RawGuardian,
+    governance: RawGovernance,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGovernance {
+    bounds: Vec<f64>,
+    jurisdiction_id: String,
+    estate_radius_m: f64,
+}
+
+/// Community governance's settings (`[governance]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GovernanceConfig {
+    /// South, west, north, east.
+    pub bounds: [f64; 4],
+    pub jurisdiction_id: String,
+    pub estate_radius_m: f64,
+}
+
+fn check_governance(raw: RawGovernance) -> Result<GovernanceConfig, ConfigError> {
+    let b: [f64; 4] = raw.bounds.as_slice().try_into().map_err(|_| err("governance.bounds", "must be [south, west, north, east]"))?;
+    if !(b.iter().all(|x| x.is_finite()) && b[0] < b[2] && b[1] < b[3] && (-90.0..=90.0).contains(&b[0]) && (-90.0..=90.0).contains(&b[2]) && (-180.0..=180.0).contains(&b[1]) && (-180.0..=180.0).contains(&b[3])) {
+        return Err(err("governance.bounds", "must be [south, west, north, east] with south < north and west < east"));
+    }
+    if !(raw.estate_radius_m.is_finite() && (10.0..=10_000.0).contains(&raw.estate_radius_m)) {
+        return Err(err("governance.estate_radius_m", "must be 10..=10000"));
+    }
+    Ok(GovernanceConfig { bounds: b, jurisdiction_id: raw.jurisdiction_id.trim().to_owned(), estate_radius_m: raw.estate_radius_m })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -546,6 +583,7 @@ pub struct Config {
     pub circles: CirclesConfig,
     pub pool: PoolConfig,
     pub guardian: GuardianConfig,
+    pub governance: GovernanceConfig,
 }
 
 /// Connection limits and timeouts.
@@ -728,6 +766,7 @@ impl Config {
             circles: check_circles(raw.circles)?,
             pool: check_pool(raw.pool)?,
             guardian: check_guardian(raw.guardian)?,
+            governance: check_governance(raw.governance)?,
         })
     }
 

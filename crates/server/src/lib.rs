@@ -164,6 +164,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         circles: Arc::default(),
         pool,
         guardian,
+        governance: Arc::default(),
     })))
 }
 

@@ -313,6 +313,19 @@ pub const PAGES: &[Route] = &[
     web("GET", "/guardian/elders/{id}", Who::GUARDIAN.or(Who::ADMIN), Department),
     web("POST", "/guardian/elders/{id}/devices", Who::GUARDIAN.or(Who::ADMIN), Department),
     web("POST", "/guardian/elders/{id}/withdraw", Who::GUARDIAN.or(Who::ADMIN), Department),
+    // Community governance: a resident's landing page and reports; issues, estates (with their
+    // public funds), meetings and projects anyone may read; acting, voting and the queue of what
+    // one must act on for whoever is signed in (the use cases check the part they play).
+    web("GET", "/governance", RESIDENT, Own),
+    web("POST", "/governance/report", RESIDENT, Own),
+    web("GET", "/governance/queue", SIGNED_IN, Record),
+    web("POST", "/governance/expenses/{id}/act", SIGNED_IN, Record),
+    web("GET", "/governance/issues/{id}", ANYONE, Public),
+    web("POST", "/governance/issues/{id}/act", SIGNED_IN, Record),
+    web("GET", "/governance/estates/{id}", ANYONE, Public),
+    web("GET", "/governance/meetings/{id}", ANYONE, Public),
+    web("POST", "/governance/meetings/{id}/act", SIGNED_IN, Record),
+    web("GET", "/governance/projects", ANYONE, Public),
 ];
 
 /// Every route of the server: the shared ones, each area's (`crate::areas::ALL`, declared in its

@@ -44,6 +44,8 @@ pub struct Inner {
     pub pool: Arc<crate::areas::pool::cases::PoolState>,
     /// The guardian's monitor and live alarm feed.
     pub guardian: Arc<crate::areas::guardian::live::Live>,
+    /// Community governance's estates, read once and kept while the database says they are the same.
+    pub governance: Arc<crate::areas::governance::cases::EstateCache>,
 }
 
 /// The server state handed to every handler (cheap to clone).

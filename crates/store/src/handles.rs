@@ -125,6 +125,17 @@ impl std::ops::Deref for GuardianQueries<'_> {
     }
 }
 
+/// Community governance's queries: estates and their members, issues, permits and their pushes, ledgers, budget lines, expenses, meetings, projects, Open311 clients (`store.governance().…`).
+#[derive(Clone, Copy)]
+pub struct GovernanceQueries<'a>(&'a Store);
+
+impl std::ops::Deref for GovernanceQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
 impl Store {
     /// The one-thing area's queries: applications, cases, rectifications, history, collect-once records, uploads and reductions.
     pub fn onething(&self) -> OnethingQueries<'_> {
@@ -169,5 +180,9 @@ impl Store {
     /// The elderly safety guardian's queries: elders under guard, devices, readings, alarms and their steps, responders.
     pub fn guardian(&self) -> GuardianQueries<'_> {
         GuardianQueries(self)
+    }
+    /// Community governance's queries: estates and their members, issues, permits and their pushes, ledgers, budget lines, expenses, meetings, projects, Open311 clients.
+    pub fn governance(&self) -> GovernanceQueries<'_> {
+        GovernanceQueries(self)
     }
 }

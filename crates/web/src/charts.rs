@@ -1,5 +1,5 @@
 //! Charts as inline SVG, built with maud (so every label is escaped): horizontal bars, vertical
-//! bars and paired bars. Each chart has a title and description for screen readers (`role="img"`)
+//! bars, paired bars and points on a map. Each chart has a title and description for screen readers (`role="img"`)
 //! and the page shows the same figures as a table beside it; colour is never the only cue.
 
 use maud::{Markup, html};
@@ -127,5 +127,48 @@ mod tests {
         assert!(label_width("杭州市") > label_width("abc"));
         assert!(svg.contains("width=\"260.0\""));
         assert!(svg.contains("role=\"img\""));
+    }
+}
+
+/// One point of a map: the text in its circle (a row's number), where it is, and whether it
+/// stands out (an alarm waiting, a project under way).
+#[derive(Debug, Clone)]
+pub struct Point {
+    pub label: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub marked: bool,
+}
+
+/// Points on an inline SVG scaled to their bounding box (at least about a kilometre across, so
+/// that one point stands in the middle); each circle carries its label, the page lists the same
+/// points beside it.
+pub fn points(id: &str, title: &str, desc: &str, points: &[Point]) -> Markup {
+    let (w, h, pad) = (640.0_f64, 360.0_f64, 28.0_f64);
+    let (mut lat0, mut lat1, mut lon0, mut lon1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for p in points {
+        lat0 = lat0.min(p.lat);
+        lat1 = lat1.max(p.lat);
+        lon0 = lon0.min(p.lon);
+        lon1 = lon1.max(p.lon);
+    }
+    let (mid_lat, mid_lon) = ((lat0 + lat1) / 2.0, (lon0 + lon1) / 2.0);
+    let k = mid_lat.to_radians().cos().max(0.1);
+    let span_lon = ((lon1 - lon0) * k).max(0.01);
+    let span_lat = (lat1 - lat0).max(0.01);
+    let scale = ((w - 2.0 * pad) / span_lon).min((h - 2.0 * pad) / span_lat);
+    let x = |lon: f64| w / 2.0 + (lon - mid_lon) * k * scale;
+    let y = |lat: f64| h / 2.0 - (lat - mid_lat) * scale;
+    html! {
+        svg viewBox={ "0 0 " (w) " " (h) } role="img" aria-labelledby={ (id) "-t " (id) "-d" } xmlns="http://www.w3.org/2000/svg" {
+            title id={ (id) "-t" } { (title) }
+            desc id={ (id) "-d" } { (desc) }
+            rect x="0" y="0" width=(w) height=(h) fill="#f3f6f8" stroke="#b1b4b6" {}
+            @for p in points {
+                @let (cx, cy) = (x(p.lon), y(p.lat));
+                circle cx=(fmt(cx)) cy=(fmt(cy)) r="11" fill=(if p.marked { "#b0281a" } else { "#1d70b8" }) stroke="#fff" stroke-width="2" {}
+                text.svg-text x=(fmt(cx)) y=(fmt(cy + 4.5)) text-anchor="middle" fill="#fff" style="fill:#fff;font-weight:700" { (p.label) }
+            }
+        }
     }
 }

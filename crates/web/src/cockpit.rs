@@ -129,6 +129,9 @@ pub struct Snapshot {
     /// The elderly safety guardian (C1): elders guarded, devices online, this month's alarms and
     /// their closed loop, coverage, per town (`None` when the figures could not be read).
     pub guardian: Option<server::areas::guardian::figures::CockpitFigures>,
+    /// Community governance (F1–F4): issues settled per town and month, time to settle,
+    /// escalations, fund spending, projects on time (`None` when the figures could not be read).
+    pub governance: Option<server::areas::governance::views::FiguresView>,
 }
 
 impl Snapshot {
@@ -241,6 +244,13 @@ pub async fn compute(state: &AppState) -> Result<Snapshot, StoreError> {
             None
         }
     };
+    let governance = match server::areas::governance::civic::figures(state).await {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::warn!(error = %e.body().message_en, "the cockpit's governance figures");
+            None
+        }
+    };
     let mut district = Area { code: String::new(), name: String::new(), monthly: vec![0; months.len()], ..Area::default() };
     for t in towns.values() {
         district.add(t);
@@ -253,6 +263,7 @@ pub async fn compute(state: &AppState) -> Result<Snapshot, StoreError> {
         medins,
         welfare,
         guardian,
+        governance,
     })
 }
 

@@ -28,6 +28,7 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
         v.push(NavLink { href: "/me/data", key: "nav-data" });
         if p.account.kind == AccountKind::Citizen {
             v.push(NavLink { href: "/welfare", key: "nav-welfare" });
+            v.push(NavLink { href: "/governance", key: "nav-governance" });
         }
         v.push(NavLink { href: "/notices", key: "nav-notices" });
         return v;
@@ -50,6 +51,9 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
     }
     if ctx.who.meets(Who::COMMUNITY) && !ctx.who.meets(Who::ADMIN) {
         v.push(NavLink { href: "/welfare/worklist", key: "nav-welfare-worklist" });
+    }
+    if ctx.who.meets(Who::COMMUNITY) {
+        v.push(NavLink { href: "/governance/queue", key: "nav-governance-queue" });
     }
     if ctx.who.meets(Who::GUARDIAN.or(Who::ADMIN)) {
         v.push(NavLink { href: "/guardian", key: "nav-guardian" });

@@ -1,6 +1,6 @@
 //! The minsheng web pages, served by the same binary as the API: the citizen service hall
 //! (网上办事大厅), the window and clerk workbench (一窗受理、办件队列), supervision (督办、差评整改),
-//! the district cockpit (数字驾驶舱), medical insurance payment (医保支付), welfare (免申即享、幸福清单) and the elderly safety guardian (空巢老人安全守护). Server-rendered HTML
+//! the district cockpit (数字驾驶舱), medical insurance payment (医保支付), welfare (免申即享、幸福清单), the elderly safety guardian (空巢老人安全守护) and community governance (社区治理). Server-rendered HTML
 //! (maud), Chinese by default with an English switch (Fluent), barrier-free (WCAG 2.1 AA, elder
 //! mode). Pages call the server's service layer and the store directly — never the JSON API over
 //! HTTP — and check roles and data scope exactly as the API does.
@@ -127,6 +127,16 @@ pub fn router_with(state: AppState, opts: WebOptions) -> Router {
         .route("/guardian/elders/{id}", get(pages::guardian::elder))
         .route("/guardian/elders/{id}/devices", post(pages::guardian::add_device))
         .route("/guardian/elders/{id}/withdraw", post(pages::guardian::withdraw))
+        .route("/governance", get(pages::governance::home))
+        .route("/governance/report", post(pages::governance::report))
+        .route("/governance/queue", get(pages::governance::queue))
+        .route("/governance/expenses/{id}/act", post(pages::governance::expense_act))
+        .route("/governance/issues/{id}", get(pages::governance::issue))
+        .route("/governance/issues/{id}/act", post(pages::governance::act))
+        .route("/governance/estates/{id}", get(pages::governance::estate))
+        .route("/governance/meetings/{id}", get(pages::governance::meeting))
+        .route("/governance/meetings/{id}/act", post(pages::governance::meeting_act))
+        .route("/governance/projects", get(pages::governance::projects))
         .route("/static/guardian.js", get(assets::guardian_js))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))

@@ -3,6 +3,7 @@
 //! with SIGKILL while it takes applications, and the logs of a story searched for identifiers.
 
 mod architecture;
+mod bench_governance;
 mod chaos;
 mod circles;
 mod cli;

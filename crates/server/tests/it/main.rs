@@ -6,6 +6,7 @@ mod deadlines;
 mod dispatch;
 mod errors;
 mod fhir;
+mod governance;
 mod guardian;
 mod guardian_figures;
 mod helpers;

@@ -3,6 +3,7 @@
 pub mod access_log;
 pub mod cases;
 pub mod fhir;
+pub mod governance;
 pub mod guardian;
 pub mod medins;
 pub mod cockpit;
@@ -17,6 +18,7 @@ pub mod welfare;
 pub use access_log::*;
 pub use cases::*;
 pub use fhir::*;
+pub use governance::*;
 pub use guardian::*;
 pub use medins::*;
 pub use cockpit::*;

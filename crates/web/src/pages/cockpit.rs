@@ -1,7 +1,7 @@
 //! The cockpit (数字驾驶舱) for district leaders and supervisors, for the district and each town:
 //! cases by status, on-time rate, reductions (materials, trips, days), satisfaction per
 //! department, notices sent, applications per month, the latest five-colour circles map, the
-//! data pool's, medical insurance's and welfare's figures, and the elderly safety guardian's per
+//! data pool's, medical insurance's and welfare's figures, community governance's, and the elderly safety guardian's per
 //! town — from the in-memory snapshot (`crate::cockpit`).
 
 use axum::extract::{Query, State};
@@ -401,6 +401,90 @@ fn welfare_section(ctx: &Ctx, snap: &Snapshot) -> Markup {
     }
 }
 
+/// 社区治理: issues reported and settled per town and month, settled within the estate's deadline,
+/// escalations, the median time to settle, public-fund spending, projects completed on time and
+/// complaints per night-construction permit (`server::areas::governance::civic::figures`).
+fn governance_section(ctx: &Ctx, snap: &Snapshot, town: Option<&str>) -> Markup {
+    let pick = |zh: &'static str, en: &'static str| ctx.lang.pick(zh, en).to_owned();
+    let title = pick("社区治理：三方协同", "Community governance");
+    let Some(g) = &snap.governance else {
+        return html! {
+            section aria-labelledby="h-governance" {
+                h2 #h-governance { (title) }
+                p.muted { (pick("暂时无法读取社区治理数据。", "The governance figures cannot be read at present.")) }
+            }
+        };
+    };
+    let rows: Vec<&server::areas::governance::views::TownMonthView> = g.by_town_month.iter().filter(|r| town.is_none_or(|t| r.town == t)).collect();
+    let (reported, settled, in_time, escalated): (u64, u64, u64, u64) = rows.iter().fold((0, 0, 0, 0), |a, r| (a.0 + r.reported, a.1 + r.settled, a.2 + r.settled_in_time, a.3 + r.escalated));
+    let hours = |h: Option<f64>| h.map_or_else(|| "—".to_owned(), |h| ctx.lang.pick(&format!("{h:.1} 小时"), &format!("{h:.1} h")).to_owned());
+    let mut by_month: Vec<(String, u64, u64)> = Vec::new();
+    for r in &rows {
+        match by_month.iter_mut().find(|m| m.0 == r.month) {
+            Some(m) => {
+                m.1 += r.reported;
+                m.2 += r.settled;
+            }
+            None => by_month.push((r.month.clone(), r.reported, r.settled)),
+        }
+    }
+    by_month.sort();
+    let bars: Vec<Bar> = by_month.iter().map(|m| Bar { label: m.0.clone(), value: m.2 as f64, text: format!("{} / {}", m.2, m.1) }).collect();
+    let desc = bars.iter().map(|b| format!("{}: {}", b.label, b.text)).collect::<Vec<_>>().join(", ");
+    let chart_title = pick("每月办结 / 受理诉求", "Issues settled / reported by month");
+    html! {
+        section aria-labelledby="h-governance" {
+            h2 #h-governance { (title) }
+            ul.figures {
+                li { span.num { (settled) " / " (reported) } span.lbl { (pick("近一年诉求办结 / 受理", "issues settled / reported in the last year")) } }
+                li { span.num { (pct((settled > 0).then(|| in_time as f64 / settled as f64))) } span.lbl { (pick("在小区一级时限内办结", "settled within the estate's deadline")) } }
+                li { span.num { (escalated) } span.lbl { (pick("逐级上报的诉求", "issues escalated")) } }
+                li { span.num { (hours(g.median_hours_to_settle)) } span.lbl { (pick("办结用时中位数", "median time to settle")) } }
+                @if town.is_none() {
+                    li { span.num { "¥" (domain::Fen(g.expense_paid_fen).to_yuan_string()) } span.lbl { (pick("公共收益已支出（三级审核）", "public funds spent (three-level review)")) } }
+                    li { span.num { (g.projects_on_time) " / " (g.projects) } span.lbl { (pick("民生项目按期完成 / 总数", "projects on time / all")) } }
+                    li { span.num { (g.complaints_per_permit.values().sum::<u64>()) " / " (g.permits) } span.lbl { (pick("关联夜间施工证明的噪声投诉 / 证明数", "noise complaints matched to permits / permits")) } }
+                }
+            }
+            @if bars.is_empty() {
+                p.muted { (pick("尚无诉求数据。", "No issues yet.")) }
+            } @else {
+                div.charts {
+                    figure.chart {
+                        figcaption { (chart_title) }
+                        (charts::hbars("ck-governance", &chart_title, &desc, &bars, None, None))
+                    }
+                }
+                div.table-wrap { table {
+                    caption { (pick("各镇街诉求（按月）", "Issues by town and month")) }
+                    thead { tr {
+                        th scope="col" { (pick("镇街", "Town")) }
+                        th scope="col" { (pick("月份", "Month")) }
+                        th.num scope="col" { (pick("受理", "Reported")) }
+                        th.num scope="col" { (pick("办结", "Settled")) }
+                        th.num scope="col" { (pick("时限内办结", "In time")) }
+                        th.num scope="col" { (pick("上报", "Escalated")) }
+                        th.num scope="col" { (pick("用时中位数", "Median time")) }
+                    } }
+                    tbody {
+                        @for r in &rows {
+                            tr {
+                                th scope="row" { (if r.town_name.is_empty() { town_name(snap, &r.town) } else { r.town_name.clone() }) }
+                                td { (r.month) }
+                                td.num { (r.reported) }
+                                td.num { (r.settled) }
+                                td.num { (r.settled_in_time) }
+                                td.num { (r.escalated) }
+                                td.num { (hours(r.median_hours_to_settle)) }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
 /// A duration in minutes and seconds: `4 分 10 秒` / `4 min 10 s`; `—` when there is none.
 fn minutes_seconds(ctx: &Ctx, s: Option<f64>) -> String {
     let Some(s) = s.filter(|s| s.is_finite() && *s >= 0.0) else { return "—".to_owned() };
@@ -611,6 +695,7 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
             @if town.is_none() { (medins_section(&ctx, &web, &snap)) }
             @if town.is_none() { (welfare_section(&ctx, &snap)) }
             (guardian_section(&ctx, &snap, town))
+            (governance_section(&ctx, &snap, town))
         };
         Ok::<_, Failure>(page(&ctx, &title, body))
     }

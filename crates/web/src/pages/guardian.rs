@@ -182,42 +182,16 @@ fn fields_of(v: &serde_json::Value) -> Markup {
 // ---------------------------------------------------------------------------------------------
 // The map.
 
-/// The alarms' home points on an inline SVG, scaled to their bounding box; each circle carries
-/// the number of its row in the list.
+/// The alarms' home points on an inline SVG map; each circle carries the number of its row in
+/// the list.
 fn map(ctx: &Ctx, list: &[(usize, &AlarmView, PointView)]) -> Markup {
-    let (w, h, pad) = (640.0_f64, 360.0_f64, 28.0_f64);
-    let title = ctx.t("gd-map-title");
-    let desc = ctx.ta("gd-map-desc", crate::args![("n", list.len())]);
     if list.is_empty() {
         return html! { p.muted { (ctx.t("gd-map-none")) } };
     }
-    let (mut lat0, mut lat1, mut lon0, mut lon1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for (_, _, p) in list {
-        lat0 = lat0.min(p.lat);
-        lat1 = lat1.max(p.lat);
-        lon0 = lon0.min(p.lon);
-        lon1 = lon1.max(p.lon);
-    }
-    // At least about a kilometre across, so that one alarm stands in the middle.
-    let (mid_lat, mid_lon) = ((lat0 + lat1) / 2.0, (lon0 + lon1) / 2.0);
-    let k = mid_lat.to_radians().cos().max(0.1);
-    let span_lon = ((lon1 - lon0) * k).max(0.01);
-    let span_lat = (lat1 - lat0).max(0.01);
-    let scale = ((w - 2.0 * pad) / span_lon).min((h - 2.0 * pad) / span_lat);
-    let x = |lon: f64| w / 2.0 + (lon - mid_lon) * k * scale;
-    let y = |lat: f64| h / 2.0 - (lat - mid_lat) * scale;
+    let points: Vec<crate::charts::Point> = list.iter().map(|(n, a, p)| crate::charts::Point { label: n.to_string(), lat: p.lat, lon: p.lon, marked: a.state == "raised" }).collect();
     html! {
         figure.chart.guardian-map {
-            svg viewBox={ "0 0 " (w) " " (h) } role="img" aria-labelledby="gd-map-t gd-map-d" xmlns="http://www.w3.org/2000/svg" {
-                title #gd-map-t { (title) }
-                desc #gd-map-d { (desc) }
-                rect x="0" y="0" width=(w) height=(h) fill="#f3f6f8" stroke="#b1b4b6" {}
-                @for (n, a, p) in list {
-                    @let (cx, cy) = (x(p.lon), y(p.lat));
-                    circle cx=(format!("{cx:.1}")) cy=(format!("{cy:.1}")) r="11" fill=(if a.state == "raised" { "#b0281a" } else { "#1d70b8" }) stroke="#fff" stroke-width="2" {}
-                    text.svg-text x=(format!("{cx:.1}")) y=(format!("{:.1}", cy + 4.5)) text-anchor="middle" fill="#fff" style="fill:#fff;font-weight:700" { (n) }
-                }
-            }
+            (crate::charts::points("gd-map", &ctx.t("gd-map-title"), &ctx.ta("gd-map-desc", crate::args![("n", list.len())]), &points))
             figcaption.muted { (ctx.t("gd-map-caption")) }
         }
     }

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod auth;
 pub mod cockpit;
 pub mod detail;
+pub mod governance;
 pub mod guardian;
 pub mod hall;
 pub mod medins;

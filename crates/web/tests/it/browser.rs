@@ -6,7 +6,8 @@
 //! month; a resident sees her benefits in elder mode, the civil affairs clerk previews a run and a
 //! community worker opens the worklist; the guardian's monitoring centre watches a fall arrive live on
 //! its console, opens the alarm and dispatches it, and the responder sees it on their phone page
-//! in elder mode. On the way: screenshots of the main pages under `target/screenshots/`, axe-core on every
+//! in elder mode; a resident reports a problem in their estate and an owner sees the assembly's vote
+//! form. On the way: screenshots of the main pages under `target/screenshots/`, axe-core on every
 //! main page (no serious or critical violation), keyboard use (skip link), English, elder mode
 //! and 200% zoom (no horizontal scrolling).
 
@@ -469,6 +470,52 @@ async fn the_whole_story_in_a_browser() {
     assert!(s.d.text("section[aria-labelledby='h-guardian']").await.contains("守护中的老人"), "the town's guardian figures");
     s.shot("25-cockpit-guardian-town").await;
     s.check("cockpit-guardian-town").await;
+
+    // Community governance: the resident's landing page in elder mode at 200% zoom, its report
+    // form sent back with its errors and then sent, the issue with its history, the estate's
+    // public page, an owners' assembly with the vote form, the projects, and the property
+    // manager's queue.
+    s.logout().await;
+    let people = crate::governance::seed_estate(&t).await;
+    let meeting = crate::governance::seed_meeting(&t, &people, &[]).await;
+    s.login(&people.resident).await;
+    s.go("/prefs/elder/on?back=/governance").await;
+    s.d.set_window(640, 900).await;
+    assert!(s.d.text("h1").await.contains("社区治理"), "the resident's governance page");
+    let wide = s.d.script("return document.documentElement.scrollWidth <= window.innerWidth + 1", json!([])).await;
+    assert_eq!(wide, true, "the governance page in elder mode at 200% zoom");
+    s.d.screenshot(&s.shots.join("26-governance-elder.png"), 640).await;
+    s.check("governance-elder").await;
+    let b = s.d.find("form[action='/governance/report'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(!s.d.find_all(".error-summary").await.is_empty(), "the report form's errors");
+    s.check("governance-report-errors").await;
+    s.d.script("document.getElementById('f-service_code').value = 'street_lamp'; document.getElementById('f-estate').value = '9001';", json!([])).await;
+    let d = s.d.find("#f-description").await;
+    s.d.type_into(&d, "3 幢门口的路灯坏了").await;
+    let b = s.d.find("form[action='/governance/report'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(s.path().await.starts_with("/governance/issues/"), "reported: {}", s.path().await);
+    s.d.screenshot(&s.shots.join("27-governance-issue-elder.png"), 640).await;
+    s.check("governance-issue-elder").await;
+    s.go("/prefs/elder/off?back=/governance/estates/9001").await;
+    s.d.set_window(1280, 900).await;
+    s.shot("28-governance-estate").await;
+    s.check("governance-estate").await;
+    s.go(&format!("/governance/meetings/{meeting}")).await;
+    assert!(!s.d.find_all("input[name='choice-1']").await.is_empty(), "the owner's vote form");
+    s.shot("29-governance-meeting").await;
+    s.check("governance-meeting").await;
+    s.go("/governance/projects").await;
+    s.check("governance-projects").await;
+    s.go("/prefs/lang/en?back=/governance").await;
+    s.check("governance-en").await;
+    s.go("/prefs/lang/zh?back=/").await;
+    s.logout().await;
+    s.login(&people.manager).await;
+    s.go("/governance/queue").await;
+    s.shot("30-governance-queue").await;
+    s.check("governance-queue").await;
 
     // The checker itself catches a violation (an image without a text alternative).
     s.d.script("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/static/none.png\">')", json!([])).await;

@@ -3,6 +3,7 @@
 //! `MINSHENG_BROWSER_TESTS=1` (see `browser.rs`).
 
 mod browser;
+mod governance;
 mod guardian;
 mod helpers;
 mod medins;

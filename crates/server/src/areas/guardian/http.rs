@@ -144,16 +144,14 @@ pub async fn alarms(State(state): State<AppState>, p: Principal, ApiQuery(q): Ap
 pub async fn live(State(state): State<AppState>, p: Principal) -> Fallible<axum::response::Sse<impl futures::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>>> {
     let rx = alarms::feed(&state, &p)?;
     let stream = futures::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(ev) => {
-                    let data = serde_json::to_string(&ev).unwrap_or_default();
-                    return Some((Ok(axum::response::sse::Event::default().event("alarm").data(data)), rx));
-                }
-                // A slow console missed some: it is told to reload the list.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return Some((Ok(axum::response::sse::Event::default().event("reload").data("{}")), rx)),
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+        match rx.recv().await {
+            Ok(ev) => {
+                let data = serde_json::to_string(&ev).unwrap_or_default();
+                Some((Ok(axum::response::sse::Event::default().event("alarm").data(data)), rx))
             }
+            // A slow console missed some: it is told to reload the list.
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Some((Ok(axum::response::sse::Event::default().event("reload").data("{}")), rx)),
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
         }
     });
     Ok(axum::response::Sse::new(stream).keep_alive(axum::response::sse::KeepAlive::new().interval(std::time::Duration::from_secs(15))))

@@ -611,6 +611,11 @@ pub fn notice_recipients(p: &crate::auth::Principal) -> Vec<String> {
             keys.push(format!("dept:{d}:clerk"));
         }
     }
+    if p.has(Role::CommunityWorker)
+        && let Some(d) = p.account.division.as_deref()
+    {
+        keys.push(format!("division:{d}:community_worker"));
+    }
     if p.is_admin() {
         keys.push("district".into());
     }
