@@ -461,3 +461,45 @@ async fn every_department_the_routing_names_is_a_department_of_the_catalog() {
     }
     t.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_dispute_between_neighbours_is_settled_by_joint_mediation_with_the_agreement_signed() {
+    for db in backends() {
+        let t = TestApp::spawn(db).await;
+        let (owners, _) = estate(&t).await;
+        let reporter = t.login(&owners[15]).await;
+        let r = t.post(&reporter, "/api/governance/issues", json!({ "service_code": "neighbour_dispute", "estate": "1", "description": "楼上卫生间漏水到我家，协商不成" })).await;
+        assert_eq!((r.status, r.body["dispute"].as_bool(), r.body["state"].as_str()), (StatusCode::CREATED, Some(true), Some("deliberating")), "{}", r.body);
+        let id = r.body["id"].as_str().expect("id").to_owned();
+        // The three parties agree to mediate together (三方联调).
+        for who in [owners[3].as_str(), owners[0].as_str(), "estate_worker"] {
+            let r = act(&t, &t.login(who).await, &id, "agree", Some("由调解员组织双方当面调解")).await;
+            assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.body);
+        }
+        let chair = t.login(&owners[0]).await;
+        // A dispute is not simply marked resolved at the estate: it is mediated.
+        let r = act(&t, &chair, &id, "resolve", Some("已处理")).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        let mediator = t.login(&owners[4]).await;
+        let r = act(&t, &mediator, &id, "start_mediation", None).await;
+        assert_eq!(r.body["state"], "mediating", "{}", r.body);
+        let agreement = |signatories: Vec<&str>| json!({ "action": "record_agreement", "text": "楼上业主三日内请人维修防水，赔偿 800 元", "signatories": signatories });
+        // Signed by the reporter alone, by a login that does not exist, or by the mediator as a party: refused.
+        for (body, want) in [
+            (agreement(vec![&owners[15]]), StatusCode::UNPROCESSABLE_ENTITY),
+            (agreement(vec![&owners[15], "nobody-here"]), StatusCode::UNPROCESSABLE_ENTITY),
+            (agreement(vec![&owners[15], &owners[4]]), StatusCode::UNPROCESSABLE_ENTITY),
+        ] {
+            let r = t.post(&mediator, &format!("/api/governance/issues/{id}/actions"), body).await;
+            assert_eq!(r.status, want, "{}", r.body);
+        }
+        // Someone else than the mediator: refused.
+        let r = t.post(&t.login(&owners[16]).await, &format!("/api/governance/issues/{id}/actions"), agreement(vec![&owners[15], &owners[16]])).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        let r = t.post(&mediator, &format!("/api/governance/issues/{id}/actions"), agreement(vec![&owners[15], &owners[16]])).await;
+        assert_eq!((r.body["state"].as_str(), r.body["agreement"].as_str().map(|a| a.contains("800"))), (Some("resolved"), Some(true)), "{}", r.body);
+        let r = act(&t, &reporter, &id, "confirm", None).await;
+        assert_eq!(r.body["state"], "confirmed", "{}", r.body);
+        t.shutdown().await;
+    }
+}
