@@ -311,7 +311,7 @@ impl GovernanceQueries<'_> {
     pub async fn mark(self, kind: &str) -> Result<(i64, i64)> {
         let mut w = Conditions::default();
         w.equals("kind", Value::S(kind.to_owned()));
-        let rows = self.rows(format!("SELECT COUNT(*) AS n, COALESCE(SUM(version), 0) AS v FROM gov_doc {}", w.clause()), &w).await?;
+        let rows = self.rows(format!("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(version), 0) AS BIGINT) AS v FROM gov_doc {}", w.clause()), &w).await?;
         rows.iter().map(|r| Ok((r.int("n")?, r.int("v")?))).next().transpose().map(Option::unwrap_or_default)
     }
 
