@@ -103,6 +103,8 @@ fn the_night_construction_plan_needs_three_uploads_the_first_time() {
             field site_manager (text, required, reuse)
             field site_manager_phone (phone, required, reuse)
             field work_content (long_text, required, reuse)
+            field site_lat (number, reuse)
+            field site_lon (number, reuse)
             field work_start (datetime, required)
             field work_end (datetime, required)
             field road_affected (choice, required, reuse)
