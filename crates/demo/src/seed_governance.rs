@@ -93,8 +93,7 @@ pub async fn seed_governance(state: &AppState, seed: u64, progress: &mut (dyn Fn
     communities.truncate(3);
 
     // The stationed workers (包小专), one per community, with the demo password.
-    let (street, hash) = state.store.identity().account_for_login("community_worker").await?.ok_or_else(|| ServerError::Seed("governance: no community_worker".into()))?;
-    let _ = street;
+    let (_, hash) = state.store.identity().account_for_login("community_worker").await?.ok_or_else(|| ServerError::Seed("governance: no community_worker".into()))?;
     let mut workers = Vec::new();
     for (i, (code, _)) in communities.iter().enumerate() {
         let login = if i == 0 { "estate_worker".to_owned() } else { format!("estate_worker{}", i + 1) };

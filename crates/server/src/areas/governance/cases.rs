@@ -322,10 +322,6 @@ fn members_of(e: &Estate) -> Vec<(i64, String)> {
     out
 }
 
-async fn division_name(state: &AppState, code: &str) -> String {
-    state.store.welfare().division_name(code).await.ok().flatten().unwrap_or_else(|| code.to_owned())
-}
-
 pub(super) async fn estate_view(state: &AppState, p: Option<&Principal>, e: &Estate) -> Fallible<EstateView> {
     let me = p.map(|p| ActorId(p.id().0 as u64));
     let mut parties = Vec::new();
@@ -343,8 +339,7 @@ pub(super) async fn estate_view(state: &AppState, p: Option<&Principal>, e: &Est
     if e.worker.is_some() {
         parties.push(PartyView { kind: "community_worker".into(), kind_label: PartyKind::CommunityWorker.name_zh().into(), name: "驻小区社区工作者（包小专）".into(), members: 1 });
     }
-    let mut f = GovFilter { estate: Some(e.id.0 as i64), open: Some(true), ..Default::default() };
-    f.by_created = false;
+    let f = GovFilter { estate: Some(e.id.0 as i64), open: Some(true), ..Default::default() };
     let (_, open) = state.store.governance().list("issue", &f, Page::new(0, 0)).await?;
     let my_parts = match me {
         Some(m) => members_of(e).into_iter().filter(|(a, _)| *a == m.0 as i64).map(|(_, part)| part).collect(),
@@ -354,9 +349,9 @@ pub(super) async fn estate_view(state: &AppState, p: Option<&Principal>, e: &Est
         id: e.id.to_string(),
         name: e.name.clone(),
         community: e.community.clone(),
-        community_name: division_name(state, &e.community).await,
+        community_name: crate::areas::welfare::cases::division_name(state, &e.community).await,
         town: e.town.clone(),
-        town_name: division_name(state, &e.town).await,
+        town_name: crate::areas::welfare::cases::division_name(state, &e.town).await,
         lat: e.lat,
         lon: e.lon,
         committee_kind: match e.committee_kind {
@@ -1063,8 +1058,7 @@ pub async fn permit_from_certificate(state: &AppState, record: i64, subject: &st
         permit: permit.clone(),
         supervisors: supervisors.clone(),
     };
-    let town = point.map(|(lat, lon)| (lat, lon));
-    let (community, town) = match town {
+    let (community, town) = match point {
         Some((lat, lon)) => match nearest_estate(&all_estates(state).await?, lat, lon, 5_000.0) {
             Some(e) => (Some(e.community.clone()), Some(e.town.clone())),
             None => (None, None),

@@ -888,7 +888,7 @@ pub async fn figures(state: &AppState) -> Fallible<FiguresView> {
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for ((town, month), (rep, set, in_time, esc, hs)) in by {
         if !names.contains_key(&town) {
-            let n = state.store.welfare().division_name(&town).await.ok().flatten().unwrap_or_else(|| town.clone());
+            let n = crate::areas::welfare::cases::division_name(state, &town).await;
             names.insert(town.clone(), n);
         }
         by_town_month.push(TownMonthView { town_name: names.get(&town).cloned().unwrap_or_default(), town, month, reported: rep, settled: set, settled_in_time: in_time, escalated: esc, median_hours_to_settle: median(hs) });

@@ -1322,7 +1322,8 @@ async fn flag_view(state: &AppState, f: &FlagRow) -> Fallible<FlagView> {
     })
 }
 
-async fn division_name(state: &AppState, code: &str) -> String {
+/// A division's name, else its code.
+pub(crate) async fn division_name(state: &AppState, code: &str) -> String {
     state.store.welfare().division_name(code).await.ok().flatten().unwrap_or_else(|| code.to_owned())
 }
 
