@@ -13,6 +13,7 @@ mod helpers;
 mod logs;
 mod medins;
 mod guardian;
+mod governance_kill;
 mod guardian_share;
 mod pool;
 mod welfare;
