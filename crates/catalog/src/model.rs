@@ -155,6 +155,12 @@ coded_enum! {
         /// Guards elders living alone: enrols them and their devices, runs the monitoring centre
         /// that answers their alarms (民政).
         ElderlySafety => "elderly_safety", "养老安全守护", "Elderly safety";
+        /// Licenses and inspects childcare institutions, publishes their priority rules and runs
+        /// the allocation of places (卫健).
+        Childcare => "childcare", "托育服务", "Childcare";
+        /// Runs public rental housing: applications, the waiting list and lottery, offers, leases,
+        /// and the 善居 home improvements (住建).
+        HousingSecurity => "housing_security", "住房保障", "Housing security";
     }
 }
 

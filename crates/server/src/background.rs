@@ -379,6 +379,9 @@ async fn duties(state: &AppState) {
     // Residents' issues past their deadline escalate; issued night-construction certificates
     // become permits pushed to their supervisors.
     crate::areas::governance::cases::duty(state).await;
+    // Housing applications whose qualification was issued go on the waiting list; offers past
+    // their deadline expire.
+    crate::areas::places::housing::duty(state).await;
     if let Err(e) = state.store.identity().purge_sessions(state.now()).await {
         tracing::warn!(error = %e, "purging sessions");
     }

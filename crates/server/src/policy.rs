@@ -58,6 +58,10 @@ impl Who {
     pub const GUARDIAN: Who = Who(1 << 16);
     /// Responders who go to an elder's home when an alarm is dispatched to them.
     pub const RESPONDER: Who = Who(1 << 17);
+    /// Staff of the department that runs childcare places (duty `childcare`: 卫健).
+    pub const CHILDCARE: Who = Who(1 << 18);
+    /// Staff of the department that runs public rental housing (duty `housing_security`: 住建).
+    pub const HOUSING: Who = Who(1 << 19);
 
     /// Department staff in any workflow role.
     pub const DEPARTMENT: Who = Who(Self::CLERK.0 | Self::REVIEWER.0 | Self::APPROVER.0 | Self::SUPERVISOR.0);
@@ -68,12 +72,12 @@ impl Who {
     /// Supervisors and the administrator.
     pub const OVERSIGHT: Who = Who(Self::SUPERVISOR.0 | Self::ADMIN.0);
     /// Any signed-in account.
-    pub const SIGNED_IN: Who = Who(!Self::ANONYMOUS.0 & ((1 << 18) - 1));
+    pub const SIGNED_IN: Who = Who(!Self::ANONYMOUS.0 & ((1 << 20) - 1));
     /// Everyone, signed in or not.
-    pub const ANYONE: Who = Who((1 << 18) - 1);
+    pub const ANYONE: Who = Who((1 << 20) - 1);
 
     /// Every single audience, with its name (for tables and tests).
-    pub const ALL: [(Who, &'static str); 18] = [
+    pub const ALL: [(Who, &'static str); 20] = [
         (Who::ANONYMOUS, "anonymous"),
         (Who::RESIDENT, "resident"),
         (Who::ENTERPRISE, "enterprise"),
@@ -92,6 +96,8 @@ impl Who {
         (Who::COMMUNITY, "community"),
         (Who::GUARDIAN, "guardian"),
         (Who::RESPONDER, "responder"),
+        (Who::CHILDCARE, "childcare"),
+        (Who::HOUSING, "housing"),
     ];
 
     pub const fn or(self, other: Who) -> Who {
@@ -134,7 +140,7 @@ impl Who {
                             }
                         }
                         // The department's duties, from the catalog.
-                        for (duty, who) in [(Duty::RiderOversight, Who::REGULATOR), (Duty::HealthRecords, Who::HEALTH), (Duty::MedicalInsurance, Who::INSURANCE), (Duty::Welfare, Who::WELFARE), (Duty::ElderlySafety, Who::GUARDIAN)] {
+                        for (duty, who) in [(Duty::RiderOversight, Who::REGULATOR), (Duty::HealthRecords, Who::HEALTH), (Duty::MedicalInsurance, Who::INSURANCE), (Duty::Welfare, Who::WELFARE), (Duty::ElderlySafety, Who::GUARDIAN), (Duty::Childcare, Who::CHILDCARE), (Duty::HousingSecurity, Who::HOUSING)] {
                             if dept.has(duty) {
                                 w = w.or(who);
                             }

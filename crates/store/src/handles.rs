@@ -136,6 +136,17 @@ impl std::ops::Deref for GovernanceQueries<'_> {
     }
 }
 
+/// Places' queries: childcare institutions, applications, enrolments and rounds; housing applications, draws, homes, offers and leases; 善居 projects (`store.places().…`).
+#[derive(Clone, Copy)]
+pub struct PlacesQueries<'a>(&'a Store);
+
+impl std::ops::Deref for PlacesQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
 impl Store {
     /// The one-thing area's queries: applications, cases, rectifications, history, collect-once records, uploads and reductions.
     pub fn onething(&self) -> OnethingQueries<'_> {
@@ -184,5 +195,9 @@ impl Store {
     /// Community governance's queries: estates and their members, issues, permits and their pushes, ledgers, budget lines, expenses, meetings, projects, Open311 clients.
     pub fn governance(&self) -> GovernanceQueries<'_> {
         GovernanceQueries(self)
+    }
+    /// Places' queries: childcare institutions, applications, enrolments and rounds; housing applications, draws, homes, offers and leases; 善居 projects.
+    pub fn places(&self) -> PlacesQueries<'_> {
+        PlacesQueries(self)
     }
 }

@@ -16,86 +16,17 @@ use crate::queries::Page;
 use crate::queries::PlainNotice;
 use crate::queries::datapool::PLAIN_NOTICE_COLUMNS;
 use crate::queries::datapool::plain_notice_values;
-use crate::queries::in_ints;
+use crate::queries::docs::DocTable;
 use crate::writer::insert_rows;
 
 /// One governed thing: the engine's record as JSON and the columns lists filter on (what each
-/// column means for each kind is in migration 0019).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GovDoc {
-    /// estate | issue | permit | ledger | budget_line | expense | meeting | project
-    pub kind: String,
-    pub id: i64,
-    pub estate: Option<i64>,
-    pub community: Option<String>,
-    pub town: Option<String>,
-    pub state: Option<String>,
-    /// Work is owed on it.
-    pub open: bool,
-    pub actor: Option<i64>,
-    /// Who must act now.
-    pub queue: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub due_at: Option<DateTime<Utc>>,
-    pub closed_at: Option<DateTime<Utc>>,
-    pub year: Option<i64>,
-    /// A count or an amount (see the migration).
-    pub n: Option<i64>,
-    /// The engine's record.
-    pub doc: String,
-    /// 1 when new; one more with every change.
-    pub version: i64,
-}
+/// column means for each kind is in migration 0019; `parent` is the estate).
+pub type GovDoc = crate::queries::docs::Doc;
 
-const DOC_COLUMNS: &[&str] = &[
-    "kind", "id", "estate", "community", "town", "state", "open", "actor", "queue", "created_at", "updated_at", "due_at", "closed_at", "year", "n", "doc", "version",
-];
-const DOC_SELECT: &str = "SELECT kind, id, estate, community, town, state, open, actor, queue, created_at, updated_at, due_at, closed_at, year, n, doc, version FROM gov_doc";
+/// A list's filters over governed things (`parent` is the estate).
+pub type GovFilter = crate::queries::docs::DocFilter;
 
-fn doc_row(r: &dyn Cols) -> Result<GovDoc> {
-    Ok(GovDoc {
-        kind: r.text("kind")?,
-        id: r.int("id")?,
-        estate: r.int_opt("estate")?,
-        community: r.text_opt("community")?,
-        town: r.text_opt("town")?,
-        state: r.text_opt("state")?,
-        open: r.int("open")? != 0,
-        actor: r.int_opt("actor")?,
-        queue: r.text_opt("queue")?,
-        created_at: codec::parse_ts(&r.text("created_at")?)?,
-        updated_at: codec::parse_ts(&r.text("updated_at")?)?,
-        due_at: codec::parse_ts_opt(r.text_opt("due_at")?)?,
-        closed_at: codec::parse_ts_opt(r.text_opt("closed_at")?)?,
-        year: r.int_opt("year")?,
-        n: r.int_opt("n")?,
-        doc: r.text("doc")?,
-        version: r.int("version")?,
-    })
-}
-
-fn doc_values(d: &GovDoc) -> Vec<Value> {
-    vec![
-        Value::S(d.kind.clone()),
-        Value::I(d.id),
-        Value::OptI(d.estate),
-        Value::OptS(d.community.clone()),
-        Value::OptS(d.town.clone()),
-        Value::OptS(d.state.clone()),
-        Value::I(i64::from(d.open)),
-        Value::OptI(d.actor),
-        Value::OptS(d.queue.clone()),
-        Value::S(codec::ts(d.created_at)),
-        Value::S(codec::ts(d.updated_at)),
-        Value::OptS(codec::ts_opt(d.due_at)),
-        Value::OptS(codec::ts_opt(d.closed_at)),
-        Value::OptI(d.year),
-        Value::OptI(d.n),
-        Value::S(d.doc.clone()),
-        Value::I(d.version),
-    ]
-}
+const TABLE: DocTable = DocTable { table: "gov_doc", parent: "estate" };
 
 /// What one change writes, all or nothing.
 #[derive(Debug, Clone, Default)]
@@ -110,26 +41,6 @@ pub struct GovChange {
     pub complaints: Vec<(i64, i64)>,
     /// Told only if the change is written.
     pub notices: Vec<PlainNotice>,
-}
-
-/// A list's filters; those not given do not filter.
-#[derive(Debug, Clone, Default)]
-pub struct GovFilter {
-    pub estate: Option<i64>,
-    /// A division code: the community and those below it.
-    pub community: Option<String>,
-    pub town: Option<String>,
-    pub state: Option<String>,
-    pub open: Option<bool>,
-    pub actor: Option<i64>,
-    pub queue: Option<String>,
-    pub queues: Option<Vec<String>>,
-    pub year: Option<i64>,
-    /// `created_at` from (inclusive) and until (exclusive).
-    pub created_from: Option<DateTime<Utc>>,
-    pub created_until: Option<DateTime<Utc>>,
-    /// Newest first by `created_at` (else by `updated_at`).
-    pub by_created: bool,
 }
 
 /// An Open311 client application.
@@ -170,60 +81,14 @@ pub struct GovIssueFigures {
     pub escalations: i64,
 }
 
-fn filter(f: &GovFilter, kind: &str) -> Conditions {
-    let mut w = Conditions::default();
-    w.equals("kind", Value::S(kind.to_owned()));
-    if let Some(e) = f.estate {
-        w.equals("estate", Value::I(e));
-    }
-    if let Some(c) = f.community.as_deref() {
-        w.starts_with("community", c);
-    }
-    if let Some(t) = &f.town {
-        w.equals("town", Value::S(t.clone()));
-    }
-    if let Some(s) = &f.state {
-        w.equals("state", Value::S(s.clone()));
-    }
-    if let Some(o) = f.open {
-        w.equals("open", Value::I(i64::from(o)));
-    }
-    if let Some(a) = f.actor {
-        w.equals("actor", Value::I(a));
-    }
-    if let Some(q) = &f.queue {
-        w.equals("queue", Value::S(q.clone()));
-    }
-    if let Some(qs) = &f.queues {
-        crate::queries::in_texts(&mut w, "queue", qs);
-    }
-    if let Some(y) = f.year {
-        w.equals("year", Value::I(y));
-    }
-    if let Some(t) = f.created_from {
-        let p = w.bind(Value::S(codec::ts(t)));
-        w.and(format!("created_at >= {p}"));
-    }
-    if let Some(t) = f.created_until {
-        let p = w.bind(Value::S(codec::ts(t)));
-        w.and(format!("created_at < {p}"));
-    }
-    w
-}
-
 impl GovernanceQueries<'_> {
     /// Writes a change in one transaction: `false` (nothing written) if any thing's stored version
     /// is not the one its change was made from, or a new thing's id is taken.
     pub async fn save(self, change: &GovChange, at: DateTime<Utc>) -> Result<bool> {
-        let sets: Vec<String> = DOC_COLUMNS[2..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
-        let tail = format!("ON CONFLICT (kind, id) DO UPDATE SET {} WHERE gov_doc.version = excluded.version - 1", sets.join(", "));
         let mut tx = self.write_pool().begin().await?;
-        for d in &change.docs {
-            let n = insert_rows(&mut tx, "gov_doc", DOC_COLUMNS, &[doc_values(d)], &tail).await?;
-            if n != 1 {
-                tx.rollback().await?;
-                return Ok(false);
-            }
+        if !TABLE.write(&mut tx, &change.docs).await? {
+            tx.rollback().await?;
+            return Ok(false);
         }
         if let Some((estate, parts)) = &change.members {
             sqlx::query("DELETE FROM gov_member WHERE estate = $1").bind(*estate).execute(&mut *tx).await?;
@@ -252,79 +117,45 @@ impl GovernanceQueries<'_> {
     /// Loads many new things in one transaction (a district's synthetic issues, a benchmark);
     /// those whose id is taken are left as they are. How many were written.
     pub async fn load(self, docs: &[GovDoc]) -> Result<u64> {
-        let rows: Vec<Vec<Value>> = docs.iter().map(doc_values).collect();
-        self.insert_all("gov_doc", DOC_COLUMNS, &rows, "ON CONFLICT (kind, id) DO NOTHING").await
+        TABLE.load(&self, docs).await
     }
 
     /// After a bulk load: the planner's statistics brought up to date (PostgreSQL's autovacuum
     /// would in time; SQLite plans from its indexes).
     pub async fn analyze(self) -> Result<()> {
-        if self.backend() == crate::Backend::Postgres {
-            sqlx::query("ANALYZE gov_doc").execute(self.write_pool()).await?;
-        }
-        Ok(())
+        TABLE.analyze(&self).await
     }
 
     /// One thing by kind and id.
     pub async fn doc(self, kind: &str, id: i64) -> Result<Option<GovDoc>> {
-        let mut w = Conditions::default();
-        w.equals("kind", Value::S(kind.to_owned()));
-        w.equals("id", Value::I(id));
-        self.rows(format!("{DOC_SELECT} {}", w.clause()), &w).await?.iter().map(|r| doc_row(r)).next().transpose()
+        TABLE.doc(&self, kind, id).await
     }
 
     /// Things of a kind by id (those that exist).
     pub async fn docs(self, kind: &str, ids: &[i64]) -> Result<Vec<GovDoc>> {
-        crate::queries::chunked(
-            &self,
-            ids,
-            |chunk| {
-                let mut w = Conditions::default();
-                w.equals("kind", Value::S(kind.to_owned()));
-                in_ints(&mut w, "id", chunk);
-                (format!("{DOC_SELECT} {}", w.clause()), w)
-            },
-            doc_row,
-        )
-        .await
+        TABLE.docs(&self, kind, ids).await
     }
 
     /// Things of a kind, newest first, a page at a time, with how many there are in all.
     pub async fn list(self, kind: &str, f: &GovFilter, page: Page) -> Result<(Vec<GovDoc>, i64)> {
-        let mut w = filter(f, kind);
-        let total = self.rows(format!("SELECT COUNT(*) AS n FROM gov_doc {}", w.clause()), &w).await?.iter().map(|r| r.int("n")).next().transpose()?.unwrap_or(0);
-        let order = if f.by_created { "created_at DESC, id DESC" } else { "updated_at DESC, id DESC" };
-        let clause = w.clause();
-        let limit = w.page(page);
-        let rows = self.rows(format!("{DOC_SELECT} {clause} ORDER BY {order} {limit}"), &w).await?;
-        Ok((rows.iter().map(|r| doc_row(r)).collect::<Result<Vec<_>>>()?, total))
+        TABLE.list(&self, kind, f, page).await
     }
 
     /// Every thing of a kind matching the filter (estates, an estate's lines: small sets).
     pub async fn all(self, kind: &str, f: &GovFilter) -> Result<Vec<GovDoc>> {
-        let w = filter(f, kind);
-        self.rows(format!("{DOC_SELECT} {} ORDER BY id", w.clause()), &w).await?.iter().map(|r| doc_row(r)).collect()
+        TABLE.all(&self, kind, f).await
     }
 
     /// What tells whether any thing of a kind changed: how many there are and the sum of their
     /// versions (every change adds one).
     pub async fn mark(self, kind: &str) -> Result<(i64, i64)> {
-        let mut w = Conditions::default();
-        w.equals("kind", Value::S(kind.to_owned()));
-        let rows = self.rows(format!("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(version), 0) AS BIGINT) AS v FROM gov_doc {}", w.clause()), &w).await?;
-        rows.iter().map(|r| Ok((r.int("n")?, r.int("v")?))).next().transpose().map(Option::unwrap_or_default)
+        TABLE.mark(&self, kind).await
     }
 
     /// Things of a kind whose time ran out before `now` (a deadline, or the wait for a reporter's
     /// confirmation), oldest first.
     pub async fn due(self, kind: &str, now: DateTime<Utc>, limit: i64) -> Result<Vec<GovDoc>> {
-        let mut w = Conditions::default();
-        w.equals("kind", Value::S(kind.to_owned()));
-        let p = w.bind(Value::S(codec::ts(now)));
-        w.and(format!("due_at < {p}"));
-        let clause = w.clause();
-        let l = w.bind(Value::I(limit));
-        self.rows(format!("{DOC_SELECT} {clause} ORDER BY due_at LIMIT {l}"), &w).await?.iter().map(|r| doc_row(r)).collect()
+        TABLE.due(&self, kind, now, limit).await
     }
 
     /// The estates an account plays a part in, with the part.

@@ -280,7 +280,7 @@ pub fn base_doc(kind: &str, id: i64, estate: &Estate, doc: String, old: Option<&
     GovDoc {
         kind: kind.to_owned(),
         id,
-        estate: Some(estate.id.0 as i64),
+        parent: Some(estate.id.0 as i64),
         community: Some(estate.community.clone()),
         town: Some(estate.town.clone()),
         state: None,
@@ -339,7 +339,7 @@ pub(super) async fn estate_view(state: &AppState, p: Option<&Principal>, e: &Est
     if e.worker.is_some() {
         parties.push(PartyView { kind: "community_worker".into(), kind_label: PartyKind::CommunityWorker.name_zh().into(), name: "驻小区社区工作者（包小专）".into(), members: 1 });
     }
-    let f = GovFilter { estate: Some(e.id.0 as i64), open: Some(true), ..Default::default() };
+    let f = GovFilter { parent: Some(e.id.0 as i64), open: Some(true), ..Default::default() };
     let (_, open) = state.store.governance().list("issue", &f, Page::new(0, 0)).await?;
     let my_parts = match me {
         Some(m) => members_of(e).into_iter().filter(|(a, _)| *a == m.0 as i64).map(|(_, part)| part).collect(),
@@ -822,7 +822,7 @@ pub async fn issues(state: &AppState, p: Option<&Principal>, q: IssueQuery) -> F
         Some(e) => Some(parse_num(e, no_estate)?),
         None => None,
     };
-    issues_page(state, p, GovFilter { estate, open: q.open, ..Default::default() }, page).await
+    issues_page(state, p, GovFilter { parent: estate, open: q.open, ..Default::default() }, page).await
 }
 
 /// The resident's own reports.
@@ -1069,7 +1069,7 @@ pub async fn permit_from_certificate(state: &AppState, record: i64, subject: &st
     let doc = GovDoc {
         kind: "permit".into(),
         id: record,
-        estate: None,
+        parent: None,
         community,
         town,
         state: Some(if permit.is_some() { "located" } else { "no_site" }.into()),

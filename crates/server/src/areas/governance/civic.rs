@@ -120,11 +120,11 @@ fn ledger_doc(l: &Ledger, estate: &Estate, old: &GovDoc, now: chrono::DateTime<c
 }
 
 async fn lines_of(state: &AppState, estate: i64, year: Option<i64>) -> Fallible<Vec<BudgetLine>> {
-    state.store.governance().all("budget_line", &GovFilter { estate: Some(estate), year, ..Default::default() }).await?.iter().map(decode).collect()
+    state.store.governance().all("budget_line", &GovFilter { parent: Some(estate), year, ..Default::default() }).await?.iter().map(decode).collect()
 }
 
 async fn expenses_of(state: &AppState, estate: i64) -> Fallible<Vec<Stored<Expense>>> {
-    state.store.governance().all("expense", &GovFilter { estate: Some(estate), ..Default::default() }).await?.into_iter().map(|doc| Ok(Stored { value: decode(&doc)?, doc })).collect()
+    state.store.governance().all("expense", &GovFilter { parent: Some(estate), ..Default::default() }).await?.into_iter().map(|doc| Ok(Stored { value: decode(&doc)?, doc })).collect()
 }
 
 fn income_label(k: IncomeKind) -> (&'static str, &'static str) {
@@ -562,7 +562,7 @@ pub async fn meeting(state: &AppState, p: Option<&Principal>, id: &str) -> Falli
 /// An estate's meetings, newest first.
 pub async fn meetings(state: &AppState, p: Option<&Principal>, estate: &str) -> Fallible<Vec<MeetingView>> {
     let estate = load_estate(state, parse_num(estate, || Failure::not_found("没有这个小区", "No such estate"))?).await?.value;
-    let (docs, _) = state.store.governance().list("meeting", &GovFilter { estate: Some(estate.id.0 as i64), by_created: true, ..Default::default() }, store::Page::new(100, 0)).await?;
+    let (docs, _) = state.store.governance().list("meeting", &GovFilter { parent: Some(estate.id.0 as i64), by_created: true, ..Default::default() }, store::Page::new(100, 0)).await?;
     docs.iter().map(|d| Ok(meeting_view(p, &decode(d)?, &estate))).collect()
 }
 
@@ -588,7 +588,7 @@ pub async fn meeting_act(state: &AppState, p: &Principal, id: &str, body: Meetin
             for (i, s) in body.issues.iter().enumerate() {
                 let n = s.trim().parse::<u64>().map_err(|_| Failure::invalid("unknown_issue", &format!("issues[{i}]"), "没有这条诉求", "No such issue"))?;
                 let d = g.doc("issue", n as i64).await?.ok_or_else(|| Failure::invalid("unknown_issue", &format!("issues[{i}]"), "没有这条诉求", "No such issue"))?;
-                if d.estate != Some(estate.id.0 as i64) {
+                if d.parent != Some(estate.id.0 as i64) {
                     return Err(Failure::invalid("other_estate", &format!("issues[{i}]"), "该诉求不属于本小区", "That issue is of another estate"));
                 }
                 issues.push(IssueId(n));
@@ -685,7 +685,7 @@ fn project_doc(pr: &Project, old: Option<&GovDoc>, now: chrono::DateTime<chrono:
     Ok(GovDoc {
         kind: "project".into(),
         id: pr.id.0 as i64,
-        estate: None,
+        parent: None,
         community: Some(pr.community.clone()),
         town: Some(pr.town.clone()),
         state: Some(if done { "completed" } else { "under_way" }.into()),
