@@ -12,6 +12,7 @@ mod guardian_figures;
 mod helpers;
 mod medins;
 mod notices;
+mod places;
 mod pool;
 mod register;
 mod schema;

@@ -249,7 +249,7 @@ fn institution_doc(i: &Institution, old: Option<&Doc>, now: DateTime<Utc>) -> Fa
         town: Some(i.town.clone()),
         state: Some(status_code(i.status).to_owned()),
         n: Some(i.licensed_places() as i64),
-        ..doc_of("institution", i.id.0 as i64, i, old, now)?
+        ..doc_of("institution", i.id.0, i, old, now)?
     })
 }
 
@@ -542,13 +542,13 @@ fn application_doc(f: &Filed, old: Option<&Doc>, now: DateTime<Utc>) -> Fallible
         created_at: f.submitted_at,
         closed_at: (f.state == "enrolled").then_some(now),
         n: Some(f.app.preferences.len() as i64),
-        ..doc_of("application", f.app.id.0 as i64, f, old, now)?
+        ..doc_of("application", f.app.id.0, f, old, now)?
     })
 }
 
 fn place_doc(id: i64, pl: &Place, town: &str, old: Option<&Doc>, today: NaiveDate, now: DateTime<Utc>) -> Fallible<Doc> {
     Ok(Doc {
-        parent: Some(pl.institution.0 as i64),
+        parent: Some(pl.institution.0),
         town: Some(town.to_owned()),
         state: Some(pl.state.code().to_owned()),
         open: pl.state == PlaceState::Offered || pl.holds_seat_on(today),
@@ -602,10 +602,14 @@ pub async fn apply(state: &AppState, p: &Principal, body: ChildcareApplyBody) ->
         let id = s.trim().parse::<i64>().map_err(|_| Failure::invalid("unknown_institution", &format!("preferences[{i}]"), "没有这家托育机构", "No such childcare institution"))?;
         preferences.push(InstitutionId(id));
     }
-    let home = valid_point(body.home_lat, body.home_lon)?;
+    // Walking time from home is one of the priority rules: the home's place is needed.
+    let home = valid_point(body.home_lat, body.home_lon)?.ok_or_else(|| {
+        Failure::invalid("home_required", "home_lat", "请在地图上标出家的位置（用于计算到各托育机构的步行时间）", "Give your home's location (walking times to the institutions are computed from it)")
+    })?;
     let institutions = all_institutions(state).await?;
     let mut walking_times = Vec::new();
-    if let Some(h) = home {
+    {
+        let h = home;
         let points: Vec<(f64, f64)> = preferences.iter().filter_map(|id| institutions.iter().find(|i| i.id == *id)).map(|i| (i.lat, i.lon)).collect();
         let ids: Vec<InstitutionId> = preferences.iter().filter(|id| institutions.iter().any(|i| i.id == **id)).copied().collect();
         for (id, (minutes, _)) in ids.iter().zip(walking(state, h, &points).await) {
@@ -629,7 +633,7 @@ pub async fn apply(state: &AppState, p: &Principal, body: ChildcareApplyBody) ->
     app.validate(&rules().childcare, &institutions, today).map_err(|e| cc_error(&e))?;
     let filed = Filed { app, state: "waiting".into(), child_key: child_key.clone(), child_name: child.name.clone(), town: town_of(&child.division), submitted_at: now, round: None, outcome: None, place: None };
     let doc = application_doc(&filed, None, now)?;
-    let change = PlaceChange { docs: vec![doc], claims: vec![("child".into(), child_key, filed.app.id.0 as i64)], ..Default::default() };
+    let change = PlaceChange { docs: vec![doc], claims: vec![("child".into(), child_key, filed.app.id.0)], ..Default::default() };
     save(state, &change, |_, _, _| Failure::Conflict {
         code: "child_already_applied",
         zh: "这个孩子已有一份在办的入托申请，请在原申请中修改或撤回后再申请".into(),

@@ -482,16 +482,16 @@ pub async fn expire_due(state: &AppState) -> Fallible<usize> {
         if o.state != OfferState::Open {
             continue;
         }
-        let Some(ud) = state.store.places().doc("home", o.unit.0 as i64).await? else { continue };
+        let Some(ud) = state.store.places().doc("home", o.unit.0).await? else { continue };
         let mut u: Unit = decode(&ud)?;
         let hd = state.store.places().all("household", &DocFilter { actor: Some(o.applicant.0), state: Some("offered".into()), ..Default::default() }).await?;
-        let Some(hd) = hd.into_iter().find(|d| decode::<Filed>(d).is_ok_and(|f| f.offer == Some(o.id.0 as i64))) else { continue };
+        let Some(hd) = hd.into_iter().find(|d| decode::<Filed>(d).is_ok_and(|f| f.offer == Some(o.id.0))) else { continue };
         let mut f: Filed = decode(&hd)?;
         places::housing::expire(&rules().housing, &mut o, &mut u, &mut f.standing, today).map_err(|e| h_error(&e))?;
         f.state = "waiting".into();
         f.offer = None;
         let docs = vec![
-            Doc { state: Some(o.state.code().to_owned()), open: false, due_at: None, closed_at: Some(now), ..doc_of("offer", o.id.0 as i64, &o, Some(&od), now).map(|d| Doc { parent: od.parent, town: od.town.clone(), actor: od.actor, ..d })? },
+            Doc { state: Some(o.state.code().to_owned()), open: false, due_at: None, closed_at: Some(now), ..doc_of("offer", o.id.0, &o, Some(&od), now).map(|d| Doc { parent: od.parent, town: od.town.clone(), actor: od.actor, ..d })? },
             unit_doc(&u, Some(&ud), now)?,
             household_doc(&f, Some(&hd), now, today)?,
         ];
@@ -540,7 +540,7 @@ fn draw_doc(s: &StoredDraw, old: Option<&Doc>, now: DateTime<Utc>) -> Fallible<D
         closed_at: s.draw.drawn_at,
         year: Some(i64::from(s.draw.committed_at.year())),
         n: Some(s.draw.groups.iter().map(|g| g.applicants.len() as i64).sum()),
-        ..doc_of("draw", s.draw.id.0 as i64, s, old, now)?
+        ..doc_of("draw", s.draw.id.0, s, old, now)?
     })
 }
 
@@ -665,7 +665,7 @@ fn no_offer() -> Failure {
 }
 
 fn unit_doc(u: &Unit, old: Option<&Doc>, now: DateTime<Utc>) -> Fallible<Doc> {
-    Ok(Doc { community: Some(u.estate.clone()), state: Some(u.status.code().to_owned()), n: Some(i64::from(u.rooms)), ..doc_of("home", u.id.0 as i64, u, old, now)? })
+    Ok(Doc { community: Some(u.estate.clone()), state: Some(u.status.code().to_owned()), n: Some(i64::from(u.rooms)), ..doc_of("home", u.id.0, u, old, now)? })
 }
 
 fn unit_view(u: &Unit) -> UnitView {
@@ -753,15 +753,15 @@ pub async fn offer(state: &AppState, p: &Principal, unit: &str) -> Fallible<Offe
     let o = places::housing::make_offer(&rules().housing, &mut u, &h, &f.standing, OfferId(state.parts.ids.next()), today).map_err(|e| h_error(&e))?;
     f.household = h;
     f.state = "offered".into();
-    f.offer = Some(o.id.0 as i64);
+    f.offer = Some(o.id.0);
     let od = Doc {
-        parent: Some(u.id.0 as i64),
+        parent: Some(u.id.0),
         town: Some(f.town.clone()),
         state: Some(o.state.code().to_owned()),
         open: true,
         actor: Some(f.household.applicant.0),
         due_at: o.deadline.succ_opt().map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - chrono::Duration::hours(8)),
-        ..doc_of("offer", o.id.0 as i64, &o, None, now)?
+        ..doc_of("offer", o.id.0, &o, None, now)?
     };
     let change = PlaceChange {
         docs: vec![od, unit_doc(&u, Some(&ud), now)?, household_doc(&f, Some(&fd), now, today)?],
@@ -773,7 +773,7 @@ pub async fn offer(state: &AppState, p: &Principal, unit: &str) -> Fallible<Offe
 }
 
 async fn offer_view(state: &AppState, o: &Offer) -> Fallible<OfferView> {
-    let unit = match state.store.places().doc("home", o.unit.0 as i64).await? {
+    let unit = match state.store.places().doc("home", o.unit.0).await? {
         Some(d) => Some(unit_view(&decode::<Unit>(&d)?)),
         None => None,
     };
@@ -799,17 +799,17 @@ pub async fn answer_offer(state: &AppState, p: &Principal, id: &str, body: Offer
     if o.applicant != p.id() {
         return Err(no_offer());
     }
-    let ud = state.store.places().doc("home", o.unit.0 as i64).await?.ok_or_else(no_unit)?;
+    let ud = state.store.places().doc("home", o.unit.0).await?.ok_or_else(no_unit)?;
     let mut u: Unit = decode(&ud)?;
     let hd = state.store.places().all("household", &DocFilter { actor: Some(p.id().0), state: Some("offered".into()), ..Default::default() }).await?;
-    let hd = hd.into_iter().find(|d| decode::<Filed>(d).is_ok_and(|f| f.offer == Some(o.id.0 as i64))).ok_or_else(no_household)?;
+    let hd = hd.into_iter().find(|d| decode::<Filed>(d).is_ok_and(|f| f.offer == Some(o.id.0))).ok_or_else(no_household)?;
     let mut f: Filed = decode(&hd)?;
     let mut docs = Vec::new();
     match body.action.trim() {
         "accept" => {
             let lease = places::housing::accept(&rules().housing, &mut o, &mut u, &f.household, LeaseId(state.parts.ids.next()), today, today).map_err(|e| h_error(&e))?;
             f.state = "housed".into();
-            f.lease = Some(lease.id.0 as i64);
+            f.lease = Some(lease.id.0);
             docs.push(lease_doc(&lease, &f.town, None, now)?);
         }
         "refuse" => {
@@ -819,7 +819,7 @@ pub async fn answer_offer(state: &AppState, p: &Principal, id: &str, body: Offer
         }
         _ => return Err(Failure::invalid("unknown_action", "action", "操作应为 accept 或 refuse", "action must be accept or refuse")),
     }
-    docs.push(Doc { state: Some(o.state.code().to_owned()), open: false, closed_at: Some(now), ..doc_of("offer", o.id.0 as i64, &o, Some(&od), now).map(|d| Doc { parent: od.parent, town: od.town.clone(), actor: od.actor, due_at: od.due_at, ..d })? });
+    docs.push(Doc { state: Some(o.state.code().to_owned()), open: false, closed_at: Some(now), ..doc_of("offer", o.id.0, &o, Some(&od), now).map(|d| Doc { parent: od.parent, town: od.town.clone(), actor: od.actor, due_at: od.due_at, ..d })? });
     docs.push(unit_doc(&u, Some(&ud), now)?);
     docs.push(household_doc(&f, Some(&hd), now, today)?);
     save(state, &PlaceChange { docs, ..Default::default() }, |_, _, _| changed_meanwhile()).await?;
@@ -828,19 +828,19 @@ pub async fn answer_offer(state: &AppState, p: &Principal, id: &str, body: Offer
 
 fn lease_doc(l: &Lease, town: &str, old: Option<&Doc>, now: DateTime<Utc>) -> Fallible<Doc> {
     Ok(Doc {
-        parent: Some(l.unit.0 as i64),
+        parent: Some(l.unit.0),
         town: Some(town.to_owned()),
         state: Some(l.state.code().to_owned()),
         open: !matches!(l.state, LeaseState::Ended { .. }),
         actor: Some(l.applicant.0),
         due_at: Some(l.next_requalification.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
         n: Some(l.monthly_rent.0),
-        ..doc_of("lease", l.id.0 as i64, l, old, now)?
+        ..doc_of("lease", l.id.0, l, old, now)?
     })
 }
 
 async fn lease_view(state: &AppState, l: &Lease) -> Fallible<LeaseView> {
-    let unit = match state.store.places().doc("home", l.unit.0 as i64).await? {
+    let unit = match state.store.places().doc("home", l.unit.0).await? {
         Some(d) => Some(unit_view(&decode::<Unit>(&d)?)),
         None => None,
     };
@@ -882,7 +882,7 @@ pub async fn lease_act(state: &AppState, p: &Principal, id: &str, body: LeaseAct
     let mut l: Lease = decode(&ld)?;
     let town = ld.town.clone().unwrap_or_default();
     let hd = state.store.places().all("household", &DocFilter { actor: Some(l.applicant.0), state: Some("housed".into()), ..Default::default() }).await?;
-    let hd = hd.into_iter().find(|d| decode::<Filed>(d).is_ok_and(|f| f.lease == Some(l.id.0 as i64))).ok_or_else(no_household)?;
+    let hd = hd.into_iter().find(|d| decode::<Filed>(d).is_ok_and(|f| f.lease == Some(l.id.0))).ok_or_else(no_household)?;
     let mut f: Filed = decode(&hd)?;
     let mut docs = Vec::new();
     let mut notices = Vec::new();
@@ -902,7 +902,7 @@ pub async fn lease_act(state: &AppState, p: &Principal, id: &str, body: LeaseAct
             f.household = h;
         }
         "move_out" => {
-            let ud = state.store.places().doc("home", l.unit.0 as i64).await?.ok_or_else(no_unit)?;
+            let ud = state.store.places().doc("home", l.unit.0).await?.ok_or_else(no_unit)?;
             let mut u: Unit = decode(&ud)?;
             places::housing::move_out(&mut l, &mut u, today).map_err(|e| h_error(&e))?;
             docs.push(unit_doc(&u, Some(&ud), now)?);
@@ -934,7 +934,7 @@ fn project_doc(pr: &Project, key: &str, town: &str, old: Option<&Doc>, now: Date
         year: Some(i64::from(pr.opened_on.year())),
         n: pr.plan.as_ref().map(|p| p.budget.0),
         closed_at: pr.closed_on.map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
-        ..doc_of("shanju", pr.id.0 as i64, &stored, old, now)?
+        ..doc_of("shanju", pr.id.0, &stored, old, now)?
     })
 }
 
