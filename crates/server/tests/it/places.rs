@@ -439,3 +439,36 @@ async fn a_home_is_improved_from_survey_to_the_residents_rating() {
     assert_eq!(t.get(&stranger, "/api/places/shanju").await.body.as_array().map(Vec::len), Some(0));
     t.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_child_or_household_applied_for_at_once_is_taken_once() {
+    for db in backends() {
+        let t = TestApp::spawn(db).await;
+        let clerk = t.login("wjw_clerk").await;
+        let r = t.post(&clerk, "/api/places/childcare/institutions", institution("富春托育", 2, LAT)).await;
+        let inst = r.body["id"].as_str().expect("id").to_owned();
+        let logins = t.state.store.registers().bench_citizens(3).await.expect("citizens");
+        let tok = t.login(&logins[0]).await;
+        let child = child_of(&t, &logins[0], chrono::NaiveDate::from_ymd_opt(2025, 2, 1).expect("date"), 3).await;
+        let body = json!({ "child": child, "start_date": "2026-04-01", "preferences": [inst], "home_lat": LAT, "home_lon": LON });
+        let calls = (0..6).map(|_| t.post(&tok, "/api/places/childcare/applications", body.clone()));
+        let answers = futures::future::join_all(calls).await;
+        let created = answers.iter().filter(|r| r.status == StatusCode::CREATED).count();
+        assert_eq!(created, 1, "{:?}", answers.iter().map(|r| (r.status, r.code().to_owned())).collect::<Vec<_>>());
+        assert!(answers.iter().all(|r| r.status == StatusCode::CREATED || r.code() == "child_already_applied"));
+        assert_eq!(t.count("place_doc WHERE kind = 'application'").await, 1);
+
+        // A household applying for housing six times at once: one application stands; the bundles
+        // the others filed before losing are withdrawn.
+        let key = person_key(&t, &logins[1]).await;
+        finance_check(&t, &key, 150_000, 0).await;
+        let tok = t.login(&logins[1]).await;
+        let calls = (0..6).map(|_| t.post(&tok, "/api/places/housing/applications", json!({ "route": "home", "contact_phone": "13800000009" })));
+        let answers = futures::future::join_all(calls).await;
+        assert_eq!(answers.iter().filter(|r| r.status == StatusCode::CREATED).count(), 1, "{:?}", answers.iter().map(|r| (r.status, r.code().to_owned())).collect::<Vec<_>>());
+        assert_eq!(t.count("place_doc WHERE kind = 'household'").await, 1);
+        let live = t.strings("SELECT status FROM application WHERE target_code = 'public-rental' AND status <> 'withdrawn'").await;
+        assert_eq!(live.len(), 1, "{live:?}");
+        t.shutdown().await;
+    }
+}
