@@ -5,17 +5,17 @@
 -- gov_doc), with the columns lists filter on beside it; `version` goes up by one with every change
 -- and a save names the version it read. Which columns mean what, per kind:
 --
---   kind          parent        community  town  state   open  actor        queue         due_at          closed_at  year   n
---   institution   -             yes        yes   status  0     -            -             -               -          -      licensed places
---   application   -             -          yes   state   1/0   guardian     round code    -               enrolled   -      preferences
---   enrolment     institution   -          yes   state   1/0   guardian     -             -               withdrawn  -      monthly fee (fen)
---   round         -             -          -     state   1/0   -            -             -               allocated  year   applications
---   household     -             -          yes   state   1/0   applicant    group         next re-check   -          -      points
---   draw          -             -          -     state   1/0   -            -             draw time       drawn      year   applicants
---   home          project       yes        yes   state   0     -            -             -               -          -      rooms
---   offer         home          -          yes   state   1/0   applicant    -             deadline        answered   -      -
---   lease         home          -          yes   state   1/0   applicant    -             next re-check   ended      -      rent (fen)
---   shanju        -             yes        yes   state   1/0   resident     -             -               closed     year   budget (fen)
+--   kind          parent        community  town  state    open  actor        queue        due_at          closed_at   year   n
+--   institution   -             yes        yes   status   0     -            -            -               -           -      licensed places
+--   application   -             -          yes   state    1/0   guardian     -            -               enrolled    -      preferences
+--   place         institution   -          yes   state    1/0   guardian     -            -               last day    -      monthly fee (fen)
+--   round         -             -          -     done     0     -            -            -               run at      year   applications
+--   household     -             -          yes   state    1/0   applicant    route        -               -           -      points
+--   draw          -             -          -     state    1/0   -            -            -               drawn       year   applicants
+--   home          -             estate     -     status   0     -            -            -               -           -      rooms
+--   offer         home          -          yes   state    1/0   applicant    -            deadline        answered    -      -
+--   lease         home          -          yes   state    1/0   applicant    -            next re-check   -           -      rent (fen)
+--   shanju        -             -          yes   state    1/0   resident     -            -               closed      year   budget (fen)
 CREATE TABLE place_doc (
     kind       TEXT NOT NULL,
     id         BIGINT NOT NULL,

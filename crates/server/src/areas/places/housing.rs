@@ -1065,7 +1065,7 @@ pub async fn figures(state: &AppState) -> Fallible<HousingFiguresView> {
         offers_refused: offers.iter().filter(|d| matches!(d.state.as_deref(), Some("refused") | Some("expired"))).count(),
         leases_active: leases.len(),
         draws: draws.len(),
-        shanju_per_state: sf.per_state.into_iter().collect(),
+        shanju_per_state: sf.per_state.into_iter().map(|(state, count)| StateCount { state, count }).collect(),
         shanju_median_days: sf.median_days_survey_to_completion,
         shanju_satisfaction: sf.average_satisfaction,
         shanju_budget_yuan: sf.budget_total.to_yuan_string(),

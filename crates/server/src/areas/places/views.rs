@@ -528,6 +528,13 @@ pub struct HouseholdView {
     pub lease: Option<LeaseView>,
 }
 
+/// How many are in a state.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StateCount {
+    pub state: String,
+    pub count: usize,
+}
+
 /// The housing figures for the cockpit.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HousingFiguresView {
@@ -542,7 +549,7 @@ pub struct HousingFiguresView {
     pub offers_refused: usize,
     pub leases_active: usize,
     pub draws: usize,
-    pub shanju_per_state: Vec<(String, usize)>,
+    pub shanju_per_state: Vec<StateCount>,
     pub shanju_median_days: Option<f64>,
     pub shanju_satisfaction: Option<f64>,
     pub shanju_budget_yuan: String,
