@@ -413,9 +413,14 @@ pub(crate) fn key(order: &[Criterion], a: &Application, inst: &Institution, tie:
             Criterion::Sibling => u128::from(sibling),
             Criterion::Hardship => u128::from(hardship),
             Criterion::Workplace => u128::from(workplace),
-            Criterion::Walking => u128::from(0xFFFF - walking.min(0xFFFF)),
+            Criterion::Walking => u128::from(0x7FFF - walking.min(0x7FFF)),
         };
         k |= v << (64 + 16 * (3 - i));
+    }
+    // The top bit (never set by a criterion: walking minutes are capped at 0x7FFF) puts a family
+    // that already holds an offer here before everyone else.
+    if a.holds == Some(inst.id) {
+        k |= 1 << 127;
     }
     k | u128::from(!tie)
 }

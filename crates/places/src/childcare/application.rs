@@ -61,6 +61,11 @@ pub struct Application {
     pub employers: Vec<CreditCode>,
     /// Walking time from home to each preferred institution (others may be given too).
     pub walking: Vec<WalkingTime>,
+    /// An institution where the family already holds an offered place from an earlier round: in a
+    /// re-run it is admitted there before anyone else, so it keeps that place unless it gets one it
+    /// prefers (list only the institutions up to and including it).
+    #[serde(default)]
+    pub holds: Option<InstitutionId>,
 }
 
 impl Application {
@@ -151,6 +156,7 @@ pub(crate) mod tests {
             hardship: false,
             employers: vec![],
             walking: (1..=10).map(|i| WalkingTime { institution: InstitutionId(i), minutes: 10 }).collect(),
+            holds: None,
         }
     }
 

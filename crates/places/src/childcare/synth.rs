@@ -174,6 +174,7 @@ pub fn instance(rules: &ChildcareRules, seed: u64, institutions: usize, applicat
             hardship: r.chance(0.05),
             employers: employers_of,
             walking,
+            holds: None,
         });
     }
     Instance { institutions: insts, applications: apps }

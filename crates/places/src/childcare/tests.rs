@@ -463,3 +463,32 @@ fn allocation_benchmark_20000_families_500_institutions() {
     println!("allocate 20,000 applications ({prefs} preferences) over 500 institutions × 3 classes: best of 5 {best:?}; {placed} placed");
     assert!(best < std::time::Duration::from_secs(1));
 }
+
+/// A family holding an offer from an earlier round keeps it in a re-run against a family of
+/// higher priority, and moves up when a place it prefers is free — the place it leaves goes, in the
+/// same round, to the family that was waiting.
+#[test]
+fn a_family_holding_an_offer_keeps_it_and_a_chain_moves_in_one_round() {
+    let r = rules();
+    let a = small(1, 1, vec![Criterion::Hardship]);
+    let b = small(2, 1, vec![Criterion::Hardship]);
+    // H holds B and prefers A; X (hardship, so first at B by the rules) wants only B.
+    let mut h = app(1, &[1, 2]);
+    h.holds = Some(InstitutionId(2));
+    let mut x = app(2, &[2]);
+    x.hardship = true;
+    // A is full: H keeps B, X waits.
+    let taken = [SeatCount { institution: InstitutionId(1), class: AgeClass::YoungToddler, count: 1 }];
+    let out = allocate(&r, &[a.clone(), b.clone()], &[h.clone(), x.clone()], &taken, "s").unwrap();
+    assert_eq!(out.outcome(h.id).and_then(|o| o.assigned).map(|s| s.institution), Some(InstitutionId(2)));
+    assert_eq!(out.outcome(x.id).and_then(|o| o.assigned), None);
+    // Without the offer held, X would have taken B from H.
+    h.holds = None;
+    let out = allocate(&r, &[a.clone(), b.clone()], &[h.clone(), x.clone()], &taken, "s").unwrap();
+    assert_eq!(out.outcome(x.id).and_then(|o| o.assigned).map(|s| s.institution), Some(InstitutionId(2)));
+    // A frees up: H moves to A and X gets B in the same round.
+    h.holds = Some(InstitutionId(2));
+    let out = allocate(&r, &[a, b], &[h.clone(), x.clone()], &[], "s").unwrap();
+    assert_eq!(out.outcome(h.id).and_then(|o| o.assigned).map(|s| s.institution), Some(InstitutionId(1)));
+    assert_eq!(out.outcome(x.id).and_then(|o| o.assigned).map(|s| s.institution), Some(InstitutionId(2)));
+}

@@ -347,11 +347,8 @@ pub(super) struct Held {
 }
 
 impl Held {
-    fn taken(&self) -> Vec<SeatCount> {
-        let mut all: BTreeMap<(InstitutionId, AgeClass), u32> = BTreeMap::new();
-        for (k, n) in self.enrolled.iter().chain(&self.offered) {
-            *all.entry(*k).or_default() += n;
-        }
+    fn enrolled_counts(&self) -> Vec<SeatCount> {
+        let all: BTreeMap<(InstitutionId, AgeClass), u32> = self.enrolled.iter().map(|(k, n)| (*k, *n)).collect();
         all.into_iter().map(|((institution, class), count)| SeatCount { institution, class, count }).collect()
     }
 }
@@ -629,6 +626,7 @@ pub async fn apply(state: &AppState, p: &Principal, body: ChildcareApplyBody) ->
         hardship,
         employers,
         walking: walking_times,
+        holds: None,
     };
     app.validate(&rules().childcare, &institutions, today).map_err(|e| cc_error(&e))?;
     let filed = Filed { app, state: "waiting".into(), child_key: child_key.clone(), child_name: child.name.clone(), town: town_of(&child.division), submitted_at: now, round: None, outcome: None, place: None };
@@ -881,9 +879,10 @@ pub struct RoundPlan {
     pub allocation: Allocation,
 }
 
-/// Plans a round over what is stored: the waiting applications and, for those holding an offer,
-/// their preferences above it (they keep the offer unless they get one they prefer). Nothing is
-/// saved.
+/// Plans a round over what is stored: the waiting applications, and those holding an offer with
+/// their preferences up to it — admitted there before anyone else, so that they keep the offer
+/// unless they get one they prefer, whose place then goes to the next family in the same round.
+/// Nothing is saved.
 pub async fn plan_round(state: &AppState, by: AccountId, seed: String) -> Fallible<RoundPlan> {
     let now = state.now();
     let today = china_date(now);
@@ -903,7 +902,8 @@ pub async fn plan_round(state: &AppState, by: AccountId, seed: String) -> Fallib
         if f.state == "offered" {
             let Some((pl, _)) = f.place.and_then(|id| offered.get(&id)).map(|x| &**x) else { continue };
             let Some(pos) = a.preferences.iter().position(|p| *p == pl.institution) else { continue };
-            a.preferences.truncate(pos);
+            a.preferences.truncate(pos + 1);
+            a.holds = Some(pl.institution);
         }
         // Drop preferences that closed since the family applied: the round goes on without them.
         a.preferences.retain(|id| institutions.iter().any(|x| x.id == *id && x.status != InstitutionStatus::Closed));
@@ -913,7 +913,17 @@ pub async fn plan_round(state: &AppState, by: AccountId, seed: String) -> Fallib
         apps.push(a);
         index.push(i);
     }
-    let allocation = places::childcare::allocate(&rules().childcare, &institutions, &apps, &held.taken(), &seed).map_err(|e| cc_error(&e))?;
+    // Seats taken: enrolled children's, and offers of families not in this round (none, unless an
+    // offer's application could not take part); the offers of those in it are allocated again.
+    let in_round: std::collections::HashSet<i64> = index.iter().filter_map(|&i| filed[i].0.place).collect();
+    let mut taken = held.enrolled_counts();
+    for (pl, _) in places.iter().filter(|(pl, d)| pl.state == PlaceState::Offered && !in_round.contains(&d.id)) {
+        match taken.iter_mut().find(|s| s.institution == pl.institution && s.class == pl.class) {
+            Some(s) => s.count += 1,
+            None => taken.push(SeatCount { institution: pl.institution, class: pl.class, count: 1 }),
+        }
+    }
+    let allocation = places::childcare::allocate(&rules().childcare, &institutions, &apps, &taken, &seed).map_err(|e| cc_error(&e))?;
     let by_inst: HashMap<InstitutionId, &Institution> = institutions.iter().map(|i| (i.id, i)).collect();
     let round = Round {
         id: state.parts.ids.next(),
@@ -930,7 +940,8 @@ pub async fn plan_round(state: &AppState, by: AccountId, seed: String) -> Fallib
         let mut f = f.clone();
         f.round = Some(round.id);
         f.outcome = Some(o.clone());
-        if let Some(a) = &o.assigned {
+        let kept = o.assigned.is_some_and(|a| f.place.and_then(|id| offered.get(&id)).is_some_and(|(pl, _)| pl.institution == a.institution && pl.class == a.class));
+        if let Some(a) = o.assigned.as_ref().filter(|_| !kept) {
             let Some(inst) = by_inst.get(&a.institution) else { continue };
             // A better offer replaces the one held: that place goes back.
             if let Some((old, od)) = f.place.and_then(|id| offered.get(&id)).map(|x| &**x) {

@@ -503,7 +503,7 @@ pub async fn expire_due(state: &AppState) -> Fallible<usize> {
     Ok(n)
 }
 
-/// The area's duty: qualifications issued, offers expired.
+/// The area's duty: qualifications issued, offers expired, leases re-qualified when due.
 pub async fn duty(state: &AppState) {
     match qualify_due(state).await {
         Ok(n) if n > 0 => tracing::info!(households = n, "places: housing applications decided"),
@@ -514,6 +514,11 @@ pub async fn duty(state: &AppState) {
         Ok(n) if n > 0 => tracing::info!(offers = n, "places: offers expired"),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = ?e, "places: expiring offers"),
+    }
+    match requalify_due(state).await {
+        Ok(n) if n > 0 => tracing::info!(leases = n, "places: leases re-qualified"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = ?e, "places: re-qualifying leases"),
     }
 }
 
@@ -833,7 +838,7 @@ fn lease_doc(l: &Lease, town: &str, old: Option<&Doc>, now: DateTime<Utc>) -> Fa
         state: Some(l.state.code().to_owned()),
         open: !matches!(l.state, LeaseState::Ended { .. }),
         actor: Some(l.applicant.0),
-        due_at: Some(l.next_requalification.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
+        due_at: (l.state == LeaseState::Active).then(|| l.next_requalification.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
         n: Some(l.monthly_rent.0),
         ..doc_of("lease", l.id.0, l, old, now)?
     })
@@ -876,10 +881,31 @@ pub async fn leases(state: &AppState, p: &Principal) -> Fallible<Vec<LeaseView>>
 /// The housing department re-qualifies a lease on today's facts, or records the move-out.
 pub async fn lease_act(state: &AppState, p: &Principal, id: &str, body: LeaseActionBody) -> Fallible<LeaseView> {
     housing_staff(state, p)?;
+    let ld = state.store.places().doc("lease", parse_id(id, || Failure::not_found("没有这份租赁合同", "No such lease"))?).await?.ok_or_else(|| Failure::not_found("没有这份租赁合同", "No such lease"))?;
+    let l = lease_step(state, &ld, body.action.trim()).await?;
+    lease_view(state, &l).await
+}
+
+/// Leases whose yearly re-qualification is due are re-qualified on the day's register facts.
+pub async fn requalify_due(state: &AppState) -> Fallible<usize> {
+    let mut n = 0;
+    for ld in state.store.places().due("lease", state.now(), 200).await? {
+        if ld.state.as_deref() != Some("active") {
+            continue;
+        }
+        match lease_step(state, &ld, "requalify").await {
+            Ok(_) => n += 1,
+            Err(e) => tracing::warn!(error = ?e, lease = ld.id, "places: re-qualifying a lease"),
+        }
+    }
+    Ok(n)
+}
+
+/// Re-qualifies a lease or records the move-out, saved with the household and the home.
+async fn lease_step(state: &AppState, ld: &Doc, action: &str) -> Fallible<Lease> {
     let now = state.now();
     let today = china_date(now);
-    let ld = state.store.places().doc("lease", parse_id(id, || Failure::not_found("没有这份租赁合同", "No such lease"))?).await?.ok_or_else(|| Failure::not_found("没有这份租赁合同", "No such lease"))?;
-    let mut l: Lease = decode(&ld)?;
+    let mut l: Lease = decode(ld)?;
     let town = ld.town.clone().unwrap_or_default();
     let hd = state.store.places().all("household", &DocFilter { actor: Some(l.applicant.0), state: Some("housed".into()), ..Default::default() }).await?;
     let hd = hd.into_iter().find(|d| decode::<Filed>(d).is_ok_and(|f| f.lease == Some(l.id.0))).ok_or_else(no_household)?;
@@ -887,9 +913,17 @@ pub async fn lease_act(state: &AppState, p: &Principal, id: &str, body: LeaseAct
     let mut docs = Vec::new();
     let mut notices = Vec::new();
     let mut release = Vec::new();
-    match body.action.trim() {
+    match action {
         "requalify" => {
             let fresh = gather(state, &f.head_key, f.household.applicant, f.household.applied_at, today).await?;
+            if fresh.income_unknown {
+                return Err(Failure::Conflict {
+                    code: "income_not_checked",
+                    zh: "该户没有有效的家庭经济状况核对结果，请先申请核对再复核资格".into(),
+                    en: "The household has no current finance check; have one made before re-qualifying".into(),
+                    field: None,
+                });
+            }
             let mut h = fresh.household;
             h.facts.in_public_housing = false;
             let r = places::housing::requalify(&rules().housing, &mut l, &h, today).map_err(|e| h_error(&e))?;
@@ -911,10 +945,10 @@ pub async fn lease_act(state: &AppState, p: &Principal, id: &str, body: LeaseAct
         }
         _ => return Err(Failure::invalid("unknown_action", "action", "操作应为 requalify 或 move_out", "action must be requalify or move_out")),
     }
-    docs.push(lease_doc(&l, &town, Some(&ld), now)?);
+    docs.push(lease_doc(&l, &town, Some(ld), now)?);
     docs.push(household_doc(&f, Some(&hd), now, today)?);
     save(state, &PlaceChange { docs, notices, releases: release, ..Default::default() }, |_, _, _| changed_meanwhile()).await?;
-    lease_view(state, &l).await
+    Ok(l)
 }
 
 // ---------------------------------------------------------------------------------------------
