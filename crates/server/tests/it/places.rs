@@ -217,6 +217,19 @@ async fn two_rounds_at_once_never_both_win() {
     assert_eq!(t.state.store.places().save(&one.change, t.clock.now_utc()).await.expect("save"), store::PlaceSave::Saved);
     assert_eq!(t.state.store.places().save(&two.change, t.clock.now_utc()).await.expect("save"), store::PlaceSave::Stale);
     assert_eq!(t.count("place_doc WHERE kind = 'place'").await, 1, "one offer, not two");
+    // The institution closes: a new application naming it is refused with the preference at fault.
+    let mut closed = institution("春江托育", 2, LAT);
+    closed["id"] = json!(id.parse::<i64>().expect("id"));
+    closed["status"] = json!("closed");
+    let r = t.post(&clerk, "/api/places/childcare/institutions", closed).await;
+    assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::OK, Some("closed")), "{}", r.body);
+    let tok = t.login(&logins[1]).await;
+    let child = child_of(&t, &logins[1], chrono::NaiveDate::from_ymd_opt(2025, 1, 20).expect("date"), 8).await;
+    let r = t.post(&tok, "/api/places/childcare/applications", json!({ "child": child, "start_date": "2026-04-01", "preferences": [id], "home_lat": LAT, "home_lon": LON })).await;
+    assert_eq!((r.status, r.code(), r.body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "institution_closed", Some("preferences[0]")), "{}", r.body);
+    // Anyone's list leaves it out.
+    let list = t.request(Method::GET, None, "/api/places/childcare/institutions", None, &[]).await;
+    assert!(!list.body.as_array().expect("list").iter().any(|i| i["id"] == id.as_str()), "{}", list.body);
     t.shutdown().await;
 }
 

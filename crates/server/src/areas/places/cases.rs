@@ -596,7 +596,7 @@ pub async fn apply(state: &AppState, p: &Principal, body: ChildcareApplyBody) ->
     let start_date = parse_day(&body.start_date, "start_date")?;
     let mut preferences = Vec::new();
     for (i, s) in body.preferences.iter().enumerate() {
-        let id = s.trim().parse::<i64>().map_err(|_| Failure::invalid("unknown_institution", &format!("preferences[{i}]"), "没有这家托育机构", "No such childcare institution"))?;
+        let id = s.trim().parse::<i64>().map_err(|_| Failure::invalid("unknown_institution", &format!("preferences[{i}]"), format!("第 {} 志愿：没有这家托育机构", i + 1), format!("Preference {}: no such childcare institution", i + 1)))?;
         preferences.push(InstitutionId(id));
     }
     // Walking time from home is one of the priority rules: the home's place is needed.
@@ -611,6 +611,22 @@ pub async fn apply(state: &AppState, p: &Principal, body: ChildcareApplyBody) ->
         let ids: Vec<InstitutionId> = preferences.iter().filter(|id| institutions.iter().any(|i| i.id == **id)).copied().collect();
         for (id, (minutes, _)) in ids.iter().zip(walking(state, h, &points).await) {
             walking_times.push(WalkingTime { institution: *id, minutes });
+        }
+    }
+    // Each preference named by its place in the list and, where it exists, by its name.
+    for (i, id) in preferences.iter().enumerate() {
+        let field = format!("preferences[{i}]");
+        match institutions.iter().find(|x| x.id == *id) {
+            None => return Err(Failure::invalid("unknown_institution", &field, format!("第 {} 志愿：没有这家托育机构", i + 1), format!("Preference {}: no such childcare institution", i + 1))),
+            Some(x) if x.status != InstitutionStatus::Open => {
+                return Err(Failure::invalid(
+                    "institution_closed",
+                    &field,
+                    format!("第 {} 志愿「{}」{}，请选择其他机构", i + 1, x.name, status_label(x.status)),
+                    format!("Preference {}: {} does not take children now ({})", i + 1, x.name, status_code(x.status)),
+                ));
+            }
+            Some(_) => {}
         }
     }
     let (hardship, employers) = family_facts(state, &child_key, today).await?;
