@@ -16,4 +16,5 @@
 
 pub mod childcare;
 pub mod housing;
+pub mod rng;
 pub mod shanju;

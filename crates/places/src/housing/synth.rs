@@ -12,35 +12,8 @@ use crate::housing::household::Household;
 use crate::housing::household::HouseholdFacts;
 use crate::housing::household::Member;
 
-/// SplitMix64: small, fast and the same everywhere.
-#[derive(Debug, Clone)]
-pub struct SplitMix(u64);
+pub use crate::rng::SplitMix;
 
-impl SplitMix {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> SplitMix {
-        SplitMix(seed)
-    }
-
-    /// The next 64 bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
-    }
-
-    /// True with probability `percent` / 100.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
 
 fn i64_of(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -56,7 +29,7 @@ pub fn households(seed: u64, n: usize, today: NaiveDate) -> Vec<Household> {
         .map(|i| {
             let applicant = 1_000_001 + i64::try_from(i).unwrap_or(0);
             let size = 1 + r.below(5);
-            let elder = r.chance(12);
+            let elder = r.percent(12);
             let members = (0..size)
                 .map(|k| {
                     let age_days = if k == 0 {
@@ -67,11 +40,11 @@ pub fn households(seed: u64, n: usize, today: NaiveDate) -> Vec<Household> {
                     Member {
                         person: PersonId(applicant * 10 + i64_of(k)),
                         birth_date: today - Duration::days(i64_of(age_days)),
-                        disability_grade: if r.chance(2) { Some(1 + u8::try_from(r.below(4)).unwrap_or(0)) } else { None },
+                        disability_grade: if r.percent(2) { Some(1 + u8::try_from(r.below(4)).unwrap_or(0)) } else { None },
                     }
                 })
                 .collect();
-            let registered = r.chance(85);
+            let registered = r.percent(85);
             let facts = HouseholdFacts {
                 income_per_head_month: Fen(i64_of(50_000 + r.below(380_000))),
                 assets: Fen(i64_of(r.below(50_000_000))),
@@ -79,9 +52,9 @@ pub fn households(seed: u64, n: usize, today: NaiveDate) -> Vec<Household> {
                 owns_home_elsewhere: false,
                 registered_in_district: registered,
                 social_insurance_months_in_district: if registered { u32::try_from(r.below(60)).unwrap_or(0) } else { 12 + u32::try_from(r.below(109)).unwrap_or(0) },
-                dibao: r.chance(8),
-                tekun: r.chance(2),
-                single_parent: size >= 2 && r.chance(7),
+                dibao: r.percent(8),
+                tekun: r.percent(2),
+                single_parent: size >= 2 && r.percent(7),
                 in_public_housing: false,
             };
             let applied = today - Duration::days(i64_of(r.below(3 * 365)));
