@@ -51,6 +51,10 @@ pub struct AnalysisInputs {
     /// Facilities from count columns of the population file: `(column, category)`.
     pub facility_columns: Vec<(String, String)>,
     pub areas: AreaSource,
+    /// Facility files that are the register of the categories they hold (the district's register
+    /// of childcare institutions, say): every other facility of those categories — from OSM tags
+    /// or other files — is left out, so that a category is counted once, from its register.
+    pub registers: Vec<PathBuf>,
 }
 
 impl AnalysisInputs {
@@ -63,6 +67,7 @@ impl AnalysisInputs {
             population: PopulationInput::Buildings,
             facility_columns: Vec::new(),
             areas: AreaSource::H3 { resolution: None },
+            registers: Vec::new(),
         }
     }
 }
@@ -317,6 +322,15 @@ pub fn analyse(
     };
     for f in &inputs.facilities {
         facilities.extend(facilities::load(f, norms)?);
+    }
+    let mut registered = Vec::new();
+    for f in &inputs.registers {
+        registered.extend(facilities::load(f, norms)?);
+    }
+    if !registered.is_empty() {
+        let categories: std::collections::HashSet<usize> = registered.iter().map(|f| f.category).collect();
+        facilities.retain(|f| !categories.contains(&f.category));
+        facilities.extend(registered);
     }
     let table = match &inputs.population {
         PopulationInput::File(p) => population::load_csv(p)?,

@@ -29,6 +29,10 @@ pub enum CirclesCommand {
         /// Facility files (.csv with category,name,capacity,lon,lat or .geojson points); repeatable.
         #[arg(long = "facilities")]
         facilities: Vec<PathBuf>,
+        /// Register files (the same formats): the categories they hold are counted from them
+        /// alone, OSM's and other files' facilities of those categories left out; repeatable.
+        #[arg(long = "register")]
+        registers: Vec<PathBuf>,
         /// Ignore facilities tagged in the OSM file.
         #[arg(long)]
         no_osm_facilities: bool,
@@ -187,6 +191,7 @@ pub fn run(cmd: CirclesCommand) -> anyhow::Result<()> {
         CirclesCommand::Analyse {
             osm,
             facilities,
+            registers,
             no_osm_facilities,
             population,
             facility_columns,
@@ -241,6 +246,7 @@ pub fn run(cmd: CirclesCommand) -> anyhow::Result<()> {
                     },
                     AreaSource::GeoJson,
                 ),
+                registers,
             };
             let options = AnalysisOptions {
                 profile,

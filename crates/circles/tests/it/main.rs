@@ -28,6 +28,7 @@ fn sao_paulo_inputs() -> AnalysisInputs {
         population: PopulationInput::File(data("sao-paulo-hexgrid-population.csv")),
         facility_columns: vec![("schools".into(), "primary_school".into())],
         areas: AreaSource::H3 { resolution: None },
+        registers: Vec::new(),
     }
 }
 
@@ -535,6 +536,7 @@ fn many_cells_make_small_maps_and_per_cell_files_are_opt_in() {
         population: PopulationInput::File(synth.population),
         facility_columns: Vec::new(),
         areas: AreaSource::H3 { resolution: None },
+        registers: Vec::new(),
     };
     let (graph, a) = analyse(&inputs, &AnalysisOptions::default(), &Norms::default(), &NoProgress).expect("analyse");
     let n = a.areas.len();
@@ -579,4 +581,29 @@ fn many_cells_make_small_maps_and_per_cell_files_are_opt_in() {
         assert!((cov - i.coverage_norm).abs() < 1e-4, "{cov} vs {}", i.coverage_norm);
         assert_eq!(props["elderly_day_care_colour"].as_str(), i.colour.map(Colour::name));
     }
+}
+
+/// A register of a category (the district's childcare institutions) replaces OSM's facilities of
+/// that category, so that the map counts each institution once and as the register has it; the
+/// other categories keep theirs.
+#[test]
+fn a_register_replaces_the_osm_facilities_of_its_category() {
+    let norms = Norms::default();
+    let childcare = norms.categories.iter().position(|c| c.key == "childcare").expect("childcare category");
+    let osm = AnalysisInputs::osm_only(data("helsinki-test.osm.pbf"));
+    let (_, a) = analyse(&osm, &AnalysisOptions::default(), &norms, &NoProgress).expect("analyse");
+    let from_osm: Vec<_> = a.facilities.iter().filter(|f| f.facility.category == childcare).collect();
+    assert!(!from_osm.is_empty(), "the sample has childcare in OSM");
+    let others = a.facilities.iter().filter(|f| f.facility.category != childcare).count();
+    let (lon, lat) = (from_osm[0].facility.lon, from_osm[0].facility.lat);
+    let dir = tempfile::tempdir().expect("tmp");
+    let register = dir.path().join("childcare-register.csv");
+    std::fs::write(&register, format!("category,name,capacity,lon,lat\nchildcare,社区托育 A,60,{lon},{lat}\nchildcare,社区托育 B,25,{},{}\n", lon + 0.0005, lat + 0.0003)).expect("write");
+    let inputs = AnalysisInputs { registers: vec![register], ..osm };
+    let (_, b) = analyse(&inputs, &AnalysisOptions::default(), &norms, &NoProgress).expect("analyse");
+    let registered: Vec<_> = b.facilities.iter().filter(|f| f.facility.category == childcare).collect();
+    assert_eq!(registered.len(), 2, "only the register's");
+    assert!(registered.iter().all(|f| f.facility.source.starts_with("childcare-register.csv")), "{:?}", registered.iter().map(|f| &f.facility.source).collect::<Vec<_>>());
+    assert_eq!(registered.iter().map(|f| f.facility.capacity).sum::<f64>(), 85.0);
+    assert_eq!(b.facilities.iter().filter(|f| f.facility.category != childcare).count(), others, "other categories untouched");
 }

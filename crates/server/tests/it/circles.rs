@@ -326,3 +326,33 @@ async fn a_failing_analysis_says_why_in_both_languages() {
     assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "malformed_json"), "{}", r.body);
     t.shutdown().await;
 }
+
+/// The circles' map counts the childcare institutions the places area registers, and only those:
+/// the same institutions, with their licensed places, as the places figures.
+#[tokio::test]
+async fn the_map_counts_the_registered_childcare_institutions() {
+    let t = spawn_sao_paulo(&repo("data/osm/sao-paulo-centre.osm.pbf")).await;
+    let clerk = t.login("wjw_clerk").await;
+    for (name, lat, lon, places) in [("社区托育 甲", -23.5505, -46.6333, 15), ("社区托育 乙", -23.5450, -46.6400, 10)] {
+        let body = json!({
+            "name": name, "kind": "community", "community": "330111001012", "lat": lat, "lon": lon,
+            "opens": "07:30", "closes": "17:30", "weekdays": [1, 2, 3, 4, 5],
+            "classes": [{ "class": "young_toddler", "groups": 1, "places": places, "monthly_fee_yuan": "2000.00" }], "carers": 3,
+        });
+        let r = t.post(&clerk, "/api/places/childcare/institutions", body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let admin = t.login("admin").await;
+    let r = t.post(&admin, "/api/circles/analyses", json!({ "categories": ["childcare"] })).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    let done = wait(&t, &admin, &id).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["inputs"]["registers"][0], "childcare-register.csv", "{}", done["inputs"]);
+    let childcare = done["summary"]["categories"].as_array().expect("categories").iter().find(|c| c["key"] == "childcare").cloned().expect("childcare");
+    assert_eq!(childcare["facilities"].as_u64(), Some(2), "{childcare}");
+    let f = t.get(&admin, &format!("/api/circles/analyses/{id}/facilities.geojson")).await;
+    let names: Vec<&str> = f.body["features"].as_array().expect("features").iter().filter_map(|x| x["properties"]["name"].as_str()).collect();
+    assert!(names.contains(&"社区托育 甲") && names.contains(&"社区托育 乙"), "{names:?}");
+    t.shutdown().await;
+}

@@ -485,3 +485,12 @@ async fn the_same_child_or_household_applied_for_at_once_is_taken_once() {
         t.shutdown().await;
     }
 }
+
+/// The childcare norm is one: the circles' category and the places figures measure against the
+/// same places per 1,000 residents.
+#[test]
+fn the_circles_and_the_places_figures_use_one_childcare_norm() {
+    let circles = circles::norms::Norms::default();
+    let c = circles.categories.iter().find(|c| c.key == "childcare").expect("the circles' childcare category");
+    assert_eq!(c.norm_per_1000, Some(server::areas::places::cases::rules().childcare.norm.places_per_1000));
+}

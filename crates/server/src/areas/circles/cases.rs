@@ -204,6 +204,34 @@ pub(crate) fn load_norms(cfg: &CirclesConfig) -> circles::Result<Norms> {
     }
 }
 
+/// The district's register of childcare institutions (the places area's, open ones, their
+/// licensed places as capacity) written where an analysis reads it, so that the circles' map
+/// counts the same institutions as the places figures; `None` when none is registered.
+async fn childcare_register(state: &AppState) -> Fallible<Option<PathBuf>> {
+    let open: Vec<places::childcare::Institution> = crate::areas::places::cases::all_institutions(state).await?.into_iter().filter(|i| i.status == places::childcare::InstitutionStatus::Open).collect();
+    if open.is_empty() {
+        return Ok(None);
+    }
+    let mut csv = String::from("category,name,capacity,lon,lat\n");
+    for i in &open {
+        let name = i.name.replace([',', '"', '\n', '\r'], " ");
+        csv.push_str(&format!("childcare,{name},{},{},{}\n", i.licensed_places(), i.lon, i.lat));
+    }
+    let dir = state.config.data_dir.join("circles");
+    let path = dir.join("childcare-register.csv");
+    let write = {
+        let path = path.clone();
+        move || -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            let tmp = dir.join("childcare-register.csv.tmp");
+            std::fs::write(&tmp, csv)?;
+            std::fs::rename(&tmp, &path)
+        }
+    };
+    tokio::task::spawn_blocking(write).await.map_err(|e| Failure::internal(std::io::Error::other(e.to_string())))?.map_err(Failure::internal)?;
+    Ok(Some(path))
+}
+
 pub(crate) fn new_id() -> String {
     use rand::RngCore;
     format!("{:016x}", rand::rng().next_u64())
@@ -217,6 +245,7 @@ pub(crate) fn execute(
     catalog: &Catalog,
     run: &Run,
     data_dir: &Path,
+    register: Option<PathBuf>,
 ) -> Result<(Finished, bool), ErrorBody> {
     let cfg = &resolved(cfg, data_dir);
     let fail = |e: circles::Error| describe(&e, cfg);
@@ -233,6 +262,7 @@ pub(crate) fn execute(
         population: cfg.population.clone().map_or(PopulationInput::Buildings, PopulationInput::File),
         facility_columns: cfg.facility_columns.clone(),
         areas: cfg.areas.clone().map_or(AreaSource::H3 { resolution: None }, AreaSource::GeoJson),
+        registers: register.into_iter().collect(),
     };
     let progress: &dyn Progress = &run.progress;
     let (graph, analysis) = circles::analysis::analyse(&inputs, options, &norms, progress).map_err(fail)?;
@@ -543,6 +573,7 @@ pub async fn start(state: &AppState, p: &Principal, req: StartRequest) -> Fallib
         }
     }
     let id = new_id();
+    let register = childcare_register(state).await?;
     let inputs = InputsView {
         osm: show(&cfg.osm),
         population: cfg.population.as_deref().map(show),
@@ -552,6 +583,7 @@ pub async fn start(state: &AppState, p: &Principal, req: StartRequest) -> Fallib
         areas: cfg.areas.as_deref().map(show),
         centres: cfg.centres.as_deref().map(show),
         sample: super::samples::is_sample(&cfg.osm),
+        registers: register.iter().map(|p| show(p)).collect(),
         profile: profile.clone(),
         categories: categories.clone(),
     };
@@ -575,7 +607,7 @@ pub async fn start(state: &AppState, p: &Principal, req: StartRequest) -> Fallib
     let st = state.clone();
     tokio::spawn(async move {
         let job = run.clone();
-        let result = tokio::task::spawn_blocking(move || execute(&cfg, &options, &catalog, &job, &data_dir)).await;
+        let result = tokio::task::spawn_blocking(move || execute(&cfg, &options, &catalog, &job, &data_dir, register)).await;
         let now = st.now();
         let outcome = match result {
             Ok(Ok((result, persisted))) => Outcome::Done { finished_at: now, result: Arc::new(result), persisted },

@@ -25,6 +25,10 @@ pub struct InputsView {
     /// A CSV of points or H3 cells; `null`: estimated from OSM residential buildings.
     pub population: Option<String>,
     pub facilities: Vec<String>,
+    /// Registers whose categories are counted from them alone (the childcare institutions the
+    /// places area keeps, when any is registered).
+    #[serde(default)]
+    pub registers: Vec<String>,
     pub facility_columns: Vec<String>,
     pub osm_facilities: bool,
     /// GeoJSON polygons; `null`: H3 cells.

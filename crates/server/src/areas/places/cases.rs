@@ -254,7 +254,7 @@ fn institution_doc(i: &Institution, old: Option<&Doc>, now: DateTime<Utc>) -> Fa
 }
 
 /// Every institution, by id.
-pub(super) async fn all_institutions(state: &AppState) -> Fallible<Vec<Institution>> {
+pub(crate) async fn all_institutions(state: &AppState) -> Fallible<Vec<Institution>> {
     state.store.places().all("institution", &DocFilter::default()).await?.iter().map(decode).collect()
 }
 
