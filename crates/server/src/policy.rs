@@ -332,6 +332,29 @@ pub const PAGES: &[Route] = &[
     web("GET", "/governance/meetings/{id}", ANYONE, Public),
     web("POST", "/governance/meetings/{id}/act", SIGNED_IN, Record),
     web("GET", "/governance/projects", ANYONE, Public),
+    // Places: childcare near home and a family's applications (anyone reads the institutions),
+    // a family's public rental housing, a lottery draw as published (anyone), the childcare
+    // department's (卫健) and the housing department's (住建) pages; 善居 steps for the housing
+    // department and the rating for the resident whose home it is (the use case checks which).
+    web("GET", "/places", ANYONE, Public),
+    web("POST", "/places/childcare/apply", RESIDENT, Own),
+    web("POST", "/places/childcare/applications/{id}/act", RESIDENT, Record),
+    web("GET", "/places/housing", RESIDENT, Own),
+    web("POST", "/places/housing/apply", RESIDENT, Own),
+    web("POST", "/places/housing/offers/{id}/answer", RESIDENT, Record),
+    web("GET", "/places/draws/{id}", ANYONE, Public),
+    web("POST", "/places/shanju/{id}/act", RESIDENT.or(Who::HOUSING).or(ADMIN), Record),
+    web("GET", "/places/childcare/staff", Who::CHILDCARE.or(ADMIN), Department),
+    web("POST", "/places/childcare/institutions", Who::CHILDCARE.or(ADMIN), Department),
+    web("POST", "/places/childcare/inspections", Who::CHILDCARE.or(ADMIN), Department),
+    web("POST", "/places/childcare/rounds", Who::CHILDCARE.or(ADMIN), Department),
+    web("GET", "/places/housing/staff", Who::HOUSING.or(ADMIN), Department),
+    web("POST", "/places/housing/draws", Who::HOUSING.or(ADMIN), Department),
+    web("POST", "/places/housing/draws/{id}/draw", Who::HOUSING.or(ADMIN), Department),
+    web("POST", "/places/housing/homes", Who::HOUSING.or(ADMIN), Department),
+    web("POST", "/places/housing/homes/{id}/offer", Who::HOUSING.or(ADMIN), Department),
+    web("POST", "/places/housing/leases/{id}/act", Who::HOUSING.or(ADMIN), Department),
+    web("POST", "/places/housing/shanju", Who::HOUSING.or(ADMIN), Department),
 ];
 
 /// Every route of the server: the shared ones, each area's (`crate::areas::ALL`, declared in its

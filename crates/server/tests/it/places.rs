@@ -155,6 +155,9 @@ async fn families_apply_are_allocated_by_deferred_acceptance_see_why_and_a_freed
         assert_eq!(why.len(), 2, "{}", r.body);
         assert!(why[0]["waiting_rank"].as_u64().is_some_and(|r| (1..=2).contains(&r)), "rank on A (the family holding B may stand before it): {}", r.body);
         assert!(!why[0]["text"].as_str().unwrap_or("").is_empty() && !why[0]["cutoff"].as_array().expect("cutoff").is_empty(), "{}", r.body);
+        let (account, _) = t.state.store.identity().account_for_login(&families[w]).await.expect("q").expect("account");
+        let told = t.strings(&format!("SELECT kind FROM notice WHERE recipient = 'account:{}'", account.id.0)).await;
+        assert!(told.iter().any(|k| k == "childcare_waiting"), "the waiting family is told where it stands: {told:?}");
         // Free places are gone.
         let r = t.request(Method::GET, None, &format!("/api/places/childcare/institutions/{a}"), None, &[]).await;
         assert_eq!((r.body["classes"][0]["offered"].as_u64(), r.body["classes"][0]["free"].as_u64()), (Some(2), Some(0)), "{}", r.body);

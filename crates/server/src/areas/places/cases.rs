@@ -978,6 +978,19 @@ pub async fn plan_round(state: &AppState, by: AccountId, seed: String) -> Fallib
                 format!("{} was offered a place at {} (preference {}); accept or decline it on the application", f.child_name, inst.name, a.preference),
             ));
         }
+        if o.assigned.is_none()
+            && let Some(x) = o.not_admitted.first()
+        {
+            // Still waiting: told where it stands and why, once per round.
+            let name = by_inst.get(&x.institution).map(|i| i.name.clone()).unwrap_or_default();
+            change.notices.push(notice(
+                state,
+                format!("account:{}", f.app.family),
+                "childcare_waiting",
+                format!("{} 本轮暂未录取；第一志愿「{name}」：{}", f.child_name, x.text_zh),
+                format!("{} was not offered a place in this round; first choice {name}: {}", f.child_name, x.text_en),
+            ));
+        }
         change.docs.push(application_doc(&f, Some(d), now)?);
     }
     change.docs.push(Doc { state: Some("done".into()), year: Some(i64::from(chrono::Datelike::year(&today))), n: Some(round.applications as i64), closed_at: Some(now), ..doc_of("round", round.id, &round, None, now)? });
