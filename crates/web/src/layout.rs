@@ -29,6 +29,7 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
         if p.account.kind == AccountKind::Citizen {
             v.push(NavLink { href: "/welfare", key: "nav-welfare" });
             v.push(NavLink { href: "/governance", key: "nav-governance" });
+            v.push(NavLink { href: "/places", key: "nav-places" });
         }
         v.push(NavLink { href: "/notices", key: "nav-notices" });
         return v;
@@ -54,6 +55,12 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
     }
     if ctx.who.meets(Who::COMMUNITY) {
         v.push(NavLink { href: "/governance/queue", key: "nav-governance-queue" });
+    }
+    if ctx.who.meets(Who::CHILDCARE.or(Who::ADMIN)) {
+        v.push(NavLink { href: "/places/childcare/staff", key: "nav-places-childcare" });
+    }
+    if ctx.who.meets(Who::HOUSING.or(Who::ADMIN)) {
+        v.push(NavLink { href: "/places/housing/staff", key: "nav-places-housing" });
     }
     if ctx.who.meets(Who::GUARDIAN.or(Who::ADMIN)) {
         v.push(NavLink { href: "/guardian", key: "nav-guardian" });

@@ -2,7 +2,8 @@
 //! cases by status, on-time rate, reductions (materials, trips, days), satisfaction per
 //! department, notices sent, applications per month, the latest five-colour circles map, the
 //! data pool's, medical insurance's and welfare's figures, community governance's, and the elderly safety guardian's per
-//! town — from the in-memory snapshot (`crate::cockpit`).
+//! town — from the in-memory snapshot (`crate::cockpit`); and places' (childcare places against
+//! the norm per town, public rental housing, 善居), read from the places area's figures.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -485,6 +486,142 @@ fn governance_section(ctx: &Ctx, snap: &Snapshot, town: Option<&str>) -> Markup 
     }
 }
 
+/// Places' figures with the snapshot they were read for.
+type PlacesFigures = (Option<server::areas::places::views::ChildcareFiguresView>, Option<server::areas::places::views::HousingFiguresView>);
+static PLACES: std::sync::Mutex<Option<(std::sync::Arc<Snapshot>, std::sync::Arc<PlacesFigures>)>> = std::sync::Mutex::new(None);
+
+/// The places area's figures for a snapshot: read again only when the snapshot is new (the
+/// snapshot is held with them, so a new one is never mistaken for it).
+async fn places_figures(web: &Web, snap: &std::sync::Arc<Snapshot>) -> std::sync::Arc<PlacesFigures> {
+    if let Ok(g) = PLACES.lock()
+        && let Some((s, f)) = g.as_ref()
+        && std::sync::Arc::ptr_eq(s, snap)
+    {
+        return f.clone();
+    }
+    let cc = match server::areas::places::cases::figures(&web.state).await {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::warn!(error = %e.body().message_en, "the cockpit's childcare figures");
+            None
+        }
+    };
+    let h = match server::areas::places::housing::figures(&web.state).await {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::warn!(error = %e.body().message_en, "the cockpit's housing figures");
+            None
+        }
+    };
+    let f = std::sync::Arc::new((cc, h));
+    if let Ok(mut g) = PLACES.lock() {
+        *g = Some((snap.clone(), f.clone()));
+    }
+    f
+}
+
+/// 托育与公租房: childcare places per 1,000 residents against the norm per town, utilisation and
+/// families waiting (`server::areas::places::cases::figures`); households waiting, offered and
+/// housed, the rent subsidy, offers accepted and refused and 善居 projects by state and
+/// satisfaction (`server::areas::places::housing::figures`, the district only).
+fn places_section(ctx: &Ctx, cc: Option<&server::areas::places::views::ChildcareFiguresView>, h: Option<&server::areas::places::views::HousingFiguresView>, town: Option<&str>) -> Markup {
+    let pick = |zh: &'static str, en: &'static str| ctx.lang.pick(zh, en).to_owned();
+    let num = |x: Option<f64>, d: usize| x.map_or_else(|| "—".to_owned(), |v| super::number(v, d));
+    let title = pick("托育与公租房", "Childcare and public rental housing");
+    let towns: Vec<&server::areas::places::views::SupplyView> = cc.map(|c| c.towns.iter().filter(|t| town.is_none_or(|x| t.town.as_deref() == Some(x))).collect()).unwrap_or_default();
+    let whole = cc.map(|c| if town.is_some() { towns.first().copied() } else { Some(&c.district) }).unwrap_or(None);
+    let norm = cc.map_or(4.5, |c| c.norm_per_1000);
+    let bars: Vec<Bar> = towns.iter().map(|t| Bar { label: t.town_name.clone(), value: t.places_per_1000.unwrap_or(0.0), text: format!("{} / {}", num(t.places_per_1000, 2), super::number(t.norm_per_1000, 1)) }).collect();
+    let desc = bars.iter().map(|b| format!("{}: {}", b.label, b.text)).collect::<Vec<_>>().join(", ");
+    let chart_title = pick("每千人托位数 / 标准", "Childcare places per 1,000 residents / norm");
+    html! {
+        section aria-labelledby="h-places" {
+            h2 #h-places { (title) }
+            @match (cc, whole) {
+                (Some(c), Some(d)) => {
+                    ul.figures {
+                        li { span.num { (num(d.places_per_1000, 2)) } span.lbl { (ctx.lang.pick(&format!("每千人托位数（标准 {}）", super::number(norm, 1)), &format!("places per 1,000 residents (norm {})", super::number(norm, 1)))) } }
+                        li { span.num { (d.licensed_places) } span.lbl { (pick("核定托位", "licensed places")) } }
+                        li { span.num { (num(d.utilisation_pct, 1)) "%" } span.lbl { (pick("托位使用率", "places in use")) } }
+                        li { span.num { (d.families_waiting) } span.lbl { (pick("轮候中的家庭", "families waiting")) } }
+                        li { span.num { (d.places_short_of_norm) } span.lbl { (pick("距标准缺少的托位", "places short of the norm")) } }
+                    }
+                    p.muted { (pick("托位标准依据：", "The norm: ")) (c.norm_source) }
+                    @if !bars.is_empty() {
+                        div.charts {
+                            figure.chart {
+                                figcaption { (chart_title) }
+                                (charts::hbars("ck-places", &chart_title, &desc, &bars, Some(bars.iter().map(|b| b.value).fold(norm, f64::max)), None))
+                            }
+                        }
+                        div.table-wrap { table {
+                            caption { (pick("各镇街托育供给", "Childcare by town")) }
+                            thead { tr {
+                                th scope="col" { (pick("镇街", "Town")) }
+                                th.num scope="col" { (pick("机构", "Institutions")) }
+                                th.num scope="col" { (pick("核定托位", "Places")) }
+                                th.num scope="col" { (pick("在托", "Enrolled")) }
+                                th.num scope="col" { (pick("使用率", "In use")) }
+                                th.num scope="col" { (pick("每千人托位", "Per 1,000")) }
+                                th scope="col" { (pick("达到标准", "Meets the norm")) }
+                                th.num scope="col" { (pick("3 岁以下儿童", "Children under 3")) }
+                                th.num scope="col" { (pick("轮候家庭", "Waiting")) }
+                            } }
+                            tbody {
+                                @for t in &towns {
+                                    tr {
+                                        th scope="row" { (t.town_name) }
+                                        td.num { (t.institutions) }
+                                        td.num { (t.licensed_places) }
+                                        td.num { (t.enrolled) }
+                                        td.num { (num(t.utilisation_pct, 1)) "%" }
+                                        td.num { (num(t.places_per_1000, 2)) }
+                                        td { @if t.places_short_of_norm == 0 { (pick("达到", "yes")) } @else { (ctx.lang.pick(&format!("缺 {} 个", t.places_short_of_norm), &format!("{} short", t.places_short_of_norm))) } }
+                                        td.num { (t.children_under_3) }
+                                        td.num { (t.families_waiting) }
+                                    }
+                                }
+                            }
+                        } }
+                    }
+                }
+                _ => { p.muted { (pick("暂时无法读取托育数据。", "The childcare figures cannot be read at present.")) } }
+            }
+            @if town.is_none() {
+                h3 { (pick("公共租赁住房与善居工程", "Public rental housing and home improvements")) }
+                @match h {
+                    Some(h) => {
+                        ul.figures {
+                            li { span.num { (h.waiting) } span.lbl { (pick("轮候家庭", "households waiting")) } }
+                            li { span.num { (h.offered) } span.lbl { (pick("已配租待确认", "offered, to answer")) } }
+                            li { span.num { (h.housed) } span.lbl { (pick("已入住", "housed")) } }
+                            li { span.num { (h.receiving_subsidy) } span.lbl { (pick("领取租赁补贴", "receiving the rent subsidy")) } }
+                            li { span.num { (h.offers_accepted) " / " (h.offers_refused) } span.lbl { (pick("配租接受 / 放弃", "offers accepted / refused")) } }
+                            li { span.num { (h.draws) } span.lbl { (pick("摇号", "draws")) } }
+                        }
+                        div.table-wrap { table {
+                            caption { (pick("善居工程", "Home improvements (善居)")) }
+                            thead { tr { th scope="col" { (pick("状态", "State")) } th.num scope="col" { (pick("项目数", "Projects")) } } }
+                            tbody {
+                                @for sc in &h.shanju_per_state {
+                                    tr { th scope="row" { (ctx.lang.try_t(&format!("pl-shanju-{}", sc.state)).unwrap_or_else(|| sc.state.clone())) } td.num { (sc.count) } }
+                                }
+                                @if h.shanju_per_state.is_empty() { tr { td colspan="2" { (pick("尚无项目", "No projects yet")) } } }
+                            }
+                        } }
+                        p {
+                            (pick("居民满意度（1–5）：", "Residents' satisfaction (1–5): ")) (num(h.shanju_satisfaction, 1))
+                            " · " (pick("勘查到完工天数中位数：", "median days from survey to completion: ")) (num(h.shanju_median_days, 0))
+                            " · " (pick("预算 / 支出：", "budget / spent: ")) "¥" (h.shanju_budget_yuan) " / ¥" (h.shanju_spend_yuan)
+                        }
+                    }
+                    None => { p.muted { (pick("暂时无法读取公租房数据。", "The housing figures cannot be read at present.")) } }
+                }
+            }
+        }
+    }
+}
+
 /// A duration in minutes and seconds: `4 分 10 秒` / `4 min 10 s`; `—` when there is none.
 fn minutes_seconds(ctx: &Ctx, s: Option<f64>) -> String {
     let Some(s) = s.filter(|s| s.is_finite() && *s >= 0.0) else { return "—".to_owned() };
@@ -672,6 +809,10 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
         };
         let title = ctx.ta("ck-title", crate::args![("place", place.clone())]);
         let map = if town.is_none() { circles_map(&ctx, &web).await } else { html! {} };
+        // Places' figures are not in the snapshot: they are read once per snapshot (so as fresh
+        // as the rest of the page), and a failure leaves the section saying so.
+        let places = places_figures(&web, &snap).await;
+        let (places_cc, places_h) = (&places.0, &places.1);
         let body = html! {
             h1 { (title) }
             p.muted { (ctx.ta("ck-as-of", crate::args![("time", time(snap.at)), ("ms", u64::try_from(snap.took.as_millis()).unwrap_or(u64::MAX))])) }
@@ -696,6 +837,7 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
             @if town.is_none() { (welfare_section(&ctx, &snap)) }
             (guardian_section(&ctx, &snap, town))
             (governance_section(&ctx, &snap, town))
+            (places_section(&ctx, places_cc.as_ref(), places_h.as_ref(), town))
         };
         Ok::<_, Failure>(page(&ctx, &title, body))
     }

@@ -10,6 +10,7 @@ pub mod guardian;
 pub mod hall;
 pub mod medins;
 pub mod mine;
+pub mod places;
 pub mod staff;
 pub mod supervision;
 pub mod welfare;

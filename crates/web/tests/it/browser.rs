@@ -517,6 +517,66 @@ async fn the_whole_story_in_a_browser() {
     s.shot("30-governance-queue").await;
     s.check("governance-queue").await;
 
+    // Places: the childcare page in elder mode at 200% zoom with its map, the apply form sent
+    // back with its errors and then sent, the family's housing page (eligibility criterion by
+    // criterion), in English too; the childcare department's page; the housing department's
+    // page and a lottery draw as published, checked with its seed.
+    s.logout().await;
+    let family = crate::places::family(&t).await;
+    let institution = crate::places::seed_institution(&t, &family.community).await;
+    s.login(&family.parent).await;
+    s.go("/prefs/elder/on?back=/places").await;
+    s.d.set_window(640, 900).await;
+    assert!(s.d.text("h1").await.contains("托育服务"), "the childcare page");
+    let wide = s.d.script("return document.documentElement.scrollWidth <= window.innerWidth + 1", json!([])).await;
+    assert_eq!(wide, true, "the childcare page in elder mode at 200% zoom");
+    s.d.screenshot(&s.shots.join("31-places-elder.png"), 640).await;
+    s.check("places-elder").await;
+    let b = s.d.find("form[action='/places/childcare/apply'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(!s.d.find_all(".error-summary").await.is_empty(), "the apply form's errors");
+    s.check("places-apply-errors").await;
+    s.d.script(&format!("document.getElementById('f-child').selectedIndex = 1; document.getElementById('f-pref-1').value = '{institution}'; document.getElementById('f-home_lat').value = '30.06'; document.getElementById('f-home_lon').value = '119.96';"), json!([])).await;
+    s.d.script("document.getElementById('f-start_date').value = '2026-03-16';", json!([])).await;
+    let b = s.d.find("form[action='/places/childcare/apply'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(s.path().await.starts_with("/places?done=applied"), "applied: {}", s.path().await);
+    s.d.screenshot(&s.shots.join("32-places-applied-elder.png"), 640).await;
+    s.check("places-applied-elder").await;
+    s.go("/prefs/elder/off?back=/places/housing").await;
+    s.d.set_window(1280, 900).await;
+    assert!(s.d.text("h1").await.contains("公共租赁住房"), "the housing page");
+    s.shot("33-places-housing").await;
+    s.check("places-housing").await;
+    s.go("/prefs/lang/en?back=/places").await;
+    s.check("places-en").await;
+    s.go("/prefs/lang/zh?back=/").await;
+    s.logout().await;
+    s.login("wjw_clerk").await;
+    s.go("/places/childcare/staff").await;
+    s.shot("34-places-childcare-staff").await;
+    s.check("places-childcare-staff").await;
+    s.logout().await;
+    s.login("zjj_clerk").await;
+    s.go("/places/housing/staff").await;
+    let title = s.d.find("#f-title").await;
+    s.d.type_into(&title, "2026 年第一批公租房摇号").await;
+    let homes = s.d.find("#f-homes").await;
+    s.d.type_into(&homes, "2").await;
+    let b = s.d.find("form[action='/places/housing/draws'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(s.path().await.contains("done=draw_committed"), "the draw committed: {}", s.path().await);
+    s.shot("35-places-housing-staff").await;
+    s.check("places-housing-staff").await;
+    let b = s.d.find("form[action$='/draw'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    let draw = server::areas::places::housing::draws(&t.state).await.expect("draws").remove(0);
+    let seed = draw.seed.clone().expect("drawn");
+    s.go(&format!("/places/draws/{}?seed={seed}", draw.id)).await;
+    assert!(s.d.text("main").await.contains("验证通过"), "the draw checked with its seed");
+    s.shot("36-places-draw").await;
+    s.check("places-draw").await;
+
     // The checker itself catches a violation (an image without a text alternative).
     s.d.script("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/static/none.png\">')", json!([])).await;
     s.check("self-test").await;

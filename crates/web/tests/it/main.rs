@@ -8,6 +8,7 @@ mod guardian;
 mod helpers;
 mod medins;
 mod pages;
+mod places;
 mod policy;
 mod sessions;
 mod register;
