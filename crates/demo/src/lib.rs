@@ -24,8 +24,11 @@ pub mod seed_pool;
 pub mod seed_welfare;
 pub mod seed_guardian;
 pub mod seed_governance;
+pub mod seed_places;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_places;
 
 use chrono::NaiveDate;
 use domain::IdGenerator;

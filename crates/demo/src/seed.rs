@@ -38,11 +38,14 @@ pub struct SeedOptions {
     pub guardian: bool,
     /// Estates of three communities with their parties, issues, funds, a vote and a project (community governance).
     pub governance: bool,
+    /// Childcare institutions with families applying and an allocation round, public rental housing
+    /// applied for through its bundle with a lottery and a lease, a 善居 project (places).
+    pub places: bool,
 }
 
 impl Default for SeedOptions {
     fn default() -> Self {
-        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75, medins: true, welfare: true, guardian: true, governance: true }
+        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75, medins: true, welfare: true, guardian: true, governance: true, places: true }
     }
 }
 
@@ -322,6 +325,10 @@ pub async fn seed_demo(
     }
     if opts.governance {
         let logins = crate::seed_governance::seed_governance(state, opts.seed, progress).await?;
+        report.logins.extend(logins);
+    }
+    if opts.places {
+        let logins = crate::seed_places::seed_places(state, opts.seed, progress).await?;
         report.logins.extend(logins);
     }
     Ok(report)

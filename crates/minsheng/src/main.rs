@@ -5,6 +5,7 @@ mod bench;
 mod bench_common;
 mod bench_governance;
 mod bench_guardian;
+mod bench_places;
 mod bench_pool;
 mod medins_cli;
 mod welfare_cli;
@@ -139,6 +140,10 @@ enum BenchArea {
     /// Community governance: Open311 reports posted over HTTP at a fixed rate (taken a second,
     /// latency), then an estate's open issues and funds read among a million issues.
     Governance(bench_governance::BenchGovernanceArgs),
+    /// Places: 20,000 childcare applicants allocated over 500 institutions (the engine, and a whole
+    /// round through the use case over the store), a housing lottery of 50,000 committed, drawn,
+    /// verified and reproduced from its seed.
+    Places(bench_places::BenchPlacesArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -340,6 +345,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench { area: Some(BenchArea::Welfare(args)), .. } => welfare_cli::bench(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Guardian(args)), .. } => bench_guardian::run(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Governance(args)), .. } => bench_governance::run(args, load_config(&cli)?).await,
+        Command::Bench { area: Some(BenchArea::Places(args)), .. } => bench_places::run(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Medins(args)), .. } => {
             let args = args.clone();
             tokio::task::spawn_blocking(move || medins_cli::bench(&args)).await?

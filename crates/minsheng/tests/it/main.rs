@@ -4,6 +4,7 @@
 
 mod architecture;
 mod bench_governance;
+mod bench_places;
 mod chaos;
 mod circles;
 mod cli;
@@ -14,6 +15,7 @@ mod logs;
 mod medins;
 mod guardian;
 mod governance_kill;
+mod places_kill;
 mod guardian_share;
 mod pool;
 mod welfare;

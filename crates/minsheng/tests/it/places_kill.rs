@@ -105,8 +105,12 @@ async fn a_server_killed_while_families_apply_keeps_every_acknowledged_applicati
     let acked = acked.lock().expect("lock").clone();
 
     let pool = open_sqlite(&db, true).await;
+    // This test's applications and claims (the demo has families of its own).
+    let ours: std::collections::HashSet<&str> = families.iter().map(|(_, c)| c.as_str()).collect();
     let kept: Vec<(i64, String)> = sqlx::query_as("SELECT id, doc FROM place_doc WHERE kind = 'application'").fetch_all(&pool).await.expect("applications");
+    let kept: Vec<(i64, String)> = kept.into_iter().filter(|(_, doc)| serde_json::from_str::<Value>(doc).is_ok_and(|v| v["child_key"].as_str().is_some_and(|c| ours.contains(c)))).collect();
     let claims: Vec<(String, i64)> = sqlx::query_as("SELECT claim, doc FROM place_claim WHERE kind = 'child'").fetch_all(&pool).await.expect("claims");
+    let claims: Vec<(String, i64)> = claims.into_iter().filter(|(c, _)| ours.contains(c.as_str())).collect();
     pool.close().await;
     eprintln!("killed: {} acknowledged, {} kept, {} claims", acked.len(), kept.len(), claims.len());
     for (id, child) in &acked {
