@@ -407,3 +407,41 @@ async fn request_schemas_name_their_codes_patterns_and_media() {
     }
     t.shutdown().await;
 }
+
+/// Every schema of the API document has one name: two areas' types of the same name would be
+/// merged into one component silently, and one of them described with the other's fields (a
+/// draw's verification once answered with the credential check's schema).
+#[test]
+fn every_schema_name_is_used_once() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![root.join("http_error.rs"), root.join("http_shared.rs")];
+    for area in std::fs::read_dir(root.join("areas")).expect("areas") {
+        let dir = area.expect("entry").path();
+        if dir.is_dir() {
+            for f in std::fs::read_dir(&dir).expect("area") {
+                files.push(f.expect("entry").path());
+            }
+        }
+    }
+    let mut seen: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    let mut twice = Vec::new();
+    for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "rs")) {
+        let text = std::fs::read_to_string(f).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            let Some(rest) = l.trim_start().strip_prefix("pub struct ").or_else(|| l.trim_start().strip_prefix("pub enum ")) else { continue };
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            // The attributes above it: a ToSchema derive, and a `schema(as = …)` rename.
+            let attrs: Vec<&str> = lines[..i].iter().rev().take_while(|a| a.trim_start().starts_with("#[") || a.trim_start().starts_with("///")).copied().collect();
+            if !attrs.iter().any(|a| a.contains("ToSchema")) {
+                continue;
+            }
+            let shown = attrs.iter().find_map(|a| a.split("schema(as = ").nth(1).map(|r| r.trim_end_matches([')', ']']).to_owned())).unwrap_or(name);
+            let here = format!("{}:{}", f.display(), i + 1);
+            if let Some(first) = seen.insert(shown.clone(), here.clone()) {
+                twice.push(format!("{shown}: {first} and {here}"));
+            }
+        }
+    }
+    assert!(twice.is_empty(), "schema names used twice (rename one with #[schema(as = …)]):\n{}", twice.join("\n"));
+}

@@ -60,6 +60,7 @@ pub struct EnrolBody {
 /// Withdraws an elder from guarding.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = GuardianWithdrawBody)]
 pub struct WithdrawBody {
     pub reason: String,
 }

@@ -41,6 +41,7 @@ pub struct ApplyBody {
 /// The bureau's decision on an application.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = MedinsDecisionBody)]
 pub struct DecisionBody {
     pub approve: bool,
     /// In the scheme from (`YYYY-MM-DD`; default: the first day of next month). Approvals only.

@@ -84,7 +84,7 @@ pub async fn inspect(State(state): State<AppState>, p: Principal, Path(id): Path
 
 /// A family applies for a place for a child of its household, up to five institutions in order.
 #[utoipa::path(post, path = "/api/places/childcare/applications", tag = "places", request_body = ChildcareApplyBody,
-    responses((status = 201, body = ApplicationView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, body = ApplicationView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn apply(State(state): State<AppState>, p: Principal, ApiJson(body): ApiJson<ChildcareApplyBody>) -> Fallible<(StatusCode, Json<ApplicationView>)> {
     Ok((StatusCode::CREATED, Json(cases::apply(&state, &p, body).await?)))
 }
@@ -148,7 +148,7 @@ pub async fn eligibility(State(state): State<AppState>, p: Principal) -> Fallibl
 
 /// A family applies for public rental housing (the `public-rental` bundle is filed).
 #[utoipa::path(post, path = "/api/places/housing/applications", tag = "places", request_body = HousingApplyBody,
-    responses((status = 201, body = HouseholdView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 201, body = HouseholdView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn housing_apply(State(state): State<AppState>, p: Principal, ApiJson(body): ApiJson<HousingApplyBody>) -> Fallible<(StatusCode, Json<HouseholdView>)> {
     Ok((StatusCode::CREATED, Json(housing::apply(&state, &p, body).await?)))
 }

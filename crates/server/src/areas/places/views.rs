@@ -409,6 +409,7 @@ pub struct VerifyQuery {
 
 /// A draw re-run and found the same.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DrawVerifyView)]
 pub struct VerifyView {
     pub id: String,
     pub reproduced: bool,
@@ -420,6 +421,7 @@ pub struct VerifyView {
 /// A home (房源) to add.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = HousingUnitBody)]
 pub struct UnitBody {
     /// The estate (公租房小区).
     pub estate: String,
