@@ -90,7 +90,9 @@ pub fn engine_error(e: &GovernanceError) -> Failure {
     }
 }
 
-pub(super) fn changed_meanwhile() -> Failure {
+/// A save that met another server's change: 409 `concurrent_change` (governance's and places'
+/// records alike).
+pub(crate) fn changed_meanwhile() -> Failure {
     Failure::Conflict {
         code: "concurrent_change",
         zh: "该事项刚被他人修改，请刷新后重试".into(),
@@ -111,11 +113,13 @@ pub(super) fn parse_num(s: &str, missing: fn() -> Failure) -> Fallible<i64> {
     s.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(missing)
 }
 
-pub(super) fn decode<T: serde::de::DeserializeOwned>(d: &GovDoc) -> Fallible<T> {
+/// A kept record's engine value (`store::Doc`, governance's and places' alike).
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(d: &GovDoc) -> Fallible<T> {
     serde_json::from_str(&d.doc).map_err(Failure::internal)
 }
 
-pub(super) fn encode<T: serde::Serialize>(v: &T) -> Fallible<String> {
+/// An engine value as a kept record's JSON.
+pub(crate) fn encode<T: serde::Serialize>(v: &T) -> Fallible<String> {
     serde_json::to_string(v).map_err(Failure::internal)
 }
 

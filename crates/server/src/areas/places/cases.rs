@@ -96,22 +96,9 @@ pub(super) fn cc_error(e: &ChildcareError) -> Failure {
     engine_error(e, e.kind(), e.field())
 }
 
-pub(super) fn changed_meanwhile() -> Failure {
-    Failure::Conflict {
-        code: "concurrent_change",
-        zh: "该事项刚被他人修改，请刷新后重试".into(),
-        en: "Someone changed this at the same time; reload and try again".into(),
-        field: None,
-    }
-}
-
-pub(super) fn decode<T: serde::de::DeserializeOwned>(d: &Doc) -> Fallible<T> {
-    serde_json::from_str(&d.doc).map_err(Failure::internal)
-}
-
-pub(super) fn encode<T: Serialize>(v: &T) -> Fallible<String> {
-    serde_json::to_string(v).map_err(Failure::internal)
-}
+pub(super) use crate::areas::governance::cases::changed_meanwhile;
+pub(super) use crate::areas::governance::cases::decode;
+pub(super) use crate::areas::governance::cases::encode;
 
 /// A document for `value`: new (version 1) or the next version of `old`.
 pub(super) fn doc_of<T: Serialize>(kind: &str, id: i64, value: &T, old: Option<&Doc>, now: DateTime<Utc>) -> Fallible<Doc> {

@@ -319,20 +319,25 @@ pub async fn apply(state: &AppState, p: &Principal, body: HousingApplyBody) -> F
         let _ = crate::areas::onething::cases::withdraw(state, &p.account, filed_app.application.id, Some("同一家庭成员已在另一份申请中".into())).await;
         return Err(err);
     }
-    household_view(state, &f, true).await
+    household_view(state, &f, true, rank_of(state, &f).await?).await
 }
 
-async fn household_view(state: &AppState, f: &Filed, own: bool) -> Fallible<HouseholdView> {
+/// A waiting household's place on the points list (read once per view of one household).
+async fn rank_of(state: &AppState, f: &Filed) -> Fallible<Option<u32>> {
+    if f.state != "waiting" {
+        return Ok(None);
+    }
+    let today = china_date(state.now());
+    let all = waiting_households(state).await?;
+    let list = places::housing::waiting_list(&rules().housing, &all.iter().map(|(x, _)| x.household.clone()).collect::<Vec<_>>(), today).map_err(|e| h_error(&e))?;
+    Ok(list.ranked.iter().find(|x| x.applicant == f.household.applicant).map(|x| x.rank))
+}
+
+/// A household as its family (`own`) or the housing department sees it, with its rank as given.
+async fn household_view(state: &AppState, f: &Filed, own: bool, rank: Option<u32>) -> Fallible<HouseholdView> {
     let today = china_date(state.now());
     let r = &rules().housing;
     let points = places::housing::points(r, &f.household, today).map_err(|e| h_error(&e))?;
-    let rank = if f.state == "waiting" {
-        let all = waiting_households(state).await?;
-        let list = places::housing::waiting_list(r, &all.iter().map(|(x, _)| x.household.clone()).collect::<Vec<_>>(), today).map_err(|e| h_error(&e))?;
-        list.ranked.iter().find(|x| x.applicant == f.household.applicant).map(|x| x.rank)
-    } else {
-        None
-    };
     let group = places::housing::lottery::group_of(r, &f.household, today).map(|g| g.label_zh.clone());
     let draws = if own { draws_of(state, f.household.applicant).await? } else { Vec::new() };
     let offer = match f.offer {
@@ -387,7 +392,8 @@ pub async fn mine(state: &AppState, p: &Principal) -> Fallible<Vec<HouseholdView
     let docs = state.store.places().all("household", &DocFilter { actor: Some(p.id().0), ..Default::default() }).await?;
     let mut out = Vec::new();
     for d in docs.iter().rev() {
-        out.push(household_view(state, &decode(d)?, true).await?);
+        let f: Filed = decode(d)?;
+        out.push(household_view(state, &f, true, rank_of(state, &f).await?).await?);
     }
     Ok(out)
 }
@@ -407,7 +413,7 @@ pub async fn waiting_list(state: &AppState, p: &Principal) -> Fallible<Vec<House
     let mut out = Vec::new();
     for r in &list.ranked {
         if let Some(f) = by.get(&r.applicant) {
-            out.push(household_view(state, f, false).await?);
+            out.push(household_view(state, f, false, Some(r.rank)).await?);
         }
     }
     crate::areas::welfare::cases::log_reads(state, p, out.iter().zip(&list.ranked).filter_map(|(_, r)| by.get(&r.applicant).map(|f| (f.head_key.clone(), format!("housing_household/{}", f.id))))).await?;
@@ -828,7 +834,7 @@ pub async fn answer_offer(state: &AppState, p: &Principal, id: &str, body: Offer
     docs.push(unit_doc(&u, Some(&ud), now)?);
     docs.push(household_doc(&f, Some(&hd), now, today)?);
     save(state, &PlaceChange { docs, ..Default::default() }, |_, _, _| changed_meanwhile()).await?;
-    household_view(state, &f, true).await
+    household_view(state, &f, true, rank_of(state, &f).await?).await
 }
 
 fn lease_doc(l: &Lease, town: &str, old: Option<&Doc>, now: DateTime<Utc>) -> Fallible<Doc> {
