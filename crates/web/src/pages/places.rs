@@ -230,19 +230,10 @@ pub async fn home(State(web): State<Web>, ctx: Ctx, Query(q): Query<HomeQuery>) 
     finish(&ctx, r)
 }
 
-/// The children of the resident's household under three (by the register): (name, birth date).
-/// The form names a child by its place in this list, so no ID number is put in the page.
+/// The children of the resident's household under three (the use case's list). The form names a
+/// child by its place in this list, so no ID number is put in the page.
 async fn household_children(web: &Web, p: &Principal) -> Result<Vec<(String, String, String)>, Failure> {
-    let reader = server::areas::pool::cases::reader_of(&web.state, &p.account).await?;
-    let Some(me) = reader.own_key else { return Ok(Vec::new()) };
-    let today = domain::china_date(web.state.now());
-    let households = web.state.store.welfare().households_of(std::slice::from_ref(&me)).await?;
-    let people = web.state.store.welfare().people_of_households(&households).await?;
-    Ok(people
-        .into_iter()
-        .filter(|c| c.id_number != me && today.years_since(c.birth_date).is_some_and(|y| y < 3))
-        .map(|c| (c.id_number, c.name, c.birth_date.to_string()))
-        .collect())
+    cases::household_children(&web.state, p).await
 }
 
 async fn render_home(ctx: &Ctx, web: &Web, s: HomeShown, status: StatusCode) -> Result<Response, Failure> {

@@ -570,6 +570,20 @@ async fn family_facts(state: &AppState, child_key: &str, today: NaiveDate) -> Fa
     Ok((hardship, employers))
 }
 
+/// The children under three of the signed-in resident's household, by the register: (ID number,
+/// name, birth date) — whom the resident may apply for (others are refused as `not_your_child`).
+pub async fn household_children(state: &AppState, p: &Principal) -> Fallible<Vec<(String, String, String)>> {
+    let Ok(me) = resident_key(state, p).await else { return Ok(Vec::new()) };
+    let today = china_date(state.now());
+    let households = state.store.welfare().households_of(std::slice::from_ref(&me)).await?;
+    let people = state.store.welfare().people_of_households(&households).await?;
+    Ok(people
+        .into_iter()
+        .filter(|c| c.id_number != me && today.years_since(c.birth_date).is_some_and(|y| y < 3))
+        .map(|c| (c.id_number, c.name, c.birth_date.to_string()))
+        .collect())
+}
+
 /// A family applies for a place for a child of its household.
 pub async fn apply(state: &AppState, p: &Principal, body: ChildcareApplyBody) -> Fallible<ApplicationView> {
     let me = resident_key(state, p).await?;
