@@ -15,6 +15,9 @@ use super::rules::AgeClass;
 use super::rules::ChildcareRules;
 use super::rules::Criterion;
 
+/// The most carers or health staff one institution lists.
+pub const MAX_STAFF: u32 = 10_000;
+
 domain::define_id! {
     /// A childcare institution (托育机构).
     InstitutionId
@@ -232,6 +235,12 @@ impl Institution {
         if self.staff.carers < needed {
             return Err(ChildcareError::TooFewCarers { needed, have: self.staff.carers });
         }
+        if self.staff.carers > MAX_STAFF {
+            return Err(ChildcareError::invalid("staff.carers", "保育人员不能超过 10000 人", "at most 10,000 carers"));
+        }
+        if self.staff.health > MAX_STAFF {
+            return Err(ChildcareError::invalid("staff.health", "保健人员不能超过 10000 人", "at most 10,000 health staff"));
+        }
         for (i, x) in self.inspections.iter().enumerate() {
             check_inspection(x, today).map_err(|e| e.within(&format!("inspections[{i}]")))?;
         }
@@ -422,6 +431,8 @@ pub(crate) mod tests {
             (|i| i.classes.clear(), "classes"),
             (|i| i.classes[0].monthly_fee = Fen(-1), "classes[0].monthly_fee"),
             (|i| i.classes[0].groups = 0, "classes[0].groups"),
+            (|i| i.staff.carers = MAX_STAFF + 1, "staff.carers"),
+            (|i| i.staff.health = u32::MAX, "staff.health"),
         ];
         for (change, field) in cases {
             let mut i = sample(1);

@@ -50,6 +50,9 @@ use crate::housing::rules::HousingRules;
 /// The separator byte between the seed, the group code and the id in a key.
 pub const KEY_SEPARATOR: u8 = b'|';
 
+/// The most homes one draw allocates (a district's whole yearly supply is a few thousand).
+pub const MAX_HOMES: u32 = 100_000;
+
 /// One group of a draw: published before the draw (all but `order`), ordered at it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrawGroup {
@@ -163,6 +166,8 @@ fn check_commitment(seed_sha256: &str) -> Result<(), HousingError> {
 /// Commits a draw: checks every household (valid, eligible, nobody in two), sorts them into the
 /// rules' groups, fixes each group's homes and applicant digest, and records the seed's
 /// commitment. Publish the result before the draw.
+///
+/// A draw allocates between 1 and [`MAX_HOMES`] homes.
 #[allow(clippy::too_many_arguments)]
 pub fn commit(
     rules: &HousingRules,
@@ -181,6 +186,9 @@ pub fn commit(
     }
     if homes_total == 0 {
         return Err(HousingError::invalid("homes_total", "房源套数应大于 0", "a draw needs at least one home"));
+    }
+    if homes_total > MAX_HOMES {
+        return Err(HousingError::invalid("homes_total", "一次摇号的房源套数不能超过 100000 套", "a draw allocates at most 100,000 homes"));
     }
     check_unique(households)?;
     let mut lists: Vec<Vec<AccountId>> = vec![Vec::new(); rules.lottery.groups.len()];
@@ -395,6 +403,13 @@ mod tests {
             commit(&rules, DrawId(2), "x", &[family(1), twin], 1, &commitment, today, now()),
             Err(HousingError::ApplicantInTwoHouseholds { .. })
         ));
+        for homes in [0, MAX_HOMES + 1, u32::MAX] {
+            assert!(matches!(
+                commit(&rules, DrawId(2), "x", &[family(1)], homes, &commitment, today, now()),
+                Err(HousingError::Invalid { .. })
+            ), "{homes} homes");
+        }
+        assert!(commit(&rules, DrawId(2), "x", &[family(1)], MAX_HOMES, &commitment, today, now()).is_ok());
         Ok(())
     }
 

@@ -19,8 +19,10 @@ pub struct ClassBody {
     /// `infant` (乳儿班, 6–12 months), `young_toddler` (托小班, 12–24) or `older_toddler` (托大班, 24–36).
     pub class: String,
     /// Groups (班) of this class.
+    #[schema(minimum = 1, maximum = 100)]
     pub groups: u32,
-    /// Licensed places.
+    /// Licensed places (at most the groups times the national class size).
+    #[schema(minimum = 1, maximum = 2500)]
     pub places: u32,
     /// Monthly fee in yuan, up to two decimals, as text ("2500.00").
     pub monthly_fee_yuan: String,
@@ -54,9 +56,11 @@ pub struct InstitutionBody {
     pub weekdays: Vec<u8>,
     pub classes: Vec<ClassBody>,
     /// Carers (保育人员).
+    #[schema(maximum = 10000)]
     pub carers: u32,
     /// Health staff (保健人员).
     #[serde(default)]
+    #[schema(maximum = 10000)]
     pub health_staff: u32,
     /// The published priority criteria in order (`sibling`, `hardship`, `workplace`, `walking`);
     /// left out: the district's default order.
@@ -396,6 +400,7 @@ pub struct DrawView {
 pub struct DrawBody {
     pub title: String,
     /// Homes to be allocated by it.
+    #[schema(minimum = 1, maximum = 100000)]
     pub homes: u32,
 }
 
