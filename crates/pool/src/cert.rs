@@ -49,6 +49,12 @@ impl DistrictKey {
         PublicKey(self.0.verifying_key())
     }
 
+    /// The Ed25519 key itself, for other signed exchanges of the district (cross-region messages).
+    /// Secret: never log it.
+    pub fn ed25519(&self) -> &SigningKey {
+        &self.0
+    }
+
     /// Signs a credential body.
     pub fn sign(&self, body: &CredentialBody) -> Credential {
         let json = serde_json::to_vec(body).unwrap_or_default();

@@ -9,6 +9,7 @@ pub mod circles;
 pub mod fhir;
 pub mod governance;
 pub mod guardian;
+pub mod halls;
 pub mod identity;
 pub mod medins;
 pub mod onething;
@@ -45,6 +46,7 @@ pub const ALL: &[Area] = &[
     Area { name: "welfare", surface: Surface::Api, routes: welfare::http::routes, policy: welfare::http::POLICY, openapi: Some(<welfare::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "governance", surface: Surface::Api, routes: governance::http::routes, policy: governance::http::POLICY, openapi: Some(<governance::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "places", surface: Surface::Api, routes: places::http::routes, policy: places::http::POLICY, openapi: Some(<places::http::Doc as utoipa::OpenApi>::openapi) },
+    Area { name: "halls", surface: Surface::Api, routes: halls::http::routes, policy: halls::http::POLICY, openapi: Some(<halls::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "guardian", surface: Surface::Api, routes: guardian::http::routes, policy: guardian::http::POLICY, openapi: Some(<guardian::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "medins-fhir", surface: Surface::Fhir, routes: medins::http::fhir_routes, policy: medins::http::FHIR_POLICY, openapi: None },
     Area { name: "fhir", surface: Surface::Fhir, routes: fhir::http::routes, policy: fhir::http::POLICY, openapi: None },

@@ -155,6 +155,15 @@ tick_millis = 1000        # how often the duty looks for silence and escalations
 bounds = [29.70, 119.50, 30.25, 120.25]
 jurisdiction_id = "330111"   # Open311 jurisdiction_id this server answers for ("" or this)
 estate_radius_m = 800        # a report belongs to the nearest estate within this distance
+
+[halls]
+# Service halls (issue 36): queue tickets and cross-region handling (跨区域通办) with other
+# districts' minsheng servers. Each message is signed with the district key ([pool] signing_key)
+# and must come from a peer listed here with its public key (GET /api/crossregion/key on the
+# peer); add one as [halls.peers.<district code>] name = "…", url = "http://…", public_key = "…".
+district = "330111"          # this district's 6-digit code, as peers address it
+district_name = "富阳区"
+poll_seconds = 5             # how often messages due are sent and forwarded cases looked at
 "#;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -176,6 +185,86 @@ struct Raw {
     pool: RawPool,
     guardian: RawGuardian,
     governance: RawGovernance,
+    halls: RawHalls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHalls {
+    #[serde(deserialize_with = "text_or_number")]
+    district: String,
+    district_name: String,
+    poll_seconds: u64,
+    #[serde(default)]
+    peers: std::collections::BTreeMap<String, RawPeer>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPeer {
+    name: String,
+    url: String,
+    public_key: String,
+}
+
+/// A code given as text or, through an environment variable of digits, as a number.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Number(i64),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::Text(s) => s,
+        Either::Number(n) => n.to_string(),
+    })
+}
+
+/// A district this one exchanges cross-region cases with (`[halls.peers.<code>]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerConfig {
+    /// Its 6-digit code.
+    pub district: String,
+    pub name: String,
+    /// Its server's base URL (`http://host:port`), without a trailing slash.
+    pub url: String,
+    /// Its Ed25519 public key, base64url of 32 bytes.
+    pub public_key: String,
+}
+
+/// Service halls' settings (`[halls]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HallsConfig {
+    pub district: String,
+    pub district_name: String,
+    pub poll_seconds: u64,
+    pub peers: Vec<PeerConfig>,
+}
+
+fn check_halls(raw: RawHalls) -> Result<HallsConfig, ConfigError> {
+    let six = |s: &str| s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit());
+    if !six(&raw.district) {
+        return Err(err("halls.district", "must be a 6-digit district code"));
+    }
+    if !(1..=3600).contains(&raw.poll_seconds) {
+        return Err(err("halls.poll_seconds", "must be 1..=3600"));
+    }
+    let mut peers = Vec::new();
+    for (code, p) in raw.peers {
+        let at = format!("halls.peers.{code}");
+        if !six(&code) || code == raw.district {
+            return Err(err(&at, "must be another district's 6-digit code"));
+        }
+        if !(p.url.starts_with("http://") || p.url.starts_with("https://")) {
+            return Err(err(&format!("{at}.url"), "must start with http:// or https://"));
+        }
+        if halls::crossregion::PeerKey::parse(&code, &p.public_key).is_err() {
+            return Err(err(&format!("{at}.public_key"), "must be base64url of a 32-byte Ed25519 public key"));
+        }
+        peers.push(PeerConfig { district: code, name: p.name.trim().to_owned(), url: p.url.trim_end_matches('/').to_owned(), public_key: p.public_key.trim().to_owned() });
+    }
+    Ok(HallsConfig { district: raw.district, district_name: raw.district_name.trim().to_owned(), poll_seconds: raw.poll_seconds, peers })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -584,6 +673,7 @@ pub struct Config {
     pub pool: PoolConfig,
     pub guardian: GuardianConfig,
     pub governance: GovernanceConfig,
+    pub halls: HallsConfig,
 }
 
 /// Connection limits and timeouts.
@@ -767,6 +857,7 @@ impl Config {
             pool: check_pool(raw.pool)?,
             guardian: check_guardian(raw.guardian)?,
             governance: check_governance(raw.governance)?,
+            halls: check_halls(raw.halls)?,
         })
     }
 

@@ -239,6 +239,7 @@ impl App {
             tasks.push(tokio::spawn(crate::areas::pool::cases::filing_reads_logger(state.clone(), stop_rx.clone())));
             tasks.push(tokio::spawn(crate::areas::guardian::live::duty(state.clone(), stop_rx.clone())));
             tasks.push(tokio::spawn(crate::areas::guardian::live::telemetry(state.clone(), stop_rx.clone())));
+            tasks.push(tokio::spawn(crate::areas::halls::crossregion::worker(state.clone(), stop_rx.clone())));
             tasks.push(tokio::spawn(background::notifier(state.clone(), channel, stop_rx)));
         }
         Ok(App { state, addr, stop, tasks })

@@ -176,6 +176,9 @@ pub enum Scope {
     Platform,
     /// The residents of the caller's division (window staff).
     Division,
+    /// Another district's server: the message's Ed25519 signature by a configured peer's key,
+    /// not a session, says who calls.
+    Peer,
 }
 
 /// Which interface a route belongs to (how its refusals are answered).

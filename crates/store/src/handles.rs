@@ -147,6 +147,17 @@ impl std::ops::Deref for PlacesQueries<'_> {
     }
 }
 
+/// Halls' queries: halls and windows, queue tickets, cross-region cases and messages (`store.halls().…`).
+#[derive(Clone, Copy)]
+pub struct HallsQueries<'a>(&'a Store);
+
+impl std::ops::Deref for HallsQueries<'_> {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0
+    }
+}
+
 impl Store {
     /// The one-thing area's queries: applications, cases, rectifications, history, collect-once records, uploads and reductions.
     pub fn onething(&self) -> OnethingQueries<'_> {
@@ -199,5 +210,9 @@ impl Store {
     /// Places' queries: childcare institutions, applications, enrolments and rounds; housing applications, draws, homes, offers and leases; 善居 projects.
     pub fn places(&self) -> PlacesQueries<'_> {
         PlacesQueries(self)
+    }
+    /// Halls' queries: halls and windows, queue tickets, cross-region cases and messages.
+    pub fn halls(&self) -> HallsQueries<'_> {
+        HallsQueries(self)
     }
 }

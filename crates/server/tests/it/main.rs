@@ -2,6 +2,7 @@
 
 mod access;
 mod circles;
+mod crossregion;
 mod deadlines;
 mod dispatch;
 mod errors;
@@ -9,6 +10,7 @@ mod fhir;
 mod governance;
 mod guardian;
 mod guardian_figures;
+mod halls;
 mod helpers;
 mod medins;
 mod notices;

@@ -1,7 +1,8 @@
 //! Documents kept whole: an engine's record as JSON in `doc` with the columns its lists filter on
-//! beside it and a version that goes up by one with every change. Governance (`gov_doc`) and
-//! places (`place_doc`) keep their records this way; each names its table and what its `parent`
-//! column is called.
+//! beside it and a version that goes up by one with every change. Governance (`gov_doc`), places
+//! (`place_doc`) and halls (`hall_doc`) keep their records this way; each names its table and what
+//! its `parent` column is called. Places and halls also keep claims (`place_claim`, `hall_claim`):
+//! what one thing only may hold, taken in the same transaction as the thing.
 
 use chrono::DateTime;
 use chrono::Utc;
@@ -14,6 +15,9 @@ use crate::codec::Value;
 use crate::lookup::Cols;
 use crate::queries::Conditions;
 use crate::queries::Page;
+use crate::queries::PlainNotice;
+use crate::queries::datapool::PLAIN_NOTICE_COLUMNS;
+use crate::queries::datapool::plain_notice_values;
 use crate::queries::in_ints;
 use crate::writer::insert_rows;
 
@@ -64,6 +68,30 @@ pub struct DocFilter {
     pub created_until: Option<DateTime<Utc>>,
     /// Newest first by `created_at` (else by `updated_at`).
     pub by_created: bool,
+}
+
+/// What one change writes, all or nothing.
+#[derive(Debug, Clone, Default)]
+pub struct DocChange {
+    /// New (version 1) or changed (the version read plus one) things.
+    pub docs: Vec<Doc>,
+    /// Claims taken: (kind, claim, the thing holding it).
+    pub claims: Vec<(String, String, i64)>,
+    /// Claims let go: (kind, claim).
+    pub releases: Vec<(String, String)>,
+    /// Told only if the change is written.
+    pub notices: Vec<PlainNotice>,
+}
+
+/// How a save went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocSave {
+    /// Written.
+    Saved,
+    /// Nothing written: a thing changed since it was read (or a new thing's id is taken).
+    Stale,
+    /// Nothing written: a claim is held by another thing: (kind, claim, holder).
+    Claimed(String, String, i64),
 }
 
 /// A table of documents: its name and what its parent column is called.
@@ -164,6 +192,53 @@ impl DocTable {
         Ok(true)
     }
 
+    /// Writes a change with its claims (kept in `claims`, a table of kind, claim and doc) and
+    /// notices in one transaction, or nothing (see [`DocSave`]).
+    pub(crate) async fn save_claimed(&self, store: &Store, claims: &'static str, change: &DocChange, at: DateTime<Utc>) -> Result<DocSave> {
+        let mut tx = store.write_pool().begin().await?;
+        if !self.write(&mut tx, &change.docs).await? {
+            tx.rollback().await?;
+            return Ok(DocSave::Stale);
+        }
+        for (kind, claim) in &change.releases {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {claims} WHERE kind = $1 AND claim = $2"))).bind(kind.clone()).bind(claim.clone()).execute(&mut *tx).await?;
+        }
+        for (kind, claim, doc) in &change.claims {
+            let row = vec![Value::S(kind.clone()), Value::S(claim.clone()), Value::I(*doc)];
+            let n = insert_rows(&mut tx, claims, &["kind", "claim", "doc"], &[row], "ON CONFLICT (kind, claim) DO NOTHING").await?;
+            if n != 1 {
+                let holder: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT doc FROM {claims} WHERE kind = $1 AND claim = $2")))
+                    .bind(kind.clone())
+                    .bind(claim.clone())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx.rollback().await?;
+                if holder == Some(*doc) {
+                    // Held by the thing itself already: not a conflict; write again without it.
+                    let mut again = change.clone();
+                    again.claims.retain(|c| !(c.0 == *kind && c.1 == *claim));
+                    return Box::pin(self.save_claimed(store, claims, &again, at)).await;
+                }
+                return Ok(DocSave::Claimed(kind.clone(), claim.clone(), holder.unwrap_or_default()));
+            }
+        }
+        if !change.notices.is_empty() {
+            let t = codec::ts(at);
+            let rows: Vec<Vec<Value>> = change.notices.iter().map(|n| plain_notice_values(n, &t)).collect();
+            insert_rows(&mut tx, "notice", PLAIN_NOTICE_COLUMNS, &rows, "").await?;
+        }
+        tx.commit().await?;
+        store.flushed(DocSave::Saved).await
+    }
+
+    /// The thing holding a claim (in `claims`), if any.
+    pub(crate) async fn claim(&self, store: &Store, claims: &'static str, kind: &str, claim: &str) -> Result<Option<i64>> {
+        let mut w = Conditions::default();
+        w.equals("kind", Value::S(kind.to_owned()));
+        w.equals("claim", Value::S(claim.to_owned()));
+        store.rows(format!("SELECT doc FROM {claims} {}", w.clause()), &w).await?.iter().map(|r| r.int("doc")).next().transpose()
+    }
+
     /// Loads many new documents in one transaction; those whose id is taken are left as they are.
     pub(crate) async fn load(&self, store: &Store, docs: &[Doc]) -> Result<u64> {
         let rows: Vec<Vec<Value>> = docs.iter().map(values).collect();
@@ -225,6 +300,13 @@ impl DocTable {
     pub(crate) async fn mark(&self, store: &Store, kind: &str) -> Result<(i64, i64)> {
         let mut w = Conditions::default();
         w.equals("kind", Value::S(kind.to_owned()));
+        let rows = store.rows(format!("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(version), 0) AS BIGINT) AS v FROM {} {}", self.table, w.clause()), &w).await?;
+        rows.iter().map(|r| Ok((r.int("n")?, r.int("v")?))).next().transpose().map(Option::unwrap_or_default)
+    }
+
+    /// The same for the documents matching a filter (an index serves it: a hall's tickets of a day).
+    pub(crate) async fn mark_of(&self, store: &Store, kind: &str, f: &DocFilter) -> Result<(i64, i64)> {
+        let w = self.filter(f, kind);
         let rows = store.rows(format!("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(version), 0) AS BIGINT) AS v FROM {} {}", self.table, w.clause()), &w).await?;
         rows.iter().map(|r| Ok((r.int("n")?, r.int("v")?))).next().transpose().map(Option::unwrap_or_default)
     }

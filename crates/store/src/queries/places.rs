@@ -7,77 +7,28 @@ use chrono::DateTime;
 use chrono::Utc;
 
 use crate::Result;
-use crate::codec;
-use crate::codec::Value;
 use crate::handles::PlacesQueries;
 use crate::queries::Page;
-use crate::queries::PlainNotice;
-use crate::queries::datapool::PLAIN_NOTICE_COLUMNS;
-use crate::queries::datapool::plain_notice_values;
 use crate::queries::docs::Doc;
+use crate::queries::docs::DocChange;
 use crate::queries::docs::DocFilter;
+use crate::queries::docs::DocSave;
 use crate::queries::docs::DocTable;
-use crate::writer::insert_rows;
 
 const TABLE: DocTable = DocTable { table: "place_doc", parent: "parent" };
 
-/// What one change writes, all or nothing.
-#[derive(Debug, Clone, Default)]
-pub struct PlaceChange {
-    /// New (version 1) or changed (the version read plus one) things.
-    pub docs: Vec<Doc>,
-    /// Claims taken: (kind, claim, the thing holding it).
-    pub claims: Vec<(String, String, i64)>,
-    /// Claims let go: (kind, claim).
-    pub releases: Vec<(String, String)>,
-    /// Told only if the change is written.
-    pub notices: Vec<PlainNotice>,
-}
+/// What one change of places writes, all or nothing (claims in `place_claim`).
+pub type PlaceChange = DocChange;
 
-/// How a save went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PlaceSave {
-    /// Written.
-    Saved,
-    /// Nothing written: a thing changed since it was read (or a new thing's id is taken).
-    Stale,
-    /// Nothing written: a claim is held by another thing: (kind, claim, holder).
-    Claimed(String, String, i64),
-}
+/// How a save of places went.
+pub type PlaceSave = DocSave;
+
+const CLAIMS: &str = "place_claim";
 
 impl PlacesQueries<'_> {
     /// Writes a change in one transaction, or nothing (see [`PlaceSave`]).
     pub async fn save(self, change: &PlaceChange, at: DateTime<Utc>) -> Result<PlaceSave> {
-        let mut tx = self.write_pool().begin().await?;
-        if !TABLE.write(&mut tx, &change.docs).await? {
-            tx.rollback().await?;
-            return Ok(PlaceSave::Stale);
-        }
-        for (kind, claim) in &change.releases {
-            sqlx::query("DELETE FROM place_claim WHERE kind = $1 AND claim = $2").bind(kind.clone()).bind(claim.clone()).execute(&mut *tx).await?;
-        }
-        for (kind, claim, doc) in &change.claims {
-            let row = vec![Value::S(kind.clone()), Value::S(claim.clone()), Value::I(*doc)];
-            let n = insert_rows(&mut tx, "place_claim", &["kind", "claim", "doc"], &[row], "ON CONFLICT (kind, claim) DO NOTHING").await?;
-            if n != 1 {
-                let holder: Option<i64> = sqlx::query_scalar("SELECT doc FROM place_claim WHERE kind = $1 AND claim = $2").bind(kind.clone()).bind(claim.clone()).fetch_optional(&mut *tx).await?;
-                tx.rollback().await?;
-                if holder == Some(*doc) {
-                    // Held by the thing itself already: not a conflict; write again without it.
-                    let mut again = change.clone();
-                    again.claims.retain(|c| !(c.0 == *kind && c.1 == *claim));
-                    return Box::pin(self.save(&again, at)).await;
-                }
-                return Ok(PlaceSave::Claimed(kind.clone(), claim.clone(), holder.unwrap_or_default()));
-            }
-        }
-        if !change.notices.is_empty() {
-            let t = codec::ts(at);
-            let rows: Vec<Vec<Value>> = change.notices.iter().map(|n| plain_notice_values(n, &t)).collect();
-            insert_rows(&mut tx, "notice", PLAIN_NOTICE_COLUMNS, &rows, "").await?;
-        }
-        tx.commit().await?;
-        self.flushed(PlaceSave::Saved).await
+        TABLE.save_claimed(&self, CLAIMS, change, at).await
     }
 
     /// Loads many new things in one transaction (a benchmark's district); those whose id is taken
@@ -123,6 +74,6 @@ impl PlacesQueries<'_> {
 
     /// The thing holding a claim, if any.
     pub async fn claim(self, kind: &str, claim: &str) -> Result<Option<i64>> {
-        self.lookup_one("SELECT doc FROM place_claim WHERE kind = $1 AND claim = $2", &[Value::S(kind.to_owned()), Value::S(claim.to_owned())], |r| r.int("doc")).await
+        TABLE.claim(&self, CLAIMS, kind, claim).await
     }
 }
