@@ -132,7 +132,7 @@ fn hhmm(t: NaiveTime) -> String {
     t.format("%H:%M").to_string()
 }
 
-fn hall_doc(h: &Hall, old: Option<&Doc>, now: DateTime<Utc>) -> Fallible<Doc> {
+pub fn hall_doc(h: &Hall, old: Option<&Doc>, now: DateTime<Utc>) -> Fallible<Doc> {
     Ok(Doc {
         town: Some(h.town.clone()),
         state: Some(if h.status == HallStatus::Open { "open" } else { "closed" }.to_owned()),
@@ -149,7 +149,7 @@ pub struct StoredTicket {
     pub token: String,
 }
 
-fn ticket_doc(t: &StoredTicket, town: &str, old: Option<&Doc>, now: DateTime<Utc>) -> Fallible<Doc> {
+pub fn ticket_doc(t: &StoredTicket, town: &str, old: Option<&Doc>, now: DateTime<Utc>) -> Fallible<Doc> {
     let k = &t.ticket;
     Ok(Doc {
         parent: Some(k.hall.0),
