@@ -90,6 +90,17 @@ async fn a_case_taken_in_here_is_handled_there_and_its_outputs_come_back() {
     let inbound = b.get(&admin_b, "/api/crossregion/inbound").await;
     assert_eq!(inbound.body.as_array().map(Vec::len), Some(1), "{}", inbound.body);
     assert_eq!(inbound.body[0]["from"], FUYANG);
+    assert!(!inbound.body.to_string().contains(&login), "the ID number is masked");
+    // The administrator's read of the applicant is logged where the applicant sees it.
+    let mut logged = Vec::new();
+    for _ in 0..50 {
+        logged = b.strings(&format!("SELECT resource FROM access_log WHERE subject_key = '{login}' AND resource LIKE 'crossregion_inbound/%'")).await;
+        if !logged.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(logged.len(), 1, "{logged:?}");
     // A replay of the very message changes nothing and gets the first receipt.
     let sent = first_envelope(&a).await;
     let again = b.request(Method::POST, None, "/api/crossregion/messages", Some(sent.clone()), &[]).await;

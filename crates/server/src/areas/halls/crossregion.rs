@@ -333,6 +333,29 @@ fn view(state: &AppState, c: &StoredCase, attempts: u32) -> CaseView {
     }
 }
 
+/// Logs staff reads of applicants' cases where the applicants see them: (ID number, resource,
+/// case id), the window's intake being the purpose.
+async fn log_reads(state: &AppState, p: &Principal, reads: Vec<(String, String, i64)>) -> Fallible<()> {
+    if reads.is_empty() {
+        return Ok(());
+    }
+    let reader = crate::areas::pool::cases::reader_of(state, &p.account).await?;
+    let now = state.now();
+    let entries: Vec<_> = reads
+        .into_iter()
+        .map(|(subject, resource, id)| {
+            let purpose = pool::Purpose::Intake { application: id };
+            crate::areas::pool::cases::entry(&reader, now, &subject, resource, Some(&purpose), &pool::Decision::Allowed { basis: pool::Basis::WindowIntake })
+        })
+        .collect();
+    state.pool.appender.append(entries, Vec::new()).await.map_err(crate::areas::pool::cases::store_log_error)?;
+    Ok(())
+}
+
+fn case_reads(p: &Principal, cases: &[&StoredCase]) -> Vec<(String, String, i64)> {
+    cases.iter().filter(|c| c.applicant_account != Some(p.id().0)).map(|c| (c.applicant.clone(), format!("crossregion_case/{}", c.id), c.id)).collect()
+}
+
 /// One case: its applicant, the staff who took it in, and window staff or administrators.
 pub async fn case(state: &AppState, p: &Principal, id: &str) -> Fallible<CaseView> {
     let n = id.trim().parse::<i64>().map_err(|_| no_case())?;
@@ -342,6 +365,7 @@ pub async fn case(state: &AppState, p: &Principal, id: &str) -> Fallible<CaseVie
     if !allowed {
         return Err(no_case());
     }
+    log_reads(state, p, case_reads(p, &[&c])).await?;
     case_view(state, n).await
 }
 
@@ -350,14 +374,15 @@ pub async fn cases(state: &AppState, p: &Principal, q: CaseQuery) -> Fallible<Ve
     window_staff(p)?;
     let page = store::Page { limit: q.limit.unwrap_or(50).clamp(1, 500), offset: q.offset.unwrap_or(0).max(0) };
     let (docs, _) = state.store.halls().list("xr_case", &DocFilter { by_created: true, ..Default::default() }, page).await?;
-    let mut out = Vec::new();
+    let mut shown = Vec::new();
     for d in docs {
         let c: StoredCase = decode(&d)?;
         if p.is_admin() || c.taken_by == p.id().0 {
-            out.push(view(state, &c, 0));
+            shown.push(c);
         }
     }
-    Ok(out)
+    log_reads(state, p, case_reads(p, &shown.iter().collect::<Vec<_>>())).await?;
+    Ok(shown.iter().map(|c| view(state, c, 0)).collect())
 }
 
 /// The signed-in resident's cross-region cases.
@@ -375,8 +400,10 @@ pub async fn inbound(state: &AppState, p: &Principal, q: CaseQuery) -> Fallible<
     let page = store::Page { limit: q.limit.unwrap_or(50).clamp(1, 500), offset: q.offset.unwrap_or(0).max(0) };
     let (docs, _) = state.store.halls().list("xr_inbound", &DocFilter { by_created: true, ..Default::default() }, page).await?;
     let mut out = Vec::new();
+    let mut reads = Vec::new();
     for d in docs {
         let i: Inbound = decode(&d)?;
+        reads.push((i.applicant.clone(), format!("crossregion_inbound/{}", i.id), i.id));
         let f = DocFilter { parent: Some(i.id), open: Some(true), ..Default::default() };
         let pending = state.store.halls().all("xr_outbox", &f).await?.len() as u32;
         out.push(InboundView {
@@ -393,6 +420,7 @@ pub async fn inbound(state: &AppState, p: &Principal, q: CaseQuery) -> Fallible<
             pending,
         });
     }
+    log_reads(state, p, reads).await?;
     Ok(out)
 }
 

@@ -96,6 +96,7 @@ pub struct WindowView {
 
 /// A service line of a hall, with its queue now.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = HallLineView)]
 pub struct LineView {
     pub code: String,
     pub name_zh: String,
@@ -479,6 +480,7 @@ pub struct CaseStatusView {
 
 /// A cross-region case as the district that took it in sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = CrossRegionCaseView)]
 pub struct CaseView {
     pub id: String,
     pub district: String,
