@@ -25,10 +25,13 @@ pub mod seed_welfare;
 pub mod seed_guardian;
 pub mod seed_governance;
 pub mod seed_places;
+pub mod seed_halls;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_places;
+#[cfg(test)]
+mod tests_halls;
 
 use chrono::NaiveDate;
 use domain::IdGenerator;

@@ -41,11 +41,14 @@ pub struct SeedOptions {
     /// Childcare institutions with families applying and an allocation round, public rental housing
     /// applied for through its bundle with a lottery and a lease, a 善居 project (places).
     pub places: bool,
+    /// The service halls' network (1 district centre, 2 central towns, 22 towns, village stations),
+    /// a day of tickets at the district centre and the demo resident's appointment (halls).
+    pub halls: bool,
 }
 
 impl Default for SeedOptions {
     fn default() -> Self {
-        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75, medins: true, welfare: true, guardian: true, governance: true, places: true }
+        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75, medins: true, welfare: true, guardian: true, governance: true, places: true, halls: true }
     }
 }
 
@@ -329,6 +332,10 @@ pub async fn seed_demo(
     }
     if opts.places {
         let logins = crate::seed_places::seed_places(state, opts.seed, progress).await?;
+        report.logins.extend(logins);
+    }
+    if opts.halls {
+        let logins = crate::seed_halls::seed_halls(state, opts.seed, progress).await?;
         report.logins.extend(logins);
     }
     Ok(report)

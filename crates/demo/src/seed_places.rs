@@ -94,7 +94,7 @@ const TOWN_CENTRES: &[(&str, f64, f64)] = &[
     ("330111207", 30.0500, 120.0900),
 ];
 
-fn town_centre(division: &str) -> (f64, f64) {
+pub(crate) fn town_centre(division: &str) -> (f64, f64) {
     let town = division.get(..9).unwrap_or(division);
     TOWN_CENTRES.iter().find(|t| t.0 == town).map_or((30.0490, 119.9540), |t| (t.1, t.2))
 }

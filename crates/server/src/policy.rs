@@ -358,6 +358,29 @@ pub const PAGES: &[Route] = &[
     web("POST", "/places/housing/homes/{id}/offer", Who::HOUSING.or(ADMIN), Department),
     web("POST", "/places/housing/leases/{id}/act", Who::HOUSING.or(ADMIN), Department),
     web("POST", "/places/housing/shanju", Who::HOUSING.or(ADMIN), Department),
+    // Service halls (服务大厅): the halls and a hall's queue anyone may see; a resident takes a
+    // ticket, books, checks in and cancels; the kiosk takes one signed out, and a slip's token
+    // shows and rates its ticket; the board is public; window staff call and act at the window
+    // console and take in cross-region cases; the hall's cockpit for its staff and supervisors.
+    web("GET", "/queue", ANYONE, Public),
+    web("GET", "/queue/halls/{id}", ANYONE, Public),
+    web("POST", "/queue/halls/{id}/take", RESIDENT, Own),
+    web("POST", "/queue/halls/{id}/book", RESIDENT, Own),
+    web("GET", "/queue/halls/{id}/kiosk", ANYONE, Public),
+    web("POST", "/queue/halls/{id}/kiosk", RESIDENT.or(Who::ANONYMOUS), Own),
+    web("GET", "/queue/halls/{id}/board", ANYONE, Public),
+    web("GET", "/queue/halls/{id}/window", Who::WINDOW.or(ADMIN), Division),
+    web("POST", "/queue/halls/{id}/window/call", Who::WINDOW.or(ADMIN), Division),
+    web("POST", "/queue/halls/{id}/window/act", Who::WINDOW.or(ADMIN), Division),
+    web("GET", "/queue/halls/{id}/cockpit", Who::WINDOW.or(Who::SUPERVISOR).or(ADMIN), Division),
+    web("GET", "/queue/tickets/{id}", ANYONE, Record),
+    web("POST", "/queue/tickets/{id}/check-in", RESIDENT, Record),
+    web("POST", "/queue/tickets/{id}/cancel", RESIDENT, Record),
+    web("POST", "/queue/tickets/{id}/rate", RESIDENT.or(Who::ANONYMOUS), Record),
+    web("GET", "/crossregion", Who::WINDOW.or(ADMIN), Own),
+    web("POST", "/crossregion", Who::WINDOW.or(ADMIN), Purpose),
+    web("GET", "/static/queue.css", ANYONE, Public),
+    web("GET", "/static/queue.js", ANYONE, Public),
 ];
 
 /// Every route of the server: the shared ones, each area's (`crate::areas::ALL`, declared in its

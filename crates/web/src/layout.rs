@@ -22,7 +22,10 @@ struct NavLink {
 
 fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
     let mut v = vec![NavLink { href: "/", key: "nav-hall" }];
-    let Some(p) = &ctx.user else { return v };
+    let Some(p) = &ctx.user else {
+        v.push(NavLink { href: "/queue", key: "q-nav-queue" });
+        return v;
+    };
     if p.account.kind != AccountKind::Staff {
         v.push(NavLink { href: "/applications", key: "nav-mine" });
         v.push(NavLink { href: "/me/data", key: "nav-data" });
@@ -30,6 +33,7 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
             v.push(NavLink { href: "/welfare", key: "nav-welfare" });
             v.push(NavLink { href: "/governance", key: "nav-governance" });
             v.push(NavLink { href: "/places", key: "nav-places" });
+            v.push(NavLink { href: "/queue", key: "q-nav-queue" });
         }
         v.push(NavLink { href: "/notices", key: "nav-notices" });
         return v;
@@ -68,6 +72,12 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
     }
     if ctx.who.meets(Who::RESPONDER) {
         v.push(NavLink { href: "/guardian/respond", key: "nav-guardian-respond" });
+    }
+    if ctx.who.meets(Who::WINDOW.or(Who::SUPERVISOR).or(Who::ADMIN)) {
+        v.push(NavLink { href: "/queue", key: "q-nav-queue" });
+    }
+    if ctx.who.meets(Who::WINDOW.or(Who::ADMIN)) {
+        v.push(NavLink { href: "/crossregion", key: "q-nav-crossregion" });
     }
     v.push(NavLink { href: "/notices", key: "nav-notices" });
     v

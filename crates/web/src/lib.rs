@@ -1,6 +1,6 @@
 //! The minsheng web pages, served by the same binary as the API: the citizen service hall
 //! (网上办事大厅), the window and clerk workbench (一窗受理、办件队列), supervision (督办、差评整改),
-//! the district cockpit (数字驾驶舱), medical insurance payment (医保支付), welfare (免申即享、幸福清单), the elderly safety guardian (空巢老人安全守护) and community governance (社区治理). Server-rendered HTML
+//! the district cockpit (数字驾驶舱), medical insurance payment (医保支付), welfare (免申即享、幸福清单), the elderly safety guardian (空巢老人安全守护) and community governance (社区治理) and the service halls (服务大厅: queue tickets, the display board, the window console, cross-region intake). Server-rendered HTML
 //! (maud), Chinese by default with an English switch (Fluent), barrier-free (WCAG 2.1 AA, elder
 //! mode). Pages call the server's service layer and the store directly — never the JSON API over
 //! HTTP — and check roles and data scope exactly as the API does.
@@ -156,6 +156,23 @@ pub fn router_with(state: AppState, opts: WebOptions) -> Router {
         .route("/places/housing/homes/{id}/offer", post(pages::places::offer))
         .route("/places/housing/leases/{id}/act", post(pages::places::lease_act))
         .route("/places/housing/shanju", post(pages::places::open_project))
+        .route("/queue", get(pages::queue::home))
+        .route("/queue/halls/{id}", get(pages::queue::hall))
+        .route("/queue/halls/{id}/take", post(pages::queue::take))
+        .route("/queue/halls/{id}/book", post(pages::queue::book))
+        .route("/queue/halls/{id}/kiosk", get(pages::queue::kiosk).post(pages::queue::kiosk_take))
+        .route("/queue/halls/{id}/board", get(pages::queue::board))
+        .route("/queue/halls/{id}/window", get(pages::queue::window))
+        .route("/queue/halls/{id}/window/call", post(pages::queue::call))
+        .route("/queue/halls/{id}/window/act", post(pages::queue::act))
+        .route("/queue/halls/{id}/cockpit", get(pages::queue::hall_cockpit))
+        .route("/queue/tickets/{id}", get(pages::queue::ticket))
+        .route("/queue/tickets/{id}/check-in", post(pages::queue::check_in))
+        .route("/queue/tickets/{id}/cancel", post(pages::queue::cancel))
+        .route("/queue/tickets/{id}/rate", post(pages::queue::rate))
+        .route("/crossregion", get(pages::queue::crossregion_page).post(pages::queue::forward))
+        .route("/static/queue.css", get(pages::queue::css))
+        .route("/static/queue.js", get(pages::queue::js))
         .route("/static/guardian.js", get(assets::guardian_js))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))

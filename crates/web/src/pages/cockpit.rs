@@ -3,7 +3,8 @@
 //! department, notices sent, applications per month, the latest five-colour circles map, the
 //! data pool's, medical insurance's and welfare's figures, community governance's, and the elderly safety guardian's per
 //! town — from the in-memory snapshot (`crate::cockpit`); and places' (childcare places against
-//! the norm per town, public rental housing, 善居), read from the places area's figures.
+//! the norm per town, public rental housing, 善居), read from the places area's figures; and the
+//! service halls' (today's queues and throughput per hall, `pages::queue::cockpit_section`).
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -813,6 +814,8 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
         // as the rest of the page), and a failure leaves the section saying so.
         let places = places_figures(&web, &snap).await;
         let (places_cc, places_h) = (&places.0, &places.1);
+        // The service halls' figures are today's, live (`server::areas::halls::cases::district_figures`).
+        let halls = if town.is_none() { super::queue::cockpit_section(&ctx, &web, p).await } else { html! {} };
         let body = html! {
             h1 { (title) }
             p.muted { (ctx.ta("ck-as-of", crate::args![("time", time(snap.at)), ("ms", u64::try_from(snap.took.as_millis()).unwrap_or(u64::MAX))])) }
@@ -838,6 +841,7 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
             (guardian_section(&ctx, &snap, town))
             (governance_section(&ctx, &snap, town))
             (places_section(&ctx, places_cc.as_ref(), places_h.as_ref(), town))
+            (halls)
         };
         Ok::<_, Failure>(page(&ctx, &title, body))
     }

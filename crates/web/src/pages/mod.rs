@@ -11,6 +11,7 @@ pub mod hall;
 pub mod medins;
 pub mod mine;
 pub mod places;
+pub mod queue;
 pub mod staff;
 pub mod supervision;
 pub mod welfare;
