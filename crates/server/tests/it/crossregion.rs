@@ -76,13 +76,21 @@ async fn a_case_taken_in_here_is_handled_there_and_its_outputs_come_back() {
     assert_eq!(r.body["attempts"], 1, "{}", r.body);
     let case = r.body["id"].as_str().expect("id").to_owned();
     assert!(!r.body["applicant"].as_str().unwrap_or("").contains(&login[6..14]), "the ID number is masked: {}", r.body);
-    // 上城区 comes up; the next round sends the message again and it is acknowledged.
+    // 上城区 comes up. Its first try had filed the application and died before keeping the
+    // inbound case and its receipt (the crash window): the retry must find that application, not
+    // file a second one.
     let b = district(Db::Sqlite, SHANGCHENG, "上城区", &SEED_B, pb, (FUYANG, "富阳区", pa, &SEED_A)).await;
+    let sent = first_envelope(&a).await;
+    let case_body: halls::crossregion::CaseBody = serde_json::from_str(sent["body"].as_str().expect("body")).expect("a case body");
+    let crashed = server::areas::halls::crossregion::file_case(&b.state, FUYANG, &case_body, sent["id"].as_str().expect("id")).await.expect("filed before the crash");
+    let filed_before = b.count("application").await;
     a.clock.advance(chrono::Duration::seconds(30));
     server::areas::halls::crossregion::duty(&a.state).await;
     let r = a.get(&resident, &format!("/api/crossregion/cases/{case}")).await;
     assert_eq!((r.status, r.body["state"].as_str()), (StatusCode::OK, Some("accepted")), "{}", r.body);
     let remote = r.body["remote_application"].as_str().expect("上城区's application").to_owned();
+    assert_eq!(remote, crashed.application.id.0.to_string(), "the application filed before the crash");
+    assert_eq!(b.count("application").await, filed_before, "filed once");
     // 上城区 filed it through its own engine, for the person of its register, as its desk for 富阳区.
     let admin_b = b.login("admin").await;
     let app = b.get(&admin_b, &format!("/api/applications/{remote}")).await;
@@ -102,7 +110,6 @@ async fn a_case_taken_in_here_is_handled_there_and_its_outputs_come_back() {
     }
     assert_eq!(logged.len(), 1, "{logged:?}");
     // A replay of the very message changes nothing and gets the first receipt.
-    let sent = first_envelope(&a).await;
     let again = b.request(Method::POST, None, "/api/crossregion/messages", Some(sent.clone()), &[]).await;
     assert_eq!((again.status, again.body["reference"].as_str()), (StatusCode::OK, Some(remote.as_str())), "{}", again.body);
     assert_eq!(b.count("application").await, applications_before(&b).await, "no second application");

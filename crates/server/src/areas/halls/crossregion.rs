@@ -521,6 +521,17 @@ async fn desk_account(state: &AppState, from: &str) -> Fallible<store::Account> 
     state.store.identity().account_for_login(&login).await?.map(|(a, _)| a).ok_or_else(changed_meanwhile)
 }
 
+/// Files a forwarded case through the one-thing engine as the sending district's desk. The
+/// message id is the idempotency key: a retry after a crash between filing and saving the inbound
+/// case finds the application filed the first time (`replayed`).
+pub async fn file_case(state: &AppState, from: &str, body: &CaseBody, message: &str) -> Fallible<crate::areas::onething::cases::Filed> {
+    let item = state.catalog().item(&body.item).ok_or_else(|| Failure::invalid("unknown_item", "item", format!("本区没有事项「{}」", body.item), format!("No item {} here", body.item)))?;
+    let desk = desk_account(state, from).await?;
+    let form = body.form.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned))).collect();
+    let submit = crate::areas::onething::cases::SubmitBody { bundle: None, item: Some(item.code.clone()), form, materials: Default::default(), applicant: Some(body.applicant.clone()), division: None };
+    crate::areas::onething::cases::submit(state, &desk, submit, Some(format!("xr-{from}-{message}"))).await
+}
+
 async fn take_case(state: &AppState, from: &str, env: &Envelope, now: DateTime<Utc>) -> Fallible<(Receipt, DocChange)> {
     let Ok(body) = serde_json::from_str::<CaseBody>(&env.body) else {
         return Ok(refused(state, env, "malformed_case", "通办件内容格式有误", now));
@@ -528,16 +539,7 @@ async fn take_case(state: &AppState, from: &str, env: &Envelope, now: DateTime<U
     let Some(item) = state.catalog().item(&body.item) else {
         return Ok(refused(state, env, "unknown_item", &format!("本区没有事项「{}」", body.item), now));
     };
-    let desk = desk_account(state, from).await?;
-    let form = body
-        .form
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
-        .collect();
-    let submit = crate::areas::onething::cases::SubmitBody { bundle: None, item: Some(item.code.clone()), form, materials: Default::default(), applicant: Some(body.applicant.clone()), division: None };
-    // The message id is the idempotency key: a retry after a crash between filing and saving
-    // finds the application filed the first time.
-    let filed = match crate::areas::onething::cases::submit(state, &desk, submit, Some(format!("xr-{from}-{}", env.id))).await {
+    let filed = match file_case(state, from, &body, &env.id).await {
         Ok(f) => f,
         Err(Failure::Invalid { code, zh, .. } | Failure::Conflict { code, zh, .. } | Failure::Forbidden { code, zh, .. }) => {
             return Ok(refused(state, env, code, &zh, now));
