@@ -284,8 +284,8 @@ impl Hall {
         }
         for (i, t) in self.terminals.iter().enumerate() {
             let f = format!("terminals[{i}]");
-            if t.no == 0 || self.terminals[..i].iter().any(|o| o.no == t.no) {
-                return Err(HallError::invalid(format!("{f}.no"), "终端编号应大于 0 且不重复", "must be above 0 and unique"));
+            if t.no == 0 || t.no > MAX_WINDOW || self.terminals[..i].iter().any(|o| o.no == t.no) {
+                return Err(HallError::invalid(format!("{f}.no"), "终端编号应为 1～999 且不重复", "must be 1–999 and unique"));
             }
             if t.name.trim().is_empty() || t.name.chars().count() > 50 {
                 return Err(HallError::invalid(format!("{f}.name"), "终端名称应为 1～50 个字", "must be 1–50 characters"));

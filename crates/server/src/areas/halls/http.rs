@@ -115,7 +115,7 @@ pub async fn cancel(State(state): State<AppState>, p: Principal, Path(id): Path<
 
 /// Rates a finished service, 1–5 (its holder, or the kiosk slip's token signed out).
 #[utoipa::path(post, path = "/api/halls/tickets/{id}/rate", tag = "halls", params(("id" = String, Path)), request_body = RateBody,
-    responses((status = 200, body = TicketView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = TicketView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rate(State(state): State<AppState>, MaybePrincipal(p): MaybePrincipal, Path(id): Path<String>, ApiJson(body): ApiJson<RateBody>) -> Fallible<Json<TicketView>> {
     Ok(Json(cases::rate(&state, p.as_ref(), &id, body).await?))
 }
@@ -151,7 +151,7 @@ pub async fn book(State(state): State<AppState>, p: Principal, Path(id): Path<St
 /// Takes a ticket on arrival: a resident's phone page, or the hall's kiosk signed out (the answer
 /// carries the token the slip's QR code opens).
 #[utoipa::path(post, path = "/api/halls/{id}/tickets", tag = "halls", params(("id" = String, Path)), request_body = TakeBody,
-    responses((status = 201, body = TicketView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = TicketView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn take(State(state): State<AppState>, MaybePrincipal(p): MaybePrincipal, Path(id): Path<String>, ApiJson(body): ApiJson<TakeBody>) -> Fallible<(StatusCode, Json<TicketView>)> {
     Ok((StatusCode::CREATED, Json(cases::take(&state, p.as_ref(), &id, body).await?)))
 }

@@ -524,9 +524,8 @@ pub struct InboundView {
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CaseQuery {
-    #[param(minimum = 1, maximum = 500)]
+    /// At most this many (1–500, default 50).
     pub limit: Option<i64>,
-    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
