@@ -396,3 +396,42 @@ async fn next_event(resp: &mut reqwest::Response) -> String {
     }
     buf
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_database_number_call_and_show_the_same_queue() {
+    for db in backends() {
+        let one = TestApp::spawn(db).await;
+        let url = one.state.config.database_url.expose().to_owned();
+        // The second server opens the first's database (its registers are there: it seeds nothing).
+        let two = TestApp::spawn_with(crate::helpers::Db::Sqlite, move |e| e.push(("MINSHENG__DATABASE__URL".into(), url))).await;
+        let hall = set_up(&one).await;
+        // Tickets taken on both servers at once: every number once.
+        let path = format!("/api/halls/{hall}/tickets");
+        let body = json!({ "line": "social_insurance" });
+        let takes = futures::future::join_all((0..10).map(|i| {
+            let t = if i % 2 == 0 { &one } else { &two };
+            t.request(Method::POST, None, &path, Some(body.clone()), &[])
+        }))
+        .await;
+        let numbers: BTreeSet<String> = takes.iter().filter(|r| r.status == StatusCode::CREATED).filter_map(|r| r.body["number"].as_str().map(str::to_owned)).collect();
+        let created = takes.iter().filter(|r| r.status == StatusCode::CREATED).count();
+        assert_eq!(numbers.len(), created, "{db:?}: {numbers:?}");
+        assert!(created >= 8, "{db:?}: most were taken: {:?}", takes.iter().map(|r| r.status).collect::<Vec<_>>());
+        // The board on the second server follows a call made on the first.
+        let mut feed = reqwest::Client::new().get(format!("{}/api/halls/{hall}/board/live", two.url)).send().await.expect("feed");
+        next_event(&mut feed).await;
+        let (s1, s2) = (one.login("window").await, two.login("window").await);
+        let (w1, w2) = (format!("/api/halls/{hall}/windows/1/call"), format!("/api/halls/{hall}/windows/2/call"));
+        let (a, b) = tokio::join!(one.post(&s1, &w1, json!({})), two.post(&s2, &w2, json!({})));
+        let called: Vec<&str> = [&a, &b].iter().filter(|r| r.status == StatusCode::OK).filter_map(|r| r.body["id"].as_str()).collect();
+        assert!(!called.is_empty(), "{db:?}: {} {}", a.body, b.body);
+        if called.len() == 2 {
+            assert_ne!(called[0], called[1], "{db:?}: one ticket called at two windows");
+        }
+        let shown = next_event(&mut feed).await;
+        assert!(shown.contains("\"window\":1") || shown.contains("\"window\":2"), "{db:?}: {shown}");
+        drop(feed);
+        two.shutdown().await;
+        one.shutdown().await;
+    }
+}

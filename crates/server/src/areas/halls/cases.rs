@@ -585,21 +585,25 @@ pub async fn take(state: &AppState, p: Option<&Principal>, hall_id: &str, body: 
         Some(p) => (person_facts(state, p, day).await?, Source::WalkIn, Some(p.id().0)),
         None => (PersonFacts { age: None, disabled: false }, Source::Kiosk, None),
     };
-    for _ in 0..5 {
-        let tickets = day_tickets(state, h.id, day).await?;
-        let seq = next_seq(&tickets, &line);
+    let tickets = day_tickets(state, h.id, day).await?;
+    let mut seq = next_seq(&tickets, &line);
+    // The number is a claim: taken by a ticket saved meanwhile on another server, the next one is
+    // tried (the claims, not the tickets read, say which numbers are taken).
+    for _ in 0..64 {
         let id = TicketId(state.parts.ids.next());
         let ticket = Ticket::walk_in(rules(), &h, id, &line, seq, holder, &facts, source, now).map_err(|e| hall_error(&e))?;
         let stored = StoredTicket { ticket, token: new_token() };
         let change = DocChange { docs: vec![ticket_doc(&stored, &h.town, None, now)?], claims: vec![number_claim(&h, day, &line, seq, id.0)], ..Default::default() };
         match state.store.halls().save(&change, now).await? {
             DocSave::Saved => {
-                let mut all: Vec<Ticket> = tickets.into_iter().map(|(t, _)| t.ticket).collect();
-                all.push(stored.ticket.clone());
+                let mut all: Vec<Ticket> = day_tickets(state, h.id, day).await?.into_iter().map(|(t, _)| t.ticket).collect();
+                if !all.iter().any(|t| t.id == id) {
+                    all.push(stored.ticket.clone());
+                }
                 let est = estimates(&h, &all, now);
                 return Ok(ticket_view(&h, &stored, est.get(&id), true, true));
             }
-            DocSave::Claimed(..) | DocSave::Stale => continue,
+            DocSave::Claimed(..) | DocSave::Stale => seq += 1,
         }
     }
     Err(changed_meanwhile())
@@ -662,20 +666,20 @@ pub async fn my_tickets(state: &AppState, p: &Principal) -> Fallible<Vec<TicketV
 /// Checks in an appointment on arrival (its holder).
 pub async fn check_in(state: &AppState, p: &Principal, id: &str) -> Fallible<TicketView> {
     let now = state.now();
-    for _ in 0..5 {
-        let (mut t, doc, h) = load_ticket(state, id).await?;
-        if t.ticket.holder != Some(p.id().0) {
-            return Err(no_ticket());
-        }
-        let day = t.ticket.day;
-        let tickets = day_tickets(state, h.id, day).await?;
-        let seq = next_seq(&tickets, &t.ticket.line);
-        let facts = person_facts(state, p, day).await?;
+    let (first, _, h) = load_ticket(state, id).await?;
+    if first.ticket.holder != Some(p.id().0) {
+        return Err(no_ticket());
+    }
+    let day = first.ticket.day;
+    let facts = person_facts(state, p, day).await?;
+    let mut seq = next_seq(&day_tickets(state, h.id, day).await?, &first.ticket.line);
+    for _ in 0..64 {
+        let (mut t, doc, _) = load_ticket(state, id).await?;
         t.ticket.check_in(rules(), &h, seq, &facts, now).map_err(|e| hall_error(&e))?;
         let change = DocChange { docs: vec![ticket_doc(&t, &h.town, Some(&doc), now)?], claims: vec![number_claim(&h, day, &t.ticket.line, seq, t.ticket.id.0)], ..Default::default() };
         match state.store.halls().save(&change, now).await? {
             DocSave::Saved => return ticket(state, Some(p), id, None).await,
-            DocSave::Claimed(..) => continue,
+            DocSave::Claimed(..) => seq += 1,
             DocSave::Stale => return Err(changed_meanwhile()),
         }
     }
