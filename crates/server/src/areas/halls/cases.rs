@@ -35,7 +35,6 @@ use halls::ticket::PersonFacts;
 use halls::ticket::Source;
 use halls::ticket::Ticket;
 use halls::ticket::TicketState;
-use serde::Serialize;
 use store::Doc;
 use store::DocChange;
 use store::DocFilter;
@@ -69,7 +68,7 @@ pub fn hall_error(e: &HallError) -> Failure {
 
 pub(super) use crate::areas::governance::cases::changed_meanwhile;
 pub(super) use crate::areas::governance::cases::decode;
-pub(super) use crate::areas::governance::cases::encode;
+pub(super) use crate::areas::places::cases::doc_of;
 
 fn no_hall() -> Failure {
     Failure::not_found("没有这个服务大厅", "No such service hall")
@@ -77,29 +76,6 @@ fn no_hall() -> Failure {
 
 fn no_ticket() -> Failure {
     Failure::not_found("没有这个排队号", "No such ticket")
-}
-
-/// A document for `value`: new (version 1) or the next version of `old`.
-pub(super) fn doc_of<T: Serialize>(kind: &str, id: i64, value: &T, old: Option<&Doc>, now: DateTime<Utc>) -> Fallible<Doc> {
-    Ok(Doc {
-        kind: kind.to_owned(),
-        id,
-        parent: None,
-        community: None,
-        town: None,
-        state: None,
-        open: false,
-        actor: None,
-        queue: None,
-        created_at: old.map_or(now, |o| o.created_at),
-        updated_at: now,
-        due_at: None,
-        closed_at: None,
-        year: None,
-        n: None,
-        doc: encode(value)?,
-        version: old.map_or(1, |o| o.version + 1),
-    })
 }
 
 /// Saves a change, or answers why not: 409 `concurrent_change`, or the claim held elsewhere.
@@ -158,7 +134,7 @@ pub fn ticket_doc(t: &StoredTicket, town: &str, old: Option<&Doc>, now: DateTime
         open: k.is_live() || k.state == TicketState::Booked,
         actor: k.holder,
         queue: Some(k.line.clone()),
-        due_at: k.slot.map(|s| halls::hall::utc(s)),
+        due_at: k.slot.map(halls::hall::utc),
         closed_at: k.finished_at,
         year: Some(day_key(k.day)),
         n: Some(i64::from(k.seq)),
@@ -923,7 +899,7 @@ pub async fn board(state: &AppState, hall_id: &str) -> Fallible<BoardView> {
     let all: Vec<Ticket> = tickets.into_iter().map(|(t, _)| t.ticket).collect();
     let est = estimates(&h, &all, now);
     let mut called: Vec<&Ticket> = all.iter().filter(|t| matches!(t.state, TicketState::Called | TicketState::Serving) && t.called_at.is_some()).collect();
-    called.sort_by(|a, b| b.called_at.cmp(&a.called_at));
+    called.sort_by_key(|t| std::cmp::Reverse(t.called_at));
     let order = halls::queue::ordered(&all);
     let lines = h
         .lines()

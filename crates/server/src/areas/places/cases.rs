@@ -101,7 +101,7 @@ pub(super) use crate::areas::governance::cases::decode;
 pub(super) use crate::areas::governance::cases::encode;
 
 /// A document for `value`: new (version 1) or the next version of `old`.
-pub(super) fn doc_of<T: Serialize>(kind: &str, id: i64, value: &T, old: Option<&Doc>, now: DateTime<Utc>) -> Fallible<Doc> {
+pub(crate) fn doc_of<T: Serialize>(kind: &str, id: i64, value: &T, old: Option<&Doc>, now: DateTime<Utc>) -> Fallible<Doc> {
     Ok(Doc {
         kind: kind.to_owned(),
         id,
