@@ -7,7 +7,8 @@
 //! community worker opens the worklist; the guardian's monitoring centre watches a fall arrive live on
 //! its console, opens the alarm and dispatches it, and the responder sees it on their phone page
 //! in elder mode; a resident reports a problem in their estate and an owner sees the assembly's vote
-//! form. On the way: screenshots of the main pages under `target/screenshots/`, axe-core on every
+//! form; the service halls' pages (halls, kiosk, slip, ticket, a live board, the window console).
+//! On the way: screenshots of the main pages under `target/screenshots/`, axe-core on every
 //! main page (no serious or critical violation), keyboard use (skip link), English, elder mode
 //! and 200% zoom (no horizontal scrolling).
 
@@ -576,6 +577,98 @@ async fn the_whole_story_in_a_browser() {
     assert!(s.d.text("main").await.contains("验证通过"), "the draw checked with its seed");
     s.shot("36-places-draw").await;
     s.check("places-draw").await;
+
+    // Service halls: the halls on a map, the kiosk and its slip (signed out), the ticket's page by
+    // the slip's token, the display board (which follows a call without a reload), a resident's
+    // hall page and ticket in elder mode at 200% zoom, the window console, the hall's cockpit,
+    // the cockpit's halls section and cross-region intake with its errors.
+    s.logout().await;
+    let hall = crate::queue::seed_hall(&t).await;
+    s.go("/queue").await;
+    assert!(s.d.text("h1").await.contains("服务大厅"), "the halls page");
+    s.shot("37-queue").await;
+    s.check("queue-halls").await;
+    s.go(&format!("/queue/halls/{hall}/kiosk")).await;
+    s.shot("38-queue-kiosk").await;
+    s.check("queue-kiosk").await;
+    let b = s.d.find(".q-kiosk-lines form button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(s.path().await.contains("token="), "the slip: {}", s.path().await);
+    assert!(!s.d.find_all(".q-qr img").await.is_empty(), "the slip's QR code");
+    s.shot("39-queue-slip").await;
+    s.check("queue-slip").await;
+    let number = s.d.text(".q-slip .q-number").await.split_whitespace().last().unwrap_or("").to_owned();
+    assert_eq!(number, "C001", "the first line's (公安户政, by code) first number");
+    let ticket_link = s.d.script("return document.querySelector('.q-url a').getAttribute('href')", json!([])).await.as_str().unwrap_or("").to_owned();
+    s.go(&ticket_link).await;
+    assert!(s.d.text("h1").await.contains(&number), "the slip's ticket by its token");
+    s.check("queue-ticket-token").await;
+    s.go(&format!("/queue/halls/{hall}/board")).await;
+    let mut live = Value::Null;
+    for _ in 0..50 {
+        live = s.d.script("return document.getElementById('q-live').getAttribute('data-live')", json!([])).await;
+        if live == "on" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(live, "on", "the board listens to the live feed");
+    let window = server::auth::Principal { account: t.state.store.identity().account_for_login("window").await.expect("query").expect("window").0, token_hash: String::new() };
+    let call = server::areas::halls::cases::call_next(&t.state, &window, &hall, 2).await.expect("a call");
+    let mut called = String::new();
+    for _ in 0..100 {
+        called = s.d.text("#q-live").await;
+        if called.contains("请 C001 号到 2 号窗口") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(called.contains("请 C001 号到 2 号窗口"), "the call appears on the board without a reload: {called}");
+    s.shot("40-queue-board").await;
+    s.check("queue-board").await;
+    // The slip's holder does not come: window 2 is free again.
+    let no_show = server::areas::halls::views::TicketActionBody { action: "no_show".into(), window: 2, line: None, to_window: None, application: None, note: None };
+    server::areas::halls::cases::act(&t.state, &window, &call.id, no_show).await.expect("no-show");
+    s.login(&resident).await;
+    s.go("/prefs/elder/on?back=/queue").await;
+    s.go(&format!("/queue/halls/{hall}")).await;
+    s.d.set_window(640, 900).await;
+    let wide = s.d.script("return document.documentElement.scrollWidth <= window.innerWidth + 1", json!([])).await;
+    assert_eq!(wide, true, "the hall page in elder mode at 200% zoom");
+    s.d.screenshot(&s.shots.join("41-queue-hall-elder.png"), 640).await;
+    s.check("queue-hall-elder").await;
+    let b = s.d.find(&format!("form[action='/queue/halls/{hall}/take'] button[type=submit]")).await;
+    s.d.click_nav(&b).await;
+    assert!(s.path().await.contains("done=taken"), "taken: {}", s.path().await);
+    s.d.screenshot(&s.shots.join("42-queue-ticket-elder.png"), 640).await;
+    s.check("queue-ticket-elder").await;
+    s.go("/prefs/elder/off?back=/queue").await;
+    s.d.set_window(1280, 900).await;
+    s.logout().await;
+    s.login("window").await;
+    s.go(&format!("/queue/halls/{hall}/window?window=2")).await;
+    s.shot("43-queue-window").await;
+    s.check("queue-window").await;
+    let b = s.d.find(&format!("form[action='/queue/halls/{hall}/window/call'] button[type=submit]")).await;
+    s.d.click_nav(&b).await;
+    assert!(s.path().await.contains("done=called"), "called: {}", s.path().await);
+    s.check("queue-window-called").await;
+    s.go(&format!("/queue/halls/{hall}/cockpit")).await;
+    s.check("queue-hall-cockpit").await;
+    s.go("/crossregion").await;
+    let b = s.d.find("form[action='/crossregion'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(!s.d.find_all(".error-summary").await.is_empty(), "the intake form's errors");
+    s.shot("44-crossregion-errors").await;
+    s.check("crossregion-errors").await;
+    s.logout().await;
+    s.login("admin").await;
+    s.go("/cockpit").await;
+    assert!(s.d.text("section[aria-labelledby='h-halls']").await.contains("服务大厅"), "the cockpit's halls section");
+    s.check("cockpit-halls").await;
+    s.go("/prefs/lang/en?back=/queue").await;
+    s.check("queue-en").await;
+    s.go("/prefs/lang/zh?back=/").await;
 
     // The checker itself catches a violation (an image without a text alternative).
     s.d.script("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/static/none.png\">')", json!([])).await;

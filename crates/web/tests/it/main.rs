@@ -10,6 +10,7 @@ mod medins;
 mod pages;
 mod places;
 mod policy;
+mod queue;
 mod sessions;
 mod register;
 mod webdriver;
