@@ -5,6 +5,7 @@ mod bench;
 mod bench_common;
 mod bench_governance;
 mod bench_guardian;
+mod bench_halls;
 mod bench_places;
 mod bench_pool;
 mod medins_cli;
@@ -144,6 +145,10 @@ enum BenchArea {
     /// round through the use case over the store), a housing lottery of 50,000 committed, drawn,
     /// verified and reproduced from its seed.
     Places(bench_places::BenchPlacesArgs),
+    /// Service halls: a hall day of 5,000 tickets over 40 windows simulated with its waiting-time
+    /// estimates (and their error against the simulated waits); over HTTP, the live board's delay
+    /// after a call and tickets taken a second.
+    Halls(bench_halls::BenchHallsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -189,6 +194,12 @@ struct DemoArgs {
     /// Where the demo's embedded MQTT broker listens (the guardian's devices publish there).
     #[arg(long, default_value = "127.0.0.1:1884")]
     mqtt_listen: String,
+    /// Do not start the second demo district (上城区, 330102), the cross-region peer.
+    #[arg(long)]
+    no_peer: bool,
+    /// Where the second district (上城区) serves (default: the demo's port + 1).
+    #[arg(long)]
+    peer_listen: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -346,6 +357,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench { area: Some(BenchArea::Guardian(args)), .. } => bench_guardian::run(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Governance(args)), .. } => bench_governance::run(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Places(args)), .. } => bench_places::run(args, load_config(&cli)?).await,
+        Command::Bench { area: Some(BenchArea::Halls(args)), .. } => bench_halls::run(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Medins(args)), .. } => {
             let args = args.clone();
             tokio::task::spawn_blocking(move || medins_cli::bench(&args)).await?
@@ -394,20 +406,118 @@ fn catalog_check(path: &std::path::Path) -> ExitCode {
     }
 }
 
+/// The second demo district, the cross-region peer (跨区域通办) `minsheng demo` starts beside 富阳区.
+const PEER_CODE: &str = "330102";
+const PEER_NAME: &str = "上城区";
+/// The demo district's own code and name (the configuration's defaults).
+const DEMO_CODE: &str = "330111";
+const DEMO_NAME: &str = "富阳区";
+
+/// A district's signing seed, made once and kept in `dir/pool-signing.key` (base64url, mode 0600):
+/// the file the server keeps its key in, so that a demo made before keeps its key, and
+/// `minsheng cert verify` reads the same key offline.
+fn district_seed(dir: &std::path::Path) -> anyhow::Result<[u8; 32]> {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = dir.join("pool-signing.key");
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    if path.exists() {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes = b64.decode(text.trim()).with_context(|| format!("{} is not base64url", path.display()))?;
+        return <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| anyhow::anyhow!("{} is not a 32-byte key", path.display()));
+    }
+    let mut seed = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut seed);
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(b64.encode(seed).as_bytes())?;
+    Ok(seed)
+}
+
+fn seed_text(seed: &[u8; 32]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(seed)
+}
+
+/// The public key a peer configures for the district signing with `seed`.
+fn public_key(seed: &[u8; 32]) -> String {
+    halls::crossregion::key_text(&ed25519_dalek::SigningKey::from_bytes(seed).verifying_key())
+}
+
+/// A district's own code, name and key, and its one peer's code, name, URL and key, as settings.
+fn district_env(code: &str, name: &str, seed: &[u8; 32], peer: (&str, &str, &str, &[u8; 32])) -> Vec<(String, String)> {
+    let (pcode, pname, purl, pseed) = peer;
+    vec![
+        ("MINSHENG__POOL__SIGNING_KEY".into(), seed_text(seed)),
+        ("MINSHENG__HALLS__DISTRICT".into(), code.into()),
+        ("MINSHENG__HALLS__DISTRICT_NAME".into(), name.into()),
+        (format!("MINSHENG__HALLS__PEERS__{pcode}__NAME"), pname.into()),
+        (format!("MINSHENG__HALLS__PEERS__{pcode}__URL"), purl.into()),
+        (format!("MINSHENG__HALLS__PEERS__{pcode}__PUBLIC_KEY"), public_key(pseed)),
+    ]
+}
+
+/// A free loopback port (for a demo asked to listen on port 0 beside its peer: each must know
+/// the other's address before it starts).
+fn free_port(ip: std::net::IpAddr) -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind((ip, 0))?.local_addr()?.port())
+}
+
+/// The URL of an address to listen on (a wildcard address is reached on loopback).
+fn url_of(addr: std::net::SocketAddr) -> String {
+    let ip = if addr.ip().is_unspecified() { std::net::IpAddr::from([127, 0, 0, 1]) } else { addr.ip() };
+    format!("http://{}", std::net::SocketAddr::new(ip, addr.port()))
+}
+
+/// Where the demo and its peer listen: the demo's address (a port picked when 0) and the peer's
+/// (`--peer-listen`, else the demo's port + 1).
+fn demo_addresses(args: &DemoArgs) -> anyhow::Result<(String, Option<std::net::SocketAddr>)> {
+    if args.no_peer {
+        return Ok((args.listen.clone(), None));
+    }
+    let mut main: std::net::SocketAddr = args.listen.parse().with_context(|| format!("--listen {}: expected IP:port (or give --no-peer)", args.listen))?;
+    if main.port() == 0 {
+        main.set_port(free_port(main.ip())?);
+    }
+    let peer: std::net::SocketAddr = match &args.peer_listen {
+        Some(p) => p.parse().with_context(|| format!("--peer-listen {p}: expected IP:port"))?,
+        None => std::net::SocketAddr::new(main.ip(), main.port().checked_add(1).context("--listen: no port after it for the peer")?),
+    };
+    let peer = if peer.port() == 0 { std::net::SocketAddr::new(peer.ip(), free_port(peer.ip())?) } else { peer };
+    Ok((main.to_string(), Some(peer)))
+}
+
 async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     if args.fresh && args.data_dir.exists() {
         std::fs::remove_dir_all(&args.data_dir).with_context(|| format!("removing {}", args.data_dir.display()))?;
     }
     std::fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
     let db = args.data_dir.join("minsheng.db");
+    let (listen, peer_addr) = demo_addresses(args)?;
+    // The peer is started only to be served: `--no-serve` creates the demo district alone.
+    let peer_addr = peer_addr.filter(|_| !args.no_serve);
+    let peer_dir = args.data_dir.join("peer");
+    // Each district's key: kept in its data directory, given to it as its signing key and to the
+    // other as its peer's public key.
+    let own_seed = district_seed(&args.data_dir)?;
     let mut env: Vec<(String, String)> = vec![
         ("MINSHENG__DATA_DIR".into(), args.data_dir.display().to_string()),
         ("MINSHENG__DATABASE__URL".into(), format!("sqlite://{}", db.display())),
-        ("MINSHENG__LISTEN".into(), args.listen.clone()),
+        ("MINSHENG__LISTEN".into(), listen.clone()),
         // The guardian's devices publish to a broker inside the demo.
         ("MINSHENG__GUARDIAN__MQTT".into(), "embedded".into()),
         ("MINSHENG__GUARDIAN__EMBEDDED_LISTEN".into(), args.mqtt_listen.clone()),
+        ("MINSHENG__POOL__SIGNING_KEY".into(), seed_text(&own_seed)),
     ];
+    let peer = match peer_addr {
+        Some(addr) => {
+            std::fs::create_dir_all(&peer_dir).with_context(|| format!("creating {}", peer_dir.display()))?;
+            let peer_seed = district_seed(&peer_dir)?;
+            env.extend(district_env(DEMO_CODE, DEMO_NAME, &own_seed, (PEER_CODE, PEER_NAME, &url_of(addr), &peer_seed)));
+            Some((addr, peer_seed))
+        }
+        None => None,
+    };
     env.extend(std::env::vars().filter(|(k, _)| k.starts_with("MINSHENG__")));
     let config = Config::load(cli.config.as_deref(), env)?;
     let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
@@ -435,6 +545,17 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let pages = web::router(state.clone());
     let app = App::serve_with(state, true, pages).await?;
     let url = app.url();
+    // The second district: its own data, the same registers; a failure leaves the demo running alone.
+    let peer_app = match peer {
+        Some((addr, peer_seed)) => match start_peer(cli, &opts, &peer_dir, addr, &peer_seed, (&url, &own_seed)).await {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("警告 warning: the second district {PEER_NAME} did not start ({e:#}); the demo runs alone");
+                None
+            }
+        },
+        None => None,
+    };
     println!();
     println!("民生 minsheng 演示区 富阳区 is running:");
     println!("  网上办事大厅 service hall  {url}/");
@@ -446,6 +567,17 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     if let server::config::Telemetry::Embedded(mqtt) = &app.state.config.guardian.telemetry {
         println!("  MQTT       mqtt://{mqtt}   (minsheng guardian simulate --devices {}/guardian-devices.csv)", args.data_dir.display());
     }
+    if let Ok(Some(centre)) = demo::seed_halls::district_centre(&app.state).await {
+        println!("  叫号屏 hall board           {url}/api/halls/{centre}/board/live   (服务大厅 halls: {url}/api/halls)");
+        if let Ok(h) = server::areas::halls::cases::load_hall(&app.state, &centre.to_string()).await
+            && let Some((day, _, _)) = demo::seed_halls::history_day(&h.hall, app.state.now())
+        {
+            println!("  大厅驾驶舱 hall figures     {url}/api/halls/{centre}/figures?day={day}   ({} 的取号记录 the day's tickets, admin)", demo::seed_halls::DISTRICT_CENTRE);
+        }
+    }
+    if let Some(p) = &peer_app {
+        print_peer(&app, p).await;
+    }
     println!();
     println!("演示账号 demo log-ins (password 密码: {}):", demo::seed::DEMO_PASSWORD);
     for l in &report.logins {
@@ -455,12 +587,75 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     println!("例如 e.g.: curl -s {url}/api/auth/login -H 'content-type: application/json' -d '{{\"login\":\"admin\",\"password\":\"{}\"}}'", demo::seed::DEMO_PASSWORD);
     println!("按 Ctrl-C 停止 press Ctrl-C to stop");
     let stop = app.stopper();
+    let peer_stop = peer_app.as_ref().map(App::stopper);
     tokio::spawn(async move {
         server::shutdown_signal().await;
         let _ = stop.send(true);
+        if let Some(s) = peer_stop {
+            let _ = s.send(true);
+        }
     });
     app.wait().await;
+    if let Some(p) = peer_app {
+        let _ = p.stopper().send(true);
+        p.wait().await;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts 上城区 beside the demo: its own data directory and SQLite database, the same demo
+/// registers (the same seed and sizes, so the same residents exist there; its own history and
+/// areas are left out), configured with 富阳区 as its peer.
+async fn start_peer(cli: &Cli, opts: &demo::seed::SeedOptions, dir: &std::path::Path, addr: std::net::SocketAddr, seed: &[u8; 32], main: (&str, &[u8; 32])) -> anyhow::Result<App> {
+    let (main_url, main_seed) = main;
+    // The demo's own settings are not the peer's; the rest (argon2, poll intervals, …) are shared.
+    let mine = ["MINSHENG__DATA_DIR", "MINSHENG__DATABASE__URL", "MINSHENG__LISTEN", "MINSHENG__POOL__SIGNING_KEY", "MINSHENG__POOL__KEY_FILE", "MINSHENG__HALLS__DISTRICT", "MINSHENG__HALLS__PEERS__", "MINSHENG__GUARDIAN__"];
+    let mut env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("MINSHENG__") && !mine.iter().any(|m| k.starts_with(m))).collect();
+    env.extend([
+        ("MINSHENG__DATA_DIR".to_owned(), dir.display().to_string()),
+        ("MINSHENG__DATABASE__URL".to_owned(), format!("sqlite://{}", dir.join("minsheng.db").display())),
+        ("MINSHENG__LISTEN".to_owned(), addr.to_string()),
+    ]);
+    env.extend(district_env(PEER_CODE, PEER_NAME, seed, (DEMO_CODE, DEMO_NAME, main_url, main_seed)));
+    let config = Config::load(cli.config.as_deref(), env)?;
+    let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
+    let peer_opts = demo::seed::SeedOptions { history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: false, ..opts.clone() };
+    let pb = bar(0, PEER_NAME);
+    let seeded = demo::seed::seed_demo(&state, &peer_opts, &mut staged(&pb)).await;
+    pb.finish_and_clear();
+    seeded?;
+    // The same people: the generator is a function of the seed, the sizes and the day.
+    let today = domain::china_date(state.now());
+    if let Some((login, _)) = state.store.registers().demo_citizen(today).await?
+        && state.store.registers().person_by_id_number(&login).await?.is_none()
+    {
+        eprintln!("警告 warning: {PEER_NAME}'s register was made on another day or with other sizes; start with --fresh for the same residents in both");
+    }
+    let pages = web::router(state.clone());
+    Ok(App::serve_with(state, true, pages).await?)
+}
+
+/// The second district's addresses and how a case goes across and back.
+async fn print_peer(app: &App, peer: &App) {
+    let (url, purl) = (app.url(), peer.url());
+    let pw = demo::seed::DEMO_PASSWORD;
+    let today = domain::china_date(app.state.now());
+    let who = app.state.store.registers().demo_citizen(today).await.ok().flatten().unwrap_or_else(|| ("<身份证号 ID number>".into(), "<姓名 name>".into()));
+    println!();
+    println!("第二个演示区 {PEER_NAME}（{PEER_CODE}），跨区域通办的对端 the second demo district, the cross-region peer:");
+    println!("  网上办事大厅 service hall  {purl}/");
+    println!("  工作台 workbench           {purl}/staff");
+    println!("  区公钥 district key         {purl}/api/crossregion/key   ({DEMO_NAME}: {url}/api/crossregion/key)");
+    println!("跨区域通办示例 a window in {DEMO_NAME} hands a case to {PEER_NAME}:");
+    println!(
+        "  TOKEN=$(curl -s {url}/api/auth/login -H 'content-type: application/json' -d '{{\"login\":\"window\",\"password\":\"{pw}\"}}' | sed -E 's/.*\"token\":\"([^\"]+)\".*/\\1/')"
+    );
+    println!(
+        "  curl -s {url}/api/crossregion/cases -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"district\":\"{PEER_CODE}\",\"item\":\"zgj-housing-status\",\"applicant\":\"{}\",\"applicant_name\":\"{}\",\"phone\":\"13905710001\"}}'",
+        who.0, who.1
+    );
+    println!("  {PEER_NAME} files it through its own engine: admin sees it at {purl}/api/crossregion/inbound, zgj_clerk/zgj_reviewer/zgj_approver handle it at {purl}/staff");
+    println!("  the result comes back to {DEMO_NAME}: {url}/api/crossregion/cases (window), {url}/api/crossregion/cases/mine (the resident {})", who.0);
 }
 
 async fn bench_cockpit(args: &BenchCockpitArgs) -> anyhow::Result<ExitCode> {

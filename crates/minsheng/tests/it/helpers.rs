@@ -95,8 +95,8 @@ pub fn sample(f: &serde_json::Value) -> String {
     }
 }
 
-/// A `minsheng demo` child process (300 residents, 20 enterprises, no history) serving on a free
-/// port, its standard output and error in files under `logs`; killed when dropped.
+/// A `minsheng demo` child process (300 residents, 20 enterprises, no history, no second district)
+/// serving on a free port, its standard output and error in files under `logs`; killed when dropped.
 pub struct DemoServer {
     pub child: std::process::Child,
     pub url: String,
@@ -119,7 +119,7 @@ impl DemoServer {
         let listen = format!("127.0.0.1:{}", free_port());
         let (stdout, stderr) = (logs.join(format!("stdout-{name}.txt")), logs.join(format!("stderr-{name}.txt")));
         let data_s = data.display().to_string();
-        let mut cmd = minsheng(&["demo", "--data-dir", &data_s, "--residents", "300", "--enterprises", "20", "--history", "0", "--listen", &listen]);
+        let mut cmd = minsheng(&["demo", "--data-dir", &data_s, "--residents", "300", "--enterprises", "20", "--history", "0", "--listen", &listen, "--no-peer"]);
         for (k, v) in env {
             cmd.env(k, v);
         }

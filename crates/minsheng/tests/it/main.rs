@@ -4,6 +4,7 @@
 
 mod architecture;
 mod bench_governance;
+mod bench_halls;
 mod bench_places;
 mod chaos;
 mod circles;
@@ -16,6 +17,7 @@ mod medins;
 mod guardian;
 mod governance_kill;
 mod places_kill;
+mod halls_peer;
 mod guardian_share;
 mod pool;
 mod welfare;
