@@ -58,7 +58,7 @@ class Demo:
 
     def start(self):
         port, mqtt = free_port(), free_port()
-        args = [self.binary, "demo", "--fresh", "--residents", str(self.residents), "--enterprises", "30", "--history", "0",
+        args = [self.binary, "demo", "--fresh", "--no-peer", "--residents", str(self.residents), "--enterprises", "30", "--history", "0",
                 "--data-dir", self.data, "--listen", f"127.0.0.1:{port}", "--mqtt-listen", f"127.0.0.1:{mqtt}"]
         print("server: " + " ".join(args), flush=True)
         env = dict(os.environ, NO_COLOR="1", RUST_LOG=os.environ.get("RUST_LOG", "warn,rumqttd=off"))

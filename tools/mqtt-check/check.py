@@ -207,7 +207,7 @@ class DemoServer:
     def start(self):
         env = dict(os.environ, NO_COLOR="1", RUST_LOG=os.environ.get("RUST_LOG", "warn,rumqttd=off"))
         args = [
-            self.binary, "demo", "--fresh", "--residents", "300", "--enterprises", "30", "--history", "0",
+            self.binary, "demo", "--fresh", "--no-peer", "--residents", "300", "--enterprises", "30", "--history", "0",
             "--data-dir", self.data, "--listen", f"127.0.0.1:{self.http_port}", "--mqtt-listen", f"127.0.0.1:{self.mqtt_port}",
         ]
         print("server: " + " ".join(args), flush=True)

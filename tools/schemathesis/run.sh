@@ -88,7 +88,7 @@ log "demo district in $WORK"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 BASE=http://127.0.0.1:$PORT
 # The server's log stays quiet but for warnings and errors (a 5xx is logged as an error).
-NO_COLOR=1 RUST_LOG=${RUST_LOG:-warn,rumqttd=off} "$BIN" demo --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+NO_COLOR=1 RUST_LOG=${RUST_LOG:-warn,rumqttd=off} "$BIN" demo --no-peer --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 120); do
     curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break
