@@ -207,9 +207,11 @@ def check(base, demo):
     expect(status == 200 and len(unb64url(doc.get("public_key", ""))) == 32, f"the demo publishes a 32-byte key ({status})")
     demo_code, demo_key = doc["district"], doc["public_key"]
     Peer.demo_key = demo_key
-    ids = re.findall(r"\b(\d{17}[\dX])\b", demo.text())
+    # The resident is the demo's citizen log-in the server prints ("居民 … resident").
+    ids = [line.split()[0] for line in demo.text().splitlines() if "居民" in line and "resident" in line and line.split()]
+    ids = [i for i in ids if re.fullmatch(r"\d{17}[\dX]", i)]
     if not ids:
-        raise SystemExit("no resident's ID number among the demo's printed log-ins")
+        raise SystemExit("no resident's ID number among the demo's printed log-ins:\n" + demo.text()[-3000:])
     citizen = ids[0]
     case = {"case": "py-case-1", "item": "zgj-housing-status", "applicant": citizen, "applicant_name": "核验用", "phone": None,
             "form": {}, "materials_seen": ["居民身份证"], "taken_in_at": "独立核验对端（Python）", "taken_in": now_text()}
