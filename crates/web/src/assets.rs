@@ -11,6 +11,8 @@ pub const JS_URL: &str = concat!("/static/app.js?v=", env!("CARGO_PKG_VERSION"))
 const CSS: &str = include_str!("../static/app.css");
 const JS: &str = include_str!("../static/app.js");
 const GUARDIAN_JS: &str = include_str!("../static/guardian.js");
+const QUEUE_CSS: &str = include_str!("../static/queue.css");
+const QUEUE_JS: &str = include_str!("../static/queue.js");
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     let mut r = body.into_response();
@@ -30,4 +32,14 @@ pub async fn js() -> Response {
 /// The guardian console's live feed (its page only).
 pub async fn guardian_js() -> Response {
     asset("text/javascript; charset=utf-8", GUARDIAN_JS)
+}
+
+/// The service halls' kiosk, board and ticket styles (their pages only).
+pub async fn queue_css() -> Response {
+    asset("text/css; charset=utf-8", QUEUE_CSS)
+}
+
+/// Live tickets, boards and queues of the service halls (the pages work without it).
+pub async fn queue_js() -> Response {
+    asset("text/javascript; charset=utf-8", QUEUE_JS)
 }

@@ -14,9 +14,8 @@ use axum::http::HeaderValue;
 use axum::http::StatusCode;
 use axum::http::header::CACHE_CONTROL;
 use axum::http::header::CONTENT_LANGUAGE;
-use axum::http::header::CONTENT_TYPE;
-use axum::response::Html;
 use axum::response::IntoResponse;
+use axum::response::Html;
 use axum::response::Response;
 use base64::Engine as _;
 use maud::DOCTYPE;
@@ -70,8 +69,6 @@ use crate::layout::textarea;
 
 pub const CSS_URL: &str = concat!("/static/queue.css?v=", env!("CARGO_PKG_VERSION"));
 pub const JS_URL: &str = concat!("/static/queue.js?v=", env!("CARGO_PKG_VERSION"));
-const CSS: &str = include_str!("../../static/queue.css");
-const JS: &str = include_str!("../../static/queue.js");
 
 /// The levels of the service network (1+2+22+N), in order.
 const LEVELS: [&str; 4] = ["district", "central_town", "town", "village"];
@@ -117,23 +114,6 @@ pub struct FiguresQuery {
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers.
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    let mut r = body.into_response();
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    r.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
-    r
-}
-
-/// `GET /static/queue.css`: the kiosk's, the board's and the ticket's styles.
-pub async fn css() -> Response {
-    asset("text/css; charset=utf-8", CSS)
-}
-
-/// `GET /static/queue.js`: live tickets, boards and queues (the pages work without it).
-pub async fn js() -> Response {
-    asset("text/javascript; charset=utf-8", JS)
-}
 
 fn banner(ctx: &Ctx, done: Option<&str>) -> Option<String> {
     ctx.lang.try_t(&format!("q-done-{}", done?))

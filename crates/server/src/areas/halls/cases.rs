@@ -176,8 +176,16 @@ pub async fn board_mark(state: &AppState, hall: HallId) -> Fallible<(i64, i64)> 
 }
 
 fn estimates(hall: &Hall, tickets: &[Ticket], now: DateTime<Utc>) -> BTreeMap<TicketId, Estimate> {
-    let stats = ServiceStats::from_tickets(tickets);
-    halls::estimate::estimate_all(hall, rules(), &stats, tickets, now)
+    estimates_with(hall, &ServiceStats::from_tickets(tickets), tickets, now)
+}
+
+fn estimates_with(hall: &Hall, stats: &ServiceStats, tickets: &[Ticket], now: DateTime<Utc>) -> BTreeMap<TicketId, Estimate> {
+    halls::estimate::estimate_all(hall, rules(), stats, tickets, now)
+}
+
+/// The longest estimate among a line's waiting tickets, in seconds (0 when none wait).
+fn last_wait<'a>(waiting: impl Iterator<Item = &'a Ticket>, est: &BTreeMap<TicketId, Estimate>) -> u32 {
+    waiting.filter_map(|t| est.get(&t.id)).map(|e| e.wait_seconds).max().unwrap_or(0)
 }
 
 fn line_name(code: &str) -> String {
@@ -359,7 +367,8 @@ async fn hall_view(state: &AppState, p: Option<&Principal>, h: &Hall) -> Fallibl
     let now = state.now();
     let at = local(now);
     let tickets: Vec<Ticket> = day_tickets(state, h.id, at.date()).await?.into_iter().map(|(t, _)| t.ticket).collect();
-    let est = estimates(h, &tickets, now);
+    let stats = ServiceStats::from_tickets(&tickets);
+    let est = estimates_with(h, &stats, &tickets, now);
     let staff = p.is_some_and(|p| hall_staff(p, h));
     let lines = h
         .lines()
@@ -367,9 +376,9 @@ async fn hall_view(state: &AppState, p: Option<&Principal>, h: &Hall) -> Fallibl
         .filter_map(|code| {
             let rule = rules().line(code)?;
             let waiting: Vec<&Ticket> = tickets.iter().filter(|t| t.state == TicketState::Waiting && &t.line == code).collect();
-            let last = waiting.iter().filter_map(|t| est.get(&t.id)).map(|e| e.wait_seconds).max().unwrap_or(0);
+            let last = last_wait(waiting.iter().copied(), &est);
             let windows_open = h.windows_serving(code).count() as u32;
-            let service = ServiceStats::from_tickets(&tickets).mean(rules(), code);
+            let service = stats.mean(rules(), code);
             let next = f64::from(last) + if waiting.is_empty() { 0.0 } else { service / f64::from(windows_open.max(1)) };
             Some(LineView {
                 code: code.clone(),
@@ -907,7 +916,7 @@ pub async fn board(state: &AppState, hall_id: &str) -> Fallible<BoardView> {
         .filter_map(|code| {
             let rule = rules().line(code)?;
             let waiting: Vec<&&Ticket> = order.iter().filter(|t| t.state == TicketState::Waiting && &t.line == code).collect();
-            let last = waiting.iter().filter_map(|t| est.get(&t.id)).map(|e| e.wait_seconds).max().unwrap_or(0);
+            let last = last_wait(waiting.iter().map(|t| **t), &est);
             Some(BoardLineView {
                 code: code.clone(),
                 name_zh: rule.name_zh.clone(),

@@ -298,10 +298,7 @@ pub async fn forward(state: &AppState, p: &Principal, body: ForwardBody) -> Fall
 }
 
 async fn save(state: &AppState, change: &DocChange) -> Fallible<()> {
-    match state.store.halls().save(change, state.now()).await? {
-        DocSave::Saved => Ok(()),
-        _ => Err(changed_meanwhile()),
-    }
+    super::cases::save(state, change, |_, _, _| changed_meanwhile()).await
 }
 
 async fn case_view(state: &AppState, id: i64) -> Fallible<CaseView> {
@@ -536,9 +533,6 @@ async fn take_case(state: &AppState, from: &str, env: &Envelope, now: DateTime<U
     let Ok(body) = serde_json::from_str::<CaseBody>(&env.body) else {
         return Ok(refused(state, env, "malformed_case", "通办件内容格式有误", now));
     };
-    let Some(item) = state.catalog().item(&body.item) else {
-        return Ok(refused(state, env, "unknown_item", &format!("本区没有事项「{}」", body.item), now));
-    };
     let filed = match file_case(state, from, &body, &env.id).await {
         Ok(f) => f,
         Err(Failure::Invalid { code, zh, .. } | Failure::Conflict { code, zh, .. } | Failure::Forbidden { code, zh, .. }) => {
@@ -552,7 +546,7 @@ async fn take_case(state: &AppState, from: &str, env: &Envelope, now: DateTime<U
         from: from.to_owned(),
         message: env.id.clone(),
         case: body.case.clone(),
-        item: item.code.clone(),
+        item: body.item.clone(),
         applicant: body.applicant.clone(),
         applicant_name: body.applicant_name.clone(),
         application: app.id.0,
