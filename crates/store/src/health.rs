@@ -1,8 +1,10 @@
 //! Whether the storage takes writes now (issue 29, faults answer honestly): a write that fails
 //! because the disk is full or read-only, the database is gone or shutting down marks the store
-//! faulty, with when and why; the next write that succeeds — a request's, or the probe the
-//! server runs while faulty — clears it. `/healthz` and `/readyz` report it, and requests meet
-//! 503 `storage_unavailable` instead of 500 meanwhile.
+//! faulty, with when and why; only the probe the server runs while faulty clears it — a write of
+//! more than a page, because a small write that fits in space a file already holds succeeds on a
+//! full disk too, and would declare it healthy while the next larger write fails again.
+//! `/healthz` and `/readyz` report it, and requests meet 503 `storage_unavailable` instead of 500
+//! meanwhile.
 
 use std::sync::Mutex;
 
@@ -26,11 +28,11 @@ pub struct Health {
 
 impl Health {
     /// Notes the outcome of a write: a storage fault marks the store faulty (keeping the first
-    /// time it was seen); success clears it; any other error says nothing about the storage.
+    /// time it was seen); any other error, and success, say nothing about the storage (a small
+    /// write may succeed on a full disk: only the probe clears a fault).
     pub fn saw<T>(&self, outcome: &Result<T, StoreError>) {
-        match outcome {
-            Ok(_) => self.succeeded(),
-            Err(e) => self.failed(e),
+        if let Err(e) = outcome {
+            self.failed(e);
         }
     }
 
@@ -45,7 +47,7 @@ impl Health {
         }
     }
 
-    /// Notes a write that succeeded: the storage takes writes.
+    /// Notes a probe that succeeded: the storage takes writes.
     pub fn succeeded(&self) {
         let mut f = crate::locked(&self.fault);
         if let Some(old) = f.take() {

@@ -475,7 +475,10 @@ impl Store {
             Ok(()) => self.flushed(()).await,
             Err(e) => Err(e),
         };
-        self.health.saw(&r);
+        match &r {
+            Ok(()) => self.health.succeeded(),
+            Err(e) => self.health.failed(e),
+        }
         r
     }
 
