@@ -161,6 +161,12 @@ coded_enum! {
         /// Runs public rental housing: applications, the waiting list and lottery, offers, leases,
         /// and the 善居 home improvements (住建).
         HousingSecurity => "housing_security", "住房保障", "Housing security";
+        /// Runs hospital parking guidance: registers car parks, their operators' feeds and the
+        /// guidance signs (城管).
+        ParkingGuidance => "parking_guidance", "停车诱导", "Parking guidance";
+        /// Runs the public libraries' one-click borrowing: catalogue, orders, deliveries and
+        /// returns (文广旅体).
+        Library => "library", "公共图书馆", "Public library";
     }
 }
 

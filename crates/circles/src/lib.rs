@@ -18,6 +18,7 @@ pub mod bench;
 pub mod cli;
 pub mod coverage;
 pub mod csvfile;
+pub mod drive;
 pub mod e2sfca;
 pub mod error;
 pub mod facilities;

@@ -382,6 +382,8 @@ async fn duties(state: &AppState) {
     // Housing applications whose qualification was issued go on the waiting list; offers past
     // their deadline expire.
     crate::areas::places::housing::duty(state).await;
+    // Occupancy readings older than 35 days go.
+    crate::areas::city::parking::duty(state).await;
     if let Err(e) = state.store.identity().purge_sessions(state.now()).await {
         tracing::warn!(error = %e, "purging sessions");
     }

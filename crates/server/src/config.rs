@@ -164,6 +164,11 @@ estate_radius_m = 800        # a report belongs to the nearest estate within thi
 district = "330111"          # this district's 6-digit code, as peers address it
 district_name = "富阳区"
 poll_seconds = 5             # how often messages due are sent and forwarded cases looked at
+
+[parking]
+# Hospital parking guidance (issue 34): driving times to car parks on this OpenStreetMap extract's
+# road network ("" = the [circles] osm file; "off" = none: driving times are straight-line estimates).
+osm = ""
 "#;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -186,6 +191,13 @@ struct Raw {
     guardian: RawGuardian,
     governance: RawGovernance,
     halls: RawHalls,
+    parking: RawParking,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParking {
+    osm: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -674,6 +686,9 @@ pub struct Config {
     pub guardian: GuardianConfig,
     pub governance: GovernanceConfig,
     pub halls: HallsConfig,
+    /// The OpenStreetMap extract whose road network gives parking guidance its driving times
+    /// (`[parking] osm`); `None`: straight-line estimates.
+    pub parking_osm: Option<PathBuf>,
 }
 
 /// Connection limits and timeouts.
@@ -852,6 +867,11 @@ impl Config {
                     0 => return Err(err("limits.max_connections", "must be at least 1")),
                     n => n,
                 },
+            },
+            parking_osm: match raw.parking.osm.trim() {
+                "" => Some(PathBuf::from(raw.circles.osm.trim())),
+                "off" => None,
+                other => Some(PathBuf::from(other)),
             },
             circles: check_circles(raw.circles)?,
             pool: check_pool(raw.pool)?,

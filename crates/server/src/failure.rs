@@ -56,6 +56,16 @@ impl Failure {
         Failure::Invalid { code: e.code(), zh: e.message_zh(), en: e.message_en(), field: Some(field.to_owned()) }
     }
 
+    /// An engine's error of `kind` (codes and messages from its [`Describe`]), about `field`.
+    pub fn of_engine(kind: ErrorKind, e: &dyn Describe, field: Option<String>) -> Failure {
+        let (code, zh, en) = (e.code(), e.message_zh(), e.message_en());
+        match kind {
+            ErrorKind::Forbidden => Failure::Forbidden { code, zh, en, field },
+            ErrorKind::Conflict => Failure::Conflict { code, zh, en, field },
+            _ => Failure::Invalid { code, zh, en, field },
+        }
+    }
+
     /// An unexpected error, unless it is the storage's being unavailable (a full disk, the
     /// database out of reach), which is not a bug and is answered as [`Failure::Unavailable`].
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Failure {

@@ -62,6 +62,10 @@ impl Who {
     pub const CHILDCARE: Who = Who(1 << 18);
     /// Staff of the department that runs public rental housing (duty `housing_security`: 住建).
     pub const HOUSING: Who = Who(1 << 19);
+    /// Staff of the department that runs parking guidance (duty `parking_guidance`: 城管).
+    pub const PARKING: Who = Who(1 << 20);
+    /// Staff of the public libraries (duty `library`: 文广旅体).
+    pub const LIBRARY: Who = Who(1 << 21);
 
     /// Department staff in any workflow role.
     pub const DEPARTMENT: Who = Who(Self::CLERK.0 | Self::REVIEWER.0 | Self::APPROVER.0 | Self::SUPERVISOR.0);
@@ -72,12 +76,12 @@ impl Who {
     /// Supervisors and the administrator.
     pub const OVERSIGHT: Who = Who(Self::SUPERVISOR.0 | Self::ADMIN.0);
     /// Any signed-in account.
-    pub const SIGNED_IN: Who = Who(!Self::ANONYMOUS.0 & ((1 << 20) - 1));
+    pub const SIGNED_IN: Who = Who(!Self::ANONYMOUS.0 & ((1 << 22) - 1));
     /// Everyone, signed in or not.
-    pub const ANYONE: Who = Who((1 << 20) - 1);
+    pub const ANYONE: Who = Who((1 << 22) - 1);
 
     /// Every single audience, with its name (for tables and tests).
-    pub const ALL: [(Who, &'static str); 20] = [
+    pub const ALL: [(Who, &'static str); 22] = [
         (Who::ANONYMOUS, "anonymous"),
         (Who::RESIDENT, "resident"),
         (Who::ENTERPRISE, "enterprise"),
@@ -98,6 +102,8 @@ impl Who {
         (Who::RESPONDER, "responder"),
         (Who::CHILDCARE, "childcare"),
         (Who::HOUSING, "housing"),
+        (Who::PARKING, "parking"),
+        (Who::LIBRARY, "library"),
     ];
 
     pub const fn or(self, other: Who) -> Who {
@@ -140,7 +146,7 @@ impl Who {
                             }
                         }
                         // The department's duties, from the catalog.
-                        for (duty, who) in [(Duty::RiderOversight, Who::REGULATOR), (Duty::HealthRecords, Who::HEALTH), (Duty::MedicalInsurance, Who::INSURANCE), (Duty::Welfare, Who::WELFARE), (Duty::ElderlySafety, Who::GUARDIAN), (Duty::Childcare, Who::CHILDCARE), (Duty::HousingSecurity, Who::HOUSING)] {
+                        for (duty, who) in [(Duty::RiderOversight, Who::REGULATOR), (Duty::HealthRecords, Who::HEALTH), (Duty::MedicalInsurance, Who::INSURANCE), (Duty::Welfare, Who::WELFARE), (Duty::ElderlySafety, Who::GUARDIAN), (Duty::Childcare, Who::CHILDCARE), (Duty::HousingSecurity, Who::HOUSING), (Duty::ParkingGuidance, Who::PARKING), (Duty::Library, Who::LIBRARY)] {
                             if dept.has(duty) {
                                 w = w.or(who);
                             }
@@ -179,6 +185,9 @@ pub enum Scope {
     /// Another district's server: the message's Ed25519 signature by a configured peer's key,
     /// not a session, says who calls.
     Peer,
+    /// A device or an operator's system: a key issued for one thing (a car park's feed key), not
+    /// a session, says who calls; it may write that thing's readings and nothing else.
+    Key,
 }
 
 /// Which interface a route belongs to (how its refusals are answered).

@@ -136,28 +136,6 @@ impl std::ops::Deref for GovernanceQueries<'_> {
     }
 }
 
-/// Places' queries: childcare institutions, applications, enrolments and rounds; housing applications, draws, homes, offers and leases; 善居 projects (`store.places().…`).
-#[derive(Clone, Copy)]
-pub struct PlacesQueries<'a>(&'a Store);
-
-impl std::ops::Deref for PlacesQueries<'_> {
-    type Target = Store;
-    fn deref(&self) -> &Store {
-        self.0
-    }
-}
-
-/// Halls' queries: halls and windows, queue tickets, cross-region cases and messages (`store.halls().…`).
-#[derive(Clone, Copy)]
-pub struct HallsQueries<'a>(&'a Store);
-
-impl std::ops::Deref for HallsQueries<'_> {
-    type Target = Store;
-    fn deref(&self) -> &Store {
-        self.0
-    }
-}
-
 impl Store {
     /// The one-thing area's queries: applications, cases, rectifications, history, collect-once records, uploads and reductions.
     pub fn onething(&self) -> OnethingQueries<'_> {
@@ -208,11 +186,19 @@ impl Store {
         GovernanceQueries(self)
     }
     /// Places' queries: childcare institutions, applications, enrolments and rounds; housing applications, draws, homes, offers and leases; 善居 projects.
-    pub fn places(&self) -> PlacesQueries<'_> {
-        PlacesQueries(self)
+    pub fn places(&self) -> crate::ClaimedDocs<'_> {
+        crate::ClaimedDocs::new(self, "place_doc", "place_claim")
     }
     /// Halls' queries: halls and windows, queue tickets, cross-region cases and messages.
-    pub fn halls(&self) -> HallsQueries<'_> {
-        HallsQueries(self)
+    pub fn halls(&self) -> crate::ClaimedDocs<'_> {
+        crate::ClaimedDocs::new(self, "hall_doc", "hall_claim")
+    }
+    /// Parking's occupancy feed: readings, each lot's last, searches and guided trips.
+    pub fn parking(&self) -> crate::ParkingQueries<'_> {
+        crate::ParkingQueries(self)
+    }
+    /// City services' queries: car parks, guidance signs and hospitals; library branches, titles, copies, orders, holds and loans.
+    pub fn city(&self) -> crate::ClaimedDocs<'_> {
+        crate::ClaimedDocs::new(self, "city_doc", "city_claim")
     }
 }

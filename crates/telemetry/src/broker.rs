@@ -97,7 +97,8 @@ pub struct EmbeddedConfig {
     pub max_read_batch: usize,
     /// How long a new connection may take to send CONNECT (default 10 s).
     pub connect_timeout: Duration,
-    /// Filters whose logs exist from the start (default: [`topic::DEVICE_FILTER`]), so that
+    /// Filters whose logs exist from the start (default: [`topic::DEVICE_FILTER`] and
+    /// [`topic::PARKING_FILTER`]), so that
     /// readings published before the server subscribes are accepted (and kept in the ring).
     pub filters: Vec<String>,
     /// Whether a PUBLISH on a topic that no log or subscription matches creates a log for that
@@ -126,7 +127,7 @@ impl EmbeddedConfig {
             max_payload_size: 16 * 1024,
             max_read_batch: 500,
             connect_timeout: Duration::from_secs(10),
-            filters: vec![topic::DEVICE_FILTER.to_owned()],
+            filters: vec![topic::DEVICE_FILTER.to_owned(), topic::PARKING_FILTER.to_owned()],
             dynamic_filters: false,
             share_strategy: ShareStrategy::RoundRobin,
             log_segment_bytes: 16 * 1024 * 1024,

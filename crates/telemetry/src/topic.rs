@@ -1,4 +1,5 @@
-//! The guardian's topic scheme: where a device publishes and what the server subscribes to.
+//! The topic scheme: where a device publishes and what the server subscribes to — the
+//! guardian's wearables and sensors, and car parks' occupancy feeds (issue 34).
 //!
 //! A device publishes its readings at QoS 1 on `minsheng/v1/guardian/{device_id}/up`; the
 //! servers subscribe with the shared subscription `$share/minsheng/minsheng/v1/guardian/+/up`, so
@@ -7,6 +8,26 @@
 
 /// The filter every device topic matches.
 pub const DEVICE_FILTER: &str = "minsheng/v1/guardian/+/up";
+
+/// The filter every car park's occupancy topic matches: an operator's feed publishes a lot's
+/// readings on `minsheng/v1/parking/{lot}/occupancy`, signed in as the feed user
+/// [`parking_user`] of that lot.
+pub const PARKING_FILTER: &str = "minsheng/v1/parking/+/occupancy";
+
+/// The topic a car park's feed publishes on.
+pub fn parking_topic(lot: &str) -> String {
+    format!("minsheng/v1/parking/{lot}/occupancy")
+}
+
+/// The MQTT user name of a car park's feed (`parking-{lot}`); the lot it may write, if `user` is one.
+pub fn parking_user(lot: &str) -> String {
+    format!("parking-{lot}")
+}
+
+/// The lot whose feed `user` is, if it is a feed user.
+pub fn lot_of_user(user: &str) -> Option<&str> {
+    user.strip_prefix("parking-").filter(|l| valid_device_id(l))
+}
 
 /// The shared-subscription group of the minsheng servers.
 pub const SHARE_GROUP: &str = "minsheng";

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::helpers::workspace;
 
 /// The crates that are plain Rust over plain data.
-const ENGINES: &[&str] = &["domain", "catalog", "onething", "pool", "circles", "medins", "welfare", "guardian", "governance", "places", "halls"];
+const ENGINES: &[&str] = &["domain", "catalog", "onething", "pool", "circles", "medins", "welfare", "guardian", "governance", "places", "halls", "parking", "library"];
 /// What an engine may never depend on: databases, HTTP, async runtimes, MQTT, page templates.
 const IO: &[&str] = &[
     "sqlx", "rusqlite", "axum", "tower", "tower-http", "hyper", "hyper-util", "reqwest", "tokio", "utoipa", "maud", "rumqttc", "rumqttd",

@@ -14,6 +14,7 @@ mod halls;
 mod helpers;
 mod medins;
 mod notices;
+mod parking;
 mod places;
 mod pool;
 mod register;

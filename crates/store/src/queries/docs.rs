@@ -295,16 +295,9 @@ impl DocTable {
         store.rows(format!("{} {} ORDER BY id", self.select(), w.clause()), &w).await?.iter().map(|r| self.row(r)).collect()
     }
 
-    /// What tells whether any document of a kind changed: how many there are and the sum of their
-    /// versions (every change adds one).
-    pub(crate) async fn mark(&self, store: &Store, kind: &str) -> Result<(i64, i64)> {
-        let mut w = Conditions::default();
-        w.equals("kind", Value::S(kind.to_owned()));
-        let rows = store.rows(format!("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(version), 0) AS BIGINT) AS v FROM {} {}", self.table, w.clause()), &w).await?;
-        rows.iter().map(|r| Ok((r.int("n")?, r.int("v")?))).next().transpose().map(Option::unwrap_or_default)
-    }
-
-    /// The same for the documents matching a filter (an index serves it: a hall's tickets of a day).
+    /// What tells whether any document of a kind matching a filter changed: how many there are and
+    /// the sum of their versions (every change adds one; an index serves it: a hall's tickets of a
+    /// day).
     pub(crate) async fn mark_of(&self, store: &Store, kind: &str, f: &DocFilter) -> Result<(i64, i64)> {
         let w = self.filter(f, kind);
         let rows = store.rows(format!("SELECT COUNT(*) AS n, CAST(COALESCE(SUM(version), 0) AS BIGINT) AS v FROM {} {}", self.table, w.clause()), &w).await?;

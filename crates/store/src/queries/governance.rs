@@ -149,7 +149,7 @@ impl GovernanceQueries<'_> {
     /// What tells whether any thing of a kind changed: how many there are and the sum of their
     /// versions (every change adds one).
     pub async fn mark(self, kind: &str) -> Result<(i64, i64)> {
-        TABLE.mark(&self, kind).await
+        TABLE.mark_of(&self, kind, &GovFilter::default()).await
     }
 
     /// Things of a kind whose time ran out before `now` (a deadline, or the wait for a reporter's

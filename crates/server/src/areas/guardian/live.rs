@@ -626,12 +626,15 @@ pub async fn telemetry(state: AppState, mut stop: tokio::sync::watch::Receiver<b
             ec.auth = Some(std::sync::Arc::new(move |client: &str, user: &str, pass: &str| {
                 // This server's own subscriber (or a trusted generator given the configured
                 // password, as a benchmark's), or a device with its own password.
-                (user == server_user && pass == server_pass && client.starts_with("minsheng-")) || live.guardian.authorise(client, user, pass)
+                (user == server_user && pass == server_pass && client.starts_with("minsheng-")) || live.guardian.authorise(client, user, pass) || live.city.parking.authorise(user, pass)
             }));
             // A device writes only its own topic (rumqttd has no ACLs of its own; Mosquitto's ACL
             // file says the same); the server's own user, which only the password's holders can
             // sign in as, writes anywhere.
-            ec.publish_acl = Some(std::sync::Arc::new(move |user: &str, topic: &str| user == "minsheng" || topic == telemetry::topic::device_topic(user)));
+            // A car park's feed user writes its lot's occupancy topic only.
+            ec.publish_acl = Some(std::sync::Arc::new(move |user: &str, topic: &str| {
+                user == "minsheng" || topic == telemetry::topic::device_topic(user) || telemetry::topic::lot_of_user(user).is_some_and(|lot| topic == telemetry::topic::parking_topic(lot))
+            }));
             match telemetry::EmbeddedBroker::start(ec).await {
                 Ok(b) => {
                     let url = b.url();
@@ -658,6 +661,11 @@ pub async fn telemetry(state: AppState, mut stop: tokio::sync::watch::Receiver<b
         (None, _, Telemetry::Embedded(_)) => Some(telemetry::Credentials::new("minsheng", own_password.clone().unwrap_or_default())),
         _ => None,
     };
+    // Car parks' occupancy feeds come through the same broker, on a subscription of their own.
+    let mut parking = sc.clone();
+    parking.filter = telemetry::topic::PARKING_FILTER.to_owned();
+    parking.client_id = format!("{}-parking", sc.client_id);
+    let feeds = tokio::spawn(crate::areas::city::feed::mqtt(state.clone(), parking, stop.clone()));
     let (subscriber, mut rx) = match telemetry::Subscriber::start(sc) {
         Ok(s) => s,
         Err(e) => {
@@ -688,4 +696,5 @@ pub async fn telemetry(state: AppState, mut stop: tokio::sync::watch::Receiver<b
         }
     }
     subscriber.shutdown().await;
+    let _ = feeds.await;
 }

@@ -163,7 +163,7 @@ pub(super) fn require_staff(state: &AppState, p: &Principal, duty: Who, zh: &str
     if who.meets(duty) || who.meets(Who::ADMIN) { Ok(()) } else { Err(Failure::Forbidden { code: "places_staff_only", zh: zh.to_owned(), en: en.to_owned(), field: None }) }
 }
 
-pub(super) fn is_staff(state: &AppState, p: &Principal, duty: Who) -> bool {
+pub(crate) fn is_staff(state: &AppState, p: &Principal, duty: Who) -> bool {
     let who = Who::of(state, Some(&p.account));
     who.meets(duty) || who.meets(Who::ADMIN)
 }

@@ -1,0 +1,1 @@
+//! One-click library borrowing's use cases (being built).
