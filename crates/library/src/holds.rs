@@ -136,6 +136,26 @@ impl Holds {
         Holds::default()
     }
 
+    /// The holds kept (of some titles, in any order: each queue is put back in the order placed),
+    /// with the next ids drawn from `next` (a caller with several servers gives a number no other
+    /// server gives, so that ids never clash).
+    pub fn from_holds(holds: Vec<Hold>, next: u64) -> Holds {
+        let mut h = Holds { next, ..Holds::default() };
+        for hold in holds {
+            h.index.insert(hold.id.clone(), hold.isbn.clone());
+            h.queues.entry(hold.isbn.clone()).or_default().push(hold);
+        }
+        for q in h.queues.values_mut() {
+            q.sort_by(|a, b| a.placed_at.cmp(&b.placed_at).then_with(|| a.id.cmp(&b.id)));
+        }
+        h
+    }
+
+    /// Every hold of a title, oldest first (what a caller keeps).
+    pub fn of_title(&self, isbn: &Isbn) -> Vec<Hold> {
+        self.queue(isbn).to_vec()
+    }
+
     /// Puts a reader at the end of a title's queue.
     pub fn place(&mut self, catalogue: &Catalogue, isbn: &Isbn, reader: &ReaderId, now: DateTime<Utc>) -> Result<HoldId, LibraryError> {
         if catalogue.title(isbn).is_none() {

@@ -14,6 +14,7 @@ mod halls;
 mod helpers;
 mod medins;
 mod notices;
+mod library;
 mod parking;
 mod places;
 mod pool;
