@@ -229,3 +229,35 @@ async fn a_held_book_is_not_renewed_and_comes_back_to_the_next_reader() {
         t.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn a_book_kept_for_a_hold_and_not_collected_goes_back_to_the_shelf() {
+    for db in backends() {
+        let t = TestApp::spawn(db).await;
+        let staff = t.login("wgly_clerk").await;
+        assert_eq!(import(&t, Some(&staff), "csv", sample("sample.csv")).await.0, StatusCode::CREATED);
+        let (a_login, a) = t.citizen().await;
+        let (b_login, b) = t.other_citizen(&a_login).await;
+        let (_, c) = t.other_citizen(&b_login).await;
+        let oa = order(&t, &a, &[HUOZHE]).await;
+        assert_eq!(order(&t, &b, &[HUOZHE]).await.status, StatusCode::CREATED);
+        assert_eq!(order(&t, &c, &[HUOZHE]).await.body["holds"][0]["position"].as_u64(), Some(1));
+        let id_a = oa.body["orders"][0]["id"].as_str().expect("id").to_owned();
+        deliver(&t, &staff, &id_a).await;
+        let loan = t.get(&a, "/api/library/loans/mine").await.body[0].clone();
+        // A brings it back to the owning branch's desk: it is kept for C at once.
+        assert_eq!(t.post(&a, &format!("/api/library/loans/{}/return", loan["id"].as_str().expect("id")), json!({"how": "desk", "branch": loan["branch"]})).await.status, StatusCode::FORBIDDEN, "the desk records it");
+        let r = t.post(&staff, &format!("/api/library/loans/{}/return", loan["id"].as_str().expect("id")), json!({"how": "desk", "branch": loan["branch"]})).await;
+        assert_eq!((r.status, r.body["return_state"].as_str()), (StatusCode::OK, Some("checked_in")), "{}", r.body);
+        assert_eq!(t.get(&c, "/api/library/holds/mine").await.body[0]["state"], "ready");
+        let shelf = |v: &Value| v["available"].as_u64();
+        assert_eq!(shelf(&t.request(Method::GET, None, &format!("/api/library/titles/{HUOZHE}"), None, &[]).await.body), Some(0));
+        // Eight days on, not collected: the hold ends and the copy goes back to the shelf.
+        t.clock.advance(chrono::Duration::days(8));
+        server::areas::city::library::duty(&t.state).await;
+        assert_eq!(shelf(&t.request(Method::GET, None, &format!("/api/library/titles/{HUOZHE}"), None, &[]).await.body), Some(1), "back on the shelf");
+        let texts = t.strings("SELECT text_zh FROM notice ORDER BY id").await;
+        assert!(texts.iter().any(|s| s.contains("未在保留期内取书")), "C was told: {texts:?}");
+        t.shutdown().await;
+    }
+}

@@ -164,6 +164,11 @@ fn notice(state: &AppState, account: i64, zh: String, en: String) -> PlainNotice
     (state.parts.ids.next(), format!("account:{account}"), "library".to_owned(), zh, en)
 }
 
+/// A reader told that a copy is kept for their hold.
+fn ready_notice(state: &AppState, account: i64, branch: &BranchCode, until: NaiveDate) -> PlainNotice {
+    notice(state, account, format!("您预约的书已在{}为您保留，请于 {until} 前取书", branch_name(branch)), format!("A book you reserved is kept for you at {branch} until {until}"))
+}
+
 fn isbn_id(isbn: &Isbn) -> Fallible<i64> {
     isbn.as_str().parse().map_err(|_| Failure::internal(std::io::Error::other("an ISBN-13 is digits")))
 }
@@ -657,7 +662,7 @@ pub async fn act(state: &AppState, p: &Principal, id: &str, body: OrderActionBod
             _ => {}
         }
         for (a, branch, until) in notices {
-            change.notices.push(notice(state, a, format!("您预约的书已在{}为您保留，请于 {until} 前取书", branch_name(&branch)), format!("A book you reserved is kept for you at {branch} until {until}")));
+            change.notices.push(ready_notice(state, a, &branch, until));
         }
         if save(state, change).await?.is_some() {
             return order(state, p, id).await;
@@ -776,7 +781,7 @@ pub async fn give_back(state: &AppState, p: &Principal, id: &str, body: ReturnBo
         let mut change = DocChange { docs: loaded.changed(now)?, ..Default::default() };
         change.docs.push(loan_doc(&l, d.id, Some(&d), now)?);
         if let Some((a, branch, until)) = notify {
-            change.notices.push(notice(state, a, format!("您预约的书已在{}为您保留，请于 {until} 前取书", branch_name(&branch)), format!("A book you reserved is kept for you at {branch} until {until}")));
+            change.notices.push(ready_notice(state, a, &branch, until));
         }
         if save(state, change).await?.is_some() {
             return Ok(loans_view(state, &[state.store.city().doc("loan", d.id).await?.ok_or_else(no_loan)?]).await?.remove(0));
@@ -814,7 +819,7 @@ pub async fn return_step(state: &AppState, p: &Principal, id: &str, body: Return
         if let Some(CheckIn::Hold { reader, branch, until, .. }) = outcome
             && let Some(a) = account_of(&reader)
         {
-            change.notices.push(notice(state, a, format!("您预约的书已在{}为您保留，请于 {until} 前取书", branch_name(&branch)), format!("A book you reserved is kept for you at {branch} until {until}")));
+            change.notices.push(ready_notice(state, a, &branch, until));
         }
         if save(state, change).await?.is_some() {
             return Ok(loans_view(state, &[state.store.city().doc("loan", d.id).await?.ok_or_else(no_loan)?]).await?.remove(0));
@@ -866,7 +871,7 @@ pub async fn cancel_hold(state: &AppState, p: &Principal, id: &str) -> Fallible<
         if let Some(CheckIn::Hold { reader, branch, until, .. }) = freed
             && let Some(a) = account_of(&reader)
         {
-            change.notices.push(notice(state, a, format!("您预约的书已在{}为您保留，请于 {until} 前取书", branch_name(&branch)), format!("A book you reserved is kept for you at {branch} until {until}")));
+            change.notices.push(ready_notice(state, a, &branch, until));
         }
         if save(state, change).await?.is_some() {
             let h = loaded.holds.get(&hold).ok_or_else(no_hold)?;
@@ -907,6 +912,45 @@ pub async fn duty(state: &AppState) {
     if let Err(e) = notices_due(state).await {
         tracing::warn!(error = ?e, "library: overdue notices");
     }
+    if let Err(e) = expire_holds(state).await {
+        tracing::warn!(error = ?e, "library: expiring holds");
+    }
+}
+
+/// Ready holds not collected by their last day end; each copy goes to the next reader (told) or
+/// the shelf.
+async fn expire_holds(state: &AppState) -> Fallible<()> {
+    let r = rules()?;
+    let now = state.now();
+    let today = domain::china_date(now);
+    let mut due = Vec::new();
+    for d in state.store.city().all("title", &DocFilter::default()).await? {
+        if !d.doc.contains("\"state\":\"ready\"") {
+            continue;
+        }
+        let t: StoredTitle = decode(&d)?;
+        if t.holds.iter().any(|h| matches!(&h.state, HoldState::Ready { until, .. } if *until < today)) {
+            due.push(t.title.isbn);
+        }
+    }
+    for isbn in due {
+        let mut loaded = load(state, std::slice::from_ref(&isbn)).await?;
+        let ended = loaded.holds.expire(&mut loaded.catalogue, today, &r.rules).map_err(|e| engine_error(&e))?;
+        let mut change = DocChange { docs: loaded.changed(now)?, ..Default::default() };
+        for e in &ended {
+            if let Some(a) = account_of(&e.reader) {
+                change.notices.push(notice(state, a, format!("您预约的《{}》未在保留期内取书，预约已失效", loaded.title_name(&isbn)), "A book kept for your hold was not collected in time; the hold has ended".into()));
+            }
+            if let CheckIn::Hold { reader, branch, until, .. } = &e.then
+                && let Some(a) = account_of(reader)
+            {
+                change.notices.push(ready_notice(state, a, branch, *until));
+            }
+        }
+        // Changed meanwhile: the next tick tries again.
+        let _ = save(state, change).await?;
+    }
+    Ok(())
 }
 
 async fn notices_due(state: &AppState) -> Fallible<()> {

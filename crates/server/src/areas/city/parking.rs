@@ -136,7 +136,13 @@ pub struct Live {
     drive: OnceLock<Option<Arc<circles::drive::DriveGraph>>>,
     /// Searches and trips not yet written (written by the sync every two seconds).
     events: Mutex<Vec<ParkingEventRow>>,
+    /// When the marks were last compared (other servers' changes show within [`RECHECK`]).
+    checked: Mutex<Option<std::time::Instant>>,
 }
+
+/// How long a server answers from its world before asking the database whether a lot, hospital
+/// or sign changed on another server (its own changes show at once).
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Live {
     /// The lots, hospitals and signs now.
@@ -348,9 +354,16 @@ pub async fn load_roads(state: &AppState) {
 /// any server) or a network it measures with has come since.
 pub async fn refresh(state: &AppState) -> Fallible<Arc<World>> {
     let live = &state.city.parking;
-    let mark = marks(state).await?;
     let current = live.world();
     let with = (crate::areas::circles::streets::is_loaded(state), drive_graph(state).is_some());
+    {
+        let mut checked = live.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if checked.is_some_and(|t| t.elapsed() < RECHECK) && current.measured_with == with && !current.mark.is_empty() {
+            return Ok(current);
+        }
+        *checked = Some(std::time::Instant::now());
+    }
+    let mark = marks(state).await?;
     if current.mark == mark && current.measured_with == with && !mark.is_empty() {
         return Ok(current);
     }
@@ -429,6 +442,7 @@ async fn save_named<T: Serialize>(state: &AppState, kind: &str, slug: &str, valu
         let claims = if old.is_none() { vec![(kind.to_owned(), slug.to_owned(), id)] } else { Vec::new() };
         match city.save(&DocChange { docs: vec![doc], claims, ..Default::default() }, now).await? {
             DocSave::Saved => {
+                *state.city.parking.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
                 refresh(state).await?;
                 return Ok(());
             }
