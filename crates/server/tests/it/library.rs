@@ -82,6 +82,24 @@ async fn the_catalogue_is_imported_by_library_staff_all_or_nothing_and_each_barc
         assert_eq!(r.body.as_array().map(Vec::len), Some(1), "{}", r.body);
         let r = t.request(Method::GET, None, "/api/library/titles?q=7536692935", None, &[]).await;
         assert_eq!(r.body[0]["isbn"], SANTI, "an ISBN-10 finds its ISBN-13: {}", r.body);
+
+        // A copy withdrawn (剔旧) by the staff: ordering it by its barcode is refused, nothing changed.
+        let path = "/api/library/copies/FY0000501/status";
+        assert_eq!(t.post(&resident, path, json!({"status": "withdrawn"})).await.status, StatusCode::FORBIDDEN);
+        let r = t.post(&staff, path, json!({"status": "withdrawn"})).await;
+        assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::OK, Some("withdrawn")), "{}", r.body);
+        assert_eq!(t.post(&staff, path, json!({"status": "withdrawn"})).await.status, StatusCode::CONFLICT, "withdrawn twice");
+        assert_eq!(t.post(&staff, "/api/library/copies/NOPE/status", json!({"status": "lost"})).await.status, StatusCode::NOT_FOUND);
+        let before = t.count("city_doc").await;
+        let r = t.post(&resident, "/api/library/orders", json!({"isbns": [], "barcodes": ["FY0000501"], "lat": HOME.0, "lon": HOME.1})).await;
+        assert_eq!((r.status, r.body["code"].as_str()), (StatusCode::CONFLICT, Some("copy_withdrawn")), "{}", r.body);
+        assert_eq!(t.count("city_doc").await, before, "nothing changed");
+        let r = t.post(&resident, "/api/library/orders", json!({"isbns": [], "barcodes": ["NOPE1"], "lat": HOME.0, "lon": HOME.1})).await;
+        assert_eq!((r.status, r.body["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("barcodes[0]")), "{}", r.body);
+        // Back on the shelf, it may be ordered.
+        assert_eq!(t.post(&staff, path, json!({"status": "on_shelf"})).await.body["status"], "on_shelf");
+        let r = t.post(&resident, "/api/library/orders", json!({"isbns": [], "barcodes": ["FY0000501"], "lat": HOME.0, "lon": HOME.1})).await;
+        assert_eq!((r.status, r.body["orders"][0]["items"][0]["barcode"].as_str()), (StatusCode::CREATED, Some("FY0000501")), "{}", r.body);
         t.shutdown().await;
     }
 }

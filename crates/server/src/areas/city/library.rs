@@ -18,6 +18,7 @@ use chrono::NaiveDate;
 use chrono::SecondsFormat;
 use chrono::Utc;
 use domain::Describe;
+use library::Barcode;
 use library::BranchCode;
 use library::Catalogue;
 use library::FeeRules;
@@ -392,6 +393,55 @@ pub async fn import(state: &AppState, p: &Principal, format: &str, body: &[u8]) 
     Err(changed_meanwhile())
 }
 
+/// The title a copy belongs to, by its barcode's claim (the title's record holds it).
+async fn copy_title(state: &AppState, barcode: &Barcode) -> Fallible<Option<Isbn>> {
+    match state.store.city().claim("barcode", barcode.as_str()).await? {
+        Some(id) => Ok(Isbn::parse(&id.to_string()).ok()),
+        None => Ok(None),
+    }
+}
+
+/// Takes a copy off the shelf (`withdrawn` from the shelf; `lost` from the shelf, a loan or
+/// transit) or puts a withdrawn or lost one back (`on_shelf`): library staff.
+pub async fn set_copy_status(state: &AppState, p: &Principal, barcode: &str, body: CopyStatusBody) -> Fallible<CopyView> {
+    library_staff(state, p)?;
+    let not_found = || Failure::not_found("没有这个条码的馆藏", "No copy with this barcode");
+    let code = Barcode::parse(barcode.trim()).map_err(|_| not_found())?;
+    let isbn = copy_title(state, &code).await?.ok_or_else(not_found)?;
+    let to = match body.status.trim() {
+        "withdrawn" => ShelfStatus::Withdrawn,
+        "lost" => ShelfStatus::Lost,
+        "on_shelf" => ShelfStatus::OnShelf,
+        other => return Err(Failure::invalid("bad_status", "status", format!("状态应为 withdrawn、lost 或 on_shelf，收到 {other}"), format!("status is withdrawn, lost or on_shelf, got {other}"))),
+    };
+    for _ in 0..5 {
+        let mut loaded = load(state, std::slice::from_ref(&isbn)).await?;
+        let now = state.now();
+        let from = loaded.catalogue.copy(&code).map(|c| c.status).ok_or_else(not_found)?;
+        let allowed = match to {
+            ShelfStatus::Withdrawn => from == ShelfStatus::OnShelf,
+            ShelfStatus::Lost => matches!(from, ShelfStatus::OnShelf | ShelfStatus::OnLoan | ShelfStatus::InTransit),
+            _ => from.is_gone(),
+        };
+        if !allowed {
+            return Err(Failure::Conflict { code: "copy_wrong_state", zh: format!("这册书当前为「{}」，不能改为「{}」", from.code(), to.code()), en: format!("the copy is {}; it cannot become {}", from.code(), to.code()), field: Some("status".into()) });
+        }
+        if to == ShelfStatus::OnShelf {
+            // Back in the collection: to the next reader waiting, else the shelf.
+            loaded.catalogue.set_status(&code, ShelfStatus::InTransit).map_err(|e| engine_error(&e))?;
+            loaded.holds.copy_back(&mut loaded.catalogue, &code, domain::china_date(now), &rules()?.rules).map_err(|e| engine_error(&e))?;
+        } else {
+            loaded.catalogue.set_status(&code, to).map_err(|e| engine_error(&e))?;
+        }
+        let change = DocChange { docs: loaded.changed(now)?, ..Default::default() };
+        if save(state, change).await?.is_some() {
+            let c = loaded.catalogue.copy(&code).ok_or_else(not_found)?;
+            return Ok(CopyView { barcode: c.barcode.to_string(), isbn: c.isbn.to_string(), branch: c.branch.to_string(), status: c.status.code().into() });
+        }
+    }
+    Err(changed_meanwhile())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Quotes and orders.
 
@@ -491,6 +541,14 @@ pub async fn place(state: &AppState, p: &Principal, body: OrderBody) -> Fallible
     for (i, s) in body.isbns.iter().enumerate() {
         wanted.push(parse_isbn(s, &format!("isbns[{i}]"))?);
     }
+    // Copies asked for by barcode: their titles are read with the others.
+    let mut copies = Vec::with_capacity(body.barcodes.len());
+    for (i, b) in body.barcodes.iter().enumerate() {
+        let field = format!("barcodes[{i}]");
+        let code = Barcode::parse(b.trim()).map_err(|_| Failure::invalid("unknown_copy", &field, format!("没有条码为 {b} 的馆藏"), format!("No copy with barcode {b}")))?;
+        let title = copy_title(state, &code).await?.ok_or_else(|| Failure::invalid("unknown_copy", &field, format!("没有条码为 {b} 的馆藏"), format!("No copy with barcode {b}")))?;
+        copies.push((code, title));
+    }
     let to = match (body.lat, body.lon, body.branch.as_deref().map(str::trim).filter(|b| !b.is_empty())) {
         (Some(lat), Some(lon), None) if lat.is_finite() && lon.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => Destination::Home { lat, lon },
         (None, None, Some(b)) => Destination::Branch { branch: BranchCode::parse(b).map_err(|e| engine_error(&e))? },
@@ -498,13 +556,14 @@ pub async fn place(state: &AppState, p: &Principal, body: OrderBody) -> Fallible
     };
     let account = p.id().0;
     let now = state.now();
+    let titles: Vec<Isbn> = wanted.iter().cloned().chain(copies.iter().map(|(_, t)| t.clone())).collect();
     for _ in 0..5 {
-        let mut loaded = load(state, &wanted).await?;
+        let mut loaded = load(state, &titles).await?;
         if let Some(missing) = wanted.iter().position(|i| !loaded.docs.contains_key(i)) {
             return Err(Failure::invalid("unknown_title", &format!("isbns[{missing}]"), format!("馆藏中没有 ISBN {}", wanted[missing]), format!("No title with ISBN {} in the catalogue", wanted[missing])));
         }
         let facts = reader_facts(state, account, &reader).await?;
-        let asked: Vec<Wanted> = wanted.iter().cloned().map(Wanted::Title).collect();
+        let asked: Vec<Wanted> = wanted.iter().cloned().map(Wanted::Title).chain(copies.iter().map(|(b, _)| Wanted::Copy(b.clone()))).collect();
         let plan = library::order::plan(&loaded.catalogue, &r.rules, &facts, &asked, &to).map_err(|e| engine_error(&e))?;
         let quote = if plan.books > 0 { Some(library::fees::quote(&r.fees, plan.books, domain::china_date(now), to.handover()).map_err(|e| engine_error(&e))?) } else { None };
         let request = state.parts.ids.next().to_string();

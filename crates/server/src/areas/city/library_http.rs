@@ -27,6 +27,7 @@ pub fn routes(_state: &AppState) -> Router<AppState> {
         .route("/library/titles", get(titles))
         .route("/library/titles/{isbn}", get(title))
         .route("/library/import", post(import))
+        .route("/library/copies/{barcode}/status", post(copy_status))
         .route("/library/quote", get(quote))
         .route("/library/orders", get(work).post(place))
         .route("/library/orders/mine", get(my_orders))
@@ -67,6 +68,13 @@ pub async fn title(State(state): State<AppState>, Path(isbn): Path<String>) -> F
     responses((status = 201, body = ImportView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn import(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<ImportQuery>, body: Bytes) -> Fallible<(StatusCode, Json<ImportView>)> {
     Ok((StatusCode::CREATED, Json(library::import(&state, &p, &q.format, &body).await?)))
+}
+
+/// Takes a copy off the shelf (withdrawn, lost) or puts it back (library staff).
+#[utoipa::path(post, path = "/api/library/copies/{barcode}/status", tag = "library", params(("barcode" = String, Path)), request_body = CopyStatusBody,
+    responses((status = 200, body = CopyView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn copy_status(State(state): State<AppState>, p: Principal, Path(barcode): Path<String>, ApiJson(body): ApiJson<CopyStatusBody>) -> Fallible<Json<CopyView>> {
+    Ok(Json(library::set_copy_status(&state, &p, &barcode, body).await?))
 }
 
 /// What delivery costs today (3 yuan for 1–3 books; free in a promotion; pick-up free), shown before ordering.
@@ -167,7 +175,7 @@ pub async fn figures(State(state): State<AppState>, p: Principal, ApiQuery(q): A
 /// The area's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(branches, titles, title, import, quote, place, work, my_orders, order, act, my_loans, renew, give_back, return_step, my_holds, cancel_hold, collect_hold, figures),
+    paths(branches, titles, title, import, copy_status, quote, place, work, my_orders, order, act, my_loans, renew, give_back, return_step, my_holds, cancel_hold, collect_hold, figures),
     tags((name = "library", description = "One-click library borrowing with home delivery (E2): catalogue, fee quotes, orders, loans, returns, holds")),
 )]
 pub struct Doc;
@@ -181,6 +189,7 @@ pub const POLICY: &[Route] = &[
     api("GET", "/api/library/titles", ANYONE, Scope::Public),
     api("GET", "/api/library/titles/{isbn}", ANYONE, Scope::Public),
     api("POST", "/api/library/import", LIBRARY_STAFF, Scope::Department),
+    api("POST", "/api/library/copies/{barcode}/status", LIBRARY_STAFF, Scope::Department),
     api("GET", "/api/library/quote", ANYONE, Scope::Public),
     api("POST", "/api/library/orders", Who::RESIDENT, Scope::Own),
     api("GET", "/api/library/orders", LIBRARY_STAFF, Scope::Department),

@@ -513,6 +513,27 @@ pub struct OrderBody {
     /// …or collected at this branch's desk.
     #[serde(default)]
     pub branch: Option<String>,
+    /// Particular copies by barcode (a copy on loan joins its title's queue; a withdrawn or lost
+    /// one is refused).
+    #[serde(default)]
+    pub barcodes: Vec<String>,
+}
+
+/// A copy taken off or put back on the shelf by library staff: `withdrawn`, `lost` or `on_shelf`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyStatusBody {
+    pub status: String,
+}
+
+/// A copy.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CopyView {
+    pub barcode: String,
+    pub isbn: String,
+    pub branch: String,
+    /// `on_shelf`, `reserved_for_order`, `reserved_for_hold`, `on_loan`, `in_transit`, `withdrawn`, `lost`.
+    pub status: String,
 }
 
 /// A copy in an order.
