@@ -177,6 +177,7 @@ async fn an_operators_feed_is_checked_reading_by_reading_and_a_silent_feed_turns
 
         let r = t.get(&staff, "/api/parking/lots/fy-first-own").await;
         assert_eq!((r.body["status"].as_str(), r.body["free"]["visitor"].as_u64(), r.body["free"]["staff"].as_u64()), (Some("full"), Some(0), Some(40)), "{}", r.body);
+        assert_eq!((r.body["free"]["disabled"].as_u64(), r.body["free"]["ev"].is_null()), (Some(2), true), "EV bays the feed does not count are not 0 free: {}", r.body);
         let g = t.request(Method::GET, None, "/api/parking/guidance?hospital=fy-first", None, &[]).await;
         assert_eq!(g.status, StatusCode::OK, "{}", g.body);
         assert_eq!(g.body["lots"][0]["lot"], "fy-garage", "the garage has room; the hospital's own is full for visitors: {}", g.body);

@@ -581,8 +581,9 @@ fn lot_view_of(state: &AppState, l: &StoredLot, now: DateTime<Utc>) -> LotView {
     let (live, fc) = state.city.parking.state_of(&l.lot, now);
     let lot = &l.lot;
     let free = live.is_fresh().then(|| {
-        let f = |b: BayType| live.free_of(b).unwrap_or(0);
-        BaysView { visitor: f(BayType::Visitor), staff: f(BayType::Staff), disabled: f(BayType::Disabled), ev: f(BayType::Ev) }
+        // A type the lot has and the feed counted; absent otherwise (never 0 for "not counted").
+        let f = |b: BayType| live.free_of(b).filter(|_| lot.capacity.of(b) > 0);
+        FreeBaysView { visitor: live.free_of(BayType::Visitor).unwrap_or(0), staff: f(BayType::Staff), disabled: f(BayType::Disabled), ev: f(BayType::Ev) }
     });
     LotView {
         id: lot.id.to_string(),

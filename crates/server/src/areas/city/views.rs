@@ -67,6 +67,15 @@ pub struct BaysView {
     pub ev: u32,
 }
 
+/// Free bays by type from a fresh reading (a type the feed does not count is absent, not 0).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
+pub struct FreeBaysView {
+    pub visitor: u32,
+    pub staff: Option<u32>,
+    pub disabled: Option<u32>,
+    pub ev: Option<u32>,
+}
+
 /// What parking costs, in fen.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -135,7 +144,7 @@ pub struct LotView {
     /// `open`, `full`, `closed` or `unknown`.
     pub status: String,
     /// Free bays by type now (absent when unknown).
-    pub free: Option<BaysView>,
+    pub free: Option<FreeBaysView>,
     /// Free visitor bays expected in 15 minutes from the recent trend (absent when unknown).
     pub forecast_free: Option<u32>,
     /// When its latest reading was taken.
