@@ -26,12 +26,18 @@ pub mod seed_guardian;
 pub mod seed_governance;
 pub mod seed_places;
 pub mod seed_halls;
+pub mod seed_parking;
+pub mod seed_library;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_places;
 #[cfg(test)]
 mod tests_halls;
+#[cfg(test)]
+mod tests_parking;
+#[cfg(test)]
+mod tests_library;
 
 use chrono::NaiveDate;
 use domain::IdGenerator;

@@ -44,11 +44,17 @@ pub struct SeedOptions {
     /// The service halls' network (1 district centre, 2 central towns, 22 towns, village stations),
     /// a day of tickets at the district centre and the demo resident's appointment (halls).
     pub halls: bool,
+    /// Six hospitals with their car parks, garages and street bays nearby, guidance signs and the
+    /// lots' feed keys in `DATA_DIR/parking-feeds.csv` (hospital parking guidance).
+    pub parking: bool,
+    /// The ten libraries' catalogue (the sample titles and a synthetic district catalogue) and two
+    /// residents' one-click borrowings (one-click library borrowing).
+    pub library: bool,
 }
 
 impl Default for SeedOptions {
     fn default() -> Self {
-        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75, medins: true, welfare: true, guardian: true, governance: true, places: true, halls: true }
+        SeedOptions { residents: 5000, enterprises: 400, seed: 20_261_122, history: 1500, history_days: 75, medins: true, welfare: true, guardian: true, governance: true, places: true, halls: true, parking: true, library: true }
     }
 }
 
@@ -336,6 +342,14 @@ pub async fn seed_demo(
     }
     if opts.halls {
         let logins = crate::seed_halls::seed_halls(state, opts.seed, progress).await?;
+        report.logins.extend(logins);
+    }
+    if opts.parking {
+        let logins = crate::seed_parking::seed_parking(state, progress).await?;
+        report.logins.extend(logins);
+    }
+    if opts.library {
+        let logins = crate::seed_library::seed_library(state, opts.seed, progress).await?;
         report.logins.extend(logins);
     }
     Ok(report)

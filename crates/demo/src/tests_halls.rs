@@ -37,7 +37,7 @@ async fn seeded(clock: Arc<dyn domain::Clock>, name: &str) -> (Dir, AppState, Ve
     ];
     let config = server::Config::load(None, env).expect("config");
     let state = server::build_state(config, clock).await.expect("state");
-    let opts = SeedOptions { residents: 400, enterprises: 10, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: true, ..Default::default() };
+    let opts = SeedOptions { residents: 400, enterprises: 10, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: true, parking: false, library: false, ..Default::default() };
     let report = crate::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await.expect("seed");
     (dir, state, report.logins)
 }
@@ -90,7 +90,7 @@ async fn the_halls_network_and_a_day_of_tickets_are_seeded() {
     let before = counts(&state).await;
     let again = crate::seed_halls::seed_halls(&state, 1, &mut |_, _, _| {}).await.expect("again");
     assert!(again.is_empty());
-    let opts = SeedOptions { residents: 400, enterprises: 10, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: true, ..Default::default() };
+    let opts = SeedOptions { residents: 400, enterprises: 10, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: true, parking: false, library: false, ..Default::default() };
     let report = crate::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await.expect("seed again");
     assert!(report.already_seeded);
     assert_eq!(counts(&state).await, before);

@@ -34,7 +34,7 @@ async fn seeded(residents: usize) -> (Dir, AppState, Vec<DemoLogin>) {
     ];
     let config = server::Config::load(None, env).expect("config");
     let state = server::build_state(config, Arc::new(domain::SystemClock)).await.expect("state");
-    let opts = SeedOptions { residents, enterprises: 20, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: true, halls: false, ..Default::default() };
+    let opts = SeedOptions { residents, enterprises: 20, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: true, halls: false, parking: false, library: false, ..Default::default() };
     let report = crate::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await.expect("seed");
     (dir, state, report.logins)
 }

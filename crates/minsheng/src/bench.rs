@@ -140,7 +140,7 @@ pub async fn run(args: &BenchArgs, base: Config) -> anyhow::Result<()> {
     let (scratch, state) = Scratch::start("bench", args.database_url.as_deref(), &base).await?;
     let backend = state.store.backend().name().to_owned();
     eprintln!("准备数据 preparing the registers on {backend} …");
-    let opts = demo::seed::SeedOptions { residents: 3000, enterprises: 20, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: false, ..Default::default() };
+    let opts = demo::seed::SeedOptions { residents: 3000, enterprises: 20, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: false, parking: false, library: false, ..Default::default() };
     demo::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await?;
     // One account per department holding every staff role, for the clerk clients.
     let hash = server::auth::hash_password(demo::seed::DEMO_PASSWORD, state.config.argon2_memory_kib, state.config.argon2_iterations)

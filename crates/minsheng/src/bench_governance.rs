@@ -409,7 +409,7 @@ pub async fn run(args: &BenchGovernanceArgs, base: Config) -> anyhow::Result<Exi
 async fn measure(args: &BenchGovernanceArgs, state: AppState, scratch: &Scratch) -> anyhow::Result<Figures> {
     let backend = state.store.backend().name().to_owned();
     eprintln!("准备数据 preparing the registers on {backend} …");
-    let opts = demo::seed::SeedOptions { residents: 1000, enterprises: 10, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: false, ..Default::default() };
+    let opts = demo::seed::SeedOptions { residents: 1000, enterprises: 10, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: false, parking: false, library: false, ..Default::default() };
     demo::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await?;
     let citizens = state.store.registers().bench_citizens(2000).await?;
     let admin = principal(&state, "admin").await?;

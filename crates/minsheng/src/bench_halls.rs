@@ -169,7 +169,7 @@ async fn measure(args: &BenchHallsArgs, state: AppState) -> anyhow::Result<Figur
     // 2 and 3: a real server.
     let backend = state.store.backend().name().to_owned();
     eprintln!("准备数据 preparing the registers and two halls on {backend} …");
-    let opts = demo::seed::SeedOptions { residents: 300, enterprises: 10, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: false, ..Default::default() };
+    let opts = demo::seed::SeedOptions { residents: 300, enterprises: 10, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: false, parking: false, library: false, ..Default::default() };
     demo::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await?;
     let (account, _) = state.store.identity().account_for_login("admin").await?.context("no admin account")?;
     let admin = server::auth::Principal { account, token_hash: String::new() };

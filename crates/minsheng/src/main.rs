@@ -6,11 +6,14 @@ mod bench_common;
 mod bench_governance;
 mod bench_guardian;
 mod bench_halls;
+mod bench_library;
+mod bench_parking;
 mod bench_places;
 mod bench_pool;
 mod medins_cli;
 mod welfare_cli;
 mod guardian_cli;
+mod parking_cli;
 mod pool_cli;
 mod report;
 
@@ -111,6 +114,8 @@ enum Command {
     Welfare(welfare_cli::WelfareArgs),
     /// The elderly safety guardian: `guardian simulate` plays the demo homes' devices over MQTT.
     Guardian(guardian_cli::GuardianArgs),
+    /// Hospital parking guidance: `parking simulate` plays the demo car parks' occupancy feeds over MQTT.
+    Parking(parking_cli::ParkingArgs),
     /// 15-minute service circles: analyse a street network, write a synthetic one, benchmark.
     Circles {
         #[command(subcommand)]
@@ -149,6 +154,13 @@ enum BenchArea {
     /// estimates (and their error against the simulated waits); over HTTP, the live board's delay
     /// after a call and tickets taken a second.
     Halls(bench_halls::BenchHallsArgs),
+    /// Hospital parking guidance: guidance over HTTP at a paced 2,000 requests a second (by sign,
+    /// by hospital, and from a driver's position with a road-network search each), and occupancy
+    /// readings taken a second over HTTP and over MQTT.
+    Parking(bench_parking::BenchParkingArgs),
+    /// One-click library borrowing: residents' orders over HTTP (planned from the fastest branch,
+    /// quoted and saved with the copies they take), median and p99; the engine alone.
+    Library(bench_library::BenchLibraryArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -200,6 +212,12 @@ struct DemoArgs {
     /// Where the second district (上城区) serves (default: the demo's port + 1).
     #[arg(long)]
     peer_listen: Option<String>,
+    /// Do not play the demo car parks' occupancy feeds (`minsheng parking simulate` does it apart).
+    #[arg(long)]
+    no_parking_feeds: bool,
+    /// Each demo car park publishes its occupancy every this many seconds.
+    #[arg(long, default_value_t = 30)]
+    parking_interval: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -358,6 +376,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench { area: Some(BenchArea::Governance(args)), .. } => bench_governance::run(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Places(args)), .. } => bench_places::run(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Halls(args)), .. } => bench_halls::run(args, load_config(&cli)?).await,
+        Command::Bench { area: Some(BenchArea::Parking(args)), .. } => bench_parking::run(args, load_config(&cli)?).await,
+        Command::Bench { area: Some(BenchArea::Library(args)), .. } => bench_library::run(args, load_config(&cli)?).await,
         Command::Bench { area: Some(BenchArea::Medins(args)), .. } => {
             let args = args.clone();
             tokio::task::spawn_blocking(move || medins_cli::bench(&args)).await?
@@ -374,6 +394,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Medins(args) => medins_cli::run(args, load_config(&cli)?).await,
         Command::Welfare(args) => welfare_cli::run(args, load_config(&cli)?).await,
         Command::Guardian(args) => guardian_cli::run(args).await,
+        Command::Parking(args) => parking_cli::run(args).await,
         Command::BenchCockpit(args) => bench_cockpit(args).await,
         Command::Circles { cmd } => {
             let cmd = cmd.clone();
@@ -575,6 +596,17 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             println!("  大厅驾驶舱 hall figures     {url}/api/halls/{centre}/figures?day={day}   ({} 的取号记录 the day's tickets, admin)", demo::seed_halls::DISTRICT_CENTRE);
         }
     }
+    let feeds = start_parking_feeds(args, &app);
+    if let Ok(hospitals) = server::areas::city::parking::hospitals(&app.state).await
+        && let Some(h) = hospitals.first()
+    {
+        let sign = demo::seed_parking::SIGNS.iter().find(|s| s.hospital == h.id).map_or("", |s| s.id);
+        println!("  停车诱导 parking guidance   {url}/api/parking/guidance?hospital={}   (诱导屏 sign: {url}/api/parking/signs/{sign}; ParkAPI: {url}/api/parking/parkapi/v3/parking-sites)", h.id);
+        match &feeds {
+            Some((n, _, _)) => println!("                             {n} 个停车场每 {} 秒经 MQTT 上报车位（模拟）, {n} car parks' feeds simulated; hospitals: {url}/api/parking/hospitals", args.parking_interval),
+            None => println!("                             停车场数据未模拟 feeds not simulated (minsheng parking simulate --feeds {}/{})", args.data_dir.display(), demo::seed_parking::FEEDS_FILE),
+        }
+    }
     if let Some(p) = &peer_app {
         print_peer(&app, p).await;
     }
@@ -590,6 +622,11 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let peer_stop = peer_app.as_ref().map(App::stopper);
     tokio::spawn(async move {
         server::shutdown_signal().await;
+        // The car parks' feeds sign off before their broker goes.
+        if let Some((_, task, feeds_stop)) = feeds {
+            let _ = feeds_stop.send(true);
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(3), task).await;
+        }
         let _ = stop.send(true);
         if let Some(s) = peer_stop {
             let _ = s.send(true);
@@ -601,6 +638,52 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         p.wait().await;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Plays the demo car parks' occupancy feeds in-process through the embedded broker, until told
+/// to stop (or the demo stops): how many lots publish, the task and its stopper (`None`: not
+/// started — no embedded broker, no feeds file, or `--no-parking-feeds`).
+fn start_parking_feeds(args: &DemoArgs, app: &App) -> Option<(usize, tokio::task::JoinHandle<()>, tokio::sync::watch::Sender<bool>)> {
+    if args.no_parking_feeds {
+        return None;
+    }
+    let server::config::Telemetry::Embedded(mqtt) = &app.state.config.guardian.telemetry else { return None };
+    let path = args.data_dir.join(demo::seed_parking::FEEDS_FILE);
+    if !path.exists() {
+        eprintln!("提示 note: {} is missing (demo data made before parking guidance: start with --fresh); the car parks' feeds are not simulated", path.display());
+        return None;
+    }
+    let feeds = match parking_cli::read_feeds(&path) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("警告 warning: the car parks' feeds are not simulated: {e:#}");
+            return None;
+        }
+    };
+    let n = feeds.len();
+    let opts = parking_cli::Options {
+        broker: format!("mqtt://{}", if mqtt.ip().is_unspecified() { std::net::SocketAddr::new(std::net::IpAddr::from([127, 0, 0, 1]), mqtt.port()) } else { *mqtt }),
+        interval: std::time::Duration::from_secs(args.parking_interval.max(1)),
+        silent: 2,
+        seed: 20_261_207,
+        run_for: None,
+        verbose: false,
+    };
+    let (own_stop, stop) = tokio::sync::watch::channel(false);
+    let mut demo_stop = app.stopper().subscribe();
+    let task = tokio::spawn(async move {
+        let run = parking_cli::run_feeds(feeds, opts, stop);
+        tokio::pin!(run);
+        // Stopped by the demo's own stopper too (the server stopped some other way).
+        let outcome = tokio::select! {
+            r = &mut run => Some(r),
+            _ = demo_stop.changed() => None,
+        };
+        if let Some(Err(e)) = outcome {
+            tracing::warn!(error = %format!("{e:#}"), "the demo car parks' feeds stopped");
+        }
+    });
+    Some((n, task, own_stop))
 }
 
 /// Starts 上城区 beside the demo: its own data directory and SQLite database, the same demo
@@ -619,7 +702,7 @@ async fn start_peer(cli: &Cli, opts: &demo::seed::SeedOptions, dir: &std::path::
     env.extend(district_env(PEER_CODE, PEER_NAME, seed, (DEMO_CODE, DEMO_NAME, main_url, main_seed)));
     let config = Config::load(cli.config.as_deref(), env)?;
     let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
-    let peer_opts = demo::seed::SeedOptions { history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: false, ..opts.clone() };
+    let peer_opts = demo::seed::SeedOptions { history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: false, parking: false, library: false, ..opts.clone() };
     let pb = bar(0, PEER_NAME);
     let seeded = demo::seed::seed_demo(&state, &peer_opts, &mut staged(&pb)).await;
     pb.finish_and_clear();

@@ -92,7 +92,7 @@ impl TestApp {
         let config = Config::load(None, env).expect("config");
         let clock = ManualClock::new(start_time());
         let state = server::build_state(config, Arc::new(clock.clone())).await.expect("state");
-        let opts = demo::seed::SeedOptions { residents: 400, enterprises: 30, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: false, ..Default::default() };
+        let opts = demo::seed::SeedOptions { residents: 400, enterprises: 30, history: 0, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: false, parking: false, library: false, ..Default::default() };
         demo::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await.expect("seed");
         let _ = Options::default();
         let app = App::serve(state.clone(), false).await.expect("serve");
