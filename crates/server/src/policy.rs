@@ -388,8 +388,36 @@ pub const PAGES: &[Route] = &[
     web("POST", "/queue/tickets/{id}/rate", RESIDENT.or(Who::ANONYMOUS), Record),
     web("GET", "/crossregion", Who::WINDOW.or(ADMIN), Own),
     web("POST", "/crossregion", Who::WINDOW.or(ADMIN), Purpose),
+    // One-click borrowing (一键借阅): the catalogue anyone may search; ordering, a reader's
+    // orders, loans and holds for residents; the library desk for library staff and the administrator.
+    web("GET", "/library", ANYONE, Public),
+    web("POST", "/library/order", RESIDENT, Own),
+    web("GET", "/library/mine", RESIDENT, Own),
+    web("POST", "/library/orders/{id}/cancel", RESIDENT, Record),
+    web("POST", "/library/loans/{id}/renew", RESIDENT, Record),
+    web("POST", "/library/loans/{id}/return", RESIDENT, Record),
+    web("POST", "/library/holds/{id}/cancel", RESIDENT, Record),
+    web("GET", "/library/staff", Who::LIBRARY.or(ADMIN), Department),
+    web("POST", "/library/staff/orders/{id}/act", Who::LIBRARY.or(ADMIN), Department),
+    web("POST", "/library/staff/returns", Who::LIBRARY.or(ADMIN), Department),
+    web("POST", "/library/staff/desk-return", Who::LIBRARY.or(ADMIN), Department),
+    web("POST", "/library/staff/holds/collect", Who::LIBRARY.or(ADMIN), Department),
+    web("POST", "/library/staff/import", Who::LIBRARY.or(ADMIN), Department),
     web("GET", "/static/queue.css", ANYONE, Public),
     web("GET", "/static/queue.js", ANYONE, Public),
+    // Parking guidance (停车诱导): where to park, a sign's QR page and its trips, a car park's page
+    // anyone may use; the parking department's page and forms for it and the administrator.
+    web("GET", "/parking", ANYONE, Public),
+    web("GET", "/parking/signs/{id}", ANYONE, Public),
+    web("POST", "/parking/signs/{id}/go", ANYONE, Public),
+    web("GET", "/parking/lots/{id}", ANYONE, Public),
+    web("GET", "/parking/staff", Who::PARKING.or(ADMIN), Department),
+    web("POST", "/parking/staff/hospitals", Who::PARKING.or(ADMIN), Department),
+    web("POST", "/parking/staff/lots", Who::PARKING.or(ADMIN), Department),
+    web("POST", "/parking/staff/signs", Who::PARKING.or(ADMIN), Department),
+    web("POST", "/parking/staff/lots/{id}/key", Who::PARKING.or(ADMIN), Department),
+    web("GET", "/static/parking.css", ANYONE, Public),
+    web("GET", "/static/parking.js", ANYONE, Public),
 ];
 
 /// Every route of the server: the shared ones, each area's (`crate::areas::ALL`, declared in its

@@ -13,6 +13,8 @@ const JS: &str = include_str!("../static/app.js");
 const GUARDIAN_JS: &str = include_str!("../static/guardian.js");
 const QUEUE_CSS: &str = include_str!("../static/queue.css");
 const QUEUE_JS: &str = include_str!("../static/queue.js");
+const PARKING_CSS: &str = include_str!("../static/parking.css");
+const PARKING_JS: &str = include_str!("../static/parking.js");
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
     let mut r = body.into_response();
@@ -42,4 +44,14 @@ pub async fn queue_css() -> Response {
 /// Live tickets, boards and queues of the service halls (the pages work without it).
 pub async fn queue_js() -> Response {
     asset("text/javascript; charset=utf-8", QUEUE_JS)
+}
+
+/// The parking pages' map, sign and buttons (their pages only).
+pub async fn parking_css() -> Response {
+    asset("text/css; charset=utf-8", PARKING_CSS)
+}
+
+/// "Use my location" and a sign's counts kept current (the pages work without it).
+pub async fn parking_js() -> Response {
+    asset("text/javascript; charset=utf-8", PARKING_JS)
 }

@@ -120,7 +120,7 @@ pub async fn cockpit(opts: &BenchOptions, progress: &mut (dyn FnMut(&str, u64, u
     let config = server::Config::load(None, env).map_err(|e| BenchError::Other(e.to_string()))?;
     let state = server::build_state(config, Arc::new(domain::SystemClock)).await?;
     let started = Instant::now();
-    let seed = demo::seed::SeedOptions { history: opts.applications, history_days: 360, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: false, ..Default::default() };
+    let seed = demo::seed::SeedOptions { history: opts.applications, history_days: 360, medins: false, welfare: false, guardian: false, governance: false, places: false, halls: false, parking: false, library: false, ..Default::default() };
     demo::seed::seed_demo(&state, &seed, progress).await?;
     let fill_seconds = started.elapsed().as_secs_f64();
     // Item cases finished or open (cancelled ones are not counted).

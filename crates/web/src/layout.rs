@@ -23,7 +23,9 @@ struct NavLink {
 fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
     let mut v = vec![NavLink { href: "/", key: "nav-hall" }];
     let Some(p) = &ctx.user else {
+        v.push(NavLink { href: "/library", key: "lib-nav" });
         v.push(NavLink { href: "/queue", key: "q-nav-queue" });
+        v.push(NavLink { href: "/parking", key: "pk-nav" });
         return v;
     };
     if p.account.kind != AccountKind::Staff {
@@ -33,7 +35,9 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
             v.push(NavLink { href: "/welfare", key: "nav-welfare" });
             v.push(NavLink { href: "/governance", key: "nav-governance" });
             v.push(NavLink { href: "/places", key: "nav-places" });
+            v.push(NavLink { href: "/library", key: "lib-nav" });
             v.push(NavLink { href: "/queue", key: "q-nav-queue" });
+            v.push(NavLink { href: "/parking", key: "pk-nav" });
         }
         v.push(NavLink { href: "/notices", key: "nav-notices" });
         return v;
@@ -78,6 +82,12 @@ fn nav_links(ctx: &Ctx) -> Vec<NavLink> {
     }
     if ctx.who.meets(Who::WINDOW.or(Who::ADMIN)) {
         v.push(NavLink { href: "/crossregion", key: "q-nav-crossregion" });
+    }
+    if ctx.who.meets(Who::LIBRARY.or(Who::ADMIN)) {
+        v.push(NavLink { href: "/library/staff", key: "lib-nav-staff" });
+    }
+    if ctx.who.meets(Who::PARKING.or(Who::ADMIN)) {
+        v.push(NavLink { href: "/parking/staff", key: "pk-nav-staff" });
     }
     v.push(NavLink { href: "/notices", key: "nav-notices" });
     v

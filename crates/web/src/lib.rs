@@ -1,6 +1,6 @@
 //! The minsheng web pages, served by the same binary as the API: the citizen service hall
 //! (网上办事大厅), the window and clerk workbench (一窗受理、办件队列), supervision (督办、差评整改),
-//! the district cockpit (数字驾驶舱), medical insurance payment (医保支付), welfare (免申即享、幸福清单), the elderly safety guardian (空巢老人安全守护) and community governance (社区治理) and the service halls (服务大厅: queue tickets, the display board, the window console, cross-region intake). Server-rendered HTML
+//! the district cockpit (数字驾驶舱), medical insurance payment (医保支付), welfare (免申即享、幸福清单), the elderly safety guardian (空巢老人安全守护) and community governance (社区治理), the service halls (服务大厅: queue tickets, the display board, the window console, cross-region intake) and hospital parking guidance (停车诱导: where to park, a sign's QR page, car parks, the department's page). Server-rendered HTML
 //! (maud), Chinese by default with an English switch (Fluent), barrier-free (WCAG 2.1 AA, elder
 //! mode). Pages call the server's service layer and the store directly — never the JSON API over
 //! HTTP — and check roles and data scope exactly as the API does.
@@ -171,6 +171,30 @@ pub fn router_with(state: AppState, opts: WebOptions) -> Router {
         .route("/queue/tickets/{id}/cancel", post(pages::queue::cancel))
         .route("/queue/tickets/{id}/rate", post(pages::queue::rate))
         .route("/crossregion", get(pages::queue::crossregion_page).post(pages::queue::forward))
+        .route("/library", get(pages::library::home))
+        .route("/library/order", post(pages::library::order))
+        .route("/library/mine", get(pages::library::mine))
+        .route("/library/orders/{id}/cancel", post(pages::library::cancel_order))
+        .route("/library/loans/{id}/renew", post(pages::library::renew))
+        .route("/library/loans/{id}/return", post(pages::library::give_back))
+        .route("/library/holds/{id}/cancel", post(pages::library::cancel_hold))
+        .route("/library/staff", get(pages::library::staff))
+        .route("/library/staff/orders/{id}/act", post(pages::library::staff_act))
+        .route("/library/staff/returns", post(pages::library::staff_return))
+        .route("/library/staff/desk-return", post(pages::library::desk_return))
+        .route("/library/staff/holds/collect", post(pages::library::collect_hold))
+        .route("/library/staff/import", post(pages::library::import))
+        .route("/parking", get(pages::parking::home))
+        .route("/parking/signs/{id}", get(pages::parking::sign))
+        .route("/parking/signs/{id}/go", post(pages::parking::go))
+        .route("/parking/lots/{id}", get(pages::parking::lot))
+        .route("/parking/staff", get(pages::parking::staff))
+        .route("/parking/staff/hospitals", post(pages::parking::save_hospital))
+        .route("/parking/staff/lots", post(pages::parking::save_lot))
+        .route("/parking/staff/signs", post(pages::parking::save_sign))
+        .route("/parking/staff/lots/{id}/key", post(pages::parking::issue_key))
+        .route("/static/parking.css", get(assets::parking_css))
+        .route("/static/parking.js", get(assets::parking_js))
         .route("/static/queue.css", get(assets::queue_css))
         .route("/static/queue.js", get(assets::queue_js))
         .route("/static/guardian.js", get(assets::guardian_js))
@@ -216,7 +240,9 @@ mod tower_http_headers {
         h.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                // A parking sign's trip form is answered with a redirect to the map app chosen: form-action
+                // lets those (and only those) through.
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self' geo: https://uri.amap.com https://api.map.baidu.com https://maps.apple.com; frame-ancestors 'none'; base-uri 'none'",
             ),
         );
         r

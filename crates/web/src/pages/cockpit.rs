@@ -4,7 +4,11 @@
 //! data pool's, medical insurance's and welfare's figures, community governance's, and the elderly safety guardian's per
 //! town — from the in-memory snapshot (`crate::cockpit`); and places' (childcare places against
 //! the norm per town, public rental housing, 善居), read from the places area's figures; and the
-//! service halls' (today's queues and throughput per hall, `pages::queue::cockpit_section`).
+//! service halls' (today's queues and throughput per hall, `pages::queue::cockpit_section`),
+//! one-click borrowing's (requests by day, loans, readers, fees, holds, overdue,
+//! `pages::library::cockpit_section`) and
+//! parking guidance's (lots now, occupancy, searches and guided trips by hour,
+//! `pages::parking::cockpit_section`).
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -816,6 +820,10 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
         let (places_cc, places_h) = (&places.0, &places.1);
         // The service halls' figures are today's, live (`server::areas::halls::cases::district_figures`).
         let halls = if town.is_none() { super::queue::cockpit_section(&ctx, &web, p).await } else { html! {} };
+        // One-click borrowing's figures of the last 30 days, live (`server::areas::city::library::figures`).
+        let library = if town.is_none() { super::library::cockpit_section(&ctx, &web, p).await } else { html! {} };
+        // Parking guidance's figures are today's, live (`server::areas::city::parking::figures`).
+        let parking = if town.is_none() { super::parking::cockpit_section(&ctx, &web, p).await } else { html! {} };
         let body = html! {
             h1 { (title) }
             p.muted { (ctx.ta("ck-as-of", crate::args![("time", time(snap.at)), ("ms", u64::try_from(snap.took.as_millis()).unwrap_or(u64::MAX))])) }
@@ -842,6 +850,8 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
             (governance_section(&ctx, &snap, town))
             (places_section(&ctx, places_cc.as_ref(), places_h.as_ref(), town))
             (halls)
+            (library)
+            (parking)
         };
         Ok::<_, Failure>(page(&ctx, &title, body))
     }

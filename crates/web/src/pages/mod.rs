@@ -10,6 +10,8 @@ pub mod guardian;
 pub mod hall;
 pub mod medins;
 pub mod mine;
+pub mod parking;
+pub mod library;
 pub mod places;
 pub mod queue;
 pub mod staff;

@@ -7,7 +7,8 @@
 //! community worker opens the worklist; the guardian's monitoring centre watches a fall arrive live on
 //! its console, opens the alarm and dispatches it, and the responder sees it on their phone page
 //! in elder mode; a resident reports a problem in their estate and an owner sees the assembly's vote
-//! form; the service halls' pages (halls, kiosk, slip, ticket, a live board, the window console).
+//! form; the service halls' pages (halls, kiosk, slip, ticket, a live board, the window console);
+//! parking guidance's pages (a hospital's car parks, a sign's QR page, a car park, the department's).
 //! On the way: screenshots of the main pages under `target/screenshots/`, axe-core on every
 //! main page (no serious or critical violation), keyboard use (skip link), English, elder mode
 //! and 200% zoom (no horizontal scrolling).
@@ -661,10 +662,115 @@ async fn the_whole_story_in_a_browser() {
     assert!(!s.d.find_all(".error-summary").await.is_empty(), "the intake form's errors");
     s.shot("44-crossregion-errors").await;
     s.check("crossregion-errors").await;
+
+    // One-click borrowing: a resident searches the catalogue, chooses three books, sees the fee
+    // before ordering, confirms, and follows the parcel on their page (also in elder mode); the
+    // form sent empty comes back with its errors; library staff open their desk, take a step and
+    // send the import form empty. No axe violation at all on these pages.
+    crate::library::import_sample(&t).await;
+    s.logout().await;
+    s.login(&resident).await;
+    s.go("/library").await;
+    assert!(s.d.text("main").await.contains("三体"), "the catalogue");
+    s.shot("44a-library").await;
+    s.check("library").await;
+    let b = s.d.find("form[action='/library/order'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(!s.d.find_all(".error-summary").await.is_empty(), "the order form's errors");
+    s.check("library-errors").await;
+    for isbn in ["9787020002207", "9787536692930", "9787020090006"] {
+        let c = s.d.find(&format!("input[name='book-{isbn}']")).await;
+        s.d.click(&c).await;
+    }
+    let lat = s.d.find("#f-lat").await;
+    s.d.type_into(&lat, "30.0490").await;
+    let lon = s.d.find("#f-lon").await;
+    s.d.type_into(&lon, "119.9580").await;
+    let b = s.d.find("form[action='/library/order'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(s.d.text("main").await.contains("确认借阅"), "the fee before ordering");
+    s.shot("44b-library-confirm").await;
+    s.check("library-confirm").await;
+    let b = s.d.find("form[action='/library/order'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(s.d.text("main").await.contains("借阅已提交"), "ordered");
+    s.shot("44c-library-placed").await;
+    s.check("library-placed").await;
+    s.go("/library/mine").await;
+    s.shot("44d-library-mine").await;
+    s.check("library-mine").await;
+    s.go("/prefs/elder/on?back=/library/mine").await;
+    s.check("library-mine-elder").await;
+    s.go("/prefs/elder/off?back=/library").await;
+    s.logout().await;
+    s.login("wgly_clerk").await;
+    s.go("/library/staff").await;
+    s.shot("44e-library-staff").await;
+    s.check("library-staff").await;
+    let b = s.d.find("form[action^='/library/staff/orders/'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(s.path().await.contains("done=act-"), "a step taken: {}", s.path().await);
+    s.check("library-staff-step").await;
+    let b = s.d.find("form[action='/library/staff/import'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(!s.d.find_all(".error-summary").await.is_empty(), "the import form's errors");
+    s.check("library-staff-errors").await;
+    let library_violations: Vec<String> = s.report.iter().filter(|(p, _, _)| p.starts_with("library")).flat_map(|(p, _, all)| all.iter().map(move |x| format!("{p}: {x}"))).collect();
+    assert!(library_violations.is_empty(), "axe on the library pages:\n{}", library_violations.join("\n"));
+    s.logout().await;
+    s.login("window").await;
+
+    // Parking guidance: a hospital's car parks ranked with the map, a sign's QR page (also in
+    // elder mode), a car park's page with its 24 hours (signed out); the parking department's page
+    // and a form sent back with its errors.
+    crate::parking::seed_parking(&t).await;
+    s.logout().await;
+    s.go(&format!("/parking?hospital={}", crate::parking::HOSPITAL)).await;
+    assert!(s.d.text("#answer").await.contains("有空位"), "the ranked car parks");
+    s.shot("45-parking-find").await;
+    s.check("parking-find").await;
+    s.go(&format!("/parking/signs/{}", crate::parking::SIGN)).await;
+    assert!(s.d.text("#pk-live").await.contains("江滨公共停车楼"), "what the sign shows");
+    s.shot("46-parking-sign").await;
+    s.check("parking-sign").await;
+    // Setting off: the trip form's redirect to the map app chosen is let through (CSP form-action).
+    let b = s.d.find(".pk-best-card button[value=amap]").await;
+    s.d.click(&b).await;
+    let mut went = String::new();
+    for _ in 0..100 {
+        went = s.d.url().await;
+        if went.starts_with("https://uri.amap.com/") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(went.starts_with("https://uri.amap.com/navigation?"), "sent to the map app: {went}");
+    s.go(&format!("/parking/signs/{}", crate::parking::SIGN)).await;
+    s.go(&format!("/prefs/elder/on?back=/parking/signs/{}", crate::parking::SIGN)).await;
+    s.d.screenshot(&s.shots.join("47-parking-sign-elder.png"), 640).await;
+    s.check("parking-sign-elder").await;
+    s.go("/prefs/elder/off?back=/parking").await;
+    s.go("/parking/lots/fy-first-own").await;
+    s.shot("48-parking-lot").await;
+    s.check("parking-lot").await;
+    s.go("/prefs/lang/en?back=/parking").await;
+    s.go(&format!("/parking?hospital={}", crate::parking::HOSPITAL)).await;
+    s.check("parking-find-en").await;
+    s.go("/prefs/lang/zh?back=/parking").await;
+    s.login(crate::parking::STAFF).await;
+    s.go("/parking/staff").await;
+    s.shot("49-parking-staff").await;
+    s.check("parking-staff").await;
+    let b = s.d.find("form[action='/parking/staff/lots'] button[type=submit]").await;
+    s.d.click_nav(&b).await;
+    assert!(!s.d.find_all(".error-summary").await.is_empty(), "the car park form's errors");
+    s.shot("50-parking-staff-errors").await;
+    s.check("parking-staff-errors").await;
     s.logout().await;
     s.login("admin").await;
     s.go("/cockpit").await;
     assert!(s.d.text("section[aria-labelledby='h-halls']").await.contains("服务大厅"), "the cockpit's halls section");
+    assert!(s.d.text("section[aria-labelledby='h-parking']").await.contains("医院停车诱导"), "the cockpit's parking section");
     s.check("cockpit-halls").await;
     s.go("/prefs/lang/en?back=/queue").await;
     s.check("queue-en").await;

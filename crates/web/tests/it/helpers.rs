@@ -46,7 +46,7 @@ impl TestWeb {
         let config = Config::load(None, env).expect("config");
         let clock = ManualClock::new(start_time());
         let state = server::build_state(config, Arc::new(clock.clone())).await.expect("state");
-        let opts = demo::seed::SeedOptions { residents: 400, enterprises: 30, history, history_days: 40, medins: false, guardian: false, governance: false, places: false, halls: false, ..Default::default() };
+        let opts = demo::seed::SeedOptions { residents: 400, enterprises: 30, history, history_days: 40, medins: false, guardian: false, governance: false, places: false, halls: false, parking: false, library: false, ..Default::default() };
         demo::seed::seed_demo(&state, &opts, &mut |_, _, _| {}).await.expect("seed");
         let pages = web::router_with(state.clone(), web::WebOptions { cockpit_max_age: std::time::Duration::ZERO });
         let app = App::serve_with(state.clone(), false, pages).await.expect("serve");

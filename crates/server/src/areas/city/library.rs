@@ -670,7 +670,8 @@ pub async fn act(state: &AppState, p: &Principal, id: &str, body: OrderActionBod
         if !staff && !own {
             return Err(no_order());
         }
-        if !staff && !(action == "cancel" && o.order.state == OrderState::Placed) {
+        let may_cancel = action == "cancel" && o.order.state == OrderState::Placed;
+        if !staff && !may_cancel {
             return Err(Failure::forbidden("读者只能在备书开始前取消自己的订单", "A reader may only cancel their own order before picking starts"));
         }
         let isbns: Vec<Isbn> = o.order.items.iter().map(|p| p.isbn.clone()).collect();
