@@ -6,9 +6,9 @@
 //! promotion, or free within one that frees every delivery).
 
 use server::ServerError;
-use server::areas::city::library as cases;
-use server::areas::city::views::OrderActionBody;
-use server::areas::city::views::OrderBody;
+use server::areas::library::cases;
+use server::areas::library::views::OrderActionBody;
+use server::areas::library::views::OrderBody;
 use server::failure::Failure;
 use server::state::AppState;
 

@@ -12,14 +12,14 @@
 use std::io::Write;
 
 use server::ServerError;
-use server::areas::city::parking as cases;
-use server::areas::city::views::BaysView;
-use server::areas::city::views::FeesView;
-use server::areas::city::views::HospitalBody;
-use server::areas::city::views::LotBody;
-use server::areas::city::views::PointView;
-use server::areas::city::views::SignBody;
-use server::areas::city::views::SignLotBody;
+use server::areas::parking::cases;
+use server::areas::parking::views::BaysView;
+use server::areas::parking::views::FeesView;
+use server::areas::parking::views::HospitalBody;
+use server::areas::parking::views::LotBody;
+use server::areas::parking::views::PointView;
+use server::areas::parking::views::SignBody;
+use server::areas::parking::views::SignLotBody;
 use server::failure::Failure;
 use server::state::AppState;
 

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use server::areas::city::library as cases;
-use server::areas::city::views::TitleQuery;
+use server::areas::library::cases;
+use server::areas::library::views::TitleQuery;
 
 use crate::seed::SeedOptions;
 use crate::seed_library::SYNTH_TITLES;

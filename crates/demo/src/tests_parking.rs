@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
-use server::areas::city::parking as cases;
-use server::areas::city::views::CountBody;
-use server::areas::city::views::GuidanceQuery;
-use server::areas::city::views::ReadingBody;
-use server::areas::city::views::ReadingsBody;
+use server::areas::parking::cases;
+use server::areas::parking::views::CountBody;
+use server::areas::parking::views::GuidanceQuery;
+use server::areas::parking::views::ReadingBody;
+use server::areas::parking::views::ReadingsBody;
 
 use crate::seed::SeedOptions;
 use crate::seed_parking::FEEDS_FILE;

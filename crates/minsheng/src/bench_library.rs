@@ -136,7 +136,7 @@ async fn measure(args: &BenchLibraryArgs, state: AppState) -> anyhow::Result<Fig
     let (account, _) = state.store.identity().account_for_login(demo::seed_library::CLERK).await?.context("no library clerk")?;
     let clerk = server::auth::Principal { account, token_hash: String::new() };
     let marc = library::marc::write_catalogue(&catalogue).map_err(|e| anyhow::anyhow!("MARC: {e}"))?;
-    server::areas::city::library::import(&state, &clerk, "marc", &marc).await.map_err(refused("import"))?;
+    server::areas::library::cases::import(&state, &clerk, "marc", &marc).await.map_err(refused("import"))?;
     let readers = state.store.registers().bench_citizens(args.readers as i64).await?;
     if readers.len() < args.clients {
         bail!("only {} residents with accounts", readers.len());

@@ -38,12 +38,12 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Serialize;
 use server::Config;
-use server::areas::city::parking as cases;
-use server::areas::city::views::BaysView;
-use server::areas::city::views::GuidanceQuery;
-use server::areas::city::views::HospitalBody;
-use server::areas::city::views::LotBody;
-use server::areas::city::views::PointView;
+use server::areas::parking::cases;
+use server::areas::parking::views::BaysView;
+use server::areas::parking::views::GuidanceQuery;
+use server::areas::parking::views::HospitalBody;
+use server::areas::parking::views::LotBody;
+use server::areas::parking::views::PointView;
 use server::auth::Principal;
 use server::state::AppState;
 
@@ -384,12 +384,12 @@ async fn over_http(addr: std::net::SocketAddr, args: &BenchParkingArgs, feeds: &
 /// server shows every lot's last reading, which it does only once it is written.
 async fn over_mqtt(state: &AppState, broker: &str, args: &BenchParkingArgs, feeds: &[Feed], base: DateTime<Utc>, from_s: i64) -> anyhow::Result<Ingest> {
     for _ in 0..300 {
-        if state.city.parking.subscribed.load(Ordering::Acquire) {
+        if state.parking.subscribed.load(Ordering::Acquire) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    if !state.city.parking.subscribed.load(Ordering::Acquire) {
+    if !state.parking.subscribed.load(Ordering::Acquire) {
         bail!("the server did not subscribe to the parking feeds within 30 s");
     }
     let mut publishers = Vec::with_capacity(feeds.len());

@@ -597,7 +597,7 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let feeds = start_parking_feeds(args, &app);
-    if let Ok(hospitals) = server::areas::city::parking::hospitals(&app.state).await
+    if let Ok(hospitals) = server::areas::parking::cases::hospitals(&app.state).await
         && let Some(h) = hospitals.first()
     {
         let sign = demo::seed_parking::SIGNS.iter().find(|s| s.hospital == h.id).map_or("", |s| s.id);

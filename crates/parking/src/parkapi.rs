@@ -196,46 +196,4 @@ mod tests {
         assert!(never.get("realtime_data_updated_at").is_none() && never.get("realtime_opening_status").is_none());
         assert!(never.get("operator_name").is_none(), "absent, never null");
     }
-
-    /// Runs parkapi-sources' own validators over our JSON. The library bounds `lat` to 34..72 and
-    /// `lon` to −27..43 (Europe), so a range error on those two fields alone is expected for a
-    /// Chinese car park; every other error fails the test.
-    #[test]
-    fn parkapi_sources_validates_our_json() {
-        let Ok(python) = std::env::var("MINSHENG_PARKAPI_PYTHON") else {
-            eprintln!("skipped: set MINSHENG_PARKAPI_PYTHON to a python that has the PyPI package parkapi-sources installed");
-            return;
-        };
-        let script = r#"
-import json, sys
-from validataclass.validators import DataclassValidator
-from validataclass.exceptions import ValidationError
-from parkapi_sources.models import CombinedParkingSiteInput, StaticParkingSiteInput
-bad = []
-for item in json.load(sys.stdin)["items"]:
-    cls = CombinedParkingSiteInput if "realtime_data_updated_at" in item else StaticParkingSiteInput
-    try:
-        DataclassValidator(cls).validate(item)
-    except ValidationError as e:
-        d = e.to_dict()
-        rest = {k: v for k, v in d.get("field_errors", {}).items() if not (k in ("lat", "lon") and v.get("code") == "number_range_error")}
-        if rest or d.get("code") != "field_errors":
-            bad.append((item["uid"], d))
-print(json.dumps(bad))
-sys.exit(1 if bad else 0)
-"#;
-        let mut child = std::process::Command::new(python)
-            .args(["-c", script])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("python starts");
-        {
-            use std::io::Write;
-            let mut stdin = child.stdin.take().expect("stdin");
-            stdin.write_all(serde_json::to_string(&sites()).expect("json").as_bytes()).expect("write");
-        }
-        let out = child.wait_with_output().expect("python ends");
-        assert!(out.status.success(), "parkapi-sources rejected: {}", String::from_utf8_lossy(&out.stdout));
-    }
 }

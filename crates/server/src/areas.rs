@@ -6,14 +6,15 @@
 //! ARCHITECTURE.md has the rules and the checklist.
 
 pub mod circles;
-pub mod city;
 pub mod fhir;
 pub mod governance;
 pub mod guardian;
 pub mod halls;
 pub mod identity;
+pub mod library;
 pub mod medins;
 pub mod onething;
+pub mod parking;
 pub mod places;
 pub mod pool;
 pub mod welfare;
@@ -48,8 +49,8 @@ pub const ALL: &[Area] = &[
     Area { name: "governance", surface: Surface::Api, routes: governance::http::routes, policy: governance::http::POLICY, openapi: Some(<governance::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "places", surface: Surface::Api, routes: places::http::routes, policy: places::http::POLICY, openapi: Some(<places::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "halls", surface: Surface::Api, routes: halls::http::routes, policy: halls::http::POLICY, openapi: Some(<halls::http::Doc as utoipa::OpenApi>::openapi) },
-    Area { name: "parking", surface: Surface::Api, routes: city::http::routes, policy: city::http::POLICY, openapi: Some(<city::http::Doc as utoipa::OpenApi>::openapi) },
-    Area { name: "library", surface: Surface::Api, routes: city::library_http::routes, policy: city::library_http::POLICY, openapi: Some(<city::library_http::Doc as utoipa::OpenApi>::openapi) },
+    Area { name: "parking", surface: Surface::Api, routes: parking::http::routes, policy: parking::http::POLICY, openapi: Some(<parking::http::Doc as utoipa::OpenApi>::openapi) },
+    Area { name: "library", surface: Surface::Api, routes: library::http::routes, policy: library::http::POLICY, openapi: Some(<library::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "guardian", surface: Surface::Api, routes: guardian::http::routes, policy: guardian::http::POLICY, openapi: Some(<guardian::http::Doc as utoipa::OpenApi>::openapi) },
     Area { name: "medins-fhir", surface: Surface::Fhir, routes: medins::http::fhir_routes, policy: medins::http::FHIR_POLICY, openapi: None },
     Area { name: "fhir", surface: Surface::Fhir, routes: fhir::http::routes, policy: fhir::http::POLICY, openapi: None },

@@ -383,9 +383,9 @@ async fn duties(state: &AppState) {
     // their deadline expire.
     crate::areas::places::housing::duty(state).await;
     // Occupancy readings older than 35 days go.
-    crate::areas::city::parking::duty(state).await;
+    crate::areas::parking::cases::duty(state).await;
     // Library loans due soon or overdue are told (each once a day).
-    crate::areas::city::library::duty(state).await;
+    crate::areas::library::cases::duty(state).await;
     if let Err(e) = state.store.identity().purge_sessions(state.now()).await {
         tracing::warn!(error = %e, "purging sessions");
     }

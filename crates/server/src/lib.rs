@@ -165,7 +165,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> Result<AppSta
         pool,
         guardian,
         governance: Arc::default(),
-        city: Arc::default(),
+        parking: Arc::default(),
     })))
 }
 
@@ -241,7 +241,7 @@ impl App {
             tasks.push(tokio::spawn(crate::areas::guardian::live::duty(state.clone(), stop_rx.clone())));
             tasks.push(tokio::spawn(crate::areas::guardian::live::telemetry(state.clone(), stop_rx.clone())));
             tasks.push(tokio::spawn(crate::areas::halls::crossregion::worker(state.clone(), stop_rx.clone())));
-            tasks.push(tokio::spawn(crate::areas::city::parking::worker(state.clone(), stop_rx.clone())));
+            tasks.push(tokio::spawn(crate::areas::parking::cases::worker(state.clone(), stop_rx.clone())));
             tasks.push(tokio::spawn(background::notifier(state.clone(), channel, stop_rx)));
         }
         Ok(App { state, addr, stop, tasks })

@@ -46,8 +46,8 @@ pub struct Inner {
     pub guardian: Arc<crate::areas::guardian::live::Live>,
     /// Community governance's estates, read once and kept while the database says they are the same.
     pub governance: Arc<crate::areas::governance::cases::EstateCache>,
-    /// City services' car parks, live occupancy and road network.
-    pub city: Arc<crate::areas::city::CityState>,
+    /// Parking guidance's car parks, live occupancy, feed keys and road network.
+    pub parking: Arc<crate::areas::parking::cases::Live>,
 }
 
 /// The server state handed to every handler (cheap to clone).

@@ -272,7 +272,7 @@ async fn a_book_kept_for_a_hold_and_not_collected_goes_back_to_the_shelf() {
         assert_eq!(shelf(&t.request(Method::GET, None, &format!("/api/library/titles/{HUOZHE}"), None, &[]).await.body), Some(0));
         // Eight days on, not collected: the hold ends and the copy goes back to the shelf.
         t.clock.advance(chrono::Duration::days(8));
-        server::areas::city::library::duty(&t.state).await;
+        server::areas::library::cases::duty(&t.state).await;
         assert_eq!(shelf(&t.request(Method::GET, None, &format!("/api/library/titles/{HUOZHE}"), None, &[]).await.body), Some(1), "back on the shelf");
         let texts = t.strings("SELECT text_zh FROM notice ORDER BY id").await;
         assert!(texts.iter().any(|s| s.contains("未在保留期内取书")), "C was told: {texts:?}");

@@ -245,7 +245,7 @@ async fn a_falling_trend_is_forecast_and_the_answer_avoids_the_last_few_spaces()
         assert!(r.status == StatusCode::OK && r.body["geo"].as_str().is_some_and(|g| g.starts_with("geo:")), "{}", r.body);
         let r = t.request(Method::POST, None, "/api/parking/navigate", Some(json!({"guidance": id, "lot": "nowhere"})), &[]).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-        server::areas::city::parking::sync(&t.state).await.expect("sync");
+        server::areas::parking::cases::sync(&t.state).await.expect("sync");
         let r = t.get(&staff, "/api/parking/figures").await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert_eq!((r.body["total_searches"].as_u64(), r.body["total_guided_trips"].as_u64()), (Some(1), Some(1)), "{}", r.body);
@@ -284,7 +284,7 @@ async fn readings_published_over_mqtt_by_the_lots_feed_user_are_taken_once_and_o
     }
     let publisher = publisher.expect("the feed user connects with the lot's key");
     for _ in 0..100 {
-        if t.state.city.parking.subscribed.load(std::sync::atomic::Ordering::Acquire) {
+        if t.state.parking.subscribed.load(std::sync::atomic::Ordering::Acquire) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -350,7 +350,7 @@ async fn on_the_real_road_network_driving_and_walking_times_rank_real_car_parks(
     let near: Vec<_> = by_distance.iter().filter(|l| dist(l) < 1_200.0).take(6).copied().collect();
     let far = by_distance.last().copied().expect("a far car park");
     let t = TestApp::spawn_with(crate::helpers::Db::Sqlite, |env| env.push(("MINSHENG__PARKING__OSM".into(), pbf.clone()))).await;
-    server::areas::city::parking::load_roads(&t.state).await;
+    server::areas::parking::cases::load_roads(&t.state).await;
     let staff = t.login("zhzf_clerk").await;
     let r = t.post(&staff, "/api/parking/hospitals", json!({"id": "hc", "name": "中心医院", "town": TOWN, "entrance": {"lat": clat, "lon": clon}})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

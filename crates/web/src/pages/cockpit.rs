@@ -820,9 +820,9 @@ pub async fn show(State(web): State<Web>, ctx: Ctx, Query(q): Query<CockpitQuery
         let (places_cc, places_h) = (&places.0, &places.1);
         // The service halls' figures are today's, live (`server::areas::halls::cases::district_figures`).
         let halls = if town.is_none() { super::queue::cockpit_section(&ctx, &web, p).await } else { html! {} };
-        // One-click borrowing's figures of the last 30 days, live (`server::areas::city::library::figures`).
+        // One-click borrowing's figures of the last 30 days, live (`server::areas::library::cases::figures`).
         let library = if town.is_none() { super::library::cockpit_section(&ctx, &web, p).await } else { html! {} };
-        // Parking guidance's figures are today's, live (`server::areas::city::parking::figures`).
+        // Parking guidance's figures are today's, live (`server::areas::parking::cases::figures`).
         let parking = if town.is_none() { super::parking::cockpit_section(&ctx, &web, p).await } else { html! {} };
         let body = html! {
             h1 { (title) }

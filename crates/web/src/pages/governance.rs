@@ -56,6 +56,8 @@ use crate::layout::radios;
 use crate::layout::redirect;
 use crate::layout::tag;
 use crate::layout::textarea;
+use super::banner_markup;
+use super::named;
 
 /// Actions on an issue that need the text box filled in.
 const NEEDS_TEXT: [&str; 7] = ["agree", "resolve", "decline", "escalate", "reopen", "note", "record_agreement"];
@@ -91,19 +93,9 @@ fn banner(ctx: &Ctx, done: Option<&str>) -> Option<String> {
     Some(ctx.t(key))
 }
 
-fn banner_markup(b: Option<&String>) -> Markup {
-    html! { @if let Some(b) = b { div.banner role="status" tabindex="-1" data-autofocus { p { strong { (b) } } } } }
-}
-
 /// An RFC 3339 time (as the use cases give them) in China, to the minute.
 fn time_of(t: &str) -> String {
     DateTime::parse_from_rfc3339(t).ok().map(|t| time(t.with_timezone(&chrono::Utc))).unwrap_or_else(|| t.to_owned())
-}
-
-/// A message by key, else the fallback (the use case's Chinese label, for a code the messages do
-/// not know).
-fn named(ctx: &Ctx, key: &str, fallback: &str) -> String {
-    ctx.lang.try_t(key).unwrap_or_else(|| fallback.to_owned())
 }
 
 fn state_tag(ctx: &Ctx, code: &str, label: &str) -> Markup {

@@ -54,6 +54,8 @@ use crate::layout::radios;
 use crate::layout::redirect;
 use crate::layout::tag;
 use crate::layout::textarea;
+use super::banner_markup;
+use super::named;
 
 /// The console's script (the live feed), with the crate's version for caching.
 pub const JS_URL: &str = concat!("/static/guardian.js?v=", env!("CARGO_PKG_VERSION"));
@@ -89,10 +91,6 @@ fn banner(ctx: &Ctx, done: Option<&str>) -> Option<String> {
     Some(ctx.t(key))
 }
 
-fn banner_markup(b: Option<&String>) -> Markup {
-    html! { @if let Some(b) = b { div.banner role="status" tabindex="-1" data-autofocus { p { strong { (b) } } } } }
-}
-
 fn parse_time(t: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(t).ok().map(|t| t.with_timezone(&Utc))
 }
@@ -113,11 +111,6 @@ fn since(ctx: &Ctx, web: &Web, t: &str) -> String {
         Some(t) => ctx.ta("gd-minutes-ago", crate::args![("n", (web.state.now() - t).num_minutes().max(0))]),
         None => "—".to_owned(),
     }
-}
-
-/// A message by key, else the fallback (a code the messages do not know).
-fn named(ctx: &Ctx, key: &str, fallback: &str) -> String {
-    ctx.lang.try_t(key).unwrap_or_else(|| fallback.to_owned())
 }
 
 fn kind_name(ctx: &Ctx, a: &AlarmView) -> String {

@@ -3,7 +3,7 @@
 //! before ordering; a resident's orders with their steps, loans (renew, a pick-up at home) and
 //! holds; the library staff's work list (each step of a parcel, returns, a desk return, a ready
 //! hold collected, a catalogue import); the cockpit's library section. Everything goes through
-//! `server::areas::city::library`, which authorises as the API does.
+//! `server::areas::library::cases`, which authorises as the API does.
 
 use axum::extract::Path;
 use axum::extract::Query;
@@ -13,23 +13,23 @@ use axum::response::Response;
 use maud::Markup;
 use maud::html;
 use serde::Deserialize;
-use server::areas::city::library;
-use server::areas::city::views::BranchView;
-use server::areas::city::views::HoldView;
-use server::areas::city::views::LibraryFiguresQuery;
-use server::areas::city::views::LibraryFiguresView;
-use server::areas::city::views::LibraryLoanView;
-use server::areas::city::views::LibraryOrderView;
-use server::areas::city::views::LibraryOrdersQuery;
-use server::areas::city::views::OrderActionBody;
-use server::areas::city::views::OrderBody;
-use server::areas::city::views::QuoteQuery;
-use server::areas::city::views::QuoteView;
-use server::areas::city::views::RequestView;
-use server::areas::city::views::ReturnActionBody;
-use server::areas::city::views::ReturnBody;
-use server::areas::city::views::TitleQuery;
-use server::areas::city::views::TitleView;
+use server::areas::library::cases as library;
+use server::areas::library::views::BranchView;
+use server::areas::library::views::HoldView;
+use server::areas::library::views::LibraryFiguresQuery;
+use server::areas::library::views::LibraryFiguresView;
+use server::areas::library::views::LibraryLoanView;
+use server::areas::library::views::LibraryOrderView;
+use server::areas::library::views::LibraryOrdersQuery;
+use server::areas::library::views::OrderActionBody;
+use server::areas::library::views::OrderBody;
+use server::areas::library::views::QuoteQuery;
+use server::areas::library::views::QuoteView;
+use server::areas::library::views::RequestView;
+use server::areas::library::views::ReturnActionBody;
+use server::areas::library::views::ReturnBody;
+use server::areas::library::views::TitleQuery;
+use server::areas::library::views::TitleView;
 use server::auth::Principal;
 use server::failure::Failure;
 use server::policy::Who;
@@ -57,6 +57,7 @@ use crate::layout::q as encode;
 use crate::layout::radios;
 use crate::layout::redirect;
 use crate::layout::tag;
+use super::banner_markup;
 
 /// Library staff and the administrator.
 const STAFF: Who = Who::LIBRARY.or(Who::ADMIN);
@@ -84,10 +85,6 @@ pub struct StaffQuery {
 
 fn banner(ctx: &Ctx, done: Option<&str>) -> Option<String> {
     ctx.lang.try_t(&format!("lib-done-{}", done?))
-}
-
-fn banner_markup(b: Option<&String>) -> Markup {
-    html! { @if let Some(b) = b { div.banner role="status" tabindex="-1" data-autofocus { p { strong { (b) } } } } }
 }
 
 fn is_resident(ctx: &Ctx) -> bool {

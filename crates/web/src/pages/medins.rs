@@ -55,6 +55,8 @@ use crate::layout::table_head;
 use crate::layout::tag;
 use crate::layout::text_table_head;
 use crate::layout::textarea;
+use super::banner_markup;
+use super::named;
 
 /// The insurance bureau (医保) and the administrator.
 const BUREAU: Who = Who::INSURANCE.or(Who::ADMIN);
@@ -144,11 +146,6 @@ fn short(digest: &str) -> &str {
     digest.get(..12).unwrap_or(digest)
 }
 
-/// A message by key, else the fallback (a code the messages do not know).
-fn named(ctx: &Ctx, key: &str, fallback: &str) -> String {
-    ctx.lang.try_t(key).unwrap_or_else(|| fallback.to_owned())
-}
-
 fn level_name(ctx: &Ctx, h: &HospitalView) -> String {
     named(ctx, &format!("mi-level-{}", h.level), &h.level_zh)
 }
@@ -170,10 +167,6 @@ fn status_tag(ctx: &Ctx, status: &str) -> Markup {
         _ => "info",
     };
     tag(class, &named(ctx, &format!("mi-status-{status}"), status))
-}
-
-fn banner_markup(b: Option<&String>) -> Markup {
-    html! { @if let Some(b) = b { div.banner role="status" tabindex="-1" data-autofocus { p { strong { (b) } } } } }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,8 +23,19 @@ use chrono::{DateTime, NaiveDate, Utc};
 use maud::Markup;
 use onething::{AppStatus, CaseStatus};
 
+use crate::ctx::Ctx;
 use crate::i18n::Lang;
 use crate::layout::tag;
+
+/// The banner that says what was just done (`?done=…`), announced to screen readers and focused.
+pub(crate) fn banner_markup(b: Option<&String>) -> Markup {
+    maud::html! { @if let Some(b) = b { div.banner role="status" tabindex="-1" data-autofocus { p { strong { (b) } } } } }
+}
+
+/// A text of the page's language by key, or `fallback` (a code the texts do not name).
+pub(crate) fn named(ctx: &Ctx, key: &str, fallback: &str) -> String {
+    ctx.lang.try_t(key).unwrap_or_else(|| fallback.to_owned())
+}
 
 pub fn dept_name(c: &Catalog, code: &str, lang: Lang) -> String {
     c.department(code).map(|d| lang.pick(&d.name, &d.name_en).to_owned()).unwrap_or_else(|| code.to_owned())

@@ -4,7 +4,7 @@
 //! code opens (what the sign shows, the best lot with room and big navigation buttons that count
 //! the trip), a car park's page (bays by type, the last 24 hours drawn), the parking department's
 //! page (lots and their feeds, registering hospitals, lots and signs, issuing a feed key, today's
-//! figures) and the cockpit's parking section. Everything goes through `server::areas::city::parking`.
+//! figures) and the cockpit's parking section. Everything goes through `server::areas::parking::cases`.
 
 use std::collections::BTreeMap;
 
@@ -16,26 +16,26 @@ use axum::response::Response;
 use maud::Markup;
 use maud::html;
 use serde::Deserialize;
-use server::areas::city::parking as cases;
-use server::areas::city::views::BaysView;
-use server::areas::city::views::FreeBaysView;
-use server::areas::city::views::FeedKeyView;
-use server::areas::city::views::FeesView;
-use server::areas::city::views::GuidanceQuery;
-use server::areas::city::views::GuidanceView;
-use server::areas::city::views::GuidedLotView;
-use server::areas::city::views::HistoryQuery;
-use server::areas::city::views::HistoryView;
-use server::areas::city::views::HospitalBody;
-use server::areas::city::views::LotBody;
-use server::areas::city::views::LotView;
-use server::areas::city::views::NavView;
-use server::areas::city::views::NavigateBody;
-use server::areas::city::views::ParkingFiguresQuery;
-use server::areas::city::views::PointView;
-use server::areas::city::views::SignBody;
-use server::areas::city::views::SignLotBody;
-use server::areas::city::views::SignView;
+use server::areas::parking::cases;
+use server::areas::parking::views::BaysView;
+use server::areas::parking::views::FreeBaysView;
+use server::areas::parking::views::FeedKeyView;
+use server::areas::parking::views::FeesView;
+use server::areas::parking::views::GuidanceQuery;
+use server::areas::parking::views::GuidanceView;
+use server::areas::parking::views::GuidedLotView;
+use server::areas::parking::views::HistoryQuery;
+use server::areas::parking::views::HistoryView;
+use server::areas::parking::views::HospitalBody;
+use server::areas::parking::views::LotBody;
+use server::areas::parking::views::LotView;
+use server::areas::parking::views::NavView;
+use server::areas::parking::views::NavigateBody;
+use server::areas::parking::views::ParkingFiguresQuery;
+use server::areas::parking::views::PointView;
+use server::areas::parking::views::SignBody;
+use server::areas::parking::views::SignLotBody;
+use server::areas::parking::views::SignView;
 use server::auth::Principal;
 use server::failure::Failure;
 use server::policy::Who;
@@ -60,6 +60,8 @@ use crate::layout::q as encode;
 use crate::layout::redirect;
 use crate::layout::tag;
 use crate::layout::textarea;
+use super::banner_markup;
+use super::named;
 
 pub const CSS_URL: &str = concat!("/static/parking.css?v=", env!("CARGO_PKG_VERSION"));
 pub const JS_URL: &str = concat!("/static/parking.js?v=", env!("CARGO_PKG_VERSION"));
@@ -89,14 +91,6 @@ pub struct DoneQuery {
 
 fn banner(ctx: &Ctx, done: Option<&str>) -> Option<String> {
     ctx.lang.try_t(&format!("pk-done-{}", done?))
-}
-
-fn banner_markup(b: Option<&String>) -> Markup {
-    html! { @if let Some(b) = b { div.banner role="status" tabindex="-1" data-autofocus { p { strong { (b) } } } } }
-}
-
-fn named(ctx: &Ctx, key: &str, fallback: &str) -> String {
-    ctx.lang.try_t(key).unwrap_or_else(|| fallback.to_owned())
 }
 
 /// Text that exists in Chinese only (names and fees from the data), marked as such on English pages.

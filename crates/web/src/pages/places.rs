@@ -62,6 +62,8 @@ use crate::layout::radios;
 use crate::layout::redirect;
 use crate::layout::tag;
 use crate::layout::textarea;
+use super::banner_markup;
+use super::named;
 
 /// The age classes, in order.
 const CLASSES: [&str; 3] = ["infant", "young_toddler", "older_toddler"];
@@ -101,18 +103,9 @@ fn banner(ctx: &Ctx, done: Option<&str>) -> Option<String> {
     ctx.lang.try_t(&format!("pl-done-{done}"))
 }
 
-fn banner_markup(b: Option<&String>) -> Markup {
-    html! { @if let Some(b) = b { div.banner role="status" tabindex="-1" data-autofocus { p { strong { (b) } } } } }
-}
-
 /// An RFC 3339 time (as the use cases give them) in China, to the minute.
 fn time_of(t: &str) -> String {
     DateTime::parse_from_rfc3339(t).ok().map(|t| time(t.with_timezone(&chrono::Utc))).unwrap_or_else(|| t.to_owned())
-}
-
-/// A message by key, else the fallback (the use case's Chinese label).
-fn named(ctx: &Ctx, key: &str, fallback: &str) -> String {
-    ctx.lang.try_t(key).unwrap_or_else(|| fallback.to_owned())
 }
 
 fn class_name(ctx: &Ctx, code: &str, fallback: &str) -> String {

@@ -66,6 +66,8 @@ use crate::layout::radios;
 use crate::layout::redirect;
 use crate::layout::tag;
 use crate::layout::textarea;
+use super::banner_markup;
+use super::named;
 
 pub const CSS_URL: &str = concat!("/static/queue.css?v=", env!("CARGO_PKG_VERSION"));
 pub const JS_URL: &str = concat!("/static/queue.js?v=", env!("CARGO_PKG_VERSION"));
@@ -117,14 +119,6 @@ pub struct FiguresQuery {
 
 fn banner(ctx: &Ctx, done: Option<&str>) -> Option<String> {
     ctx.lang.try_t(&format!("q-done-{}", done?))
-}
-
-fn banner_markup(b: Option<&String>) -> Markup {
-    html! { @if let Some(b) = b { div.banner role="status" tabindex="-1" data-autofocus { p { strong { (b) } } } } }
-}
-
-fn named(ctx: &Ctx, key: &str, fallback: &str) -> String {
-    ctx.lang.try_t(key).unwrap_or_else(|| fallback.to_owned())
 }
 
 fn is_resident(p: Option<&Principal>) -> bool {

@@ -58,6 +58,8 @@ use crate::layout::radios;
 use crate::layout::redirect;
 use crate::layout::tag;
 use crate::layout::textarea;
+use super::banner_markup;
+use super::named;
 
 /// The departments that pay benefits (民政, 残联, 住建) and the administrator.
 const STAFF: Who = Who::WELFARE.or(Who::ADMIN);
@@ -98,18 +100,9 @@ fn banner(ctx: &Ctx, done: Option<&str>) -> Option<String> {
     Some(ctx.t(key))
 }
 
-fn banner_markup(b: Option<&String>) -> Markup {
-    html! { @if let Some(b) = b { div.banner role="status" tabindex="-1" data-autofocus { p { strong { (b) } } } } }
-}
-
 /// An RFC 3339 time in China, to the minute.
 fn time_of(t: Option<&str>) -> String {
     t.and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| time(t.with_timezone(&chrono::Utc))).unwrap_or_else(|| "—".to_owned())
-}
-
-/// A message by key, else the fallback (a code the messages do not know).
-fn named(ctx: &Ctx, key: &str, fallback: &str) -> String {
-    ctx.lang.try_t(key).unwrap_or_else(|| fallback.to_owned())
 }
 
 fn status_tag(ctx: &Ctx, status: &str) -> Markup {

@@ -9,8 +9,8 @@
 //! `wgly_clerk`, with the clock in December 2026 (the 免邮月).
 
 use reqwest::StatusCode;
-use server::areas::city::library;
-use server::areas::city::views::OrderBody;
+use server::areas::library::cases as library;
+use server::areas::library::views::OrderBody;
 use server::auth::Principal;
 
 use crate::helpers::Client;

@@ -10,18 +10,18 @@
 use std::collections::BTreeMap;
 
 use reqwest::StatusCode;
-use server::areas::city::parking as cases;
-use server::areas::city::views::BaysView;
-use server::areas::city::views::CountBody;
-use server::areas::city::views::FeesView;
-use server::areas::city::views::HospitalBody;
-use server::areas::city::views::LotBody;
-use server::areas::city::views::ParkingFiguresQuery;
-use server::areas::city::views::PointView;
-use server::areas::city::views::ReadingBody;
-use server::areas::city::views::ReadingsBody;
-use server::areas::city::views::SignBody;
-use server::areas::city::views::SignLotBody;
+use server::areas::parking::cases;
+use server::areas::parking::views::BaysView;
+use server::areas::parking::views::CountBody;
+use server::areas::parking::views::FeesView;
+use server::areas::parking::views::HospitalBody;
+use server::areas::parking::views::LotBody;
+use server::areas::parking::views::ParkingFiguresQuery;
+use server::areas::parking::views::PointView;
+use server::areas::parking::views::ReadingBody;
+use server::areas::parking::views::ReadingsBody;
+use server::areas::parking::views::SignBody;
+use server::areas::parking::views::SignLotBody;
 use server::auth::Principal;
 
 use crate::helpers::Client;

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 use server::policy::{ROUTES, Route, Scope, Surface, Who};
 
 use crate::helpers::{Client, TestWeb, api_token};
@@ -259,7 +259,7 @@ fn every_route_in_the_source_has_a_policy_entry() {
             let name = dir.file_name().and_then(|n| n.to_str()).expect("a name").to_owned();
             let prefix = if name == "fhir" { "/fhir" } else { "/api" };
             routers.push((format!("server/src/areas/{name}/http.rs"), prefix));
-            // A second router of the area (`city/library_http.rs`), merged beside its `http`.
+            // A second router of an area (`<area>/<name>_http.rs`), merged beside its `http`.
             for other in std::fs::read_dir(&dir).expect("the area's folder").flatten() {
                 let file = other.file_name().to_string_lossy().into_owned();
                 if file.ends_with("_http.rs") {

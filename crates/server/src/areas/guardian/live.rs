@@ -626,7 +626,7 @@ pub async fn telemetry(state: AppState, mut stop: tokio::sync::watch::Receiver<b
             ec.auth = Some(std::sync::Arc::new(move |client: &str, user: &str, pass: &str| {
                 // This server's own subscriber (or a trusted generator given the configured
                 // password, as a benchmark's), or a device with its own password.
-                (user == server_user && pass == server_pass && client.starts_with("minsheng-")) || live.guardian.authorise(client, user, pass) || live.city.parking.authorise(user, pass)
+                (user == server_user && pass == server_pass && client.starts_with("minsheng-")) || live.guardian.authorise(client, user, pass) || live.parking.authorise(user, pass)
             }));
             // A device writes only its own topic (rumqttd has no ACLs of its own; Mosquitto's ACL
             // file says the same); the server's own user, which only the password's holders can
@@ -665,7 +665,7 @@ pub async fn telemetry(state: AppState, mut stop: tokio::sync::watch::Receiver<b
     let mut parking = sc.clone();
     parking.filter = telemetry::topic::PARKING_FILTER.to_owned();
     parking.client_id = format!("{}-parking", sc.client_id);
-    let feeds = tokio::spawn(crate::areas::city::feed::mqtt(state.clone(), parking, stop.clone()));
+    let feeds = tokio::spawn(crate::areas::parking::feed::mqtt(state.clone(), parking, stop.clone()));
     let (subscriber, mut rx) = match telemetry::Subscriber::start(sc) {
         Ok(s) => s,
         Err(e) => {

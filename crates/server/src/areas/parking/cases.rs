@@ -324,7 +324,7 @@ async fn drives(graph: Option<&circles::drive::DriveGraph>, from: Point, targets
 
 /// The road network, if one is loaded (it loads in the background once a server starts).
 fn drive_graph(state: &AppState) -> Option<Arc<circles::drive::DriveGraph>> {
-    state.city.parking.drive.get().cloned().flatten()
+    state.parking.drive.get().cloned().flatten()
 }
 
 /// Loads the road network for driving times from the configured OpenStreetMap extract (the
@@ -347,13 +347,13 @@ pub async fn load_roads(state: &AppState) {
     .await
     .ok()
     .flatten();
-    let _ = state.city.parking.drive.set(loaded);
+    let _ = state.parking.drive.set(loaded);
 }
 
 /// Makes sure this server's world is current: reloaded when a lot, hospital or sign changed (on
 /// any server) or a network it measures with has come since.
 pub async fn refresh(state: &AppState) -> Fallible<Arc<World>> {
-    let live = &state.city.parking;
+    let live = &state.parking;
     let current = live.world();
     let with = (crate::areas::circles::streets::is_loaded(state), drive_graph(state).is_some());
     {
@@ -376,7 +376,7 @@ pub async fn refresh(state: &AppState) -> Fallible<Arc<World>> {
 /// noted meanwhile.
 pub async fn sync(state: &AppState) -> Fallible<()> {
     refresh(state).await?;
-    let live = &state.city.parking;
+    let live = &state.parking;
     let since = live.read_back.lock().unwrap_or_else(std::sync::PoisonError::into_inner).unwrap_or_else(|| state.now() - parking::live::HISTORY_WINDOW);
     let rows = state.store.parking().received_since(since, 50_000).await?;
     if let Some(last) = rows.last() {
@@ -442,7 +442,7 @@ async fn save_named<T: Serialize>(state: &AppState, kind: &str, slug: &str, valu
         let claims = if old.is_none() { vec![(kind.to_owned(), slug.to_owned(), id)] } else { Vec::new() };
         match city.save(&DocChange { docs: vec![doc], claims, ..Default::default() }, now).await? {
             DocSave::Saved => {
-                *state.city.parking.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+                *state.parking.checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
                 refresh(state).await?;
                 return Ok(());
             }
@@ -470,7 +470,7 @@ pub async fn save_hospital(state: &AppState, p: &Principal, body: HospitalBody) 
     let hospital = Hospital { id: id.clone(), name: body.name.trim().to_owned(), entrance: point(body.entrance) };
     hospital.validate().map_err(|e| engine_error(&e))?;
     save_named(state, "hospital", id.as_str(), &StoredHospital { hospital, town: town.clone() }, Some(&town), None, None, None).await?;
-    let w = state.city.parking.world();
+    let w = state.parking.world();
     w.hospital(id.as_str()).map(|h| hospital_view(&w, h)).ok_or_else(no_hospital)
 }
 
@@ -578,7 +578,7 @@ fn bays(c: &Capacity) -> BaysView {
 }
 
 fn lot_view_of(state: &AppState, l: &StoredLot, now: DateTime<Utc>) -> LotView {
-    let (live, fc) = state.city.parking.state_of(&l.lot, now);
+    let (live, fc) = state.parking.state_of(&l.lot, now);
     let lot = &l.lot;
     let free = live.is_fresh().then(|| {
         // A type the lot has and the feed counted; absent otherwise (never 0 for "not counted").
@@ -608,7 +608,7 @@ fn lot_view_of(state: &AppState, l: &StoredLot, now: DateTime<Utc>) -> LotView {
 }
 
 fn lot_view(state: &AppState, id: &str) -> Fallible<LotView> {
-    let w = state.city.parking.world();
+    let w = state.parking.world();
     let l = w.lot(id).ok_or_else(no_lot)?;
     Ok(lot_view_of(state, l, state.now()))
 }
@@ -659,7 +659,7 @@ pub async fn parkapi(state: &AppState) -> Fallible<parking::parkapi::ParkingSite
         .lots
         .iter()
         .map(|(l, updated)| {
-            let (live, _) = state.city.parking.state_of(&l.lot, now);
+            let (live, _) = state.parking.state_of(&l.lot, now);
             parking::parkapi::site(&l.lot, &live, *updated, base.as_ref().map(|b| format!("{}/parking/lots/{}", b.trim_end_matches('/'), l.lot.id)))
         })
         .collect();
@@ -683,7 +683,7 @@ fn check_all(state: &AppState, w: &World, readings: &[RawReading], source: &str)
     let mut rows = Vec::with_capacity(readings.len());
     for (i, r) in readings.iter().enumerate() {
         let lot = w.lot(&r.lot).map(|l| &l.lot);
-        let prev = *last.entry(r.lot.as_str()).or_insert_with(|| state.city.parking.last_at(&r.lot));
+        let prev = *last.entry(r.lot.as_str()).or_insert_with(|| state.parking.last_at(&r.lot));
         let ok = parking::reading::check(lot, prev, r, now).map_err(|e| (i, e))?;
         last.insert(r.lot.as_str(), Some(ok.sample.at));
         rows.push(ParkingReadingRow {
@@ -738,8 +738,8 @@ pub async fn take_http(state: &AppState, lot: &str, key: Option<&str>, body: Rea
     if !refused.is_empty() {
         return Err(out_of_order(&refused));
     }
-    state.city.parking.push(&rows);
-    state.city.parking.taken.fetch_add(rows.len() as u64, Ordering::Relaxed);
+    state.parking.push(&rows);
+    state.parking.taken.fetch_add(rows.len() as u64, Ordering::Relaxed);
     Ok(IngestView { accepted: rows.len() as u32 })
 }
 
@@ -781,7 +781,7 @@ pub async fn take_published(state: &AppState, batch: &[(Option<String>, bytes::B
     let mut rows = Vec::with_capacity(readings.len());
     let mut last: HashMap<String, DateTime<Utc>> = HashMap::new();
     for r in &readings {
-        let prev = last.get(&r.lot).copied().or_else(|| state.city.parking.last_at(&r.lot));
+        let prev = last.get(&r.lot).copied().or_else(|| state.parking.last_at(&r.lot));
         match parking::reading::check(w.lot(&r.lot).map(|l| &l.lot), prev, r, state.now()) {
             Ok(ok) => {
                 last.insert(r.lot.clone(), ok.sample.at);
@@ -807,9 +807,9 @@ pub async fn take_published(state: &AppState, batch: &[(Option<String>, bytes::B
             rows.retain(|r| !lost.contains(&r.lot));
         }
     }
-    state.city.parking.push(&rows);
-    state.city.parking.taken.fetch_add(rows.len() as u64, Ordering::Relaxed);
-    state.city.parking.refused.fetch_add(refused, Ordering::Relaxed);
+    state.parking.push(&rows);
+    state.parking.taken.fetch_add(rows.len() as u64, Ordering::Relaxed);
+    state.parking.refused.fetch_add(refused, Ordering::Relaxed);
     Ok(())
 }
 
@@ -873,7 +873,7 @@ pub async fn guidance(state: &AppState, q: GuidanceQuery) -> Fallible<GuidanceVi
         }
     };
     let lots: Vec<&Lot> = offered.iter().map(|(i, _, _)| &w.lots[*i].0.lot).collect();
-    let states = state.city.parking.states_for(&lots, needs, now);
+    let states = state.parking.states_for(&lots, needs, now);
     let candidates: Vec<Candidate> = offered
         .iter()
         .enumerate()
@@ -920,17 +920,17 @@ pub async fn guidance(state: &AppState, q: GuidanceQuery) -> Fallible<GuidanceVi
             .collect(),
         at: ts(now),
     };
-    state.city.parking.note("search", view.hospital.as_deref(), q.sign.as_deref(), view.lots.first().map(|l| l.lot.as_str()), id, now);
+    state.parking.note("search", view.hospital.as_deref(), q.sign.as_deref(), view.lots.first().map(|l| l.lot.as_str()), id, now);
     Ok(view)
 }
 
 /// A driver sets off from a guidance answer to one of its lots: counted as a guided trip.
 pub async fn navigate(state: &AppState, body: NavigateBody) -> Fallible<NavView> {
-    let w = state.city.parking.world();
+    let w = state.parking.world();
     let lot = w.lot(body.lot.trim()).ok_or_else(|| Failure::invalid("unknown_lot", "lot", "没有这个停车场", "No such car park"))?;
     let guidance: i64 = body.guidance.trim().parse().map_err(|_| Failure::invalid("bad_guidance", "guidance", "诱导结果编号不对", "Not a guidance answer's id"))?;
     let now = state.now();
-    state.city.parking.note("navigate", lot.lot.hospital.as_ref().map(HospitalId::as_str), None, Some(lot.lot.id.as_str()), state.parts.ids.next(), now);
+    state.parking.note("navigate", lot.lot.hospital.as_ref().map(HospitalId::as_str), None, Some(lot.lot.id.as_str()), state.parts.ids.next(), now);
     tracing::debug!(guidance, lot = %lot.lot.id, "parking: a guided trip");
     let nav = parking::nav::links(lot.lot.location, &lot.lot.name);
     Ok(NavView { geo: nav.geo, amap: nav.amap, baidu_app: nav.baidu_app, baidu_web: nav.baidu_web, apple: nav.apple })
@@ -941,7 +941,7 @@ pub async fn sign_view(state: &AppState, id: &str) -> Fallible<SignView> {
     let w = refresh(state).await?;
     let s = w.sign(id).ok_or_else(no_sign)?;
     let now = state.now();
-    let rows = parking::sign::display(s, |lot| w.lot(lot.as_str()).map(|l| (&l.lot, state.city.parking.state_of(&l.lot, now).0)));
+    let rows = parking::sign::display(s, |lot| w.lot(lot.as_str()).map(|l| (&l.lot, state.parking.state_of(&l.lot, now).0)));
     let h = w.hospital(s.hospital.as_str());
     let base = state.config.public_url.clone().unwrap_or_default();
     Ok(SignView {
@@ -992,7 +992,7 @@ pub async fn figures(state: &AppState, p: &Principal, q: ParkingFiguresQuery) ->
     let g = parking::figures::guidance_by_hour(&searches, &trips);
     let mut counts = [0u32; 4];
     for (l, _) in &w.lots {
-        let (live, _) = state.city.parking.state_of(&l.lot, now);
+        let (live, _) = state.parking.state_of(&l.lot, now);
         let k = match live.status {
             parking::Status::Open => 0,
             parking::Status::Full => 1,
@@ -1017,7 +1017,7 @@ pub async fn figures(state: &AppState, p: &Principal, q: ParkingFiguresQuery) ->
         now_full: counts[1],
         now_unknown: counts[2],
         now_closed: counts[3],
-        readings_taken: state.city.parking.taken.load(Ordering::Relaxed),
-        readings_refused: state.city.parking.refused.load(Ordering::Relaxed),
+        readings_taken: state.parking.taken.load(Ordering::Relaxed),
+        readings_refused: state.parking.refused.load(Ordering::Relaxed),
     })
 }

@@ -19,7 +19,7 @@ pub async fn mqtt(state: AppState, config: telemetry::SubscriberConfig, mut stop
         }
     };
     match subscriber.wait_subscribed(std::time::Duration::from_secs(30)).await {
-        Ok(()) => state.city.parking.subscribed.store(true, Ordering::Release),
+        Ok(()) => state.parking.subscribed.store(true, Ordering::Release),
         Err(e) => tracing::warn!(error = %e, "parking: not subscribed yet; readings are taken once the broker answers"),
     }
     let mut deliveries = Vec::with_capacity(512);
@@ -30,7 +30,7 @@ pub async fn mqtt(state: AppState, config: telemetry::SubscriberConfig, mut stop
             _ = stop.changed() => break,
         }
         let batch: Vec<(Option<String>, bytes::Bytes)> = deliveries.iter().map(|d| (d.device_id.clone(), d.payload.clone())).collect();
-        match super::parking::take_published(&state, &batch).await {
+        match super::cases::take_published(&state, &batch).await {
             Ok(()) => telemetry::ack_all(deliveries.drain(..).map(|d| d.ack)),
             // Not acknowledged: the broker delivers them again.
             Err(e) => tracing::warn!(error = ?e, n = batch.len(), "parking: a batch of readings was not taken; the broker will deliver it again"),

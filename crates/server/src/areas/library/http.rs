@@ -17,7 +17,7 @@ use crate::json::ApiJson;
 use crate::json::ApiQuery;
 use crate::policy::*;
 use crate::state::AppState;
-use super::library;
+use super::cases;
 use super::views::*;
 
 /// The routes, to be nested under `/api`.
@@ -46,20 +46,20 @@ pub fn routes(_state: &AppState) -> Router<AppState> {
 /// The district's public libraries.
 #[utoipa::path(get, path = "/api/library/branches", tag = "library", responses((status = 200, body = [BranchView])))]
 pub async fn branches() -> Fallible<Json<Vec<BranchView>>> {
-    Ok(Json(library::branches()?))
+    Ok(Json(cases::branches()?))
 }
 
 /// The catalogue: titles by words of the title or author, an ISBN, or a subject, with copies and
 /// copies on the shelf per branch.
 #[utoipa::path(get, path = "/api/library/titles", tag = "library", params(TitleQuery), responses((status = 200, body = [TitleView]), (status = 400, body = ErrorBody)))]
 pub async fn titles(State(state): State<AppState>, ApiQuery(q): ApiQuery<TitleQuery>) -> Fallible<Json<Vec<TitleView>>> {
-    Ok(Json(library::titles(&state, q).await?))
+    Ok(Json(cases::titles(&state, q).await?))
 }
 
 /// One title with its copies per branch.
 #[utoipa::path(get, path = "/api/library/titles/{isbn}", tag = "library", params(("isbn" = String, Path)), responses((status = 200, body = TitleView), (status = 404, body = ErrorBody)))]
 pub async fn title(State(state): State<AppState>, Path(isbn): Path<String>) -> Fallible<Json<TitleView>> {
-    Ok(Json(library::title(&state, &isbn).await?))
+    Ok(Json(cases::title(&state, &isbn).await?))
 }
 
 /// Imports a catalogue file (library staff): CSV, or MARC 21 in ISO 2709 with holdings in 852; all
@@ -67,20 +67,20 @@ pub async fn title(State(state): State<AppState>, Path(isbn): Path<String>) -> F
 #[utoipa::path(post, path = "/api/library/import", tag = "library", params(ImportQuery), request_body(content = String, content_type = "application/octet-stream"),
     responses((status = 201, body = ImportView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn import(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<ImportQuery>, body: Bytes) -> Fallible<(StatusCode, Json<ImportView>)> {
-    Ok((StatusCode::CREATED, Json(library::import(&state, &p, &q.format, &body).await?)))
+    Ok((StatusCode::CREATED, Json(cases::import(&state, &p, &q.format, &body).await?)))
 }
 
 /// Takes a copy off the shelf (withdrawn, lost) or puts it back (library staff).
 #[utoipa::path(post, path = "/api/library/copies/{barcode}/status", tag = "library", params(("barcode" = String, Path)), request_body = CopyStatusBody,
     responses((status = 200, body = CopyView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn copy_status(State(state): State<AppState>, p: Principal, Path(barcode): Path<String>, ApiJson(body): ApiJson<CopyStatusBody>) -> Fallible<Json<CopyView>> {
-    Ok(Json(library::set_copy_status(&state, &p, &barcode, body).await?))
+    Ok(Json(cases::set_copy_status(&state, &p, &barcode, body).await?))
 }
 
 /// What delivery costs today (3 yuan for 1–3 books; free in a promotion; pick-up free), shown before ordering.
 #[utoipa::path(get, path = "/api/library/quote", tag = "library", params(QuoteQuery), responses((status = 200, body = QuoteView), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn quote(State(state): State<AppState>, ApiQuery(q): ApiQuery<QuoteQuery>) -> Fallible<Json<QuoteView>> {
-    Ok(Json(library::quote(&state, q)?))
+    Ok(Json(cases::quote(&state, q)?))
 }
 
 /// One-click borrowing (a resident): the books, delivered home or collected at a desk; copies from
@@ -88,88 +88,88 @@ pub async fn quote(State(state): State<AppState>, ApiQuery(q): ApiQuery<QuoteQue
 #[utoipa::path(post, path = "/api/library/orders", tag = "library", request_body = OrderBody,
     responses((status = 201, body = RequestView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn place(State(state): State<AppState>, p: Principal, ApiJson(body): ApiJson<OrderBody>) -> Fallible<(StatusCode, Json<RequestView>)> {
-    Ok((StatusCode::CREATED, Json(library::place(&state, &p, body).await?)))
+    Ok((StatusCode::CREATED, Json(cases::place(&state, &p, body).await?)))
 }
 
 /// The staff's work list: a branch's parcels to pick, pack and hand over.
 #[utoipa::path(get, path = "/api/library/orders", tag = "library", params(LibraryOrdersQuery),
     responses((status = 200, body = [LibraryOrderView]), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn work(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<LibraryOrdersQuery>) -> Fallible<Json<Vec<LibraryOrderView>>> {
-    Ok(Json(library::work(&state, &p, q).await?))
+    Ok(Json(cases::work(&state, &p, q).await?))
 }
 
 /// The reader's orders.
 #[utoipa::path(get, path = "/api/library/orders/mine", tag = "library", responses((status = 200, body = [LibraryOrderView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn my_orders(State(state): State<AppState>, p: Principal) -> Fallible<Json<Vec<LibraryOrderView>>> {
-    Ok(Json(library::my_orders(&state, &p).await?))
+    Ok(Json(cases::my_orders(&state, &p).await?))
 }
 
 /// One order (its reader, library staff).
 #[utoipa::path(get, path = "/api/library/orders/{id}", tag = "library", params(("id" = String, Path)),
     responses((status = 200, body = LibraryOrderView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn order(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Fallible<Json<LibraryOrderView>> {
-    Ok(Json(library::order(&state, &p, &id).await?))
+    Ok(Json(cases::order(&state, &p, &id).await?))
 }
 
 /// A step of an order (library staff; its reader may cancel it before picking starts).
 #[utoipa::path(post, path = "/api/library/orders/{id}/actions", tag = "library", params(("id" = String, Path)), request_body = OrderActionBody,
     responses((status = 200, body = LibraryOrderView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn act(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<OrderActionBody>) -> Fallible<Json<LibraryOrderView>> {
-    Ok(Json(library::act(&state, &p, &id, body).await?))
+    Ok(Json(cases::act(&state, &p, &id, body).await?))
 }
 
 /// The reader's loans.
 #[utoipa::path(get, path = "/api/library/loans/mine", tag = "library", responses((status = 200, body = [LibraryLoanView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn my_loans(State(state): State<AppState>, p: Principal) -> Fallible<Json<Vec<LibraryLoanView>>> {
-    Ok(Json(library::my_loans(&state, &p).await?))
+    Ok(Json(cases::my_loans(&state, &p).await?))
 }
 
 /// Renews a loan (its reader); refused while another reader waits for the title.
 #[utoipa::path(post, path = "/api/library/loans/{id}/renew", tag = "library", params(("id" = String, Path)),
     responses((status = 200, body = LibraryLoanView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn renew(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Fallible<Json<LibraryLoanView>> {
-    Ok(Json(library::renew(&state, &p, &id).await?))
+    Ok(Json(cases::renew(&state, &p, &id).await?))
 }
 
 /// Gives a book back: a courier pick-up (its reader) or at a desk (library staff).
 #[utoipa::path(post, path = "/api/library/loans/{id}/return", tag = "library", params(("id" = String, Path)), request_body = ReturnBody,
     responses((status = 200, body = LibraryLoanView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn give_back(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<ReturnBody>) -> Fallible<Json<LibraryLoanView>> {
-    Ok(Json(library::give_back(&state, &p, &id, body).await?))
+    Ok(Json(cases::give_back(&state, &p, &id, body).await?))
 }
 
 /// A step of a courier return (library staff): picked up, sent home, checked in.
 #[utoipa::path(post, path = "/api/library/loans/{id}/return/actions", tag = "library", params(("id" = String, Path)), request_body = ReturnActionBody,
     responses((status = 200, body = LibraryLoanView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn return_step(State(state): State<AppState>, p: Principal, Path(id): Path<String>, ApiJson(body): ApiJson<ReturnActionBody>) -> Fallible<Json<LibraryLoanView>> {
-    Ok(Json(library::return_step(&state, &p, &id, body).await?))
+    Ok(Json(cases::return_step(&state, &p, &id, body).await?))
 }
 
 /// The reader's holds with their place in the queue.
 #[utoipa::path(get, path = "/api/library/holds/mine", tag = "library", responses((status = 200, body = [HoldView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn my_holds(State(state): State<AppState>, p: Principal) -> Fallible<Json<Vec<HoldView>>> {
-    Ok(Json(library::my_holds(&state, &p).await?))
+    Ok(Json(cases::my_holds(&state, &p).await?))
 }
 
 /// Cancels a hold (its reader).
 #[utoipa::path(post, path = "/api/library/holds/{id}/cancel", tag = "library", params(("id" = String, Path)),
     responses((status = 200, body = HoldView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn cancel_hold(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Fallible<Json<HoldView>> {
-    Ok(Json(library::cancel_hold(&state, &p, &id).await?))
+    Ok(Json(cases::cancel_hold(&state, &p, &id).await?))
 }
 
 /// A book kept for a hold is collected at the desk (library staff): the loan starts.
 #[utoipa::path(post, path = "/api/library/holds/{id}/collect", tag = "library", params(("id" = String, Path)),
     responses((status = 200, body = LibraryLoanView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn collect_hold(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Fallible<Json<LibraryLoanView>> {
-    Ok(Json(library::collect_hold(&state, &p, &id).await?))
+    Ok(Json(cases::collect_hold(&state, &p, &id).await?))
 }
 
 /// The library cockpit: requests, parcels, loans, new readers, fees charged and waived, holds, overdue.
 #[utoipa::path(get, path = "/api/library/figures", tag = "library", params(LibraryFiguresQuery),
     responses((status = 200, body = LibraryFiguresView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn figures(State(state): State<AppState>, p: Principal, ApiQuery(q): ApiQuery<LibraryFiguresQuery>) -> Fallible<Json<LibraryFiguresView>> {
-    Ok(Json(library::figures(&state, &p, q).await?))
+    Ok(Json(cases::figures(&state, &p, q).await?))
 }
 
 /// The area's part of the OpenAPI document.
