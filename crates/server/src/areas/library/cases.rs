@@ -51,6 +51,7 @@ use store::DocFilter;
 use store::DocSave;
 use store::PlainNotice;
 
+use crate::areas::governance::cases::decode;
 use crate::auth::Principal;
 use crate::failure::Failure;
 use crate::failure::Fallible;
@@ -135,10 +136,6 @@ fn no_title() -> Failure {
 
 fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn decode<T: serde::de::DeserializeOwned>(d: &Doc) -> Fallible<T> {
-    serde_json::from_str(&d.doc).map_err(Failure::internal)
 }
 
 fn library_staff(state: &AppState, p: &Principal) -> Fallible<()> {
@@ -757,6 +754,12 @@ async fn loans_view(state: &AppState, docs: &[Doc]) -> Fallible<Vec<LibraryLoanV
         .collect())
 }
 
+/// A loan as it is now (after a change saved).
+async fn loan_now(state: &AppState, id: i64) -> Fallible<LibraryLoanView> {
+    let d = state.store.city().doc("loan", id).await?.ok_or_else(no_loan)?;
+    loans_view(state, &[d]).await?.pop().ok_or_else(no_loan)
+}
+
 /// The reader's loans, newest first.
 pub async fn my_loans(state: &AppState, p: &Principal) -> Fallible<Vec<LibraryLoanView>> {
     reader_of(p)?;
@@ -793,7 +796,7 @@ pub async fn renew(state: &AppState, p: &Principal, id: &str) -> Fallible<Librar
             change.docs.push(same);
         }
         if save(state, change).await?.is_some() {
-            return Ok(loans_view(state, &[state.store.city().doc("loan", d.id).await?.ok_or_else(no_loan)?]).await?.remove(0));
+            return loan_now(state, d.id).await;
         }
     }
     Err(changed_meanwhile())
@@ -844,7 +847,7 @@ pub async fn give_back(state: &AppState, p: &Principal, id: &str, body: ReturnBo
             change.notices.push(ready_notice(state, a, &branch, until));
         }
         if save(state, change).await?.is_some() {
-            return Ok(loans_view(state, &[state.store.city().doc("loan", d.id).await?.ok_or_else(no_loan)?]).await?.remove(0));
+            return loan_now(state, d.id).await;
         }
     }
     Err(changed_meanwhile())
@@ -882,7 +885,7 @@ pub async fn return_step(state: &AppState, p: &Principal, id: &str, body: Return
             change.notices.push(ready_notice(state, a, &branch, until));
         }
         if save(state, change).await?.is_some() {
-            return Ok(loans_view(state, &[state.store.city().doc("loan", d.id).await?.ok_or_else(no_loan)?]).await?.remove(0));
+            return loan_now(state, d.id).await;
         }
     }
     Err(changed_meanwhile())
@@ -957,7 +960,7 @@ pub async fn collect_hold(state: &AppState, p: &Principal, id: &str) -> Fallible
         change.docs.push(loan_doc(&StoredLoan { loan: loan.clone(), account, ret: None, noticed: Vec::new() }, id, None, now)?);
         change.notices.push(notice(state, account, format!("借阅开始：《{}》，{} 前归还", loaded.title_name(&isbn), loan.due), format!("Your loan started, due {}", loan.due)));
         if save(state, change).await?.is_some() {
-            return Ok(loans_view(state, &[state.store.city().doc("loan", id).await?.ok_or_else(no_loan)?]).await?.remove(0));
+            return loan_now(state, id).await;
         }
     }
     Err(changed_meanwhile())

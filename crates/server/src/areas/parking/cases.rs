@@ -45,7 +45,6 @@ use parking::sign::Arrow;
 use parking::sign::SignEntry;
 use serde::Deserialize;
 use serde::Serialize;
-use store::Doc;
 use store::DocChange;
 use store::DocFilter;
 use store::DocSave;
@@ -53,6 +52,7 @@ use store::ParkingEventRow;
 use store::ParkingReadingRow;
 
 use crate::areas::circles::streets::Way;
+use crate::areas::governance::cases::decode;
 use crate::auth::Principal;
 use crate::failure::Failure;
 use crate::failure::Fallible;
@@ -416,10 +416,6 @@ pub async fn duty(state: &AppState) {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(d: &Doc) -> Fallible<T> {
-    serde_json::from_str(&d.doc).map_err(Failure::internal)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Registering hospitals, lots and signs.
 
@@ -678,7 +674,6 @@ fn raw(r: ReadingBody, i: usize) -> Fallible<RawReading> {
 /// or the first reading's error (with its index).
 fn check_all(state: &AppState, w: &World, readings: &[RawReading], source: &str) -> Result<Vec<ParkingReadingRow>, (usize, ParkingError)> {
     let now = state.now();
-    let node = i64::from(state.store.node().unwrap_or(0));
     let mut last: HashMap<&str, Option<DateTime<Utc>>> = HashMap::new();
     let mut rows = Vec::with_capacity(readings.len());
     for (i, r) in readings.iter().enumerate() {
@@ -686,16 +681,21 @@ fn check_all(state: &AppState, w: &World, readings: &[RawReading], source: &str)
         let prev = *last.entry(r.lot.as_str()).or_insert_with(|| state.parking.last_at(&r.lot));
         let ok = parking::reading::check(lot, prev, r, now).map_err(|e| (i, e))?;
         last.insert(r.lot.as_str(), Some(ok.sample.at));
-        rows.push(ParkingReadingRow {
-            lot: r.lot.clone(),
-            at: ok.sample.at,
-            received_at: now,
-            node,
-            occupied: ok.sample.occupied.map(|o| o.map(i64::from)),
-            source: source.to_owned(),
-        });
+        rows.push(row_of(state, &r.lot, &ok.sample, source));
     }
     Ok(rows)
+}
+
+/// A checked reading as kept: taken now by this server.
+fn row_of(state: &AppState, lot: &str, sample: &Sample, source: &str) -> ParkingReadingRow {
+    ParkingReadingRow {
+        lot: lot.to_owned(),
+        at: sample.at,
+        received_at: state.now(),
+        node: i64::from(state.store.node().unwrap_or(0)),
+        occupied: sample.occupied.map(|o| o.map(i64::from)),
+        source: source.to_owned(),
+    }
 }
 
 fn out_of_order(lots: &[String]) -> Failure {
@@ -785,14 +785,7 @@ pub async fn take_published(state: &AppState, batch: &[(Option<String>, bytes::B
         match parking::reading::check(w.lot(&r.lot).map(|l| &l.lot), prev, r, state.now()) {
             Ok(ok) => {
                 last.insert(r.lot.clone(), ok.sample.at);
-                rows.push(ParkingReadingRow {
-                    lot: r.lot.clone(),
-                    at: ok.sample.at,
-                    received_at: state.now(),
-                    node: i64::from(state.store.node().unwrap_or(0)),
-                    occupied: ok.sample.occupied.map(|o| o.map(i64::from)),
-                    source: "mqtt".into(),
-                });
+                rows.push(row_of(state, &r.lot, &ok.sample, "mqtt"));
             }
             Err(e) => {
                 tracing::info!(lot = %r.lot, code = e.code(), "parking: a published reading was refused");
